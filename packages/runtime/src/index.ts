@@ -1,0 +1,3 @@
+export type * from "./client.js";
+export * from "./errors.js";
+export * from "./resources.js";

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The README's test command: lint, build, typecheck and test every workspace, then print one plain
+// `N passed, N failed` line (CI reads that line; vitest's own summary is not in that form).
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", NO_COLOR: "1" };
+const workspaces = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces;
+
+function workspaceDirs() {
+  const dirs = [];
+  for (const pattern of workspaces) {
+    if (pattern.endsWith("/*")) {
+      const base = join(root, pattern.slice(0, -2));
+      if (!existsSync(base)) continue;
+      const r = spawnSync("ls", [base], { encoding: "utf8" });
+      for (const name of r.stdout.split("\n").filter(Boolean)) dirs.push(join(base, name));
+    } else {
+      dirs.push(join(root, pattern));
+    }
+  }
+  return dirs.filter((d) => existsSync(join(d, "package.json")));
+}
+
+function run(cmd, args) {
+  console.log(`\n$ ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
+  return r.status ?? 1;
+}
+
+// Results of an earlier run must not be counted as this run's.
+const dirs = workspaceDirs();
+for (const d of dirs) rmSync(join(d, "test-results.json"), { force: true });
+
+const failures = [];
+if (run("npx", ["biome", "ci", "."]) !== 0) failures.push("lint (biome ci)");
+const turboArgs = ["turbo", "run", "build", "typecheck", "test", "--concurrency=2", ...process.argv.slice(2)];
+if (run("npx", turboArgs) !== 0) failures.push("turbo run build typecheck test");
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const d of dirs) {
+  const file = join(d, "test-results.json");
+  if (!existsSync(file)) continue;
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + r.numTodoTests;
+  console.log(`  ${relative(root, d)}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+}
+// A step that failed outside vitest (lint, build, typecheck) counts as one failure each, so the
+// closing line never reads green over a red run.
+const stepFailures = failures.length > 0 && failed === 0 ? failures.length : 0;
+for (const f of failures) console.log(`  step failed: ${f}`);
+console.log(`tests: ${passed} passed, ${failed + stepFailures} failed, ${skipped} skipped`);
+process.exit(failures.length > 0 || failed > 0 || passed === 0 ? 1 : 0);
