@@ -1,1 +1,3 @@
-export {};
+// @grove-ts/api: the Grove API as data and pure functions. No I/O, no client.
+// Engineers add their own export lines here; keep one line per module.
+export * from "./field-errors.js";
