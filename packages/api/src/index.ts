@@ -1,3 +1,7 @@
 // @grove-ts/api: the Grove API as data and pure functions. No I/O, no client.
 // Engineers add their own export lines here; keep one line per module.
+
+export * from "./constants.js";
 export * from "./field-errors.js";
+export * from "./schema/index.js";
+export * from "./types.js";
