@@ -2,6 +2,8 @@
 // Engineers add their own export lines here; keep one line per module.
 
 export * from "./constants.js";
+export * from "./defaulting/index.js";
 export * from "./field-errors.js";
 export * from "./schema/index.js";
 export * from "./types.js";
+export * from "./validation/index.js";

@@ -1,0 +1,188 @@
+// The apimachinery validators Grove's webhook leans on (k8s.io/apimachinery/pkg/util/validation and
+// api/validation), with the same limits and messages, so a rejection reads as kube-apiserver's.
+
+import {
+  type FieldError,
+  FieldPath,
+  fieldForbidden,
+  fieldInvalid,
+  fieldRequired,
+  fieldTooLong,
+} from "../field-errors.js";
+import { arr, isObj, type Obj, str } from "./json.js";
+
+const dns1123LabelFmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
+const dns1123LabelRe = new RegExp(`^${dns1123LabelFmt}$`);
+const dns1123SubdomainRe = new RegExp(`^${dns1123SubdomainFmt}$`);
+const qualifiedNameFmt = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const qualifiedNameRe = new RegExp(`^${qualifiedNameFmt}$`);
+const labelValueRe = new RegExp(`^(${qualifiedNameFmt})?$`);
+const envVarNameFmt = "[-._a-zA-Z][-._a-zA-Z0-9]*";
+const envVarNameRe = new RegExp(`^${envVarNameFmt}$`);
+
+export const DNS1123LabelMaxLength = 63;
+export const DNS1123SubdomainMaxLength = 253;
+export const LabelValueMaxLength = 63;
+export const QualifiedNameMaxLength = 63;
+export const TotalAnnotationSizeLimitB = 256 * 1024;
+
+const maxLenMsg = (n: number) => `must be no more than ${n} characters`;
+
+const dns1123LabelErrMsg =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const dns1123SubdomainErrMsg =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const qualifiedNameErrMsg =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const labelValueErrMsg =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const envVarNameErrMsg =
+  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
+
+/** IsDNS1123Label: the problems with `v`, empty when valid. */
+export function isDNS1123Label(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > DNS1123LabelMaxLength) errs.push(maxLenMsg(DNS1123LabelMaxLength));
+  if (!dns1123LabelRe.test(v)) errs.push(dns1123LabelErrMsg);
+  return errs;
+}
+
+/** IsDNS1123Subdomain: the problems with `v`, empty when valid. */
+export function isDNS1123Subdomain(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > DNS1123SubdomainMaxLength) errs.push(maxLenMsg(DNS1123SubdomainMaxLength));
+  if (!dns1123SubdomainRe.test(v)) errs.push(dns1123SubdomainErrMsg);
+  return errs;
+}
+
+/** IsQualifiedName: `[prefix/]name`, prefix a DNS subdomain, name ≤ 63 of the qualified-name charset. */
+export function isQualifiedName(v: string): string[] {
+  const errs: string[] = [];
+  const parts = v.split("/");
+  let name: string;
+  if (parts.length === 1) {
+    name = parts[0] ?? "";
+  } else if (parts.length === 2) {
+    const prefix = parts[0] ?? "";
+    name = parts[1] ?? "";
+    if (prefix.length === 0) errs.push("prefix part must be non-empty");
+    else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
+  } else {
+    return [
+      `a qualified name ${qualifiedNameErrMsg} (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${qualifiedNameFmt}') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  }
+  if (name.length === 0) errs.push("name part must be non-empty");
+  else if (name.length > QualifiedNameMaxLength) {
+    errs.push(`name part ${maxLenMsg(QualifiedNameMaxLength)}`);
+  }
+  if (name.length > 0 && !qualifiedNameRe.test(name)) {
+    errs.push(
+      `name part ${qualifiedNameErrMsg} (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${qualifiedNameFmt}')`,
+    );
+  }
+  return errs;
+}
+
+/** IsValidLabelValue. */
+export function isValidLabelValue(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > LabelValueMaxLength) errs.push(maxLenMsg(LabelValueMaxLength));
+  if (!labelValueRe.test(v)) errs.push(labelValueErrMsg);
+  return errs;
+}
+
+/** IsEnvVarName (the classic rule: letters, digits, '_', '-', '.', not starting with a digit). */
+export function isEnvVarName(v: string): string[] {
+  const errs: string[] = [];
+  if (!envVarNameRe.test(v)) errs.push(envVarNameErrMsg);
+  if (v === ".") errs.push("must not be '.'");
+  else if (v === "..") errs.push("must not be '..'");
+  else if (v.startsWith("..")) errs.push("must not start with '..'");
+  return errs;
+}
+
+/** ValidateLabels: keys are qualified names, values valid label values. Errors on the map path. */
+export function validateLabels(labels: unknown, path: FieldPath): FieldError[] {
+  if (!isObj(labels)) return [];
+  const errs: FieldError[] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    for (const m of isQualifiedName(k)) errs.push(fieldInvalid(path, m, k));
+    if (typeof v !== "string") {
+      errs.push(fieldInvalid(path.key(k), "must be a string", v));
+      continue;
+    }
+    for (const m of isValidLabelValue(v)) errs.push(fieldInvalid(path, m, v));
+  }
+  return errs;
+}
+
+/** ValidateAnnotations: keys are qualified names (checked lower-cased); total size ≤ 256 KiB. */
+export function validateAnnotations(annotations: unknown, path: FieldPath): FieldError[] {
+  if (!isObj(annotations)) return [];
+  const errs: FieldError[] = [];
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations)) {
+    for (const m of isQualifiedName(k.toLowerCase())) errs.push(fieldInvalid(path, m, k));
+    if (typeof v !== "string") {
+      errs.push(fieldInvalid(path.key(k), "must be a string", v));
+      continue;
+    }
+    total += k.length + v.length;
+  }
+  if (total > TotalAnnotationSizeLimitB) {
+    errs.push(fieldTooLong(path, `may not be more than ${TotalAnnotationSizeLimitB} bytes`));
+  }
+  return errs;
+}
+
+/**
+ * ValidateObjectMeta(meta, requiresNamespace, NameIsDNSSubdomain): name or generateName, DNS-subdomain
+ * name, DNS-label namespace, labels, annotations, finalizers, non-negative generation.
+ */
+export function validateObjectMeta(
+  meta: unknown,
+  path: FieldPath,
+  opts: { requiresNamespace: boolean },
+): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!isObj(meta)) return [fieldRequired(path, "Required value")];
+  const m = meta as Obj;
+  const name = str(m.name);
+  const generateName = str(m.generateName);
+  if (generateName) {
+    // A prefix is valid when, with a trailing '-' dropped, it is a valid name.
+    const prefix = generateName.endsWith("-") ? generateName.slice(0, -1) : generateName;
+    for (const msg of isDNS1123Subdomain(prefix)) {
+      errs.push(fieldInvalid(path.child("generateName"), msg, generateName));
+    }
+  }
+  if (!name) {
+    if (!generateName) errs.push(fieldRequired(path.child("name"), "name or generateName is required"));
+  } else {
+    for (const msg of isDNS1123Subdomain(name)) errs.push(fieldInvalid(path.child("name"), msg, name));
+  }
+  const ns = str(m.namespace);
+  if (opts.requiresNamespace) {
+    if (!ns) errs.push(fieldRequired(path.child("namespace"), "Required value"));
+    else for (const msg of isDNS1123Label(ns)) errs.push(fieldInvalid(path.child("namespace"), msg, ns));
+  } else if (ns) {
+    errs.push(fieldForbidden(path.child("namespace"), "not allowed on this type"));
+  }
+  if (typeof m.generation === "number" && m.generation < 0) {
+    errs.push(fieldInvalid(path.child("generation"), "must be greater than or equal to 0", m.generation));
+  }
+  errs.push(...validateLabels(m.labels, path.child("labels")));
+  errs.push(...validateAnnotations(m.annotations, path.child("annotations")));
+  arr(m.finalizers).forEach((f, i) => {
+    if (typeof f !== "string") return;
+    for (const msg of isQualifiedName(f)) {
+      errs.push(fieldInvalid(path.child("finalizers").index(i), msg, f));
+    }
+  });
+  return errs;
+}
+
+/** Re-exported so rule modules build paths from one place. */
+export { FieldPath };

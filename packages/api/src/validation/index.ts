@@ -1,0 +1,23 @@
+export {
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isEnvVarName,
+  isQualifiedName,
+  isValidLabelValue,
+  validateAnnotations,
+  validateLabels,
+  validateObjectMeta,
+} from "./apimachinery.js";
+export { validateClusterTopologyBinding } from "./clustertopologybinding.js";
+export { parseGoDuration } from "./duration.js";
+export { stronglyConnectedCycles } from "./graph.js";
+export {
+  DefaultSchedulerName,
+  GroveSchedulerName,
+  KaiSchedulerName,
+  LpxSchedulerName,
+  TopologyAwareSchedulers,
+  type ValidationOptions,
+  VolcanoSchedulerName,
+} from "./options.js";
+export { podCliqueSetWarnings, validatePodCliqueSet } from "./podcliqueset.js";
