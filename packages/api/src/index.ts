@@ -2,6 +2,7 @@
 // Engineers add their own export lines here; keep one line per module.
 
 export * from "./constants.js";
+export * from "./crds.js";
 export * from "./defaulting/index.js";
 export * from "./field-errors.js";
 export * from "./schema/index.js";

@@ -1,0 +1,166 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildK8sDefinitions } from "../scripts/gen-k8s-definitions.js";
+import { crdFileName, GROVE_KINDS, groveCrds, renderCrdYaml } from "../src/index.js";
+import { k8sDefinitions } from "../src/schema/k8s-definitions.generated.js";
+
+const crdDir = join(import.meta.dirname, "..", "crds");
+
+type Node = Record<string, unknown>;
+/** Visits every schema node with its path (properties by name, items as [], map values as {}). */
+function walk(node: Node, path: string, visit: (n: Node, p: string) => void): void {
+  visit(node, path);
+  const props = node.properties as Record<string, Node> | undefined;
+  for (const [k, v] of Object.entries(props ?? {})) walk(v, `${path}.${k}`, visit);
+  if (node.items) walk(node.items as Node, `${path}[]`, visit);
+  if (typeof node.additionalProperties === "object")
+    walk(node.additionalProperties as Node, `${path}{}`, visit);
+}
+
+describe("CRDs", () => {
+  const crds = groveCrds();
+
+  it.each(crds.map((c) => [crdFileName(c), c] as const))(
+    "committed crds/%s is what the schemas generate (run `npm run gen:crds -w @grove-ts/api`)",
+    (file, crd) => {
+      const committed = readFileSync(join(crdDir, file), "utf8");
+      expect(committed === renderCrdYaml(crd), `crds/${file} is stale`).toBe(true);
+    },
+  );
+
+  it("the committed Kubernetes definitions are what @kubernetes/client-node generates (run `npm run gen:k8s -w @grove-ts/api`)", () => {
+    expect(buildK8sDefinitions()).toEqual(k8sDefinitions);
+  });
+
+  it.each(crds.map((c) => [c.spec.names.kind, c] as const))("%s has a structural schema", (_kind, crd) => {
+    const schema = crd.spec.versions[0]!.schema!.openAPIV3Schema as Node;
+    const problems: string[] = [];
+    walk(schema, "", (n, p) => {
+      if ("$ref" in n) problems.push(`${p}: $ref`);
+      const intOrString = n["x-kubernetes-int-or-string"] === true;
+      if (!n.type && !intOrString) problems.push(`${p}: no type`);
+      if (n.type === "array" && !n.items) problems.push(`${p}: array without items`);
+      for (const branch of (n.anyOf as Node[] | undefined) ?? [])
+        if (branch.description !== undefined || branch.default !== undefined)
+          problems.push(`${p}: anyOf with docs`);
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it("carries names, scope, categories and subresources of grove-api.md §1.2 (+ categories)", () => {
+    const summary = crds.map((c) => ({
+      name: c.metadata!.name,
+      shortNames: c.spec.names.shortNames,
+      scope: c.spec.scope,
+      categories: c.spec.names.categories,
+      subresources: c.spec.versions[0]!.subresources,
+    }));
+    expect(summary).toEqual([
+      {
+        name: "podcliquesets.grove.io",
+        shortNames: ["pcs"],
+        scope: "Namespaced",
+        categories: ["all", "grove"],
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: ".spec.replicas",
+            statusReplicasPath: ".status.replicas",
+            labelSelectorPath: ".status.hpaPodSelector",
+          },
+        },
+      },
+      {
+        name: "podcliques.grove.io",
+        shortNames: ["pclq"],
+        scope: "Namespaced",
+        categories: ["all", "grove"],
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: ".spec.replicas",
+            statusReplicasPath: ".status.replicas",
+            labelSelectorPath: ".status.hpaPodSelector",
+          },
+        },
+      },
+      {
+        name: "podcliquescalinggroups.grove.io",
+        shortNames: ["pcsg"],
+        scope: "Namespaced",
+        categories: ["all", "grove"],
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: ".spec.replicas",
+            statusReplicasPath: ".status.replicas",
+            labelSelectorPath: ".status.selector",
+          },
+        },
+      },
+      {
+        name: "clustertopologybindings.grove.io",
+        shortNames: ["ct"],
+        scope: "Cluster",
+        categories: ["grove"],
+        subresources: { status: {} },
+      },
+      {
+        name: "podgangs.scheduler.grove.io",
+        shortNames: ["pg"],
+        scope: "Namespaced",
+        categories: ["all", "grove"],
+        subresources: { status: {} },
+      },
+    ]);
+    expect(GROVE_KINDS.map((k) => k.kind)).toEqual(crds.map((c) => c.spec.names.kind));
+  });
+
+  it("embeds the complete core/v1 PodSpec with descriptions, int-or-string and Quantity fields", () => {
+    const pclq = crds[1]!.spec.versions[0]!.schema!.openAPIV3Schema as Node;
+    const paths = new Map<string, Node>();
+    walk(pclq, "", (n, p) => paths.set(p, n));
+    const containers = paths.get(".spec.podSpec.containers")!;
+    expect(containers.description).toMatch(/containers/i);
+    expect(paths.get(".spec.podSpec.containers[]")!.required).toEqual(["name"]);
+    expect(paths.get(".spec.podSpec.containers[].ports[].containerPort")).toMatchObject({
+      type: "integer",
+      format: "int32",
+    });
+    expect(paths.get(".spec.podSpec.containers[].livenessProbe.httpGet.port")).toMatchObject({
+      "x-kubernetes-int-or-string": true,
+    });
+    expect(paths.get(".spec.podSpec.containers[].resources.limits{}")).toMatchObject({
+      "x-kubernetes-int-or-string": true,
+    });
+    expect(paths.get(".spec.podSpec.overhead{}")).toMatchObject({ "x-kubernetes-int-or-string": true });
+    for (const field of [
+      "affinity",
+      "volumes",
+      "initContainers",
+      "tolerations",
+      "topologySpreadConstraints",
+      "resourceClaims",
+    ])
+      expect(paths.has(`.spec.podSpec.${field}`), field).toBe(true);
+  });
+
+  it("declares the CRD defaults of grove-api.md §8", () => {
+    const defaults: Record<string, unknown> = {};
+    for (const crd of crds)
+      walk(crd.spec.versions[0]!.schema!.openAPIV3Schema as Node, crd.spec.names.kind, (n, p) => {
+        if (n.default !== undefined && !p.includes(".status.")) defaults[p] = n.default;
+      });
+    expect(defaults).toEqual({
+      "PodCliqueSet.spec.replicas": 0,
+      "PodCliqueSet.spec.updateStrategy.type": "RollingRecreate",
+      "PodCliqueSet.spec.template.cliqueStartupType": "CliqueStartupTypeAnyOrder",
+      "PodCliqueSet.spec.template.headlessServiceConfig.publishNotReadyAddresses": true,
+      "PodCliqueSet.spec.template.podCliqueScalingGroups[].replicas": 1,
+      "PodCliqueSet.spec.template.podCliqueScalingGroups[].minAvailable": 1,
+      "PodCliqueScalingGroup.spec.replicas": 1,
+      "PodCliqueScalingGroup.spec.minAvailable": 1,
+    });
+  });
+});
