@@ -1,0 +1,33 @@
+import { cpus, platform, release, totalmem } from "node:os";
+
+/** Where and how a figure was measured: every results file carries this (STYLE.md habit 10). */
+export interface RunInfo {
+  date: string;
+  machine: { os: string; cpuModel: string; cores: number; memoryGiB: number; node: string };
+  command: string;
+}
+
+export function runInfo(command: string): RunInfo {
+  const list = cpus();
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      os: `${platform()} ${release()}`,
+      cpuModel: list[0]?.model.trim() ?? "unknown",
+      cores: list.length,
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      node: process.version,
+    },
+    command,
+  };
+}
+
+/** The command line that produced this run, with the knobs that change it. */
+export function commandLine(script: string): string {
+  const env = ["BENCH_QUICK", "BENCH_TIME_MS", "BENCH_N"]
+    .filter((k) => process.env[k] !== undefined && process.env[k] !== "")
+    .map((k) => `${k}=${process.env[k]}`);
+  return [...env, `npm run ${script} -w @grove-ts/bench`].join(" ");
+}
+
+export const QUICK = process.env.BENCH_QUICK === "1" || process.env.BENCH_QUICK === "true";

@@ -1,0 +1,260 @@
+// Quality against the optimum: the solver's placements (both engines) on small random problems,
+// against an exact MILP (HiGHS) of the same problem. Run: npm run bench:quality -w @grove-ts/bench
+// (BENCH_N instances per generator, default 50, BENCH_QUICK=1 25; two generators). Writes
+// bench/results/placement-quality.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomProblem } from "@grove-ts/testing";
+import type { PlacementProblem, PlacementResult } from "./contract.js";
+import { countPlaced, ENGINES, type Engine, loadSolver } from "./engines.js";
+import { FewestCache, type GangLocality } from "./locality.js";
+import { commandLine, QUICK, runInfo } from "./machine.js";
+import { indexProblem } from "./model.js";
+import { solveOptimum } from "./optimum.js";
+import { podsAsked } from "./shapes.js";
+import { smallProblem } from "./small.js";
+
+const TARGET_POD_RATIO = 0.97;
+type Placer = Engine | "milp";
+
+interface InstanceRow {
+  set: string;
+  seed: number;
+  nodes: number;
+  levels: number;
+  gangs: number;
+  podsAsked: number;
+  optimum: {
+    pods: number;
+    gangs: number;
+    proven: boolean;
+    podsBound: number;
+    seconds: number;
+    columns: number;
+    rows: number;
+  };
+  engines: Record<Engine, { pods: number; gangs: number; podRatio: number; gangRatio: number }>;
+  identical: boolean;
+}
+
+interface LocalityStats {
+  level: string;
+  gangs: number;
+  meanSpanned: number;
+  meanFewest: number;
+  /** mean over placed gangs of spanned / fewest (1 = every gang as tight as possible). */
+  meanSpanOverFewest: number;
+  /** share of placed gangs spanning the fewest possible domains. */
+  atFewest: number;
+  unproven: number;
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.env.BENCH_N ?? (QUICK ? 25 : 50));
+  const timeLimit = QUICK ? 10 : 30;
+  const { solve, verifyPlacement } = await loadSolver();
+  const instances: InstanceRow[] = [];
+  const failures: string[] = [];
+  const locality = new Map<string, GangLocality[]>();
+  const started = performance.now();
+
+  for (const { set, seed, problem } of instanceList(n)) {
+    const ip = indexProblem(problem);
+    const results = new Map<Placer, PlacementResult>();
+    for (const engine of ENGINES) results.set(engine, solve(problem, { engine }));
+    const optimum = await solveOptimum(problem, timeLimit);
+    results.set("milp", optimum.result);
+    for (const [who, result] of results) {
+      const errors = verifyPlacement(problem, result);
+      if (errors.length > 0)
+        failures.push(`${set} ${seed} ${who}: ${errors.length} errors, first: ${errors[0]}`);
+    }
+    const engines = {} as InstanceRow["engines"];
+    for (const engine of ENGINES) {
+      const placed = countPlaced(results.get(engine)!);
+      engines[engine] = {
+        ...placed,
+        podRatio: ratio(placed.pods, optimum.pods),
+        gangRatio: ratio(placed.gangs, optimum.gangs),
+      };
+    }
+    instances.push({
+      set,
+      seed,
+      nodes: problem.nodes.length,
+      levels: ip.levelNames.length,
+      gangs: problem.gangs.length,
+      podsAsked: podsAsked(problem),
+      optimum: {
+        pods: optimum.pods,
+        gangs: optimum.gangs,
+        proven: optimum.optimal,
+        podsBound: optimum.podsBound,
+        seconds: round(optimum.seconds, 3),
+        columns: optimum.columns,
+        rows: optimum.rows,
+      },
+      engines,
+      identical: JSON.stringify(results.get("wasm")!.gangs) === JSON.stringify(results.get("js")!.gangs),
+    });
+
+    const fewest = new FewestCache(ip);
+    for (const [who, result] of results) {
+      for (let level = 0; level < ip.levelNames.length; level++) {
+        const key = `${who}|${level === ip.levelNames.length - 1 ? "narrowest" : ip.levelNames[level]}`;
+        if (!locality.has(key)) locality.set(key, []);
+        locality.get(key)!.push(...(await fewest.locality(result, level)));
+      }
+    }
+  }
+
+  const summary = summarise(instances);
+  const bySet = Object.fromEntries(
+    Object.keys(SETS).map((set) => [set, summarise(instances.filter((i) => i.set === set))]),
+  );
+  const optimumTotals = {
+    pods: sum(instances.map((i) => i.optimum.pods)),
+    gangs: sum(instances.map((i) => i.optimum.gangs)),
+    podsBound: sum(instances.map((i) => i.optimum.podsBound)),
+    proven: instances.filter((i) => i.optimum.proven).length,
+    seconds: round(sum(instances.map((i) => i.optimum.seconds)), 1),
+  };
+
+  const localityStats: Record<string, LocalityStats[]> = {};
+  for (const who of [...ENGINES, "milp"] as Placer[]) {
+    localityStats[who] = [...locality]
+      .filter(([key]) => key.startsWith(`${who}|`))
+      .map(([key, list]) => ({
+        level: key.slice(who.length + 1),
+        gangs: list.length,
+        meanSpanned: round(mean(list.map((l) => l.spanned)), 3),
+        meanFewest: round(mean(list.map((l) => l.fewest)), 3),
+        meanSpanOverFewest: round(mean(list.map((l) => l.spanned / l.fewest)), 3),
+        atFewest: round(list.filter((l) => l.spanned <= l.fewest).length / Math.max(1, list.length), 3),
+        unproven: list.filter((l) => !l.proven).length,
+      }));
+  }
+
+  const targets = ENGINES.map((engine) => ({
+    target: `${engine} places >= ${TARGET_POD_RATIO} of the optimum's pods`,
+    measured: summary[engine].podRatio,
+    met: summary[engine].podRatio >= TARGET_POD_RATIO,
+  }));
+
+  console.table(
+    [["all", summary] as const, ...Object.entries(bySet)].flatMap(([set, byEngine]) =>
+      ENGINES.map((engine) => ({
+        set,
+        engine,
+        "pods / optimum": byEngine[engine].podRatio,
+        "gangs / optimum": byEngine[engine].gangRatio,
+        "min instance pod ratio": byEngine[engine].minInstancePodRatio,
+        "instances at optimum": byEngine[engine].instancesAtOptimumPods,
+      })),
+    ),
+  );
+  console.table(
+    Object.entries(localityStats).flatMap(([who, list]) =>
+      list.map((l) => ({
+        placer: who,
+        level: l.level,
+        gangs: l.gangs,
+        "spanned/fewest": l.meanSpanOverFewest,
+        "at fewest": l.atFewest,
+      })),
+    ),
+  );
+  console.table(targets);
+  console.log(
+    `optimum: ${optimumTotals.proven}/${instances.length} proven, ${optimumTotals.pods} pods, ${optimumTotals.gangs} gangs, MILP time ${optimumTotals.seconds}s; run ${round((performance.now() - started) / 1000, 1)}s`,
+  );
+
+  const out = {
+    ...runInfo(commandLine(process.env.npm_lifecycle_event ?? "bench:quality")),
+    quick: QUICK,
+    generators: SETS,
+    milpTimeLimitSeconds: timeLimit,
+    instances: instances.length,
+    optimum: optimumTotals,
+    engines: summary,
+    enginesBySet: bySet,
+    locality: localityStats,
+    targets,
+    failures,
+    perInstance: instances,
+  };
+  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "placement-quality.json");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+  if (failures.length > 0) {
+    console.error(`placements failed verification:\n  ${failures.slice(0, 20).join("\n  ")}`);
+    process.exitCode = 1;
+  }
+}
+
+const SETS = {
+  small: "smallProblem(seed, { maxNodes: 64, maxGangs: 20 }) from bench/src/small.ts, seeds 1..N",
+  random:
+    "randomProblem(seed, { nodes: 8 + (13 * seed) % 57, gangs: 4 + seed % 17 }) from @grove-ts/testing, seeds 1..N",
+};
+
+/** N problems from each generator, all within 64 nodes and 20 gangs. */
+function* instanceList(n: number): Generator<{ set: string; seed: number; problem: PlacementProblem }> {
+  for (let seed = 1; seed <= n; seed++) {
+    yield { set: "small", seed, problem: smallProblem(seed, { maxNodes: 64, maxGangs: 20 }) };
+    const random = randomProblem(seed, { nodes: 8 + ((13 * seed) % 57), gangs: 4 + (seed % 17) });
+    yield { set: "random", seed, problem: random as unknown as PlacementProblem };
+  }
+}
+
+interface EngineSummary {
+  pods: number;
+  gangs: number;
+  /** placed pods / the optimum's placed pods, summed over the instances. */
+  podRatio: number;
+  gangRatio: number;
+  /** placed pods / the proven upper bound (equals podRatio when every optimum is proven). */
+  podRatioVsBound: number;
+  meanInstancePodRatio: number;
+  minInstancePodRatio: number;
+  instancesAtOptimumPods: number;
+}
+
+function summarise(instances: InstanceRow[]): Record<Engine, EngineSummary> {
+  const optPods = sum(instances.map((i) => i.optimum.pods));
+  const optGangs = sum(instances.map((i) => i.optimum.gangs));
+  const out = {} as Record<Engine, EngineSummary>;
+  for (const engine of ENGINES) {
+    const pods = sum(instances.map((i) => i.engines[engine].pods));
+    const gangs = sum(instances.map((i) => i.engines[engine].gangs));
+    out[engine] = {
+      pods,
+      gangs,
+      podRatio: ratio(pods, optPods),
+      gangRatio: ratio(gangs, optGangs),
+      podRatioVsBound: ratio(pods, sum(instances.map((i) => i.optimum.podsBound))),
+      meanInstancePodRatio: round(mean(instances.map((i) => i.engines[engine].podRatio)), 4),
+      minInstancePodRatio: Math.min(...instances.map((i) => i.engines[engine].podRatio)),
+      instancesAtOptimumPods: instances.filter((i) => i.engines[engine].pods >= i.optimum.pods).length,
+    };
+  }
+  return out;
+}
+
+function ratio(a: number, b: number): number {
+  return b === 0 ? 1 : round(a / b, 4);
+}
+function sum(xs: number[]): number {
+  return xs.reduce((s, x) => s + x, 0);
+}
+function mean(xs: number[]): number {
+  return xs.length === 0 ? 0 : sum(xs) / xs.length;
+}
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+await main();

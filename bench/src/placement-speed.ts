@@ -1,0 +1,189 @@
+// Speed suites for the placement solver: both engines side by side, in one run, on the same
+// problems. Run: npm run bench:speed -w @grove-ts/bench (BENCH_QUICK=1 for a short run,
+// BENCH_TIME_MS to set the time budget per task). Writes bench/results/placement.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bench } from "tinybench";
+import type { PlacementProblem, PlacementResult } from "./contract.js";
+import { countPlaced, ENGINES, type Engine, loadSolver } from "./engines.js";
+import { commandLine, QUICK, runInfo } from "./machine.js";
+import { blockGangs, groveMix, podsAsked, upstreamRackGangs } from "./shapes.js";
+
+interface Case {
+  id: string;
+  description: string;
+  build: () => PlacementProblem;
+}
+
+const CASES: Case[] = [
+  {
+    id: "a-750",
+    description:
+      "5,000 nodes (5 blocks x 10 racks x 100 hosts, 8 GPUs); 750 gangs x 4 one-GPU pods, required rack",
+    build: () => upstreamRackGangs(750),
+  },
+  {
+    id: "a-1500",
+    description: "same cluster; 1,500 gangs x 4 one-GPU pods, required rack",
+    build: () => upstreamRackGangs(1500),
+  },
+  {
+    id: "a-2250",
+    description: "same cluster; 2,250 gangs x 4 one-GPU pods, required rack",
+    build: () => upstreamRackGangs(2250),
+  },
+  {
+    id: "b-9x1000",
+    description: "same cluster; 9 gangs x 1,000 one-GPU pods, required block",
+    build: () => blockGangs(9, 1000),
+  },
+  {
+    id: "c-grove-mix",
+    description:
+      "same cluster; Grove-like mix (leader+worker sub-groups required rack, host-sized groups required host, training gangs) asking for 90% of the GPUs, seed 1",
+    build: () => groveMix(0.9, 1),
+  },
+];
+
+export interface SpeedRow {
+  case: string;
+  engine: Engine;
+  nodes: number;
+  gangsAsked: number;
+  podsAsked: number;
+  gangsPlaced: number;
+  podsPlaced: number;
+  /** verifyPlacement found nothing wrong with this engine's result. */
+  verified: boolean;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  rmePercent: number;
+  samples: number;
+  podsPerSecond: number;
+  gangsPerSecond: number;
+}
+
+async function main(): Promise<void> {
+  const timeMs = Number(process.env.BENCH_TIME_MS ?? (QUICK ? 300 : 2000));
+  const minIterations = QUICK ? 3 : 10;
+  const { solve, verifyPlacement } = await loadSolver();
+  const rows: SpeedRow[] = [];
+  const cases: { id: string; description: string; identical: boolean; wasmOverJs: number }[] = [];
+  const failures: string[] = [];
+
+  for (const c of CASES) {
+    const problem = c.build();
+    const results = new Map<Engine, PlacementResult>();
+    // One untimed solve per engine first: its answer is checked, then the timed runs repeat it.
+    for (const engine of ENGINES) {
+      const result = solve(problem, { engine });
+      const errors = verifyPlacement(problem, result);
+      if (errors.length > 0) failures.push(`${c.id} ${engine}: ${errors.length} errors, first: ${errors[0]}`);
+      results.set(engine, result);
+    }
+    const identical = JSON.stringify(results.get("wasm")?.gangs) === JSON.stringify(results.get("js")?.gangs);
+    if (!identical) failures.push(`${c.id}: wasm and js results differ`);
+
+    const bench = new Bench({
+      name: c.id,
+      time: timeMs,
+      iterations: minIterations,
+      warmupIterations: 2,
+      warmupTime: Math.min(200, timeMs),
+      throws: true,
+    });
+    for (const engine of ENGINES) bench.add(engine, () => solve(problem, { engine }));
+    await bench.run();
+
+    const perEngine: Partial<Record<Engine, SpeedRow>> = {};
+    for (const task of bench.tasks) {
+      const engine = task.name as Engine;
+      const r = task.result;
+      if (r.state !== "completed") throw new Error(`${c.id} ${engine}: task ${r.state}`);
+      const placed = countPlaced(results.get(engine)!);
+      const meanS = r.latency.mean / 1000;
+      const row: SpeedRow = {
+        case: c.id,
+        engine,
+        nodes: problem.nodes.length,
+        gangsAsked: problem.gangs.length,
+        podsAsked: podsAsked(problem),
+        gangsPlaced: placed.gangs,
+        podsPlaced: placed.pods,
+        verified: !failures.some((f) => f.startsWith(`${c.id} ${engine}:`)),
+        meanMs: round(r.latency.mean, 3),
+        p50Ms: round(r.latency.p50, 3),
+        p99Ms: round(r.latency.p99, 3),
+        rmePercent: round(r.latency.rme, 2),
+        samples: r.latency.samplesCount,
+        podsPerSecond: Math.round(placed.pods / meanS),
+        gangsPerSecond: Math.round(placed.gangs / meanS),
+      };
+      perEngine[engine] = row;
+      rows.push(row);
+    }
+    const wasmOverJs = round(perEngine.js!.meanMs / perEngine.wasm!.meanMs, 2);
+    cases.push({ id: c.id, description: c.description, identical, wasmOverJs });
+  }
+
+  const byId = (id: string) => cases.find((c) => c.id === id)!;
+  const rowOf = (id: string, engine: Engine) => rows.find((r) => r.case === id && r.engine === engine)!;
+  const targets = [
+    ...["a-750", "a-1500", "a-2250"].map((id) => ({
+      target: `wasm >= 100,000 pods/s on ${id}`,
+      measured: rowOf(id, "wasm").podsPerSecond,
+      met: rowOf(id, "wasm").podsPerSecond >= 100_000,
+    })),
+    ...["a-750", "a-1500", "a-2250", "b-9x1000"].map((id) => ({
+      target: `wasm >= 2x js on ${id}`,
+      measured: byId(id).wasmOverJs,
+      met: byId(id).wasmOverJs >= 2,
+    })),
+  ];
+
+  console.table(
+    rows.map((r) => ({
+      case: r.case,
+      engine: r.engine,
+      "pods placed": `${r.podsPlaced}/${r.podsAsked}`,
+      "gangs placed": `${r.gangsPlaced}/${r.gangsAsked}`,
+      "mean ms": r.meanMs,
+      "p99 ms": r.p99Ms,
+      "±%": r.rmePercent,
+      samples: r.samples,
+      "pods/s": r.podsPerSecond,
+      "gangs/s": r.gangsPerSecond,
+      "wasm/js": r.engine === "wasm" ? byId(r.case).wasmOverJs : "",
+      verified: r.verified,
+    })),
+  );
+  console.table(targets);
+
+  const out = {
+    ...runInfo(commandLine(process.env.npm_lifecycle_event ?? "bench:speed")),
+    quick: QUICK,
+    timePerTaskMs: timeMs,
+    minIterations,
+    cases,
+    results: rows,
+    targets,
+    failures,
+  };
+  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "placement.json");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+  if (failures.length > 0) {
+    console.error(`placement results failed verification:\n  ${failures.join("\n  ")}`);
+    process.exitCode = 1;
+  }
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+await main();
