@@ -19,6 +19,7 @@ import {
   SCHEDULER_GROUP,
 } from "./constants.js";
 import { ClusterTopologyBindingSchema } from "./schema/clustertopologybinding.js";
+import { KUBE_REF } from "./schema/kube-inline.js";
 import { PodCliqueSchema } from "./schema/podclique.js";
 import { PodCliqueSetSchema } from "./schema/podcliqueset.js";
 import { PodGangSchema } from "./schema/podgang.js";
@@ -194,8 +195,11 @@ const CRD_KEYWORDS = new Set([
 ]);
 
 /** A TypeBox schema as a plain openAPIV3Schema: TypeBox's symbols and non-CRD keywords dropped. */
-export function toOpenAPIV3Schema(schema: unknown): JSONSchemaProps {
+export function toOpenAPIV3Schema(schema: unknown, options: { kubeRefBase?: string } = {}): JSONSchemaProps {
   const node = schema as Record<string, unknown>;
+  // For validators only: refer to a shared definition instead of the inlined Kubernetes type.
+  if (options.kubeRefBase !== undefined && typeof node[KUBE_REF] === "string")
+    return { $ref: `${options.kubeRefBase}${node[KUBE_REF]}` } as JSONSchemaProps;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(node)) {
     if (!CRD_KEYWORDS.has(key)) continue;
@@ -203,12 +207,12 @@ export function toOpenAPIV3Schema(schema: unknown): JSONSchemaProps {
     if (key === "properties") {
       const props: Record<string, unknown> = {};
       for (const p of Object.keys(v as object).sort())
-        props[p] = toOpenAPIV3Schema((v as Record<string, unknown>)[p]);
+        props[p] = toOpenAPIV3Schema((v as Record<string, unknown>)[p], options);
       out[key] = props;
     } else if ((key === "items" || key === "additionalProperties") && typeof v === "object" && v !== null) {
-      out[key] = toOpenAPIV3Schema(v);
+      out[key] = toOpenAPIV3Schema(v, options);
     } else if (key === "anyOf") {
-      out[key] = (v as unknown[]).map(toOpenAPIV3Schema);
+      out[key] = (v as unknown[]).map((x) => toOpenAPIV3Schema(x, options));
     } else if (key === "required") {
       out[key] = [...(v as string[])].sort();
     } else {

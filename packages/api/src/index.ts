@@ -1,10 +1,12 @@
 // @grove-ts/api: the Grove API as data and pure functions. No I/O, no client.
 // Engineers add their own export lines here; keep one line per module.
 
+export * from "./check-schema.js";
 export * from "./constants.js";
 export * from "./crds.js";
 export * from "./defaulting/index.js";
 export * from "./field-errors.js";
+export * from "./resource-types.js";
 export * from "./schema/index.js";
 export * from "./types.js";
 export * from "./validation/index.js";

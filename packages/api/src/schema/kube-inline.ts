@@ -2,6 +2,12 @@
 // (CRDs may not use $ref).
 import { k8sDefinitions } from "./k8s-definitions.generated.js";
 
+/**
+ * Marks an inlined Kubernetes type with its definition name, so that a validator can refer to one
+ * compiled definition instead of the inlined copy. Not a CRD keyword: dropped from generated CRDs.
+ */
+export const KUBE_REF = "x-grove-kube-ref";
+
 export type JsonSchema = { [keyword: string]: unknown };
 
 const cache = new Map<string, JsonSchema>();

@@ -6,7 +6,7 @@ import type { MetricSpec } from "kubernetes-types/autoscaling/v2.js";
 import type { PodSpec } from "kubernetes-types/core/v1.js";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.js";
 import { DateTime, Int64, Str, StringEnum } from "./builders.js";
-import { kubeSchema } from "./kube-inline.js";
+import { KUBE_REF, kubeSchema } from "./kube-inline.js";
 
 export type { MetricSpec, ObjectMeta, PodSpec };
 
@@ -29,18 +29,22 @@ export interface ResourceClaimTemplateSpecV1 {
 export const ObjectMetaSchema = Type.Unsafe<ObjectMeta>({ type: "object" });
 
 export const PodSpecSchema = (description: string) =>
-  Type.Unsafe<PodSpec>({ ...kubeSchema("V1PodSpec"), description });
+  Type.Unsafe<PodSpec>({ ...kubeSchema("V1PodSpec"), description, [KUBE_REF]: "V1PodSpec" });
 
 export const MetricSpecListSchema = (description: string) =>
   Type.Unsafe<MetricSpec[]>({
     type: "array",
     description,
-    items: kubeSchema("V2MetricSpec"),
+    items: { ...kubeSchema("V2MetricSpec"), [KUBE_REF]: "V2MetricSpec" },
     "x-kubernetes-list-type": "atomic",
   });
 
 export const ResourceClaimTemplateSpecSchema = (description: string) =>
-  Type.Unsafe<ResourceClaimTemplateSpecV1>({ ...kubeSchema("V1ResourceClaimTemplateSpec"), description });
+  Type.Unsafe<ResourceClaimTemplateSpecV1>({
+    ...kubeSchema("V1ResourceClaimTemplateSpec"),
+    description,
+    [KUBE_REF]: "V1ResourceClaimTemplateSpec",
+  });
 
 /** metav1.Condition with the validation markers of apimachinery. */
 export const ConditionSchema = Type.Object(
