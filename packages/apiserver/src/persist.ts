@@ -1,0 +1,98 @@
+// Durability for --data-dir: an append-only JSON-lines log, fsync'd before a write is acknowledged,
+// and a snapshot it is compacted into at start. A torn last line (kill -9 mid-append) is dropped:
+// its write was never acknowledged.
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { Obj } from "./util.js";
+
+export interface Record {
+  rv: number;
+  /** storage key (`group/plural`), namespace ("" when cluster-scoped), name */
+  k: string;
+  ns: string;
+  n: string;
+  /** the object after the write; absent for a removal */
+  o?: Obj;
+}
+
+export interface Loaded {
+  rv: number;
+  objects: Map<string, Record>;
+}
+
+const entryKey = (r: Pick<Record, "k" | "ns" | "n">): string => `${r.k}|${r.ns}|${r.n}`;
+
+export class Persistence {
+  private fd: number | undefined;
+  private readonly logPath: string;
+  private readonly snapPath: string;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.logPath = join(dir, "wal.jsonl");
+    this.snapPath = join(dir, "snapshot.json");
+  }
+
+  /** Reads snapshot plus log, then compacts both into a fresh snapshot and an empty log. */
+  load(): Loaded {
+    const objects = new Map<string, Record>();
+    let rv = 0;
+    if (existsSync(this.snapPath)) {
+      const snap = JSON.parse(readFileSync(this.snapPath, "utf8")) as { rv: number; records: Record[] };
+      rv = snap.rv;
+      for (const r of snap.records) objects.set(entryKey(r), r);
+    }
+    if (existsSync(this.logPath)) {
+      const lines = readFileSync(this.logPath, "utf8").split("\n");
+      for (const line of lines) {
+        if (line.trim() === "") continue;
+        let r: Record;
+        try {
+          r = JSON.parse(line) as Record;
+        } catch {
+          break;
+        }
+        if (r.rv > rv) rv = r.rv;
+        if (r.o) objects.set(entryKey(r), r);
+        else objects.delete(entryKey(r));
+      }
+    }
+    this.compact(rv, [...objects.values()]);
+    return { rv, objects };
+  }
+
+  private compact(rv: number, records: Record[]): void {
+    const tmp = `${this.snapPath}.tmp`;
+    const fd = openSync(tmp, "w");
+    writeSync(fd, JSON.stringify({ rv, records }));
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.snapPath);
+    const dirFd = openSync(this.dir, "r");
+    fsyncSync(dirFd);
+    closeSync(dirFd);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = openSync(this.logPath, "w");
+    fsyncSync(this.fd);
+  }
+
+  append(r: Record): void {
+    if (this.fd === undefined) this.fd = openSync(this.logPath, "a");
+    writeSync(this.fd, `${JSON.stringify(r)}\n`);
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
