@@ -1,0 +1,795 @@
+// The placement kernel in AssemblyScript: the twin of packages/placement/src/engine-js.ts, which
+// documents the algorithm. Arrays are addresses into the two arenas; keep both files in step (the
+// parity suite in test/placement compares them on hundreds of random problems).
+import {
+  C_ALLOC,
+  C_D,
+  C_DOMEND,
+  C_DOMLEVEL,
+  C_DOMSTART,
+  C_FLAGS,
+  C_FREE,
+  C_L,
+  C_LABKEY,
+  C_LABNUM,
+  C_LABOFF,
+  C_LABVAL,
+  C_LEVELDOM,
+  C_N,
+  C_NODEDOM,
+  C_R,
+  C_RANK,
+  C_TAINTEFF,
+  C_TAINTKEY,
+  C_TAINTOFF,
+  C_TAINTVAL,
+  FLAG_CORDONED,
+  FLAG_REMOVED,
+  P_CAPT,
+  P_CID,
+  P_CKEY,
+  P_ELIG,
+  P_ELIGCOUNT,
+  P_EXPRKEY,
+  P_EXPRNUM,
+  P_EXPROFF,
+  P_EXPROP,
+  P_EXPRVAL,
+  P_EXPRVOFF,
+  P_G,
+  P_GANGGRP,
+  P_GANGOK,
+  P_GANGORDER,
+  P_GANGROOT,
+  P_GCOUNT,
+  P_GMIN,
+  P_GPLACED,
+  P_GREQ,
+  P_GSHAPE,
+  P_GSLOT,
+  P_GTREE,
+  P_HID,
+  P_HKEY,
+  P_K,
+  P_PODNODE,
+  P_PODS,
+  P_REASON,
+  P_S,
+  P_SAFF,
+  P_SELKEY,
+  P_SELOFF,
+  P_SELVAL,
+  P_SPREAD,
+  P_STATS,
+  P_T,
+  P_TCHILD,
+  P_TCHOFF,
+  P_TDEMAND,
+  P_TDOM,
+  P_TERMOFF,
+  P_TGROUP,
+  P_TNEED,
+  P_TOLEFF,
+  P_TOLKEY,
+  P_TOLOFF,
+  P_TOLOP,
+  P_TOLVAL,
+  P_TPARENT,
+  P_TPREF,
+  P_TREQ,
+  P_UNDO,
+  P_WDOM,
+  P_WFREE,
+  R_LEAF,
+  R_NESTED,
+  R_NO_NODE,
+  R_SHORTFALL,
+  REASON_SLOTS,
+} from "./layout";
+
+function gi(a: usize, i: i32): i32 {
+  return load<i32>(a + ((<usize>i) << 2));
+}
+function si(a: usize, i: i32, v: i32): void {
+  store<i32>(a + ((<usize>i) << 2), v);
+}
+function gf(a: usize, i: i32): f64 {
+  return load<f64>(a + ((<usize>i) << 3));
+}
+function sf(a: usize, i: i32, v: f64): void {
+  store<f64>(a + ((<usize>i) << 3), v);
+}
+function gb(a: usize, i: i32): u8 {
+  return load<u8>(a + <usize>i);
+}
+function sb(a: usize, i: i32, v: u8): void {
+  store<u8>(a + <usize>i, v);
+}
+
+// cluster
+let N: i32 = 0;
+let R: i32 = 0;
+let L: i32 = 0;
+let D: i32 = 0;
+let free: usize = 0;
+let allocd: usize = 0;
+let flags: usize = 0;
+let rank: usize = 0;
+let nodeDom: usize = 0;
+let domStart: usize = 0;
+let domEnd: usize = 0;
+let domLevel: usize = 0;
+let levelDom: usize = 0;
+let labOff: usize = 0;
+let labKey: usize = 0;
+let labVal: usize = 0;
+let labNum: usize = 0;
+let taintOff: usize = 0;
+let taintKey: usize = 0;
+let taintVal: usize = 0;
+let taintEff: usize = 0;
+// call
+let K: i32 = 0;
+let G: i32 = 0;
+let T: i32 = 0;
+let S: i32 = 0;
+let PODS: i32 = 0;
+let spread: bool = false;
+let gangOrder: usize = 0;
+let gangRoot: usize = 0;
+let gangGrp: usize = 0;
+let gCount: usize = 0;
+let gMin: usize = 0;
+let gShape: usize = 0;
+let gTree: usize = 0;
+let gSlot: usize = 0;
+let gReq: usize = 0;
+let tReq: usize = 0;
+let tPref: usize = 0;
+let tParent: usize = 0;
+let tChOff: usize = 0;
+let tChild: usize = 0;
+let tGroup: usize = 0;
+let tolOff: usize = 0;
+let tolKey: usize = 0;
+let tolOp: usize = 0;
+let tolVal: usize = 0;
+let tolEff: usize = 0;
+let selOff: usize = 0;
+let selKey: usize = 0;
+let selVal: usize = 0;
+let termOff: usize = 0;
+let sAff: usize = 0;
+let exprOff: usize = 0;
+let exprKey: usize = 0;
+let exprOp: usize = 0;
+let exprVOff: usize = 0;
+let exprVal: usize = 0;
+let exprNum: usize = 0;
+let wFree: usize = 0;
+let wDom: usize = 0;
+let elig: usize = 0;
+let undo: usize = 0;
+let tDemand: usize = 0;
+let tNeed: usize = 0;
+let tDom: usize = 0;
+let cId: usize = 0;
+let cKey: usize = 0;
+let hId: usize = 0;
+let hKey: usize = 0;
+let capT: usize = 0;
+let gPlaced: usize = 0;
+let eligCount: usize = 0;
+let podNode: usize = 0;
+let gangOk: usize = 0;
+let reason: usize = 0;
+let stats: usize = 0;
+let undoTop: i32 = 0;
+let curGang: i32 = 0;
+
+function bind(c: usize, p: usize): void {
+  N = gi(c, C_N);
+  R = gi(c, C_R);
+  L = gi(c, C_L);
+  D = gi(c, C_D);
+  free = c + <usize>gi(c, C_FREE);
+  allocd = c + <usize>gi(c, C_ALLOC);
+  flags = c + <usize>gi(c, C_FLAGS);
+  rank = c + <usize>gi(c, C_RANK);
+  nodeDom = c + <usize>gi(c, C_NODEDOM);
+  domStart = c + <usize>gi(c, C_DOMSTART);
+  domEnd = c + <usize>gi(c, C_DOMEND);
+  domLevel = c + <usize>gi(c, C_DOMLEVEL);
+  levelDom = c + <usize>gi(c, C_LEVELDOM);
+  labOff = c + <usize>gi(c, C_LABOFF);
+  labKey = c + <usize>gi(c, C_LABKEY);
+  labVal = c + <usize>gi(c, C_LABVAL);
+  labNum = c + <usize>gi(c, C_LABNUM);
+  taintOff = c + <usize>gi(c, C_TAINTOFF);
+  taintKey = c + <usize>gi(c, C_TAINTKEY);
+  taintVal = c + <usize>gi(c, C_TAINTVAL);
+  taintEff = c + <usize>gi(c, C_TAINTEFF);
+
+  K = gi(p, P_K);
+  G = gi(p, P_G);
+  T = gi(p, P_T);
+  S = gi(p, P_S);
+  PODS = gi(p, P_PODS);
+  spread = gi(p, P_SPREAD) !== 0;
+  gangOrder = p + <usize>gi(p, P_GANGORDER);
+  gangRoot = p + <usize>gi(p, P_GANGROOT);
+  gangGrp = p + <usize>gi(p, P_GANGGRP);
+  gCount = p + <usize>gi(p, P_GCOUNT);
+  gMin = p + <usize>gi(p, P_GMIN);
+  gShape = p + <usize>gi(p, P_GSHAPE);
+  gTree = p + <usize>gi(p, P_GTREE);
+  gSlot = p + <usize>gi(p, P_GSLOT);
+  gReq = p + <usize>gi(p, P_GREQ);
+  tReq = p + <usize>gi(p, P_TREQ);
+  tPref = p + <usize>gi(p, P_TPREF);
+  tParent = p + <usize>gi(p, P_TPARENT);
+  tChOff = p + <usize>gi(p, P_TCHOFF);
+  tChild = p + <usize>gi(p, P_TCHILD);
+  tGroup = p + <usize>gi(p, P_TGROUP);
+  tolOff = p + <usize>gi(p, P_TOLOFF);
+  tolKey = p + <usize>gi(p, P_TOLKEY);
+  tolOp = p + <usize>gi(p, P_TOLOP);
+  tolVal = p + <usize>gi(p, P_TOLVAL);
+  tolEff = p + <usize>gi(p, P_TOLEFF);
+  selOff = p + <usize>gi(p, P_SELOFF);
+  selKey = p + <usize>gi(p, P_SELKEY);
+  selVal = p + <usize>gi(p, P_SELVAL);
+  termOff = p + <usize>gi(p, P_TERMOFF);
+  sAff = p + <usize>gi(p, P_SAFF);
+  exprOff = p + <usize>gi(p, P_EXPROFF);
+  exprKey = p + <usize>gi(p, P_EXPRKEY);
+  exprOp = p + <usize>gi(p, P_EXPROP);
+  exprVOff = p + <usize>gi(p, P_EXPRVOFF);
+  exprVal = p + <usize>gi(p, P_EXPRVAL);
+  exprNum = p + <usize>gi(p, P_EXPRNUM);
+  wFree = p + <usize>gi(p, P_WFREE);
+  wDom = p + <usize>gi(p, P_WDOM);
+  elig = p + <usize>gi(p, P_ELIG);
+  undo = p + <usize>gi(p, P_UNDO);
+  tDemand = p + <usize>gi(p, P_TDEMAND);
+  tNeed = p + <usize>gi(p, P_TNEED);
+  tDom = p + <usize>gi(p, P_TDOM);
+  cId = p + <usize>gi(p, P_CID);
+  cKey = p + <usize>gi(p, P_CKEY);
+  hId = p + <usize>gi(p, P_HID);
+  hKey = p + <usize>gi(p, P_HKEY);
+  capT = p + <usize>gi(p, P_CAPT);
+  gPlaced = p + <usize>gi(p, P_GPLACED);
+  eligCount = p + <usize>gi(p, P_ELIGCOUNT);
+  podNode = p + <usize>gi(p, P_PODNODE);
+  gangOk = p + <usize>gi(p, P_GANGOK);
+  reason = p + <usize>gi(p, P_REASON);
+  stats = p + <usize>gi(p, P_STATS);
+}
+
+/** Places every gang of the call arena `p` on the cluster arena `c`; returns 0. */
+export function solve(c: usize, p: usize): i32 {
+  bind(c, p);
+  init();
+  for (let i = 0; i < K; i++) {
+    const k = gi(gangOrder, i);
+    curGang = k;
+    si(gangOk, k, solveGang(k) ? 1 : 0);
+  }
+  surplus();
+  return 0;
+}
+
+function usable(n: i32): bool {
+  return (gi(flags, n) & (FLAG_CORDONED | FLAG_REMOVED)) === 0;
+}
+
+function init(): void {
+  memory.copy(wFree, free, (<usize>(N * R)) << 3);
+  for (let r = 0; r < R; r++) sf(capT, r, 0);
+  memory.fill(wDom, 0, (<usize>(D * R)) << 3);
+  for (let n = 0; n < N; n++) {
+    if (!usable(n)) continue;
+    for (let r = 0; r < R; r++) {
+      const a = gf(allocd, n * R + r);
+      if (a > 0) sf(capT, r, gf(capT, r) + a);
+    }
+    for (let l = 0; l < L; l++) {
+      const d = gi(nodeDom, n * L + l);
+      if (d < 0) break;
+      for (let r = 0; r < R; r++) {
+        const f = gf(wFree, n * R + r);
+        if (f > 0) sf(wDom, d * R + r, gf(wDom, d * R + r) + f);
+      }
+    }
+  }
+  for (let r = 0; r < R; r++) if (gf(capT, r) <= 0) sf(capT, r, 1);
+  for (let s = 0; s < S; s++) {
+    let count = 0;
+    for (let n = 0; n < N; n++) {
+      const ok = usable(n) && feasible(s, n);
+      sb(elig, s * N + n, ok ? 1 : 0);
+      if (ok) count++;
+    }
+    si(eligCount, s, count);
+  }
+  memory.fill(tDemand, 0, (<usize>(T * R)) << 3);
+  for (let t = 0; t < T; t++) {
+    const g = gi(tGroup, t);
+    si(tNeed, t, g >= 0 ? gi(gMin, g) : 0);
+    si(tDom, t, -1);
+    if (g >= 0) for (let r = 0; r < R; r++) sf(tDemand, t * R + r, <f64>gi(gMin, g) * gf(gReq, g * R + r));
+  }
+  for (let t = T - 1; t >= 0; t--) {
+    const p = gi(tParent, t);
+    if (p < 0) continue;
+    si(tNeed, p, gi(tNeed, p) + gi(tNeed, t));
+    for (let r = 0; r < R; r++) sf(tDemand, p * R + r, gf(tDemand, p * R + r) + gf(tDemand, t * R + r));
+  }
+  for (let t = 0; t < T; t++) {
+    const a = gi(tChOff, t);
+    const b = gi(tChOff, t + 1);
+    for (let i = a + 1; i < b; i++) {
+      const c = gi(tChild, i);
+      let j = i - 1;
+      while (j >= a && childBefore(c, gi(tChild, j))) {
+        si(tChild, j + 1, gi(tChild, j));
+        j--;
+      }
+      si(tChild, j + 1, c);
+    }
+  }
+  for (let i = 0; i < PODS; i++) si(podNode, i, -1);
+  memory.fill(gPlaced, 0, (<usize>G) << 2);
+  memory.fill(gangOk, 0, (<usize>K) << 2);
+  memory.fill(reason, 0, (<usize>(K * REASON_SLOTS)) << 2);
+  memory.fill(stats, 0, 8 << 2);
+  undoTop = 0;
+}
+
+function childBefore(a: i32, b: i32): bool {
+  const na = gi(tNeed, a);
+  const nb = gi(tNeed, b);
+  return na > nb || (na === nb && a < b);
+}
+
+// ---- filters -------------------------------------------------------------------------------
+
+function labelIndex(n: i32, key: i32): i32 {
+  const b = gi(labOff, n + 1);
+  for (let i = gi(labOff, n); i < b; i++) if (gi(labKey, i) === key) return i;
+  return -1;
+}
+
+function feasible(s: i32, n: i32): bool {
+  const t1 = gi(taintOff, n + 1);
+  const o0 = gi(tolOff, s);
+  const o1 = gi(tolOff, s + 1);
+  for (let i = gi(taintOff, n); i < t1; i++) {
+    let tolerated = false;
+    for (let j = o0; j < o1; j++) {
+      const eff = gi(tolEff, j);
+      if (eff !== 0 && eff !== gi(taintEff, i)) continue;
+      const key = gi(tolKey, j);
+      if (key < 0) {
+        if (gi(tolOp, j) === 1) {
+          tolerated = true;
+          break;
+        }
+        continue;
+      }
+      if (key !== gi(taintKey, i)) continue;
+      if (gi(tolOp, j) === 1 || gi(tolVal, j) === gi(taintVal, i)) {
+        tolerated = true;
+        break;
+      }
+    }
+    if (!tolerated) return false;
+  }
+  const s1 = gi(selOff, s + 1);
+  for (let i = gi(selOff, s); i < s1; i++) {
+    const li = labelIndex(n, gi(selKey, i));
+    if (li < 0 || gi(labVal, li) !== gi(selVal, i)) return false;
+  }
+  if (gi(sAff, s) !== 0) {
+    const e1 = gi(termOff, s + 1);
+    let any = false;
+    for (let term = gi(termOff, s); term < e1 && !any; term++) any = termHolds(term, n);
+    if (!any) return false;
+  }
+  return true;
+}
+
+function termHolds(term: i32, n: i32): bool {
+  const a = gi(exprOff, term);
+  const b = gi(exprOff, term + 1);
+  if (a === b) return false;
+  for (let e = a; e < b; e++) {
+    const li = labelIndex(n, gi(exprKey, e));
+    const op = gi(exprOp, e);
+    let ok: bool;
+    if (op === 0) ok = li >= 0 && valueIn(e, gi(labVal, li));
+    else if (op === 1) ok = li < 0 || !valueIn(e, gi(labVal, li));
+    else if (op === 2) ok = li >= 0;
+    else if (op === 3) ok = li < 0;
+    else if (op === 4) ok = li >= 0 && gf(labNum, li) > gf(exprNum, e);
+    else ok = li >= 0 && gf(labNum, li) < gf(exprNum, e);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function valueIn(e: i32, v: i32): bool {
+  const b = gi(exprVOff, e + 1);
+  for (let i = gi(exprVOff, e); i < b; i++) if (gi(exprVal, i) === v) return true;
+  return false;
+}
+
+// ---- one gang ------------------------------------------------------------------------------
+
+function solveGang(k: i32): bool {
+  undoTop = 0;
+  const g1 = gi(gangGrp, k + 1);
+  for (let g = gi(gangGrp, k); g < g1; g++) {
+    if (gi(gMin, g) > 0 && gi(eligCount, gi(gShape, g)) === 0) {
+      setReason(0, R_NO_NODE, gi(gTree, g), -1, 0, gi(gMin, g));
+      return false;
+    }
+  }
+  if (placeTree(gi(gangRoot, k), -1, 0)) return true;
+  rollback(0);
+  return false;
+}
+
+function levelOf(d: i32): i32 {
+  return d < 0 ? -1 : gi(domLevel, d);
+}
+
+function bumpAttempts(): void {
+  si(stats, 0, gi(stats, 0) + 1);
+}
+
+function placeTree(t: i32, scope: i32, depth: i32): bool {
+  const req = gi(tReq, t);
+  const pref = gi(tPref, t);
+  if (req < 0 && pref < 0) {
+    si(tDom, t, scope);
+    return placeChildren(t, scope, depth);
+  }
+  const start = pref >= 0 ? pref : req;
+  const stop = req >= 0 ? req : -1;
+  const sl = levelOf(scope);
+  const base = depth * (D + 1);
+  let last = start;
+  for (let lvl = start; lvl >= stop; lvl--) {
+    last = lvl;
+    if (lvl <= sl) {
+      const mark = undoTop;
+      si(tDom, t, scope);
+      bumpAttempts();
+      if (placeChildren(t, scope, depth)) return true;
+      rollback(mark);
+      break;
+    }
+    let n = collect(t, scope, lvl, base);
+    heapify(cId, cKey, base, n, 0);
+    while (n > 0) {
+      const d = gi(cId, base);
+      n = heapPop(cId, cKey, base, n, 0);
+      const mark = undoTop;
+      si(tDom, t, d);
+      bumpAttempts();
+      if (placeChildren(t, d, depth)) return true;
+      rollback(mark);
+    }
+  }
+  recordFailure(t, scope, last);
+  return false;
+}
+
+function collect(t: i32, scope: i32, lvl: i32, base: i32): i32 {
+  let a = gi(levelDom, lvl);
+  let b = gi(levelDom, lvl + 1);
+  if (scope >= 0) {
+    const s0 = gi(domStart, scope);
+    const s1 = gi(domEnd, scope);
+    let lo = a;
+    let hi = b;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (gi(domStart, mid) < s0) lo = mid + 1;
+      else hi = mid;
+    }
+    a = lo;
+    lo = a;
+    hi = b;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (gi(domStart, mid) < s1) lo = mid + 1;
+      else hi = mid;
+    }
+    b = lo;
+  }
+  let n = 0;
+  for (let d = a; d < b; d++) {
+    let key: f64 = 0;
+    let fits = true;
+    for (let r = 0; r < R; r++) {
+      const need = gf(tDemand, t * R + r);
+      if (need <= 0) continue;
+      const f = gf(wDom, d * R + r);
+      if (f < need) {
+        fits = false;
+        break;
+      }
+      key += (f - need) / gf(capT, r);
+    }
+    if (fits) {
+      si(cId, base + n, d);
+      sf(cKey, base + n, key);
+      n++;
+    }
+  }
+  return n;
+}
+
+function placeChildren(t: i32, scope: i32, depth: i32): bool {
+  const g = gi(tGroup, t);
+  if (g >= 0) {
+    const need = gi(gMin, g);
+    const placed = fill(g, scope, need);
+    if (placed < need) {
+      setReason(0, R_LEAF, t, levelOf(scope), placed, need);
+      return false;
+    }
+    return true;
+  }
+  const b = gi(tChOff, t + 1);
+  for (let i = gi(tChOff, t); i < b; i++) if (!placeTree(gi(tChild, i), scope, depth + 1)) return false;
+  return true;
+}
+
+// ---- nodes ---------------------------------------------------------------------------------
+
+function podsFit(g: i32, x: i32): i32 {
+  let m: f64 = 1073741824;
+  for (let r = 0; r < R; r++) {
+    const q = gf(gReq, g * R + r);
+    if (q <= 0) continue;
+    const k = Math.floor(gf(wFree, x * R + r) / q);
+    if (k < m) m = k;
+  }
+  return m < 0 ? 0 : <i32>m;
+}
+
+function freeFrac(g: i32, x: i32): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < R; r++) {
+    if (gf(gReq, g * R + r) <= 0) continue;
+    const a = gf(allocd, x * R + r);
+    if (a > 0) s += gf(wFree, x * R + r) / a;
+  }
+  return s;
+}
+
+function fill(g: i32, scope: i32, want: i32): i32 {
+  if (want <= 0) return 0;
+  const a = scope < 0 ? 0 : gi(domStart, scope);
+  const b = scope < 0 ? N : gi(domEnd, scope);
+  const row = gi(gShape, g) * N;
+  let n = 0;
+  for (let x = a; x < b; x++) {
+    if (gb(elig, row + x) === 0 || podsFit(g, x) < 1) continue;
+    si(hId, n, x);
+    sf(hKey, n, spread ? -freeFrac(g, x) : freeFrac(g, x));
+    n++;
+  }
+  heapify(hId, hKey, 0, n, rank);
+  let placed = 0;
+  while (placed < want && n > 0) {
+    const x = gi(hId, 0);
+    if (!spread) {
+      const c = min(podsFit(g, x), want - placed);
+      for (let j = 0; j < c; j++) placePod(g, x);
+      placed += c;
+      n = heapPop(hId, hKey, 0, n, rank);
+    } else {
+      placePod(g, x);
+      placed++;
+      if (podsFit(g, x) >= 1) {
+        sf(hKey, 0, -freeFrac(g, x));
+        siftDown(hId, hKey, 0, n, 0, rank);
+      } else n = heapPop(hId, hKey, 0, n, rank);
+    }
+  }
+  return placed;
+}
+
+function placePod(g: i32, x: i32): void {
+  const slot = gi(gSlot, g) + gi(gPlaced, g);
+  si(podNode, slot, x);
+  si(gPlaced, g, gi(gPlaced, g) + 1);
+  for (let r = 0; r < R; r++) {
+    const q = gf(gReq, g * R + r);
+    if (q <= 0) continue;
+    sf(wFree, x * R + r, gf(wFree, x * R + r) - q);
+    for (let l = 0; l < L; l++) {
+      const d = gi(nodeDom, x * L + l);
+      if (d < 0) break;
+      sf(wDom, d * R + r, gf(wDom, d * R + r) - q);
+    }
+  }
+  si(undo, 2 * undoTop, slot);
+  si(undo, 2 * undoTop + 1, g);
+  undoTop++;
+}
+
+function rollback(mark: i32): void {
+  while (undoTop > mark) {
+    undoTop--;
+    const slot = gi(undo, 2 * undoTop);
+    const g = gi(undo, 2 * undoTop + 1);
+    const x = gi(podNode, slot);
+    for (let r = 0; r < R; r++) {
+      const q = gf(gReq, g * R + r);
+      if (q <= 0) continue;
+      sf(wFree, x * R + r, gf(wFree, x * R + r) + q);
+      for (let l = 0; l < L; l++) {
+        const d = gi(nodeDom, x * L + l);
+        if (d < 0) break;
+        sf(wDom, d * R + r, gf(wDom, d * R + r) + q);
+      }
+    }
+    si(podNode, slot, -1);
+    si(gPlaced, g, gi(gPlaced, g) - 1);
+  }
+}
+
+// ---- reasons -------------------------------------------------------------------------------
+
+function setReason(at: i32, code: i32, t: i32, lvl: i32, a: i32, b: i32): void {
+  const o = curGang * REASON_SLOTS + at;
+  si(reason, o, code);
+  si(reason, o + 1, t);
+  si(reason, o + 2, lvl);
+  si(reason, o + 3, a);
+  si(reason, o + 4, b);
+}
+
+function fitIn(t: i32, d: i32): i32 {
+  const k = curGang;
+  const a = d < 0 ? 0 : gi(domStart, d);
+  const b = d < 0 ? N : gi(domEnd, d);
+  const g1 = gi(gangGrp, k + 1);
+  let total = 0;
+  for (let g = gi(gangGrp, k); g < g1; g++) {
+    let u = gi(gTree, g);
+    while (u >= 0 && u !== t) u = gi(tParent, u);
+    if (u !== t) continue;
+    const need = gi(gMin, g);
+    const row = gi(gShape, g) * N;
+    let got = 0;
+    for (let x = a; x < b && got < need; x++) if (gb(elig, row + x) !== 0) got += podsFit(g, x);
+    total += min(got, need);
+  }
+  return total;
+}
+
+function recordFailure(t: i32, scope: i32, lvl: i32): void {
+  const need = gi(tNeed, t);
+  let best = 0;
+  let holders = 0;
+  if (lvl <= levelOf(scope)) {
+    best = fitIn(t, scope);
+    if (best >= need) holders = 1;
+  } else {
+    const n = collectAll(scope, lvl);
+    for (let i = 0; i < n; i++) {
+      const f = fitIn(t, gi(hId, i));
+      if (f > best) best = f;
+      if (f >= need) holders++;
+    }
+  }
+  const o = curGang * REASON_SLOTS;
+  if (best < need) {
+    setReason(0, R_SHORTFALL, t, lvl, best, need);
+    si(reason, o + 5, 0);
+  } else {
+    for (let i = 0; i < 5; i++) si(reason, o + 5 + i, gi(reason, o + i));
+    setReason(0, R_NESTED, t, lvl, holders, need);
+  }
+}
+
+function collectAll(scope: i32, lvl: i32): i32 {
+  const a = gi(levelDom, lvl);
+  const b = gi(levelDom, lvl + 1);
+  const s0 = scope < 0 ? 0 : gi(domStart, scope);
+  const s1 = scope < 0 ? N : gi(domEnd, scope);
+  let n = 0;
+  for (let d = a; d < b; d++) {
+    const x = gi(domStart, d);
+    if (x >= s0 && x < s1) si(hId, n++, d);
+  }
+  return n;
+}
+
+// ---- pods above the minimums ---------------------------------------------------------------
+
+function surplus(): void {
+  for (let i = 0; i < K; i++) {
+    const k = gi(gangOrder, i);
+    if (gi(gangOk, k) === 0) continue;
+    const g1 = gi(gangGrp, k + 1);
+    for (let g = gi(gangGrp, k); g < g1; g++) {
+      const extra = gi(gCount, g) - gi(gPlaced, g);
+      if (extra <= 0) continue;
+      undoTop = 0;
+      const t = gi(gTree, g);
+      const s1 = gi(tDom, t);
+      const got = fill(g, s1, extra);
+      if (got < extra) {
+        const s2 = requiredScope(t);
+        if (s2 !== s1) {
+          undoTop = 0;
+          fill(g, s2, extra - got);
+        }
+      }
+    }
+  }
+  undoTop = 0;
+}
+
+function requiredScope(t: i32): i32 {
+  let u = t;
+  while (u >= 0) {
+    const req = gi(tReq, u);
+    if (req >= 0) {
+      const d = gi(tDom, u);
+      if (d < 0 || gi(domLevel, d) === req) return d;
+      return gi(nodeDom, gi(domStart, d) * L + req);
+    }
+    u = gi(tParent, u);
+  }
+  return -1;
+}
+
+// ---- a binary min-heap over (key, tie): tie is the node's rank when rankArr != 0, else the id --
+
+function less(ids: usize, keys: usize, i: i32, j: i32, rankArr: usize): bool {
+  const a = gf(keys, i);
+  const b = gf(keys, j);
+  if (a !== b) return a < b;
+  const x = gi(ids, i);
+  const y = gi(ids, j);
+  return rankArr === 0 ? x < y : gi(rankArr, x) < gi(rankArr, y);
+}
+
+function siftDown(ids: usize, keys: usize, base: i32, n: i32, i0: i32, rankArr: usize): void {
+  let i = i0;
+  while (true) {
+    const l = 2 * i + 1;
+    if (l >= n) return;
+    let m = l;
+    if (l + 1 < n && less(ids, keys, base + l + 1, base + l, rankArr)) m = l + 1;
+    if (!less(ids, keys, base + m, base + i, rankArr)) return;
+    const ti = gi(ids, base + i);
+    si(ids, base + i, gi(ids, base + m));
+    si(ids, base + m, ti);
+    const tk = gf(keys, base + i);
+    sf(keys, base + i, gf(keys, base + m));
+    sf(keys, base + m, tk);
+    i = m;
+  }
+}
+
+function heapify(ids: usize, keys: usize, base: i32, n: i32, rankArr: usize): void {
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(ids, keys, base, n, i, rankArr);
+}
+
+function heapPop(ids: usize, keys: usize, base: i32, n: i32, rankArr: usize): i32 {
+  const last = n - 1;
+  si(ids, base, gi(ids, base + last));
+  sf(keys, base, gf(keys, base + last));
+  siftDown(ids, keys, base, last, 0, rankArr);
+  return last;
+}

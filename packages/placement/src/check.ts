@@ -1,0 +1,505 @@
+// Parses and checks a PlacementProblem (spec: placement-problem.md). Every rejection is a
+// PlacementProblemError naming the field path; the problem is rejected as a whole.
+import { type PlacementErrorCode, PlacementProblemError } from "./errors.js";
+import { parseQuantity } from "./quantity.js";
+
+/** Level index (0 = broadest) or -1 for none. */
+export interface CheckedConstraint {
+  required: number;
+  preferred: number;
+}
+
+export interface CheckedNode {
+  name: string;
+  labels: Record<string, string>;
+  /** Thousandths. */
+  allocatable: Map<string, number>;
+  allocated: Map<string, number>;
+  unschedulable: boolean;
+  /** Only the effects that keep pods off (NoSchedule, NoExecute). */
+  taints: { key: string; value: string; effect: "NoSchedule" | "NoExecute" }[];
+}
+
+export type Operator = "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+
+export interface CheckedRequirement {
+  /** A label key; `metadata.name` fields are the pseudo label NAME_LABEL. */
+  key: string;
+  op: Operator;
+  values: string[];
+  /** The integer of Gt/Lt. */
+  num: number;
+}
+
+export interface CheckedToleration {
+  /** "" matches every key (operator Exists). */
+  key: string;
+  exists: boolean;
+  value: string;
+  /** "" matches every effect. */
+  effect: string;
+}
+
+export interface CheckedGroup {
+  name: string;
+  count: number;
+  minCount: number;
+  /** Thousandths, without `pods` (every pod takes one pod unit). */
+  requests: Map<string, number>;
+  constraint: CheckedConstraint;
+  nodeSelector: [string, string][];
+  /** null: no required node affinity. Terms are ORed, requirements ANDed. */
+  terms: CheckedRequirement[][] | null;
+  tolerations: CheckedToleration[];
+  /** Groups with equal keys are feasible on the same nodes. */
+  shapeKey: string;
+}
+
+export interface CheckedSubGroup {
+  name: string;
+  groups: number[];
+  constraint: CheckedConstraint;
+}
+
+export interface CheckedGang {
+  name: string;
+  priority: number;
+  constraint: CheckedConstraint;
+  groups: CheckedGroup[];
+  subGroups: CheckedSubGroup[];
+}
+
+export interface CheckedLevel {
+  domain: string;
+  key: string;
+}
+
+export interface CheckedOptions {
+  spread: boolean;
+}
+
+export interface CheckedProblem {
+  levels: CheckedLevel[];
+  nodes: CheckedNode[];
+  gangs: CheckedGang[];
+  options: CheckedOptions;
+}
+
+/** The label under which a node's own name is matched by `matchFields` (`metadata.name`). */
+export const NAME_LABEL = "\u0000metadata.name";
+
+const fail = (code: PlacementErrorCode, field: string, detail: string): never => {
+  throw new PlacementProblemError(code, field, detail);
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+function object(v: unknown, field: string): Record<string, unknown> {
+  if (!isObject(v)) fail("FieldValueTypeInvalid", field, "must be an object");
+  return v as Record<string, unknown>;
+}
+
+function array(v: unknown, field: string): unknown[] {
+  if (!Array.isArray(v)) fail("FieldValueTypeInvalid", field, "must be an array");
+  return v as unknown[];
+}
+
+function name(v: unknown, field: string): string {
+  if (v === undefined) fail("FieldValueRequired", field, "is required");
+  if (typeof v !== "string") fail("FieldValueTypeInvalid", field, "must be a string");
+  if ((v as string).length === 0) fail("FieldValueRequired", field, "must not be empty");
+  return v as string;
+}
+
+function optString(v: unknown, field: string): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string") fail("FieldValueTypeInvalid", field, "must be a string");
+  return v as string;
+}
+
+function integer(v: unknown, field: string, min: number): number {
+  if (typeof v !== "number") fail("FieldValueTypeInvalid", field, "must be a number");
+  if (!Number.isInteger(v)) fail("FieldValueInvalid", field, `${v} is not an integer`);
+  if ((v as number) < min) fail("FieldValueInvalid", field, `${v} must be at least ${min}`);
+  return v as number;
+}
+
+function stringMap(v: unknown, field: string): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  const o = object(v, field);
+  for (const [k, val] of Object.entries(o))
+    if (typeof val !== "string") fail("FieldValueTypeInvalid", `${field}[${k}]`, "must be a string");
+  return o as Record<string, string>;
+}
+
+function quantities(v: unknown, field: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (v === undefined || v === null) return out;
+  for (const [k, q] of Object.entries(object(v, field))) {
+    if (k.length === 0) fail("FieldValueInvalid", field, "a resource name must not be empty");
+    out.set(k, parseQuantity(q, `${field}[${k}]`));
+  }
+  return out;
+}
+
+export function checkTopology(v: unknown, field = "topology"): CheckedLevel[] {
+  if (v === undefined || v === null) return [];
+  const t = object(v, field);
+  const levels = array(t.levels, `${field}.levels`).map((lv, i) => {
+    const f = `${field}.levels[${i}]`;
+    const o = object(lv, f);
+    return { domain: name(o.domain, `${f}.domain`), key: name(o.key, `${f}.key`) };
+  });
+  const domains = new Set<string>();
+  const keys = new Set<string>();
+  levels.forEach((lv, i) => {
+    if (domains.has(lv.domain))
+      fail(
+        "FieldValueDuplicate",
+        `${field}.levels[${i}].domain`,
+        `duplicate domain ${JSON.stringify(lv.domain)}`,
+      );
+    if (keys.has(lv.key))
+      fail("FieldValueDuplicate", `${field}.levels[${i}].key`, `duplicate key ${JSON.stringify(lv.key)}`);
+    domains.add(lv.domain);
+    keys.add(lv.key);
+  });
+  return levels;
+}
+
+const TAINT_EFFECTS = new Set(["NoSchedule", "NoExecute", "PreferNoSchedule"]);
+
+export function checkNode(v: unknown, field: string): CheckedNode {
+  const o = object(v, field);
+  const nodeName = name(o.name, `${field}.name`);
+  if (o.allocatable === undefined) fail("FieldValueRequired", `${field}.allocatable`, "is required");
+  const allocatable = quantities(o.allocatable, `${field}.allocatable`);
+  const allocated = quantities(o.allocated, `${field}.allocated`);
+  if (o.unschedulable !== undefined && typeof o.unschedulable !== "boolean")
+    fail("FieldValueTypeInvalid", `${field}.unschedulable`, "must be a boolean");
+  const taints: CheckedNode["taints"] = [];
+  if (o.taints !== undefined && o.taints !== null)
+    array(o.taints, `${field}.taints`).forEach((t, i) => {
+      const f = `${field}.taints[${i}]`;
+      const to = object(t, f);
+      const key = name(to.key, `${f}.key`);
+      const value = optString(to.value, `${f}.value`);
+      const effect = name(to.effect, `${f}.effect`);
+      if (!TAINT_EFFECTS.has(effect))
+        fail(
+          "FieldValueInvalid",
+          `${f}.effect`,
+          `unsupported effect ${JSON.stringify(effect)} (NoSchedule, NoExecute, PreferNoSchedule)`,
+        );
+      if (effect !== "PreferNoSchedule")
+        taints.push({ key, value, effect: effect as "NoSchedule" | "NoExecute" });
+    });
+  return {
+    name: nodeName,
+    labels: stringMap(o.labels, `${field}.labels`),
+    allocatable,
+    allocated,
+    unschedulable: o.unschedulable === true,
+    taints,
+  };
+}
+
+export function checkNodes(v: unknown, field = "nodes"): CheckedNode[] {
+  const nodes = array(v, field).map((n, i) => checkNode(n, `${field}[${i}]`));
+  const seen = new Set<string>();
+  nodes.forEach((n, i) => {
+    if (seen.has(n.name))
+      fail("FieldValueDuplicate", `${field}[${i}].name`, `duplicate node name ${JSON.stringify(n.name)}`);
+    seen.add(n.name);
+  });
+  return nodes;
+}
+
+function levelIndex(v: unknown, field: string, levels: CheckedLevel[]): number {
+  if (v === undefined || v === null) return -1;
+  const d = name(v, field);
+  const i = levels.findIndex((l) => l.domain === d);
+  if (i < 0)
+    fail(
+      "FieldValueNotFound",
+      field,
+      levels.length === 0
+        ? `unknown domain ${JSON.stringify(d)}: the problem has no topology`
+        : `unknown domain ${JSON.stringify(d)} (known: ${levels.map((l) => l.domain).join(", ")})`,
+    );
+  return i;
+}
+
+/**
+ * `floor`: the narrowest `required` level among the ancestors (-1: none). A child's constraint
+ * is never broader than its parent's (spec: Semantics, `required`).
+ */
+function checkConstraint(
+  v: unknown,
+  field: string,
+  levels: CheckedLevel[],
+  floor: number,
+): CheckedConstraint {
+  if (v === undefined || v === null) return { required: -1, preferred: -1 };
+  const o = object(v, field);
+  const required = levelIndex(o.required, `${field}.required`, levels);
+  const preferred = levelIndex(o.preferred, `${field}.preferred`, levels);
+  const parent = floor >= 0 ? (levels[floor] as CheckedLevel).domain : "";
+  if (required >= 0 && required < floor)
+    fail(
+      "FieldValueInvalid",
+      `${field}.required`,
+      `${levels[required]?.domain} is broader than the parent's required ${parent}`,
+    );
+  if (preferred >= 0 && preferred < floor)
+    fail(
+      "FieldValueInvalid",
+      `${field}.preferred`,
+      `${levels[preferred]?.domain} is broader than the parent's required ${parent}`,
+    );
+  if (preferred >= 0 && required >= 0 && preferred < required)
+    fail(
+      "FieldValueInvalid",
+      `${field}.preferred`,
+      `${levels[preferred]?.domain} is broader than required ${levels[required]?.domain}`,
+    );
+  return { required, preferred };
+}
+
+const OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]);
+
+function checkRequirement(v: unknown, field: string, isField: boolean): CheckedRequirement {
+  const o = object(v, field);
+  const key = name(o.key, `${field}.key`);
+  const op = name(o.operator, `${field}.operator`);
+  if (!OPERATORS.has(op))
+    fail(
+      "FieldValueInvalid",
+      `${field}.operator`,
+      `unsupported operator ${JSON.stringify(op)} (In, NotIn, Exists, DoesNotExist, Gt, Lt)`,
+    );
+  const values =
+    o.values === undefined || o.values === null
+      ? []
+      : array(o.values, `${field}.values`).map((x, i) => {
+          if (typeof x !== "string")
+            fail("FieldValueTypeInvalid", `${field}.values[${i}]`, "must be a string");
+          return x as string;
+        });
+  let num = 0;
+  if (op === "In" || op === "NotIn") {
+    if (values.length === 0)
+      fail("FieldValueRequired", `${field}.values`, `operator ${op} needs at least one value`);
+  } else if (op === "Exists" || op === "DoesNotExist") {
+    if (values.length > 0) fail("FieldValueInvalid", `${field}.values`, `operator ${op} takes no values`);
+  } else {
+    if (values.length !== 1 || !/^-?\d+$/.test(values[0] as string))
+      fail("FieldValueInvalid", `${field}.values`, `operator ${op} needs exactly one integer value`);
+    num = Number(values[0]);
+  }
+  if (isField) {
+    if (key !== "metadata.name")
+      fail(
+        "FieldValueNotFound",
+        `${field}.key`,
+        `unsupported field ${JSON.stringify(key)} (only metadata.name)`,
+      );
+    if (op !== "In" && op !== "NotIn")
+      fail("FieldValueInvalid", `${field}.operator`, "matchFields supports In and NotIn only");
+  }
+  return { key: isField ? NAME_LABEL : key, op: op as Operator, values, num };
+}
+
+function checkAffinity(v: unknown, field: string): CheckedRequirement[][] | null {
+  if (v === undefined || v === null) return null;
+  const na = object(v, field).nodeAffinity;
+  if (na === undefined || na === null) return null;
+  const f1 = `${field}.nodeAffinity`;
+  const req = object(na, f1).requiredDuringSchedulingIgnoredDuringExecution;
+  if (req === undefined || req === null) return null;
+  const f2 = `${f1}.requiredDuringSchedulingIgnoredDuringExecution`;
+  const terms = array(object(req, f2).nodeSelectorTerms, `${f2}.nodeSelectorTerms`);
+  // An empty term list constrains nothing (the contract's example shows `[]`); an empty term
+  // matches no node, as in Kubernetes.
+  if (terms.length === 0) return null;
+  return terms.map((t, i) => {
+    const f = `${f2}.nodeSelectorTerms[${i}]`;
+    const o = object(t, f);
+    const exprs =
+      o.matchExpressions === undefined || o.matchExpressions === null
+        ? []
+        : array(o.matchExpressions, `${f}.matchExpressions`).map((e, j) =>
+            checkRequirement(e, `${f}.matchExpressions[${j}]`, false),
+          );
+    const fields =
+      o.matchFields === undefined || o.matchFields === null
+        ? []
+        : array(o.matchFields, `${f}.matchFields`).map((e, j) =>
+            checkRequirement(e, `${f}.matchFields[${j}]`, true),
+          );
+    return [...exprs, ...fields];
+  });
+}
+
+const TOLERATION_EFFECTS = new Set(["", "NoSchedule", "NoExecute", "PreferNoSchedule"]);
+
+function checkTolerations(v: unknown, field: string): CheckedToleration[] {
+  if (v === undefined || v === null) return [];
+  return array(v, field).map((t, i) => {
+    const f = `${field}[${i}]`;
+    const o = object(t, f);
+    const key = optString(o.key, `${f}.key`);
+    const op = optString(o.operator, `${f}.operator`) || "Equal";
+    if (op !== "Equal" && op !== "Exists")
+      fail(
+        "FieldValueInvalid",
+        `${f}.operator`,
+        `unsupported operator ${JSON.stringify(op)} (Equal, Exists)`,
+      );
+    const value = optString(o.value, `${f}.value`);
+    const effect = optString(o.effect, `${f}.effect`);
+    if (!TOLERATION_EFFECTS.has(effect))
+      fail("FieldValueInvalid", `${f}.effect`, `unsupported effect ${JSON.stringify(effect)}`);
+    if (op === "Exists" && value !== "")
+      fail("FieldValueInvalid", `${f}.value`, "must be empty when operator is Exists");
+    if (key === "" && op !== "Exists")
+      fail("FieldValueInvalid", `${f}.operator`, "must be Exists when key is empty");
+    return { key, exists: op === "Exists", value, effect };
+  });
+}
+
+function checkGroup(v: unknown, field: string, levels: CheckedLevel[], floor: number): CheckedGroup {
+  const o = object(v, field);
+  const groupName = name(o.name, `${field}.name`);
+  if (o.count === undefined) fail("FieldValueRequired", `${field}.count`, "is required");
+  const count = integer(o.count, `${field}.count`, 0);
+  const minCount =
+    o.minCount === undefined || o.minCount === null ? count : integer(o.minCount, `${field}.minCount`, 0);
+  if (minCount > count)
+    fail("FieldValueInvalid", `${field}.minCount`, `minCount ${minCount} > count ${count}`);
+  const requests = quantities(o.requests, `${field}.requests`);
+  const pods = requests.get("pods");
+  if (pods !== undefined && pods !== 1000)
+    fail("FieldValueInvalid", `${field}.requests[pods]`, "every pod takes exactly one pod unit (1)");
+  requests.delete("pods");
+  const nodeSelector = Object.entries(stringMap(o.nodeSelector, `${field}.nodeSelector`)).sort((a, b) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+  );
+  const terms = checkAffinity(o.affinity, `${field}.affinity`);
+  const tolerations = checkTolerations(o.tolerations, `${field}.tolerations`);
+  return {
+    name: groupName,
+    count,
+    minCount,
+    requests,
+    constraint: checkConstraint(o.constraint, `${field}.constraint`, levels, floor),
+    nodeSelector,
+    terms,
+    tolerations,
+    shapeKey: JSON.stringify([nodeSelector, terms, tolerations]),
+  };
+}
+
+export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"): CheckedGang[] {
+  const gangNames = new Set<string>();
+  const groupNames = new Set<string>();
+  return array(v, field).map((gv, k) => {
+    const f = `${field}[${k}]`;
+    const o = object(gv, f);
+    const gangName = name(o.name, `${f}.name`);
+    if (gangNames.has(gangName))
+      fail("FieldValueDuplicate", `${f}.name`, `duplicate gang name ${JSON.stringify(gangName)}`);
+    gangNames.add(gangName);
+    let priority = 0;
+    if (o.priority !== undefined && o.priority !== null) {
+      if (typeof o.priority !== "number" || !Number.isFinite(o.priority))
+        fail("FieldValueTypeInvalid", `${f}.priority`, "must be a number");
+      priority = o.priority as number;
+    }
+    const constraint = checkConstraint(o.constraint, `${f}.constraint`, levels, -1);
+    const rawGroups = array(o.groups, `${f}.groups`);
+    if (rawGroups.length === 0) fail("FieldValueRequired", `${f}.groups`, "a gang needs at least one group");
+    // Sub-groups first: a group's constraint may not be broader than its sub-group's.
+    const rawSubs =
+      o.subGroups === undefined || o.subGroups === null ? [] : array(o.subGroups, `${f}.subGroups`);
+    const localNames = rawGroups.map((g, i) =>
+      name(object(g, `${f}.groups[${i}]`).name, `${f}.groups[${i}].name`),
+    );
+    const subOf = new Array<number>(localNames.length).fill(-1);
+    const subGroups = rawSubs.map((sv, s) => {
+      const sf = `${f}.subGroups[${s}]`;
+      const so = object(sv, sf);
+      const subName = name(so.name, `${sf}.name`);
+      const members = array(so.groups, `${sf}.groups`).map((gn, j) => {
+        const gname = name(gn, `${sf}.groups[${j}]`);
+        const gi = localNames.indexOf(gname);
+        if (gi < 0)
+          fail(
+            "FieldValueNotFound",
+            `${sf}.groups[${j}]`,
+            `unknown group ${JSON.stringify(gname)} in gang ${gangName}`,
+          );
+        if (subOf[gi] === s) fail("FieldValueDuplicate", `${sf}.groups[${j}]`, `group ${gname} listed twice`);
+        if ((subOf[gi] as number) >= 0)
+          fail(
+            "FieldValueDuplicate",
+            `${sf}.groups[${j}]`,
+            `group ${gname} already belongs to another sub-group`,
+          );
+        subOf[gi] = s;
+        return gi;
+      });
+      return {
+        name: subName,
+        groups: members,
+        constraint: checkConstraint(so.constraint, `${sf}.constraint`, levels, constraint.required),
+      };
+    });
+    const subNames = new Set<string>();
+    subGroups.forEach((sg, s) => {
+      if (subNames.has(sg.name) || localNames.includes(sg.name))
+        fail("FieldValueDuplicate", `${f}.subGroups[${s}].name`, `duplicate name ${JSON.stringify(sg.name)}`);
+      subNames.add(sg.name);
+    });
+    const groups = rawGroups.map((gv2, i) => {
+      const s = subOf[i] as number;
+      const floor =
+        s >= 0
+          ? Math.max(constraint.required, (subGroups[s] as CheckedSubGroup).constraint.required)
+          : constraint.required;
+      const g = checkGroup(gv2, `${f}.groups[${i}]`, levels, floor);
+      if (groupNames.has(g.name))
+        fail(
+          "FieldValueDuplicate",
+          `${f}.groups[${i}].name`,
+          `duplicate group name ${JSON.stringify(g.name)}`,
+        );
+      groupNames.add(g.name);
+      return g;
+    });
+    return { name: gangName, priority, constraint, groups, subGroups };
+  });
+}
+
+export function checkOptions(v: unknown, field = "options"): CheckedOptions {
+  if (v === undefined || v === null) return { spread: false };
+  const o = object(v, field);
+  if (o.spread !== undefined && typeof o.spread !== "boolean")
+    fail("FieldValueTypeInvalid", `${field}.spread`, "must be a boolean");
+  return { spread: o.spread === true };
+}
+
+/** Parses and checks a whole PlacementProblem; throws PlacementProblemError naming the field. */
+export function checkProblem(v: unknown): CheckedProblem {
+  const o = object(v, "problem");
+  const levels = checkTopology(o.topology);
+  if (o.nodes === undefined) fail("FieldValueRequired", "nodes", "is required");
+  if (o.gangs === undefined) fail("FieldValueRequired", "gangs", "is required");
+  return {
+    levels,
+    nodes: checkNodes(o.nodes),
+    gangs: checkGangs(o.gangs, levels),
+    options: checkOptions(o.options),
+  };
+}

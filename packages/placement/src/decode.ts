@@ -1,0 +1,117 @@
+// Turns the engines' numbers back into names and reason sentences.
+import type { CheckedLevel } from "./check.js";
+import type { CallEncoding, TreeInfo } from "./encode.js";
+import { P, R, REASON_SLOTS } from "./layout.js";
+import type { GangPlacement } from "./types.js";
+
+export interface Decoded {
+  gangs: GangPlacement[];
+  gangsPlaced: number;
+  podsPlaced: number;
+  podsWanted: number;
+  attempts: number;
+  /** Per gang, per group: encoded node index of each placed pod. */
+  nodeIndices: number[][][];
+}
+
+function levelName(levels: CheckedLevel[], l: number): string {
+  return l < 0 ? "cluster" : (levels[l]?.domain ?? `level ${l}`);
+}
+
+function whose(info: TreeInfo): string {
+  return info.kind === "gang" ? "the gang's minimum" : `${info.kind} ${info.name}'s minimum`;
+}
+
+function label(levels: CheckedLevel[], info: TreeInfo, lvl: number): string {
+  let s: string;
+  if (info.required >= 0 && (lvl === info.required || info.preferred < 0))
+    s = `required ${levelName(levels, info.required)}`;
+  else if (info.preferred >= 0)
+    s =
+      `preferred ${levelName(levels, info.preferred)}` +
+      (lvl !== info.preferred ? ` (climbed to ${levelName(levels, lvl)})` : "");
+  else s = "no constraint";
+  return info.kind === "gang" ? s : `${s} of ${info.kind} ${info.name}`;
+}
+
+function sentence(
+  levels: CheckedLevel[],
+  tree: TreeInfo[],
+  r: Int32Array,
+  at: number,
+  inner: string,
+): string {
+  const code = r[at] as number;
+  const info = tree[r[at + 1] as number] as TreeInfo;
+  const lvl = r[at + 2] as number;
+  const a = r[at + 3] as number;
+  const need = r[at + 4] as number;
+  const ln = levelName(levels, lvl);
+  switch (code) {
+    case R.SHORTFALL:
+      return lvl < 0
+        ? `${label(levels, info, lvl)}: the cluster fits ${a} of ${need} pods of ${whose(info)}`
+        : `${label(levels, info, lvl)}: the best ${ln} fits ${a} of ${need} pods of ${whose(info)}`;
+    case R.NESTED:
+      return (
+        `${label(levels, info, lvl)}: ${a} ${lvl < 0 ? "cluster" : ln}${a === 1 ? "" : "s"} can hold the ${need} pods of ` +
+        `${whose(info)}, but the nested constraints fail in each` +
+        (inner ? ` (last: ${inner})` : "")
+      );
+    case R.LEAF:
+      return `${info.kind} ${info.name}: the chosen ${ln} fits ${a} of ${need} pods of its minimum`;
+    case R.NO_NODE:
+      return `${info.kind} ${info.name}: no node passes its taints, nodeSelector, node affinity and cordon (minimum ${need} pods)`;
+    default:
+      return "not placed";
+  }
+}
+
+export function decode(call: CallEncoding, levels: CheckedLevel[]): Decoded {
+  const v = call.views();
+  const K = call.gangs.length;
+  const G = call.groupSlot.length;
+  const ok = v.i32(P.GANGOK, K);
+  const placedPer = v.i32(P.GPLACED, G);
+  const podNode = v.i32(P.PODNODE, call.pods);
+  const reason = v.i32(P.REASON, K * REASON_SLOTS);
+  const stats = v.i32(P.STATS, 8);
+  const names = call.cluster.nodes;
+  const out: Decoded = {
+    gangs: [],
+    gangsPlaced: 0,
+    podsPlaced: 0,
+    podsWanted: 0,
+    attempts: stats[0] as number,
+    nodeIndices: [],
+  };
+  call.gangs.forEach((gang, k) => {
+    const first = call.groupFirst[k] as number;
+    for (const g of gang.groups) out.podsWanted += g.count;
+    if (ok[k] === 0) {
+      const at = k * REASON_SLOTS;
+      const inner = reason[at + 5] !== 0 ? sentence(levels, call.tree, reason, at + 5, "") : "";
+      out.gangs.push({
+        name: gang.name,
+        placed: false,
+        groups: [],
+        reason: sentence(levels, call.tree, reason, at, inner),
+      });
+      out.nodeIndices.push([]);
+      return;
+    }
+    out.gangsPlaced++;
+    const idx: number[][] = [];
+    const groups = gang.groups.map((g, i) => {
+      const slot = call.groupSlot[first + i] as number;
+      const n = placedPer[first + i] as number;
+      const xs = Array.from(podNode.subarray(slot, slot + n));
+      idx.push(xs);
+      out.podsPlaced += n;
+      return { name: g.name, nodes: xs.map((x) => (names[x] as { name: string }).name) };
+    });
+    out.nodeIndices.push(idx);
+    out.gangs.push({ name: gang.name, placed: true, groups, reason: null });
+  });
+  return out;
+}

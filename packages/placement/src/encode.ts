@@ -1,0 +1,516 @@
+// Interns names, labels and resources to dense indices and lays a problem out as the flat arrays
+// of layout.ts. Only numbers cross into the engines.
+import { type CheckedGang, type CheckedLevel, type CheckedNode, NAME_LABEL } from "./check.js";
+import {
+  ArenaViews,
+  C,
+  DEPTH,
+  FLAG_CORDONED,
+  FLAG_REMOVED,
+  P,
+  plan,
+  REASON_SLOTS,
+  type Section,
+  writeHeader,
+} from "./layout.js";
+
+/** Strings to dense ids. A child dictionary answers unknown strings with ids no node carries. */
+export class Dict {
+  private readonly ids = new Map<string, number>();
+  constructor(private readonly parent: Dict | null = null) {}
+  get size(): number {
+    return (this.parent?.size ?? 0) + this.ids.size;
+  }
+  id(s: string): number {
+    const p = this.parent?.lookup(s);
+    if (p !== undefined) return p;
+    let v = this.ids.get(s);
+    if (v === undefined) {
+      v = this.size;
+      this.ids.set(s, v);
+    }
+    return v;
+  }
+  lookup(s: string): number | undefined {
+    return this.parent?.lookup(s) ?? this.ids.get(s);
+  }
+}
+
+/** Where an arena lives: a plain ArrayBuffer (js engine) or a block of wasm memory. */
+export interface Region {
+  readonly base: number;
+  readonly bytes: number;
+  /** The buffer to view now; for wasm memory this changes when memory grows. */
+  buffer(): ArrayBuffer;
+}
+
+export interface Allocator {
+  alloc(bytes: number): Region;
+  release(region: Region): void;
+}
+
+const strCmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The cluster side of the layout, with what the TS side needs to map indices back to names. */
+export class ClusterEncoding {
+  /** Encoded position -> node. */
+  readonly nodes: CheckedNode[];
+  readonly index = new Map<string, number>();
+  readonly resources: string[];
+  readonly resourceIndex = new Map<string, number>();
+  readonly dict = new Dict();
+  readonly region: Region;
+  readonly domainCount: number;
+
+  constructor(
+    readonly levels: CheckedLevel[],
+    nodes: CheckedNode[],
+    resources: Iterable<string>,
+    allocator: Allocator,
+  ) {
+    const L = levels.length;
+    // Resource 0 is `pods`: every pod takes one unit of it.
+    this.resources = ["pods", ...[...new Set(resources)].filter((r) => r !== "pods").sort(strCmp)];
+    for (const [i, r] of this.resources.entries()) this.resourceIndex.set(r, i);
+    const Rn = this.resources.length;
+
+    // Nodes ordered by domain path (a missing label sorts after every value and hides deeper
+    // levels), then name: every domain becomes a contiguous range of nodes.
+    const paths = nodes.map((n) => {
+      const p: (string | null)[] = [];
+      let missing = false;
+      for (const lv of levels) {
+        const v = missing ? undefined : n.labels[lv.key];
+        if (v === undefined) missing = true;
+        p.push(v ?? null);
+      }
+      return p;
+    });
+    const order = nodes.map((_, i) => i);
+    order.sort((a, b) => {
+      const pa = paths[a] as (string | null)[];
+      const pb = paths[b] as (string | null)[];
+      for (let l = 0; l < L; l++) {
+        const x = pa[l] ?? null;
+        const y = pb[l] ?? null;
+        if (x === y) continue;
+        if (x === null) return 1;
+        if (y === null) return -1;
+        return strCmp(x, y);
+      }
+      return strCmp((nodes[a] as CheckedNode).name, (nodes[b] as CheckedNode).name);
+    });
+    this.nodes = order.map((i) => nodes[i] as CheckedNode);
+    for (const [i, n] of this.nodes.entries()) this.index.set(n.name, i);
+    const N = this.nodes.length;
+    const sortedPaths = order.map((i) => paths[i] as (string | null)[]);
+
+    // Domains, level by level, in path order.
+    const nodeDom = new Int32Array(N * L).fill(-1);
+    const domStart: number[] = [];
+    const domEnd: number[] = [];
+    const domLevel: number[] = [];
+    const levelDom: number[] = [];
+    for (let l = 0; l < L; l++) {
+      levelDom.push(domStart.length);
+      let prev = -1;
+      for (let x = 0; x < N; x++) {
+        const p = sortedPaths[x] as (string | null)[];
+        if (p[l] === null) {
+          prev = -1;
+          continue;
+        }
+        let same = prev >= 0;
+        if (same) {
+          const q = sortedPaths[prev] as (string | null)[];
+          for (let j = 0; j <= l && same; j++) same = q[j] === p[j];
+        }
+        if (!same) {
+          domStart.push(x);
+          domEnd.push(x + 1);
+          domLevel.push(l);
+        } else domEnd[domEnd.length - 1] = x + 1;
+        nodeDom[x * L + l] = domStart.length - 1;
+        prev = x;
+      }
+    }
+    levelDom.push(domStart.length);
+    this.domainCount = domStart.length;
+    const D = this.domainCount;
+
+    const rank = new Int32Array(N);
+    this.nodes
+      .map((n, i) => [n.name, i] as const)
+      .sort((a, b) => strCmp(a[0], b[0]))
+      .forEach(([, i], r) => {
+        rank[i] = r;
+      });
+
+    let nLabels = 0;
+    let nTaints = 0;
+    for (const n of this.nodes) {
+      nLabels += Object.keys(n.labels).length + 1;
+      nTaints += n.taints.length;
+    }
+    const sections: Section[] = [
+      { slot: C.FREE, kind: "f64", length: N * Rn },
+      { slot: C.ALLOC, kind: "f64", length: N * Rn },
+      { slot: C.FLAGS, kind: "i32", length: N },
+      { slot: C.RANK, kind: "i32", length: N },
+      { slot: C.NODEDOM, kind: "i32", length: N * L },
+      { slot: C.DOMSTART, kind: "i32", length: D },
+      { slot: C.DOMEND, kind: "i32", length: D },
+      { slot: C.DOMLEVEL, kind: "i32", length: D },
+      { slot: C.LEVELDOM, kind: "i32", length: L + 1 },
+      { slot: C.LABOFF, kind: "i32", length: N + 1 },
+      { slot: C.LABKEY, kind: "i32", length: nLabels },
+      { slot: C.LABVAL, kind: "i32", length: nLabels },
+      { slot: C.LABNUM, kind: "f64", length: nLabels },
+      { slot: C.TAINTOFF, kind: "i32", length: N + 1 },
+      { slot: C.TAINTKEY, kind: "i32", length: nTaints },
+      { slot: C.TAINTVAL, kind: "i32", length: nTaints },
+      { slot: C.TAINTEFF, kind: "i32", length: nTaints },
+    ];
+    const p = plan(C.HEADER, sections);
+    this.region = allocator.alloc(p.bytes);
+    const v = new ArenaViews(this.region.buffer(), this.region.base, C.HEADER);
+    writeHeader(v, p);
+    v.hdr[C.N] = N;
+    v.hdr[C.R] = Rn;
+    v.hdr[C.L] = L;
+    v.hdr[C.D] = D;
+    const free = v.f64(C.FREE, N * Rn);
+    const alloc = v.f64(C.ALLOC, N * Rn);
+    const flags = v.i32(C.FLAGS, N);
+    for (let x = 0; x < N; x++) {
+      const n = this.nodes[x] as CheckedNode;
+      for (let r = 0; r < Rn; r++) {
+        const name = this.resources[r] as string;
+        const a = n.allocatable.get(name) ?? 0;
+        alloc[x * Rn + r] = a;
+        free[x * Rn + r] = a - (n.allocated.get(name) ?? 0);
+      }
+      flags[x] = n.unschedulable ? FLAG_CORDONED : 0;
+    }
+    v.i32(C.RANK, N).set(rank);
+    v.i32(C.NODEDOM, N * L).set(nodeDom);
+    v.i32(C.DOMSTART, D).set(domStart);
+    v.i32(C.DOMEND, D).set(domEnd);
+    v.i32(C.DOMLEVEL, D).set(domLevel);
+    v.i32(C.LEVELDOM, L + 1).set(levelDom);
+    const labOff = v.i32(C.LABOFF, N + 1);
+    const labKey = v.i32(C.LABKEY, nLabels);
+    const labVal = v.i32(C.LABVAL, nLabels);
+    const labNum = v.f64(C.LABNUM, nLabels);
+    const taintOff = v.i32(C.TAINTOFF, N + 1);
+    const taintKey = v.i32(C.TAINTKEY, nTaints);
+    const taintVal = v.i32(C.TAINTVAL, nTaints);
+    const taintEff = v.i32(C.TAINTEFF, nTaints);
+    let li = 0;
+    let ti = 0;
+    for (let x = 0; x < N; x++) {
+      const n = this.nodes[x] as CheckedNode;
+      labOff[x] = li;
+      taintOff[x] = ti;
+      const put = (k: string, val: string) => {
+        labKey[li] = this.dict.id(k);
+        labVal[li] = this.dict.id(val);
+        labNum[li] = /^-?\d+$/.test(val) ? Number(val) : Number.NaN;
+        li++;
+      };
+      for (const [k, val] of Object.entries(n.labels)) put(k, val);
+      put(NAME_LABEL, n.name);
+      for (const t of n.taints) {
+        taintKey[ti] = this.dict.id(t.key);
+        taintVal[ti] = this.dict.id(t.value);
+        taintEff[ti] = t.effect === "NoSchedule" ? 1 : 2;
+        ti++;
+      }
+    }
+    labOff[N] = li;
+    taintOff[N] = ti;
+  }
+
+  views(): ArenaViews {
+    return new ArenaViews(this.region.buffer(), this.region.base, C.HEADER);
+  }
+
+  setFlag(x: number, flag: number, on: boolean): void {
+    const f = this.views().i32(C.FLAGS, this.nodes.length);
+    f[x] = on ? (f[x] as number) | flag : (f[x] as number) & ~flag;
+  }
+
+  /** Adds `sign` times the amounts to the node's free capacity (bind: -1, free: +1). */
+  adjustFree(x: number, amounts: Map<string, number>, pods: number, sign: number): void {
+    const Rn = this.resources.length;
+    const free = this.views().f64(C.FREE, this.nodes.length * Rn);
+    free[x * Rn] = (free[x * Rn] as number) + sign * pods * 1000;
+    for (const [name, q] of amounts) {
+      const r = this.resourceIndex.get(name);
+      if (r === undefined || r === 0) continue;
+      free[x * Rn + r] = (free[x * Rn + r] as number) + sign * q * pods;
+    }
+  }
+}
+
+export { FLAG_CORDONED, FLAG_REMOVED };
+
+/** What a tree node of the call stands for, to word reasons. */
+export interface TreeInfo {
+  kind: "gang" | "sub-group" | "group";
+  name: string;
+  required: number;
+  preferred: number;
+}
+
+const TOL_EFFECT: Record<string, number> = { "": 0, NoSchedule: 1, NoExecute: 2, PreferNoSchedule: 3 };
+const OPS: Record<string, number> = { In: 0, NotIn: 1, Exists: 2, DoesNotExist: 3, Gt: 4, Lt: 5 };
+
+/** One place() call: gangs, shapes, scratch and outputs, sized for `cluster`. */
+export class CallEncoding {
+  readonly region: Region;
+  readonly tree: TreeInfo[] = [];
+  /** First pod slot of every group, gang by gang. */
+  readonly groupSlot: number[] = [];
+  readonly groupFirst: number[] = [];
+  readonly pods: number;
+
+  constructor(
+    readonly cluster: ClusterEncoding,
+    readonly gangs: CheckedGang[],
+    spread: boolean,
+    allocator: Allocator,
+  ) {
+    const dict = new Dict(cluster.dict);
+    const Rn = cluster.resources.length;
+    const N = cluster.nodes.length;
+    const D = cluster.domainCount;
+    const K = gangs.length;
+
+    const shapes = new Map<string, number>();
+    const shapeOf: CheckedGang["groups"][number][] = [];
+    const gShape: number[] = [];
+    const gCount: number[] = [];
+    const gMin: number[] = [];
+    const gTree: number[] = [];
+    const gReq: number[] = [];
+    const tReq: number[] = [];
+    const tPref: number[] = [];
+    const tParent: number[] = [];
+    const tGroup: number[] = [];
+    const children: number[][] = [];
+    const gangRoot: number[] = [];
+    const gangGrp: number[] = [];
+    let pods = 0;
+    const addTree = (info: TreeInfo, parent: number, group: number) => {
+      const t = this.tree.length;
+      this.tree.push(info);
+      tReq.push(info.required);
+      tPref.push(info.preferred);
+      tParent.push(parent);
+      tGroup.push(group);
+      children.push([]);
+      if (parent >= 0) children[parent]?.push(t);
+      return t;
+    };
+    for (const gang of gangs) {
+      gangGrp.push(gShape.length);
+      this.groupFirst.push(gShape.length);
+      const root = addTree({ kind: "gang", name: gang.name, ...gang.constraint }, -1, -1);
+      gangRoot.push(root);
+      const subTree = gang.subGroups.map((sg) =>
+        addTree({ kind: "sub-group", name: sg.name, ...sg.constraint }, root, -1),
+      );
+      const parentOf = new Array<number>(gang.groups.length).fill(root);
+      gang.subGroups.forEach((sg, s) => {
+        for (const gi of sg.groups) parentOf[gi] = subTree[s] as number;
+      });
+      gang.groups.forEach((g, gi) => {
+        const gIndex = gShape.length;
+        let s = shapes.get(g.shapeKey);
+        if (s === undefined) {
+          s = shapeOf.length;
+          shapes.set(g.shapeKey, s);
+          shapeOf.push(g);
+        }
+        gShape.push(s);
+        gCount.push(g.count);
+        gMin.push(g.minCount);
+        this.groupSlot.push(pods);
+        pods += g.count;
+        const req = new Array<number>(Rn).fill(0);
+        req[0] = 1000;
+        for (const [name, q] of g.requests) {
+          const r = cluster.resourceIndex.get(name);
+          if (r === undefined) throw new Error(`resource ${name} is not encoded in the cluster`);
+          req[r] = q;
+        }
+        gReq.push(...req);
+        gTree.push(addTree({ kind: "group", name: g.name, ...g.constraint }, parentOf[gi] as number, gIndex));
+      });
+    }
+    gangGrp.push(gShape.length);
+    this.pods = pods;
+    const G = gShape.length;
+    const T = this.tree.length;
+    const S = shapeOf.length;
+    const order = gangs
+      .map((_, i) => i)
+      .sort((a, b) => (gangs[b]?.priority ?? 0) - (gangs[a]?.priority ?? 0) || a - b);
+
+    // Shapes: tolerations, selector, affinity terms.
+    const tolKey: number[] = [];
+    const tolOp: number[] = [];
+    const tolVal: number[] = [];
+    const tolEff: number[] = [];
+    const tolOff: number[] = [];
+    const selKey: number[] = [];
+    const selVal: number[] = [];
+    const selOff: number[] = [];
+    const termOff: number[] = [];
+    const sAff: number[] = [];
+    const exprOff: number[] = [];
+    const exprKey: number[] = [];
+    const exprOp: number[] = [];
+    const exprVOff: number[] = [];
+    const exprVal: number[] = [];
+    const exprNum: number[] = [];
+    for (const g of shapeOf) {
+      tolOff.push(tolKey.length);
+      for (const t of g.tolerations) {
+        tolKey.push(t.key === "" ? -1 : dict.id(t.key));
+        tolOp.push(t.exists ? 1 : 0);
+        tolVal.push(dict.id(t.value));
+        tolEff.push(TOL_EFFECT[t.effect] ?? 0);
+      }
+      selOff.push(selKey.length);
+      for (const [k, v] of g.nodeSelector) {
+        selKey.push(dict.id(k));
+        selVal.push(dict.id(v));
+      }
+      termOff.push(exprOff.length);
+      sAff.push(g.terms ? 1 : 0);
+      for (const term of g.terms ?? []) {
+        exprOff.push(exprKey.length);
+        for (const e of term) {
+          exprKey.push(dict.id(e.key));
+          exprOp.push(OPS[e.op] as number);
+          exprVOff.push(exprVal.length);
+          for (const val of e.values) exprVal.push(dict.id(val));
+          exprNum.push(e.num);
+        }
+      }
+    }
+    tolOff.push(tolKey.length);
+    selOff.push(selKey.length);
+    termOff.push(exprOff.length);
+    exprOff.push(exprKey.length);
+    exprVOff.push(exprVal.length);
+    const tChOff: number[] = [];
+    const tChild: number[] = [];
+    for (const c of children) {
+      tChOff.push(tChild.length);
+      tChild.push(...c);
+    }
+    tChOff.push(tChild.length);
+
+    const i32 = (slot: number, length: number): Section => ({ slot, kind: "i32", length });
+    const f64 = (slot: number, length: number): Section => ({ slot, kind: "f64", length });
+    const p = plan(P.HEADER, [
+      i32(P.GANGORDER, K),
+      i32(P.GANGROOT, K),
+      i32(P.GANGGRP, K + 1),
+      i32(P.GCOUNT, G),
+      i32(P.GMIN, G),
+      i32(P.GSHAPE, G),
+      i32(P.GTREE, G),
+      i32(P.GSLOT, G),
+      f64(P.GREQ, G * Rn),
+      i32(P.TREQ, T),
+      i32(P.TPREF, T),
+      i32(P.TPARENT, T),
+      i32(P.TCHOFF, T + 1),
+      i32(P.TCHILD, T),
+      i32(P.TGROUP, T),
+      i32(P.TOLOFF, S + 1),
+      i32(P.TOLKEY, tolKey.length),
+      i32(P.TOLOP, tolKey.length),
+      i32(P.TOLVAL, tolKey.length),
+      i32(P.TOLEFF, tolKey.length),
+      i32(P.SELOFF, S + 1),
+      i32(P.SELKEY, selKey.length),
+      i32(P.SELVAL, selKey.length),
+      i32(P.TERMOFF, S + 1),
+      i32(P.SAFF, S),
+      i32(P.EXPROFF, exprOff.length),
+      i32(P.EXPRKEY, exprKey.length),
+      i32(P.EXPROP, exprKey.length),
+      i32(P.EXPRVOFF, exprVOff.length),
+      i32(P.EXPRVAL, exprVal.length),
+      f64(P.EXPRNUM, exprKey.length),
+      f64(P.WFREE, N * Rn),
+      f64(P.WDOM, D * Rn),
+      { slot: P.ELIG, kind: "u8", length: S * N },
+      i32(P.UNDO, 2 * pods),
+      f64(P.TDEMAND, T * Rn),
+      i32(P.TNEED, T),
+      i32(P.TDOM, T),
+      i32(P.CID, DEPTH * (D + 1)),
+      f64(P.CKEY, DEPTH * (D + 1)),
+      i32(P.HID, N),
+      f64(P.HKEY, N),
+      f64(P.CAPT, Rn),
+      i32(P.GPLACED, G),
+      i32(P.ELIGCOUNT, S),
+      i32(P.PODNODE, pods),
+      i32(P.GANGOK, K),
+      i32(P.REASON, K * REASON_SLOTS),
+      i32(P.STATS, 8),
+    ]);
+    this.region = allocator.alloc(p.bytes);
+    const v = this.views();
+    writeHeader(v, p);
+    v.hdr[P.K] = K;
+    v.hdr[P.G] = G;
+    v.hdr[P.T] = T;
+    v.hdr[P.S] = S;
+    v.hdr[P.PODS] = pods;
+    v.hdr[P.SPREAD] = spread ? 1 : 0;
+    const put = (slot: number, data: number[]) => v.i32(slot, data.length).set(data);
+    put(P.GANGORDER, order);
+    put(P.GANGROOT, gangRoot);
+    put(P.GANGGRP, gangGrp);
+    put(P.GCOUNT, gCount);
+    put(P.GMIN, gMin);
+    put(P.GSHAPE, gShape);
+    put(P.GTREE, gTree);
+    put(P.GSLOT, this.groupSlot);
+    v.f64(P.GREQ, gReq.length).set(gReq);
+    put(P.TREQ, tReq);
+    put(P.TPREF, tPref);
+    put(P.TPARENT, tParent);
+    put(P.TCHOFF, tChOff);
+    put(P.TCHILD, tChild);
+    put(P.TGROUP, tGroup);
+    put(P.TOLOFF, tolOff);
+    put(P.TOLKEY, tolKey);
+    put(P.TOLOP, tolOp);
+    put(P.TOLVAL, tolVal);
+    put(P.TOLEFF, tolEff);
+    put(P.SELOFF, selOff);
+    put(P.SELKEY, selKey);
+    put(P.SELVAL, selVal);
+    put(P.TERMOFF, termOff);
+    put(P.SAFF, sAff);
+    put(P.EXPROFF, exprOff);
+    put(P.EXPRKEY, exprKey);
+    put(P.EXPROP, exprOp);
+    put(P.EXPRVOFF, exprVOff);
+    put(P.EXPRVAL, exprVal);
+    v.f64(P.EXPRNUM, exprNum.length).set(exprNum);
+  }
+
+  views(): ArenaViews {
+    return new ArenaViews(this.region.buffer(), this.region.base, P.HEADER);
+  }
+}

@@ -1,0 +1,763 @@
+// The reference engine: the placement algorithm in plain TypeScript over the same arenas the
+// WebAssembly kernel reads (assembly/assembly/kernel.ts is its line-by-line twin; keep them in step).
+//
+// Per call: copy free capacity into scratch, sum it per domain, evaluate every node against every
+// distinct group shape once, then place each gang's minimum in priority order (all-or-nothing,
+// with rollback), and finally the pods above the minimums, best-effort, in the same order.
+//
+// Inside a gang the tree gang -> sub-groups -> groups is searched depth-first. A node of the tree
+// with a constraint tries the domains of its starting level (preferred, else required) best fit
+// first; when a nested constraint fails in a candidate the pods are rolled back and the next
+// candidate is tried; a preferred level climbs one level at a time, never past the required one.
+import { C, DEPTH, FLAG_CORDONED, FLAG_REMOVED, P, R, REASON_SLOTS } from "./layout.js";
+
+export class JsKernel {
+  // cluster
+  private N = 0;
+  private R = 0;
+  private L = 0;
+  private D = 0;
+  private free!: Float64Array;
+  private alloc!: Float64Array;
+  private flags!: Int32Array;
+  private rank!: Int32Array;
+  private nodeDom!: Int32Array;
+  private domStart!: Int32Array;
+  private domEnd!: Int32Array;
+  private domLevel!: Int32Array;
+  private levelDom!: Int32Array;
+  private labOff!: Int32Array;
+  private labKey!: Int32Array;
+  private labVal!: Int32Array;
+  private labNum!: Float64Array;
+  private taintOff!: Int32Array;
+  private taintKey!: Int32Array;
+  private taintVal!: Int32Array;
+  private taintEff!: Int32Array;
+  // call
+  private K = 0;
+  private G = 0;
+  private T = 0;
+  private S = 0;
+  private PODS = 0;
+  private spread = false;
+  private gangOrder!: Int32Array;
+  private gangRoot!: Int32Array;
+  private gangGrp!: Int32Array;
+  private gCount!: Int32Array;
+  private gMin!: Int32Array;
+  private gShape!: Int32Array;
+  private gTree!: Int32Array;
+  private gSlot!: Int32Array;
+  private gReq!: Float64Array;
+  private tReq!: Int32Array;
+  private tPref!: Int32Array;
+  private tParent!: Int32Array;
+  private tChOff!: Int32Array;
+  private tChild!: Int32Array;
+  private tGroup!: Int32Array;
+  private tolOff!: Int32Array;
+  private tolKey!: Int32Array;
+  private tolOp!: Int32Array;
+  private tolVal!: Int32Array;
+  private tolEff!: Int32Array;
+  private selOff!: Int32Array;
+  private selKey!: Int32Array;
+  private selVal!: Int32Array;
+  private termOff!: Int32Array;
+  private sAff!: Int32Array;
+  private exprOff!: Int32Array;
+  private exprKey!: Int32Array;
+  private exprOp!: Int32Array;
+  private exprVOff!: Int32Array;
+  private exprVal!: Int32Array;
+  private exprNum!: Float64Array;
+  private wFree!: Float64Array;
+  private wDom!: Float64Array;
+  private elig!: Uint8Array;
+  private undo!: Int32Array;
+  private tDemand!: Float64Array;
+  private tNeed!: Int32Array;
+  private tDom!: Int32Array;
+  private cId!: Int32Array;
+  private cKey!: Float64Array;
+  private hId!: Int32Array;
+  private hKey!: Float64Array;
+  private capT!: Float64Array;
+  private gPlaced!: Int32Array;
+  private eligCount!: Int32Array;
+  private podNode!: Int32Array;
+  private gangOk!: Int32Array;
+  private reason!: Int32Array;
+  private stats!: Int32Array;
+  private undoTop = 0;
+  private curGang = 0;
+
+  run(cBuf: ArrayBuffer, cBase: number, pBuf: ArrayBuffer, pBase: number): number {
+    this.bind(cBuf, cBase, pBuf, pBase);
+    this.init();
+    for (let i = 0; i < this.K; i++) {
+      const k = this.gangOrder[i] as number;
+      this.curGang = k;
+      this.gangOk[k] = this.solveGang(k) ? 1 : 0;
+    }
+    this.surplus();
+    return 0;
+  }
+
+  private bind(cBuf: ArrayBuffer, cBase: number, pBuf: ArrayBuffer, pBase: number): void {
+    const ch = new Int32Array(cBuf, cBase, C.HEADER);
+    const ci = (slot: number, n: number) => new Int32Array(cBuf, cBase + (ch[slot] as number), n);
+    const cf = (slot: number, n: number) => new Float64Array(cBuf, cBase + (ch[slot] as number), n);
+    this.N = ch[C.N] as number;
+    const N = this.N;
+    this.R = ch[C.R] as number;
+    const Rn = this.R;
+    this.L = ch[C.L] as number;
+    const L = this.L;
+    this.D = ch[C.D] as number;
+    const D = this.D;
+    this.free = cf(C.FREE, N * Rn);
+    this.alloc = cf(C.ALLOC, N * Rn);
+    this.flags = ci(C.FLAGS, N);
+    this.rank = ci(C.RANK, N);
+    this.nodeDom = ci(C.NODEDOM, N * L);
+    this.domStart = ci(C.DOMSTART, D);
+    this.domEnd = ci(C.DOMEND, D);
+    this.domLevel = ci(C.DOMLEVEL, D);
+    this.levelDom = ci(C.LEVELDOM, L + 1);
+    this.labOff = ci(C.LABOFF, N + 1);
+    const nl = this.labOff[N] as number;
+    this.labKey = ci(C.LABKEY, nl);
+    this.labVal = ci(C.LABVAL, nl);
+    this.labNum = cf(C.LABNUM, nl);
+    this.taintOff = ci(C.TAINTOFF, N + 1);
+    const nt = this.taintOff[N] as number;
+    this.taintKey = ci(C.TAINTKEY, nt);
+    this.taintVal = ci(C.TAINTVAL, nt);
+    this.taintEff = ci(C.TAINTEFF, nt);
+
+    const ph = new Int32Array(pBuf, pBase, P.HEADER);
+    const pi = (slot: number, n: number) => new Int32Array(pBuf, pBase + (ph[slot] as number), n);
+    const pf = (slot: number, n: number) => new Float64Array(pBuf, pBase + (ph[slot] as number), n);
+    this.K = ph[P.K] as number;
+    const K = this.K;
+    this.G = ph[P.G] as number;
+    const G = this.G;
+    this.T = ph[P.T] as number;
+    const T = this.T;
+    this.S = ph[P.S] as number;
+    const S = this.S;
+    this.PODS = ph[P.PODS] as number;
+    const PODS = this.PODS;
+    this.spread = ph[P.SPREAD] !== 0;
+    this.gangOrder = pi(P.GANGORDER, K);
+    this.gangRoot = pi(P.GANGROOT, K);
+    this.gangGrp = pi(P.GANGGRP, K + 1);
+    this.gCount = pi(P.GCOUNT, G);
+    this.gMin = pi(P.GMIN, G);
+    this.gShape = pi(P.GSHAPE, G);
+    this.gTree = pi(P.GTREE, G);
+    this.gSlot = pi(P.GSLOT, G);
+    this.gReq = pf(P.GREQ, G * Rn);
+    this.tReq = pi(P.TREQ, T);
+    this.tPref = pi(P.TPREF, T);
+    this.tParent = pi(P.TPARENT, T);
+    this.tChOff = pi(P.TCHOFF, T + 1);
+    this.tChild = pi(P.TCHILD, T);
+    this.tGroup = pi(P.TGROUP, T);
+    this.tolOff = pi(P.TOLOFF, S + 1);
+    const ntol = this.tolOff[S] as number;
+    this.tolKey = pi(P.TOLKEY, ntol);
+    this.tolOp = pi(P.TOLOP, ntol);
+    this.tolVal = pi(P.TOLVAL, ntol);
+    this.tolEff = pi(P.TOLEFF, ntol);
+    this.selOff = pi(P.SELOFF, S + 1);
+    const nsel = this.selOff[S] as number;
+    this.selKey = pi(P.SELKEY, nsel);
+    this.selVal = pi(P.SELVAL, nsel);
+    this.termOff = pi(P.TERMOFF, S + 1);
+    this.sAff = pi(P.SAFF, S);
+    const nterm = this.termOff[S] as number;
+    this.exprOff = pi(P.EXPROFF, nterm + 1);
+    const nexpr = this.exprOff[nterm] as number;
+    this.exprKey = pi(P.EXPRKEY, nexpr);
+    this.exprOp = pi(P.EXPROP, nexpr);
+    this.exprVOff = pi(P.EXPRVOFF, nexpr + 1);
+    this.exprVal = pi(P.EXPRVAL, this.exprVOff[nexpr] as number);
+    this.exprNum = pf(P.EXPRNUM, nexpr);
+    this.wFree = pf(P.WFREE, N * Rn);
+    this.wDom = pf(P.WDOM, D * Rn);
+    this.elig = new Uint8Array(pBuf, pBase + (ph[P.ELIG] as number), S * N);
+    this.undo = pi(P.UNDO, 2 * PODS);
+    this.tDemand = pf(P.TDEMAND, T * Rn);
+    this.tNeed = pi(P.TNEED, T);
+    this.tDom = pi(P.TDOM, T);
+    this.cId = pi(P.CID, DEPTH * (D + 1));
+    this.cKey = pf(P.CKEY, DEPTH * (D + 1));
+    this.hId = pi(P.HID, N);
+    this.hKey = pf(P.HKEY, N);
+    this.capT = pf(P.CAPT, Rn);
+    this.gPlaced = pi(P.GPLACED, G);
+    this.eligCount = pi(P.ELIGCOUNT, S);
+    this.podNode = pi(P.PODNODE, PODS);
+    this.gangOk = pi(P.GANGOK, K);
+    this.reason = pi(P.REASON, K * REASON_SLOTS);
+    this.stats = pi(P.STATS, 8);
+  }
+
+  private usable(n: number): boolean {
+    return ((this.flags[n] as number) & (FLAG_CORDONED | FLAG_REMOVED)) === 0;
+  }
+
+  private init(): void {
+    const { N, R: Rn, L } = this;
+    this.wFree.set(this.free);
+    this.capT.fill(0);
+    this.wDom.fill(0);
+    for (let n = 0; n < N; n++) {
+      if (!this.usable(n)) continue;
+      for (let r = 0; r < Rn; r++) {
+        const a = this.alloc[n * Rn + r] as number;
+        if (a > 0) this.capT[r] = (this.capT[r] as number) + a;
+      }
+      for (let l = 0; l < L; l++) {
+        const d = this.nodeDom[n * L + l] as number;
+        if (d < 0) break;
+        for (let r = 0; r < Rn; r++) {
+          const f = this.wFree[n * Rn + r] as number;
+          if (f > 0) this.wDom[d * Rn + r] = (this.wDom[d * Rn + r] as number) + f;
+        }
+      }
+    }
+    for (let r = 0; r < Rn; r++) if ((this.capT[r] as number) <= 0) this.capT[r] = 1;
+    for (let s = 0; s < this.S; s++) {
+      let count = 0;
+      for (let n = 0; n < N; n++) {
+        const ok = this.usable(n) && this.feasible(s, n);
+        this.elig[s * N + n] = ok ? 1 : 0;
+        if (ok) count++;
+      }
+      this.eligCount[s] = count;
+    }
+    const T = this.T;
+    this.tDemand.fill(0);
+    for (let t = 0; t < T; t++) {
+      const g = this.tGroup[t] as number;
+      this.tNeed[t] = g >= 0 ? (this.gMin[g] as number) : 0;
+      this.tDom[t] = -1;
+      if (g >= 0)
+        for (let r = 0; r < Rn; r++)
+          this.tDemand[t * Rn + r] = (this.gMin[g] as number) * (this.gReq[g * Rn + r] as number);
+    }
+    for (let t = T - 1; t >= 0; t--) {
+      const p = this.tParent[t] as number;
+      if (p < 0) continue;
+      this.tNeed[p] = (this.tNeed[p] as number) + (this.tNeed[t] as number);
+      for (let r = 0; r < Rn; r++)
+        this.tDemand[p * Rn + r] =
+          (this.tDemand[p * Rn + r] as number) + (this.tDemand[t * Rn + r] as number);
+    }
+    // Children with the most pods first: the hardest part of a domain is claimed first.
+    for (let t = 0; t < T; t++) {
+      const a = this.tChOff[t] as number;
+      const b = this.tChOff[t + 1] as number;
+      for (let i = a + 1; i < b; i++) {
+        const c = this.tChild[i] as number;
+        let j = i - 1;
+        while (j >= a && this.childBefore(c, this.tChild[j] as number)) {
+          this.tChild[j + 1] = this.tChild[j] as number;
+          j--;
+        }
+        this.tChild[j + 1] = c;
+      }
+    }
+    this.podNode.fill(-1);
+    this.gPlaced.fill(0);
+    this.gangOk.fill(0);
+    this.reason.fill(0);
+    this.stats.fill(0);
+    this.undoTop = 0;
+  }
+
+  private childBefore(a: number, b: number): boolean {
+    const na = this.tNeed[a] as number;
+    const nb = this.tNeed[b] as number;
+    return na > nb || (na === nb && a < b);
+  }
+
+  // ---- filters: taints, nodeSelector, required node affinity -------------------------------
+
+  private labelIndex(n: number, key: number): number {
+    const b = this.labOff[n + 1] as number;
+    for (let i = this.labOff[n] as number; i < b; i++) if (this.labKey[i] === key) return i;
+    return -1;
+  }
+
+  private feasible(s: number, n: number): boolean {
+    const t1 = this.taintOff[n + 1] as number;
+    const o0 = this.tolOff[s] as number;
+    const o1 = this.tolOff[s + 1] as number;
+    for (let i = this.taintOff[n] as number; i < t1; i++) {
+      let tolerated = false;
+      for (let j = o0; j < o1; j++) {
+        const eff = this.tolEff[j] as number;
+        if (eff !== 0 && eff !== this.taintEff[i]) continue;
+        const key = this.tolKey[j] as number;
+        if (key < 0) {
+          if (this.tolOp[j] === 1) {
+            tolerated = true;
+            break;
+          }
+          continue;
+        }
+        if (key !== this.taintKey[i]) continue;
+        if (this.tolOp[j] === 1 || this.tolVal[j] === this.taintVal[i]) {
+          tolerated = true;
+          break;
+        }
+      }
+      if (!tolerated) return false;
+    }
+    const s1 = this.selOff[s + 1] as number;
+    for (let i = this.selOff[s] as number; i < s1; i++) {
+      const li = this.labelIndex(n, this.selKey[i] as number);
+      if (li < 0 || this.labVal[li] !== this.selVal[i]) return false;
+    }
+    if (this.sAff[s] !== 0) {
+      const e1 = this.termOff[s + 1] as number;
+      let any = false;
+      for (let term = this.termOff[s] as number; term < e1 && !any; term++) any = this.termHolds(term, n);
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  private termHolds(term: number, n: number): boolean {
+    const a = this.exprOff[term] as number;
+    const b = this.exprOff[term + 1] as number;
+    if (a === b) return false;
+    for (let e = a; e < b; e++) {
+      const li = this.labelIndex(n, this.exprKey[e] as number);
+      const op = this.exprOp[e] as number;
+      let ok: boolean;
+      if (op === 0) ok = li >= 0 && this.valueIn(e, this.labVal[li] as number);
+      else if (op === 1) ok = li < 0 || !this.valueIn(e, this.labVal[li] as number);
+      else if (op === 2) ok = li >= 0;
+      else if (op === 3) ok = li < 0;
+      else if (op === 4) ok = li >= 0 && (this.labNum[li] as number) > (this.exprNum[e] as number);
+      else ok = li >= 0 && (this.labNum[li] as number) < (this.exprNum[e] as number);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  private valueIn(e: number, v: number): boolean {
+    const b = this.exprVOff[e + 1] as number;
+    for (let i = this.exprVOff[e] as number; i < b; i++) if (this.exprVal[i] === v) return true;
+    return false;
+  }
+
+  // ---- one gang ----------------------------------------------------------------------------
+
+  private solveGang(k: number): boolean {
+    this.undoTop = 0;
+    const g1 = this.gangGrp[k + 1] as number;
+    for (let g = this.gangGrp[k] as number; g < g1; g++) {
+      if ((this.gMin[g] as number) > 0 && this.eligCount[this.gShape[g] as number] === 0) {
+        this.setReason(0, R.NO_NODE, this.gTree[g] as number, -1, 0, this.gMin[g] as number);
+        return false;
+      }
+    }
+    if (this.placeTree(this.gangRoot[k] as number, -1, 0)) return true;
+    this.rollback(0);
+    return false;
+  }
+
+  private levelOf(d: number): number {
+    return d < 0 ? -1 : (this.domLevel[d] as number);
+  }
+
+  private placeTree(t: number, scope: number, depth: number): boolean {
+    const req = this.tReq[t] as number;
+    const pref = this.tPref[t] as number;
+    if (req < 0 && pref < 0) {
+      this.tDom[t] = scope;
+      return this.placeChildren(t, scope, depth);
+    }
+    const start = pref >= 0 ? pref : req;
+    const stop = req >= 0 ? req : -1;
+    const sl = this.levelOf(scope);
+    const base = depth * (this.D + 1);
+    let last = start;
+    for (let lvl = start; lvl >= stop; lvl--) {
+      last = lvl;
+      if (lvl <= sl) {
+        // The scope already lies in one domain of this level (and of every broader one).
+        const mark = this.undoTop;
+        this.tDom[t] = scope;
+        this.stats[0] = (this.stats[0] as number) + 1;
+        if (this.placeChildren(t, scope, depth)) return true;
+        this.rollback(mark);
+        break;
+      }
+      let n = this.collect(t, scope, lvl, base);
+      heapify(this.cId, this.cKey, base, n, null);
+      while (n > 0) {
+        const d = this.cId[base] as number;
+        n = heapPop(this.cId, this.cKey, base, n, null);
+        const mark = this.undoTop;
+        this.tDom[t] = d;
+        this.stats[0] = (this.stats[0] as number) + 1;
+        if (this.placeChildren(t, d, depth)) return true;
+        this.rollback(mark);
+      }
+    }
+    this.recordFailure(t, scope, last);
+    return false;
+  }
+
+  /** Domains of level `lvl` inside `scope` whose free capacity covers t's minimum, keyed by what would be left. */
+  private collect(t: number, scope: number, lvl: number, base: number): number {
+    const Rn = this.R;
+    let a = this.levelDom[lvl] as number;
+    let b = this.levelDom[lvl + 1] as number;
+    if (scope >= 0) {
+      const s0 = this.domStart[scope] as number;
+      const s1 = this.domEnd[scope] as number;
+      let lo = a;
+      let hi = b;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((this.domStart[mid] as number) < s0) lo = mid + 1;
+        else hi = mid;
+      }
+      a = lo;
+      lo = a;
+      hi = b;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((this.domStart[mid] as number) < s1) lo = mid + 1;
+        else hi = mid;
+      }
+      b = lo;
+    }
+    let n = 0;
+    for (let d = a; d < b; d++) {
+      let key = 0;
+      let fits = true;
+      for (let r = 0; r < Rn; r++) {
+        const need = this.tDemand[t * Rn + r] as number;
+        if (need <= 0) continue;
+        const f = this.wDom[d * Rn + r] as number;
+        if (f < need) {
+          fits = false;
+          break;
+        }
+        key += (f - need) / (this.capT[r] as number);
+      }
+      if (fits) {
+        this.cId[base + n] = d;
+        this.cKey[base + n] = key;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private placeChildren(t: number, scope: number, depth: number): boolean {
+    const g = this.tGroup[t] as number;
+    if (g >= 0) {
+      const need = this.gMin[g] as number;
+      const placed = this.fill(g, scope, need);
+      if (placed < need) {
+        this.setReason(0, R.LEAF, t, this.levelOf(scope), placed, need);
+        return false;
+      }
+      return true;
+    }
+    const b = this.tChOff[t + 1] as number;
+    for (let i = this.tChOff[t] as number; i < b; i++)
+      if (!this.placeTree(this.tChild[i] as number, scope, depth + 1)) return false;
+    return true;
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------
+
+  private podsFit(g: number, x: number): number {
+    const Rn = this.R;
+    let m = 1073741824;
+    for (let r = 0; r < Rn; r++) {
+      const q = this.gReq[g * Rn + r] as number;
+      if (q <= 0) continue;
+      const k = Math.floor((this.wFree[x * Rn + r] as number) / q);
+      if (k < m) m = k;
+    }
+    return Math.max(m, 0);
+  }
+
+  /** How much of the asked resources is still free on the node, as fractions summed: low = most allocated. */
+  private freeFrac(g: number, x: number): number {
+    const Rn = this.R;
+    let s = 0;
+    for (let r = 0; r < Rn; r++) {
+      if ((this.gReq[g * Rn + r] as number) <= 0) continue;
+      const a = this.alloc[x * Rn + r] as number;
+      if (a > 0) s += (this.wFree[x * Rn + r] as number) / a;
+    }
+    return s;
+  }
+
+  /** Places up to `want` pods of g on nodes of `scope`; returns how many. */
+  private fill(g: number, scope: number, want: number): number {
+    if (want <= 0) return 0;
+    const a = scope < 0 ? 0 : (this.domStart[scope] as number);
+    const b = scope < 0 ? this.N : (this.domEnd[scope] as number);
+    const row = (this.gShape[g] as number) * this.N;
+    const spread = this.spread;
+    let n = 0;
+    for (let x = a; x < b; x++) {
+      if (this.elig[row + x] === 0 || this.podsFit(g, x) < 1) continue;
+      this.hId[n] = x;
+      this.hKey[n] = spread ? -this.freeFrac(g, x) : this.freeFrac(g, x);
+      n++;
+    }
+    const rank = this.rank;
+    heapify(this.hId, this.hKey, 0, n, rank);
+    let placed = 0;
+    while (placed < want && n > 0) {
+      const x = this.hId[0] as number;
+      if (!spread) {
+        const c = Math.min(this.podsFit(g, x), want - placed);
+        for (let j = 0; j < c; j++) this.placePod(g, x);
+        placed += c;
+        n = heapPop(this.hId, this.hKey, 0, n, rank);
+      } else {
+        this.placePod(g, x);
+        placed++;
+        if (this.podsFit(g, x) >= 1) {
+          this.hKey[0] = -this.freeFrac(g, x);
+          siftDown(this.hId, this.hKey, 0, n, 0, rank);
+        } else n = heapPop(this.hId, this.hKey, 0, n, rank);
+      }
+    }
+    return placed;
+  }
+
+  private placePod(g: number, x: number): void {
+    const Rn = this.R;
+    const L = this.L;
+    const slot = (this.gSlot[g] as number) + (this.gPlaced[g] as number);
+    this.podNode[slot] = x;
+    this.gPlaced[g] = (this.gPlaced[g] as number) + 1;
+    for (let r = 0; r < Rn; r++) {
+      const q = this.gReq[g * Rn + r] as number;
+      if (q <= 0) continue;
+      this.wFree[x * Rn + r] = (this.wFree[x * Rn + r] as number) - q;
+      for (let l = 0; l < L; l++) {
+        const d = this.nodeDom[x * L + l] as number;
+        if (d < 0) break;
+        this.wDom[d * Rn + r] = (this.wDom[d * Rn + r] as number) - q;
+      }
+    }
+    this.undo[2 * this.undoTop] = slot;
+    this.undo[2 * this.undoTop + 1] = g;
+    this.undoTop++;
+  }
+
+  private rollback(mark: number): void {
+    const Rn = this.R;
+    const L = this.L;
+    while (this.undoTop > mark) {
+      this.undoTop--;
+      const slot = this.undo[2 * this.undoTop] as number;
+      const g = this.undo[2 * this.undoTop + 1] as number;
+      const x = this.podNode[slot] as number;
+      for (let r = 0; r < Rn; r++) {
+        const q = this.gReq[g * Rn + r] as number;
+        if (q <= 0) continue;
+        this.wFree[x * Rn + r] = (this.wFree[x * Rn + r] as number) + q;
+        for (let l = 0; l < L; l++) {
+          const d = this.nodeDom[x * L + l] as number;
+          if (d < 0) break;
+          this.wDom[d * Rn + r] = (this.wDom[d * Rn + r] as number) + q;
+        }
+      }
+      this.podNode[slot] = -1;
+      this.gPlaced[g] = (this.gPlaced[g] as number) - 1;
+    }
+  }
+
+  // ---- reasons -----------------------------------------------------------------------------
+
+  private setReason(at: number, code: number, t: number, lvl: number, a: number, b: number): void {
+    const o = this.curGang * REASON_SLOTS + at;
+    this.reason[o] = code;
+    this.reason[o + 1] = t;
+    this.reason[o + 2] = lvl;
+    this.reason[o + 3] = a;
+    this.reason[o + 4] = b;
+  }
+
+  /** Pods of t's minimum that the domain could take, each group counted on its own. */
+  private fitIn(t: number, d: number): number {
+    const k = this.curGang;
+    const a = d < 0 ? 0 : (this.domStart[d] as number);
+    const b = d < 0 ? this.N : (this.domEnd[d] as number);
+    const g1 = this.gangGrp[k + 1] as number;
+    let total = 0;
+    for (let g = this.gangGrp[k] as number; g < g1; g++) {
+      let u = this.gTree[g] as number;
+      while (u >= 0 && u !== t) u = this.tParent[u] as number;
+      if (u !== t) continue;
+      const need = this.gMin[g] as number;
+      const row = (this.gShape[g] as number) * this.N;
+      let got = 0;
+      for (let x = a; x < b && got < need; x++) if (this.elig[row + x] !== 0) got += this.podsFit(g, x);
+      total += Math.min(got, need);
+    }
+    return total;
+  }
+
+  private recordFailure(t: number, scope: number, lvl: number): void {
+    const need = this.tNeed[t] as number;
+    let best = 0;
+    let holders = 0;
+    if (lvl <= this.levelOf(scope)) {
+      best = this.fitIn(t, scope);
+      if (best >= need) holders = 1;
+    } else {
+      const n = this.collectAll(scope, lvl);
+      const base = 0;
+      for (let i = 0; i < n; i++) {
+        const f = this.fitIn(t, this.hId[base + i] as number);
+        if (f > best) best = f;
+        if (f >= need) holders++;
+      }
+    }
+    const o = this.curGang * REASON_SLOTS;
+    if (best < need) {
+      this.setReason(0, R.SHORTFALL, t, lvl, best, need);
+      this.reason[o + 5] = 0;
+    } else {
+      for (let i = 0; i < 5; i++) this.reason[o + 5 + i] = this.reason[o + i] as number;
+      this.setReason(0, R.NESTED, t, lvl, holders, need);
+    }
+  }
+
+  /** Every domain of level lvl inside scope, into the node heap's id array (free at this point). */
+  private collectAll(scope: number, lvl: number): number {
+    const a = this.levelDom[lvl] as number;
+    const b = this.levelDom[lvl + 1] as number;
+    const s0 = scope < 0 ? 0 : (this.domStart[scope] as number);
+    const s1 = scope < 0 ? this.N : (this.domEnd[scope] as number);
+    let n = 0;
+    for (let d = a; d < b; d++) {
+      const x = this.domStart[d] as number;
+      if (x >= s0 && x < s1) this.hId[n++] = d;
+    }
+    return n;
+  }
+
+  // ---- pods above the minimums -------------------------------------------------------------
+
+  private surplus(): void {
+    for (let i = 0; i < this.K; i++) {
+      const k = this.gangOrder[i] as number;
+      if (this.gangOk[k] === 0) continue;
+      const g1 = this.gangGrp[k + 1] as number;
+      for (let g = this.gangGrp[k] as number; g < g1; g++) {
+        const extra = (this.gCount[g] as number) - (this.gPlaced[g] as number);
+        if (extra <= 0) continue;
+        this.undoTop = 0;
+        const t = this.gTree[g] as number;
+        const s1 = this.tDom[t] as number;
+        const got = this.fill(g, s1, extra);
+        if (got < extra) {
+          const s2 = this.requiredScope(t);
+          if (s2 !== s1) {
+            this.undoTop = 0;
+            this.fill(g, s2, extra - got);
+          }
+        }
+      }
+    }
+    this.undoTop = 0;
+  }
+
+  /** The domain every pod of leaf t must stay in: the chosen domain of its narrowest required constraint. */
+  private requiredScope(t: number): number {
+    let u = t;
+    while (u >= 0) {
+      const req = this.tReq[u] as number;
+      if (req >= 0) {
+        const d = this.tDom[u] as number;
+        if (d < 0 || this.domLevel[d] === req) return d;
+        return this.nodeDom[(this.domStart[d] as number) * this.L + req] as number;
+      }
+      u = this.tParent[u] as number;
+    }
+    return -1;
+  }
+}
+
+// ---- a binary min-heap over (key, tie) kept in parallel arrays from `base` -------------------
+// tie: the node's name rank when `rank` is given, else the id itself (domain ids follow names).
+
+function less(ids: Int32Array, keys: Float64Array, i: number, j: number, rank: Int32Array | null): boolean {
+  const a = keys[i] as number;
+  const b = keys[j] as number;
+  if (a !== b) return a < b;
+  const x = ids[i] as number;
+  const y = ids[j] as number;
+  return rank === null ? x < y : (rank[x] as number) < (rank[y] as number);
+}
+
+function siftDown(
+  ids: Int32Array,
+  keys: Float64Array,
+  base: number,
+  n: number,
+  i0: number,
+  rank: Int32Array | null,
+): void {
+  let i = i0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) return;
+    let m = l;
+    if (l + 1 < n && less(ids, keys, base + l + 1, base + l, rank)) m = l + 1;
+    if (!less(ids, keys, base + m, base + i, rank)) return;
+    const ti = ids[base + i] as number;
+    ids[base + i] = ids[base + m] as number;
+    ids[base + m] = ti;
+    const tk = keys[base + i] as number;
+    keys[base + i] = keys[base + m] as number;
+    keys[base + m] = tk;
+    i = m;
+  }
+}
+
+function heapify(
+  ids: Int32Array,
+  keys: Float64Array,
+  base: number,
+  n: number,
+  rank: Int32Array | null,
+): void {
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(ids, keys, base, n, i, rank);
+}
+
+function heapPop(
+  ids: Int32Array,
+  keys: Float64Array,
+  base: number,
+  n: number,
+  rank: Int32Array | null,
+): number {
+  const last = n - 1;
+  ids[base] = ids[base + last] as number;
+  keys[base] = keys[base + last] as number;
+  siftDown(ids, keys, base, last, 0, rank);
+  return last;
+}

@@ -1,0 +1,145 @@
+// The public contract of the placement solver (spec: placement-problem.md). Field names are fixed;
+// optional fields may be added.
+
+/** A Kubernetes quantity: "500m", "1Gi", "8", or a plain number. */
+export type Quantity = string | number;
+
+export interface TopologyLevel {
+  /** The domain name constraints refer to, e.g. "rack". */
+  domain: string;
+  /** The node label whose value names the node's domain at this level. */
+  key: string;
+}
+
+export interface Topology {
+  /** Broadest first, narrowest last. */
+  levels: TopologyLevel[];
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: "NoSchedule" | "NoExecute" | "PreferNoSchedule" | string;
+}
+
+export interface PlacementNode {
+  name: string;
+  labels?: Record<string, string>;
+  allocatable: Record<string, Quantity>;
+  /** Capacity already in use on the node. */
+  allocated?: Record<string, Quantity>;
+  /** Cordoned: gets no pod. */
+  unschedulable?: boolean;
+  taints?: Taint[];
+}
+
+export interface TopologyConstraint {
+  /** All covered pods lie in one domain of this level. */
+  required?: string;
+  /** Covered pods lie in one domain of this level when one can hold them; otherwise climb, never past `required`. */
+  preferred?: string;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: "Equal" | "Exists";
+  value?: string;
+  effect?: "" | "NoSchedule" | "NoExecute" | "PreferNoSchedule";
+  tolerationSeconds?: number;
+}
+
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+  values?: string[];
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  /** Only `metadata.name` is a supported field. */
+  matchFields?: NodeSelectorRequirement[];
+}
+
+export interface Affinity {
+  nodeAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+  };
+}
+
+export interface PodGroup {
+  name: string;
+  /** Pods wanted. */
+  count: number;
+  /** Pods that must be placed for the gang to be placed (default: count). */
+  minCount?: number;
+  requests?: Record<string, Quantity>;
+  constraint?: TopologyConstraint;
+  nodeSelector?: Record<string, string>;
+  affinity?: Affinity;
+  tolerations?: Toleration[];
+}
+
+export interface SubGroup {
+  name: string;
+  /** Names of groups of the same gang packed together. A group belongs to at most one sub-group. */
+  groups: string[];
+  constraint?: TopologyConstraint;
+}
+
+export interface Gang {
+  name: string;
+  priority?: number;
+  constraint?: TopologyConstraint;
+  groups: PodGroup[];
+  subGroups?: SubGroup[];
+}
+
+/** Strategy knobs (see README "Options"). */
+export interface PlacementOptions {
+  /** Inside a chosen domain, put pods on the least-allocated nodes first instead of the most-allocated. */
+  spread?: boolean;
+}
+
+export interface PlacementProblem {
+  topology?: Topology;
+  nodes: PlacementNode[];
+  gangs: Gang[];
+  options?: PlacementOptions;
+}
+
+export interface GroupPlacement {
+  name: string;
+  /** One entry per placed pod: the node's name. */
+  nodes: string[];
+}
+
+export interface GangPlacement {
+  name: string;
+  placed: boolean;
+  groups: GroupPlacement[];
+  /** Human-readable; always set when not placed, null when placed. */
+  reason: string | null;
+}
+
+export interface PlacementStats {
+  engine: "wasm" | "js";
+  nodes: number;
+  gangs: number;
+  gangsPlaced: number;
+  podsWanted: number;
+  podsPlaced: number;
+  /** Candidate domains tried (each a full attempt at placing the covered pods). */
+  attempts: number;
+  /** Milliseconds spent checking and encoding the input. */
+  encodeMs: number;
+  /** Milliseconds spent in the engine. */
+  solveMs: number;
+  /** Milliseconds spent building the result. */
+  decodeMs: number;
+}
+
+export interface PlacementResult {
+  /** One entry per gang, in the order of the problem's gangs. */
+  gangs: GangPlacement[];
+  stats?: PlacementStats;
+}
