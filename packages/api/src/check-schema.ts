@@ -284,7 +284,10 @@ function listDuplicates(schema: Node, data: unknown, path: string, out: FieldErr
         seen.add(id);
       });
     }
-    if (item) data.forEach((el, i) => listDuplicates(item, el, `${path}[${i}]`, out));
+    if (item)
+      data.forEach((el, i) => {
+        listDuplicates(item, el, `${path}[${i}]`, out);
+      });
     return;
   }
   const props = schema.properties as Record<string, Node> | undefined;

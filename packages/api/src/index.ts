@@ -2,10 +2,15 @@
 // Engineers add their own export lines here; keep one line per module.
 
 export * from "./check-schema.js";
+export * from "./conditions.js";
 export * from "./constants.js";
 export * from "./crds.js";
 export * from "./defaulting/index.js";
+export * from "./env.js";
 export * from "./field-errors.js";
+export * from "./hash.js";
+export * from "./labels.js";
+export * from "./names.js";
 export * from "./resource-types.js";
 export * from "./schema/index.js";
 export * from "./types.js";
