@@ -1,6 +1,7 @@
 // @grove-ts/apiserver: a Kubernetes-compatible API server (storage, REST, watch, discovery,
 // OpenAPI, garbage collection, admission) and an in-process Client over the same semantics.
 export { InProcessClient } from "./client.js";
+export { registerGroveAdmission } from "./grove.js";
 export { createHandler, type HttpOptions, versionInfo } from "./http.js";
 export { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 export {

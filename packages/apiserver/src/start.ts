@@ -8,13 +8,18 @@ import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { ValidationOptions } from "@grove-ts/api";
 import type { Client } from "@grove-ts/runtime";
 import { stringify } from "yaml";
 import { InProcessClient } from "./client.js";
+import { registerGroveAdmission } from "./grove.js";
 import { createHandler } from "./http.js";
 import { ApiServer, type ApiServerOptions } from "./server.js";
 
-export interface CreateOptions extends ApiServerOptions {}
+export interface CreateOptions extends ApiServerOptions {
+  /** Grove's defaulting and validation for the grove.io kinds (on by default); `false` turns it off. */
+  groveAdmission?: ValidationOptions | false;
+}
 
 export interface InProcessApiServer {
   server: ApiServer;
@@ -25,6 +30,7 @@ export interface InProcessApiServer {
 /** An API server with no HTTP at all: the fastest harness for controller tests. */
 export function createApiServer(options: CreateOptions = {}): InProcessApiServer {
   const server = new ApiServer(options);
+  if (options.groveAdmission !== false) registerGroveAdmission(server, options.groveAdmission ?? {});
   return {
     server,
     client: new InProcessClient(server),
@@ -49,6 +55,8 @@ export interface StartOptions {
   historySize?: number;
   heartbeatMs?: number;
   bookmarkMs?: number;
+  /** Grove's defaulting and validation for the grove.io kinds (on by default); `false` turns it off. */
+  groveAdmission?: ValidationOptions | false;
 }
 
 export interface RunningApiServer {
@@ -105,6 +113,7 @@ function selfSignedCert(): { key: Buffer; cert: Buffer } {
 export async function startApiServer(options: StartOptions = {}): Promise<RunningApiServer> {
   const log = options.log ?? (() => {});
   const api = new ApiServer({ dataDir: options.dataDir, historySize: options.historySize, log });
+  if (options.groveAdmission !== false) registerGroveAdmission(api, options.groveAdmission ?? {});
   const token = options.token ?? randomBytes(24).toString("hex");
   const handler = createHandler(api, {
     token,
