@@ -187,7 +187,36 @@ export function buildK8sDefinitions(roots: readonly string[] = ROOT_TYPES): Reco
     def.properties = properties;
     if (required.length > 0) def.required = required.sort();
   }
+  if (roots.includes("V1PodSpec")) addSupplements(defs);
   return Object.fromEntries(Object.entries(defs).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * Fields newer or older than client-node's models that Grove's upstream CRDs (built against k8s.io/api
+ * 1.35) declare: PodSpec.workloadRef, an alpha field that Kubernetes 1.36 replaced with schedulingGroup.
+ * Kept so that every manifest upstream's CRDs accept is accepted here too.
+ */
+function addSupplements(defs: Record<string, JsonSchema>): void {
+  const podSpec = defs.V1PodSpec;
+  if (!podSpec) return;
+  (podSpec.properties as Record<string, JsonSchema>).workloadRef = {
+    $ref: "V1alpha1WorkloadReference",
+    description:
+      "Alpha in Kubernetes 1.35 (replaced by schedulingGroup in 1.36): reference to the Workload object and PodGroup this pod belongs to.",
+  };
+  defs.V1alpha1WorkloadReference = {
+    type: "object",
+    description: "Reference to a Workload object and one of its PodGroups.",
+    properties: {
+      name: { type: "string", description: "Name of the Workload in the pod's namespace (a DNS subdomain)." },
+      podGroup: { type: "string", description: "Name of the PodGroup within the Workload (a DNS label)." },
+      podGroupReplicaKey: {
+        type: "string",
+        description: "Replica key of the PodGroup, separating replicas of the same pod group (a DNS label).",
+      },
+    },
+    required: ["name", "podGroup"],
+  };
 }
 
 export function renderDefinitionsModule(defs: Record<string, JsonSchema>): string {

@@ -2471,6 +2471,11 @@ export const k8sDefinitions: Record<string, JsonSchema> = {
         description:
           "List of volumes that can be mounted by containers belonging to the pod. More info: https://kubernetes.io/docs/concepts/storage/volumes",
       },
+      workloadRef: {
+        $ref: "V1alpha1WorkloadReference",
+        description:
+          "Alpha in Kubernetes 1.35 (replaced by schedulingGroup in 1.36): reference to the Workload object and PodGroup this pod belongs to.",
+      },
     },
     required: ["containers"],
   },
@@ -3537,6 +3542,25 @@ export const k8sDefinitions: Record<string, JsonSchema> = {
           "The UserName in Windows to run the entrypoint of the container process. Defaults to the user specified in image metadata if unspecified. May also be set in PodSecurityContext. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.",
       },
     },
+  },
+  V1alpha1WorkloadReference: {
+    type: "object",
+    description: "Reference to a Workload object and one of its PodGroups.",
+    properties: {
+      name: {
+        type: "string",
+        description: "Name of the Workload in the pod's namespace (a DNS subdomain).",
+      },
+      podGroup: {
+        type: "string",
+        description: "Name of the PodGroup within the Workload (a DNS label).",
+      },
+      podGroupReplicaKey: {
+        type: "string",
+        description: "Replica key of the PodGroup, separating replicas of the same pod group (a DNS label).",
+      },
+    },
+    required: ["name", "podGroup"],
   },
   V2ContainerResourceMetricSource: {
     type: "object",
