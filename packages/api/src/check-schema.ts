@@ -119,7 +119,13 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 
 /** An ajv instance that reads Kubernetes' x-kubernetes-* keywords as annotations. */
 export function newKubeAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, verbose: true });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    validateFormats: true,
+    verbose: true,
+    code: { optimize: false },
+  });
   for (const keyword of [
     "x-kubernetes-int-or-string",
     "x-kubernetes-preserve-unknown-fields",
