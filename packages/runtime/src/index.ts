@@ -1,3 +1,15 @@
+export * from "./cache.js";
 export type * from "./client.js";
+export * from "./conditions.js";
+export * from "./controller.js";
+export * from "./deep-equal.js";
 export * from "./errors.js";
+export * from "./informer.js";
+export * from "./logger.js";
+export * from "./manager.js";
+export * from "./owners.js";
+export * from "./rate-limit.js";
+export * from "./reconcile-errors.js";
 export * from "./resources.js";
+export * from "./selectors.js";
+export * from "./work-queue.js";

@@ -1,0 +1,154 @@
+// A work queue with client-go's guarantees, which the controller's correctness rests on:
+// - dedupe: a key added while it waits in the queue is queued once;
+// - a key is handed to at most one worker at a time; added again while processing, it is queued
+//   again when that worker calls done(), so the newest state is always reconciled after;
+// - delayed adds (addAfter) keep only the earliest pending time per key;
+// - rate-limited adds back off per key (see rate-limit.ts) until forget().
+import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limit.js";
+
+export interface WorkQueueOptions<K> {
+  rateLimiter?: RateLimiter<K>;
+}
+
+export class WorkQueue<K = string> {
+  private readonly queue: K[] = [];
+  private head = 0;
+  private readonly dirty = new Set<K>();
+  private readonly processing = new Set<K>();
+  private readonly waiting = new Map<K, { at: number; timer: ReturnType<typeof setTimeout> }>();
+  private getters: (() => void)[] = [];
+  private idle: (() => void)[] = [];
+  private shutting = false;
+  readonly rateLimiter: RateLimiter<K>;
+
+  constructor(options: WorkQueueOptions<K> = {}) {
+    this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>();
+  }
+
+  get shuttingDown(): boolean {
+    return this.shutting;
+  }
+
+  /** Keys waiting to be handed out (not counting delayed or in-flight ones). */
+  len(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Keys handed out and not yet done. */
+  inFlight(): number {
+    return this.processing.size;
+  }
+
+  /** Keys waiting for their addAfter delay. */
+  delayed(): number {
+    return this.waiting.size;
+  }
+
+  add(key: K): void {
+    if (this.shutting || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    this.queue.push(key);
+    this.wake();
+  }
+
+  /** Adds `key` after `ms`; if it is already waiting, the earlier time wins. */
+  addAfter(key: K, ms: number): void {
+    if (this.shutting) return;
+    if (!(ms > 0)) {
+      this.add(key);
+      return;
+    }
+    const at = Date.now() + ms;
+    const prev = this.waiting.get(key);
+    if (prev !== undefined) {
+      if (prev.at <= at) return;
+      clearTimeout(prev.timer);
+    }
+    const timer = setTimeout(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, ms);
+    this.waiting.set(key, { at, timer });
+  }
+
+  /** Adds `key` after the rate limiter's delay for it (one more failure counted). */
+  addRateLimited(key: K): void {
+    this.addAfter(key, this.rateLimiter.when(key));
+  }
+
+  /** Clears `key`'s failure count (it succeeded, or retrying is given up). */
+  forget(key: K): void {
+    this.rateLimiter.forget(key);
+  }
+
+  numRequeues(key: K): number {
+    return this.rateLimiter.numRequeues(key);
+  }
+
+  /**
+   * The next key, waiting if none is queued; undefined once shut down and empty. The caller owns
+   * the key until done(key).
+   */
+  async get(): Promise<K | undefined> {
+    while (this.len() === 0) {
+      if (this.shutting) return undefined;
+      await new Promise<void>((resolve) => this.getters.push(resolve));
+    }
+    const key = this.queue[this.head] as K;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.dirty.delete(key);
+    this.processing.add(key);
+    return key;
+  }
+
+  /** Marks `key` processed; if it was added meanwhile, it is queued again now. */
+  done(key: K): void {
+    if (!this.processing.delete(key)) return;
+    if (this.dirty.has(key)) {
+      this.queue.push(key);
+      this.wake();
+    }
+    this.checkIdle();
+  }
+
+  /** Refuses new keys and drops delayed ones; queued keys are still handed out, then get() ends. */
+  shutDown(): void {
+    if (this.shutting) return;
+    this.shutting = true;
+    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.waiting.clear();
+    const gs = this.getters;
+    this.getters = [];
+    for (const g of gs) g();
+    this.checkIdle();
+  }
+
+  /**
+   * shutDown(), then resolves when every queued key has been handed out and done. Workers must
+   * keep calling get() meanwhile.
+   */
+  shutDownWithDrain(): Promise<void> {
+    this.shutDown();
+    return new Promise((resolve) => {
+      this.idle.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  private wake(): void {
+    const g = this.getters.shift();
+    g?.();
+  }
+
+  private checkIdle(): void {
+    if (!this.shutting || this.len() > 0 || this.processing.size > 0) return;
+    const is = this.idle;
+    this.idle = [];
+    for (const i of is) i();
+  }
+}
