@@ -59,7 +59,9 @@ function sentence(
         (inner ? ` (last: ${inner})` : "")
       );
     case R.LEAF:
-      return `${info.kind} ${info.name}: the chosen ${ln} fits ${a} of ${need} pods of its minimum`;
+      return lvl < 0
+        ? `${info.kind} ${info.name}: the cluster fits ${a} of ${need} pods of its minimum`
+        : `${info.kind} ${info.name}: the chosen ${ln} fits ${a} of ${need} pods of its minimum`;
     case R.NO_NODE:
       return `${info.kind} ${info.name}: no node passes its taints, nodeSelector, node affinity and cordon (minimum ${need} pods)`;
     default:

@@ -49,6 +49,13 @@ export interface Allocator {
   release(region: Region): void;
 }
 
+/** Kubernetes' Gt/Lt read a label value as an integer. */
+function isInteger(v: string): boolean {
+  const c = v.charCodeAt(0);
+  if (!((c >= 48 && c <= 57) || c === 45)) return false;
+  return /^-?\d+$/.test(v);
+}
+
 const strCmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The cluster side of the layout, with what the TS side needs to map indices back to names. */
@@ -76,36 +83,28 @@ export class ClusterEncoding {
 
     // Nodes ordered by domain path (a missing label sorts after every value and hides deeper
     // levels), then name: every domain becomes a contiguous range of nodes.
-    const paths = nodes.map((n) => {
-      const p: (string | null)[] = [];
+    // One sort key per node: each level's value ended by \u0000 (so "a" < "ab" as values), a
+    // missing label as \uffff (after every value, hiding the deeper levels), then the name.
+    const values: (string | null)[] = new Array(nodes.length * L);
+    const keys = nodes.map((n, i) => {
+      let key = "";
       let missing = false;
-      for (const lv of levels) {
-        const v = missing ? undefined : n.labels[lv.key];
+      for (let l = 0; l < L; l++) {
+        const v = missing ? undefined : n.labels[(levels[l] as CheckedLevel).key];
         if (v === undefined) missing = true;
-        p.push(v ?? null);
+        values[i * L + l] = v ?? null;
+        key += v === undefined ? "\uffff" : `${v}\u0000`;
       }
-      return p;
+      return key + n.name;
     });
     const order = nodes.map((_, i) => i);
-    order.sort((a, b) => {
-      const pa = paths[a] as (string | null)[];
-      const pb = paths[b] as (string | null)[];
-      for (let l = 0; l < L; l++) {
-        const x = pa[l] ?? null;
-        const y = pb[l] ?? null;
-        if (x === y) continue;
-        if (x === null) return 1;
-        if (y === null) return -1;
-        return strCmp(x, y);
-      }
-      return strCmp((nodes[a] as CheckedNode).name, (nodes[b] as CheckedNode).name);
-    });
+    order.sort((a, b) => strCmp(keys[a] as string, keys[b] as string));
     this.nodes = order.map((i) => nodes[i] as CheckedNode);
     for (const [i, n] of this.nodes.entries()) this.index.set(n.name, i);
     const N = this.nodes.length;
-    const sortedPaths = order.map((i) => paths[i] as (string | null)[]);
 
-    // Domains, level by level, in path order.
+    // Domains, level by level, in path order: a node opens a new domain unless the previous node
+    // has the same parent domain and the same value.
     const nodeDom = new Int32Array(N * L).fill(-1);
     const domStart: number[] = [];
     const domEnd: number[] = [];
@@ -113,25 +112,20 @@ export class ClusterEncoding {
     const levelDom: number[] = [];
     for (let l = 0; l < L; l++) {
       levelDom.push(domStart.length);
-      let prev = -1;
       for (let x = 0; x < N; x++) {
-        const p = sortedPaths[x] as (string | null)[];
-        if (p[l] === null) {
-          prev = -1;
-          continue;
-        }
-        let same = prev >= 0;
-        if (same) {
-          const q = sortedPaths[prev] as (string | null)[];
-          for (let j = 0; j <= l && same; j++) same = q[j] === p[j];
-        }
+        const v = values[(order[x] as number) * L + l] ?? null;
+        if (v === null) continue;
+        const same =
+          x > 0 &&
+          nodeDom[(x - 1) * L + l] !== -1 &&
+          (l === 0 || nodeDom[(x - 1) * L + l - 1] === nodeDom[x * L + l - 1]) &&
+          values[(order[x - 1] as number) * L + l] === v;
         if (!same) {
           domStart.push(x);
           domEnd.push(x + 1);
           domLevel.push(l);
         } else domEnd[domEnd.length - 1] = x + 1;
         nodeDom[x * L + l] = domStart.length - 1;
-        prev = x;
       }
     }
     levelDom.push(domStart.length);
@@ -215,7 +209,7 @@ export class ClusterEncoding {
       const put = (k: string, val: string) => {
         labKey[li] = this.dict.id(k);
         labVal[li] = this.dict.id(val);
-        labNum[li] = /^-?\d+$/.test(val) ? Number(val) : Number.NaN;
+        labNum[li] = isInteger(val) ? Number(val) : Number.NaN;
         li++;
       };
       for (const [k, val] of Object.entries(n.labels)) put(k, val);

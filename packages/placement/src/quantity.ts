@@ -10,6 +10,18 @@ const FORMAT = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|E
  * which stays exact below 2^53 (about 9 PiB in thousandths).
  */
 export function parseQuantity(q: unknown, field: string): number {
+  // Clusters repeat a handful of quantity strings thousands of times.
+  const hit = typeof q === "string" || typeof q === "number" ? cache.get(q) : undefined;
+  if (hit !== undefined) return hit;
+  const v = parse(q, field);
+  if (cache.size > 4096) cache.clear();
+  cache.set(q as string | number, v);
+  return v;
+}
+
+const cache = new Map<string | number, number>();
+
+function parse(q: unknown, field: string): number {
   let s: string;
   if (typeof q === "number") {
     if (!Number.isFinite(q))

@@ -61,9 +61,9 @@ export function placeEncoded(
  * problem breaks the contract. `options` override the problem's own `options`.
  */
 export function solve(problem: PlacementProblem | unknown, options: SolveOptions = {}): PlacementResult {
+  const eng = engine(options.engine ?? "wasm", options.wasmBuild ?? "release");
   const t0 = performance.now();
   const p = checkProblem(problem);
-  const eng = engine(options.engine ?? "wasm", options.wasmBuild ?? "release");
   const cluster = new ClusterEncoding(p.levels, p.nodes, resourceNames(p.nodes, p.gangs), eng);
   try {
     return placeEncoded(eng, cluster, p.levels, p.gangs, options.spread ?? p.options.spread, t0).result;

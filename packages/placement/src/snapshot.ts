@@ -1,0 +1,173 @@
+// An incremental cluster for the scheduler: encoded once, then kept in step with small in-place
+// updates (bind/free pods, cordon, remove) so each place() call only encodes its gangs. Adding a
+// node, or asking for a resource the encoding lacks, re-encodes the cluster once, at the next place().
+import type { WasmBuild } from "@grove-ts/placement-wasm";
+import {
+  type CheckedLevel,
+  type CheckedNode,
+  checkGangs,
+  checkNode,
+  checkNodes,
+  checkOptions,
+  checkTopology,
+} from "./check.js";
+import { ClusterEncoding, FLAG_CORDONED, FLAG_REMOVED } from "./encode.js";
+import { type Engine, type EngineName, engine } from "./engines.js";
+import { PlacementProblemError } from "./errors.js";
+import { parseQuantity } from "./quantity.js";
+import { placeEncoded, resourceNames } from "./solve.js";
+import type { Gang, PlacementNode, PlacementOptions, PlacementResult, Quantity, Topology } from "./types.js";
+
+export interface SnapshotOptions {
+  /** "wasm" (default) or "js". */
+  engine?: EngineName;
+  wasmBuild?: WasmBuild;
+}
+
+export interface PlaceOptions extends PlacementOptions {
+  /** Bind the placed pods into the snapshot, so the next place() sees them as allocated. Default false. */
+  commit?: boolean;
+}
+
+export class PlacementSnapshot {
+  private readonly levels: CheckedLevel[];
+  private readonly nodes = new Map<string, CheckedNode>();
+  private readonly eng: Engine;
+  private encoding: ClusterEncoding | null = null;
+  private dirty = true;
+  private disposed = false;
+
+  constructor(topology: Topology | undefined, nodes: PlacementNode[], options: SnapshotOptions = {}) {
+    this.levels = checkTopology(topology);
+    for (const n of checkNodes(nodes)) this.nodes.set(n.name, n);
+    this.eng = engine(options.engine ?? "wasm", options.wasmBuild ?? "release");
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Adds a node (re-encodes the cluster at the next place()). */
+  addNode(node: PlacementNode): void {
+    const n = checkNode(node, "node");
+    if (this.nodes.has(n.name))
+      throw new PlacementProblemError("FieldValueDuplicate", "node.name", `node ${n.name} already exists`);
+    this.nodes.set(n.name, n);
+    this.dirty = true;
+  }
+
+  removeNode(name: string): void {
+    this.node(name);
+    this.nodes.delete(name);
+    const x = this.encodedIndex(name);
+    if (x !== undefined) this.encoding?.setFlag(x, FLAG_REMOVED, true);
+  }
+
+  /** Cordons (or uncordons) a node: a cordoned node gets no pod. */
+  cordon(name: string, unschedulable = true): void {
+    this.node(name).unschedulable = unschedulable;
+    const x = this.encodedIndex(name);
+    if (x !== undefined) this.encoding?.setFlag(x, FLAG_CORDONED, unschedulable);
+  }
+
+  /** Marks `pods` pods with these requests each as running on the node (allocated capacity). */
+  bind(name: string, requests: Record<string, Quantity> = {}, pods = 1): void {
+    this.adjust(name, requests, pods, 1);
+  }
+
+  /** The reverse of bind: the pods left the node. */
+  free(name: string, requests: Record<string, Quantity> = {}, pods = 1): void {
+    this.adjust(name, requests, pods, -1);
+  }
+
+  /**
+   * Places gangs on the snapshot as it is now (same semantics and result as solve()). Only the gangs
+   * are encoded. With `commit`, the placed pods are bound into the snapshot.
+   */
+  place(gangs: Gang[], options: PlaceOptions = {}): PlacementResult {
+    if (this.disposed) throw new Error("the snapshot was disposed");
+    const t0 = performance.now();
+    const checked = checkGangs(gangs, this.levels);
+    const spread = checkOptions(options).spread;
+    const cluster = this.ensure(resourceNames([], checked));
+    const { result, decoded } = placeEncoded(this.eng, cluster, this.levels, checked, spread, t0);
+    if (options.commit) {
+      checked.forEach((gang, k) => {
+        gang.groups.forEach((group, gi) => {
+          const counts = new Map<number, number>();
+          for (const x of decoded.nodeIndices[k]?.[gi] ?? []) counts.set(x, (counts.get(x) ?? 0) + 1);
+          for (const [x, pods] of counts)
+            this.adjustChecked((cluster.nodes[x] as CheckedNode).name, group.requests, pods, 1);
+        });
+      });
+    }
+    return result;
+  }
+
+  /** Frees the engine memory held by the snapshot. */
+  dispose(): void {
+    if (this.encoding) this.eng.release(this.encoding.region);
+    this.encoding = null;
+    this.disposed = true;
+  }
+
+  private node(name: string): CheckedNode {
+    const n = this.nodes.get(name);
+    if (!n)
+      throw new PlacementProblemError("FieldValueNotFound", "name", `unknown node ${JSON.stringify(name)}`);
+    return n;
+  }
+
+  private encodedIndex(name: string): number | undefined {
+    return this.dirty || !this.encoding ? undefined : this.encoding.index.get(name);
+  }
+
+  private adjust(name: string, requests: Record<string, Quantity>, pods: number, sign: number): void {
+    if (!Number.isInteger(pods) || pods < 0)
+      throw new PlacementProblemError("FieldValueInvalid", "pods", `${pods} is not a pod count`);
+    const amounts = new Map<string, number>();
+    for (const [r, q] of Object.entries(requests))
+      if (r !== "pods") amounts.set(r, parseQuantity(q, `requests[${r}]`));
+    this.adjustChecked(name, amounts, pods, sign);
+  }
+
+  private adjustChecked(name: string, amounts: Map<string, number>, pods: number, sign: number): void {
+    const n = this.node(name);
+    const all = new Map(amounts);
+    all.set("pods", 1000);
+    if (sign < 0)
+      for (const [r, q] of all)
+        if ((n.allocated.get(r) ?? 0) < q * pods)
+          throw new PlacementProblemError(
+            "FieldValueInvalid",
+            `requests[${r}]`,
+            `node ${name} has less ${r} allocated than freed`,
+          );
+    for (const [r, q] of all) n.allocated.set(r, (n.allocated.get(r) ?? 0) + sign * q * pods);
+    const x = this.encodedIndex(name);
+    if (x !== undefined) this.encoding?.adjustFree(x, amounts, pods, -sign);
+  }
+
+  private ensure(needed: Set<string>): ClusterEncoding {
+    const have = this.encoding;
+    if (have && !this.dirty && [...needed].every((r) => have.resourceIndex.has(r))) return have;
+    const nodes = [...this.nodes.values()];
+    const resources = resourceNames(nodes, []);
+    for (const r of needed) resources.add(r);
+    if (have) for (const r of have.resources) resources.add(r);
+    if (have) this.eng.release(have.region);
+    this.encoding = null;
+    this.encoding = new ClusterEncoding(this.levels, nodes, resources, this.eng);
+    this.dirty = false;
+    return this.encoding;
+  }
+}
+
+/** A snapshot of the cluster for repeated placement (see PlacementSnapshot). */
+export function createSnapshot(
+  topology: Topology | undefined,
+  nodes: PlacementNode[],
+  options: SnapshotOptions = {},
+): PlacementSnapshot {
+  return new PlacementSnapshot(topology, nodes, options);
+}
