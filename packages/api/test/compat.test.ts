@@ -119,6 +119,10 @@ describe.skipIf(!haveFixtures)("compatibility with upstream Grove CRDs", () => {
       else expect([path, mine.get(path)]).toEqual([path, type]);
     }
     expect(missing).toEqual([]);
+    // Where upstream keeps arbitrary JSON (runtime.RawExtension), so do we.
+    const preserved = collect(o, (n) => n["x-kubernetes-preserve-unknown-fields"]);
+    for (const [path] of collect(u!, (n) => n["x-kubernetes-preserve-unknown-fields"]))
+      expect([path, preserved.get(path)]).toEqual([path, true]);
   });
 
   const docs = haveFixtures
