@@ -1,0 +1,72 @@
+// Engine parity (STYLE habit 7): the TypeScript reference and both WebAssembly builds give identical
+// PlacementResults on seeded random problems, and every result passes the independent verifier.
+import { type PlacementResult, solve } from "@grove-ts/placement";
+import { type RandomProblemOptions, randomProblem, verifyPlacement } from "@grove-ts/testing";
+import { describe, expect, it } from "vitest";
+
+interface Batch {
+  name: string;
+  seeds: number[];
+  options: (seed: number) => RandomProblemOptions;
+}
+
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+// Mostly small problems (where the corner cases are), a few large ones (1 to 2,000 nodes overall).
+const batches: Batch[] = [
+  { name: "small, 1 to 4 levels", seeds: range(1, 440), options: () => ({}) },
+  { name: "no topology", seeds: range(1001, 20), options: () => ({ levels: 0 }) },
+  {
+    name: "tight: many gangs on few nodes",
+    seeds: range(2001, 30),
+    options: (s) => ({ nodes: 1 + (s % 6), gangs: 10 }),
+  },
+  {
+    name: "medium, 200 to 500 nodes",
+    seeds: range(3001, 12),
+    options: (s) => ({ nodes: 200 + ((s * 37) % 300), gangs: 40, maxPods: 12, levels: 1 + (s % 4) }),
+  },
+  {
+    name: "large, 2,000 nodes",
+    seeds: range(4001, 3),
+    options: (s) => ({ nodes: 2000, gangs: 80, maxPods: 24, levels: 2 + (s % 3) }),
+  },
+];
+
+const engines = [
+  { engine: "wasm", wasmBuild: "release" },
+  { engine: "wasm", wasmBuild: "debug" },
+] as const;
+
+const comparable = (r: PlacementResult) => ({
+  gangs: r.gangs,
+  attempts: r.stats?.attempts,
+  podsPlaced: r.stats?.podsPlaced,
+});
+
+describe.each(batches)("parity: $name", (batch) => {
+  it(`${batch.seeds.length} problems: js = wasm release = wasm debug, and valid`, () => {
+    let placed = 0;
+    let unplaced = 0;
+    for (const seed of batch.seeds) {
+      const problem = randomProblem(seed, batch.options(seed));
+      const ref = solve(problem, { engine: "js" });
+      const violations = verifyPlacement(problem, ref);
+      expect(violations, `seed ${seed}`).toEqual([]);
+      for (const e of engines)
+        expect(comparable(solve(problem, e)), `seed ${seed} on ${e.engine} ${e.wasmBuild}`).toEqual(
+          comparable(ref),
+        );
+      for (const g of ref.gangs)
+        if (g.placed) placed++;
+        else unplaced++;
+    }
+    // The random set must exercise both outcomes, or the comparison proves little.
+    expect(placed).toBeGreaterThan(0);
+    if (batch.seeds.length >= 20) expect(unplaced).toBeGreaterThan(0);
+  });
+});
+
+it("the suite covers at least 500 problems", () => {
+  expect(batches.reduce((n, b) => n + b.seeds.length, 0)).toBeGreaterThanOrEqual(500);
+});
