@@ -124,3 +124,54 @@ export const podLabels = (
   [LabelPodClique]: pclqName,
   [LabelPodCliquePodIndex]: String(podIndex),
 });
+
+/** Labels of a generated PodCliqueScalingGroup. */
+export const podCliqueScalingGroupLabels = (
+  pcs: string,
+  pcsReplicaIndex: number,
+  pcsgName: string,
+): Record<string, string> => ({
+  ...managedLabels(pcs),
+  [LabelName]: pcsgName,
+  [LabelComponent]: ComponentPCSG,
+  [LabelPodCliqueSetReplicaIndex]: String(pcsReplicaIndex),
+});
+
+const isGroveKey = (key: string): boolean => key.startsWith("grove.io/");
+
+/**
+ * Labels of a PodGang (§12.1): the PCS's labels except `grove.io/` ones, the PodGang's existing
+ * `grove.io/` labels, then managed-by, part-of, component=podgang and the scheduler backend name.
+ */
+export function podGangLabels(
+  pcs: string,
+  schedulerName: string,
+  pcsLabels: Record<string, string> = {},
+  existing: Record<string, string> = {},
+): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(pcsLabels)) if (!isGroveKey(k)) labels[k] = v;
+  for (const [k, v] of Object.entries(existing)) if (isGroveKey(k)) labels[k] = v;
+  return {
+    ...labels,
+    ...managedLabels(pcs),
+    [LabelComponent]: ComponentPodGang,
+    [LabelSchedulerName]: schedulerName,
+  };
+}
+
+/**
+ * Annotations of a PodGang (§12.1): the PCS's annotations except `grove.io/` ones, the PodGang's
+ * existing `grove.io/` annotations, and `grove.io/topology-name` when translated constraints exist.
+ */
+export function podGangAnnotations(
+  pcsAnnotations: Record<string, string> = {},
+  existing: Record<string, string> = {},
+  topologyName?: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(pcsAnnotations)) if (!isGroveKey(k)) out[k] = v;
+  for (const [k, v] of Object.entries(existing)) if (isGroveKey(k)) out[k] = v;
+  if (topologyName !== undefined) out[AnnotationTopologyName] = topologyName;
+  return out;
+}

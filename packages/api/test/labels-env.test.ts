@@ -7,9 +7,12 @@ import {
   pcsgTemplateNumPods,
   podCliqueLabels,
   podCliquePodSelector,
+  podCliqueScalingGroupLabels,
   podCliqueScalingGroupPodSelector,
   podCliqueSetPodSelector,
   podEnvVars,
+  podGangAnnotations,
+  podGangLabels,
   podLabels,
   SchedulingGatePodGangPendingCreation,
   withEnvVars,
@@ -76,6 +79,42 @@ describe("labels (§12.1)", () => {
     expect(
       Object.keys(labels).filter((k) => k.includes("scalinggroup") || k.includes("base-podgang")),
     ).toEqual([]);
+  });
+
+  it("labels a PodCliqueScalingGroup", () => {
+    expect(podCliqueScalingGroupLabels("p", 1, "p-1-sga")).toEqual({
+      "app.kubernetes.io/managed-by": "grove-operator",
+      "app.kubernetes.io/part-of": "p",
+      "app.kubernetes.io/name": "p-1-sga",
+      "app.kubernetes.io/component": "pcs-podcliquescalinggroup",
+      "grove.io/podcliqueset-replica-index": "1",
+    });
+  });
+
+  it("labels and annotates a PodGang from the PCS, keeping its own grove.io keys", () => {
+    expect(
+      podGangLabels(
+        "p",
+        "kai-scheduler",
+        { team: "x", "grove.io/ignored": "1", "app.kubernetes.io/part-of": "spoofed" },
+        { "grove.io/kept": "k", other: "dropped" },
+      ),
+    ).toEqual({
+      team: "x",
+      "grove.io/kept": "k",
+      "app.kubernetes.io/managed-by": "grove-operator",
+      "app.kubernetes.io/part-of": "p",
+      "app.kubernetes.io/component": "podgang",
+      "grove.io/scheduler-name": "kai-scheduler",
+    });
+    expect(
+      podGangAnnotations({ a: "1", "grove.io/mnnvl-group": "g" }, { "grove.io/x": "y" }, "gpu-fabric"),
+    ).toEqual({
+      a: "1",
+      "grove.io/x": "y",
+      "grove.io/topology-name": "gpu-fabric",
+    });
+    expect(podGangAnnotations({ a: "1" })).toEqual({ a: "1" });
   });
 
   it("names finalizers and the scheduling gate (§12.3)", () => {
