@@ -1,1 +1,15 @@
-export {};
+// @grove-ts/scheduler: the gang scheduler (pending PodGangs -> placement -> bindings).
+
+export { podRequests, type Requests } from "./requests.js";
+export {
+  createGangScheduler,
+  DEFAULT_SCHEDULER_NAME,
+  EventReasonFailedScheduling,
+  EventReasonScheduled,
+  type GangScheduler,
+  type GangSchedulerOptions,
+  ReasonScheduled,
+  ReasonUnschedulable,
+} from "./scheduler.js";
+export { Snapshot } from "./snapshot.js";
+export { levelsFor } from "./topology.js";

@@ -1,0 +1,722 @@
+// The gang scheduler: pending PodGangs (and lone pods) -> one placement problem per cycle ->
+// pods/binding. Level-based: every cycle reads the informers' caches and the capacity snapshot,
+// never the events that woke it, so a missed or repeated event costs nothing but a cycle.
+//
+// Cycles run one at a time. Work that may now fit (a new schedulable pod, a PodGang that changed,
+// capacity that freed up) wakes a cycle after a short coalescing delay; gangs that still do not
+// fit are retried on a doubling backoff (grove-behaviour.md §6.3, issue 5 item 2).
+import {
+  type ClusterTopologyBinding,
+  ClusterTopologyBindingType,
+  LabelBasePodGang,
+  LabelPodGang,
+  type PodGang,
+  PodGangConditionInitialized,
+  PodGangConditionScheduled,
+  PodGangType,
+} from "@grove-ts/api";
+import {
+  checkProblem,
+  type Gang,
+  type PlacementNode,
+  PlacementProblemError,
+  type PlacementResult,
+  solve,
+  type TopologyLevel,
+} from "@grove-ts/placement";
+import {
+  type Client,
+  type Condition,
+  EventType,
+  findCondition,
+  type KubeObject,
+  type Logger,
+  NodeType,
+  noopLogger,
+  PodType,
+  rfc3339,
+  SharedInformer,
+  setCondition,
+} from "@grove-ts/runtime";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { constraintKeys, GangBuildError, toPlacementGang, type WorkGang, type WorkGroup } from "./gangs.js";
+import { podRequests, type Requests } from "./requests.js";
+import { holdsCapacity, podKey, Snapshot } from "./snapshot.js";
+import { levelsFor } from "./topology.js";
+
+export const DEFAULT_SCHEDULER_NAME = "grove-scheduler";
+/** What a pod without spec.schedulerName is scheduled by. */
+const KUBE_DEFAULT_SCHEDULER = "default-scheduler";
+
+export const ReasonUnschedulable = "Unschedulable";
+export const ReasonScheduled = "Scheduled";
+export const EventReasonFailedScheduling = "FailedScheduling";
+export const EventReasonScheduled = "Scheduled";
+
+export interface GangSchedulerOptions {
+  /** Pods whose spec.schedulerName is one of these are ours. Default ["grove-scheduler"]. */
+  schedulerNames?: string[];
+  /** Placement engine; default "wasm". */
+  engine?: "wasm" | "js";
+  logger?: Logger;
+  /** Delay that coalesces bursts of events into one cycle. Default 10 ms. */
+  coalesceMs?: number;
+  /** First retry delay for gangs that did not fit; doubles up to maxBackoffMs. Default 1000. */
+  initialBackoffMs?: number;
+  /** Default 30 000. */
+  maxBackoffMs?: number;
+  /** Bindings in flight at once. Default 32. */
+  bindConcurrency?: number;
+}
+
+export interface GangScheduler {
+  /** Resolves once the informers have synced and the first cycle is queued. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const pk = (p: Pod): string => podKey(p.metadata?.namespace, p.metadata?.name);
+const gatedOrDone = (p: Pod): boolean =>
+  (p.spec?.schedulingGates?.length ?? 0) > 0 ||
+  Boolean(p.metadata?.deletionTimestamp) ||
+  p.status?.phase === "Succeeded" ||
+  p.status?.phase === "Failed";
+
+export function createGangScheduler(client: Client, options: GangSchedulerOptions = {}): GangScheduler {
+  return new Scheduler(client, options);
+}
+
+interface Verdict {
+  message: string;
+}
+
+class Scheduler implements GangScheduler {
+  private readonly names: Set<string>;
+  private readonly log: Logger;
+  private readonly nodes: SharedInformer<Node & KubeObject>;
+  private readonly pods: SharedInformer<Pod & KubeObject>;
+  private readonly gangs: SharedInformer<PodGang & KubeObject>;
+  private readonly bindings: SharedInformer<ClusterTopologyBinding & KubeObject>;
+  private readonly snapshot = new Snapshot();
+  private readonly removers: (() => void)[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = 0;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private started = false;
+  /** Something may fit that did not before: solve in the next cycle. */
+  private needSolve = true;
+  /** PodGangs whose status may be stale. */
+  private readonly statusDirty = new Set<string>();
+  private backoff: number;
+  /** Last unschedulable message per gang key (drives the Scheduled=False condition). */
+  private readonly unplaced = new Map<string, Verdict>();
+  /** Last message written per pod (uid), so a retry that fails the same way writes nothing. */
+  private readonly podMessages = new Map<string, string>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: GangSchedulerOptions,
+  ) {
+    this.names = new Set(options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME]);
+    this.log = (options.logger ?? noopLogger).with({ component: "gang-scheduler" });
+    this.backoff = options.initialBackoffMs ?? 1000;
+    const inf = { logger: this.log };
+    this.nodes = new SharedInformer(client, NodeType, inf);
+    this.pods = new SharedInformer(client, PodType, {
+      ...inf,
+      indexers: {
+        podgang: (p) =>
+          p.metadata.labels?.[LabelPodGang]
+            ? [`${p.metadata.namespace}/${p.metadata.labels[LabelPodGang]}`]
+            : [],
+      },
+    });
+    this.gangs = new SharedInformer(client, PodGangType, inf);
+    this.bindings = new SharedInformer(client, ClusterTopologyBindingType, inf);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.removers.push(
+      this.nodes.addEventHandler({
+        onAdd: (n) => {
+          this.snapshot.setNode(n);
+          this.capacityChanged();
+        },
+        onUpdate: (o, n) => {
+          this.snapshot.setNode(n);
+          if (
+            o.spec?.unschedulable !== n.spec?.unschedulable ||
+            JSON.stringify([o.status?.allocatable, o.spec?.taints, o.metadata.labels]) !==
+              JSON.stringify([n.status?.allocatable, n.spec?.taints, n.metadata.labels])
+          )
+            this.capacityChanged();
+        },
+        onDelete: (n) => {
+          this.snapshot.deleteNode(n.metadata.name ?? "");
+          this.capacityChanged();
+        },
+      }),
+      this.pods.addEventHandler({
+        onAdd: (p) => {
+          this.snapshot.setPod(p);
+          this.podTouched(p);
+          if (this.schedulable(p)) this.workArrived();
+        },
+        onUpdate: (o, p) => {
+          this.snapshot.setPod(p);
+          this.podTouched(p);
+          if (holdsCapacity(o) && !holdsCapacity(p)) this.capacityChanged();
+          else if (this.schedulable(p) && !this.schedulable(o)) this.workArrived();
+        },
+        onDelete: (p) => {
+          this.snapshot.deletePod(p.metadata.namespace, p.metadata.name);
+          if (p.metadata.uid) this.podMessages.delete(p.metadata.uid);
+          this.podTouched(p);
+          if (holdsCapacity(p)) this.capacityChanged();
+        },
+      }),
+      this.gangs.addEventHandler({
+        onAdd: (g) => {
+          this.statusDirty.add(`${g.metadata.namespace}/${g.metadata.name}`);
+          this.workArrived();
+        },
+        onUpdate: (o, g) => {
+          const key = `${g.metadata.namespace}/${g.metadata.name}`;
+          this.statusDirty.add(key);
+          const init = (x: PodGang): string | undefined =>
+            findCondition(x.status?.conditions as Condition[] | undefined, PodGangConditionInitialized)
+              ?.status;
+          if (o.metadata.generation !== g.metadata.generation || init(o) !== init(g)) this.workArrived();
+          else this.kick();
+        },
+        onDelete: (g) => {
+          this.unplaced.delete(`${g.metadata.namespace}/${g.metadata.name}`);
+        },
+      }),
+      this.bindings.addEventHandler({
+        onAdd: () => this.capacityChanged(),
+        onUpdate: () => this.capacityChanged(),
+        onDelete: () => this.capacityChanged(),
+      }),
+    );
+    for (const i of [this.nodes, this.pods, this.gangs, this.bindings]) i.start();
+    await Promise.all([this.nodes, this.pods, this.gangs, this.bindings].map((i) => i.waitForSync()));
+    this.log.info("started", { schedulerNames: [...this.names] });
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const r of this.removers) r();
+    await this.running;
+    await Promise.all([this.nodes, this.pods, this.gangs, this.bindings].map((i) => i.stop()));
+  }
+
+  // ---- wake-ups ---------------------------------------------------------------------------------
+
+  private podTouched(p: Pod): void {
+    const gang = p.metadata?.labels?.[LabelPodGang];
+    if (gang) {
+      this.statusDirty.add(`${p.metadata?.namespace}/${gang}`);
+      this.kick();
+    }
+  }
+
+  private workArrived(): void {
+    this.needSolve = true;
+    this.schedule(this.options.coalesceMs ?? 10);
+  }
+
+  /** Capacity may have freed: retry what did not fit, starting the backoff over. */
+  private capacityChanged(): void {
+    this.backoff = this.options.initialBackoffMs ?? 1000;
+    this.workArrived();
+  }
+
+  /** A status pass only. */
+  private kick(): void {
+    this.schedule(this.options.coalesceMs ?? 10);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped || !this.started) return;
+    const at = Date.now() + delayMs;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runCycle();
+    }, delayMs);
+  }
+
+  private async runCycle(): Promise<void> {
+    if (this.running) {
+      // One cycle at a time: look again right after the current one.
+      await this.running;
+      this.schedule(0);
+      return;
+    }
+    this.running = this.cycle()
+      .catch((err) => this.log.error("scheduling cycle failed", { error: err }))
+      .finally(() => {
+        this.running = undefined;
+      });
+    await this.running;
+  }
+
+  // ---- the cycle --------------------------------------------------------------------------------
+
+  private schedulable(p: Pod): boolean {
+    return (
+      !p.spec?.nodeName && !gatedOrDone(p) && this.names.has(p.spec?.schedulerName || KUBE_DEFAULT_SCHEDULER)
+    );
+  }
+
+  private async cycle(): Promise<void> {
+    if (this.stopped) return;
+    if (this.needSolve) {
+      this.needSolve = false;
+      const unplacedLeft = await this.solveAndBind();
+      if (unplacedLeft > 0 && !this.stopped) {
+        const delay = this.backoff;
+        this.backoff = Math.min(this.options.maxBackoffMs ?? 30_000, this.backoff * 2);
+        this.retryIn(delay);
+      }
+    }
+    await this.writeGangStatuses();
+  }
+
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryIn(ms: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.needSolve = true;
+      this.schedule(0);
+    }, ms);
+    this.retryTimer.unref?.();
+  }
+
+  /** Pods of a group counted as placed: bound, or bound by us and not yet seen so. */
+  private isPlaced = (p: Pod): boolean => this.snapshot.boundNode(p) !== undefined && !gatedOrDone(p);
+
+  /** The pending gangs, base gangs first, then by age. Returns gangs ready to place. */
+  private collect(): WorkGang[] {
+    const out: WorkGang[] = [];
+    const inGang = new Set<string>();
+    for (const pg of this.gangs.cache.list()) {
+      const ns = pg.metadata.namespace ?? "";
+      const key = `${ns}/${pg.metadata.name}`;
+      const groups: WorkGroup[] = [];
+      let complete = true;
+      let ours = false;
+      for (const g of pg.spec.podgroups) {
+        const bound: Pod[] = [];
+        const pending: Pod[] = [];
+        for (const ref of g.podReferences) {
+          inGang.add(podKey(ref.namespace || ns, ref.name));
+          const pod = this.pods.cache.get(ref.name, ref.namespace || ns);
+          if (!pod) {
+            complete = false;
+            continue;
+          }
+          if (this.names.has(pod.spec?.schedulerName || KUBE_DEFAULT_SCHEDULER)) ours = true;
+          if (this.isPlaced(pod)) bound.push(pod);
+          else if (this.schedulable(pod) && !this.snapshot.boundNode(pod)) pending.push(pod);
+        }
+        pending.sort(byPodIndex);
+        groups.push({
+          name: `${ns}/${g.name}`,
+          podGroup: g.name,
+          bound,
+          pending,
+          neededMin: Math.max(0, g.minReplicas - bound.length),
+          constraint: g.topologyConstraint,
+        });
+      }
+      if (!ours || groups.every((g) => g.pending.length === 0)) continue;
+      // Grove marks a gang Initialized once all its pods exist (§9 step 4); a PodGang made by
+      // hand carries no condition and is ready when every referenced pod exists, or once it has
+      // started (a pod that went away must not hold back the others).
+      const init = findCondition(
+        pg.status?.conditions as Condition[] | undefined,
+        PodGangConditionInitialized,
+      );
+      const started = groups.some((g) => g.bound.length > 0);
+      if (init ? init.status !== "True" : !complete && !started) continue;
+      // Not enough schedulable pods yet for the minimum (some still gated): wait, not a failure.
+      if (groups.some((g) => g.pending.length < g.neededMin)) continue;
+      const base = pg.metadata.labels?.[LabelBasePodGang] ?? firstLabel(groups, LabelBasePodGang);
+      if (base && base !== pg.metadata.name && !this.gangHolds(`${ns}/${base}`)) continue;
+      const w: WorkGang = {
+        key,
+        namespace: ns,
+        podGang: pg,
+        groups,
+        keys: new Set(),
+        createdAt: pg.metadata.creationTimestamp ?? "",
+        scaled: Boolean(base && base !== pg.metadata.name),
+      };
+      w.keys = constraintKeys(w);
+      out.push(w);
+    }
+    for (const pod of this.pods.cache.list()) {
+      if (!this.schedulable(pod) || this.snapshot.boundNode(pod)) continue;
+      const ns = pod.metadata.namespace ?? "";
+      if (inGang.has(pk(pod))) continue;
+      const gangName = pod.metadata.labels?.[LabelPodGang];
+      // A Grove pod whose PodGang exists but does not list it yet waits for the next spec update.
+      if (gangName && this.gangs.cache.get(gangName, ns)) continue;
+      out.push({
+        key: pk(pod),
+        namespace: ns,
+        groups: [
+          { name: pk(pod), podGroup: pod.metadata.name ?? "", bound: [], pending: [pod], neededMin: 1 },
+        ],
+        keys: new Set(),
+        createdAt: pod.metadata.creationTimestamp ?? "",
+        scaled: false,
+      });
+    }
+    out.sort(
+      (a, b) =>
+        Number(a.scaled) - Number(b.scaled) ||
+        a.createdAt.localeCompare(b.createdAt) ||
+        a.key.localeCompare(b.key),
+    );
+    return out;
+  }
+
+  /** A gang holds when every group has at least minReplicas pods placed. */
+  private gangHolds(key: string): boolean {
+    const [ns, name] = splitKey(key);
+    const pg = this.gangs.cache.get(name, ns);
+    if (!pg) return false;
+    return pg.spec.podgroups.every((g) => {
+      let placed = 0;
+      for (const ref of g.podReferences) {
+        const pod = this.pods.cache.get(ref.name, ref.namespace || ns);
+        if (pod && this.isPlaced(pod)) placed++;
+      }
+      return placed >= g.minReplicas;
+    });
+  }
+
+  /** Returns how many gangs (or surplus pods) are left unplaced. */
+  private async solveAndBind(): Promise<number> {
+    const work = this.collect();
+    if (work.length === 0) return 0;
+    const bindingList = this.bindings.cache.list();
+    const nodeList = this.nodes.cache.list();
+    // One placement call per distinct topology, in gang order; gangs without constraints ride along
+    // with the first call.
+    const batches: { levels: TopologyLevel[]; items: { w: WorkGang; gang: Gang }[] }[] = [];
+    const bySig = new Map<string, (typeof batches)[number]>();
+    const free: { w: WorkGang; gang: Gang }[] = [];
+    let left = 0;
+    for (const w of work) {
+      const levels = levelsFor(
+        w.keys,
+        w.podGang?.metadata?.annotations?.["grove.io/topology-name"],
+        bindingList,
+        nodeList,
+      );
+      let gang: Gang;
+      try {
+        gang = toPlacementGang(
+          w,
+          levels,
+          (p) => this.snapshot.boundNode(p),
+          (n) => this.snapshot.node(n)?.metadata?.labels,
+        );
+        // A gang the contract rejects is reported on its pods, not allowed to sink the whole call.
+        checkProblem({ topology: { levels }, nodes: [], gangs: [gang] });
+      } catch (err) {
+        const msg =
+          err instanceof PlacementProblemError || err instanceof GangBuildError ? err.message : String(err);
+        left++;
+        await this.reportUnplaced(w, `invalid gang: ${msg}`);
+        continue;
+      }
+      if (w.keys.size === 0) {
+        free.push({ w, gang });
+        continue;
+      }
+      const sig = JSON.stringify(levels);
+      let b = bySig.get(sig);
+      if (!b) {
+        b = { levels, items: [] };
+        bySig.set(sig, b);
+        batches.push(b);
+      }
+      b.items.push({ w, gang });
+    }
+    if (free.length > 0) {
+      if (batches[0]) batches[0].items.push(...free);
+      else batches.push({ levels: [], items: free });
+    }
+    const extra = new Map<string, Requests>();
+    for (const b of batches) {
+      // Keep the gang order inside a batch (base before scaled, older first).
+      b.items.sort((x, y) => work.indexOf(x.w) - work.indexOf(y.w));
+      const nodes: PlacementNode[] = this.snapshot.placementNodes(extra);
+      let result: PlacementResult;
+      try {
+        result = solve(
+          {
+            ...(b.levels.length > 0 ? { topology: { levels: b.levels } } : {}),
+            nodes,
+            gangs: b.items.map((i) => i.gang),
+          },
+          { engine: this.options.engine ?? "wasm" },
+        );
+      } catch (err) {
+        this.log.error("placement failed", { error: err, gangs: b.items.length });
+        left += b.items.length;
+        continue;
+      }
+      const binds: { pod: Pod; node: string }[] = [];
+      for (const [i, res] of result.gangs.entries()) {
+        const item = b.items[i];
+        if (!item) continue;
+        if (!res.placed) {
+          left++;
+          await this.reportUnplaced(item.w, res.reason ?? "no placement");
+          continue;
+        }
+        this.unplaced.delete(item.w.key);
+        if (item.w.podGang) this.statusDirty.add(item.w.key);
+        const byName = new Map(res.groups.map((g) => [g.name, g.nodes]));
+        for (const gr of item.w.groups) {
+          const nodesFor = byName.get(gr.name) ?? [];
+          gr.pending.forEach((pod, k) => {
+            const node = nodesFor[k];
+            if (node) {
+              binds.push({ pod, node });
+              const add = extra.get(node) ?? new Map<string, number>();
+              for (const [r, v] of safeReq(pod)) add.set(r, (add.get(r) ?? 0) + v);
+              add.set("pods", (add.get("pods") ?? 0) + 1000);
+              extra.set(node, add);
+            }
+          });
+          const surplus = gr.pending.slice(nodesFor.length);
+          if (surplus.length > 0) {
+            left++;
+            for (const pod of surplus)
+              await this.markPod(
+                pod,
+                `gang ${item.w.key} is placed; this pod is above its minimum and no node has room for it`,
+              );
+          }
+        }
+      }
+      await this.bindAll(binds, extra);
+    }
+    if (left === 0) this.backoff = this.options.initialBackoffMs ?? 1000;
+    return left;
+  }
+
+  private async bindAll(binds: { pod: Pod; node: string }[], extra: Map<string, Requests>): Promise<void> {
+    // Assumed first: the next cycle must count these pods even before their updates arrive.
+    for (const b of binds) this.snapshot.assume(b.pod, b.node);
+    for (const b of binds) {
+      const add = extra.get(b.node);
+      if (!add) continue;
+      for (const [r, v] of safeReq(b.pod)) add.set(r, (add.get(r) ?? 0) - v);
+      add.set("pods", (add.get("pods") ?? 0) - 1000);
+    }
+    const limit = this.options.bindConcurrency ?? 32;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < binds.length && !this.stopped) {
+        const b = binds[next++];
+        if (!b) break;
+        await this.bindOne(b.pod, b.node);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, binds.length) }, worker));
+  }
+
+  private async bindOne(pod: Pod, node: string): Promise<void> {
+    const ns = pod.metadata?.namespace ?? "";
+    const name = pod.metadata?.name ?? "";
+    try {
+      await this.client.bind(ns, name, node, pod.metadata?.uid);
+      if (pod.metadata?.uid) this.podMessages.delete(pod.metadata.uid);
+      await this.event(pod, "Normal", EventReasonScheduled, `Successfully assigned ${ns}/${name} to ${node}`);
+    } catch (err) {
+      this.snapshot.unassume(podKey(ns, name));
+      this.log.warn("binding failed", { pod: `${ns}/${name}`, node, error: err });
+      this.needSolve = true;
+      this.retryIn(this.options.initialBackoffMs ?? 1000);
+    }
+  }
+
+  private async reportUnplaced(w: WorkGang, reason: string): Promise<void> {
+    if (w.podGang) {
+      const prev = this.unplaced.get(w.key);
+      if (prev?.message !== reason) this.statusDirty.add(w.key);
+    }
+    this.unplaced.set(w.key, { message: reason });
+    const message = w.podGang ? `gang ${w.key}: ${reason}` : reason;
+    for (const gr of w.groups) for (const pod of gr.pending) await this.markPod(pod, message);
+  }
+
+  /** PodScheduled=False/Unschedulable and a FailedScheduling event, once per distinct message. */
+  private async markPod(pod: Pod, message: string): Promise<void> {
+    const uid = pod.metadata?.uid ?? pk(pod);
+    if (this.podMessages.get(uid) === message) return;
+    const cond = (pod.status?.conditions ?? []).find((c) => c.type === "PodScheduled");
+    this.podMessages.set(uid, message);
+    if (!(cond?.status === "False" && cond.reason === ReasonUnschedulable && cond.message === message)) {
+      try {
+        await this.client.patch(
+          PodType,
+          pod.metadata?.name ?? "",
+          pod.metadata?.namespace,
+          {
+            type: "strategic",
+            body: {
+              status: {
+                conditions: [
+                  {
+                    type: "PodScheduled",
+                    status: "False",
+                    reason: ReasonUnschedulable,
+                    message,
+                    lastProbeTime: null,
+                    lastTransitionTime: rfc3339(new Date()),
+                  },
+                ],
+              },
+            },
+          },
+          { subresource: "status" },
+        );
+      } catch (err) {
+        this.podMessages.delete(uid);
+        this.log.warn("could not mark pod unschedulable", { pod: pk(pod), error: err });
+        return;
+      }
+    }
+    await this.event(pod, "Warning", EventReasonFailedScheduling, message);
+  }
+
+  private async event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+    const now = new Date();
+    const component = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+    try {
+      await this.client.create(EventType, {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: {
+          name: `${pod.metadata?.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 4096).toString(16)}`,
+          namespace: pod.metadata?.namespace ?? "default",
+        },
+        involvedObject: {
+          apiVersion: "v1",
+          kind: "Pod",
+          name: pod.metadata?.name,
+          namespace: pod.metadata?.namespace,
+          uid: pod.metadata?.uid,
+        },
+        type,
+        reason,
+        message,
+        source: { component },
+        reportingComponent: component,
+        firstTimestamp: rfc3339(now),
+        lastTimestamp: rfc3339(now),
+        count: 1,
+      } as KubeObject);
+    } catch (err) {
+      this.log.debug("event not recorded", { pod: pk(pod), reason, error: err });
+    }
+  }
+
+  // ---- PodGang status ---------------------------------------------------------------------------
+
+  private async writeGangStatuses(): Promise<void> {
+    const keys = [...this.statusDirty];
+    this.statusDirty.clear();
+    for (const key of keys) {
+      if (this.stopped) return;
+      const [ns, name] = splitKey(key);
+      const pg = this.gangs.cache.get(name, ns);
+      if (!pg) continue;
+      let ours = false;
+      let all = 0;
+      let running = 0;
+      for (const g of pg.spec.podgroups)
+        for (const ref of g.podReferences) {
+          const pod = this.pods.cache.get(ref.name, ref.namespace || ns);
+          all++;
+          if (!pod) continue;
+          if (this.names.has(pod.spec?.schedulerName || KUBE_DEFAULT_SCHEDULER)) ours = true;
+          if (pod.status?.phase === "Running" && !pod.metadata.deletionTimestamp) running++;
+        }
+      if (!ours) continue;
+      const holds = all > 0 && this.gangHolds(key);
+      const phase = !holds ? "Pending" : running === all ? "Running" : "Starting";
+      const verdict = this.unplaced.get(key);
+      let conditions = (pg.status?.conditions ?? []) as Condition[];
+      if (holds)
+        conditions = setCondition(conditions, {
+          type: PodGangConditionScheduled,
+          status: "True",
+          reason: ReasonScheduled,
+          message: "every PodGroup has at least minReplicas pods bound",
+        });
+      else if (verdict)
+        conditions = setCondition(conditions, {
+          type: PodGangConditionScheduled,
+          status: "False",
+          reason: ReasonUnschedulable,
+          message: verdict.message,
+        });
+      const before = pg.status?.conditions ?? [];
+      if (pg.status?.phase === phase && JSON.stringify(before) === JSON.stringify(conditions)) continue;
+      const next = structuredClone(pg) as PodGang & KubeObject;
+      next.status = { ...(next.status ?? {}), phase, conditions } as PodGang["status"] & object;
+      try {
+        await this.client.updateStatus(PodGangType, next);
+      } catch (err) {
+        // A conflict means a newer PodGang is on its way: its update event marks it dirty again.
+        this.log.debug("PodGang status not written", { podGang: key, error: err });
+      }
+    }
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+function firstLabel(groups: WorkGroup[], label: string): string | undefined {
+  for (const g of groups)
+    for (const p of [...g.pending, ...g.bound])
+      if (p.metadata?.labels?.[label]) return p.metadata.labels[label];
+  return undefined;
+}
+
+/** Pods of a clique by their Grove pod index, then name: the lowest indices get nodes first. */
+function byPodIndex(a: Pod, b: Pod): number {
+  const ia = Number(a.metadata?.labels?.["grove.io/podclique-pod-index"] ?? Number.NaN);
+  const ib = Number(b.metadata?.labels?.["grove.io/podclique-pod-index"] ?? Number.NaN);
+  if (!Number.isNaN(ia) && !Number.isNaN(ib) && ia !== ib) return ia - ib;
+  return (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
+}
+
+function safeReq(pod: Pod): Requests {
+  try {
+    return podRequests(pod);
+  } catch {
+    return new Map();
+  }
+}
