@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     passWithNoTests: true,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
     reporters: ["default", "json"],
     outputFile: { json: "test-results.json" },
   },

@@ -1,1 +1,18 @@
-export {};
+// @grove-ts/controllers: Grove's PodCliqueSet, PodCliqueScalingGroup, PodClique and PodGang
+// controllers over runtime's Client.
+
+export { desiredPodGangs, resolveStartsAfter, topologyTranslator } from "./desired.js";
+export * from "./errors.js";
+export {
+  createGroveControllers,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_INIT_CONTAINER_IMAGE,
+  type GroveControllers,
+  type GroveControllersConcurrency,
+  type GroveControllersOptions,
+  OPERATOR_VERSION,
+} from "./factory.js";
+export { compareForDeletion, selectVictims } from "./pclq/deletion-order.js";
+export { computePclqStatus } from "./pclq/status.js";
+export { computePcsStatus, topologyCondition } from "./pcs/status.js";
+export { computePcsgStatus } from "./pcsg/status.js";

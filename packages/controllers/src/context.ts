@@ -1,0 +1,92 @@
+// What every reconciler shares: the client (the only way to write), the informer caches (the only
+// way to read in steady state), the options, and in-memory expectations (what this process has
+// written but its caches may not show yet). Expectations are an optimisation against duplicate work
+// within one process; a fresh process starts without them and relies on the synced caches, which is
+// why a restart is safe (see test/restart.test.ts).
+
+import type { Client, Informer, KubeObject, Logger } from "@grove-ts/runtime";
+import type { Pod } from "./kube-types.js";
+import type {
+  ClusterTopologyBinding,
+  PodClique,
+  PodCliqueScalingGroup,
+  PodCliqueSet,
+  PodGang,
+} from "./types.js";
+
+export interface Informers {
+  pcs: Informer<PodCliqueSet>;
+  pcsg: Informer<PodCliqueScalingGroup>;
+  pclq: Informer<PodClique>;
+  podgang: Informer<PodGang>;
+  pod: Informer<Pod>;
+  service: Informer<KubeObject>;
+  serviceAccount: Informer<KubeObject>;
+  role: Informer<KubeObject>;
+  roleBinding: Informer<KubeObject>;
+  secret: Informer<KubeObject & { data?: Record<string, string> }>;
+  hpa: Informer<KubeObject & { spec?: Record<string, unknown> }>;
+  ctb: Informer<ClusterTopologyBinding>;
+}
+
+/** Index names registered on the informers. */
+export const INDEX_PART_OF = "partOf";
+export const INDEX_CONTROLLER_UID = "controllerUid";
+export const INDEX_PCSG = "pcsg";
+
+export interface ResolvedOptions {
+  topologyAwareScheduling: boolean;
+  defaultSchedulerName: string;
+  /** Init container image for startsAfter cliques (grove-behaviour.md §11.2). */
+  initContainerImage: string;
+  /** ERR_REQUEUE_AFTER interval (Grove's ComponentSyncRetryInterval, 5 s). */
+  requeueAfterMs: number;
+  now: () => Date;
+}
+
+/**
+ * Pods this process created or deleted, per PodClique key, until its pod cache shows them: a
+ * reconcile that runs before the watch event arrives must neither create the same pods again nor
+ * reuse their hostnames.
+ */
+export class PodExpectations {
+  private readonly creates = new Map<string, Map<string, string>>();
+  private readonly deletes = new Map<string, Set<string>>();
+
+  expectCreate(pclqKey: string, podName: string, hostname: string): void {
+    const m = this.creates.get(pclqKey) ?? new Map<string, string>();
+    this.creates.set(pclqKey, m);
+    m.set(podName, hostname);
+  }
+
+  expectDelete(pclqKey: string, podName: string): void {
+    const s = this.deletes.get(pclqKey) ?? new Set<string>();
+    this.deletes.set(pclqKey, s);
+    s.add(podName);
+  }
+
+  /** Drops what the cache now shows; returns the still-pending creates (name → hostname) and deletes. */
+  reconcile(
+    pclqKey: string,
+    cachedNames: ReadonlySet<string>,
+  ): { creates: Map<string, string>; deletes: Set<string> } {
+    const c = this.creates.get(pclqKey) ?? new Map<string, string>();
+    for (const n of [...c.keys()]) if (cachedNames.has(n)) c.delete(n);
+    const d = this.deletes.get(pclqKey) ?? new Set<string>();
+    for (const n of [...d]) if (!cachedNames.has(n)) d.delete(n);
+    return { creates: new Map(c), deletes: new Set(d) };
+  }
+
+  forget(pclqKey: string): void {
+    this.creates.delete(pclqKey);
+    this.deletes.delete(pclqKey);
+  }
+}
+
+export interface ControllerContext {
+  client: Client;
+  informers: Informers;
+  options: ResolvedOptions;
+  logger: Logger;
+  podExpectations: PodExpectations;
+}

@@ -1,0 +1,375 @@
+// The composition the simulator and the operator use: one Manager, the shared informers with their
+// indexes, the four controllers and the event filters that map changes to the keys that care
+// (grove-behaviour.md §3.1, §4.1, §5.1, §6.1), keeping reconcile storms down.
+import {
+  AnnotationReconcileTrigger,
+  ClusterTopologyBindingType,
+  ConditionMinAvailableBreached,
+  LabelBasePodGang,
+  LabelManagedBy,
+  LabelPartOf,
+  LabelPodCliqueScalingGroup,
+  LabelPodGang,
+  ManagedByValue,
+  PodCliqueScalingGroupType,
+  PodCliqueSetType,
+  PodCliqueType,
+  PodGangType,
+} from "@grove-ts/api";
+import {
+  type Client,
+  Controller,
+  deepEqual,
+  findCondition,
+  getControllerOf,
+  HorizontalPodAutoscalerType,
+  type Informer,
+  indexByControllerUid,
+  type KubeObject,
+  type Logger,
+  Manager,
+  noopLogger,
+  PodType,
+  RoleBindingType,
+  RoleType,
+  SecretType,
+  ServiceAccountType,
+  ServiceType,
+} from "@grove-ts/runtime";
+import {
+  type ControllerContext,
+  INDEX_CONTROLLER_UID,
+  INDEX_PART_OF,
+  INDEX_PCSG,
+  type Informers,
+  PodExpectations,
+  type ResolvedOptions,
+} from "./context.js";
+import { topologyNameOf } from "./desired.js";
+import type { Pod } from "./kube-types.js";
+import { pclqReconciler } from "./pclq/controller.js";
+import { pcsReconciler } from "./pcs/controller.js";
+import { pcsgReconciler } from "./pcsg/controller.js";
+import { podGangReconciler } from "./podgang/controller.js";
+import type { PodClique, PodCliqueScalingGroup, PodCliqueSet, PodGang } from "./types.js";
+import { podCondition } from "./util.js";
+
+export interface GroveControllersConcurrency {
+  pcs: number;
+  pcsg: number;
+  pclq: number;
+  podgang: number;
+}
+
+export interface GroveControllersOptions {
+  logger?: Logger;
+  /** Workers per controller (MaxConcurrentReconciles). Defaults: pcs 10, pcsg 5, pclq 10, podgang 5. */
+  concurrency?: Partial<GroveControllersConcurrency>;
+  /** Translate topology constraints into PodGangs (grove-behaviour.md §14.1). Default true. */
+  topologyAwareScheduling?: boolean;
+  /** Scheduler for pods whose clique names none. Default "default-scheduler". */
+  defaultSchedulerName?: string;
+  /** Image of the startsAfter init container. Default $GROVE_INIT_CONTAINER_IMAGE:v0.1.0-dev. */
+  initContainerImage?: string;
+  /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
+  requeueAfterMs?: number;
+}
+
+export interface GroveControllers {
+  /** Resolves once every informer has synced and the workers run. */
+  start(): Promise<void>;
+  /** Lets current reconciles finish, then stops workers and informers. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_CONCURRENCY: GroveControllersConcurrency = { pcs: 10, pcsg: 5, pclq: 10, podgang: 5 };
+export const DEFAULT_INIT_CONTAINER_IMAGE = "ghcr.io/ai-dynamo/grove/grove-initc";
+export const OPERATOR_VERSION = "v0.1.0-dev";
+
+const key = (ns: string | undefined, name: string): string => (ns ? `${ns}/${name}` : name);
+
+const partOfIndex = (o: KubeObject): string[] => {
+  const p = o.metadata.labels?.[LabelPartOf];
+  return p ? [`${o.metadata.namespace ?? ""}/${p}`] : [];
+};
+const pcsgIndex = (o: KubeObject): string[] => {
+  const p = o.metadata.labels?.[LabelPodCliqueScalingGroup];
+  return p ? [`${o.metadata.namespace ?? ""}/${p}`] : [];
+};
+const basePodGangIndex = "basePodGang";
+
+function on<T extends KubeObject>(
+  informer: Informer<T>,
+  h: { add?: (o: T) => void; update?: (a: T, b: T) => void; del?: (o: T) => void },
+): void {
+  informer.addEventHandler({
+    ...(h.add ? { onAdd: h.add } : {}),
+    ...(h.update ? { onUpdate: h.update } : {}),
+    ...(h.del ? { onDelete: h.del } : {}),
+  });
+}
+
+const generationChanged = (a: KubeObject, b: KubeObject) =>
+  a.metadata.generation !== b.metadata.generation ||
+  a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp;
+
+const condStatus = (o: { status?: { conditions?: { type: string; status: string }[] } }, type: string) =>
+  findCondition(o.status?.conditions as never, type)?.status;
+
+export function createGroveControllers(
+  client: Client,
+  options: GroveControllersOptions = {},
+): GroveControllers {
+  const logger = options.logger ?? noopLogger;
+  const resolved: ResolvedOptions = {
+    topologyAwareScheduling: options.topologyAwareScheduling ?? true,
+    defaultSchedulerName: options.defaultSchedulerName ?? "default-scheduler",
+    initContainerImage:
+      options.initContainerImage ??
+      `${process.env.GROVE_INIT_CONTAINER_IMAGE ?? DEFAULT_INIT_CONTAINER_IMAGE}:${OPERATOR_VERSION}`,
+    requeueAfterMs: options.requeueAfterMs ?? 5000,
+    now: () => new Date(),
+  };
+  const mgr = new Manager({ client, logger });
+  const managed = { labelSelector: `${LabelManagedBy}=${ManagedByValue}` };
+  const informers: Informers = {
+    pcs: mgr.informer<PodCliqueSet>(PodCliqueSetType),
+    pcsg: mgr.informer<PodCliqueScalingGroup>(PodCliqueScalingGroupType),
+    pclq: mgr.informer<PodClique>(PodCliqueType),
+    podgang: mgr.informer<PodGang>(PodGangType),
+    pod: mgr.informer<Pod>(PodType, managed),
+    service: mgr.informer(ServiceType, managed),
+    serviceAccount: mgr.informer(ServiceAccountType, managed),
+    role: mgr.informer(RoleType, managed),
+    roleBinding: mgr.informer(RoleBindingType, managed),
+    secret: mgr.informer(SecretType, managed),
+    hpa: mgr.informer(HorizontalPodAutoscalerType, managed),
+    ctb: mgr.informer(ClusterTopologyBindingType),
+  };
+  for (const inf of [
+    informers.pcsg,
+    informers.pclq,
+    informers.podgang,
+    informers.pod,
+    informers.service,
+    informers.serviceAccount,
+    informers.role,
+    informers.roleBinding,
+    informers.secret,
+    informers.hpa,
+  ] as Informer<KubeObject>[])
+    inf.addIndexer(INDEX_PART_OF, partOfIndex);
+  informers.pod.addIndexer(INDEX_CONTROLLER_UID, indexByControllerUid);
+  informers.pclq.addIndexer(INDEX_PCSG, pcsgIndex);
+  informers.pclq.addIndexer(basePodGangIndex, (o) => {
+    const b = o.metadata.labels?.[LabelBasePodGang];
+    return b ? [`${o.metadata.namespace ?? ""}/${b}`] : [];
+  });
+
+  const ctx: ControllerContext = {
+    client,
+    informers,
+    options: resolved,
+    logger,
+    podExpectations: new PodExpectations(),
+  };
+  const c = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
+  const pcsCtl = new Controller({
+    name: "podcliqueset",
+    reconciler: pcsReconciler(ctx),
+    concurrency: c.pcs,
+    logger,
+  });
+  const pcsgCtl = new Controller({
+    name: "podcliquescalinggroup",
+    reconciler: pcsgReconciler(ctx),
+    concurrency: c.pcsg,
+    logger,
+  });
+  const pclqCtl = new Controller({
+    name: "podclique",
+    reconciler: pclqReconciler(ctx),
+    concurrency: c.pclq,
+    logger,
+  });
+  const pgCtl = new Controller({
+    name: "podgang",
+    reconciler: podGangReconciler(ctx),
+    concurrency: c.podgang,
+    logger,
+  });
+
+  // ---- PodCliqueSet (§3.1) ----
+  const toPcs = (o: KubeObject) => {
+    const p = o.metadata.labels?.[LabelPartOf];
+    if (p) pcsCtl.enqueue(key(o.metadata.namespace, p));
+  };
+  on(informers.pcs, {
+    add: (o) => pcsCtl.enqueue(key(o.metadata.namespace, o.metadata.name ?? "")),
+    update: (a, b) => {
+      if (
+        generationChanged(a, b) ||
+        a.metadata.annotations?.[AnnotationReconcileTrigger] !==
+          b.metadata.annotations?.[AnnotationReconcileTrigger]
+      )
+        pcsCtl.enqueue(key(b.metadata.namespace, b.metadata.name ?? ""));
+    },
+    del: (o) => pcsCtl.enqueue(key(o.metadata.namespace, o.metadata.name ?? "")),
+  });
+  on(informers.pclq, {
+    update: (a, b) => {
+      const s = (p: PodClique) => {
+        const st = p.status;
+        return [
+          st?.replicas,
+          st?.readyReplicas,
+          st?.scheduleGatedReplicas,
+          st?.updatedReplicas,
+          st?.currentPodTemplateHash,
+          st?.currentPodCliqueSetGenerationHash,
+          st?.updateProgress,
+          condStatus(p, ConditionMinAvailableBreached),
+        ];
+      };
+      if (generationChanged(a, b) || !deepEqual(s(a), s(b))) toPcs(b);
+    },
+    del: toPcs,
+  });
+  on(informers.pcsg, {
+    update: (a, b) => {
+      const s = (g: PodCliqueScalingGroup) => [
+        g.status?.availableReplicas,
+        g.status?.updatedReplicas,
+        g.status?.currentPodCliqueSetGenerationHash,
+        g.status?.updateProgress,
+        condStatus(g, ConditionMinAvailableBreached),
+      ];
+      // Spec changes too: a PCSG scaled through /scale needs its scaled PodGangs.
+      if (generationChanged(a, b) || !deepEqual(s(a), s(b))) toPcs(b);
+    },
+    del: toPcs,
+  });
+  for (const inf of [
+    informers.serviceAccount,
+    informers.role,
+    informers.roleBinding,
+    informers.service,
+    informers.hpa,
+    informers.podgang,
+  ] as Informer<KubeObject>[])
+    on(inf, { del: toPcs });
+  on(informers.secret, {
+    update: (a, b) => {
+      if (!deepEqual((a as { data?: unknown }).data, (b as { data?: unknown }).data)) toPcs(b);
+    },
+    del: toPcs,
+  });
+  const ctbChanged = (o: KubeObject) => {
+    for (const pcs of informers.pcs.cache.list())
+      if (topologyNameOf(pcs) === o.metadata.name)
+        pcsCtl.enqueue(key(pcs.metadata.namespace, pcs.metadata.name ?? ""));
+  };
+  on(informers.ctb, { add: ctbChanged, update: (_a, b) => ctbChanged(b), del: ctbChanged });
+
+  // ---- PodCliqueScalingGroup (§5.1) ----
+  const pcsgKey = (o: KubeObject) => key(o.metadata.namespace, o.metadata.name ?? "");
+  on(informers.pcsg, {
+    add: (o) => pcsgCtl.enqueue(pcsgKey(o)),
+    update: (a, b) => {
+      if (generationChanged(a, b)) pcsgCtl.enqueue(pcsgKey(b));
+    },
+  });
+  const memberToPcsg = (o: PodClique) => {
+    const g = o.metadata.labels?.[LabelPodCliqueScalingGroup];
+    if (g && getControllerOf(o)?.kind === PodCliqueScalingGroupType.kind)
+      pcsgCtl.enqueue(key(o.metadata.namespace, g));
+  };
+  on(informers.pclq, { update: (_a, b) => memberToPcsg(b), del: memberToPcsg });
+  on(informers.pcs, {
+    update: (a, b) => {
+      if (generationChanged(a, b) || a.status?.currentGenerationHash !== b.status?.currentGenerationHash)
+        for (const g of informers.pcsg.cache.byIndex(
+          INDEX_PART_OF,
+          `${b.metadata.namespace ?? ""}/${b.metadata.name}`,
+        ))
+          pcsgCtl.enqueue(pcsgKey(g));
+    },
+  });
+
+  // ---- PodClique (§4.1) ----
+  const pclqKey = (o: KubeObject) => key(o.metadata.namespace, o.metadata.name ?? "");
+  on(informers.pclq, {
+    add: (o) => pclqCtl.enqueue(pclqKey(o)),
+    update: (a, b) => {
+      if (generationChanged(a, b) || !deepEqual(a.metadata.labels, b.metadata.labels))
+        pclqCtl.enqueue(pclqKey(b));
+      // Scaled gangs wait for their base gang's scheduledReplicas (§4.3 step 5).
+      if (a.status?.scheduledReplicas !== b.status?.scheduledReplicas) {
+        const gang = b.metadata.labels?.[LabelPodGang];
+        if (gang)
+          for (const s of informers.pclq.cache.byIndex(
+            basePodGangIndex,
+            `${b.metadata.namespace ?? ""}/${gang}`,
+          ))
+            pclqCtl.enqueue(pclqKey(s));
+      }
+    },
+    del: (o) => pclqCtl.enqueue(pclqKey(o)),
+  });
+  const podToPclq = (p: Pod) => {
+    const ref = getControllerOf(p);
+    if (ref?.kind === PodCliqueType.kind) pclqCtl.enqueue(key(p.metadata.namespace, ref.name));
+  };
+  const podSignature = (p: Pod) => [
+    podCondition(p, "Ready")?.status,
+    // grove-ts also reacts to PodScheduled (Grove polls for it, §20.8): scheduledReplicas stays current.
+    podCondition(p, "PodScheduled")?.status,
+    podCondition(p, "PodScheduled")?.reason,
+    p.metadata.deletionTimestamp,
+    p.status?.phase,
+    p.spec?.schedulingGates?.length ?? 0,
+    [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].map((s) => [
+      s.started,
+      s.ready,
+      s.lastState?.terminated?.exitCode ?? 0,
+    ]),
+  ];
+  on(informers.pod, {
+    add: podToPclq,
+    update: (a, b) => {
+      if (!deepEqual(podSignature(a), podSignature(b))) podToPclq(b);
+    },
+    del: podToPclq,
+  });
+  on(informers.pcs, {
+    update: (a, b) => {
+      if (a.status?.currentGenerationHash !== b.status?.currentGenerationHash)
+        for (const p of informers.pclq.cache.byIndex(
+          INDEX_PART_OF,
+          `${b.metadata.namespace ?? ""}/${b.metadata.name}`,
+        ))
+          pclqCtl.enqueue(pclqKey(p));
+    },
+  });
+  on(informers.podgang, {
+    update: (a, b) => {
+      if (generationChanged(a, b) || condStatus(a, "Initialized") !== condStatus(b, "Initialized"))
+        for (const g of b.spec.podgroups) pclqCtl.enqueue(key(b.metadata.namespace, g.name));
+    },
+  });
+
+  // ---- PodGang (§6.1) ----
+  on(informers.podgang, {
+    add: (o) => pgCtl.enqueue(pclqKey(o)),
+    update: (a, b) => {
+      if (generationChanged(a, b)) pgCtl.enqueue(pclqKey(b));
+    },
+    del: (o) => pgCtl.enqueue(pclqKey(o)),
+  });
+
+  for (const ctl of [pcsCtl, pcsgCtl, pclqCtl, pgCtl]) mgr.add(ctl);
+  return {
+    start: () => mgr.start(),
+    stop: () => mgr.stop(),
+  };
+}

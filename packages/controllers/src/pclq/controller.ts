@@ -1,0 +1,159 @@
+// PodClique reconciler (grove-behaviour.md §4): pods by generateName at the lowest free indices,
+// scale-in victims by the §12.3 order, scheduling-gate removal by the PodGang rules, then status.
+import {
+  FinalizerPodClique,
+  LabelBasePodGang,
+  LabelPodGang,
+  LabelPodTemplateHash,
+  lowestFreeIndices,
+  PodCliqueType,
+  podIndexFromHostname,
+  SchedulingGatePodGangPendingCreation,
+} from "@grove-ts/api";
+import { PodType, type ReconcileContext, type ReconcileResult, RequeueAfterError } from "@grove-ts/runtime";
+import { owningPcs, podsOf } from "../children.js";
+import type { ControllerContext } from "../context.js";
+import { schedulerNameOf } from "../desired.js";
+import { BaseGangNotFoundError, MissingPodGangLabelError } from "../errors.js";
+import type { Pod } from "../kube-types.js";
+import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
+import { finishReconcile, withLastErrors } from "../status-write.js";
+import type { PodClique, PodCliqueSet } from "../types.js";
+import { hasGate, isPodActive, isTerminating, runSteps, slowStart } from "../util.js";
+import { selectVictims } from "./deletion-order.js";
+import { buildPod } from "./pod.js";
+import { computePclqStatus } from "./status.js";
+
+const keyOf = (o: PodClique) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
+
+/** Creates and deletes pods so that non-terminating pods (plus pending creates) equal spec.replicas. */
+async function syncPodCount(
+  ctx: ControllerContext,
+  pclq: PodClique,
+  pcs: PodCliqueSet | undefined,
+): Promise<void> {
+  const key = keyOf(pclq);
+  const pods = podsOf(ctx, pclq);
+  const exp = ctx.podExpectations.reconcile(key, new Set(pods.map((p) => p.metadata.name ?? "")));
+  const live = pods.filter((p) => !isTerminating(p));
+  const pendingDeletes = live.filter((p) => exp.deletes.has(p.metadata.name ?? ""));
+  const diff = live.length + exp.creates.size - pclq.spec.replicas - pendingDeletes.length;
+  if (diff < 0) {
+    const used = [
+      ...pods.filter(isPodActive).map((p) => podIndexFromHostname(p.spec?.hostname ?? "")),
+      ...[...exp.creates.values()].map((h) => podIndexFromHostname(h)),
+    ].filter((i): i is number => i !== undefined);
+    const indices = lowestFreeIndices(used, -diff);
+    const schedulerName = pcs
+      ? schedulerNameOf(pcs, ctx.options.defaultSchedulerName)
+      : ctx.options.defaultSchedulerName;
+    await slowStart(indices, "ERR_CREATE_POD", async (podIndex) => {
+      const pod = buildPod({
+        pclq,
+        pcs,
+        podIndex,
+        schedulerName,
+        initContainerImage: ctx.options.initContainerImage,
+      });
+      const created = await ctx.client.create<Pod>(PodType, pod);
+      ctx.podExpectations.expectCreate(key, created.metadata.name ?? "", created.spec?.hostname ?? "");
+    });
+  } else if (diff > 0) {
+    const candidates = live.filter((p) => !exp.deletes.has(p.metadata.name ?? ""));
+    const victims = selectVictims(candidates, diff, pclq.metadata.labels?.[LabelPodTemplateHash]);
+    await slowStart(victims, "ERR_DELETE_POD", async (p) => {
+      ctx.podExpectations.expectDelete(key, p.metadata.name ?? "");
+      try {
+        await ctx.client.delete(PodType, p.metadata.name ?? "", p.metadata.namespace);
+      } catch (err) {
+        if (!(err instanceof Error && (err as { code?: number }).code === 404)) throw err;
+      }
+    });
+  }
+}
+
+/**
+ * Removes `grove.io/podgang-pending-creation` from pods listed in their PodGang (§4.3 step 5); pods of
+ * a scaled gang additionally wait for the base gang to be scheduled. Throws a requeue while any pod
+ * stays gated.
+ */
+async function removeGates(ctx: ControllerContext, pclq: PodClique): Promise<void> {
+  const ns = pclq.metadata.namespace;
+  const gangName = pclq.metadata.labels?.[LabelPodGang];
+  if (!gangName) throw new MissingPodGangLabelError(pclq.metadata.name ?? "");
+  const gated = podsOf(ctx, pclq).filter(
+    (p) => !isTerminating(p) && hasGate(p, SchedulingGatePodGangPendingCreation),
+  );
+  if (gated.length === 0) return;
+  const gang = ctx.informers.podgang.cache.get(gangName, ns);
+  const listed = new Set(
+    gang?.spec.podgroups.find((g) => g.name === pclq.metadata.name)?.podReferences.map((r) => r.name) ?? [],
+  );
+  let candidates = gated.filter((p) => listed.has(p.metadata.name ?? ""));
+  const baseName = pclq.metadata.labels?.[LabelBasePodGang];
+  if (baseName && candidates.length > 0) {
+    const base = ctx.informers.podgang.cache.get(baseName, ns);
+    if (!base) throw new BaseGangNotFoundError(`PodGang ${baseName}`);
+    const scheduled = base.spec.podgroups.every((g) => {
+      const member = ctx.informers.pclq.cache.get(g.name, ns);
+      if (!member) throw new BaseGangNotFoundError(`PodClique ${g.name} of PodGang ${baseName}`);
+      return (member.status?.scheduledReplicas ?? 0) >= g.minReplicas;
+    });
+    if (!scheduled) candidates = [];
+  }
+  await slowStart(candidates, "ERR_REMOVE_SCHEDULING_GATE", async (p) => {
+    const gates = (p.spec?.schedulingGates ?? []).filter(
+      (g) => g.name !== SchedulingGatePodGangPendingCreation,
+    );
+    await ctx.client.patch(PodType, p.metadata.name ?? "", ns, {
+      type: "merge",
+      body: { spec: { schedulingGates: gates } },
+    });
+  });
+  if (candidates.length < gated.length)
+    throw new RequeueAfterError(
+      `${gated.length - candidates.length} pod(s) of ${pclq.metadata.name} stay gated`,
+      ctx.options.requeueAfterMs,
+    );
+}
+
+export function pclqReconciler(ctx: ControllerContext) {
+  return async (rc: ReconcileContext): Promise<ReconcileResult | undefined> => {
+    const pclq = ctx.informers.pclq.cache.get(rc.name, rc.namespace);
+    if (!pclq) {
+      ctx.podExpectations.forget(rc.key);
+      return undefined;
+    }
+    if (pclq.metadata.deletionTimestamp) {
+      ctx.podExpectations.forget(rc.key);
+      await removeFinalizer(ctx, PodCliqueType, pclq, FinalizerPodClique);
+      return undefined;
+    }
+    const pcs = owningPcs(ctx, pclq);
+    const outcome = await runSteps(
+      [
+        { name: "ensureFinalizer", run: () => ensureFinalizer(ctx, PodCliqueType, pclq, FinalizerPodClique) },
+        { name: "syncPods", run: () => syncPodCount(ctx, pclq, pcs) },
+        { name: "removeSchedulingGates", run: () => removeGates(ctx, pclq) },
+      ],
+      rc.logger,
+    );
+    const now = ctx.options.now();
+    const status = computePclqStatus({
+      pclq,
+      pods: podsOf(ctx, pclq),
+      pcsHash: pcs?.status?.currentGenerationHash,
+      specCompleted: outcome.completed,
+      now,
+    });
+    const full = withLastErrors(status, pclq.status?.lastErrors, outcome, now);
+    return finishReconcile(
+      ctx.client,
+      PodCliqueType,
+      pclq,
+      full as Record<string, unknown>,
+      outcome,
+      ctx.options.requeueAfterMs,
+    );
+  };
+}

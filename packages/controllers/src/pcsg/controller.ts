@@ -1,0 +1,133 @@
+// PodCliqueScalingGroup reconciler (grove-behaviour.md §5): member PodCliques per replica — scale-in
+// removes the highest replica indices, missing members are created (existing ones are never patched
+// under RollingRecreate, §5.3) — then status.
+import {
+  FinalizerPodCliqueScalingGroup,
+  LabelPodCliqueScalingGroupReplicaIndex,
+  PodCliqueScalingGroupType,
+  PodCliqueType,
+  UpdateStrategyOnDelete,
+} from "@grove-ts/api";
+import {
+  getControllerOf,
+  isControlledBy,
+  type ReconcileContext,
+  type ReconcileResult,
+} from "@grove-ts/runtime";
+import type { Component } from "../component.js";
+import { type ControllerContext, INDEX_PCSG } from "../context.js";
+import { cliqueByName, cliqueTemplateHash, desiredMemberPodClique } from "../desired.js";
+import { OwnerNotFoundError } from "../errors.js";
+import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
+import { finishReconcile, withLastErrors } from "../status-write.js";
+import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
+import {
+  createOrPatch,
+  deleteIgnoreNotFound,
+  intLabel,
+  isTerminating,
+  runSteps,
+  slowStart,
+} from "../util.js";
+import { computePcsgStatus } from "./status.js";
+
+export const membersOf = (ctx: ControllerContext, pcsg: PodCliqueScalingGroup): PodClique[] =>
+  ctx.informers.pclq.cache
+    .byIndex(INDEX_PCSG, `${pcsg.metadata.namespace ?? ""}/${pcsg.metadata.name ?? ""}`)
+    .filter((p) => isControlledBy(p, pcsg.metadata.uid ?? ""));
+
+function owningPcs(ctx: ControllerContext, pcsg: PodCliqueScalingGroup): PodCliqueSet | undefined {
+  const ref = getControllerOf(pcsg);
+  const pcs = ref ? ctx.informers.pcs.cache.get(ref.name, pcsg.metadata.namespace) : undefined;
+  return pcs && pcs.metadata.uid === ref?.uid ? pcs : undefined;
+}
+
+function memberPodCliques(ctx: ControllerContext, pcs: PodCliqueSet): Component<PodCliqueScalingGroup> {
+  return {
+    kind: "PodClique",
+    existingNames: (pcsg) => membersOf(ctx, pcsg).map((p) => p.metadata.name ?? ""),
+    async sync(pcsg) {
+      const ns = pcsg.metadata.namespace;
+      const cfgName = (pcsg.metadata.name ?? "").slice(
+        `${pcs.metadata.name}-${pcsg.metadata.labels?.["grove.io/podcliqueset-replica-index"]}-`.length,
+      );
+      const cfg = (pcs.spec.template.podCliqueScalingGroups ?? []).find((g) => g.name === cfgName);
+      if (!cfg) return;
+      const members = membersOf(ctx, pcsg);
+      // Scale-in: whole replicas at the highest indices.
+      const stale = members.filter(
+        (p) =>
+          !isTerminating(p) &&
+          (intLabel(p, LabelPodCliqueScalingGroupReplicaIndex) ?? 0) >= pcsg.spec.replicas,
+      );
+      await slowStart(stale, "ERR_DELETE_PODCLIQUE", (p) =>
+        deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", ns),
+      );
+      const onDelete = pcs.spec.updateStrategy?.type === UpdateStrategyOnDelete;
+      const wants = [];
+      for (let j = 0; j < pcsg.spec.replicas; j++)
+        for (const c of pcsg.spec.cliqueNames) {
+          const clique = cliqueByName(pcs, c);
+          if (clique) wants.push(desiredMemberPodClique(pcs, pcsg, cfg, j, clique));
+        }
+      await slowStart(wants, "ERR_SYNC_PODCLIQUE", async (w) => {
+        const have = ctx.informers.pclq.cache.get(w.object.metadata.name ?? "", ns);
+        if (have && (isTerminating(have) || !onDelete)) return;
+        await createOrPatch(ctx.client, PodCliqueType, have, w.object, w.patch);
+      });
+    },
+    async delete(pcsg) {
+      for (const n of this.existingNames(pcsg))
+        await deleteIgnoreNotFound(ctx.client, PodCliqueType, n, pcsg.metadata.namespace);
+    },
+  };
+}
+
+export function pcsgReconciler(ctx: ControllerContext) {
+  return async (rc: ReconcileContext): Promise<ReconcileResult | undefined> => {
+    const pcsg = ctx.informers.pcsg.cache.get(rc.name, rc.namespace);
+    if (!pcsg) return undefined;
+    if (pcsg.metadata.deletionTimestamp) {
+      await removeFinalizer(ctx, PodCliqueScalingGroupType, pcsg, FinalizerPodCliqueScalingGroup);
+      return undefined;
+    }
+    const pcs = owningPcs(ctx, pcsg);
+    const outcome = await runSteps(
+      [
+        {
+          name: "ensureFinalizer",
+          run: () => ensureFinalizer(ctx, PodCliqueScalingGroupType, pcsg, FinalizerPodCliqueScalingGroup),
+        },
+        {
+          name: "syncPodCliques",
+          run: async () => {
+            if (!pcs) throw new OwnerNotFoundError("PodCliqueScalingGroup", rc.name);
+            await memberPodCliques(ctx, pcs).sync(pcsg);
+          },
+        },
+      ],
+      rc.logger,
+    );
+    const now = ctx.options.now();
+    const status = computePcsgStatus({
+      pcsg,
+      members: membersOf(ctx, pcsg),
+      pcsHash: pcs?.status?.currentGenerationHash,
+      expectedHash: (c) => {
+        const clique = pcs ? cliqueByName(pcs, c) : undefined;
+        return pcs && clique ? cliqueTemplateHash(pcs, clique) : undefined;
+      },
+      specCompleted: outcome.completed,
+      now,
+    });
+    const full = withLastErrors(status, pcsg.status?.lastErrors, outcome, now);
+    return finishReconcile(
+      ctx.client,
+      PodCliqueScalingGroupType,
+      pcsg,
+      full as Record<string, unknown>,
+      outcome,
+      ctx.options.requeueAfterMs,
+    );
+  };
+}

@@ -1,0 +1,44 @@
+// The tail every reconcile shares: fold the spec flow's errors into status.lastErrors (keeping the
+// stored entries when the same errors recur, so a repeated failure writes nothing new), write the
+// status only when it changed, and turn the outcome into a requeue hint or a thrown error.
+import {
+  type Client,
+  type KubeObject,
+  type LastError,
+  lastErrorsEqual,
+  type ReconcileResult,
+  type ResourceType,
+  toLastErrors,
+} from "@grove-ts/runtime";
+import type { StepsOutcome } from "./util.js";
+import { patchStatusIfChanged } from "./util.js";
+
+export function withLastErrors<S extends { lastErrors?: LastError[] }>(
+  status: S,
+  previous: readonly LastError[] | undefined,
+  outcome: StepsOutcome,
+  now: Date,
+): S {
+  const next = toLastErrors([...outcome.errors, ...(outcome.softErrors ?? [])], now);
+  const out = { ...status };
+  // Cleared on success: [] once there were errors, absent if there never were.
+  if (next.length === 0) {
+    if (previous === undefined) delete out.lastErrors;
+    else out.lastErrors = [];
+  } else out.lastErrors = lastErrorsEqual(previous, next) ? [...(previous ?? [])] : next;
+  return out;
+}
+
+export async function finishReconcile(
+  client: Client,
+  type: ResourceType,
+  obj: KubeObject & { status?: unknown },
+  status: Record<string, unknown>,
+  outcome: StepsOutcome,
+  requeueAfterMs: number,
+): Promise<ReconcileResult | undefined> {
+  await patchStatusIfChanged(client, type, obj, status);
+  if (outcome.errors.length > 0) throw outcome.errors[0];
+  if (outcome.requeueAfterMs !== undefined) return { requeueAfter: outcome.requeueAfterMs || requeueAfterMs };
+  return undefined;
+}

@@ -1,0 +1,169 @@
+// Test harness: an in-process API server with the Grove CRDs, a stand-in for kube-controller-manager's
+// token controller (fills SA token Secrets, grove-behaviour.md §20.2), a write-counting client that can
+// "crash" after N writes, and helpers that play scheduler and kubelet through the client.
+
+import {
+  type PodCliqueSet as ApiPodCliqueSet,
+  defaultPodCliqueSet,
+  groveCrds,
+  PodCliqueSetType,
+} from "@grove-ts/api";
+import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
+import {
+  type Client,
+  CustomResourceDefinitionType,
+  type KubeObject,
+  NodeType,
+  PodType,
+  SecretType,
+  type WatchHandle,
+} from "@grove-ts/runtime";
+import { createGroveControllers, type GroveControllers, type GroveControllersOptions } from "../src/index.js";
+import type { Pod } from "../src/kube-types.js";
+
+export const NS = "default";
+
+export interface Harness {
+  api: InProcessApiServer;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const api = createApiServer();
+  const client = api.client;
+  for (const crd of groveCrds())
+    await client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
+  await client.create(NodeType, { apiVersion: "v1", kind: "Node", metadata: { name: "node-a" } });
+  const tokens = await fillServiceAccountTokens(client);
+  return {
+    api,
+    client,
+    close: async () => {
+      tokens.stop();
+      await api.close();
+    },
+  };
+}
+
+/** Fills `data.token` of every service-account-token Secret, as the token controller does. */
+async function fillServiceAccountTokens(client: Client): Promise<WatchHandle> {
+  return client.watch<KubeObject & { type?: string; data?: Record<string, string> }>(SecretType, {}, (ev) => {
+    const s = ev.object;
+    if (ev.type !== "ADDED" || s.type !== "kubernetes.io/service-account-token" || s.data?.token) return;
+    void client
+      .patch(SecretType, s.metadata.name ?? "", s.metadata.namespace, {
+        type: "merge",
+        body: { data: { token: Buffer.from("test-token").toString("base64") } },
+      })
+      .catch(() => {});
+  });
+}
+
+export const WRITE_METHODS = [
+  "create",
+  "update",
+  "updateStatus",
+  "patch",
+  "delete",
+  "bind",
+  "updateScale",
+] as const;
+
+export class CrashedError extends Error {
+  readonly code = "ERR_TEST_CRASHED";
+}
+
+/** A Client that counts writes per method/kind and, once `crashAfter` writes happened, fails every write. */
+export class CountingClient {
+  writes: { method: string; kind: string; name: string }[] = [];
+  crashAfter = Number.POSITIVE_INFINITY;
+  readonly client: Client;
+  constructor(inner: Client) {
+    this.client = new Proxy(inner, {
+      get: (target, prop, recv) => {
+        const v = Reflect.get(target, prop, recv);
+        if (typeof v !== "function") return v;
+        if (!(WRITE_METHODS as readonly string[]).includes(prop as string)) return v.bind(target);
+        return async (...args: unknown[]) => {
+          if (this.writes.length >= this.crashAfter) throw new CrashedError(`crashed before ${String(prop)}`);
+          const [type, second] = args as [{ kind?: string } | string, unknown];
+          const kind = typeof type === "string" ? "Pod" : (type.kind ?? "?");
+          const name =
+            typeof second === "string" ? second : ((second as KubeObject | undefined)?.metadata?.name ?? "");
+          this.writes.push({ method: String(prop), kind, name });
+          return v.apply(target, args);
+        };
+      },
+    });
+  }
+  count(filter: (w: { method: string; kind: string; name: string }) => boolean = () => true): number {
+    return this.writes.filter(filter).length;
+  }
+  reset(): void {
+    this.writes = [];
+  }
+}
+
+export function fastControllers(client: Client, options: GroveControllersOptions = {}): GroveControllers {
+  return createGroveControllers(client, { requeueAfterMs: 50, ...options });
+}
+
+export async function createPcs(client: Client, pcs: ApiPodCliqueSet): Promise<void> {
+  await client.create(PodCliqueSetType, defaultPodCliqueSet(pcs) as unknown as KubeObject);
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function listPods(client: Client, labelSelector?: string): Promise<Pod[]> {
+  return (await client.list<Pod>(PodType, { namespace: NS, ...(labelSelector ? { labelSelector } : {}) }))
+    .items;
+}
+
+/** Plays scheduler and kubelet: binds every ungated, unbound pod and marks it Running and Ready. */
+export async function scheduleAndReadyAll(client: Client, ready = true): Promise<number> {
+  let n = 0;
+  for (const p of await listPods(client)) {
+    if (p.spec?.nodeName || (p.spec?.schedulingGates?.length ?? 0) > 0 || p.metadata.deletionTimestamp)
+      continue;
+    await client.bind(NS, p.metadata.name ?? "", "node-a");
+    if (ready) await markReady(client, p.metadata.name ?? "");
+    n++;
+  }
+  return n;
+}
+
+export async function markReady(client: Client, name: string): Promise<void> {
+  const now = new Date().toISOString();
+  const pod = await client.get<Pod>(PodType, name, NS);
+  const conds = (pod?.status?.conditions ?? []).filter((c) => c.type !== "Ready");
+  conds.push({ type: "Ready", status: "True", lastTransitionTime: now });
+  await client.patch(
+    PodType,
+    name,
+    NS,
+    { type: "merge", body: { status: { phase: "Running", conditions: conds } } },
+    {
+      subresource: "status",
+    },
+  );
+}
+
+export const names = (objs: readonly KubeObject[]): string[] => objs.map((o) => o.metadata.name ?? "").sort();
