@@ -90,6 +90,15 @@ ctbTable("CTB CRD: levels required, minItems 1, domain and key patterns", [
 
 ctbTable("CTB rule 1: level domains unique", [
   {
+    name: "distinct domains accepted (any order)",
+    set: {
+      "spec.levels": [
+        { domain: "host", key: "h" },
+        { domain: "zone", key: "z" },
+      ],
+    },
+  },
+  {
     name: "duplicate domain rejected",
     set: { "spec.levels[1].domain": "zone" },
     reject: { field: "spec.levels[1].domain", type: "FieldValueDuplicate", msg: "Duplicate value" },
@@ -97,6 +106,7 @@ ctbTable("CTB rule 1: level domains unique", [
 ]);
 
 ctbTable("CTB rule 2: level keys unique", [
+  { name: "distinct keys accepted", set: { "spec.levels[0].key": "example.com/zone" } },
   {
     name: "duplicate key rejected",
     set: { "spec.levels[3].key": "topology.example.com/zone" },

@@ -230,6 +230,10 @@ table("V9 PCSG resourceSharing filter", [
 
 table("V10 at least one clique", [
   {
+    name: "a single clique accepted",
+    set: { [`${P}.cliques`]: [validPcs().spec.template.cliques[0]], [`${P}.podCliqueScalingGroups`]: DELETE },
+  },
+  {
     name: "no cliques rejected",
     set: { [`${P}.cliques`]: [], [`${P}.podCliqueScalingGroups`]: DELETE },
     reject: {
@@ -521,6 +525,7 @@ table("V23 schedulerName must be an enabled backend", [
 ]);
 
 table("V24 Explicit: startsAfter targets exist", [
+  { name: "known target accepted", set: { ...explicit, [`${C(2)}.spec.startsAfter`]: ["a", "b"] } },
   {
     name: "unknown target rejected",
     set: { ...explicit, [`${C(0)}.spec.startsAfter`]: ["zz"] },
@@ -677,6 +682,10 @@ table("V30 PCSG names unique; a clique in at most one PCSG", [
 ]);
 
 table("V31 PCSG members must not have autoScalingConfig", [
+  {
+    name: "standalone clique with autoScalingConfig accepted",
+    set: { [`${C(0)}.spec.autoScalingConfig`]: { minReplicas: 2, maxReplicas: 4 } },
+  },
   {
     name: "member with autoScalingConfig rejected",
     set: { [`${C(2)}.spec.autoScalingConfig`]: { minReplicas: 3, maxReplicas: 5 } },

@@ -195,6 +195,14 @@ table("T2 every constraint has an effective topologyName", [
 
 table("T3 all effective topology names equal", [
   {
+    name: "the same explicit name everywhere accepted",
+    options: tas,
+    set: {
+      [PT]: { topologyName: "grove-topology", pack: { required: "rack" } },
+      [CT(0)]: { topologyName: "grove-topology", pack: { required: "host" } },
+    },
+  },
+  {
     name: "two names rejected on every explicit one",
     options: tas,
     set: {
@@ -237,6 +245,11 @@ table("T4 the ClusterTopologyBinding exists", [
 ]);
 
 table("T5 every referenced domain is a CTB level", [
+  {
+    name: "known domains accepted",
+    options: tas,
+    set: { [PT]: { topologyName: "grove-topology", pack: { required: "block", preferred: "rack" } } },
+  },
   {
     name: "unknown required rejected",
     options: tas,

@@ -109,6 +109,11 @@ table("U3 per-clique immutable fields", [
 
 table("U4 cliqueStartupType immutable", [
   {
+    name: "unchanged Explicit accepted",
+    old: { [`${P}.cliqueStartupType`]: "CliqueStartupTypeExplicit" },
+    set: { "spec.replicas": 4 },
+  },
+  {
     name: "AnyOrder -> InOrder rejected",
     old: {},
     set: { [`${P}.cliqueStartupType`]: "CliqueStartupTypeInOrder" },
