@@ -1,0 +1,301 @@
+// The Client contract (@grove-ts/runtime) over @kubernetes/client-node. Requests are built here
+// from ResourceType (any kind, any group, subresources) and sent through client-node's own
+// transport, so its kubeconfig handling (tokens, exec plugins, TLS, skip-verify) applies; watches
+// use client-node's Watch. Every request, watches included, first takes a token from a
+// client-side bucket (qps/burst) as client-go does.
+
+import {
+  ApiError,
+  type Client,
+  type DeleteOptions,
+  type KubeObject,
+  type ListOptions,
+  type ObjectList,
+  type Patch,
+  type PatchOptions,
+  type ResourceType,
+  type Scale,
+  TokenBucket,
+  type WatchEvent,
+  type WatchHandle,
+  type WatchOptions,
+  type WriteOptions,
+} from "@grove-ts/runtime";
+import {
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  type KubeConfig,
+  RequestContext,
+  Watch,
+} from "@kubernetes/client-node";
+import { toApiError, WatchTimeoutError } from "./errors.js";
+import {
+  deleteBody,
+  listQuery,
+  patchContentType,
+  RequestError,
+  resourcePath,
+  watchParams,
+  writeQuery,
+} from "./paths.js";
+
+export interface HttpRequest {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path and query, relative to the cluster's server URL. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+/** Sends one request. The default goes through client-node with the KubeConfig's credentials. */
+export type Transport = (req: HttpRequest) => Promise<HttpResponse>;
+
+export interface KubeClientOptions {
+  /**
+   * Client-side rate limit, requests per second (client-go's --qps). Default 5; a negative value
+   * turns rate limiting off.
+   */
+  qps?: number;
+  /** Bucket size (client-go's --burst). Default 10. */
+  burst?: number;
+  /** Sent as User-Agent on regular requests (client-node's Watch always sends "undici"). */
+  userAgent?: string;
+  /** fieldManager for server-side apply when a patch names none. Default "grove-ts". */
+  fieldManager?: string;
+  /** Replaces the HTTP layer (tests); the default uses the KubeConfig. */
+  transport?: Transport;
+}
+
+/** The HTTP layer client-node itself uses: its fetch, dispatcher (TLS) and auth headers. */
+export function clientNodeTransport(kc: KubeConfig): Transport {
+  const http = new IsomorphicFetchHttpLibrary();
+  return async (req) => {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new RequestError("kubeconfig: no current cluster (check current-context)");
+    const ctx = new RequestContext(cluster.server.replace(/\/+$/, "") + req.path, HttpMethod[req.method]);
+    for (const [k, v] of Object.entries(req.headers)) ctx.setHeaderParam(k, v);
+    if (req.body !== undefined) ctx.setBody(req.body);
+    await kc.applySecurityAuthentication(ctx);
+    const res = await http.send(ctx).toPromise();
+    return { status: res.httpStatusCode, body: await res.body.text() };
+  };
+}
+
+export class KubeClient implements Client {
+  private readonly transport: Transport;
+  private readonly bucket: TokenBucket | undefined;
+  private readonly userAgent: string;
+  private readonly fieldManager: string;
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    options: KubeClientOptions = {},
+  ) {
+    const qps = options.qps === undefined || options.qps === 0 ? 5 : options.qps;
+    const burst = options.burst === undefined || options.burst === 0 ? 10 : options.burst;
+    this.bucket = qps < 0 ? undefined : new TokenBucket(qps, burst);
+    this.transport = options.transport ?? clientNodeTransport(kubeConfig);
+    this.userAgent = options.userAgent ?? "grove-ts/0.1.0 (kubernetes-client-javascript/2.0.1)";
+    this.fieldManager = options.fieldManager ?? "grove-ts";
+  }
+
+  private async send(
+    method: HttpRequest["method"],
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<HttpResponse> {
+    await this.bucket?.take();
+    const headers: Record<string, string> = { Accept: "application/json", "User-Agent": this.userAgent };
+    if (body !== undefined) headers["Content-Type"] = contentType;
+    return this.transport({
+      method,
+      path,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  }
+
+  /** Sends and parses; a non-2xx answer throws ApiError with the server's Status. */
+  private async call<R>(
+    method: HttpRequest["method"],
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<R> {
+    const res = await this.send(method, path, body, contentType);
+    if (res.status < 200 || res.status > 299) throw toApiError(res.status, res.body, `${method} ${path}`);
+    try {
+      return JSON.parse(res.body) as R;
+    } catch {
+      throw toApiError(500, res.body, `${method} ${path}: response is not JSON`);
+    }
+  }
+
+  /** Like call, but a 404 resolves undefined. */
+  private async callOptional<R>(path: string): Promise<R | undefined> {
+    const res = await this.send("GET", path);
+    if (res.status === 404) return undefined;
+    if (res.status < 200 || res.status > 299) throw toApiError(res.status, res.body, `GET ${path}`);
+    return JSON.parse(res.body) as R;
+  }
+
+  private objectPath(type: ResourceType, obj: KubeObject, subresource?: string): string {
+    const name = obj.metadata?.name;
+    if (!name) throw new RequestError(`metadata.name: required to update a ${type.kind}`);
+    return resourcePath(type, { namespace: obj.metadata.namespace, name, subresource });
+  }
+
+  /** Lists leave kind/apiVersion off items (as kube-apiserver does); put them back. */
+  private typed<T extends KubeObject>(type: ResourceType, obj: T): T {
+    if (obj.apiVersion && obj.kind) return obj;
+    return { ...obj, apiVersion: obj.apiVersion ?? type.apiVersion, kind: obj.kind ?? type.kind };
+  }
+
+  get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
+    return this.callOptional<T>(resourcePath(type, { namespace, name }));
+  }
+
+  async list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
+    const path = resourcePath(type, { namespace: options.namespace }) + listQuery(options);
+    const res = await this.call<{
+      items?: T[] | null;
+      metadata?: { resourceVersion?: string; continue?: string };
+    }>("GET", path);
+    return {
+      items: (res.items ?? []).map((o) => this.typed(type, o)),
+      resourceVersion: res.metadata?.resourceVersion ?? "",
+      ...(res.metadata?.continue ? { continue: res.metadata.continue } : {}),
+    };
+  }
+
+  create<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
+    const path = resourcePath(type, { namespace: obj.metadata?.namespace }) + writeQuery(options);
+    if (type.namespaced && !obj.metadata?.namespace)
+      throw new RequestError(`metadata.namespace: required to create a namespaced ${type.kind}`);
+    return this.call<T>("POST", path, this.typed(type, obj));
+  }
+
+  update<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
+    return this.call<T>("PUT", this.objectPath(type, obj) + writeQuery(options), this.typed(type, obj));
+  }
+
+  updateStatus<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
+    return this.call<T>(
+      "PUT",
+      this.objectPath(type, obj, "status") + writeQuery(options),
+      this.typed(type, obj),
+    );
+  }
+
+  patch<T extends KubeObject>(
+    type: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    patch: Patch,
+    options: PatchOptions = {},
+  ): Promise<T> {
+    const contentType = patchContentType[patch.type];
+    if (!contentType)
+      throw new RequestError(
+        `patch.type: ${JSON.stringify(patch.type)} is not json, merge, strategic or apply`,
+      );
+    const path =
+      resourcePath(type, { namespace, name, subresource: options.subresource }) +
+      writeQuery(options, patch.type, this.fieldManager);
+    return this.call<T>("PATCH", path, patch.body, contentType);
+  }
+
+  getScale(type: ResourceType, name: string, namespace?: string): Promise<Scale | undefined> {
+    return this.callOptional<Scale>(resourcePath(type, { namespace, name, subresource: "scale" }));
+  }
+
+  updateScale(
+    type: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    replicas: number,
+  ): Promise<Scale> {
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw new RequestError(`replicas: must be a non-negative integer, got ${replicas}`);
+    // As kubectl scale does without preconditions: a merge patch of /scale.
+    return this.call<Scale>(
+      "PATCH",
+      resourcePath(type, { namespace, name, subresource: "scale" }),
+      { spec: { replicas } },
+      patchContentType.merge,
+    );
+  }
+
+  async delete(type: ResourceType, name: string, namespace?: string, options?: DeleteOptions): Promise<void> {
+    await this.call<unknown>("DELETE", resourcePath(type, { namespace, name }), deleteBody(options));
+  }
+
+  async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/binding`;
+    await this.call<unknown>("POST", path, {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: podName, namespace, ...(podUid ? { uid: podUid } : {}) },
+      target: { apiVersion: "v1", kind: "Node", name: nodeName },
+    });
+  }
+
+  /**
+   * Resolves once the server has answered the watch request. `done` resolves when the stream ends
+   * or stop() is called, and rejects with ApiError (e.g. 410 Gone refused at once) or
+   * WatchTimeoutError (client-node's 30 s inactivity abort). Reconnecting is the informer's job.
+   */
+  async watch<T extends KubeObject>(
+    type: ResourceType,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<WatchHandle> {
+    await this.bucket?.take();
+    const path = resourcePath(type, { namespace: options.namespace });
+    let stopped = false;
+    let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    // Swallow here; the caller observes `done` if it wants the outcome.
+    done.catch(() => {});
+    const controller = await new Watch(this.kubeConfig).watch(
+      path,
+      watchParams(options),
+      (eventType: string, object: unknown) => {
+        if (stopped) return;
+        onEvent({ type: eventType as WatchEvent["type"], object: object as T });
+      },
+      (err: unknown) => {
+        if (stopped || err === null || err === undefined) {
+          settle?.resolve();
+          return;
+        }
+        settle?.reject(mapWatchError(err, path));
+      },
+    );
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        controller.abort();
+        settle?.resolve();
+      },
+      done,
+    };
+  }
+}
+
+function mapWatchError(err: unknown, path: string): unknown {
+  if (err instanceof ApiError) return err;
+  if (err instanceof Error && err.name === "TimeoutError") return new WatchTimeoutError(path);
+  const code = (err as { statusCode?: unknown }).statusCode;
+  if (typeof code === "number") return toApiError(code, "", `watch ${path}`);
+  return err;
+}
