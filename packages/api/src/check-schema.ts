@@ -82,7 +82,11 @@ export const isPodGang = (obj: unknown): obj is PodGang => kindOf(obj) === KIND_
 
 type Node = Record<string, unknown>;
 
-/** Root ObjectMeta as decoding checks it: known string fields and string maps; the rest is left to the server. */
+/**
+ * Root ObjectMeta as strict decoding checks it: unknown keys are reported, the user-set strings and
+ * maps are type-checked, and server-populated fields are left to the server (kubectl may send
+ * `creationTimestamp: null`).
+ */
 const objectMetaSchema: Node = {
   type: "object",
   properties: {
@@ -92,7 +96,17 @@ const objectMetaSchema: Node = {
     labels: { type: "object", additionalProperties: { type: "string" } },
     annotations: { type: "object", additionalProperties: { type: "string" } },
     finalizers: { type: "array", items: { type: "string" } },
+    ownerReferences: { type: "array" },
+    selfLink: {},
+    uid: {},
+    resourceVersion: {},
+    generation: {},
+    creationTimestamp: {},
+    deletionTimestamp: {},
+    deletionGracePeriodSeconds: {},
+    managedFields: {},
   },
+  additionalProperties: false,
 };
 
 /**

@@ -10,8 +10,11 @@ import {
   PodGangType,
 } from "../src/index.js";
 
-const pcs = (patch: (o: Record<string, any>) => void = () => {}) => {
-  const o: Record<string, any> = {
+// biome-ignore lint/suspicious/noExplicitAny: the cases build deliberately malformed objects
+type Loose = any;
+
+const pcs = (patch: (o: Record<string, Loose>) => void = () => {}) => {
+  const o: Record<string, Loose> = {
     apiVersion: "grove.io/v1alpha1",
     kind: "PodCliqueSet",
     metadata: { name: "simple1", labels: { "app.kubernetes.io/name": "x" } },
@@ -45,8 +48,16 @@ describe("checkSchema", () => {
     expect(checkSchema(pcs())).toEqual([]);
   });
 
+  it("leaves server-populated metadata to the server", () => {
+    expect(
+      checkSchema(
+        pcs((o) => Object.assign(o.metadata, { creationTimestamp: null, uid: "u", generation: 2 })),
+      ),
+    ).toEqual([]);
+  });
+
   const cases: Array<
-    [string, (o: Record<string, any>) => void, { field: string; type: string; message?: RegExp }]
+    [string, (o: Record<string, Loose>) => void, { field: string; type: string; message?: RegExp }]
   > = [
     [
       "unknown field",
@@ -135,6 +146,13 @@ describe("checkSchema", () => {
         o.metadata.labels.tier = 3;
       },
       { field: "metadata.labels.tier", type: "FieldValueTypeInvalid" },
+    ],
+    [
+      "unknown metadata field",
+      (o) => {
+        o.metadata.lables = {};
+      },
+      { field: "metadata.lables", type: "FieldValueNotFound", message: /^unknown field "metadata\.lables"$/ },
     ],
     [
       "missing spec",
