@@ -80,6 +80,8 @@ export interface GroveControllers {
   start(): Promise<void>;
   /** Lets current reconciles finish, then stops workers and informers. */
   stop(): Promise<void>;
+  /** Keys queued, in flight or waiting for a requeue, over all controllers (0 = quiescent). */
+  pending(): number;
 }
 
 export const DEFAULT_CONCURRENCY: GroveControllersConcurrency = { pcs: 10, pcsg: 5, pclq: 10, podgang: 5 };
@@ -371,5 +373,10 @@ export function createGroveControllers(
   return {
     start: () => mgr.start(),
     stop: () => mgr.stop(),
+    pending: () =>
+      [pcsCtl, pcsgCtl, pclqCtl, pgCtl].reduce(
+        (n, c) => n + c.queue.len() + c.queue.inFlight() + c.queue.delayed(),
+        0,
+      ),
   };
 }

@@ -76,7 +76,10 @@ export class CrashedError extends Error {
 
 /** A Client that counts writes per method/kind and, once `crashAfter` writes happened, fails every write. */
 export class CountingClient {
+  /** Writes the server accepted. */
   writes: { method: string; kind: string; name: string }[] = [];
+  /** Writes attempted (accepted or not). */
+  attempts = 0;
   crashAfter = Number.POSITIVE_INFINITY;
   readonly client: Client;
   constructor(inner: Client) {
@@ -86,13 +89,19 @@ export class CountingClient {
         if (typeof v !== "function") return v;
         if (!(WRITE_METHODS as readonly string[]).includes(prop as string)) return v.bind(target);
         return async (...args: unknown[]) => {
-          if (this.writes.length >= this.crashAfter) throw new CrashedError(`crashed before ${String(prop)}`);
+          if (this.attempts >= this.crashAfter) throw new CrashedError(`crashed before ${String(prop)}`);
+          this.attempts++;
           const [type, second] = args as [{ kind?: string } | string, unknown];
           const kind = typeof type === "string" ? "Pod" : (type.kind ?? "?");
+          const out = await v.apply(target, args);
           const name =
-            typeof second === "string" ? second : ((second as KubeObject | undefined)?.metadata?.name ?? "");
+            typeof second === "string"
+              ? second
+              : ((out as KubeObject | undefined)?.metadata?.name ??
+                (second as KubeObject | undefined)?.metadata?.name ??
+                "");
           this.writes.push({ method: String(prop), kind, name });
-          return v.apply(target, args);
+          return out;
         };
       },
     });
@@ -102,6 +111,7 @@ export class CountingClient {
   }
   reset(): void {
     this.writes = [];
+    this.attempts = 0;
   }
 }
 
@@ -167,3 +177,37 @@ export async function markReady(client: Client, name: string): Promise<void> {
 }
 
 export const names = (objs: readonly KubeObject[]): string[] => objs.map((o) => o.metadata.name ?? "").sort();
+
+/** Resolves once the controllers have had nothing to do for `quietMs`. */
+export async function waitIdle(ctl: GroveControllers, quietMs = 150, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > end) throw new Error(`controllers not idle: ${ctl.pending()} keys pending`);
+    if (ctl.pending() > 0) since = Date.now();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Plays scheduler and kubelet until every pod is ungated, bound and ready and the count is stable:
+ * the gated pods of scaled gangs are released by the controllers once their base gang is scheduled.
+ */
+export async function runToReady(client: Client, expectedPods: number, timeoutMs = 15_000): Promise<Pod[]> {
+  return waitFor(
+    `${expectedPods} pods bound and ready`,
+    async () => {
+      await scheduleAndReadyAll(client);
+      const pods = await listPods(client);
+      return (
+        pods.length === expectedPods &&
+        pods.every(
+          (p) =>
+            p.spec?.nodeName && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+        ) &&
+        pods
+      );
+    },
+    timeoutMs,
+  );
+}
