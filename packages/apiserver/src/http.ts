@@ -90,6 +90,13 @@ function readBody(req: Req, limit: number): Promise<Buffer> {
 }
 
 function parseBody(buf: Buffer, contentType: string | undefined): unknown {
+  const ct0 = (contentType ?? "").toLowerCase();
+  if (ct0.includes("protobuf") || ct0.includes("cbor"))
+    throw fail(
+      415,
+      "UnsupportedMediaType",
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
   const text = buf.toString("utf8");
   if (text.trim() === "") throw badRequest("the request body is empty: an object is required");
   try {

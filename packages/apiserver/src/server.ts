@@ -508,9 +508,12 @@ export class ApiServer {
     m.creationTimestamp = timestamp();
     this.prepareForCreate(def, obj);
     this.admit(def, "CREATE", obj, undefined, opts, ns);
-    const name = String(m.name);
-    m.uid = newUid();
-    if (def.generation) m.generation = 1;
+    // Admission may have replaced metadata wholesale: read it again.
+    const am = meta(obj);
+    const name = String(am.name);
+    am.uid = newUid();
+    am.creationTimestamp = m.creationTimestamp;
+    if (def.generation) am.generation = 1;
     if (this.stored(storageKey(def), ns, name)) throw alreadyExists(def, name);
     this.finishStrategy(def, obj, undefined);
     if (opts.dryRun) return obj;
@@ -595,14 +598,29 @@ export class ApiServer {
     }
     if (subresource !== "status") this.validateUpdateStrategy(def, next, old);
     this.admit(def, "UPDATE", next, this.present(def, old), opts, ns, subresource);
-    if (def.generation && this.specChanged(def, old, next)) nm.generation = Number(om.generation ?? 0) + 1;
+    // Admission may have replaced metadata wholesale: restore what callers cannot change.
+    const am = meta(next);
+    for (const f of [
+      "name",
+      "namespace",
+      "uid",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "generation",
+      "resourceVersion",
+    ]) {
+      if (nm[f] === undefined) delete am[f];
+      else am[f] = nm[f];
+    }
+    if (def.generation && this.specChanged(def, old, next)) am.generation = Number(om.generation ?? 0) + 1;
     this.finishStrategy(def, next, old);
     if (deepEqual(next, this.present(def, old))) return this.present(def, old);
     if (opts.dryRun) return next;
     const stored = this.commit(def, "MODIFIED", next, old);
     if (
-      nm.deletionTimestamp &&
-      !(Array.isArray(nm.finalizers) && nm.finalizers.length > 0) &&
+      am.deletionTimestamp &&
+      !(Array.isArray(am.finalizers) && am.finalizers.length > 0) &&
       !this.isNamespace(def)
     ) {
       return this.present(def, this.commit(def, "DELETED", stored, stored));
@@ -1294,6 +1312,18 @@ function metadataCauses(def: ResourceDef, obj: Obj, operation: string): Cause[] 
             "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
         });
     }
+  }
+  if (isObj(m.annotations)) {
+    // kube-apiserver's TotalAnnotationSizeLimitB: why client-side `kubectl apply` of a huge CRD fails.
+    let size = 0;
+    for (const [k, v] of Object.entries(m.annotations))
+      size += k.length + (typeof v === "string" ? Buffer.byteLength(v) : 0);
+    if (size > 262144)
+      out.push({
+        field: "metadata.annotations",
+        type: "FieldValueTooLong",
+        message: "must have at most 262144 bytes",
+      });
   }
   if (
     m.finalizers !== undefined &&

@@ -32,6 +32,9 @@ describe("Grove admission through @grove-ts/api", () => {
     type Pcs = KubeObject & { spec: { template: { cliqueStartupType?: string } } };
     const out = await h.client.create<Pcs>(PodCliqueSetType, pcs("ok", ["a", "b"]) as Pcs);
     expect(out.spec.template.cliqueStartupType).toBe("CliqueStartupTypeAnyOrder");
+    // The defaulter returns a new object: server-owned metadata must survive it.
+    expect(out.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.metadata.generation).toBe(1);
   });
 
   it("rejects an invalid PodCliqueSet with 422 and field causes", async () => {

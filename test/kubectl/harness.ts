@@ -1,0 +1,123 @@
+// Runs the built grove-apiserver CLI as a child process (random port, its own kubeconfig) and the
+// real kubectl against it with a fresh --cache-dir and HOME (kube-api-compat.md §0).
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../src/shared.js";
+
+export const cliPath = join(repoRoot, "packages/apiserver/bin/grove-apiserver.js");
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Cluster {
+  url: string;
+  kubeconfig: string;
+  dir: string;
+  proc: ChildProcess;
+  /** Runs kubectl; never throws on a non-zero exit (inspect `code`). */
+  kubectl(args: string[], input?: string): Promise<KubectlResult>;
+  /** Runs kubectl and throws with its stderr unless it exits 0; returns stdout. */
+  ok(args: string[], input?: string): Promise<string>;
+  /** Writes a file under the cluster's temp dir and returns its path. */
+  file(name: string, text: string): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartArgs {
+  tls?: boolean;
+  anonymous?: boolean;
+  dataDir?: string;
+  dir?: string;
+  port?: number;
+}
+
+/** Starts the CLI and resolves once it printed its startup line. */
+export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
+  const dir = args.dir ?? mkdtempSync(join(tmpdir(), "grove-kubectl-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  const argv = [cliPath, "--port", String(args.port ?? 0), "--kubeconfig", kubeconfig];
+  if (args.tls) argv.push("--tls");
+  if (args.anonymous) argv.push("--anonymous");
+  if (args.dataDir) argv.push("--data-dir", args.dataDir);
+  const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`grove-apiserver did not start: ${stderr}`)), 20_000);
+    proc.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (\S+) kubeconfig=(\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    });
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`grove-apiserver exited with ${code}: ${stderr}`));
+    });
+  });
+  const cacheDir = mkdtempSync(join(dir, "cache-"));
+  const home = mkdtempSync(join(dir, "home-"));
+  const kubectl = (kargs: string[], input?: string): Promise<KubectlResult> =>
+    new Promise((resolve) => {
+      const child = execFile(
+        "kubectl",
+        ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...kargs],
+        {
+          env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig },
+          timeout: 60_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (err, stdout, stderr) => {
+          const code = err
+            ? typeof (err as { code?: unknown }).code === "number"
+              ? (err as { code: number }).code
+              : 1
+            : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
+      if (input !== undefined) child.stdin?.end(input);
+    });
+  const cluster: Cluster = {
+    url,
+    kubeconfig,
+    dir,
+    proc,
+    kubectl,
+    ok: async (kargs, input) => {
+      const r = await kubectl(kargs, input);
+      if (r.code !== 0)
+        throw new Error(`kubectl ${kargs.join(" ")} exited ${r.code}: ${r.stderr}${r.stdout}`);
+      return r.stdout;
+    },
+    file: (name, text) => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    },
+    stop: (signal = "SIGTERM") =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          resolve(proc.exitCode);
+          return;
+        }
+        proc.once("exit", (code) => resolve(code));
+        proc.kill(signal);
+      }),
+  };
+  return cluster;
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
