@@ -2,7 +2,7 @@
 // valid, 1 when any object is invalid (or not a Grove object), 2 when some input cannot be read or parsed.
 
 import { parseArgs } from "node:util";
-import type { ValidationOptions } from "../validation/options.js";
+import { DefaultEnabledSchedulers, type ValidationOptions } from "../validation/options.js";
 import {
   checkDocument,
   type Document,
@@ -26,10 +26,11 @@ Exit status: 0 all objects valid, 1 some object invalid or not a Grove object, 2
 Options:
   --print-defaulted        print the defaulted objects as multi-document YAML on stdout
                            (error lines then go to stderr)
-  --scheduler NAME         enable a scheduler backend (repeatable: default-scheduler, kai-scheduler,
-                           grove-scheduler, volcano, lpx-scheduler); replaces the default set
-                           default-scheduler, kai-scheduler, grove-scheduler (default-scheduler is
-                           always enabled)
+  --scheduler NAME         enable one more scheduler backend (repeatable), e.g. volcano or
+                           lpx-scheduler; enabled by default: default-scheduler, kai-scheduler,
+                           grove-scheduler
+  --schedulers LIST        the enabled backends, comma-separated, replacing the default set
+                           (default-scheduler is always enabled, as in Grove)
   --default-scheduler NAME backend for pods without schedulerName (default: default-scheduler)
   --no-topology-aware      topology-aware scheduling disabled: topology constraints are rejected
   --mnnvl                  network.autoMNNVLEnabled: allow grove.io/mnnvl-group groups
@@ -62,6 +63,7 @@ function parse(argv: string[]): Cli | "help" {
         help: { type: "boolean", short: "h" },
         "print-defaulted": { type: "boolean" },
         scheduler: { type: "string", multiple: true },
+        schedulers: { type: "string" },
         "default-scheduler": { type: "string" },
         "no-topology-aware": { type: "boolean" },
         mnnvl: { type: "boolean" },
@@ -79,8 +81,18 @@ function parse(argv: string[]): Cli | "help" {
     topologyAwareScheduling: !v["no-topology-aware"],
     autoMNNVLEnabled: Boolean(v.mnnvl),
   };
-  const schedulers = v.scheduler as string[] | undefined;
-  if (schedulers) options.enabledSchedulers = schedulers;
+  const only = v.schedulers as string | undefined;
+  const extra = (v.scheduler as string[] | undefined) ?? [];
+  if (only !== undefined || extra.length > 0) {
+    const base =
+      only !== undefined
+        ? only
+            .split(",")
+            .map((x) => x.trim())
+            .filter((x) => x)
+        : [...DefaultEnabledSchedulers];
+    options.enabledSchedulers = [...new Set([...base, ...extra])];
+  }
   const def = v["default-scheduler"] as string | undefined;
   if (def) options.defaultScheduler = def;
   return {

@@ -12,6 +12,7 @@ export { validateClusterTopologyBinding } from "./clustertopologybinding.js";
 export { parseGoDuration } from "./duration.js";
 export { stronglyConnectedCycles } from "./graph.js";
 export {
+  DefaultEnabledSchedulers,
   DefaultSchedulerName,
   GroveSchedulerName,
   KaiSchedulerName,

@@ -38,8 +38,15 @@ export const LpxSchedulerName = "lpx-scheduler";
 /** Backends whose scheduler understands Grove topology (ClusterTopologyBinding rule 5, §15.3). */
 export const TopologyAwareSchedulers: readonly string[] = [KaiSchedulerName, GroveSchedulerName];
 
+/** The contract's default set of enabled backends. */
+export const DefaultEnabledSchedulers: readonly string[] = [
+  DefaultSchedulerName,
+  KaiSchedulerName,
+  GroveSchedulerName,
+];
+
 export function resolveOptions(o: ValidationOptions | undefined): ResolvedOptions {
-  const enabled = o?.enabledSchedulers ?? [DefaultSchedulerName, KaiSchedulerName, GroveSchedulerName];
+  const enabled = o?.enabledSchedulers ?? DefaultEnabledSchedulers;
   const r: ResolvedOptions = {
     enabledSchedulers: enabled.includes(DefaultSchedulerName)
       ? [...enabled]

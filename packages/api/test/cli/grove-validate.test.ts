@@ -221,9 +221,12 @@ describe("grove-validate options (in-process main)", { timeout: 60_000 }, () => 
     );
     const f = write("kai.yaml", kai);
     expect(runIn([f]).stdout[0]).toContain("no KAI queue is configured");
-    expect(runIn(["--scheduler", "default-scheduler", f]).stdout.join("\n")).toContain(
+    expect(runIn(["--schedulers", "default-scheduler", f]).stdout.join("\n")).toContain(
       "must be an enabled scheduler backend",
     );
+    const volcano = write("volcano.yaml", kai.replace("kai-scheduler", "volcano"));
+    expect(runIn([volcano]).stdout.join("\n")).toContain("must be an enabled scheduler backend");
+    expect(runIn(["--scheduler", "volcano", volcano]).code).toBe(0);
     const g = write(
       "mnnvl.yaml",
       validPcs.replace("  name: good\n", "  name: good\n  annotations: {grove.io/mnnvl-group: g1}\n"),
