@@ -142,7 +142,21 @@ export function main(argv: string[], io: Io): number {
     cli.options.getClusterTopologyBinding = (name) => ctbs.get(name);
   }
 
-  const reports: ObjectReport[] = docs.map((d) => checkDocument(d, cli.options));
+  const reports: ObjectReport[] = docs.map((d) => {
+    try {
+      return checkDocument(d, cli.options);
+    } catch (e) {
+      // A defect in a checker must not hide the other documents' results.
+      return {
+        file: d.file,
+        line: d.line,
+        ref: "<document>",
+        grove: true,
+        errors: [`internal error: ${(e as Error).message}`],
+        warnings: [],
+      };
+    }
+  });
   const errLine = cli.printDefaulted ? io.err : io.out;
   let invalid = 0;
   for (const r of reports) {
