@@ -397,7 +397,10 @@ function checkGroup(v: unknown, field: string, levels: CheckedLevel[], floor: nu
     nodeSelector,
     terms,
     tolerations,
-    shapeKey: JSON.stringify([nodeSelector, terms, tolerations]),
+    shapeKey:
+      nodeSelector.length === 0 && terms === null && tolerations.length === 0
+        ? ""
+        : JSON.stringify([nodeSelector, terms, tolerations]),
   };
 }
 

@@ -36,13 +36,13 @@ function label(levels: CheckedLevel[], info: TreeInfo, lvl: number): string {
 
 function sentence(
   levels: CheckedLevel[],
-  tree: TreeInfo[],
+  tree: (t: number) => TreeInfo,
   r: Int32Array,
   at: number,
   inner: string,
 ): string {
   const code = r[at] as number;
-  const info = tree[r[at + 1] as number] as TreeInfo;
+  const info = tree(r[at + 1] as number);
   const lvl = r[at + 2] as number;
   const a = r[at + 3] as number;
   const need = r[at + 4] as number;
@@ -79,6 +79,7 @@ export function decode(call: CallEncoding, levels: CheckedLevel[]): Decoded {
   const reason = v.i32(P.REASON, K * REASON_SLOTS);
   const stats = v.i32(P.STATS, 8);
   const names = call.cluster.nodes;
+  const tree = (t: number) => call.treeInfo(t);
   const out: Decoded = {
     gangs: [],
     gangsPlaced: 0,
@@ -92,12 +93,12 @@ export function decode(call: CallEncoding, levels: CheckedLevel[]): Decoded {
     for (const g of gang.groups) out.podsWanted += g.count;
     if (ok[k] === 0) {
       const at = k * REASON_SLOTS;
-      const inner = reason[at + 5] !== 0 ? sentence(levels, call.tree, reason, at + 5, "") : "";
+      const inner = reason[at + 5] !== 0 ? sentence(levels, tree, reason, at + 5, "") : "";
       out.gangs.push({
         name: gang.name,
         placed: false,
         groups: [],
-        reason: sentence(levels, call.tree, reason, at, inner),
+        reason: sentence(levels, tree, reason, at, inner),
       });
       out.nodeIndices.push([]);
       return;
@@ -107,10 +108,16 @@ export function decode(call: CallEncoding, levels: CheckedLevel[]): Decoded {
     const groups = gang.groups.map((g, i) => {
       const slot = call.groupSlot[first + i] as number;
       const n = placedPer[first + i] as number;
-      const xs = Array.from(podNode.subarray(slot, slot + n));
+      const xs = new Array<number>(n);
+      const nodeNames = new Array<string>(n);
+      for (let j = 0; j < n; j++) {
+        const x = podNode[slot + j] as number;
+        xs[j] = x;
+        nodeNames[j] = (names[x] as { name: string }).name;
+      }
       idx.push(xs);
       out.podsPlaced += n;
-      return { name: g.name, nodes: xs.map((x) => (names[x] as { name: string }).name) };
+      return { name: g.name, nodes: nodeNames };
     });
     out.nodeIndices.push(idx);
     out.gangs.push({ name: gang.name, placed: true, groups, reason: null });

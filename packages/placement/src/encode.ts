@@ -260,13 +260,16 @@ export interface TreeInfo {
 const TOL_EFFECT: Record<string, number> = { "": 0, NoSchedule: 1, NoExecute: 2, PreferNoSchedule: 3 };
 const OPS: Record<string, number> = { In: 0, NotIn: 1, Exists: 2, DoesNotExist: 3, Gt: 4, Lt: 5 };
 
-/** One place() call: gangs, shapes, scratch and outputs, sized for `cluster`. */
+/** One place() call: gangs, shapes, scratch and outputs, sized for `cluster`. Written in two passes
+ * (count, then write straight into the arena) because a call can carry thousands of gangs. */
 export class CallEncoding {
   readonly region: Region;
-  readonly tree: TreeInfo[] = [];
   /** First pod slot of every group, gang by gang. */
-  readonly groupSlot: number[] = [];
-  readonly groupFirst: number[] = [];
+  readonly groupSlot: Int32Array;
+  /** First group of every gang. */
+  readonly groupFirst: Int32Array;
+  /** First tree node of every gang: the gang, then its sub-groups, then its groups. */
+  private readonly treeFirst: Int32Array;
   readonly pods: number;
 
   constructor(
@@ -281,132 +284,43 @@ export class CallEncoding {
     const D = cluster.domainCount;
     const K = gangs.length;
 
+    // Pass 1: sizes, and the distinct group shapes.
     const shapes = new Map<string, number>();
     const shapeOf: CheckedGang["groups"][number][] = [];
-    const gShape: number[] = [];
-    const gCount: number[] = [];
-    const gMin: number[] = [];
-    const gTree: number[] = [];
-    const gReq: number[] = [];
-    const tReq: number[] = [];
-    const tPref: number[] = [];
-    const tParent: number[] = [];
-    const tGroup: number[] = [];
-    const children: number[][] = [];
-    const gangRoot: number[] = [];
-    const gangGrp: number[] = [];
+    let G = 0;
+    let T = 0;
     let pods = 0;
-    const addTree = (info: TreeInfo, parent: number, group: number) => {
-      const t = this.tree.length;
-      this.tree.push(info);
-      tReq.push(info.required);
-      tPref.push(info.preferred);
-      tParent.push(parent);
-      tGroup.push(group);
-      children.push([]);
-      if (parent >= 0) children[parent]?.push(t);
-      return t;
-    };
-    for (const gang of gangs) {
-      gangGrp.push(gShape.length);
-      this.groupFirst.push(gShape.length);
-      const root = addTree({ kind: "gang", name: gang.name, ...gang.constraint }, -1, -1);
-      gangRoot.push(root);
-      const subTree = gang.subGroups.map((sg) =>
-        addTree({ kind: "sub-group", name: sg.name, ...sg.constraint }, root, -1),
-      );
-      const parentOf = new Array<number>(gang.groups.length).fill(root);
-      gang.subGroups.forEach((sg, s) => {
-        for (const gi of sg.groups) parentOf[gi] = subTree[s] as number;
-      });
-      gang.groups.forEach((g, gi) => {
-        const gIndex = gShape.length;
-        let s = shapes.get(g.shapeKey);
-        if (s === undefined) {
-          s = shapeOf.length;
-          shapes.set(g.shapeKey, s);
-          shapeOf.push(g);
-        }
-        gShape.push(s);
-        gCount.push(g.count);
-        gMin.push(g.minCount);
-        this.groupSlot.push(pods);
+    let nTol = 0;
+    let nSel = 0;
+    let nTerm = 0;
+    let nExpr = 0;
+    let nVal = 0;
+    this.groupFirst = new Int32Array(K + 1);
+    this.treeFirst = new Int32Array(K + 1);
+    for (let k = 0; k < K; k++) {
+      const gang = gangs[k] as CheckedGang;
+      this.groupFirst[k] = G;
+      this.treeFirst[k] = T;
+      G += gang.groups.length;
+      T += 1 + gang.subGroups.length + gang.groups.length;
+      for (const g of gang.groups) {
         pods += g.count;
-        const req = new Array<number>(Rn).fill(0);
-        req[0] = 1000;
-        for (const [name, q] of g.requests) {
-          const r = cluster.resourceIndex.get(name);
-          if (r === undefined) throw new Error(`resource ${name} is not encoded in the cluster`);
-          req[r] = q;
+        if (shapes.has(g.shapeKey)) continue;
+        shapes.set(g.shapeKey, shapeOf.length);
+        shapeOf.push(g);
+        nTol += g.tolerations.length;
+        nSel += g.nodeSelector.length;
+        for (const term of g.terms ?? []) {
+          nTerm++;
+          nExpr += term.length;
+          for (const e of term) nVal += e.values.length;
         }
-        gReq.push(...req);
-        gTree.push(addTree({ kind: "group", name: g.name, ...g.constraint }, parentOf[gi] as number, gIndex));
-      });
+      }
     }
-    gangGrp.push(gShape.length);
+    this.groupFirst[K] = G;
+    this.treeFirst[K] = T;
     this.pods = pods;
-    const G = gShape.length;
-    const T = this.tree.length;
     const S = shapeOf.length;
-    const order = gangs
-      .map((_, i) => i)
-      .sort((a, b) => (gangs[b]?.priority ?? 0) - (gangs[a]?.priority ?? 0) || a - b);
-
-    // Shapes: tolerations, selector, affinity terms.
-    const tolKey: number[] = [];
-    const tolOp: number[] = [];
-    const tolVal: number[] = [];
-    const tolEff: number[] = [];
-    const tolOff: number[] = [];
-    const selKey: number[] = [];
-    const selVal: number[] = [];
-    const selOff: number[] = [];
-    const termOff: number[] = [];
-    const sAff: number[] = [];
-    const exprOff: number[] = [];
-    const exprKey: number[] = [];
-    const exprOp: number[] = [];
-    const exprVOff: number[] = [];
-    const exprVal: number[] = [];
-    const exprNum: number[] = [];
-    for (const g of shapeOf) {
-      tolOff.push(tolKey.length);
-      for (const t of g.tolerations) {
-        tolKey.push(t.key === "" ? -1 : dict.id(t.key));
-        tolOp.push(t.exists ? 1 : 0);
-        tolVal.push(dict.id(t.value));
-        tolEff.push(TOL_EFFECT[t.effect] ?? 0);
-      }
-      selOff.push(selKey.length);
-      for (const [k, v] of g.nodeSelector) {
-        selKey.push(dict.id(k));
-        selVal.push(dict.id(v));
-      }
-      termOff.push(exprOff.length);
-      sAff.push(g.terms ? 1 : 0);
-      for (const term of g.terms ?? []) {
-        exprOff.push(exprKey.length);
-        for (const e of term) {
-          exprKey.push(dict.id(e.key));
-          exprOp.push(OPS[e.op] as number);
-          exprVOff.push(exprVal.length);
-          for (const val of e.values) exprVal.push(dict.id(val));
-          exprNum.push(e.num);
-        }
-      }
-    }
-    tolOff.push(tolKey.length);
-    selOff.push(selKey.length);
-    termOff.push(exprOff.length);
-    exprOff.push(exprKey.length);
-    exprVOff.push(exprVal.length);
-    const tChOff: number[] = [];
-    const tChild: number[] = [];
-    for (const c of children) {
-      tChOff.push(tChild.length);
-      tChild.push(...c);
-    }
-    tChOff.push(tChild.length);
 
     const i32 = (slot: number, length: number): Section => ({ slot, kind: "i32", length });
     const f64 = (slot: number, length: number): Section => ({ slot, kind: "f64", length });
@@ -427,21 +341,21 @@ export class CallEncoding {
       i32(P.TCHILD, T),
       i32(P.TGROUP, T),
       i32(P.TOLOFF, S + 1),
-      i32(P.TOLKEY, tolKey.length),
-      i32(P.TOLOP, tolKey.length),
-      i32(P.TOLVAL, tolKey.length),
-      i32(P.TOLEFF, tolKey.length),
+      i32(P.TOLKEY, nTol),
+      i32(P.TOLOP, nTol),
+      i32(P.TOLVAL, nTol),
+      i32(P.TOLEFF, nTol),
       i32(P.SELOFF, S + 1),
-      i32(P.SELKEY, selKey.length),
-      i32(P.SELVAL, selKey.length),
+      i32(P.SELKEY, nSel),
+      i32(P.SELVAL, nSel),
       i32(P.TERMOFF, S + 1),
       i32(P.SAFF, S),
-      i32(P.EXPROFF, exprOff.length),
-      i32(P.EXPRKEY, exprKey.length),
-      i32(P.EXPROP, exprKey.length),
-      i32(P.EXPRVOFF, exprVOff.length),
-      i32(P.EXPRVAL, exprVal.length),
-      f64(P.EXPRNUM, exprKey.length),
+      i32(P.EXPROFF, nTerm + 1),
+      i32(P.EXPRKEY, nExpr),
+      i32(P.EXPROP, nExpr),
+      i32(P.EXPRVOFF, nExpr + 1),
+      i32(P.EXPRVAL, nVal),
+      f64(P.EXPRNUM, nExpr),
       f64(P.WFREE, N * Rn),
       f64(P.WDOM, D * Rn),
       { slot: P.ELIG, kind: "u8", length: S * N },
@@ -470,41 +384,176 @@ export class CallEncoding {
     v.hdr[P.S] = S;
     v.hdr[P.PODS] = pods;
     v.hdr[P.SPREAD] = spread ? 1 : 0;
-    const put = (slot: number, data: number[]) => v.i32(slot, data.length).set(data);
-    put(P.GANGORDER, order);
-    put(P.GANGROOT, gangRoot);
-    put(P.GANGGRP, gangGrp);
-    put(P.GCOUNT, gCount);
-    put(P.GMIN, gMin);
-    put(P.GSHAPE, gShape);
-    put(P.GTREE, gTree);
-    put(P.GSLOT, this.groupSlot);
-    v.f64(P.GREQ, gReq.length).set(gReq);
-    put(P.TREQ, tReq);
-    put(P.TPREF, tPref);
-    put(P.TPARENT, tParent);
-    put(P.TCHOFF, tChOff);
-    put(P.TCHILD, tChild);
-    put(P.TGROUP, tGroup);
-    put(P.TOLOFF, tolOff);
-    put(P.TOLKEY, tolKey);
-    put(P.TOLOP, tolOp);
-    put(P.TOLVAL, tolVal);
-    put(P.TOLEFF, tolEff);
-    put(P.SELOFF, selOff);
-    put(P.SELKEY, selKey);
-    put(P.SELVAL, selVal);
-    put(P.TERMOFF, termOff);
-    put(P.SAFF, sAff);
-    put(P.EXPROFF, exprOff);
-    put(P.EXPRKEY, exprKey);
-    put(P.EXPROP, exprOp);
-    put(P.EXPRVOFF, exprVOff);
-    put(P.EXPRVAL, exprVal);
-    v.f64(P.EXPRNUM, exprNum.length).set(exprNum);
+
+    // Pass 2: gangs, groups and the tree, straight into the arena.
+    const gangOrder = v.i32(P.GANGORDER, K);
+    const gangRoot = v.i32(P.GANGROOT, K);
+    const gCount = v.i32(P.GCOUNT, G);
+    const gMin = v.i32(P.GMIN, G);
+    const gShape = v.i32(P.GSHAPE, G);
+    const gTree = v.i32(P.GTREE, G);
+    const gReq = v.f64(P.GREQ, G * Rn);
+    gReq.fill(0); // wasm memory is reused: nothing in a fresh arena is zero
+    const tReq = v.i32(P.TREQ, T);
+    const tPref = v.i32(P.TPREF, T);
+    const tParent = v.i32(P.TPARENT, T);
+    const tChOff = v.i32(P.TCHOFF, T + 1);
+    const tChild = v.i32(P.TCHILD, T);
+    const tGroup = v.i32(P.TGROUP, T);
+    v.i32(P.GANGGRP, K + 1).set(this.groupFirst);
+    this.groupSlot = v.i32(P.GSLOT, G).slice();
+    let slot = 0;
+    let nChild = 0;
+    for (let k = 0; k < K; k++) {
+      const gang = gangs[k] as CheckedGang;
+      const g0 = this.groupFirst[k] as number;
+      const root = this.treeFirst[k] as number;
+      const nSub = gang.subGroups.length;
+      const nGroups = gang.groups.length;
+      gangOrder[k] = k;
+      gangRoot[k] = root;
+      // Each tree node's children are listed right after its own entry in tChild order:
+      // root -> sub-groups and free groups; sub-group -> its groups; groups -> none.
+      const parentOf = (gi: number) => {
+        for (let s = 0; s < nSub; s++)
+          if ((gang.subGroups[s] as { groups: number[] }).groups.includes(gi)) return root + 1 + s;
+        return root;
+      };
+      tReq[root] = gang.constraint.required;
+      tPref[root] = gang.constraint.preferred;
+      tParent[root] = -1;
+      tGroup[root] = -1;
+      tChOff[root] = nChild;
+      for (let s = 0; s < nSub; s++) tChild[nChild++] = root + 1 + s;
+      const groupParent = new Int32Array(nGroups);
+      for (let gi = 0; gi < nGroups; gi++) {
+        const par = nSub === 0 ? root : parentOf(gi);
+        groupParent[gi] = par;
+        if (par === root) tChild[nChild++] = root + 1 + nSub + gi;
+      }
+      for (let s = 0; s < nSub; s++) {
+        const sg = gang.subGroups[s] as CheckedGang["subGroups"][number];
+        const t = root + 1 + s;
+        tReq[t] = sg.constraint.required;
+        tPref[t] = sg.constraint.preferred;
+        tParent[t] = root;
+        tGroup[t] = -1;
+        tChOff[t] = nChild;
+        for (const gi of sg.groups) tChild[nChild++] = root + 1 + nSub + gi;
+      }
+      for (let gi = 0; gi < nGroups; gi++) {
+        const g = gang.groups[gi] as CheckedGang["groups"][number];
+        const gIndex = g0 + gi;
+        const t = root + 1 + nSub + gi;
+        tReq[t] = g.constraint.required;
+        tPref[t] = g.constraint.preferred;
+        tParent[t] = groupParent[gi] as number;
+        tGroup[t] = gIndex;
+        tChOff[t] = nChild;
+        gShape[gIndex] = shapes.get(g.shapeKey) as number;
+        gCount[gIndex] = g.count;
+        gMin[gIndex] = g.minCount;
+        gTree[gIndex] = t;
+        this.groupSlot[gIndex] = slot;
+        slot += g.count;
+        gReq[gIndex * Rn] = 1000;
+        for (const [name, q] of g.requests) {
+          const r = cluster.resourceIndex.get(name);
+          if (r === undefined) throw new Error(`resource ${name} is not encoded in the cluster`);
+          gReq[gIndex * Rn + r] = q;
+        }
+      }
+    }
+    tChOff[T] = nChild;
+    v.i32(P.GSLOT, G).set(this.groupSlot);
+    // Higher priority first, then input order.
+    if (gangs.some((g) => g.priority !== 0)) {
+      const order = Array.from(gangOrder).sort(
+        (a, b) => (gangs[b]?.priority ?? 0) - (gangs[a]?.priority ?? 0) || a - b,
+      );
+      gangOrder.set(order);
+    }
+
+    // Shapes: tolerations, selector, affinity terms.
+    const tolOff = v.i32(P.TOLOFF, S + 1);
+    const tolKey = v.i32(P.TOLKEY, nTol);
+    const tolOp = v.i32(P.TOLOP, nTol);
+    const tolVal = v.i32(P.TOLVAL, nTol);
+    const tolEff = v.i32(P.TOLEFF, nTol);
+    const selOff = v.i32(P.SELOFF, S + 1);
+    const selKey = v.i32(P.SELKEY, nSel);
+    const selVal = v.i32(P.SELVAL, nSel);
+    const termOff = v.i32(P.TERMOFF, S + 1);
+    const sAff = v.i32(P.SAFF, S);
+    const exprOff = v.i32(P.EXPROFF, nTerm + 1);
+    const exprKey = v.i32(P.EXPRKEY, nExpr);
+    const exprOp = v.i32(P.EXPROP, nExpr);
+    const exprVOff = v.i32(P.EXPRVOFF, nExpr + 1);
+    const exprVal = v.i32(P.EXPRVAL, nVal);
+    const exprNum = v.f64(P.EXPRNUM, nExpr);
+    let it = 0;
+    let is = 0;
+    let iterm = 0;
+    let ie = 0;
+    let iv = 0;
+    for (let s = 0; s < S; s++) {
+      const g = shapeOf[s] as CheckedGang["groups"][number];
+      tolOff[s] = it;
+      for (const t of g.tolerations) {
+        tolKey[it] = t.key === "" ? -1 : dict.id(t.key);
+        tolOp[it] = t.exists ? 1 : 0;
+        tolVal[it] = dict.id(t.value);
+        tolEff[it] = TOL_EFFECT[t.effect] ?? 0;
+        it++;
+      }
+      selOff[s] = is;
+      for (const [k, val] of g.nodeSelector) {
+        selKey[is] = dict.id(k);
+        selVal[is] = dict.id(val);
+        is++;
+      }
+      termOff[s] = iterm;
+      sAff[s] = g.terms ? 1 : 0;
+      for (const term of g.terms ?? []) {
+        exprOff[iterm++] = ie;
+        for (const e of term) {
+          exprKey[ie] = dict.id(e.key);
+          exprOp[ie] = OPS[e.op] as number;
+          exprVOff[ie] = iv;
+          for (const val of e.values) exprVal[iv++] = dict.id(val);
+          exprNum[ie] = e.num;
+          ie++;
+        }
+      }
+    }
+    tolOff[S] = it;
+    selOff[S] = is;
+    termOff[S] = iterm;
+    exprOff[nTerm] = ie;
+    exprVOff[nExpr] = iv;
   }
 
   views(): ArenaViews {
     return new ArenaViews(this.region.buffer(), this.region.base, P.HEADER);
+  }
+
+  /** What tree node t stands for, to word reasons. */
+  treeInfo(t: number): TreeInfo {
+    let lo = 0;
+    let hi = this.gangs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((this.treeFirst[mid] as number) <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    const gang = this.gangs[lo] as CheckedGang;
+    const o = t - (this.treeFirst[lo] as number);
+    if (o === 0) return { kind: "gang", name: gang.name, ...gang.constraint };
+    if (o <= gang.subGroups.length) {
+      const sg = gang.subGroups[o - 1] as CheckedGang["subGroups"][number];
+      return { kind: "sub-group", name: sg.name, ...sg.constraint };
+    }
+    const g = gang.groups[o - 1 - gang.subGroups.length] as CheckedGang["groups"][number];
+    return { kind: "group", name: g.name, ...g.constraint };
   }
 }
