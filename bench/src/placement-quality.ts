@@ -36,6 +36,8 @@ interface InstanceRow {
   };
   engines: Record<Engine, { pods: number; gangs: number; podRatio: number; gangRatio: number }>;
   identical: boolean;
+  /** Gangs the optimum placed and the wasm engine did not, with the engine's reason. */
+  missed: { gang: string; reason: string | null }[];
 }
 
 interface LocalityStats {
@@ -97,6 +99,10 @@ async function main(): Promise<void> {
       },
       engines,
       identical: JSON.stringify(results.get("wasm")!.gangs) === JSON.stringify(results.get("js")!.gangs),
+      missed: results
+        .get("wasm")!
+        .gangs.filter((g, k) => !g.placed && optimum.result.gangs[k]?.placed)
+        .map((g) => ({ gang: g.name, reason: g.reason })),
     });
 
     const fewest = new FewestCache(ip);
