@@ -62,6 +62,23 @@ describe.each(ENGINES)("snapshot on $engine ($wasmBuild)", (opts) => {
     snap.dispose();
   });
 
+  it("keeps working when a big call grows the engine's memory under it", () => {
+    const nodes = grid(2, 4, 8, 8);
+    const snap = createSnapshot(LEVELS, nodes, opts);
+    const small = [gang("s", [group("x", 2)])];
+    snap.place(small);
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      gang(`m${i}`, [group(`m${i}-x`, 40, { minCount: 0 })]),
+    );
+    const big = snap.place(many);
+    expect(big.gangs).toHaveLength(3000);
+    snap.bind("b0-r0-h0", { "nvidia.com/gpu": 8 });
+    const after = snap.place(small);
+    nodes[0] = { ...(nodes[0] as PlacementNode), allocated: { "nvidia.com/gpu": "8", pods: "1" } };
+    expect(strip(after)).toBe(strip(solve({ topology: LEVELS, nodes, gangs: small }, opts)));
+    snap.dispose();
+  });
+
   it("rejects unknown nodes and over-freeing with a field error", () => {
     const snap = createSnapshot(undefined, [node("a")], opts);
     expect(() => snap.bind("zz", {})).toThrow(PlacementProblemError);
