@@ -2,12 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   canonicalJson,
   fnv64a,
-  type PodCliqueSet,
-  type PodCliqueTemplateSpec,
   podCliqueSetGenerationHash,
   podTemplateHash,
   safeEncodeString,
-} from "../src/index.js";
+} from "../src/hash.js";
+import type { PodCliqueSet, PodCliqueTemplateSpec } from "../src/types.js";
 
 const clique = (over: Partial<PodCliqueTemplateSpec> = {}): PodCliqueTemplateSpec => ({
   name: "a",

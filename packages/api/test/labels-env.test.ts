@@ -1,22 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { CONDITION_REASONS, ConditionMinAvailableBreached } from "../src/conditions.js";
+import { pcsgTemplateNumPods, podEnvVars, withEnvVars } from "../src/env.js";
 import {
-  CONDITION_REASONS,
-  ConditionMinAvailableBreached,
   FinalizerPodCliqueSet,
-  type PodCliqueSet,
-  pcsgTemplateNumPods,
   podCliqueLabels,
   podCliquePodSelector,
   podCliqueScalingGroupLabels,
   podCliqueScalingGroupPodSelector,
   podCliqueSetPodSelector,
-  podEnvVars,
   podGangAnnotations,
   podGangLabels,
   podLabels,
   SchedulingGatePodGangPendingCreation,
-  withEnvVars,
-} from "../src/index.js";
+} from "../src/labels.js";
+import type { PodCliqueSet } from "../src/types.js";
 
 describe("selectors (§2.8, §3.2, §4.2)", () => {
   it.each([

@@ -24,7 +24,7 @@ import {
   scaledPodGangName,
   serviceAccountName,
   topologyConstraintGroupConfigName,
-} from "../src/index.js";
+} from "../src/names.js";
 
 describe("names (grove-api.md §11.1 worked example: simple1, PCSG sga scaled to 3, minAvailable 1)", () => {
   const pcsg = podCliqueScalingGroupName("simple1", 0, "sga");
