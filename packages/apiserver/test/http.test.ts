@@ -25,7 +25,8 @@ async function req(
   if (o.type) headers["content-type"] = o.type;
   else if (o.body !== undefined) headers["content-type"] = "application/json";
   if (o.accept) headers.accept = o.accept;
-  const r = await fetch(`${s.url}${path}`, { method, headers, body: o.body });
+  const body = typeof o.body === "string" || o.body === undefined ? o.body : new Uint8Array(o.body);
+  const r = await fetch(`${s.url}${path}`, { method, headers, body });
   const text = await r.text();
   let json: Record<string, unknown> = {};
   try {
