@@ -74,6 +74,10 @@ export interface KubeClientOptions {
 /** The HTTP layer client-node itself uses: its fetch, dispatcher (TLS) and auth headers. */
 export function clientNodeTransport(kc: KubeConfig): Transport {
   const http = new IsomorphicFetchHttpLibrary();
+  // client-node makes a new dispatcher (connection pool) per request; keeping the first one lets
+  // connections be reused (about half the latency per call on loopback). Credentials (headers) are
+  // still applied per request, so rotating tokens keep working; TLS material is read once.
+  let dispatcher: ReturnType<RequestContext["getDispatcher"]>;
   return async (req) => {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new RequestError("kubeconfig: no current cluster (check current-context)");
@@ -81,6 +85,8 @@ export function clientNodeTransport(kc: KubeConfig): Transport {
     for (const [k, v] of Object.entries(req.headers)) ctx.setHeaderParam(k, v);
     if (req.body !== undefined) ctx.setBody(req.body);
     await kc.applySecurityAuthentication(ctx);
+    if (dispatcher === undefined) dispatcher = ctx.getDispatcher();
+    else ctx.setDispatcher(dispatcher);
     const res = await http.send(ctx).toPromise();
     return { status: res.httpStatusCode, body: await res.body.text() };
   };
@@ -247,7 +253,8 @@ export class KubeClient implements Client {
   }
 
   /**
-   * Resolves once the server has answered the watch request. `done` resolves when the stream ends
+   * Resolves once the server has answered the watch request. Without options.resourceVersion it
+   * first lists (limit 1) for the current version, so only later changes arrive. `done` resolves when the stream ends
    * or stop() is called, and rejects with ApiError (e.g. 410 Gone refused at once) or
    * WatchTimeoutError (client-node's 30 s inactivity abort). Reconnecting is the informer's job.
    */
@@ -256,8 +263,19 @@ export class KubeClient implements Client {
     options: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
   ): Promise<WatchHandle> {
-    await this.bucket?.take();
     const path = resourcePath(type, { namespace: options.namespace });
+    // The contract's "no resourceVersion" means from now on; kube-apiserver would first replay
+    // every existing object as ADDED. Start from the collection's current version instead.
+    if (!options.resourceVersion) {
+      const now = await this.list(type, {
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+        ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+        ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+        limit: 1,
+      });
+      options = { ...options, resourceVersion: now.resourceVersion };
+    }
+    await this.bucket?.take();
     let stopped = false;
     let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
     const done = new Promise<void>((resolve, reject) => {

@@ -1,0 +1,118 @@
+// The two Client implementations the contract runs against: the API server's in-process client,
+// and @grove-ts/kube's client over HTTP to the same server code started on a free port.
+import { createApiServer, startApiServer } from "@grove-ts/apiserver";
+import { createKubeClient } from "@grove-ts/kube";
+import type { Client, KubeObject, ResourceType } from "@grove-ts/runtime";
+
+export interface Target {
+  client: Client;
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** Writes the server's watch history keeps before a version is 410 Gone. */
+  historySize?: number;
+}
+
+export const targets: { name: string; start(o?: TargetOptions): Promise<Target> }[] = [
+  {
+    name: "in-process client",
+    start: async (o = {}) => {
+      const s = createApiServer({ groveAdmission: false, ...o });
+      return { client: s.client, close: s.close };
+    },
+  },
+  {
+    name: "kube client over HTTP",
+    start: async (o = {}) => {
+      const s = await startApiServer({ port: 0, groveAdmission: false, ...o });
+      // Rate limiting off: the suite is about semantics, and the limiter has its own unit tests.
+      const client = createKubeClient({ server: s.url, token: s.token, qps: -1 });
+      return { client, close: s.close };
+    },
+  },
+];
+
+export const WidgetType: ResourceType = {
+  apiVersion: "contract.grove.io/v1",
+  kind: "Widget",
+  plural: "widgets",
+  namespaced: true,
+};
+
+/** A namespaced CRD with status and scale subresources, as the Grove kinds have. */
+export const widgetCrd = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.contract.grove.io" },
+  spec: {
+    group: "contract.grove.io",
+    scope: "Namespaced",
+    names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: ".spec.replicas",
+            statusReplicasPath: ".status.replicas",
+            labelSelectorPath: ".status.selector",
+          },
+        },
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: {
+                type: "object",
+                properties: { replicas: { type: "integer" }, color: { type: "string" } },
+              },
+              status: {
+                type: "object",
+                properties: {
+                  replicas: { type: "integer" },
+                  selector: { type: "string" },
+                  phase: { type: "string" },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+export interface Widget extends KubeObject {
+  spec?: { replicas?: number; color?: string };
+  status?: { replicas?: number; selector?: string; phase?: string };
+}
+
+export interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export interface Pod extends KubeObject {
+  spec: {
+    nodeName?: string;
+    containers: { name: string; image: string; env?: { name: string; value: string }[] }[];
+  };
+  status?: { phase?: string };
+}
+
+/** Polls `check` until it returns true; fails naming `what` after `limitMs` (a bound, not a timing assertion). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  limitMs = 5000,
+): Promise<void> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`never happened within ${limitMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
