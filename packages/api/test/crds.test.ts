@@ -41,6 +41,19 @@ describe("CRDs", () => {
       const intOrString = n["x-kubernetes-int-or-string"] === true;
       if (!n.type && !intOrString) problems.push(`${p}: no type`);
       if (n.type === "array" && !n.items) problems.push(`${p}: array without items`);
+      if (intOrString && (n.type || JSON.stringify(n.anyOf) !== '[{"type":"integer"},{"type":"string"}]'))
+        problems.push(`${p}: malformed int-or-string`);
+      if (n.properties && n.additionalProperties !== undefined)
+        problems.push(`${p}: properties and additionalProperties`);
+      if (n["x-kubernetes-preserve-unknown-fields"] === true && n.type !== "object")
+        problems.push(`${p}: preserve on non-object`);
+      for (const key of (n["x-kubernetes-list-map-keys"] as string[] | undefined) ?? []) {
+        const item = n.items as Node;
+        const keyed =
+          (item.required as string[] | undefined)?.includes(key) ||
+          (item.properties as Record<string, Node>)[key]?.default !== undefined;
+        if (!keyed) problems.push(`${p}: list-map key ${key} neither required nor defaulted`);
+      }
       for (const branch of (n.anyOf as Node[] | undefined) ?? [])
         if (branch.description !== undefined || branch.default !== undefined)
           problems.push(`${p}: anyOf with docs`);
