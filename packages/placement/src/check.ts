@@ -128,17 +128,18 @@ function integer(v: unknown, field: string, min: number): number {
 function stringMap(v: unknown, field: string): Record<string, string> {
   if (v === undefined || v === null) return {};
   const o = object(v, field);
-  for (const [k, val] of Object.entries(o))
-    if (typeof val !== "string") fail("FieldValueTypeInvalid", `${field}[${k}]`, "must be a string");
+  for (const k in o)
+    if (typeof o[k] !== "string") fail("FieldValueTypeInvalid", `${field}[${k}]`, "must be a string");
   return o as Record<string, string>;
 }
 
 function quantities(v: unknown, field: string): Map<string, number> {
   const out = new Map<string, number>();
   if (v === undefined || v === null) return out;
-  for (const [k, q] of Object.entries(object(v, field))) {
+  const o = object(v, field);
+  for (const k in o) {
     if (k.length === 0) fail("FieldValueInvalid", field, "a resource name must not be empty");
-    out.set(k, parseQuantity(q, `${field}[${k}]`));
+    out.set(k, parseQuantity(o[k], `${field}[${k}]`));
   }
   return out;
 }

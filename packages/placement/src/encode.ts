@@ -22,8 +22,10 @@ export class Dict {
     return (this.parent?.size ?? 0) + this.ids.size;
   }
   id(s: string): number {
-    const p = this.parent?.lookup(s);
-    if (p !== undefined) return p;
+    if (this.parent !== null) {
+      const p = this.parent.lookup(s);
+      if (p !== undefined) return p;
+    }
     let v = this.ids.get(s);
     if (v === undefined) {
       v = this.size;
@@ -32,7 +34,7 @@ export class Dict {
     return v;
   }
   lookup(s: string): number | undefined {
-    return this.parent?.lookup(s) ?? this.ids.get(s);
+    return this.parent === null ? this.ids.get(s) : (this.parent.lookup(s) ?? this.ids.get(s));
   }
 }
 
@@ -143,7 +145,8 @@ export class ClusterEncoding {
     let nLabels = 0;
     let nTaints = 0;
     for (const n of this.nodes) {
-      nLabels += Object.keys(n.labels).length + 1;
+      nLabels++;
+      for (const _ in n.labels) nLabels++;
       nTaints += n.taints.length;
     }
     const sections: Section[] = [
@@ -202,21 +205,27 @@ export class ClusterEncoding {
     const taintEff = v.i32(C.TAINTEFF, nTaints);
     let li = 0;
     let ti = 0;
+    const dict = this.dict;
+    const nameKey = dict.id(NAME_LABEL);
     for (let x = 0; x < N; x++) {
       const n = this.nodes[x] as CheckedNode;
       labOff[x] = li;
       taintOff[x] = ti;
-      const put = (k: string, val: string) => {
-        labKey[li] = this.dict.id(k);
-        labVal[li] = this.dict.id(val);
+      const labels = n.labels;
+      for (const k in labels) {
+        const val = labels[k] as string;
+        labKey[li] = dict.id(k);
+        labVal[li] = dict.id(val);
         labNum[li] = isInteger(val) ? Number(val) : Number.NaN;
         li++;
-      };
-      for (const [k, val] of Object.entries(n.labels)) put(k, val);
-      put(NAME_LABEL, n.name);
+      }
+      labKey[li] = nameKey;
+      labVal[li] = dict.id(n.name);
+      labNum[li] = isInteger(n.name) ? Number(n.name) : Number.NaN;
+      li++;
       for (const t of n.taints) {
-        taintKey[ti] = this.dict.id(t.key);
-        taintVal[ti] = this.dict.id(t.value);
+        taintKey[ti] = dict.id(t.key);
+        taintVal[ti] = dict.id(t.value);
         taintEff[ti] = t.effect === "NoSchedule" ? 1 : 2;
         ti++;
       }
