@@ -92,7 +92,8 @@ export class CountingClient {
           if (this.attempts >= this.crashAfter) throw new CrashedError(`crashed before ${String(prop)}`);
           this.attempts++;
           const [type, second] = args as [{ kind?: string } | string, unknown];
-          const kind = typeof type === "string" ? "Pod" : (type.kind ?? "?");
+          const sub = (args[4] as { subresource?: string } | undefined)?.subresource;
+          const kind = (typeof type === "string" ? "Pod" : (type.kind ?? "?")) + (sub ? `/${sub}` : "");
           const out = await v.apply(target, args);
           const name =
             typeof second === "string"
