@@ -147,6 +147,15 @@ describe.each(targets)("Client contract: $name", ({ start }) => {
       expect(isNotFound(await thrown(c.delete(ConfigMapType, "a", ns)))).toBe(true);
     });
 
+    it("a namespaced object without a namespace lands in default", async () => {
+      const name = `nons-${++nsCounter}`;
+      const created = await c.create(ConfigMapType, { metadata: { name } });
+      expect(created.metadata.namespace).toBe("default");
+      expect((await c.get(ConfigMapType, name))?.metadata.uid).toBe(created.metadata.uid);
+      await c.delete(ConfigMapType, name);
+      expect(await c.get(ConfigMapType, name, "default")).toBeUndefined();
+    });
+
     it("cluster-scoped kinds need no namespace", async () => {
       const ns = await freshNs();
       const got = await c.get<KubeObject>(NamespaceType, ns);

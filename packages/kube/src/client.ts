@@ -97,6 +97,8 @@ export class KubeClient implements Client {
   private readonly bucket: TokenBucket | undefined;
   private readonly userAgent: string;
   private readonly fieldManager: string;
+  /** Where single-object calls on namespaced kinds go without a namespace (as kubectl does). */
+  readonly defaultNamespace: string;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -108,6 +110,12 @@ export class KubeClient implements Client {
     this.transport = options.transport ?? clientNodeTransport(kubeConfig);
     this.userAgent = options.userAgent ?? "grove-ts/0.1.0 (kubernetes-client-javascript/2.0.1)";
     this.fieldManager = options.fieldManager ?? "grove-ts";
+    this.defaultNamespace =
+      kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace || "default";
+  }
+
+  private ns(type: ResourceType, namespace: string | undefined): string | undefined {
+    return type.namespaced ? namespace || this.defaultNamespace : undefined;
   }
 
   private async send(
@@ -154,7 +162,7 @@ export class KubeClient implements Client {
   private objectPath(type: ResourceType, obj: KubeObject, subresource?: string): string {
     const name = obj.metadata?.name;
     if (!name) throw new RequestError(`metadata.name: required to update a ${type.kind}`);
-    return resourcePath(type, { namespace: obj.metadata.namespace, name, subresource });
+    return resourcePath(type, { namespace: this.ns(type, obj.metadata.namespace), name, subresource });
   }
 
   /** Lists leave kind/apiVersion off items (as kube-apiserver does); put them back. */
@@ -164,7 +172,7 @@ export class KubeClient implements Client {
   }
 
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
-    return this.callOptional<T>(resourcePath(type, { namespace, name }));
+    return this.callOptional<T>(resourcePath(type, { namespace: this.ns(type, namespace), name }));
   }
 
   async list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
@@ -181,10 +189,11 @@ export class KubeClient implements Client {
   }
 
   create<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
-    const path = resourcePath(type, { namespace: obj.metadata?.namespace }) + writeQuery(options);
-    if (type.namespaced && !obj.metadata?.namespace)
-      throw new RequestError(`metadata.namespace: required to create a namespaced ${type.kind}`);
-    return this.call<T>("POST", path, this.typed(type, obj));
+    const namespace = this.ns(type, obj.metadata?.namespace);
+    const path = resourcePath(type, { namespace }) + writeQuery(options);
+    const body =
+      namespace && !obj.metadata?.namespace ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
+    return this.call<T>("POST", path, this.typed(type, body));
   }
 
   update<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
@@ -212,13 +221,15 @@ export class KubeClient implements Client {
         `patch.type: ${JSON.stringify(patch.type)} is not json, merge, strategic or apply`,
       );
     const path =
-      resourcePath(type, { namespace, name, subresource: options.subresource }) +
+      resourcePath(type, { namespace: this.ns(type, namespace), name, subresource: options.subresource }) +
       writeQuery(options, patch.type, this.fieldManager);
     return this.call<T>("PATCH", path, patch.body, contentType);
   }
 
   getScale(type: ResourceType, name: string, namespace?: string): Promise<Scale | undefined> {
-    return this.callOptional<Scale>(resourcePath(type, { namespace, name, subresource: "scale" }));
+    return this.callOptional<Scale>(
+      resourcePath(type, { namespace: this.ns(type, namespace), name, subresource: "scale" }),
+    );
   }
 
   updateScale(
@@ -232,14 +243,18 @@ export class KubeClient implements Client {
     // As kubectl scale does without preconditions: a merge patch of /scale.
     return this.call<Scale>(
       "PATCH",
-      resourcePath(type, { namespace, name, subresource: "scale" }),
+      resourcePath(type, { namespace: this.ns(type, namespace), name, subresource: "scale" }),
       { spec: { replicas } },
       patchContentType.merge,
     );
   }
 
   async delete(type: ResourceType, name: string, namespace?: string, options?: DeleteOptions): Promise<void> {
-    await this.call<unknown>("DELETE", resourcePath(type, { namespace, name }), deleteBody(options));
+    await this.call<unknown>(
+      "DELETE",
+      resourcePath(type, { namespace: this.ns(type, namespace), name }),
+      deleteBody(options),
+    );
   }
 
   async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {

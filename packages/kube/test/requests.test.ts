@@ -308,9 +308,17 @@ describe("KubeClient requests", () => {
     expect(() => client.updateScale(pcs, "a", "ns", -1)).toThrow("replicas");
   });
 
-  it("refuses to create a namespaced object without a namespace, naming the field", () => {
-    const { client } = recording(() => ({ status: 200, body: {} }));
-    expect(() => client.create(PodType, { metadata: { name: "p" } })).toThrow("metadata.namespace");
+  it("single-object calls on namespaced kinds without a namespace go to the context's namespace", async () => {
+    const { client, sent } = recording(() => ({ status: 200, body: { metadata: {} } }));
+    await client.create(PodType, { metadata: { name: "p" } });
+    await client.get(PodType, "p");
+    await client.get(NamespaceType, "n");
+    expect(client.defaultNamespace).toBe("default");
+    expect(sent.map((r) => [r.path, r.body && JSON.parse(r.body).metadata.namespace])).toEqual([
+      ["/api/v1/namespaces/default/pods", "default"],
+      ["/api/v1/namespaces/default/pods/p", undefined],
+      ["/api/v1/namespaces/n", undefined],
+    ]);
   });
 
   it("rate-limits with qps and burst: a burst at once, then one request per 1/qps", async () => {

@@ -128,6 +128,11 @@ export interface Scale extends KubeObject {
   status: { replicas: number; selector?: string };
 }
 
+/**
+ * Single-object calls on a namespaced kind without a namespace address "default" (the kubeconfig
+ * context's namespace for @grove-ts/kube), as kubectl does; list and watch without one span all
+ * namespaces.
+ */
 export interface Client {
   /** Resolves undefined when the object does not exist (a 404 is not an error here). */
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined>;
