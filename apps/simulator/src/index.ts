@@ -1,1 +1,23 @@
-export {};
+// grove-sim: the API server, Grove's controllers, the gang scheduler and simulated nodes in one process.
+export {
+  ClusterFileError,
+  type ClusterSpec,
+  checkCluster,
+  clusterNodes,
+  clusterTopologyBindings,
+  defaultCluster,
+  loadClusterFile,
+  type PoolSpec,
+  type PoolTopologyLabel,
+  type TaintSpec,
+  type TopologySpec,
+} from "./cluster.js";
+export { createKubelets, type KubeletOptions, type Kubelets } from "./kubelet.js";
+export {
+  type OperatorMode,
+  SIM_SCHEDULER_NAMES,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from "./simulator.js";
+export { createTokenFiller, type TokenFiller } from "./tokens.js";

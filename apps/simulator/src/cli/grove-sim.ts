@@ -1,0 +1,28 @@
+// grove-sim up [--nodes N | --cluster FILE] [--port P] [--kubeconfig PATH]
+//              [--operator in-process|external] [--ready-delay MS] [--log-level LEVEL]
+import { ClusterFileError } from "../cluster.js";
+import { UsageError } from "./args.js";
+import { closeOnSignal, parseUp, type UpFlags, USAGE, up } from "./up.js";
+
+async function main(): Promise<void> {
+  let flags: UpFlags | "help";
+  try {
+    flags = parseUp(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`grove-sim: ${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (flags === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  try {
+    closeOnSignal(await up(flags));
+  } catch (err) {
+    const code = err instanceof ClusterFileError || err instanceof UsageError ? 2 : 1;
+    process.stderr.write(`grove-sim: ${(err as Error).message}\n`);
+    process.exit(code);
+  }
+}
+
+await main();

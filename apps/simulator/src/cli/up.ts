@@ -1,0 +1,121 @@
+// `grove-sim up`: flags, start-up banner and signal handling (shared with the npm start demo).
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createLogger, type LogLevel } from "@grove-ts/runtime";
+import { type OperatorMode, type Simulator, startSimulator } from "../simulator.js";
+import { intFlag, UsageError } from "./args.js";
+
+export const USAGE = `Usage: grove-sim up [flags]
+
+Starts a simulated Kubernetes cluster with Grove: an API server on 127.0.0.1, the Grove CRDs,
+simulated nodes and kubelets, Grove's controllers and the gang scheduler. Runs until SIGINT/SIGTERM.
+
+Flags:
+  --nodes N                  default cluster with N GPU nodes (default 16; the 30-node e2e pool stays)
+  --cluster FILE             cluster file (YAML): node pools and topologies (see README)
+  --port P                   API server port (default: a free port)
+  --kubeconfig PATH          where to write the kubeconfig (default: ${join(tmpdir(), "grove-sim", "kubeconfig")})
+  --operator MODE            in-process (default) or external (no controllers, no scheduler:
+                             run grove-operator --kubeconfig PATH against it)
+  --ready-delay MS           simulated pods turn Ready this long after Running (default 0)
+  --log-level LEVEL          debug, info, warn (default) or error; logs go to stderr
+  -h, --help                 this text
+`;
+
+export interface UpFlags {
+  nodes?: number;
+  cluster?: string;
+  port?: number;
+  kubeconfig: string;
+  operator: OperatorMode;
+  readyDelayMs: number;
+  logLevel: LogLevel;
+}
+
+export function parseUp(argv: string[]): UpFlags | "help" {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      nodes: { type: "string" },
+      cluster: { type: "string" },
+      port: { type: "string" },
+      kubeconfig: { type: "string" },
+      operator: { type: "string" },
+      "ready-delay": { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (positionals[0] !== "up")
+    throw new UsageError(
+      positionals[0] ? `unknown command ${JSON.stringify(positionals[0])}` : "missing command: up",
+    );
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (values.nodes !== undefined && values.cluster !== undefined)
+    throw new UsageError("--nodes and --cluster: give one or the other");
+  const operator = values.operator ?? "in-process";
+  if (operator !== "in-process" && operator !== "external")
+    throw new UsageError(`--operator: must be in-process or external, got ${JSON.stringify(operator)}`);
+  const level = values["log-level"] ?? "warn";
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw new UsageError(`--log-level: must be debug, info, warn or error, got ${JSON.stringify(level)}`);
+  const nodes = intFlag(values.nodes, "nodes", 0, 100_000);
+  const port = intFlag(values.port, "port", 0, 65_535);
+  return {
+    ...(nodes !== undefined ? { nodes } : {}),
+    ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
+    ...(port !== undefined ? { port } : {}),
+    kubeconfig: values.kubeconfig ?? join(tmpdir(), "grove-sim", "kubeconfig"),
+    operator,
+    readyDelayMs: intFlag(values["ready-delay"], "ready-delay", 0, 3_600_000) ?? 0,
+    logLevel: level as LogLevel,
+  };
+}
+
+/** Starts the simulator for parsed flags and prints where it is. */
+export async function up(flags: UpFlags): Promise<Simulator> {
+  const sim = await startSimulator({
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
+    ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
+    kubeconfigPath: flags.kubeconfig,
+    operator: flags.operator,
+    readyDelayMs: flags.readyDelayMs,
+    logger: createLogger({ level: flags.logLevel }),
+  });
+  const pools = sim.cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
+  const cts = (sim.cluster.topologies ?? []).map((t) => t.name).join(", ");
+  process.stdout.write(
+    [
+      `grove-sim: API server   ${sim.url}`,
+      `grove-sim: kubeconfig   ${sim.kubeconfigPath}`,
+      `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${cts ? `; topology ${cts}` : ""}`,
+      `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path>)"}`,
+      "grove-sim: ready. Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+  return sim;
+}
+
+/** Closes `sim` on the first SIGINT/SIGTERM and exits 0 (1 if the shutdown failed). */
+export function closeOnSignal(sim: { close(): Promise<void> }, name = "grove-sim"): void {
+  let closing = false;
+  const onSignal = (sig: string) => {
+    if (closing) return;
+    closing = true;
+    process.stdout.write(`${name}: ${sig}, shutting down\n`);
+    sim.close().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`${name}: shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+}
