@@ -157,6 +157,29 @@ const cases: Case[] = [
     },
   },
   {
+    name: "preferred at sub-group level climbs from host to rack inside the gang's block",
+    problem: problem(grid(1, 2, 2, 2), [
+      gang("g", [group("l", 1), group("w", 2), group("o", 1)], {
+        constraint: { required: "block" },
+        subGroups: [{ name: "sg", groups: ["l", "w"], constraint: { preferred: "host" } }],
+      }),
+    ]),
+    check(r) {
+      const sg = [...groupNodes(r, "g", "l"), ...groupNodes(r, "g", "w")];
+      expect(distinct(sg)).toHaveLength(2);
+      expect(distinct(sg.map(rackOf))).toHaveLength(1);
+    },
+  },
+  {
+    name: "reason of a preferred constraint that climbed to the cluster",
+    problem: problem(grid(1, 2, 1, 2), [gang("g", [group("x", 5)], { constraint: { preferred: "rack" } })]),
+    check(r) {
+      expect(reason(r, "g")).toBe(
+        "preferred rack (climbed to cluster): the cluster fits 4 of 5 pods of the gang's minimum",
+      );
+    },
+  },
+  {
     name: "backtracking: the best-fit block fails the sub-group's rack, the next block is tried",
     problem: problem(
       [
