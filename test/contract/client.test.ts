@@ -149,7 +149,7 @@ describe.each(targets)("Client contract: $name", ({ start }) => {
 
     it("a namespaced object without a namespace lands in default", async () => {
       const name = `nons-${++nsCounter}`;
-      const created = await c.create(ConfigMapType, { metadata: { name } });
+      const created = await c.create<ConfigMap>(ConfigMapType, { metadata: { name } });
       expect(created.metadata.namespace).toBe("default");
       expect((await c.get(ConfigMapType, name))?.metadata.uid).toBe(created.metadata.uid);
       await c.delete(ConfigMapType, name);
