@@ -1,5 +1,5 @@
 // PodCliqueSets of the user guide's shapes (grove-api.md §16.1), written here (not copied).
-import type { PodCliqueSet } from "@grove-ts/api";
+import type { PodCliqueSet } from "../src/types.js";
 
 const podSpec = (name: string) => ({ containers: [{ name, image: "nginx:latest" }] });
 
