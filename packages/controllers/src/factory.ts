@@ -144,7 +144,8 @@ export function createGroveControllers(
     serviceAccount: mgr.informer(ServiceAccountType, managed),
     role: mgr.informer(RoleType, managed),
     roleBinding: mgr.informer(RoleBindingType, managed),
-    secret: mgr.informer(SecretType, managed),
+    // Not label-filtered (as upstream): a foreign `<pcs>-ic-sat` must be seen to be reported as a conflict.
+    secret: mgr.informer(SecretType),
     hpa: mgr.informer(HorizontalPodAutoscalerType, managed),
     ctb: mgr.informer(ClusterTopologyBindingType),
   };
