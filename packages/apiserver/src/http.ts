@@ -89,6 +89,32 @@ function readBody(req: Req, limit: number): Promise<Buffer> {
   });
 }
 
+// Deeper bodies are refused before parsing: the yaml parser exhausts V8's regexp zone (a fatal,
+// uncatchable OOM) on a few thousand nested flow collections, and deep objects would overflow the
+// stack of every recursive walk after it. Found by test/fuzz.
+const maxNesting = 512;
+
+/** Deepest bracket nesting outside quoted strings (JSON and YAML flow style). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "[" || c === "{") {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === "]" || c === "}") depth = Math.max(0, depth - 1);
+  }
+  return max;
+}
+
 function parseBody(buf: Buffer, contentType: string | undefined): unknown {
   const ct0 = (contentType ?? "").toLowerCase();
   if (ct0.includes("protobuf") || ct0.includes("cbor"))
@@ -99,6 +125,9 @@ function parseBody(buf: Buffer, contentType: string | undefined): unknown {
     );
   const text = buf.toString("utf8");
   if (text.trim() === "") throw badRequest("the request body is empty: an object is required");
+  const depth = nestingDepth(text);
+  if (depth > maxNesting)
+    throw badRequest(`the request body nests ${depth} levels deep; the limit is ${maxNesting}`);
   try {
     return JSON.parse(text);
   } catch (jsonErr) {

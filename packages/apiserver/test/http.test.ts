@@ -52,6 +52,14 @@ describe("bad input gets a Status document", () => {
     ["a cluster kind under a namespace", "GET", "/api/v1/namespaces/default/nodes", {}, 404, "NotFound"],
     ["malformed JSON", "POST", base, { body: '{"metadata": {', type: "application/json" }, 400, "BadRequest"],
     ["malformed YAML", "POST", base, { body: "a: [b\n c: :", type: "application/yaml" }, 400, "BadRequest"],
+    [
+      "deep nesting (a fatal yaml OOM before the guard)",
+      "POST",
+      base,
+      { body: "[".repeat(5000), type: "application/yaml" },
+      400,
+      "BadRequest",
+    ],
     ["a JSON array body", "POST", base, { body: "[1,2]" }, 400, "BadRequest"],
     ["an empty body", "POST", base, { body: "" }, 400, "BadRequest"],
     [
