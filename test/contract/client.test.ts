@@ -561,6 +561,34 @@ describe.each(targets)("Client contract: $name", ({ start }) => {
       expect(events.map((e) => e.object.metadata.name)).toEqual(["yes"]);
     });
 
+    it("bookmarks come only when asked for, and carry the current version", async () => {
+      const fast = await start({ bookmarkMs: 50 });
+      try {
+        const fc = fast.client;
+        const ns = `bm-${++nsCounter}`;
+        await fc.create(NamespaceType, { metadata: { name: ns } });
+        const last = await fc.create(ConfigMapType, cm("a", ns));
+        const asked: WatchEvent[] = [];
+        const plain: WatchEvent[] = [];
+        const h1 = await fc.watch(ConfigMapType, { namespace: ns, allowWatchBookmarks: true }, (e) =>
+          asked.push(e),
+        );
+        const h2 = await fc.watch(ConfigMapType, { namespace: ns }, (e) => plain.push(e));
+        await eventually(() => asked.some((e) => e.type === "BOOKMARK"), "a bookmark");
+        // Three bookmark periods with nothing for the watch without bookmarks.
+        await eventually(() => asked.filter((e) => e.type === "BOOKMARK").length >= 3, "more bookmarks");
+        h1.stop();
+        h2.stop();
+        const bm = asked.find((e) => e.type === "BOOKMARK") as WatchEvent;
+        expect(BigInt(bm.object.metadata.resourceVersion as string)).toBeGreaterThanOrEqual(
+          BigInt(last.metadata.resourceVersion as string),
+        );
+        expect(plain).toEqual([]);
+      } finally {
+        await fast.close();
+      }
+    });
+
     it("a version older than the server's history is 410 Gone", async () => {
       const small = await start({ historySize: 5 });
       try {
@@ -672,6 +700,29 @@ describe.each(targets)("Client contract: $name", ({ start }) => {
       } finally {
         await inf.stop();
         await small.close();
+      }
+    });
+
+    it("bookmarks move the informer's version on without events of its own", async () => {
+      const fast = await start({ bookmarkMs: 50 });
+      const fc = fast.client;
+      const inf = new SharedInformer<ConfigMap>(fc, ConfigMapType, { namespace: "default" });
+      try {
+        inf.start();
+        await inf.waitForSync();
+        const other = `bm-inf-${++nsCounter}`;
+        await fc.create(NamespaceType, { metadata: { name: other } });
+        const elsewhere = await fc.create(ConfigMapType, cm("x", other));
+        const target = BigInt(elsewhere.metadata.resourceVersion as string);
+        await eventually(
+          () => BigInt(inf.lastSyncResourceVersion() ?? "0") >= target,
+          "version advanced by a bookmark",
+        );
+        expect(inf.cache.size).toBe(0);
+        expect(inf.lists).toBe(1);
+      } finally {
+        await inf.stop();
+        await fast.close();
       }
     });
 

@@ -1,6 +1,6 @@
 // The two Client implementations the contract runs against: the API server's in-process client,
 // and @grove-ts/kube's client over HTTP to the same server code started on a free port.
-import { createApiServer, startApiServer } from "@grove-ts/apiserver";
+import { createApiServer, InProcessClient, startApiServer } from "@grove-ts/apiserver";
 import { createKubeClient } from "@grove-ts/kube";
 import type { Client, KubeObject, ResourceType } from "@grove-ts/runtime";
 
@@ -12,14 +12,16 @@ export interface Target {
 export interface TargetOptions {
   /** Writes the server's watch history keeps before a version is 410 Gone. */
   historySize?: number;
+  /** How often watches that asked for bookmarks get one. */
+  bookmarkMs?: number;
 }
 
 export const targets: { name: string; start(o?: TargetOptions): Promise<Target> }[] = [
   {
     name: "in-process client",
-    start: async (o = {}) => {
+    start: async ({ bookmarkMs, ...o } = {}) => {
       const s = createApiServer({ groveAdmission: false, ...o });
-      return { client: s.client, close: s.close };
+      return { client: bookmarkMs ? new InProcessClient(s.server, bookmarkMs) : s.client, close: s.close };
     },
   },
   {
