@@ -64,7 +64,7 @@ const strCmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export class ClusterEncoding {
   /** Encoded position -> node. */
   readonly nodes: CheckedNode[];
-  readonly index = new Map<string, number>();
+  private nameIndex: Map<string, number> | null = null;
   readonly resources: string[];
   readonly resourceIndex = new Map<string, number>();
   readonly dict = new Dict();
@@ -87,14 +87,14 @@ export class ClusterEncoding {
     // levels), then name: every domain becomes a contiguous range of nodes.
     // One sort key per node: each level's value ended by \u0000 (so "a" < "ab" as values), a
     // missing label as \uffff (after every value, hiding the deeper levels), then the name.
-    const values: (string | null)[] = new Array(nodes.length * L);
+    const values = new Int32Array(nodes.length * L).fill(-1);
     const keys = nodes.map((n, i) => {
       let key = "";
       let missing = false;
       for (let l = 0; l < L; l++) {
         const v = missing ? undefined : n.labels[(levels[l] as CheckedLevel).key];
         if (v === undefined) missing = true;
-        values[i * L + l] = v ?? null;
+        else values[i * L + l] = this.dict.id(v);
         key += v === undefined ? "\uffff" : `${v}\u0000`;
       }
       return key + n.name;
@@ -102,7 +102,6 @@ export class ClusterEncoding {
     const order = nodes.map((_, i) => i);
     order.sort((a, b) => strCmp(keys[a] as string, keys[b] as string));
     this.nodes = order.map((i) => nodes[i] as CheckedNode);
-    for (const [i, n] of this.nodes.entries()) this.index.set(n.name, i);
     const N = this.nodes.length;
 
     // Domains, level by level, in path order: a node opens a new domain unless the previous node
@@ -115,8 +114,8 @@ export class ClusterEncoding {
     for (let l = 0; l < L; l++) {
       levelDom.push(domStart.length);
       for (let x = 0; x < N; x++) {
-        const v = values[(order[x] as number) * L + l] ?? null;
-        if (v === null) continue;
+        const v = values[(order[x] as number) * L + l] as number;
+        if (v < 0) continue;
         const same =
           x > 0 &&
           nodeDom[(x - 1) * L + l] !== -1 &&
@@ -236,6 +235,15 @@ export class ClusterEncoding {
 
   views(): ArenaViews {
     return new ArenaViews(this.region.buffer(), this.region.base, C.HEADER);
+  }
+
+  /** Encoded position of a node by name (built on first use: one-shot solves never need it). */
+  indexOf(name: string): number | undefined {
+    if (this.nameIndex === null) {
+      this.nameIndex = new Map();
+      for (let i = 0; i < this.nodes.length; i++) this.nameIndex.set((this.nodes[i] as CheckedNode).name, i);
+    }
+    return this.nameIndex.get(name);
   }
 
   setFlag(x: number, flag: number, on: boolean): void {

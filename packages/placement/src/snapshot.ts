@@ -119,7 +119,7 @@ export class PlacementSnapshot {
   }
 
   private encodedIndex(name: string): number | undefined {
-    return this.dirty || !this.encoding ? undefined : this.encoding.index.get(name);
+    return this.dirty || !this.encoding ? undefined : this.encoding.indexOf(name);
   }
 
   private adjust(name: string, requests: Record<string, Quantity>, pods: number, sign: number): void {
