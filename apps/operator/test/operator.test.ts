@@ -1,0 +1,137 @@
+// grove-operator over HTTP (client-node) against a real API server on loopback: the controllers
+// make the pods and the gang scheduler binds them; the CLI exits 0 on SIGTERM.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { groveCrds, PodCliqueSetType } from "@grove-ts/api";
+import { type RunningApiServer, startApiServer } from "@grove-ts/apiserver";
+import {
+  CustomResourceDefinitionType,
+  type KubeObject,
+  NodeType,
+  PodType,
+  SecretType,
+  type WatchHandle,
+} from "@grove-ts/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOperator } from "../src/index.js";
+
+const BIN = fileURLToPath(new URL("../bin/grove-operator.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "grove-operator-"));
+let api: RunningApiServer;
+let kubeconfig: string;
+let tokens: WatchHandle | undefined;
+
+beforeAll(async () => {
+  kubeconfig = join(dir, "kubeconfig");
+  api = await startApiServer({ kubeconfigPath: kubeconfig });
+  for (const crd of groveCrds())
+    await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
+  // kube-controller-manager's token controller: the controllers wait for the SA token Secret's data.
+  tokens = await api.client.watch<KubeObject & { type?: string; data?: Record<string, string> }>(
+    SecretType,
+    {},
+    (ev) => {
+      const s = ev.object;
+      if (ev.type !== "ADDED" || s.type !== "kubernetes.io/service-account-token" || s.data?.token) return;
+      void api.client
+        .patch(SecretType, s.metadata.name ?? "", s.metadata.namespace, {
+          type: "merge",
+          body: { data: { token: Buffer.from("t").toString("base64") } },
+        })
+        .catch(() => {});
+    },
+  );
+  for (const name of ["n1", "n2"])
+    await api.client.create(NodeType, {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name, labels: { "kubernetes.io/hostname": name } },
+      status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" } },
+    } as KubeObject);
+});
+afterAll(async () => {
+  tokens?.stop();
+  await api?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe("grove-operator", () => {
+  it("creates and binds the pods of a PodCliqueSet over HTTP", { timeout: 20_000 }, async () => {
+    const op = await startOperator({ kubeconfigPath: kubeconfig, schedulerNames: ["default-scheduler"] });
+    try {
+      await api.client.create(PodCliqueSetType, {
+        apiVersion: "grove.io/v1alpha1",
+        kind: "PodCliqueSet",
+        metadata: { name: "op", namespace: "default" },
+        spec: {
+          replicas: 1,
+          template: {
+            cliques: [
+              {
+                name: "w",
+                spec: {
+                  roleName: "w",
+                  replicas: 2,
+                  minAvailable: 2,
+                  podSpec: {
+                    containers: [{ name: "c", image: "busybox", resources: { requests: { cpu: "3" } } }],
+                  },
+                },
+              },
+            ],
+          },
+        },
+      } as KubeObject);
+      const nodes = await eventually(async () => {
+        const pods = await api.client.list<KubeObject & { spec?: { nodeName?: string } }>(PodType, {
+          namespace: "default",
+          labelSelector: "app.kubernetes.io/part-of=op",
+        });
+        expect(pods.items).toHaveLength(2);
+        const n = pods.items.map((p) => p.spec?.nodeName);
+        for (const x of n) expect(x).toBeDefined();
+        return n;
+      });
+      // 3 cpu each on 4-cpu nodes: one per node.
+      expect(new Set(nodes).size).toBe(2);
+    } finally {
+      await op.stop();
+    }
+  });
+
+  it("CLI: --kubeconfig is required (exit 2); runs and exits 0 on SIGTERM", async () => {
+    const bad = spawnSync(process.execPath, [BIN], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--kubeconfig");
+    const child = spawn(process.execPath, [BIN, "--kubeconfig", kubeconfig, "--qps", "50", "--burst", "60"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    const running = new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("grove-operator running")) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await running;
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }, 30_000);
+});
