@@ -1,9 +1,16 @@
-import { cpus, platform, release, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
 
 /** Where and how a figure was measured: every results file carries this (STYLE.md habit 10). */
 export interface RunInfo {
   date: string;
-  machine: { os: string; cpuModel: string; cores: number; memoryGiB: number; node: string };
+  machine: {
+    os: string;
+    cpuModel: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    loadAverage: number[];
+  };
   command: string;
 }
 
@@ -17,6 +24,8 @@ export function runInfo(command: string): RunInfo {
       cores: list.length,
       memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
       node: process.version,
+      // The 1, 5 and 15 minute load when the file is written: on a shared machine, the noise.
+      loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     },
     command,
   };
