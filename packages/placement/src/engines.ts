@@ -14,11 +14,17 @@ export interface Engine extends Allocator {
 class JsEngine implements Engine {
   readonly name = "js" as const;
   private readonly kernel = new JsKernel();
+  /** Released buffers, reused: a fresh megabyte-sized ArrayBuffer per call costs more in GC than the work. */
+  private readonly pool: ArrayBuffer[] = [];
   alloc(bytes: number): Region {
-    const buf = new ArrayBuffer(bytes);
+    const i = this.pool.findIndex((b) => b.byteLength >= bytes && b.byteLength <= 4 * bytes + 4096);
+    const buf = i >= 0 ? (this.pool.splice(i, 1)[0] as ArrayBuffer) : new ArrayBuffer(bytes);
     return { base: 0, bytes, buffer: () => buf };
   }
-  release(): void {}
+  release(region: Region): void {
+    this.pool.push(region.buffer());
+    if (this.pool.length > 4) this.pool.shift();
+  }
   run(cluster: Region, call: Region): void {
     this.kernel.run(cluster.buffer(), cluster.base, call.buffer(), call.base);
   }
