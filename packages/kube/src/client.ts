@@ -67,6 +67,11 @@ export interface KubeClientOptions {
   userAgent?: string;
   /** fieldManager for server-side apply when a patch names none. Default "grove-ts". */
   fieldManager?: string;
+  /**
+   * client-node's Watch aborts a stream that sends no bytes for this long (its default 30 000 ms);
+   * done() then rejects with WatchTimeoutError. Servers keep streams alive with heartbeats.
+   */
+  watchIdleTimeoutMs?: number;
   /** Replaces the HTTP layer (tests); the default uses the KubeConfig. */
   transport?: Transport;
 }
@@ -97,6 +102,7 @@ export class KubeClient implements Client {
   private readonly bucket: TokenBucket | undefined;
   private readonly userAgent: string;
   private readonly fieldManager: string;
+  private readonly watchIdleTimeoutMs: number | undefined;
   /** Where single-object calls on namespaced kinds go without a namespace (as kubectl does). */
   readonly defaultNamespace: string;
 
@@ -110,6 +116,7 @@ export class KubeClient implements Client {
     this.transport = options.transport ?? clientNodeTransport(kubeConfig);
     this.userAgent = options.userAgent ?? "grove-ts/0.1.0 (kubernetes-client-javascript/2.0.1)";
     this.fieldManager = options.fieldManager ?? "grove-ts";
+    this.watchIdleTimeoutMs = options.watchIdleTimeoutMs;
     this.defaultNamespace =
       kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace || "default";
   }
@@ -298,7 +305,11 @@ export class KubeClient implements Client {
     });
     // Swallow here; the caller observes `done` if it wants the outcome.
     done.catch(() => {});
-    const controller = await new Watch(this.kubeConfig).watch(
+    const w = new Watch(this.kubeConfig);
+    // The field is TypeScript-private but plain at run time (TOOLCHAIN.md §6 set it to 150 ms).
+    if (this.watchIdleTimeoutMs !== undefined)
+      (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.watchIdleTimeoutMs;
+    const controller = await w.watch(
       path,
       watchParams(options),
       (eventType: string, object: unknown) => {
