@@ -151,11 +151,7 @@ export class KubeClient implements Client {
   ): Promise<R> {
     const res = await this.send(method, path, body, contentType);
     if (res.status < 200 || res.status > 299) throw toApiError(res.status, res.body, `${method} ${path}`);
-    try {
-      return JSON.parse(res.body) as R;
-    } catch {
-      throw toApiError(500, res.body, `${method} ${path}: response is not JSON`);
-    }
+    return parseBody<R>(res, `${method} ${path}`);
   }
 
   /** Like call, but a 404 resolves undefined. */
@@ -163,7 +159,7 @@ export class KubeClient implements Client {
     const res = await this.send("GET", path);
     if (res.status === 404) return undefined;
     if (res.status < 200 || res.status > 299) throw toApiError(res.status, res.body, `GET ${path}`);
-    return JSON.parse(res.body) as R;
+    return parseBody<R>(res, `GET ${path}`);
   }
 
   private objectPath(type: ResourceType, obj: KubeObject, subresource?: string): string {
@@ -333,6 +329,16 @@ export class KubeClient implements Client {
       },
       done,
     };
+  }
+}
+
+/** A 2xx body as JSON; an empty body (some DELETEs) is undefined; anything else is an error. */
+function parseBody<R>(res: HttpResponse, what: string): R {
+  if (res.body.trim() === "") return undefined as R;
+  try {
+    return JSON.parse(res.body) as R;
+  } catch {
+    throw toApiError(500, res.body, `${what}: the response is not JSON`);
   }
 }
 

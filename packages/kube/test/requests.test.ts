@@ -321,6 +321,17 @@ describe("KubeClient requests", () => {
     ]);
   });
 
+  it("a 2xx answer that is not JSON is an error; an empty one is fine for delete", async () => {
+    const { client } = recording((r) =>
+      r.method === "DELETE" ? { status: 200, body: "" } : { status: 200, body: "<html>" },
+    );
+    await expect(client.get(PodType, "p", "ns")).rejects.toMatchObject({
+      code: 500,
+      message: expect.stringContaining("not JSON"),
+    });
+    await expect(client.delete(PodType, "p", "ns")).resolves.toBeUndefined();
+  });
+
   it("rate-limits with qps and burst: a burst at once, then one request per 1/qps", async () => {
     vi.useFakeTimers({ now: 0, toFake: ["setTimeout", "clearTimeout", "Date"] });
     const { client, sent } = recording(() => ({ status: 200, body: { metadata: {} } }), {
