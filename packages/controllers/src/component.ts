@@ -1,10 +1,13 @@
+import { minHint, type SyncHint } from "./util.js";
+
 // A managed child kind (house habit 2, Grove's component.Operator): what exists, converge it, remove it.
 export interface Component<P> {
   readonly kind: string;
   /** Names of the existing children of this kind (from the cache). */
   existingNames(parent: P): string[];
   /** Converges the children of this kind; throws RequeueAfterError to hold later groups back. */
-  sync(parent: P): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a step or component that returns nothing is the common case
+  sync(parent: P): Promise<void | SyncHint>;
   /** Deletes every child of this kind. */
   delete(parent: P): Promise<void>;
   /**
@@ -22,15 +25,19 @@ export async function syncGroup<P>(
   components: readonly Component<P>[],
   parent: P,
   softErrors: unknown[] = [],
-): Promise<void> {
+): Promise<SyncHint | undefined> {
   const results = await Promise.allSettled(components.map((c) => c.sync(parent)));
   const failures: unknown[] = [];
+  let hint: SyncHint | undefined;
   results.forEach((r, i) => {
-    if (r.status === "fulfilled") return;
+    if (r.status === "fulfilled") {
+      hint = minHint(hint, r.value);
+      return;
+    }
     if (components[i]?.nonBlocking) softErrors.push(r.reason);
     else failures.push(r.reason);
   });
-  if (failures.length === 0) return;
+  if (failures.length === 0) return hint;
   const hard = failures.find((e) => !(e instanceof Error && e.name === "RequeueAfterError"));
   throw hard ?? failures[0];
 }

@@ -145,8 +145,23 @@ export async function slowStart<T>(
 /** A named step of a reconcile (house habit 2). It may throw RequeueAfterError to stop the flow. */
 export interface Step {
   name: string;
-  run(): Promise<void>;
+  /** May return a requeue hint: the flow continues, the reconcile is repeated after the shortest hint. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a step or component that returns nothing is the common case
+  run(): Promise<void | SyncHint>;
 }
+
+/** Grove's ERR_CONTINUE_RECONCILE_AND_REQUEUE: keep going, come back after `requeueAfterMs`. */
+export interface SyncHint {
+  requeueAfterMs?: number;
+}
+
+// biome-ignore lint/suspicious/noConfusingVoidType: accepts what steps return
+export const minHint = (a: SyncHint | void, b: SyncHint | void): SyncHint | undefined => {
+  const x = a?.requeueAfterMs;
+  const y = b?.requeueAfterMs;
+  if (x === undefined) return y === undefined ? undefined : { requeueAfterMs: y };
+  return { requeueAfterMs: y === undefined ? x : Math.min(x, y) };
+};
 
 export interface StepsOutcome {
   /** Steps completed without error. */
@@ -160,9 +175,10 @@ export interface StepsOutcome {
 
 /** Runs steps in order until one throws; the caller writes lastErrors and status afterwards. */
 export async function runSteps(steps: readonly Step[], log: Logger): Promise<StepsOutcome> {
+  let hint: SyncHint | undefined;
   for (const step of steps) {
     try {
-      await step.run();
+      hint = minHint(hint, await step.run());
     } catch (err) {
       if (err instanceof RequeueAfterError) {
         log.debug("step requeues", { step: step.name, reason: err.message });
@@ -172,7 +188,11 @@ export async function runSteps(steps: readonly Step[], log: Logger): Promise<Ste
       return { completed: false, errors: [err] };
     }
   }
-  return { completed: true, errors: [] };
+  return {
+    completed: true,
+    errors: [],
+    ...(hint?.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, hint.requeueAfterMs) } : {}),
+  };
 }
 
 // ---- pods ----------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ import {
   topologyTranslator,
 } from "../desired.js";
 import { SecretConflictError } from "../errors.js";
+import { pcsReplicaGangTermination } from "../gang-termination.js";
 import type { PodCliqueSet } from "../types.js";
 import {
   createIgnoreExists,
@@ -355,6 +356,7 @@ export function pcsComponentGroups(ctx: ControllerContext): PCSComponent[][] {
       tokenSecret(ctx),
       headlessServices(ctx),
       hpas(ctx),
+      pcsReplicaGangTermination(ctx),
     ],
     [podCliques(ctx)],
     [scalingGroups(ctx), podGangs(ctx)],

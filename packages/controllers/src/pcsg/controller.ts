@@ -18,6 +18,7 @@ import type { Component } from "../component.js";
 import { type ControllerContext, INDEX_PCSG } from "../context.js";
 import { cliqueByName, cliqueTemplateHash, desiredMemberPodClique } from "../desired.js";
 import { OwnerNotFoundError } from "../errors.js";
+import { pcsgReplicaGangTermination } from "../gang-termination.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
@@ -75,6 +76,7 @@ function memberPodCliques(ctx: ControllerContext, pcs: PodCliqueSet): Component<
         if (have && (isTerminating(have) || !onDelete)) return;
         await createOrPatch(ctx.client, PodCliqueType, have, w.object, w.patch);
       });
+      return pcsgReplicaGangTermination(ctx, pcs, pcsg, membersOf(ctx, pcsg));
     },
     async delete(pcsg) {
       for (const n of this.existingNames(pcsg))
@@ -102,7 +104,7 @@ export function pcsgReconciler(ctx: ControllerContext) {
           name: "syncPodCliques",
           run: async () => {
             if (!pcs) throw new OwnerNotFoundError("PodCliqueScalingGroup", rc.name);
-            await memberPodCliques(ctx, pcs).sync(pcsg);
+            return memberPodCliques(ctx, pcs).sync(pcsg);
           },
         },
       ],
