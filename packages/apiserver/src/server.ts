@@ -138,6 +138,8 @@ const labelKey =
 export class ApiServer {
   readonly registry = new Registry();
   private readonly objects = new Map<string, Map<string, Obj>>();
+  /** Sorted keys per bucket, dropped whenever an object is added or removed (lists are sorted). */
+  private readonly sortedKeys = new Map<string, string[]>();
   private rv = 0;
   private compactedRv = 0;
   private readonly history: LogEntry[] = [];
@@ -290,6 +292,7 @@ export class ApiServer {
         : { rv: this.rv, k: key, ns, n: name, o: stamped },
     );
     const ek = entryKey(key, ns, name);
+    if (type !== "MODIFIED") this.sortedKeys.delete(key);
     if (type === "DELETED") {
       this.objects.get(key)?.delete(`${ns}/${name}`);
       this.index(ek, prev ?? obj, undefined);
@@ -351,7 +354,11 @@ export class ApiServer {
       }
     }
     const bucket = this.objects.get(storageKey(def));
-    const keys = bucket ? [...bucket.keys()].sort() : [];
+    let keys = this.sortedKeys.get(storageKey(def));
+    if (!keys) {
+      keys = bucket ? [...bucket.keys()].sort() : [];
+      this.sortedKeys.set(storageKey(def), keys);
+    }
     const items: Obj[] = [];
     let cont: string | undefined;
     let remaining = 0;
