@@ -405,6 +405,8 @@ function checkGroup(v: unknown, field: string, levels: CheckedLevel[], floor: nu
   };
 }
 
+const NO_SUBS: number[] = [];
+
 export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"): CheckedGang[] {
   const gangNames = new Set<string>();
   const groupNames = new Set<string>();
@@ -427,10 +429,11 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
     // Sub-groups first: a group's constraint may not be broader than its sub-group's.
     const rawSubs =
       o.subGroups === undefined || o.subGroups === null ? [] : array(o.subGroups, `${f}.subGroups`);
-    const localNames = rawGroups.map((g, i) =>
-      name(object(g, `${f}.groups[${i}]`).name, `${f}.groups[${i}].name`),
-    );
-    const subOf = new Array<number>(localNames.length).fill(-1);
+    const localNames =
+      rawSubs.length === 0
+        ? []
+        : rawGroups.map((g, i) => name(object(g, `${f}.groups[${i}]`).name, `${f}.groups[${i}].name`));
+    const subOf = rawSubs.length === 0 ? NO_SUBS : new Array<number>(localNames.length).fill(-1);
     const subGroups = rawSubs.map((sv, s) => {
       const sf = `${f}.subGroups[${s}]`;
       const so = object(sv, sf);
@@ -467,7 +470,7 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
       subNames.add(sg.name);
     });
     const groups = rawGroups.map((gv2, i) => {
-      const s = subOf[i] as number;
+      const s = subOf[i] ?? -1;
       const floor =
         s >= 0
           ? Math.max(constraint.required, (subGroups[s] as CheckedSubGroup).constraint.required)

@@ -10,7 +10,7 @@ export interface Decoded {
   podsPlaced: number;
   podsWanted: number;
   attempts: number;
-  /** Per gang, per group: encoded node index of each placed pod. */
+  /** Per gang, per group: encoded node index of each placed pod (only when asked for). */
   nodeIndices: number[][][];
 }
 
@@ -69,7 +69,7 @@ function sentence(
   }
 }
 
-export function decode(call: CallEncoding, levels: CheckedLevel[]): Decoded {
+export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices = false): Decoded {
   const v = call.views();
   const K = call.gangs.length;
   const G = call.groupSlot.length;
@@ -108,14 +108,10 @@ export function decode(call: CallEncoding, levels: CheckedLevel[]): Decoded {
     const groups = gang.groups.map((g, i) => {
       const slot = call.groupSlot[first + i] as number;
       const n = placedPer[first + i] as number;
-      const xs = new Array<number>(n);
       const nodeNames = new Array<string>(n);
-      for (let j = 0; j < n; j++) {
-        const x = podNode[slot + j] as number;
-        xs[j] = x;
-        nodeNames[j] = (names[x] as { name: string }).name;
-      }
-      idx.push(xs);
+      for (let j = 0; j < n; j++)
+        nodeNames[j] = (names[podNode[slot + j] as number] as { name: string }).name;
+      if (withIndices) idx.push(Array.from(podNode.subarray(slot, slot + n)));
       out.podsPlaced += n;
       return { name: g.name, nodes: nodeNames };
     });

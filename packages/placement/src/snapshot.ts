@@ -90,7 +90,15 @@ export class PlacementSnapshot {
     const checked = checkGangs(gangs, this.levels);
     const spread = checkOptions(options).spread;
     const cluster = this.ensure(resourceNames([], checked));
-    const { result, decoded } = placeEncoded(this.eng, cluster, this.levels, checked, spread, t0);
+    const { result, decoded } = placeEncoded(
+      this.eng,
+      cluster,
+      this.levels,
+      checked,
+      spread,
+      t0,
+      options.commit === true,
+    );
     if (options.commit) {
       checked.forEach((gang, k) => {
         gang.groups.forEach((group, gi) => {

@@ -27,13 +27,14 @@ export function placeEncoded(
   gangs: CheckedGang[],
   spread: boolean,
   encodeStart: number,
+  withIndices = false,
 ) {
   const call = new CallEncoding(cluster, gangs, spread, eng);
   try {
     const t1 = performance.now();
     eng.run(cluster.region, call.region);
     const t2 = performance.now();
-    const d = decode(call, levels);
+    const d = decode(call, levels, withIndices);
     const t3 = performance.now();
     const result: PlacementResult = {
       gangs: d.gangs,
