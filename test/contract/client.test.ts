@@ -703,6 +703,37 @@ describe.each(targets)("Client contract: $name", ({ start }) => {
       }
     });
 
+    it("a label-selected informer sees objects leave and re-enter its selection", async () => {
+      const ns = await freshNs();
+      const inf = new SharedInformer<ConfigMap>(c, ConfigMapType, { namespace: ns, labelSelector: "app=x" });
+      const { events, handler } = recorder();
+      inf.addEventHandler(handler);
+      inf.start();
+      try {
+        await inf.waitForSync();
+        await c.create(ConfigMapType, cm("m", ns, {}, { app: "x" }));
+        await eventually(() => events.length >= 1, "added");
+        await c.patch(ConfigMapType, "m", ns, {
+          type: "merge",
+          body: { metadata: { labels: { app: "y" } } },
+        });
+        await eventually(() => events.length >= 2, "left the selection");
+        await c.patch(ConfigMapType, "m", ns, {
+          type: "merge",
+          body: { metadata: { labels: { app: "x" } } },
+        });
+        await eventually(() => events.length >= 3, "re-entered");
+        expect(events).toEqual([
+          ["add", "m"],
+          ["delete", "m"],
+          ["add", "m"],
+        ]);
+        expect(inf.cache.get("m", ns)?.metadata.labels).toEqual({ app: "x" });
+      } finally {
+        await inf.stop();
+      }
+    });
+
     it("bookmarks move the informer's version on without events of its own", async () => {
       const fast = await start({ bookmarkMs: 50 });
       const fc = fast.client;
