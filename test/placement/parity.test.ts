@@ -1,6 +1,6 @@
 // Engine parity (STYLE habit 7): the TypeScript reference and both WebAssembly builds give identical
 // PlacementResults on seeded random problems, and every result passes the independent verifier.
-import { type PlacementResult, solve } from "@grove-ts/placement";
+import { createSnapshot, type PlacementResult, solve } from "@grove-ts/placement";
 import { type RandomProblemOptions, randomProblem, verifyPlacement } from "@grove-ts/testing";
 import { describe, expect, it } from "vitest";
 
@@ -65,6 +65,22 @@ describe.each(batches)("parity: $name", (batch) => {
     expect(placed).toBeGreaterThan(0);
     if (batch.seeds.length >= 20) expect(unplaced).toBeGreaterThan(0);
   });
+});
+
+it("a snapshot places like solve() on random problems, on both engines, reusing its cluster", () => {
+  for (const engine of ["js", "wasm"] as const) {
+    for (let seed = 5001; seed <= 5040; seed++) {
+      const p = randomProblem(seed, { gangs: 6 });
+      const snap = createSnapshot(p.topology, p.nodes, { engine });
+      const options = p.options?.spread ? { spread: true } : {};
+      // Twice: the second call runs on the same encoded cluster and must not see the first.
+      for (let i = 0; i < 2; i++)
+        expect(comparable(snap.place(p.gangs, options)), `seed ${seed} ${engine} call ${i}`).toEqual(
+          comparable(solve(p, { engine })),
+        );
+      snap.dispose();
+    }
+  }
 });
 
 it("the suite covers at least 500 problems", () => {
