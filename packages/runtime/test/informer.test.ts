@@ -200,18 +200,20 @@ describe("SharedInformer", () => {
     const inf = make(c, { initialBackoffMs: 1000 });
     inf.start();
     await vi.advanceTimersByTimeAsync(0);
-    // A 500 Status inside the stream.
-    const orig = c.expireWatches.bind(c);
-    void orig;
-    for (const w of (c as unknown as { watchers: Set<{ cb: (e: unknown) => void }> }).watchers)
-      w.cb({
-        type: "ERROR",
-        object: { kind: "Status", code: 500, reason: "InternalError", status: "Failure" },
-      });
+    c.sendStatus({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      code: 500,
+      reason: "InternalError",
+    });
     await vi.advanceTimersByTimeAsync(500);
     expect(inf.lists).toBe(1);
+    expect(c.activeWatches).toBe(0); // the informer closed the failed stream itself
     await vi.advanceTimersByTimeAsync(500);
     expect(inf.lists).toBe(2);
+    expect(c.activeWatches).toBe(1);
   });
 
   it("lists in pages when pageSize is set", async () => {

@@ -8,6 +8,7 @@ import type {
   ListOptions,
   ObjectList,
   ResourceType,
+  Status,
   WatchEvent,
   WatchHandle,
   WatchOptions,
@@ -165,6 +166,11 @@ export class MemoryClient implements Client {
       this.watchers.delete(w);
       w.fail(err);
     }
+  }
+
+  /** Sends an ERROR event carrying `status` on every open watch (the stream stays open). */
+  sendStatus(status: Status): void {
+    for (const w of this.watchers) w.cb({ type: "ERROR", object: status as unknown as KubeObject });
   }
 
   /** Sends an ERROR 410 on every open watch and ends it, as a compacted history would. */
