@@ -1,8 +1,13 @@
 // grove-operator --kubeconfig PATH [--qps 100] [--burst 150] [--scheduler-name NAME]...
 //                [--no-scheduler] [--log-level LEVEL]
+import { setMaxListeners } from "node:events";
 import { parseArgs } from "node:util";
 import { createLogger, type LogLevel } from "@grove-ts/runtime";
 import { startOperator } from "../operator.js";
+
+// One process runs a dozen informers that all wait on their manager's abort signal: that is by
+// design, not a listener leak.
+setMaxListeners(64);
 
 const USAGE = `Usage: grove-operator --kubeconfig PATH [flags]
 

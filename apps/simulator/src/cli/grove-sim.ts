@@ -1,8 +1,13 @@
 // grove-sim up [--nodes N | --cluster FILE] [--port P] [--kubeconfig PATH]
 //              [--operator in-process|external] [--ready-delay MS] [--log-level LEVEL]
+import { setMaxListeners } from "node:events";
 import { ClusterFileError } from "../cluster.js";
 import { UsageError } from "./args.js";
 import { closeOnSignal, parseUp, type UpFlags, USAGE, up } from "./up.js";
+
+// One process runs a dozen informers that all wait on their manager's abort signal: that is by
+// design, not a listener leak.
+setMaxListeners(64);
 
 async function main(): Promise<void> {
   let flags: UpFlags | "help";

@@ -1,0 +1,98 @@
+// `npm start`: grove-sim with the default cluster, the example workloads of examples/ applied,
+// a live progress line until their pods run, the PodCliqueSet > scaling group > clique > pod tree
+// with each pod's node and topology domains, then kubectl hints; serves until Ctrl-C.
+import { setMaxListeners } from "node:events";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LabelPodCliqueScalingGroup, PodCliqueSetType } from "@grove-ts/api";
+import { isAlreadyExists } from "@grove-ts/runtime";
+import type { Simulator } from "../simulator.js";
+import { UsageError } from "./args.js";
+import { type ExampleSet, expectedPods, loadExamples, progress, renderTree } from "./demo-view.js";
+import { closeOnSignal, parseUp, USAGE, up } from "./up.js";
+
+// One process runs a dozen informers that all wait on their manager's abort signal: that is by
+// design, not a listener leak.
+setMaxListeners(64);
+
+const REPO_EXAMPLES = fileURLToPath(new URL("../../../../examples", import.meta.url));
+const TIMEOUT_MS = 120_000;
+
+async function apply(sim: Simulator, ex: ExampleSet): Promise<void> {
+  for (const { file, obj } of ex.objects) {
+    if (obj.kind !== "PodCliqueSet")
+      throw new UsageError(`${file}: only PodCliqueSets are applied, found ${obj.kind}`);
+    obj.metadata.namespace ??= "default";
+    try {
+      await sim.client.create(PodCliqueSetType, obj);
+      process.stdout.write(`  podcliqueset.grove.io/${obj.metadata.name} created   (${file})\n`);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw new Error(`${file}: ${(err as Error).message}`);
+      process.stdout.write(`  podcliqueset.grove.io/${obj.metadata.name} unchanged (${file})\n`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const exIdx = argv.indexOf("--examples");
+  const examplesDir = exIdx >= 0 ? resolve(argv[exIdx + 1] ?? "") : REPO_EXAMPLES;
+  if (exIdx >= 0) argv.splice(exIdx, 2);
+  let flags: ReturnType<typeof parseUp>;
+  let ex: ExampleSet;
+  try {
+    // Pods turn Ready a second after Running unless told otherwise, so the progress line shows both.
+    flags = parseUp([
+      "up",
+      ...(argv.some((a) => a.startsWith("--ready-delay")) ? [] : ["--ready-delay", "1000"]),
+      ...argv,
+    ]);
+    if (flags === "help") {
+      process.stdout.write(
+        `${USAGE.replace("grove-sim up", "npm start --")}  --examples DIR             manifests to apply (default: examples/)\n`,
+      );
+      return;
+    }
+    ex = loadExamples(examplesDir);
+  } catch (err) {
+    process.stderr.write(`grove-sim demo: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const sim = await up(flags);
+  closeOnSignal(sim);
+  process.stdout.write(`\nApplying ${ex.objects.length} example workloads from ${ex.dir}:\n`);
+  await apply(sim, ex);
+  const want = expectedPods(ex);
+  const done = await progress(sim.client, want, TIMEOUT_MS, process.stdout);
+  process.stdout.write(`\n${await renderTree(sim.client, ex)}\n`);
+  if (!done) process.stdout.write("Some pods did not become Ready in time; see kubectl describe pod.\n\n");
+  const kc = sim.kubeconfigPath;
+  const pcsg = ex.objects.find(
+    (o) =>
+      (o.obj as { spec?: { template?: { podCliqueScalingGroups?: unknown[] } } }).spec?.template
+        ?.podCliqueScalingGroups?.length,
+  );
+  const pcsgName = pcsg
+    ? `${pcsg.obj.metadata.name}-0-${(pcsg.obj as unknown as { spec: { template: { podCliqueScalingGroups: { name: string }[] } } }).spec.template.podCliqueScalingGroups[0]?.name}`
+    : undefined;
+  const first = ex.objects[0]?.obj.metadata.name ?? "agg";
+  process.stdout.write(
+    [
+      `kubeconfig: ${kc}`,
+      "",
+      "Try:",
+      `  export KUBECONFIG=${kc}`,
+      "  kubectl get pcs,pcsg,pclq,podgang",
+      `  kubectl get pods -o wide -L ${LabelPodCliqueScalingGroup}`,
+      "  kubectl get nodes -L kubernetes.io/block,kubernetes.io/rack",
+      ...(pcsgName ? [`  kubectl scale pcsg ${pcsgName} --replicas=3`] : []),
+      `  kubectl scale pcs ${first} --replicas=2`,
+      `  kubectl delete pcs ${first}`,
+      "",
+      "Serving until Ctrl-C.",
+      "",
+    ].join("\n"),
+  );
+}
+
+await main();
