@@ -578,11 +578,26 @@ function fill(g: i32, scope: i32, want: i32): i32 {
   const b = scope < 0 ? N : gi(domEnd, scope);
   const row = gi(gShape, g) * N;
   let n = 0;
+  let best = -1;
+  let bestKey: f64 = 0;
+  let bestFit = 0;
   for (let x = a; x < b; x++) {
-    if (gb(elig, row + x) === 0 || podsFit(g, x) < 1) continue;
+    if (gb(elig, row + x) === 0) continue;
+    const fit = podsFit(g, x);
+    if (fit < 1) continue;
+    const key = spread ? -freeFrac(g, x) : freeFrac(g, x);
     si(hId, n, x);
-    sf(hKey, n, spread ? -freeFrac(g, x) : freeFrac(g, x));
+    sf(hKey, n, key);
     n++;
+    if (best < 0 || key < bestKey || (key === bestKey && gi(rank, x) < gi(rank, best))) {
+      best = x;
+      bestKey = key;
+      bestFit = fit;
+    }
+  }
+  if (best >= 0 && (spread ? want === 1 : bestFit >= want)) {
+    for (let j = 0; j < want; j++) placePod(g, best);
+    return want;
   }
   heapify(hId, hKey, 0, n, rank);
   let placed = 0;

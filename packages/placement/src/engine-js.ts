@@ -515,14 +515,30 @@ export class JsKernel {
     const b = scope < 0 ? this.N : (this.domEnd[scope] as number);
     const row = (this.gShape[g] as number) * this.N;
     const spread = this.spread;
-    let n = 0;
-    for (let x = a; x < b; x++) {
-      if (this.elig[row + x] === 0 || this.podsFit(g, x) < 1) continue;
-      this.hId[n] = x;
-      this.hKey[n] = spread ? -this.freeFrac(g, x) : this.freeFrac(g, x);
-      n++;
-    }
     const rank = this.rank;
+    let n = 0;
+    let best = -1;
+    let bestKey = 0;
+    let bestFit = 0;
+    for (let x = a; x < b; x++) {
+      if (this.elig[row + x] === 0) continue;
+      const fit = this.podsFit(g, x);
+      if (fit < 1) continue;
+      const key = spread ? -this.freeFrac(g, x) : this.freeFrac(g, x);
+      this.hId[n] = x;
+      this.hKey[n] = key;
+      n++;
+      if (best < 0 || key < bestKey || (key === bestKey && (rank[x] as number) < (rank[best] as number))) {
+        best = x;
+        bestKey = key;
+        bestFit = fit;
+      }
+    }
+    // The first node in order takes everything: what the heap would do, without building it.
+    if (best >= 0 && (spread ? want === 1 : bestFit >= want)) {
+      for (let j = 0; j < want; j++) this.placePod(g, best);
+      return want;
+    }
     heapify(this.hId, this.hKey, 0, n, rank);
     let placed = 0;
     while (placed < want && n > 0) {
