@@ -151,13 +151,10 @@ export function resourceList(registry: Registry, group: string, version: string)
         verbs: ["get", "patch", "update"],
       });
     if (d.group === "" && d.plural === "pods")
-      resources.push({
-        name: "pods/binding",
-        singularName: "",
-        namespaced: true,
-        kind: "Binding",
-        verbs: ["create"],
-      });
+      resources.push(
+        { name: "pods/binding", singularName: "", namespaced: true, kind: "Binding", verbs: ["create"] },
+        { name: "bindings", singularName: "binding", namespaced: true, kind: "Binding", verbs: ["create"] },
+      );
   }
   return {
     kind: "APIResourceList",

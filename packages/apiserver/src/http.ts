@@ -344,6 +344,23 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         if (l) return send(res, 200, l);
       }
     }
+    // The legacy bindings resource (client-node's createNamespacedBinding): same as pods/binding.
+    if (
+      method === "POST" &&
+      segs.length === 5 &&
+      segs[0] === "api" &&
+      segs[1] === "v1" &&
+      segs[2] === "namespaces" &&
+      segs[4] === "bindings"
+    ) {
+      const o = writeOpts(u);
+      const b = parseBody(rawBody as Buffer, req.headers["content-type"]);
+      const podName =
+        isObj(b) && isObj(b.metadata) && typeof b.metadata.name === "string" ? b.metadata.name : "";
+      if (!podName) throw badRequest("Binding: metadata.name (the pod's name) is required");
+      api.bind(segs[3] as string, podName, b, o);
+      return send(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+    }
     const r = segs[0] === "api" || segs[0] === "apis" ? route(segs) : undefined;
     if (!r)
       return sendStatus(res, makeStatus(404, "NotFound", "the server could not find the requested resource"));

@@ -245,3 +245,29 @@ describe("watch over HTTP", () => {
     expect(added.length).toBeGreaterThan(0);
   });
 });
+
+describe("bindings", () => {
+  it("binds through pods/{name}/binding and through the legacy bindings resource", async () => {
+    const pod = (name: string) =>
+      JSON.stringify({ metadata: { name }, spec: { containers: [{ name: "c", image: "nginx" }] } });
+    await req("POST", "/api/v1/namespaces/default/pods", { body: pod("b1") });
+    await req("POST", "/api/v1/namespaces/default/pods", { body: pod("b2") });
+    const target = (name: string) =>
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Binding",
+        metadata: { name },
+        target: { kind: "Node", name: "n1" },
+      });
+    const first = await req("POST", "/api/v1/namespaces/default/pods/b1/binding", { body: target("b1") });
+    expect(first.json).toMatchObject({ status: "Success" });
+    expect((await req("POST", "/api/v1/namespaces/default/bindings", { body: target("b2") })).code).toBe(201);
+    for (const n of ["b1", "b2"])
+      expect(
+        ((await req("GET", `/api/v1/namespaces/default/pods/${n}`)).json.spec as { nodeName: string })
+          .nodeName,
+      ).toBe("n1");
+    const again = await req("POST", "/api/v1/namespaces/default/bindings", { body: target("b2") });
+    expect(again.json).toMatchObject({ code: 409, reason: "Conflict" });
+  });
+});
