@@ -375,6 +375,8 @@ function checkGroup(v: unknown, field: string, levels: CheckedLevel[], floor: nu
   const groupName = name(o.name, `${field}.name`);
   if (o.count === undefined) fail("FieldValueRequired", `${field}.count`, "is required");
   const count = integer(o.count, `${field}.count`, 0);
+  if (count > MAX_COUNT)
+    fail("FieldValueInvalid", `${field}.count`, `${count} is more than ${MAX_COUNT} pods`);
   const minCount =
     o.minCount === undefined || o.minCount === null ? count : integer(o.minCount, `${field}.minCount`, 0);
   if (minCount > count)
@@ -406,6 +408,8 @@ function checkGroup(v: unknown, field: string, levels: CheckedLevel[], floor: nu
 }
 
 const NO_SUBS: number[] = [];
+/** An implementation limit: the engines hold a slot per wanted pod. */
+export const MAX_COUNT = 1_000_000;
 
 export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"): CheckedGang[] {
   const gangNames = new Set<string>();

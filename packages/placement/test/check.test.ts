@@ -138,6 +138,12 @@ const cases: [string, (p: Record<string, any>) => unknown, string, string][] = [
     "gangs[0].groups[0].count",
   ],
   [
+    "count above the limit",
+    (p) => (p.gangs[0].groups[0].count = 2_000_000),
+    "FieldValueInvalid",
+    "gangs[0].groups[0].count",
+  ],
+  [
     "minCount > count",
     (p) => (p.gangs[0].groups[0].minCount = 3),
     "FieldValueInvalid",
