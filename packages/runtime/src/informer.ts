@@ -269,21 +269,32 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       else this.upsert(ev.object);
       if (rv) this.rv = rv;
     };
+    const opening = this.client.watch<T>(
+      this.type,
+      {
+        ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+        ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+        ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
+        ...(this.rv ? { resourceVersion: this.rv } : {}),
+        allowWatchBookmarks: true,
+      },
+      onEvent,
+    );
     try {
-      handle = await this.client.watch<T>(
-        this.type,
-        {
-          ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
-          ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
-          ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
-          ...(this.rv ? { resourceVersion: this.rv } : {}),
-          allowWatchBookmarks: true,
-        },
-        onEvent,
-      );
+      // stop() must not wait for a server that is slow to answer the watch request.
+      handle = await Promise.race([opening, ended.then(() => undefined)]);
     } catch (err) {
       if (isGone(err)) return { events, gone: true };
       throw err;
+    }
+    if (handle === undefined) {
+      opening.then(
+        (h) => h.stop(),
+        () => {},
+      );
+      this.endWatch = undefined;
+      if (failure) throw failure;
+      return { events, gone };
     }
     this.watchHandle = handle;
     if (this.stopped || gone || failure) handle.stop();

@@ -352,6 +352,17 @@ describe("SharedInformer", () => {
     expect(inf2.lists).toBe(1);
   });
 
+  it("stop does not wait for a watch request the server never answers", async () => {
+    const c = new MemoryClient();
+    c.hangWatches = true;
+    const inf = make(c);
+    inf.start();
+    await inf.waitForSync();
+    await until(() => c.watchCalls.length === 1, "watch requested");
+    await inf.stop();
+    expect(inf.hasSynced()).toBe(true);
+  });
+
   it("waitForSync honours an abort signal", async () => {
     const c = new MemoryClient();
     const inf = make(c);

@@ -31,6 +31,8 @@ export class MemoryClient implements Client {
   expiredBelow = 0;
   readonly listCalls: ListOptions[] = [];
   readonly watchCalls: WatchOptions[] = [];
+  /** watch() never answers, as a server that does not flush the headers of a watch. */
+  hangWatches = false;
   /** Thrown by the next list calls, in order. */
   readonly listFailures: unknown[] = [];
 
@@ -67,6 +69,7 @@ export class MemoryClient implements Client {
     onEvent: (event: WatchEvent<T>) => void,
   ): Promise<WatchHandle> {
     this.watchCalls.push(opts);
+    if (this.hangWatches) return new Promise<never>(() => {});
     const cb = onEvent as (ev: WatchEvent) => void;
     let w: Watcher | undefined;
     const done = new Promise<void>((resolve, reject) => {
