@@ -118,6 +118,12 @@ const generationChanged = (a: KubeObject, b: KubeObject) =>
 const condStatus = (o: { status?: { conditions?: { type: string; status: string }[] } }, type: string) =>
   findCondition(o.status?.conditions as never, type)?.status;
 
+/** The PCS hash or its currently-updating replica changed (§4.1, §5.1). */
+const updatingChanged = (a: PodCliqueSet, b: PodCliqueSet) =>
+  a.status?.currentGenerationHash !== b.status?.currentGenerationHash ||
+  !deepEqual(a.status?.updateProgress?.currentlyUpdating, b.status?.updateProgress?.currentlyUpdating) ||
+  a.status?.updateProgress?.updateEndedAt !== b.status?.updateProgress?.updateEndedAt;
+
 export function createGroveControllers(
   client: Client,
   options: GroveControllersOptions = {},
@@ -290,7 +296,7 @@ export function createGroveControllers(
   on(informers.pclq, { update: (_a, b) => memberToPcsg(b), del: memberToPcsg });
   on(informers.pcs, {
     update: (a, b) => {
-      if (generationChanged(a, b) || a.status?.currentGenerationHash !== b.status?.currentGenerationHash)
+      if (generationChanged(a, b) || updatingChanged(a, b))
         for (const g of informers.pcsg.cache.byIndex(
           INDEX_PART_OF,
           `${b.metadata.namespace ?? ""}/${b.metadata.name}`,
@@ -346,7 +352,7 @@ export function createGroveControllers(
   });
   on(informers.pcs, {
     update: (a, b) => {
-      if (a.status?.currentGenerationHash !== b.status?.currentGenerationHash)
+      if (updatingChanged(a, b))
         for (const p of informers.pclq.cache.byIndex(
           INDEX_PART_OF,
           `${b.metadata.namespace ?? ""}/${b.metadata.name}`,

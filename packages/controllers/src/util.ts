@@ -31,7 +31,13 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
   return Object.entries(desired as Record<string, unknown>).every(([k, v]) => isSubset(v, a[k]));
 }
 
-/** A merge patch turning `from` into `to` at the top level (removed keys become null). */
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The RFC 7386 merge patch turning `from` into `to`: changed keys carry their new value, removed keys
+ * null, nested objects recurse (arrays are replaced whole). Undefined when nothing changed.
+ */
 export function topLevelMergePatch(
   from: Record<string, unknown> | undefined,
   to: Record<string, unknown>,
@@ -43,6 +49,9 @@ export function topLevelMergePatch(
     const b = to[k];
     if (b === undefined) {
       if (a !== undefined) patch[k] = null;
+    } else if (isPlainObject(a) && isPlainObject(b)) {
+      const inner = topLevelMergePatch(a, b);
+      if (inner) patch[k] = inner;
     } else if (!deepEqual(a, b)) patch[k] = b;
   }
   return Object.keys(patch).length > 0 ? patch : undefined;

@@ -17,6 +17,7 @@ import { schedulerNameOf } from "../desired.js";
 import { BaseGangNotFoundError, MissingPodGangLabelError } from "../errors.js";
 import type { Pod } from "../kube-types.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
+import { type PclqUpdateResult, rollPodClique } from "../rolling-update.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodClique, PodCliqueSet } from "../types.js";
 import { hasGate, isPodActive, isTerminating, runSteps, slowStart } from "../util.js";
@@ -130,10 +131,18 @@ export function pclqReconciler(ctx: ControllerContext) {
       return undefined;
     }
     const pcs = owningPcs(ctx, pclq);
+    let update: PclqUpdateResult | undefined;
     const outcome = await runSteps(
       [
         { name: "ensureFinalizer", run: () => ensureFinalizer(ctx, PodCliqueType, pclq, FinalizerPodClique) },
         { name: "syncPods", run: () => syncPodCount(ctx, pclq, pcs) },
+        {
+          name: "processUpdate",
+          run: async () => {
+            update = await rollPodClique(ctx, pcs, pclq, podsOf(ctx, pclq));
+            return update.hint;
+          },
+        },
         { name: "removeSchedulingGates", run: () => removeGates(ctx, pclq) },
       ],
       rc.logger,
@@ -144,6 +153,7 @@ export function pclqReconciler(ctx: ControllerContext) {
       pods: podsOf(ctx, pclq),
       pcsHash: pcs?.status?.currentGenerationHash,
       specCompleted: outcome.completed,
+      ...(update ? { updateProgress: update.progress ?? null } : {}),
       now,
     });
     const full = withLastErrors(status, pclq.status?.lastErrors, outcome, now);

@@ -33,6 +33,8 @@ export interface PclqStatusInput {
   pcsHash: string | undefined;
   /** The spec flow completed with no gated pods left (§4.2: only then observedGeneration moves). */
   specCompleted: boolean;
+  /** updateProgress as the update step left it (default: the stored one). */
+  updateProgress?: PodCliqueStatus["updateProgress"] | null;
   now: Date;
 }
 
@@ -41,7 +43,7 @@ export function computePclqStatus(input: PclqStatusInput): PodCliqueStatus {
   const prev = pclq.status;
   const labels = pclq.metadata.labels ?? {};
   const labelHash = labels[LabelPodTemplateHash];
-  const progress = prev?.updateProgress;
+  const progress = input.updateProgress === null ? undefined : (input.updateProgress ?? prev?.updateProgress);
   const expectedHash = progress?.podTemplateHash ?? labelHash ?? prev?.currentPodTemplateHash;
   let terminating = 0;
   let ready = 0;
@@ -74,10 +76,17 @@ export function computePclqStatus(input: PclqStatusInput): PodCliqueStatus {
     scheduledReplicas: scheduled,
     updatedReplicas: updated,
   } as PodCliqueStatus;
+  if (progress) status.updateProgress = progress;
+  else delete status.updateProgress;
   const autoUpdating = progress !== undefined && progress.updateEndedAt === undefined;
-  if (!autoUpdating && updated === replicas && !progress && labelHash !== undefined) {
-    status.currentPodTemplateHash = labelHash;
-    if (input.pcsHash) status.currentPodCliqueSetGenerationHash = input.pcsHash;
+  if (!autoUpdating && updated === replicas) {
+    if (!progress && labelHash !== undefined) {
+      status.currentPodTemplateHash = labelHash;
+      if (input.pcsHash) status.currentPodCliqueSetGenerationHash = input.pcsHash;
+    } else if (progress) {
+      status.currentPodTemplateHash = progress.podTemplateHash;
+      status.currentPodCliqueSetGenerationHash = progress.podCliqueSetGenerationHash;
+    }
   }
   if (!labels[LabelPodCliqueScalingGroup])
     status.hpaPodSelector = podCliquePodSelector(labels[LabelPartOf] ?? "", pclq.metadata.name ?? "");

@@ -21,6 +21,7 @@ import {
   standaloneCliques,
   topologyNameOf,
 } from "../desired.js";
+import { pclqUpdateComplete, planPcsUpdate } from "../rolling-update.js";
 import type { ClusterTopologyBinding, PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
 import { intLabel, isTerminating } from "../util.js";
 
@@ -121,8 +122,29 @@ export function computePcsStatus(input: PcsStatusInput): PodCliqueSetStatus {
     hpaPodSelector: podCliqueSetPodSelector(pcs.metadata.name ?? ""),
     currentGenerationHash: hash,
   } as PodCliqueSetStatus;
-  if (prev?.currentGenerationHash && prev.currentGenerationHash !== hash)
-    status.updateProgress = { updateStartedAt: input.now.toISOString().replace(/\.\d+Z$/, "Z") } as never;
+  const progress = planPcsUpdate({
+    pcs,
+    hash,
+    standalone: input.standalone,
+    pcsgs: input.pcsgs,
+    now: input.now,
+  });
+  if (progress) {
+    const live = input.standalone.filter(
+      (p) => !isTerminating(p) && (intLabel(p, LabelPodCliqueSetReplicaIndex) ?? replicas) < replicas,
+    );
+    const groups = input.pcsgs.filter(
+      (g) => !isTerminating(g) && (intLabel(g, LabelPodCliqueSetReplicaIndex) ?? replicas) < replicas,
+    );
+    progress.updatedPodCliquesCount = live.filter((p) => pclqUpdateComplete(pcs, p, hash)).length;
+    progress.totalPodCliquesCount = replicas * standaloneCliques(pcs).length;
+    progress.updatedPodCliqueScalingGroupsCount = groups.filter(
+      (g) => g.status?.currentPodCliqueSetGenerationHash === hash,
+    ).length;
+    progress.totalPodCliqueScalingGroupsCount =
+      replicas * (pcs.spec.template.podCliqueScalingGroups ?? []).length;
+    status.updateProgress = progress;
+  }
   if (input.specCompleted && pcs.metadata.generation !== undefined)
     status.observedGeneration = pcs.metadata.generation;
 

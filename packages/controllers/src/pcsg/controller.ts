@@ -20,6 +20,7 @@ import { cliqueByName, cliqueTemplateHash, desiredMemberPodClique } from "../des
 import { OwnerNotFoundError } from "../errors.js";
 import { pcsgReplicaGangTermination } from "../gang-termination.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
+import { autoUpdateInProgress, type PcsgUpdateResult, rollPcsg } from "../rolling-update.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
 import {
@@ -27,6 +28,7 @@ import {
   deleteIgnoreNotFound,
   intLabel,
   isTerminating,
+  minHint,
   runSteps,
   slowStart,
 } from "../util.js";
@@ -43,7 +45,11 @@ function owningPcs(ctx: ControllerContext, pcsg: PodCliqueScalingGroup): PodCliq
   return pcs && pcs.metadata.uid === ref?.uid ? pcs : undefined;
 }
 
-function memberPodCliques(ctx: ControllerContext, pcs: PodCliqueSet): Component<PodCliqueScalingGroup> {
+function memberPodCliques(
+  ctx: ControllerContext,
+  pcs: PodCliqueSet,
+  onUpdate: (r: PcsgUpdateResult) => void,
+): Component<PodCliqueScalingGroup> {
   return {
     kind: "PodClique",
     existingNames: (pcsg) => membersOf(ctx, pcsg).map((p) => p.metadata.name ?? ""),
@@ -76,7 +82,11 @@ function memberPodCliques(ctx: ControllerContext, pcs: PodCliqueSet): Component<
         if (have && (isTerminating(have) || !onDelete)) return;
         await createOrPatch(ctx.client, PodCliqueType, have, w.object, w.patch);
       });
-      return pcsgReplicaGangTermination(ctx, pcs, pcsg, membersOf(ctx, pcsg));
+      // Gang termination only when no PCSG update runs (§5.3 step 4).
+      const update = await rollPcsg(ctx, pcs, pcsg, membersOf(ctx, pcsg));
+      onUpdate(update);
+      if (autoUpdateInProgress(update.progress)) return update.hint;
+      return minHint(update.hint, await pcsgReplicaGangTermination(ctx, pcs, pcsg, membersOf(ctx, pcsg)));
     },
     async delete(pcsg) {
       for (const n of this.existingNames(pcsg))
@@ -94,6 +104,7 @@ export function pcsgReconciler(ctx: ControllerContext) {
       return undefined;
     }
     const pcs = owningPcs(ctx, pcsg);
+    let update: PcsgUpdateResult | undefined;
     const outcome = await runSteps(
       [
         {
@@ -104,7 +115,9 @@ export function pcsgReconciler(ctx: ControllerContext) {
           name: "syncPodCliques",
           run: async () => {
             if (!pcs) throw new OwnerNotFoundError("PodCliqueScalingGroup", rc.name);
-            return memberPodCliques(ctx, pcs).sync(pcsg);
+            return memberPodCliques(ctx, pcs, (u) => {
+              update = u;
+            }).sync(pcsg);
           },
         },
       ],
@@ -121,6 +134,7 @@ export function pcsgReconciler(ctx: ControllerContext) {
       },
       specCompleted: outcome.completed,
       now,
+      ...(update ? { updateProgress: update.progress ?? null } : {}),
     });
     const full = withLastErrors(status, pcsg.status?.lastErrors, outcome, now);
     return finishReconcile(

@@ -9,6 +9,7 @@ import {
   podCliqueScalingGroupPodSelector,
   ReasonInsufficientAvailablePCSGReplicas,
   ReasonSufficientAvailablePCSGReplicas,
+  ReasonUpdateInProgress,
 } from "@grove-ts/api";
 import { isConditionTrue, removeCondition, setCondition } from "@grove-ts/runtime";
 import type { PodClique, PodCliqueScalingGroup } from "../types.js";
@@ -23,11 +24,15 @@ export interface PcsgStatusInput {
   expectedHash: (cliqueName: string) => string | undefined;
   specCompleted: boolean;
   now: Date;
+  /** updateProgress as the update step left it (default: the stored one). */
+  updateProgress?: PodCliqueScalingGroupStatus["updateProgress"] | null;
 }
 
 export function computePcsgStatus(input: PcsgStatusInput): PodCliqueScalingGroupStatus {
   const { pcsg, pcsHash } = input;
   const prev = pcsg.status;
+  const progress = input.updateProgress === null ? undefined : (input.updateProgress ?? prev?.updateProgress);
+  const updating = progress !== undefined && progress.updateEndedAt === undefined;
   const pcsgName = pcsg.metadata.name ?? "";
   const replicas = pcsg.spec.replicas;
   const cliqueNames = pcsg.spec.cliqueNames;
@@ -81,27 +86,51 @@ export function computePcsgStatus(input: PcsgStatusInput): PodCliqueScalingGroup
   } as PodCliqueScalingGroupStatus;
   if (input.specCompleted && pcsg.metadata.generation !== undefined)
     status.observedGeneration = pcsg.metadata.generation;
-  if (allCurrent && pcsHash) status.currentPodCliqueSetGenerationHash = pcsHash;
+  if (allCurrent && pcsHash && !updating) status.currentPodCliqueSetGenerationHash = pcsHash;
+  if (progress) {
+    const updatedPclqs = live.filter((p) => {
+      const j = intLabel(p, LabelPodCliqueScalingGroupReplicaIndex) ?? replicas;
+      const clique = (p.metadata.name ?? "").slice(`${pcsgName}-${j}-`.length);
+      const exp = input.expectedHash(clique);
+      return (
+        j < replicas &&
+        p.metadata.labels?.[LabelPodTemplateHash] === exp &&
+        p.status?.currentPodTemplateHash === exp
+      );
+    }).length;
+    status.updateProgress = {
+      ...progress,
+      updatedPodCliquesCount: updatedPclqs,
+      totalPodCliquesCount: replicas * cliqueNames.length,
+    };
+  } else delete status.updateProgress;
   const breached = healthy < minAvailable;
   let conditions = setCondition(
     prev?.conditions,
-    breached
+    updating
       ? {
           type: ConditionMinAvailableBreached,
-          status: "True",
-          reason: ReasonInsufficientAvailablePCSGReplicas,
-          message: `${healthy} of ${replicas} replicas are available, minAvailable is ${minAvailable}`,
+          status: "Unknown",
+          reason: ReasonUpdateInProgress,
+          message: "Update in progress",
         }
-      : {
-          type: ConditionMinAvailableBreached,
-          status: "False",
-          reason: ReasonSufficientAvailablePCSGReplicas,
-          message: `${healthy} of ${replicas} replicas are available`,
-        },
+      : breached
+        ? {
+            type: ConditionMinAvailableBreached,
+            status: "True",
+            reason: ReasonInsufficientAvailablePCSGReplicas,
+            message: `${healthy} of ${replicas} replicas are available, minAvailable is ${minAvailable}`,
+          }
+        : {
+            type: ConditionMinAvailableBreached,
+            status: "False",
+            reason: ReasonSufficientAvailablePCSGReplicas,
+            message: `${healthy} of ${replicas} replicas are available`,
+          },
     input.now,
   );
   // Recovery re-arms the next gang-termination episode (§10.2).
-  if (!breached) conditions = removeCondition(conditions, ConditionGangTerminationInProgress);
+  if (!breached && !updating) conditions = removeCondition(conditions, ConditionGangTerminationInProgress);
   status.conditions = conditions;
   return status;
 }

@@ -1,0 +1,132 @@
+// Rolling updates (grove-behaviour.md §13): a pod-template change replaces every pod, one PCS
+// replica at a time, ready pods one by one; PCSG replicas are recreated; OnDelete replaces nothing.
+import { PodCliqueScalingGroupType, PodCliqueSetType, PodCliqueType } from "@grove-ts/api";
+import { PodType } from "@grove-ts/runtime";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { GroveControllers } from "../src/index.js";
+import type { Pod } from "../src/kube-types.js";
+import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../src/types.js";
+import { pcsOf } from "./fixtures.js";
+import {
+  createPcs,
+  fastControllers,
+  type Harness,
+  listPods,
+  NS,
+  runToReady,
+  startHarness,
+  waitFor,
+} from "./harness.js";
+
+const image = (p: Pod) => p.spec?.containers[0]?.image;
+
+async function setImage(h: Harness, pcsName: string, img: string): Promise<void> {
+  const pcs = (await h.client.get<PodCliqueSet>(PodCliqueSetType, pcsName, NS)) as PodCliqueSet;
+  const tpl = structuredClone(pcs.spec.template);
+  for (const c of tpl.cliques) for (const k of c.spec.podSpec.containers) k.image = img;
+  await h.client.patch(PodCliqueSetType, pcsName, NS, { type: "merge", body: { spec: { template: tpl } } });
+}
+
+/** Plays the cluster until every pod runs `img` and is ready. */
+async function rollTo(h: Harness, img: string, pods: number): Promise<Pod[]> {
+  return waitFor(
+    `all pods on ${img}`,
+    async () => {
+      const ps = await runToReady(h.client, pods, 2000).catch(() => undefined);
+      return ps?.every((p) => image(p) === img) && ps;
+    },
+    30_000,
+  );
+}
+
+describe("rolling updates", () => {
+  let h: Harness;
+  let ctl: GroveControllers;
+  beforeEach(async () => {
+    h = await startHarness();
+    ctl = fastControllers(h.client);
+    await ctl.start();
+  });
+  afterEach(async () => {
+    await ctl.stop();
+    await h.close();
+  });
+
+  it("RollingRecreate: standalone pods and PCSG replicas move to the new template; progress closes", async () => {
+    await createPcs(
+      h.client,
+      pcsOf(
+        "ru",
+        [
+          { name: "fe", replicas: 2, minAvailable: 1 },
+          { name: "leader", replicas: 1 },
+          { name: "worker", replicas: 1 },
+        ],
+        [{ name: "grp", cliqueNames: ["leader", "worker"], replicas: 2, minAvailable: 1 }],
+        2,
+      ),
+    );
+    const total = 2 * (2 + 2 * 2);
+    await runToReady(h.client, total);
+    const before = await h.client.get<PodCliqueSet>(PodCliqueSetType, "ru", NS);
+    const order: number[] = [];
+    const watch = await h.client.watch<PodCliqueSet>(PodCliqueSetType, { namespace: NS }, (ev) => {
+      const cur = ev.object.status?.updateProgress?.currentlyUpdating ?? [];
+      expect(cur.length).toBeLessThanOrEqual(1);
+      const i = cur[0]?.replicaIndex;
+      if (i !== undefined && order[order.length - 1] !== i) order.push(i);
+    });
+    await setImage(h, "ru", "nginx:2");
+    const pods = await rollTo(h, "nginx:2", total);
+    const hashes = new Set(pods.map((p) => p.metadata.labels?.["grove.io/pod-template-hash"]));
+    expect(hashes.size).toBe(3); // one per clique, all new
+    const pcs = await waitFor("update ended", async () => {
+      const p = await h.client.get<PodCliqueSet>(PodCliqueSetType, "ru", NS);
+      return !!p?.status?.updateProgress?.updateEndedAt && p.status.updatedReplicas === 2 && p;
+    });
+    watch.stop();
+    // One PCS replica at a time, in ascending order (all had scheduled pods, none breached).
+    expect(order).toEqual([0, 1]);
+    expect(pcs.status?.currentGenerationHash).not.toBe(before?.status?.currentGenerationHash);
+    expect(pcs.status?.updateProgress?.currentlyUpdating).toBeUndefined();
+    const fe = await h.client.get<PodClique>(PodCliqueType, "ru-0-fe", NS);
+    expect(fe?.status?.currentPodCliqueSetGenerationHash).toBe(pcs.status?.currentGenerationHash);
+    expect(fe?.status?.updateProgress?.updateEndedAt).toBeDefined();
+    const g = await waitFor("PCSG converged", async () => {
+      const x = await h.client.get<PodCliqueScalingGroup>(PodCliqueScalingGroupType, "ru-0-grp", NS);
+      return x?.status?.currentPodCliqueSetGenerationHash === pcs.status?.currentGenerationHash && x;
+    });
+    expect(g.status?.updateProgress?.updateEndedAt).toBeDefined();
+    // Hostnames survive the replacement.
+    expect(
+      pods
+        .filter((p) => p.metadata.labels?.["grove.io/podclique"] === "ru-1-fe")
+        .map((p) => p.spec?.hostname)
+        .sort(),
+    ).toEqual(["ru-1-fe-0", "ru-1-fe-1"]);
+  });
+
+  it("OnDelete: templates are patched but no pod is replaced until it is deleted", async () => {
+    await createPcs(h.client, {
+      ...pcsOf("od", [{ name: "w", replicas: 2 }]),
+      spec: { ...pcsOf("od", [{ name: "w", replicas: 2 }]).spec, updateStrategy: { type: "OnDelete" } },
+    } as PodCliqueSet);
+    const old = await runToReady(h.client, 2);
+    await setImage(h, "od", "nginx:2");
+    await waitFor("PCLQ patched", async () => {
+      const q = await h.client.get<PodClique>(PodCliqueType, "od-0-w", NS);
+      return q?.spec.podSpec.containers[0]?.image === "nginx:2";
+    });
+    const pcs = await waitFor("progress closed at once", async () => {
+      const p = await h.client.get<PodCliqueSet>(PodCliqueSetType, "od", NS);
+      return !!p?.status?.updateProgress?.updateEndedAt && p;
+    });
+    expect(pcs.status?.updateProgress?.updateStartedAt).toBe(pcs.status?.updateProgress?.updateEndedAt);
+    expect(names(await listPods(h.client))).toEqual(names(old));
+    await h.client.delete(PodType, old[0]?.metadata.name ?? "", NS);
+    const after = await runToReady(h.client, 2);
+    expect(after.map(image).sort()).toEqual(["nginx:2", "nginx:latest"]);
+  });
+});
+
+const names = (ps: Pod[]) => ps.map((p) => p.metadata.name).sort();
