@@ -113,8 +113,8 @@ async function main(): Promise<void> {
       name: c.id,
       time: timeMs,
       iterations: minIterations,
-      warmupIterations: 2,
-      warmupTime: Math.min(200, timeMs),
+      warmupIterations: QUICK ? 2 : 5,
+      warmupTime: Math.min(QUICK ? 200 : 500, timeMs),
       throws: true,
     });
     for (const mode of MODES)
