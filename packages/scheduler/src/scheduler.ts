@@ -17,10 +17,11 @@ import {
 } from "@grove-ts/api";
 import {
   checkProblem,
+  createSnapshot,
   type Gang,
-  type PlacementNode,
   PlacementProblemError,
   type PlacementResult,
+  type PlacementSnapshot,
   solve,
   type TopologyLevel,
 } from "@grove-ts/placement";
@@ -40,7 +41,7 @@ import {
 } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { constraintKeys, GangBuildError, toPlacementGang, type WorkGang, type WorkGroup } from "./gangs.js";
-import { podRequests, type Requests } from "./requests.js";
+import { toQuantities } from "./requests.js";
 import { holdsCapacity, podKey, Snapshot } from "./snapshot.js";
 import { levelsFor } from "./topology.js";
 
@@ -67,6 +68,11 @@ export interface GangSchedulerOptions {
   maxBackoffMs?: number;
   /** Bindings in flight at once. Default 32. */
   bindConcurrency?: number;
+  /**
+   * Keep an encoded placement snapshot per topology across cycles, updated per bound or freed pod
+   * (default true); false solves each batch from scratch with solve().
+   */
+  incremental?: boolean;
 }
 
 export interface GangScheduler {
@@ -98,6 +104,8 @@ class Scheduler implements GangScheduler {
   private readonly gangs: SharedInformer<PodGang & KubeObject>;
   private readonly bindings: SharedInformer<ClusterTopologyBinding & KubeObject>;
   private readonly snapshot = new Snapshot();
+  /** Encoded clusters per topology signature, kept in step with `snapshot` (see `incremental`). */
+  private readonly placements = new Map<string, PlacementSnapshot>();
   private readonly removers: (() => void)[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = 0;
@@ -134,6 +142,26 @@ class Scheduler implements GangScheduler {
     });
     this.gangs = new SharedInformer(client, PodGangType, inf);
     this.bindings = new SharedInformer(client, ClusterTopologyBindingType, inf);
+    this.snapshot.onUsage((node, requests, sign) => {
+      const q = toQuantities(requests);
+      for (const [sig, ps] of this.placements) {
+        try {
+          if (sign > 0) ps.bind(node, q);
+          else ps.free(node, q);
+        } catch {
+          // Out of step (e.g. a pod on a node the encoding lacks): rebuild at the next cycle.
+          this.dropPlacement(sig);
+        }
+      }
+    });
+  }
+
+  private dropPlacement(sig?: string): void {
+    for (const [k, ps] of this.placements)
+      if (sig === undefined || k === sig) {
+        ps.dispose();
+        this.placements.delete(k);
+      }
   }
 
   async start(): Promise<void> {
@@ -143,19 +171,24 @@ class Scheduler implements GangScheduler {
       this.nodes.addEventHandler({
         onAdd: (n) => {
           this.snapshot.setNode(n);
+          this.dropPlacement();
           this.capacityChanged();
         },
         onUpdate: (o, n) => {
           this.snapshot.setNode(n);
+          if (o.metadata.deletionTimestamp !== n.metadata.deletionTimestamp) this.dropPlacement();
           if (
             o.spec?.unschedulable !== n.spec?.unschedulable ||
             JSON.stringify([o.status?.allocatable, o.spec?.taints, o.metadata.labels]) !==
               JSON.stringify([n.status?.allocatable, n.spec?.taints, n.metadata.labels])
-          )
+          ) {
+            this.dropPlacement();
             this.capacityChanged();
+          }
         },
         onDelete: (n) => {
           this.snapshot.deleteNode(n.metadata.name ?? "");
+          this.dropPlacement();
           this.capacityChanged();
         },
       }),
@@ -214,6 +247,7 @@ class Scheduler implements GangScheduler {
     for (const r of this.removers) r();
     await this.running;
     await Promise.all([this.nodes, this.pods, this.gangs, this.bindings].map((i) => i.stop()));
+    this.dropPlacement();
   }
 
   // ---- wake-ups ---------------------------------------------------------------------------------
@@ -460,23 +494,19 @@ class Scheduler implements GangScheduler {
       if (batches[0]) batches[0].items.push(...free);
       else batches.push({ levels: [], items: free });
     }
-    const extra = new Map<string, Requests>();
+    let boundAny = false;
     for (const b of batches) {
       // Keep the gang order inside a batch (base before scaled, older first).
       b.items.sort((x, y) => work.indexOf(x.w) - work.indexOf(y.w));
-      const nodes: PlacementNode[] = this.snapshot.placementNodes(extra);
       let result: PlacementResult;
       try {
-        result = solve(
-          {
-            ...(b.levels.length > 0 ? { topology: { levels: b.levels } } : {}),
-            nodes,
-            gangs: b.items.map((i) => i.gang),
-          },
-          { engine: this.options.engine ?? "wasm" },
+        result = this.place(
+          b.levels,
+          b.items.map((i) => i.gang),
         );
       } catch (err) {
         this.log.error("placement failed", { error: err, gangs: b.items.length });
+        this.dropPlacement(JSON.stringify(b.levels));
         left += b.items.length;
         continue;
       }
@@ -496,13 +526,7 @@ class Scheduler implements GangScheduler {
           const nodesFor = byName.get(gr.name) ?? [];
           gr.pending.forEach((pod, k) => {
             const node = nodesFor[k];
-            if (node) {
-              binds.push({ pod, node });
-              const add = extra.get(node) ?? new Map<string, number>();
-              for (const [r, v] of safeReq(pod)) add.set(r, (add.get(r) ?? 0) + v);
-              add.set("pods", (add.get("pods") ?? 0) + 1000);
-              extra.set(node, add);
-            }
+            if (node) binds.push({ pod, node });
           });
           const surplus = gr.pending.slice(nodesFor.length);
           if (surplus.length > 0) {
@@ -515,21 +539,37 @@ class Scheduler implements GangScheduler {
           }
         }
       }
-      await this.bindAll(binds, extra);
+      // Assumed at once: the next batch and the next cycle count these pods before their updates
+      // arrive (the usage hook also binds them into every placement snapshot).
+      for (const bd of binds) this.snapshot.assume(bd.pod, bd.node);
+      if (binds.length > 0) boundAny = true;
+      await this.bindAll(binds);
     }
     if (left === 0) this.backoff = this.options.initialBackoffMs ?? 1000;
+    // Gangs waiting on what was just bound (scaled gangs on their base) get their turn next cycle.
+    if (boundAny) this.workArrived();
     return left;
   }
 
-  private async bindAll(binds: { pod: Pod; node: string }[], extra: Map<string, Requests>): Promise<void> {
-    // Assumed first: the next cycle must count these pods even before their updates arrive.
-    for (const b of binds) this.snapshot.assume(b.pod, b.node);
-    for (const b of binds) {
-      const add = extra.get(b.node);
-      if (!add) continue;
-      for (const [r, v] of safeReq(b.pod)) add.set(r, (add.get(r) ?? 0) - v);
-      add.set("pods", (add.get("pods") ?? 0) - 1000);
+  /** One placement call over the current capacity, on the kept snapshot for `levels` or from scratch. */
+  private place(levels: TopologyLevel[], gangs: Gang[]): PlacementResult {
+    const engine = this.options.engine ?? "wasm";
+    const topology = levels.length > 0 ? { levels } : undefined;
+    if (this.options.incremental === false)
+      return solve(
+        { ...(topology ? { topology } : {}), nodes: this.snapshot.placementNodes(), gangs },
+        { engine },
+      );
+    const sig = JSON.stringify(levels);
+    let ps = this.placements.get(sig);
+    if (!ps) {
+      ps = createSnapshot(topology, this.snapshot.placementNodes(), { engine });
+      this.placements.set(sig, ps);
     }
+    return ps.place(gangs);
+  }
+
+  private async bindAll(binds: { pod: Pod; node: string }[]): Promise<void> {
     const limit = this.options.bindConcurrency ?? 32;
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -711,12 +751,4 @@ function byPodIndex(a: Pod, b: Pod): number {
   const ib = Number(b.metadata?.labels?.["grove.io/podclique-pod-index"] ?? Number.NaN);
   if (!Number.isNaN(ia) && !Number.isNaN(ib) && ia !== ib) return ia - ib;
   return (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
-}
-
-function safeReq(pod: Pod): Requests {
-  try {
-    return podRequests(pod);
-  } catch {
-    return new Map();
-  }
 }

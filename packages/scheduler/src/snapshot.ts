@@ -25,6 +25,12 @@ export class Snapshot {
   private readonly assumed = new Map<string, Usage>();
   /** node -> resource -> milli-units in use (bound and assumed pods; "pods" counts pods x1000). */
   private readonly used = new Map<string, Requests>();
+  private readonly listeners: ((node: string, requests: Requests, sign: 1 | -1) => void)[] = [];
+
+  /** Called on every change of a node's usage: one pod with `requests` added (+1) or removed (-1). */
+  onUsage(fn: (node: string, requests: Requests, sign: 1 | -1) => void): void {
+    this.listeners.push(fn);
+  }
 
   setNode(node: Node): void {
     this.nodes.set(node.metadata?.name ?? "", node);
@@ -78,15 +84,14 @@ export class Snapshot {
   }
 
   /**
-   * The placement contract's nodes, with `allocated` from bound and assumed pods plus `extra`
-   * (placements of an earlier call in the same cycle). Nodes being deleted are left out.
+   * The placement contract's nodes, with `allocated` from bound and assumed pods. Nodes being
+   * deleted are left out.
    */
-  placementNodes(extra?: Map<string, Requests>): PlacementNode[] {
+  placementNodes(): PlacementNode[] {
     const out: PlacementNode[] = [];
     for (const [name, node] of this.nodes) {
       if (node.metadata?.deletionTimestamp) continue;
-      const used = new Map(this.used.get(name) ?? []);
-      for (const [k, v] of extra?.get(name) ?? []) used.set(k, (used.get(k) ?? 0) + v);
+      const used = this.used.get(name) ?? new Map<string, number>();
       const allocatable = node.status?.allocatable ?? node.status?.capacity ?? {};
       out.push({
         name,
@@ -125,6 +130,7 @@ export class Snapshot {
     }
     for (const [k, v] of u.requests) used.set(k, (used.get(k) ?? 0) + sign * v);
     used.set("pods", (used.get("pods") ?? 0) + sign * 1000);
+    for (const fn of this.listeners) fn(u.node, u.requests, sign);
   }
 }
 

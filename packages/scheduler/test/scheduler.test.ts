@@ -51,9 +51,11 @@ const events = async (podName: string) => {
 const gangStatus = async (name: string) =>
   (await (h as Harness).client.get<K<PodGang>>(PodGangType, name, "default"))?.status;
 
-describe("gang scheduler", () => {
+describe.each([true, false])("gang scheduler (incremental snapshot: %s)", (incremental) => {
+  const start = (o: Parameters<typeof harness>[0] = {}) => harness({ ...o, incremental });
+
   it("binds a pod in no PodGang (a gang of one) and records a Scheduled event", async () => {
-    h = await harness();
+    h = await start();
     await createAll(h.client, { nodes: [node({ name: "n1" })], pods: [pod({ name: "lone" })] });
     expect(await eventually(() => bound(["lone"]))).toEqual(["n1"]);
     await eventually(async () => expect(await events("lone")).toContain("Scheduled"));
@@ -98,13 +100,13 @@ describe("gang scheduler", () => {
       names: ["grove-scheduler", "kai-scheduler"],
     },
   ])("honours $title", async (c) => {
-    h = await harness(c.names ? { schedulerNames: c.names } : {});
+    h = await start(c.names ? { schedulerNames: c.names } : {});
     await createAll(h.client, { nodes: c.nodes, pods: [c.pod] });
     expect(await eventually(() => bound(["p"]))).toEqual([c.want]);
   });
 
   it("leaves pods of other schedulers alone", async () => {
-    h = await harness();
+    h = await start();
     await createAll(h.client, {
       nodes: [node({ name: "a" })],
       pods: [pod({ name: "p", schedulerName: "other" })],
@@ -114,7 +116,7 @@ describe("gang scheduler", () => {
   });
 
   it("places a gang all-or-nothing, reports why on every pod, and retries when capacity frees", async () => {
-    h = await harness();
+    h = await start();
     // 3 nodes x 2 cpu, pods of 2 cpu: room for 3 pods; the gang's minimum is 4.
     const pods = ["w-0", "w-1", "w-2", "l-0"].map((n) => pod({ name: n, gang: "g", cpu: "2" }));
     await createAll(h.client, {
@@ -155,7 +157,7 @@ describe("gang scheduler", () => {
   });
 
   it("places pods above the minimum best-effort", async () => {
-    h = await harness();
+    h = await start();
     await createAll(h.client, {
       nodes: [node({ name: "n1" }), node({ name: "n2" })],
       gangs: [podGang("g", [{ name: "g-w", pods: ["w-0", "w-1", "w-2"], min: 1 }])],
@@ -170,7 +172,7 @@ describe("gang scheduler", () => {
   });
 
   it("places a scaled gang only after its base gang", async () => {
-    h = await harness();
+    h = await start();
     await createAll(h.client, {
       nodes: [node({ name: "n1" })],
       gangs: [
@@ -195,7 +197,7 @@ describe("gang scheduler", () => {
   });
 
   it("does not schedule gated pods nor a gang whose PodGang is not Initialized", async () => {
-    h = await harness();
+    h = await start();
     await createAll(h.client, {
       nodes: [node({ name: "n1" })],
       gangs: [podGang("g", [{ name: "g-a", pods: ["a-0"], min: 1 }])],
@@ -253,7 +255,7 @@ describe("gang scheduler", () => {
       label: "example.com/rack",
     },
   ])("honours topology: $title", async (c) => {
-    h = await harness();
+    h = await start();
     // Two racks of two hosts; each host has room for two 1-cpu pods. A filler pod on r1-h1 makes
     // the racks unequal so a constraint-blind placement would spread.
     const nodes = ["r1-h1", "r1-h2", "r2-h1", "r2-h2"].map((n) =>
@@ -275,7 +277,7 @@ describe("gang scheduler", () => {
   });
 
   it("keeps a required gang pending when no domain holds it, naming the level", async () => {
-    h = await harness();
+    h = await start();
     const nodes = ["r1-h1", "r1-h2", "r2-h1", "r2-h2"].map((n) =>
       node({ name: n, labels: { "example.com/rack": n.slice(0, 2) } }),
     );
@@ -290,7 +292,7 @@ describe("gang scheduler", () => {
   });
 
   it("moves a PodGang to Running when all its pods run", async () => {
-    h = await harness();
+    h = await start();
     await createAll(h.client, {
       nodes: [node({ name: "n1" })],
       gangs: [podGang("g", [{ name: "g-a", pods: ["a-0", "a-1"], min: 2 }])],
@@ -309,7 +311,7 @@ describe("gang scheduler", () => {
   });
 
   it("uncordoning a node retries what did not fit", async () => {
-    h = await harness();
+    h = await start();
     await createAll(h.client, {
       nodes: [node({ name: "n1", unschedulable: true })],
       pods: [pod({ name: "p" })],
