@@ -79,6 +79,8 @@ export interface SpeedRow {
 async function main(): Promise<void> {
   const timeMs = Number(process.env.BENCH_TIME_MS ?? (QUICK ? 300 : 1500));
   const minIterations = QUICK ? 3 : 10;
+  const warmupIterations = QUICK ? 2 : 5;
+  const warmupTimeMs = Math.min(QUICK ? 200 : 500, timeMs);
   const { solve, createSnapshot, verifyPlacement } = await loadSolver();
   const rows: SpeedRow[] = [];
   const cases: { id: string; description: string; identical: boolean; wasmOverJs: Record<Mode, number> }[] =
@@ -113,8 +115,8 @@ async function main(): Promise<void> {
       name: c.id,
       time: timeMs,
       iterations: minIterations,
-      warmupIterations: QUICK ? 2 : 5,
-      warmupTime: Math.min(QUICK ? 200 : 500, timeMs),
+      warmupIterations,
+      warmupTime: warmupTimeMs,
       throws: true,
     });
     for (const mode of MODES)
@@ -198,6 +200,8 @@ async function main(): Promise<void> {
     quick: QUICK,
     timePerTaskMs: timeMs,
     minIterations,
+    warmupIterations,
+    warmupTimeMs,
     cases,
     results: rows,
     targets,
