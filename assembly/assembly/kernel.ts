@@ -544,9 +544,20 @@ function placeChildren(t: i32, scope: i32, depth: i32): bool {
     }
     return true;
   }
+  const a = gi(tChOff, t);
   const b = gi(tChOff, t + 1);
-  for (let i = gi(tChOff, t); i < b; i++) if (!placeTree(gi(tChild, i), scope, depth + 1)) return false;
-  return true;
+  const mark = undoTop;
+  for (let retry = a; retry < b; retry++) {
+    let failed = -1;
+    for (let i = a; i < b && failed < 0; i++) if (!placeTree(gi(tChild, i), scope, depth + 1)) failed = i;
+    if (failed < 0) return true;
+    if (failed === a) return false;
+    rollback(mark);
+    const c = gi(tChild, failed);
+    for (let i = failed; i > a; i--) si(tChild, i, gi(tChild, i - 1));
+    si(tChild, a, c);
+  }
+  return false;
 }
 
 // ---- nodes ---------------------------------------------------------------------------------

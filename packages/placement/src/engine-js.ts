@@ -476,10 +476,24 @@ export class JsKernel {
       }
       return true;
     }
+    // Siblings go in order; when one fails after others were placed, it moves to the front and
+    // the siblings are placed again (at most once per sibling), since the earlier ones may have
+    // taken what it needed.
+    const a = this.tChOff[t] as number;
     const b = this.tChOff[t + 1] as number;
-    for (let i = this.tChOff[t] as number; i < b; i++)
-      if (!this.placeTree(this.tChild[i] as number, scope, depth + 1)) return false;
-    return true;
+    const mark = this.undoTop;
+    for (let retry = a; retry < b; retry++) {
+      let failed = -1;
+      for (let i = a; i < b && failed < 0; i++)
+        if (!this.placeTree(this.tChild[i] as number, scope, depth + 1)) failed = i;
+      if (failed < 0) return true;
+      if (failed === a) return false;
+      this.rollback(mark);
+      const c = this.tChild[failed] as number;
+      for (let i = failed; i > a; i--) this.tChild[i] = this.tChild[i - 1] as number;
+      this.tChild[a] = c;
+    }
+    return false;
   }
 
   // ---- nodes -------------------------------------------------------------------------------

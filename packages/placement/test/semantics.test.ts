@@ -202,6 +202,27 @@ const cases: Case[] = [
     },
   },
   {
+    name: "backtracking over siblings: a sibling that failed is placed first on the retry",
+    problem: problem(
+      [
+        node("n1", { block: "b0", rack: "r1" }, { "nvidia.com/gpu": "3" }),
+        node("n2", { block: "b0", rack: "r2" }, { "nvidia.com/gpu": "2" }),
+        node("n3", { block: "b0", rack: "r2" }, { "nvidia.com/gpu": "2" }),
+      ],
+      [
+        gang("g", [group("a", 3), group("b", 3, { constraint: { required: "host" } })], {
+          constraint: { required: "block" },
+          subGroups: [{ name: "sa", groups: ["a"], constraint: { required: "rack" } }],
+        }),
+      ],
+    ),
+    check(r) {
+      expect(placed(r, "g")).toBe(true);
+      expect(groupNodes(r, "g", "b")).toEqual(["n1", "n1", "n1"]);
+      expect(distinct(groupNodes(r, "g", "a"))).toEqual(["n2", "n3"]);
+    },
+  },
+  {
     name: "best fit takes the tightest rack, so the big rack stays whole for the big gang",
     problem: problem(
       [
