@@ -194,6 +194,8 @@ describe("REST fuzzing", () => {
       if (r < 0.1) return "{not json";
       if (r < 0.13) return "[".repeat(5000);
       if (r < 0.16) return "key: [unclosed\n  - : :";
+      if (r < 0.19)
+        return `k8s\u0000${Array.from({ length: 40 }, () => String.fromCharCode(Math.floor(rand() * 256))).join("")}`;
       if (type.includes("json-patch"))
         return JSON.stringify(
           Array.from({ length: 1 + Math.floor(rand() * 3) }, () => ({

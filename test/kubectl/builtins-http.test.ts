@@ -57,6 +57,33 @@ describe("kubectl over plain http", () => {
       expect(res).toMatch(new RegExp(`^${r}\\s`, "m"));
   });
 
+  it("creates through kubectl's protobuf generators (namespace, configmap, secret, serviceaccount, priorityclass)", async () => {
+    await open.ok(["create", "namespace", "team-a"]);
+    await open.ok([
+      "create",
+      "configmap",
+      "cfg",
+      "-n",
+      "team-a",
+      "--from-literal=a=1",
+      "--from-literal=b=two",
+    ]);
+    await open.ok(["create", "secret", "generic", "sec", "-n", "team-a", "--from-literal=pw=hunter2"]);
+    await open.ok(["create", "serviceaccount", "robot", "-n", "team-a"]);
+    await open.ok(["create", "priorityclass", "high", "--value=1000", "--description=important"]);
+    expect(await open.ok(["get", "cm", "cfg", "-n", "team-a", "-o", "jsonpath={.data}"])).toBe(
+      '{"a":"1","b":"two"}',
+    );
+    const pw = await open.ok(["get", "secret", "sec", "-n", "team-a", "-o", "jsonpath={.data.pw}"]);
+    expect(Buffer.from(pw, "base64").toString()).toBe("hunter2");
+    expect(await open.ok(["get", "pc", "high", "-o", "jsonpath={.value} {.description}"])).toBe(
+      "1000 important",
+    );
+    expect(await open.ok(["get", "sa", "-n", "team-a", "-o", "name"])).toContain("serviceaccount/robot");
+    expect(await open.ok(["delete", "namespace", "team-a"])).toContain('namespace "team-a" deleted');
+    expect((await open.kubectl(["get", "cm", "cfg", "-n", "team-a"])).code).not.toBe(0);
+  });
+
   it("applies a pod, then re-applies a new image as a strategic merge patch; other changes are refused", async () => {
     expect(await open.ok(["apply", "-f", open.file("pod.yaml", podYaml("nginx:1.26"))])).toContain(
       "pod/web created",

@@ -17,6 +17,7 @@ import {
   resourceList,
 } from "./discovery.js";
 import { patchKindOf } from "./patch.js";
+import { decodeProtobuf } from "./protobuf.js";
 import { apiVersionOf, type ResourceDef } from "./registry.js";
 import type { ApiServer, DeleteOpts, FieldValidation, Propagation, WriteOpts } from "./server.js";
 import { badRequest, fail, status as makeStatus, methodNotAllowed } from "./status.js";
@@ -117,6 +118,15 @@ function nestingDepth(text: string): number {
 
 function parseBody(buf: Buffer, contentType: string | undefined): unknown {
   const ct0 = (contentType ?? "").toLowerCase();
+  if (ct0.includes("protobuf")) {
+    let decoded: Obj | undefined;
+    try {
+      decoded = decodeProtobuf(buf);
+    } catch (err) {
+      throw badRequest(`the protobuf body could not be decoded: ${(err as Error).message}`);
+    }
+    if (decoded) return decoded;
+  }
   if (ct0.includes("protobuf") || ct0.includes("cbor"))
     throw fail(
       415,
