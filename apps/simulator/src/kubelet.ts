@@ -3,6 +3,7 @@
 // controller would make it. Level-based: each pass derives the wanted status from the pod and
 // the clock, so a missed event costs a pass, not a stuck pod. Containers do not run: init
 // containers are reported completed and app containers running.
+import { LabelPodGang } from "@grove-ts/api";
 import {
   type Client,
   type KubeObject,
@@ -18,7 +19,7 @@ interface PodLike extends KubeObject {
   spec?: {
     nodeName?: string;
     containers?: { name: string; image?: string }[];
-    initContainers?: { name: string; image?: string; restartPolicy?: string }[];
+    initContainers?: { name: string; image?: string; args?: string[]; restartPolicy?: string }[];
   };
   status?: {
     phase?: string;
@@ -52,6 +53,8 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
   let stopped = false;
   let ip = 0;
   const podIps = new Map<string, string>();
+  /** Pods held in Init by Grove's startup-ordering init container (grove-behaviour.md §11.3). */
+  const waiting = new Set<string>();
   /** When we reported each pod Running (ms); startTime has only second precision. */
   const runningSince = new Map<string, number>();
 
@@ -106,6 +109,14 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
       return;
     }
     const started = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
+    if (phase !== "Running" && !parentsReady(pod)) {
+      waiting.add(key);
+      const initialized = pod.status?.conditions?.find((c) => c.type === "Initialized");
+      if (phase === "Pending" && initialized?.status === "False") return;
+      await writeStatus(pod, initializing(pod, now));
+      return;
+    }
+    waiting.delete(key);
     if (phase !== "Running" || started === undefined) {
       const ready = delay <= 0;
       await writeStatus(pod, running(pod, nodeName, ready, now));
@@ -121,6 +132,67 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
       return;
     }
     await writeStatus(pod, running(pod, nodeName, true, now));
+  }
+
+  /**
+   * What grove-initc waits for: every `--podcliques=<pclq>:<n>` parent has n Ready pods in the
+   * pod's PodGang (a pod counts for a parent when its name starts with the parent's name).
+   */
+  function parentsReady(pod: PodLike): boolean {
+    const initc = pod.spec?.initContainers?.find((c) => c.name === GROVE_INITC);
+    if (!initc) return true;
+    const gang = pod.metadata.labels?.[LabelPodGang];
+    const peers = pods.cache
+      .list(pod.metadata.namespace)
+      .filter((p) => p.metadata.labels?.[LabelPodGang] === gang && isReady(p));
+    for (const arg of initc.args ?? []) {
+      const m = /^--podcliques=(.+):(\d+)$/.exec(arg);
+      if (!m) continue;
+      const [, parent, need] = m;
+      if (peers.filter((p) => (p.metadata.name ?? "").startsWith(parent ?? "")).length < Number(need))
+        return false;
+    }
+    return true;
+  }
+
+  function initializing(pod: PodLike, now: Date): Record<string, unknown> {
+    const startTime = pod.status?.startTime ?? rfc3339(now);
+    return {
+      phase: "Pending",
+      startTime,
+      conditions: cond(
+        pod,
+        {
+          PodReadyToStartContainers: "True",
+          Initialized: "False",
+          Ready: "False",
+          ContainersReady: "False",
+          PodScheduled: "True",
+        },
+        now,
+      ),
+      initContainerStatuses: (pod.spec?.initContainers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image ?? "",
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        started: c.name === GROVE_INITC,
+        state:
+          c.name === GROVE_INITC
+            ? { running: { startedAt: startTime } }
+            : { terminated: { exitCode: 0, reason: "Completed" } },
+      })),
+      containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image ?? "",
+        imageID: "",
+        ready: false,
+        started: false,
+        restartCount: 0,
+        state: { waiting: { reason: "PodInitializing" } },
+      })),
+    };
   }
 
   function running(pod: PodLike, nodeName: string, ready: boolean, now: Date): Record<string, unknown> {
@@ -196,11 +268,14 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
         onAdd: (p) => {
           if (p.spec?.nodeName) enqueue(keyOf(p));
         },
-        onUpdate: (_o, p) => {
+        onUpdate: (o, p) => {
           if (p.spec?.nodeName) enqueue(keyOf(p));
+          // A pod turning Ready may release pods waiting on it in Init.
+          if (isReady(o) !== isReady(p)) for (const w of waiting) enqueue(w);
         },
         onDelete: (p) => {
           podIps.delete(keyOf(p));
+          waiting.delete(keyOf(p));
           runningSince.delete(keyOf(p));
           const t = timers.get(keyOf(p));
           if (t) clearTimeout(t);
@@ -225,6 +300,11 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     },
   };
 }
+
+const GROVE_INITC = "grove-initc";
+
+const isReady = (p: PodLike): boolean =>
+  p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 /** The pod's conditions with `want` set; lastTransitionTime moves only on a change of status. */
 function cond(

@@ -52,6 +52,27 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 8000): Promise
 const ready = (p: PodObj) =>
   p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
+describe("grove-sim --operator external", () => {
+  it("runs neither controllers nor scheduler", async () => {
+    const ext = await startSimulator({
+      operator: "external",
+      cluster: { pools: [{ name: "x", count: 1, allocatable: { cpu: "1" } }] },
+    });
+    try {
+      await ext.client.create(PodType, {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", namespace: "default" },
+        spec: { containers: [{ name: "c", image: "busybox" }] },
+      } as KubeObject);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await ext.client.get<PodObj>(PodType, "p", "default"))?.spec?.nodeName).toBeUndefined();
+    } finally {
+      await ext.close();
+    }
+  });
+});
+
 describe("grove-sim", () => {
   it("serves the nodes of its cluster file with the topology binding", async () => {
     const nodes = await sim.client.list(NodeType);
@@ -108,6 +129,51 @@ describe("grove-sim", () => {
     });
     expect(readyAtRunning).toBeLessThan(3);
     for (const p of pods) expect(sim.nodeNames).toContain(p.spec?.nodeName);
+  });
+
+  it("holds a pod in Init until the cliques it starts after are Ready (grove-initc)", async () => {
+    await sim.client.create(PodCliqueSetType, {
+      apiVersion: "grove.io/v1alpha1",
+      kind: "PodCliqueSet",
+      metadata: { name: "ordered", namespace: "default" },
+      spec: {
+        replicas: 1,
+        template: {
+          cliqueStartupType: "CliqueStartupTypeExplicit",
+          cliques: ["first", "second"].map((name) => ({
+            name,
+            spec: {
+              roleName: name,
+              replicas: 1,
+              ...(name === "second" ? { startsAfter: ["first"] } : {}),
+              podSpec: { containers: [{ name: "c", image: "busybox" }] },
+            },
+          })),
+        },
+      },
+    } as KubeObject);
+    const get = async (clique: string) =>
+      (
+        await sim.client.list<PodObj>(PodType, {
+          namespace: "default",
+          labelSelector: `grove.io/podclique=ordered-0-${clique}`,
+        })
+      ).items[0];
+    // While "first" is not yet Ready, "second" is bound but still in Init.
+    const held = await eventually(async () => {
+      const [a, b] = [await get("first"), await get("second")];
+      expect(a?.status?.phase).toBe("Running");
+      expect(b?.spec?.nodeName).toBeDefined();
+      return { a, b };
+    });
+    if (held.a && !ready(held.a)) expect(held.b?.status?.phase).toBe("Pending");
+    const b = await eventually(async () => {
+      const x = await get("second");
+      expect(x && ready(x)).toBe(true);
+      return x;
+    });
+    const initialized = b?.status?.conditions?.find((c) => c.type === "Initialized");
+    expect(initialized?.status).toBe("True");
   });
 
   it("fails the pods of a deleted node", async () => {
