@@ -61,7 +61,10 @@ export class Persistence {
         } catch {
           break;
         }
-        if (r.rv > rv) rv = r.rv;
+        // A crash between a compaction's rename and the log's truncation leaves records the
+        // snapshot already holds.
+        if (r.rv <= rv) continue;
+        rv = r.rv;
         if (r.o) objects.set(entryKey(r), r);
         else objects.delete(entryKey(r));
       }
@@ -70,7 +73,12 @@ export class Persistence {
     return { rv, objects };
   }
 
-  private compact(rv: number, records: Record[]): void {
+  /** Records appended since the last compaction. */
+  appended = 0;
+
+  /** Writes every live record to a fresh snapshot (fsync'd, renamed into place) and empties the log. */
+  compact(rv: number, records: Record[]): void {
+    this.appended = 0;
     const tmp = `${this.snapPath}.tmp`;
     const fd = openSync(tmp, "w");
     writeSync(fd, JSON.stringify({ rv, records }));
@@ -89,6 +97,7 @@ export class Persistence {
     if (this.fd === undefined) this.fd = openSync(this.logPath, "a");
     writeSync(this.fd, `${JSON.stringify(r)}\n`);
     fsyncSync(this.fd);
+    this.appended++;
   }
 
   close(): void {

@@ -4,7 +4,7 @@
 // Client both call this class, so they cannot disagree.
 import { ApiError, type Status } from "@grove-ts/runtime";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
-import { Persistence } from "./persist.js";
+import { Persistence, type Record as PersistRecord } from "./persist.js";
 import { apiVersionOf, defsFromCrd, Registry, type ResourceDef, storageKey } from "./registry.js";
 import { applyDefaults, prune } from "./schema.js";
 import { type Matcher, type ObjectMatcher, parseFieldSelector, parseLabelSelector } from "./selectors.js";
@@ -103,6 +103,8 @@ export interface HookMatch {
 export interface ApiServerOptions {
   /** How many writes the watch history keeps; older versions get 410 Gone. */
   historySize?: number;
+  /** With dataDir: compact the log into a snapshot once it holds this many records (and twice the objects). */
+  compactAfter?: number;
   /** Persist every write here (fsync'd) and replay it at start. Default: memory only. */
   dataDir?: string;
   log?: (line: string) => void;
@@ -144,6 +146,7 @@ export class ApiServer {
   private compactedRv = 0;
   private readonly history: LogEntry[] = [];
   private readonly historySize: number;
+  private readonly compactAfter: number;
   private readonly watchers = new Set<Watcher>();
   private readonly dependents = new Map<string, Set<string>>();
   private readonly byUid = new Map<string, string>();
@@ -157,6 +160,7 @@ export class ApiServer {
 
   constructor(options: ApiServerOptions = {}) {
     this.historySize = options.historySize ?? 10_000;
+    this.compactAfter = options.compactAfter ?? 50_000;
     this.log = options.log ?? (() => {});
     if (options.dataDir) {
       this.persistence = new Persistence(options.dataDir);
@@ -300,6 +304,8 @@ export class ApiServer {
       this.bucket(key).set(`${ns}/${name}`, stamped);
       this.index(ek, prev, stamped);
     }
+    // After the store holds this write: the snapshot must include it before the log is emptied.
+    this.maybeCompact();
     const entry: LogEntry = { rv: this.rv, key, type, obj: stamped };
     if (prev) entry.prev = prev;
     this.history.push(entry);
@@ -314,6 +320,28 @@ export class ApiServer {
     }
     this.afterCommit(def, type, stamped, prev);
     return stamped;
+  }
+
+  /** Keeps the write-ahead log from growing without bound: compact once it outgrows the store. */
+  private maybeCompact(): void {
+    const p = this.persistence;
+    if (!p || p.appended < this.compactAfter) return;
+    let count = 0;
+    for (const b of this.objects.values()) count += b.size;
+    if (p.appended < 2 * count) return;
+    const records: PersistRecord[] = [];
+    for (const [k, bucket] of this.objects)
+      for (const [nsName, o] of bucket) {
+        const i = nsName.indexOf("/");
+        records.push({
+          rv: Number(meta(o).resourceVersion),
+          k,
+          ns: nsName.slice(0, i),
+          n: nsName.slice(i + 1),
+          o,
+        });
+      }
+    p.compact(this.rv, records);
   }
 
   private serveCrd(crd: Obj): void {

@@ -115,3 +115,29 @@ describe("durability with --data-dir", () => {
     s3.proc.kill("SIGKILL");
   });
 });
+
+describe("log compaction while running", () => {
+  it("compacts the log into the snapshot and replays the same state", async () => {
+    const { createApiServer } = await import("../src/index.js");
+    const { ConfigMapType } = await import("@grove-ts/runtime");
+    const dataDir = join(dir, "compact");
+    const a = createApiServer({ dataDir, compactAfter: 20 });
+    for (let i = 0; i < 30; i++)
+      await a.client.create(ConfigMapType, { metadata: { name: `c${i}`, namespace: "default" } });
+    for (let i = 0; i < 30; i++)
+      await a.client.patch(ConfigMapType, `c${i}`, "default", {
+        type: "merge",
+        body: { data: { v: String(i) } },
+      });
+    for (let i = 0; i < 10; i++) await a.client.delete(ConfigMapType, `c${i}`, "default");
+    const before = await a.client.list(ConfigMapType, { namespace: "default" });
+    await a.close();
+    const log = readFileSync(join(dataDir, "wal.jsonl"), "utf8").trim().split("\n").filter(Boolean);
+    expect(log.length).toBeLessThan(70);
+    const b = createApiServer({ dataDir });
+    const after = await b.client.list(ConfigMapType, { namespace: "default" });
+    expect(after.items).toEqual(before.items);
+    expect(after.resourceVersion).toBe(before.resourceVersion);
+    await b.close();
+  });
+});
