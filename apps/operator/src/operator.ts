@@ -42,16 +42,20 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       }
     }
   };
+  const names = options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME];
+  const withScheduler = options.scheduler ?? true;
   try {
-    if (options.scheduler ?? true) {
-      const scheduler = createGangScheduler(client, {
-        schedulerNames: options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME],
-        logger,
-      });
+    if (withScheduler) {
+      const scheduler = createGangScheduler(client, { schedulerNames: names, logger });
       await scheduler.start();
       stops.push(() => scheduler.stop());
     }
-    const controllers = createGroveControllers(client, { logger });
+    // A PodCliqueSet that names no scheduler is gang-scheduled by ours (its first name); without
+    // our scheduler, Grove's own default backend (default-scheduler) applies.
+    const controllers = createGroveControllers(client, {
+      logger,
+      ...(withScheduler && names[0] ? { defaultSchedulerName: names[0] } : {}),
+    });
     await controllers.start();
     stops.push(() => controllers.stop());
   } catch (err) {

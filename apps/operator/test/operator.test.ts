@@ -72,7 +72,8 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promi
 
 describe("grove-operator", () => {
   it("creates and binds the pods of a PodCliqueSet over HTTP", { timeout: 20_000 }, async () => {
-    const op = await startOperator({ kubeconfigPath: kubeconfig, schedulerNames: ["default-scheduler"] });
+    // Defaults: answers to grove-scheduler, which a PodCliqueSet naming no scheduler gets.
+    const op = await startOperator({ kubeconfigPath: kubeconfig });
     try {
       await api.client.create(PodCliqueSetType, {
         apiVersion: "grove.io/v1alpha1",
@@ -98,11 +99,14 @@ describe("grove-operator", () => {
         },
       } as KubeObject);
       const nodes = await eventually(async () => {
-        const pods = await api.client.list<KubeObject & { spec?: { nodeName?: string } }>(PodType, {
+        const pods = await api.client.list<
+          KubeObject & { spec?: { nodeName?: string; schedulerName?: string } }
+        >(PodType, {
           namespace: "default",
           labelSelector: "app.kubernetes.io/part-of=op",
         });
         expect(pods.items).toHaveLength(2);
+        for (const p of pods.items) expect(p.spec?.schedulerName).toBe("grove-scheduler");
         const n = pods.items.map((p) => p.spec?.nodeName);
         for (const x of n) expect(x).toBeDefined();
         return n;
