@@ -1037,6 +1037,10 @@ export class ApiServer {
     if (!dep || !d) return;
     const refs = Array.isArray(meta(dep).ownerReferences) ? (meta(dep).ownerReferences as Obj[]) : [];
     if (refs.length === 0) return;
+    // An owner of a kind this server does not serve cannot be looked up; like the real collector
+    // (which cannot map it), leave such a dependent alone rather than treat its owner as gone.
+    const unresolvable = refs.filter((r) => !this.registry.byKind(String(r.apiVersion), String(r.kind)));
+    if (unresolvable.length > 0) return;
     const live = refs.filter((r) => this.liveOwner(String(r.uid)) !== undefined);
     if (live.length === 0) {
       if (!meta(dep).deletionTimestamp) this.delete(d, ns, name, { propagationPolicy: "Background" });

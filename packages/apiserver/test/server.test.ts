@@ -481,6 +481,25 @@ describe("deletion and garbage collection", () => {
     expect(await h.client.get(WidgetType, "f", "default")).toBeUndefined();
   });
 
+  it("leaves dependents of owners whose kind it does not serve", async () => {
+    await h.client.create(ConfigMapType, {
+      metadata: {
+        name: "kept",
+        namespace: "default",
+        ownerReferences: [
+          {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            name: "d",
+            uid: "11111111-1111-1111-1111-111111111111",
+          },
+        ],
+      },
+    });
+    await h.server.settle();
+    expect(await h.client.get(ConfigMapType, "kept", "default")).toBeDefined();
+  });
+
   it("deletes an object whose owner never existed, and honours preconditions", async () => {
     await h.client.create(
       ConfigMapType,
