@@ -61,6 +61,9 @@ export const versionInfo = {
 
 class TooLarge extends Error {}
 
+/** Bytes a watch response may have queued for a slow reader before it is closed. */
+const maxWatchBacklog = 16 * 1024 * 1024;
+
 function readBody(req: Req, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? "0");
@@ -540,7 +543,11 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
     let sentColumns = false;
     const timers: NodeJS.Timeout[] = [];
     const write = (type: string, object: unknown) => {
-      if (open) (res as ServerResponse).write(`${JSON.stringify({ type, object })}\n`);
+      if (!open) return;
+      (res as ServerResponse).write(`${JSON.stringify({ type, object })}\n`);
+      // A watcher that stopped reading is cut off (it will relist), as kube-apiserver drops
+      // watchers that fall behind, instead of buffering without bound.
+      if ((res as ServerResponse).writableLength > maxWatchBacklog) finish();
     };
     const finish = () => {
       if (!open) return;
