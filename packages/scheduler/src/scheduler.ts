@@ -207,6 +207,7 @@ class Scheduler implements GangScheduler {
         onDelete: (p) => {
           this.snapshot.deletePod(p.metadata.namespace, p.metadata.name);
           if (p.metadata.uid) this.podMessages.delete(p.metadata.uid);
+          this.unplaced.delete(`pod:${pk(p)}`);
           this.podTouched(p);
           if (holdsCapacity(p)) this.capacityChanged();
         },
@@ -407,10 +408,17 @@ class Scheduler implements GangScheduler {
       // A Grove pod whose PodGang exists but does not list it yet waits for the next spec update.
       if (gangName && this.gangs.cache.get(gangName, ns)) continue;
       out.push({
-        key: pk(pod),
+        // A lone pod's names cannot clash with a PodGang's (`<ns>/<name>`) or its groups (PCLQ names).
+        key: `pod:${pk(pod)}`,
         namespace: ns,
         groups: [
-          { name: pk(pod), podGroup: pod.metadata.name ?? "", bound: [], pending: [pod], neededMin: 1 },
+          {
+            name: `pod:${pk(pod)}`,
+            podGroup: pod.metadata.name ?? "",
+            bound: [],
+            pending: [pod],
+            neededMin: 1,
+          },
         ],
         keys: new Set(),
         createdAt: pod.metadata.creationTimestamp ?? "",
@@ -453,7 +461,17 @@ class Scheduler implements GangScheduler {
     const bySig = new Map<string, (typeof batches)[number]>();
     const free: { w: WorkGang; gang: Gang }[] = [];
     let left = 0;
+    // Group names must be unique in a call; PodGangs that share a PodGroup name (made by hand) are
+    // refused one by one rather than failing the call.
+    const groupNames = new Set<string>();
     for (const w of work) {
+      const clash = w.groups.find((g) => groupNames.has(g.name));
+      if (clash) {
+        left++;
+        await this.reportUnplaced(w, `invalid gang: PodGroup ${clash.podGroup} is also in another PodGang`);
+        continue;
+      }
+      for (const g of w.groups) groupNames.add(g.name);
       const levels = levelsFor(
         w.keys,
         w.podGang?.metadata?.annotations?.["grove.io/topology-name"],

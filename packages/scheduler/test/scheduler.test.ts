@@ -310,6 +310,19 @@ describe.each([true, false])("gang scheduler (incremental snapshot: %s)", (incre
     await eventually(async () => expect((await gangStatus("g"))?.phase).toBe("Running"));
   });
 
+  it("places PodGangs that repeat a PodGroup name one call at a time instead of failing the call", async () => {
+    h = await start();
+    await createAll(h.client, {
+      nodes: [node({ name: "n1" })],
+      gangs: [
+        podGang("g1", [{ name: "shared", pods: ["a-0"], min: 1 }]),
+        podGang("g2", [{ name: "shared", pods: ["b-0"], min: 1 }]),
+      ],
+      pods: [pod({ name: "a-0", gang: "g1" }), pod({ name: "b-0", gang: "g2" })],
+    });
+    expect(await eventually(() => bound(["a-0", "b-0"]))).toEqual(["n1", "n1"]);
+  });
+
   it("uncordoning a node retries what did not fit", async () => {
     h = await start();
     await createAll(h.client, {
