@@ -1,12 +1,12 @@
 // Gang termination (grove-behaviour.md §10): after terminationDelay a breached standalone PodClique
 // takes its whole PCS replica down and back up; a breached PCSG replica is recreated alone while
 // the PCSG keeps minAvailable healthy replicas.
-import { PodCliqueType } from "@grove-ts/api";
+import { PodCliqueScalingGroupType, PodCliqueType } from "@grove-ts/api";
 import { PodType } from "@grove-ts/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { breachWait, parseDuration, wasPodCliqueEverScheduled } from "../src/gang-termination.js";
 import type { GroveControllers } from "../src/index.js";
-import type { PodClique } from "../src/types.js";
+import type { PodClique, PodCliqueScalingGroup } from "../src/types.js";
 import { pcsOf } from "./fixtures.js";
 import {
   createPcs,
@@ -125,6 +125,87 @@ describe("gang termination", () => {
     });
     for (const n of names.filter((n) => !n.includes("grp-2"))) expect(await uid(h, n)).toBe(before.get(n));
     await runToReady(h.client, 9);
+  });
+});
+
+describe("gang termination through a breached PCSG", () => {
+  let h: Harness;
+  let ctl: GroveControllers;
+  beforeEach(async () => {
+    h = await startHarness();
+    ctl = fastControllers(h.client);
+    await ctl.start();
+  });
+  afterEach(async () => {
+    await ctl.stop();
+    await h.close();
+  });
+
+  it("a PCSG below minAvailable takes the whole PCS replica, marks GangTerminationInProgress, clears it on recovery", async () => {
+    await createPcs(
+      h.client,
+      pcsOf(
+        "gs",
+        [
+          { name: "fe", replicas: 1 },
+          { name: "leader", replicas: 1 },
+          { name: "worker", replicas: 2, minAvailable: 2 },
+        ],
+        [{ name: "grp", cliqueNames: ["leader", "worker"], replicas: 2, minAvailable: 2 }],
+        1,
+        { terminationDelay: "1s" },
+      ),
+    );
+    await runToReady(h.client, 1 + 2 * 3);
+    await waitScheduledCondition(h, "gs-0-grp-1-worker");
+    await waitFor("PCSG healthy", async () => {
+      const g = await h.client.get<PodCliqueScalingGroup>(PodCliqueScalingGroupType, "gs-0-grp", NS);
+      return g?.status?.conditions?.some((c) => c.type === "MinAvailableBreached" && c.status === "False");
+    });
+    const names = [
+      "gs-0-fe",
+      "gs-0-grp-0-leader",
+      "gs-0-grp-0-worker",
+      "gs-0-grp-1-leader",
+      "gs-0-grp-1-worker",
+    ];
+    const before = new Map(await Promise.all(names.map(async (n) => [n, await uid(h, n)] as const)));
+    // WasPCSGEverHealthy: a breach that starts within 5 s of the PCSG's creation counts as "never
+    // healthy" (InitialScheduleGrace, §10.1), so break it only after that.
+    const pcsg = await h.client.get<PodCliqueScalingGroup>(PodCliqueScalingGroupType, "gs-0-grp", NS);
+    const graceEnd = Date.parse(pcsg?.metadata.creationTimestamp ?? "") + 6000;
+    await new Promise((r) => setTimeout(r, Math.max(0, graceEnd - Date.now())));
+    let sawMark = false;
+    const watch = await h.client.watch<PodCliqueScalingGroup>(
+      PodCliqueScalingGroupType,
+      { namespace: NS },
+      (ev) => {
+        if (
+          ev.object.status?.conditions?.some(
+            (c) => c.type === "GangTerminationInProgress" && c.status === "True",
+          )
+        )
+          sawMark = true;
+      },
+    );
+    await breakOnePod(h, "gs-0-grp-1-worker");
+    await waitFor("whole replica recreated", async () => {
+      for (const n of names) {
+        const u = await uid(h, n);
+        if (!u || u === before.get(n)) return false;
+      }
+      return true;
+    });
+    expect(sawMark).toBe(true);
+    await runToReady(h.client, 1 + 2 * 3);
+    await waitFor("mark cleared on recovery", async () => {
+      const g = await h.client.get<PodCliqueScalingGroup>(PodCliqueScalingGroupType, "gs-0-grp", NS);
+      return (
+        g?.status?.conditions?.some((c) => c.type === "MinAvailableBreached" && c.status === "False") &&
+        !g.status.conditions.some((c) => c.type === "GangTerminationInProgress")
+      );
+    });
+    watch.stop();
   });
 });
 

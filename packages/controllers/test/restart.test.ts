@@ -23,7 +23,7 @@ import {
   waitIdle,
 } from "./harness.js";
 
-const REPLICAS = 12;
+const REPLICAS = Number(process.env.RESTART_REPLICAS ?? 12);
 const workload = () =>
   pcsOf(
     "restart",
