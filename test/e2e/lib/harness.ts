@@ -302,6 +302,26 @@ export class E2E {
     this.cordoned = [];
   }
 
+  /** Polls `get` (kubectl, typically) until it returns exactly `want`. */
+  async waitNames(
+    what: string,
+    get: () => Promise<string[]>,
+    want: readonly string[],
+    options: WaitOptions = {},
+  ): Promise<void> {
+    await waitFor(
+      what,
+      async () => {
+        const have = await get();
+        return {
+          ok: JSON.stringify(have) === JSON.stringify(want),
+          state: `have [${have.join(", ")}], want [${want.join(", ")}]`,
+        };
+      },
+      { intervalMs: 200, ...options },
+    );
+  }
+
   // ---- pods ---------------------------------------------------------------------------------------
 
   /** The live (not terminating) pods of a PodCliqueSet, selected by `part-of` as Grove's harness does. */
