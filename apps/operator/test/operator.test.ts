@@ -71,7 +71,7 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promi
 }
 
 describe("grove-operator", () => {
-  it("creates and binds the pods of a PodCliqueSet over HTTP", { timeout: 20_000 }, async () => {
+  it("creates and binds the pods of a PodCliqueSet over HTTP", async () => {
     // Defaults: answers to grove-scheduler, which a PodCliqueSet naming no scheduler gets.
     const op = await startOperator({ kubeconfigPath: kubeconfig });
     try {

@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim?.close());
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 8000): Promise<T> {
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -166,7 +166,7 @@ export async function nodesOf(client: Client, names: string[]): Promise<(string 
 }
 
 /** Polls until `check` returns without throwing; rethrows its last error after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
