@@ -67,6 +67,7 @@ import {
   P_TDEMAND,
   P_TDOM,
   P_TERMOFF,
+  P_TFULL,
   P_TGROUP,
   P_TNEED,
   P_TOLEFF,
@@ -105,6 +106,9 @@ function gb(a: usize, i: i32): u8 {
 function sb(a: usize, i: i32, v: u8): void {
   store<u8>(a + <usize>i, v);
 }
+
+/** Added to the key of a domain that holds the minimum but not every wanted pod (keys are <= R). */
+const PARTIAL: f64 = 1024;
 
 // cluster
 let N: i32 = 0;
@@ -171,6 +175,7 @@ let wDom: usize = 0;
 let elig: usize = 0;
 let undo: usize = 0;
 let tDemand: usize = 0;
+let tFull: usize = 0;
 let tNeed: usize = 0;
 let tDom: usize = 0;
 let cId: usize = 0;
@@ -252,6 +257,7 @@ function bind(c: usize, p: usize): void {
   elig = p + <usize>gi(p, P_ELIG);
   undo = p + <usize>gi(p, P_UNDO);
   tDemand = p + <usize>gi(p, P_TDEMAND);
+  tFull = p + <usize>gi(p, P_TFULL);
   tNeed = p + <usize>gi(p, P_TNEED);
   tDom = p + <usize>gi(p, P_TDOM);
   cId = p + <usize>gi(p, P_CID);
@@ -314,17 +320,25 @@ function init(): void {
     si(eligCount, s, count);
   }
   memory.fill(tDemand, 0, (<usize>(T * R)) << 3);
+  memory.fill(tFull, 0, (<usize>(T * R)) << 3);
   for (let t = 0; t < T; t++) {
     const g = gi(tGroup, t);
     si(tNeed, t, g >= 0 ? gi(gMin, g) : 0);
     si(tDom, t, -1);
-    if (g >= 0) for (let r = 0; r < R; r++) sf(tDemand, t * R + r, <f64>gi(gMin, g) * gf(gReq, g * R + r));
+    if (g >= 0)
+      for (let r = 0; r < R; r++) {
+        sf(tDemand, t * R + r, <f64>gi(gMin, g) * gf(gReq, g * R + r));
+        sf(tFull, t * R + r, <f64>gi(gCount, g) * gf(gReq, g * R + r));
+      }
   }
   for (let t = T - 1; t >= 0; t--) {
     const p = gi(tParent, t);
     if (p < 0) continue;
     si(tNeed, p, gi(tNeed, p) + gi(tNeed, t));
-    for (let r = 0; r < R; r++) sf(tDemand, p * R + r, gf(tDemand, p * R + r) + gf(tDemand, t * R + r));
+    for (let r = 0; r < R; r++) {
+      sf(tDemand, p * R + r, gf(tDemand, p * R + r) + gf(tDemand, t * R + r));
+      sf(tFull, p * R + r, gf(tFull, p * R + r) + gf(tFull, t * R + r));
+    }
   }
   for (let t = 0; t < T; t++) {
     const a = gi(tChOff, t);
@@ -524,11 +538,22 @@ function collect(t: i32, scope: i32, lvl: i32, base: i32): i32 {
       }
       key += (f - need) / gf(capT, r);
     }
-    if (fits) {
-      si(cId, base + n, d);
-      sf(cKey, base + n, key);
-      n++;
+    if (!fits) continue;
+    let full = true;
+    let keyFull: f64 = 0;
+    for (let r = 0; r < R; r++) {
+      const want = gf(tFull, t * R + r);
+      if (want <= 0) continue;
+      const f = gf(wDom, d * R + r);
+      if (f < want) {
+        full = false;
+        break;
+      }
+      keyFull += (f - want) / gf(capT, r);
     }
+    si(cId, base + n, d);
+    sf(cKey, base + n, full ? keyFull : PARTIAL + key);
+    n++;
   }
   return n;
 }

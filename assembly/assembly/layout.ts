@@ -76,6 +76,7 @@ export const P_PODNODE: i32 = 53;
 export const P_GANGOK: i32 = 54;
 export const P_REASON: i32 = 55;
 export const P_STATS: i32 = 56;
+export const P_TFULL: i32 = 57;
 
 export const DEPTH: i32 = 3;
 export const REASON_SLOTS: i32 = 10;

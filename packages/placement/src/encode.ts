@@ -378,6 +378,7 @@ export class CallEncoding {
       { slot: P.ELIG, kind: "u8", length: S * N },
       i32(P.UNDO, 2 * pods),
       f64(P.TDEMAND, T * Rn),
+      f64(P.TFULL, T * Rn),
       i32(P.TNEED, T),
       i32(P.TDOM, T),
       i32(P.CID, DEPTH * (D + 1)),

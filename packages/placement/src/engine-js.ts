@@ -11,6 +11,9 @@
 // candidate is tried; a preferred level climbs one level at a time, never past the required one.
 import { C, DEPTH, FLAG_CORDONED, FLAG_REMOVED, P, R, REASON_SLOTS } from "./layout.js";
 
+/** Added to the key of a domain that holds the minimum but not every wanted pod (keys are <= R). */
+const PARTIAL = 1024;
+
 export class JsKernel {
   // cluster
   private N = 0;
@@ -77,6 +80,7 @@ export class JsKernel {
   private elig!: Uint8Array;
   private undo!: Int32Array;
   private tDemand!: Float64Array;
+  private tFull!: Float64Array;
   private tNeed!: Int32Array;
   private tDom!: Int32Array;
   private cId!: Int32Array;
@@ -191,6 +195,7 @@ export class JsKernel {
     this.elig = new Uint8Array(pBuf, pBase + (ph[P.ELIG] as number), S * N);
     this.undo = pi(P.UNDO, 2 * PODS);
     this.tDemand = pf(P.TDEMAND, T * Rn);
+    this.tFull = pf(P.TFULL, T * Rn);
     this.tNeed = pi(P.TNEED, T);
     this.tDom = pi(P.TDOM, T);
     this.cId = pi(P.CID, DEPTH * (D + 1));
@@ -242,21 +247,26 @@ export class JsKernel {
     }
     const T = this.T;
     this.tDemand.fill(0);
+    this.tFull.fill(0);
     for (let t = 0; t < T; t++) {
       const g = this.tGroup[t] as number;
       this.tNeed[t] = g >= 0 ? (this.gMin[g] as number) : 0;
       this.tDom[t] = -1;
       if (g >= 0)
-        for (let r = 0; r < Rn; r++)
+        for (let r = 0; r < Rn; r++) {
           this.tDemand[t * Rn + r] = (this.gMin[g] as number) * (this.gReq[g * Rn + r] as number);
+          this.tFull[t * Rn + r] = (this.gCount[g] as number) * (this.gReq[g * Rn + r] as number);
+        }
     }
     for (let t = T - 1; t >= 0; t--) {
       const p = this.tParent[t] as number;
       if (p < 0) continue;
       this.tNeed[p] = (this.tNeed[p] as number) + (this.tNeed[t] as number);
-      for (let r = 0; r < Rn; r++)
+      for (let r = 0; r < Rn; r++) {
         this.tDemand[p * Rn + r] =
           (this.tDemand[p * Rn + r] as number) + (this.tDemand[t * Rn + r] as number);
+        this.tFull[p * Rn + r] = (this.tFull[p * Rn + r] as number) + (this.tFull[t * Rn + r] as number);
+      }
     }
     // Children with the most pods first: the hardest part of a domain is claimed first.
     for (let t = 0; t < T; t++) {
@@ -456,11 +466,24 @@ export class JsKernel {
         }
         key += (f - need) / (this.capT[r] as number);
       }
-      if (fits) {
-        this.cId[base + n] = d;
-        this.cKey[base + n] = key;
-        n++;
+      if (!fits) continue;
+      // Domains that can also take the pods above the minimum come first (tightest for all of
+      // them): those pods may only go inside the chosen domain.
+      let full = true;
+      let keyFull = 0;
+      for (let r = 0; r < Rn; r++) {
+        const want = this.tFull[t * Rn + r] as number;
+        if (want <= 0) continue;
+        const f = this.wDom[d * Rn + r] as number;
+        if (f < want) {
+          full = false;
+          break;
+        }
+        keyFull += (f - want) / (this.capT[r] as number);
       }
+      this.cId[base + n] = d;
+      this.cKey[base + n] = full ? keyFull : PARTIAL + key;
+      n++;
     }
     return n;
   }

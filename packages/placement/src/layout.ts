@@ -86,6 +86,7 @@ export const P = {
   GANGOK: 54, // i32 K out
   REASON: 55, // i32 K*REASON_SLOTS out
   STATS: 56, // i32 8 out: [0] attempts
+  TFULL: 57, // f64 T*R: like TDEMAND for every wanted pod (count, not minCount)
   HEADER: 64,
 } as const;
 
