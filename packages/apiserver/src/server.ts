@@ -1472,8 +1472,43 @@ function crdCauses(obj: Obj): Cause[] {
         type: "FieldValueRequired",
         message: "schemas are required",
       });
+    else structuralCauses(schema, `spec.versions[${i}].schema.openAPIV3Schema`, out);
   });
   return out;
+}
+
+/**
+ * The structural-schema rules kube-apiserver enforces on CRDs that matter for pruning and
+ * defaulting: every node has a type (unless int-or-string or preserving unknown fields), and
+ * properties and additionalProperties do not mix.
+ */
+function structuralCauses(schema: Obj, path: string, out: Cause[]): void {
+  const free =
+    schema["x-kubernetes-int-or-string"] === true || schema["x-kubernetes-preserve-unknown-fields"] === true;
+  if (!free && (typeof schema.type !== "string" || schema.type === ""))
+    out.push({
+      field: `${path}.type`,
+      type: "FieldValueRequired",
+      message: "must not be empty for specified object fields",
+    });
+  if (
+    isObj(schema.properties) &&
+    schema.additionalProperties !== undefined &&
+    schema.additionalProperties !== false
+  )
+    out.push({
+      field: `${path}.additionalProperties`,
+      type: "FieldValueForbidden",
+      message: "additionalProperties and properties are mutual exclusive",
+    });
+  if (isObj(schema.properties))
+    for (const [k, sub] of Object.entries(schema.properties)) {
+      if (path.endsWith("openAPIV3Schema") && k === "metadata") continue;
+      if (isObj(sub)) structuralCauses(sub, `${path}.properties[${k}]`, out);
+    }
+  if (isObj(schema.items)) structuralCauses(schema.items, `${path}.items`, out);
+  if (isObj(schema.additionalProperties))
+    structuralCauses(schema.additionalProperties, `${path}.additionalProperties`, out);
 }
 
 /** Pod spec is immutable after create except images, activeDeadlineSeconds, tolerations (additions) and removing scheduling gates. */

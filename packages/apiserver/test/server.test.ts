@@ -161,6 +161,29 @@ describe("custom resources: schema pruning, defaulting, validation", () => {
     bad.metadata.name = "wrong.example.com";
     expect(await reason(h.client.create(CustomResourceDefinitionType, bad))).toBe("422 Invalid");
   });
+
+  it("rejects non-structural schemas, naming the node", async () => {
+    const bad = structuredClone(widgetCrd) as unknown as {
+      metadata: { name: string };
+      spec: {
+        versions: {
+          schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } };
+        }[];
+      };
+    };
+    (
+      bad.spec.versions[0] as (typeof bad.spec.versions)[0]
+    ).schema.openAPIV3Schema.properties.spec.properties.loose = { properties: { a: { type: "string" } } };
+    try {
+      await h.client.create(CustomResourceDefinitionType, bad as unknown as KubeObject);
+      expect.unreachable();
+    } catch (err) {
+      if (!isApiError(err)) throw err;
+      expect(err.message).toContain(
+        "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[loose].type: Required value: must not be empty for specified object fields",
+      );
+    }
+  });
 });
 
 describe("admission", () => {
