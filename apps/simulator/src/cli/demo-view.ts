@@ -214,7 +214,8 @@ export async function renderTree(client: Client, ex: ExampleSet): Promise<string
         (q) => inReplica(q) && !q.metadata.labels?.[LabelPodCliqueScalingGroup],
       );
       const rep: TreeNode = {
-        label: `replica ${i}${gangOf(standalone[0]?.metadata.name)}`,
+        // The base PodGang of a PodCliqueSet replica is always <pcs>-<i> (grove-behaviour.md §1.2).
+        label: `replica ${i} · PodGang ${name}-${i} ${gangPhase.get(`${name}-${i}`) ?? ""}`.trimEnd(),
         children: [],
       };
       for (const g of pcsgs.items.filter(inReplica).sort(byName)) {
