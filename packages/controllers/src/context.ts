@@ -50,19 +50,33 @@ export interface ResolvedOptions {
  * reuse their hostnames.
  */
 export class PodExpectations {
-  private readonly creates = new Map<string, Map<string, string>>();
-  private readonly deletes = new Map<string, Set<string>>();
+  private readonly creates = new Map<string, Map<string, { hostname: string; at: number }>>();
+  private readonly deletes = new Map<string, Map<string, number>>();
+
+  /**
+   * @param ttlMs an expectation the cache never confirms (the pod was created and deleted before this
+   *   process saw it) is dropped after this long, as client-go's expectations expire.
+   */
+  constructor(
+    private readonly ttlMs = 30_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   expectCreate(pclqKey: string, podName: string, hostname: string): void {
-    const m = this.creates.get(pclqKey) ?? new Map<string, string>();
+    const m = this.creates.get(pclqKey) ?? new Map();
     this.creates.set(pclqKey, m);
-    m.set(podName, hostname);
+    m.set(podName, { hostname, at: this.clock() });
   }
 
   expectDelete(pclqKey: string, podName: string): void {
-    const s = this.deletes.get(pclqKey) ?? new Set<string>();
+    const s = this.deletes.get(pclqKey) ?? new Map<string, number>();
     this.deletes.set(pclqKey, s);
-    s.add(podName);
+    s.set(podName, this.clock());
+  }
+
+  /** The delete did not happen after all. */
+  cancelDelete(pclqKey: string, podName: string): void {
+    this.deletes.get(pclqKey)?.delete(podName);
   }
 
   /** Drops what the cache now shows; returns the still-pending creates (name → hostname) and deletes. */
@@ -70,11 +84,12 @@ export class PodExpectations {
     pclqKey: string,
     cachedNames: ReadonlySet<string>,
   ): { creates: Map<string, string>; deletes: Set<string> } {
-    const c = this.creates.get(pclqKey) ?? new Map<string, string>();
-    for (const n of [...c.keys()]) if (cachedNames.has(n)) c.delete(n);
-    const d = this.deletes.get(pclqKey) ?? new Set<string>();
-    for (const n of [...d]) if (!cachedNames.has(n)) d.delete(n);
-    return { creates: new Map(c), deletes: new Set(d) };
+    const now = this.clock();
+    const c = this.creates.get(pclqKey) ?? new Map<string, { hostname: string; at: number }>();
+    for (const [n, e] of [...c]) if (cachedNames.has(n) || now - e.at > this.ttlMs) c.delete(n);
+    const d = this.deletes.get(pclqKey) ?? new Map<string, number>();
+    for (const [n, at] of [...d]) if (!cachedNames.has(n) || now - at > this.ttlMs) d.delete(n);
+    return { creates: new Map([...c].map(([n, e]) => [n, e.hostname])), deletes: new Set(d.keys()) };
   }
 
   forget(pclqKey: string): void {

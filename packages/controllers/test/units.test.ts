@@ -373,3 +373,25 @@ describe("PodGang composition and topology (grove-behaviour.md §9, §14.1)", ()
     });
   });
 });
+
+describe("pod expectations", () => {
+  it("hide pods this process created or deleted until the cache shows them, and expire", async () => {
+    const { PodExpectations } = await import("../src/context.js");
+    let now = 0;
+    const e = new PodExpectations(1000, () => now);
+    e.expectCreate("ns/q", "q-abcde", "q-3");
+    e.expectDelete("ns/q", "q-old");
+    let r = e.reconcile("ns/q", new Set(["q-old"]));
+    expect([...r.creates]).toEqual([["q-abcde", "q-3"]]);
+    expect([...r.deletes]).toEqual(["q-old"]);
+    r = e.reconcile("ns/q", new Set(["q-abcde"]));
+    expect(r.creates.size).toBe(0);
+    expect(r.deletes.size).toBe(0);
+    e.expectCreate("ns/q", "q-never-seen", "q-4");
+    now = 2000;
+    expect(e.reconcile("ns/q", new Set()).creates.size).toBe(0);
+    e.expectDelete("ns/q", "q-x");
+    e.cancelDelete("ns/q", "q-x");
+    expect(e.reconcile("ns/q", new Set(["q-x"])).deletes.size).toBe(0);
+  });
+});

@@ -10,7 +10,13 @@ import {
   podIndexFromHostname,
   SchedulingGatePodGangPendingCreation,
 } from "@grove-ts/api";
-import { PodType, type ReconcileContext, type ReconcileResult, RequeueAfterError } from "@grove-ts/runtime";
+import {
+  isNotFound,
+  PodType,
+  type ReconcileContext,
+  type ReconcileResult,
+  RequeueAfterError,
+} from "@grove-ts/runtime";
 import { owningPcs, podsOf } from "../children.js";
 import type { ControllerContext } from "../context.js";
 import { schedulerNameOf } from "../desired.js";
@@ -67,7 +73,9 @@ async function syncPodCount(
       try {
         await ctx.client.delete(PodType, p.metadata.name ?? "", p.metadata.namespace);
       } catch (err) {
-        if (!(err instanceof Error && (err as { code?: number }).code === 404)) throw err;
+        if (isNotFound(err)) return;
+        ctx.podExpectations.cancelDelete(key, p.metadata.name ?? "");
+        throw err;
       }
     });
   }
