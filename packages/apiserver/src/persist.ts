@@ -14,7 +14,7 @@ import {
 import { join } from "node:path";
 import type { Obj } from "./util.js";
 
-export interface Record {
+export interface LogRecord {
   rv: number;
   /** storage key (`group/plural`), namespace ("" when cluster-scoped), name */
   k: string;
@@ -26,10 +26,10 @@ export interface Record {
 
 export interface Loaded {
   rv: number;
-  objects: Map<string, Record>;
+  objects: Map<string, LogRecord>;
 }
 
-const entryKey = (r: Pick<Record, "k" | "ns" | "n">): string => `${r.k}|${r.ns}|${r.n}`;
+const entryKey = (r: Pick<LogRecord, "k" | "ns" | "n">): string => `${r.k}|${r.ns}|${r.n}`;
 
 export class Persistence {
   private fd: number | undefined;
@@ -44,10 +44,10 @@ export class Persistence {
 
   /** Reads snapshot plus log, then compacts both into a fresh snapshot and an empty log. */
   load(): Loaded {
-    const objects = new Map<string, Record>();
+    const objects = new Map<string, LogRecord>();
     let rv = 0;
     if (existsSync(this.snapPath)) {
-      const snap = JSON.parse(readFileSync(this.snapPath, "utf8")) as { rv: number; records: Record[] };
+      const snap = JSON.parse(readFileSync(this.snapPath, "utf8")) as { rv: number; records: LogRecord[] };
       rv = snap.rv;
       for (const r of snap.records) objects.set(entryKey(r), r);
     }
@@ -55,9 +55,9 @@ export class Persistence {
       const lines = readFileSync(this.logPath, "utf8").split("\n");
       for (const line of lines) {
         if (line.trim() === "") continue;
-        let r: Record;
+        let r: LogRecord;
         try {
-          r = JSON.parse(line) as Record;
+          r = JSON.parse(line) as LogRecord;
         } catch {
           break;
         }
@@ -77,7 +77,7 @@ export class Persistence {
   appended = 0;
 
   /** Writes every live record to a fresh snapshot (fsync'd, renamed into place) and empties the log. */
-  compact(rv: number, records: Record[]): void {
+  compact(rv: number, records: LogRecord[]): void {
     this.appended = 0;
     const tmp = `${this.snapPath}.tmp`;
     const fd = openSync(tmp, "w");
@@ -93,7 +93,7 @@ export class Persistence {
     fsyncSync(this.fd);
   }
 
-  append(r: Record): void {
+  append(r: LogRecord): void {
     if (this.fd === undefined) this.fd = openSync(this.logPath, "a");
     writeSync(this.fd, `${JSON.stringify(r)}\n`);
     fsyncSync(this.fd);

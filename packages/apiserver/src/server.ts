@@ -4,7 +4,7 @@
 // Client both call this class, so they cannot disagree.
 import { ApiError, type Status } from "@grove-ts/runtime";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
-import { Persistence, type Record as PersistRecord } from "./persist.js";
+import { type LogRecord, Persistence } from "./persist.js";
 import { apiVersionOf, defsFromCrd, Registry, type ResourceDef, storageKey } from "./registry.js";
 import { applyDefaults, prune } from "./schema.js";
 import { type Matcher, type ObjectMatcher, parseFieldSelector, parseLabelSelector } from "./selectors.js";
@@ -329,7 +329,7 @@ export class ApiServer {
     let count = 0;
     for (const b of this.objects.values()) count += b.size;
     if (p.appended < 2 * count) return;
-    const records: PersistRecord[] = [];
+    const records: LogRecord[] = [];
     for (const [k, bucket] of this.objects)
       for (const [nsName, o] of bucket) {
         const i = nsName.indexOf("/");
@@ -774,14 +774,11 @@ export class ApiServer {
       ]);
     const next = clone(current);
     setPath(next, def.scale.specReplicasPath, replicas);
-    const written = this.update(def, namespace, name, next, opts);
-    if (opts.dryRun) {
-      const s = this.getScale(def, namespace, name);
-      (s.spec as Obj).replicas = replicas;
-      return s;
-    }
-    void written;
-    return this.getScale(def, namespace, name);
+    this.update(def, namespace, name, next, opts);
+    const s = this.getScale(def, namespace, name);
+    // A dry run stored nothing: answer with the replicas it would have set.
+    if (opts.dryRun) (s.spec as Obj).replicas = replicas;
+    return s;
   }
 
   patchScale(
