@@ -70,3 +70,15 @@ export class AggregateSyncError extends ReconcileError {
     this.name = "AggregateSyncError";
   }
 }
+
+/** A createGroveControllers option is out of range; the message names the option and the rule. */
+export class InvalidOptionError extends Error {
+  readonly code = "ERR_INVALID_OPTION";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = "InvalidOptionError";
+  }
+}

@@ -46,6 +46,7 @@ import {
   type ResolvedOptions,
 } from "./context.js";
 import { topologyNameOf } from "./desired.js";
+import { InvalidOptionError } from "./errors.js";
 import type { Pod } from "./kube-types.js";
 import { pclqReconciler } from "./pclq/controller.js";
 import { pcsReconciler } from "./pcs/controller.js";
@@ -124,10 +125,25 @@ const updatingChanged = (a: PodCliqueSet, b: PodCliqueSet) =>
   !deepEqual(a.status?.updateProgress?.currentlyUpdating, b.status?.updateProgress?.currentlyUpdating) ||
   a.status?.updateProgress?.updateEndedAt !== b.status?.updateProgress?.updateEndedAt;
 
+function checkOptions(options: GroveControllersOptions): void {
+  for (const [k, v] of Object.entries(options.concurrency ?? {}))
+    if (!Number.isInteger(v) || (v as number) < 1)
+      throw new InvalidOptionError(`options.concurrency.${k}`, `must be an integer >= 1, got ${String(v)}`);
+  const r = options.requeueAfterMs;
+  if (r !== undefined && !(Number.isFinite(r) && r > 0))
+    throw new InvalidOptionError(
+      "options.requeueAfterMs",
+      `must be a positive number of milliseconds, got ${String(r)}`,
+    );
+  if (options.defaultSchedulerName !== undefined && options.defaultSchedulerName === "")
+    throw new InvalidOptionError("options.defaultSchedulerName", "must not be empty");
+}
+
 export function createGroveControllers(
   client: Client,
   options: GroveControllersOptions = {},
 ): GroveControllers {
+  checkOptions(options);
   const logger = options.logger ?? noopLogger;
   const resolved: ResolvedOptions = {
     topologyAwareScheduling: options.topologyAwareScheduling ?? true,

@@ -395,3 +395,17 @@ describe("pod expectations", () => {
     expect(e.reconcile("ns/q", new Set(["q-x"])).deletes.size).toBe(0);
   });
 });
+
+describe("createGroveControllers options", () => {
+  it.each([
+    [{ concurrency: { pcs: 0 } }, "options.concurrency.pcs: must be an integer >= 1, got 0"],
+    [{ concurrency: { pclq: 1.5 } }, "options.concurrency.pclq: must be an integer >= 1, got 1.5"],
+    [{ requeueAfterMs: 0 }, "options.requeueAfterMs: must be a positive number of milliseconds, got 0"],
+    [{ defaultSchedulerName: "" }, "options.defaultSchedulerName: must not be empty"],
+  ])("rejects %j", async (opts, message) => {
+    const { createGroveControllers } = await import("../src/index.js");
+    expect(() => createGroveControllers({} as never, opts)).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_OPTION", message }),
+    );
+  });
+});
