@@ -117,7 +117,7 @@ describe("durability with --data-dir", () => {
 });
 
 describe("log compaction while running", () => {
-  it("compacts the log into the snapshot and replays the same state", async () => {
+  it("compacts the log into the snapshot and replays the same state", { timeout: 30_000 }, async () => {
     const { createApiServer } = await import("../src/index.js");
     const { ConfigMapType } = await import("@grove-ts/runtime");
     const dataDir = join(dir, "compact");
