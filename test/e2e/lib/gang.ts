@@ -317,28 +317,32 @@ export async function runGangScenario(e2e: E2E, s: GangScenario, workloads: Work
         `${where}: running pods per PodClique`,
       ).toEqual(want);
     }
-    if (x.unschedulableEvents)
-      await expectUnschedulableEvents(
-        e2e,
-        pods.filter((p) => p.phase === "Pending"),
-      );
+    if (x.unschedulableEvents) await expectUnschedulableEvents(e2e, pcs, x.total);
     if (x.distinctNodes) expect(() => distinctNodes(pods), `${where}: distinct nodes`).not.toThrow();
   }
 }
 
 /**
- * VerifyPodsArePendingWithUnschedulableEvents: every given pod is Pending, unbound, has
+ * VerifyPodsArePendingWithUnschedulableEvents: every pod of the PCS is Pending, unbound, has
  * PodScheduled=False/Unschedulable, and has a Warning scheduling event from its own scheduler
  * (kai-scheduler for these workloads). Grove's harness wants reason `Unschedulable` (KAI's); the
  * kube-scheduler convention `FailedScheduling` is accepted as well, since the spec does not fix
  * which one a kai-compatible scheduler must use.
  */
-export async function expectUnschedulableEvents(e2e: E2E, pods: readonly PodView[]): Promise<void> {
-  expect(pods.length).toBeGreaterThan(0);
-  for (const p of pods) {
-    expect(p.node, `${p.name} is not bound`).toBeUndefined();
-    expect(p.unschedulable, `${p.name} has PodScheduled=False/Unschedulable`).toBe(true);
-  }
+export async function expectUnschedulableEvents(e2e: E2E, pcs: string, total: number): Promise<void> {
+  // Grove's gate comes off once the PodGang lists the pod; the scheduler's verdict follows.
+  let pods: PodView[] = [];
+  await waitFor(
+    `${pcs}: all ${total} pods Pending, unbound and PodScheduled=False/Unschedulable`,
+    async () => {
+      pods = await e2e.pods(pcs);
+      const bad = pods.filter((p) => p.phase !== "Pending" || p.node || !p.unschedulable || p.gated);
+      return {
+        ok: pods.length === total && bad.length === 0,
+        state: `${pods.length} pods; not yet: ${bad.map((p) => `${p.name}(${p.phase}${p.gated ? ",gated" : ""})`).join(", ")}`,
+      };
+    },
+  );
   const names = new Set(pods.map((p) => p.name));
   let missing: string[] = [];
   await waitFor("an Unschedulable event on every pending pod", async () => {

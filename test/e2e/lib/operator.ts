@@ -40,9 +40,19 @@ export function spawnNode(script: string, args: readonly string[]): ChildHandle 
   };
 }
 
-/** `grove-operator --kubeconfig <path>` with any extra flags (e.g. --qps, --burst). */
+/** The names grove-sim's in-process scheduler answers to, so the same workloads run in both modes. */
+export const SCHEDULER_NAMES = ["grove-scheduler", "default-scheduler", "kai-scheduler"];
+
+/** `grove-operator --kubeconfig <path>` answering to SCHEDULER_NAMES, with any extra flags (e.g. --qps). */
 export function startOperator(kubeconfig: string, extra: readonly string[] = []): ChildHandle {
-  return spawnNode(operatorBin, ["--kubeconfig", kubeconfig, ...extra]);
+  return spawnNode(operatorBin, [
+    "--kubeconfig",
+    kubeconfig,
+    ...SCHEDULER_NAMES.flatMap((n) => ["--scheduler-name", n]),
+    "--log-level",
+    "warn",
+    ...extra,
+  ]);
 }
 
 /** `grove-sim up ...`; resolves once it printed its ready line. */
