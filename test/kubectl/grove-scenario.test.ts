@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { fixturesDir, noteMissingFixtures, repoRoot } from "../src/shared.js";
-import { type Cluster, removeDir, startCluster } from "./harness.js";
+import { type Cluster, noKubectl, removeDir, startCluster } from "./harness.js";
 
 const crdDir = join(repoRoot, "packages/api/crds");
 let c: Cluster;
@@ -25,7 +25,10 @@ spec:
       spec: {roleName: w, replicas: 2, podSpec: {containers: [{name: c, image: nginx}]}}
 `;
 
+const skip = noKubectl("kubectl scenario");
+
 beforeAll(async () => {
+  if (skip) return;
   c = await startCluster({ tls: true });
 }, 30_000);
 afterAll(async () => {
@@ -33,7 +36,7 @@ afterAll(async () => {
   if (c) removeDir(c.dir);
 });
 
-describe("kubectl against grove-apiserver", () => {
+describe.skipIf(skip)("kubectl against grove-apiserver", () => {
   it("is served as Kubernetes 1.32", async () => {
     const v = JSON.parse(await c.ok(["version", "-o", "json"])) as {
       serverVersion: { major: string; minor: string };
@@ -299,7 +302,7 @@ metadata:
   });
 });
 
-describe.skipIf(noteMissingFixtures("kubectl grove samples"))("Grove's samples (../shared)", () => {
+describe.skipIf(skip || noteMissingFixtures("kubectl grove samples"))("Grove's samples (../shared)", () => {
   it("server-side applies Grove's upstream CRDs over ours", async () => {
     const ssa = await c.ok([
       "apply",

@@ -1,12 +1,20 @@
 // Runs the built grove-apiserver CLI as a child process (random port, its own kubeconfig) and the
 // real kubectl against it with a fresh --cache-dir and HOME (kube-api-compat.md §0).
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../src/shared.js";
 
 export const cliPath = join(repoRoot, "packages/apiserver/bin/grove-apiserver.js");
+
+/** Whether a kubectl is on PATH; suites skip with a visible message when it is not. */
+export function noKubectl(suite: string): boolean {
+  const r = spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" });
+  const missing = r.error !== undefined || r.status !== 0;
+  if (missing) console.warn(`[${suite}] skipped: kubectl not found on PATH`);
+  return missing;
+}
 
 export interface KubectlResult {
   code: number;
