@@ -62,6 +62,13 @@ export interface GangSchedulerOptions {
   logger?: Logger;
   /** Delay that coalesces bursts of events into one cycle. Default 10 ms. */
   coalesceMs?: number;
+  /**
+   * Quiet time after a capacity change (node added, uncordoned, a pod freed) before the cycle that
+   * uses it, extended while changes keep coming, up to 4x. Several nodes uncordoned at once are
+   * then offered to the pending gangs together, as a periodic scheduler would, instead of the first
+   * node going to one gang's surplus pods. Default 200 ms.
+   */
+  capacityCoalesceMs?: number;
   /** First retry delay for gangs that did not fit; doubles up to maxBackoffMs. Default 1000. */
   initialBackoffMs?: number;
   /** Default 30 000. */
@@ -269,8 +276,19 @@ class Scheduler implements GangScheduler {
   /** Capacity may have freed: retry what did not fit, starting the backoff over. */
   private capacityChanged(): void {
     this.backoff = this.options.initialBackoffMs ?? 1000;
-    this.workArrived();
+    this.needSolve = true;
+    if (!this.started || this.stopped) return;
+    const window = this.options.capacityCoalesceMs ?? 200;
+    const now = Date.now();
+    this.burstStart ??= now;
+    const at = Math.min(now + window, this.burstStart + 4 * window);
+    // Unlike other wake-ups, a capacity burst may push a pending cycle later (up to the cap).
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule(Math.max(0, at - now));
   }
+
+  private burstStart: number | undefined;
 
   /** A status pass only. */
   private kick(): void {
@@ -285,6 +303,7 @@ class Scheduler implements GangScheduler {
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.burstStart = undefined;
       void this.runCycle();
     }, delayMs);
   }

@@ -28,6 +28,7 @@ export async function harness(options: GangSchedulerOptions = {}): Promise<Harne
     await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
   const scheduler = createGangScheduler(api.client, {
     coalesceMs: 1,
+    capacityCoalesceMs: 5,
     initialBackoffMs: 50,
     maxBackoffMs: 200,
     ...options,
