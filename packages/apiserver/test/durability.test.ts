@@ -81,7 +81,7 @@ describe("durability with --data-dir", () => {
       }
     };
     const writers = Array.from({ length: 6 }, (_, w) => writer(w));
-    while (acked.size < 150) await new Promise((r) => setTimeout(r, 5));
+    while (acked.size < 60) await new Promise((r) => setTimeout(r, 5));
     s1.proc.kill("SIGKILL");
     await Promise.all(writers);
     stop = true;
@@ -121,19 +121,19 @@ describe("log compaction while running", () => {
     const { createApiServer } = await import("../src/index.js");
     const { ConfigMapType } = await import("@grove-ts/runtime");
     const dataDir = join(dir, "compact");
-    const a = createApiServer({ dataDir, compactAfter: 20 });
-    for (let i = 0; i < 30; i++)
+    const a = createApiServer({ dataDir, compactAfter: 10 });
+    for (let i = 0; i < 12; i++)
       await a.client.create(ConfigMapType, { metadata: { name: `c${i}`, namespace: "default" } });
-    for (let i = 0; i < 30; i++)
+    for (let i = 0; i < 12; i++)
       await a.client.patch(ConfigMapType, `c${i}`, "default", {
         type: "merge",
         body: { data: { v: String(i) } },
       });
-    for (let i = 0; i < 10; i++) await a.client.delete(ConfigMapType, `c${i}`, "default");
+    for (let i = 0; i < 4; i++) await a.client.delete(ConfigMapType, `c${i}`, "default");
     const before = await a.client.list(ConfigMapType, { namespace: "default" });
     await a.close();
     const log = readFileSync(join(dataDir, "wal.jsonl"), "utf8").trim().split("\n").filter(Boolean);
-    expect(log.length).toBeLessThan(70);
+    expect(log.length).toBeLessThan(32);
     const b = createApiServer({ dataDir });
     const after = await b.client.list(ConfigMapType, { namespace: "default" });
     expect(after.items).toEqual(before.items);
