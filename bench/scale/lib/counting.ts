@@ -1,0 +1,399 @@
+// API request accounting for the scale suite (issue 6, item 5): every request the operator
+// (controllers + gang scheduler) makes, by verb and resource, and the writes among them that
+// changed nothing on the server (the server answers a no-op write with the unchanged object, so
+// its resourceVersion is the one the object had before) or repeated an identical body to the same
+// object. Two sources feed one RequestLog: a wrapper around the in-process Client, and an HTTP
+// proxy in front of grove-sim for the external operator (grove-sim's API server exposes no request
+// counters, so external requests are counted on the operator's side of the wire).
+import { createHash } from "node:crypto";
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Client, KubeObject, Patch, PatchOptions, ResourceType } from "@grove-ts/runtime";
+
+export type Verb =
+  | "get"
+  | "list"
+  | "watch"
+  | "create"
+  | "update"
+  | "updateStatus"
+  | "patch"
+  | "patchStatus"
+  | "delete"
+  | "bind"
+  | "getScale"
+  | "updateScale";
+
+export const WRITE_VERBS: ReadonlySet<Verb> = new Set<Verb>([
+  "create",
+  "update",
+  "updateStatus",
+  "patch",
+  "patchStatus",
+  "delete",
+  "bind",
+  "updateScale",
+]);
+
+export interface WriteRecord {
+  verb: Verb;
+  /** Plural resource name (pods, podcliques, ...). */
+  resource: string;
+  /** namespace/name of the object written. */
+  object: string;
+  /** Hash of the request body: equal hashes to one object are repeated writes. */
+  bodyHash?: string;
+  /** The server kept the object as it was. Undefined when it could not be told. */
+  noop?: boolean;
+}
+
+export interface RequestCounts {
+  /** verb -> resource -> count */
+  byVerb: Record<string, Record<string, number>>;
+  requests: number;
+  writes: number;
+  podsCreated: number;
+  podsDeleted: number;
+  /** Writes that changed nothing, by "verb resource". */
+  noopWrites: Record<string, number>;
+  /** Writes whose body repeated an earlier write's body to the same object, by "verb resource". */
+  repeatedWrites: Record<string, number>;
+}
+
+/** A resettable tally of requests. */
+export class RequestLog {
+  private byVerb = new Map<string, Map<string, number>>();
+  private writes: WriteRecord[] = [];
+
+  record(verb: Verb, resource: string): void {
+    const m = this.byVerb.get(verb) ?? new Map<string, number>();
+    this.byVerb.set(verb, m);
+    m.set(resource, (m.get(resource) ?? 0) + 1);
+  }
+
+  recordWrite(w: WriteRecord): void {
+    this.writes.push(w);
+  }
+
+  reset(): void {
+    this.byVerb.clear();
+    this.writes = [];
+  }
+
+  snapshot(): RequestCounts {
+    const byVerb: Record<string, Record<string, number>> = {};
+    let requests = 0;
+    let writes = 0;
+    for (const [verb, m] of [...this.byVerb].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const row: Record<string, number> = {};
+      for (const [res, n] of [...m].sort((a, b) => a[0].localeCompare(b[0]))) {
+        row[res] = n;
+        requests += n;
+        if (WRITE_VERBS.has(verb as Verb)) writes += n;
+      }
+      byVerb[verb] = row;
+    }
+    const noopWrites: Record<string, number> = {};
+    const repeatedWrites: Record<string, number> = {};
+    const seen = new Set<string>();
+    for (const w of this.writes) {
+      const k = `${w.verb} ${w.resource}`;
+      if (w.noop) noopWrites[k] = (noopWrites[k] ?? 0) + 1;
+      if (w.bodyHash && w.verb !== "create" && w.verb !== "delete") {
+        const sig = `${w.verb}|${w.resource}|${w.object}|${w.bodyHash}`;
+        if (seen.has(sig)) repeatedWrites[k] = (repeatedWrites[k] ?? 0) + 1;
+        else seen.add(sig);
+      }
+    }
+    return {
+      byVerb,
+      requests,
+      writes,
+      podsCreated: byVerb.create?.pods ?? 0,
+      podsDeleted: byVerb.delete?.pods ?? 0,
+      noopWrites,
+      repeatedWrites,
+    };
+  }
+}
+
+export function hashBody(body: unknown): string {
+  const text = typeof body === "string" ? body : JSON.stringify(stripVolatile(body));
+  return createHash("sha1").update(text).digest("hex").slice(0, 16);
+}
+
+/** resourceVersion differs between two otherwise identical writes; it must not defeat the hash. */
+function stripVolatile(body: unknown): unknown {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return body;
+  const o = body as { metadata?: Record<string, unknown> };
+  if (!o.metadata) return body;
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
+  return { ...o, metadata: meta };
+}
+
+const objKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ""}/${name ?? ""}`;
+
+/**
+ * The Client the in-process operator uses: forwards to `inner`, recording every call. `raw` reads
+ * the object before a patch (uncounted) so a patch that changes nothing is seen as one.
+ */
+export function countingClient(inner: Client, log: RequestLog): Client {
+  const rvOf = (o: KubeObject | undefined) => o?.metadata.resourceVersion;
+  return {
+    get: (type, name, ns) => {
+      log.record("get", type.plural);
+      return inner.get(type, name, ns);
+    },
+    list: (type, options) => {
+      log.record("list", type.plural);
+      return inner.list(type, options);
+    },
+    watch: (type, options, onEvent) => {
+      log.record("watch", type.plural);
+      return inner.watch(type, options, onEvent);
+    },
+    create: async (type, obj, options) => {
+      log.record("create", type.plural);
+      log.recordWrite({
+        verb: "create",
+        resource: type.plural,
+        object: objKey(obj.metadata.namespace, obj.metadata.name),
+      });
+      return inner.create(type, obj, options);
+    },
+    update: async (type, obj, options) => {
+      log.record("update", type.plural);
+      const out = await inner.update(type, obj, options);
+      log.recordWrite({
+        verb: "update",
+        resource: type.plural,
+        object: objKey(obj.metadata.namespace, obj.metadata.name),
+        bodyHash: hashBody(obj),
+        noop: obj.metadata.resourceVersion !== undefined && rvOf(out) === obj.metadata.resourceVersion,
+      });
+      return out;
+    },
+    updateStatus: async (type, obj, options) => {
+      log.record("updateStatus", type.plural);
+      const out = await inner.updateStatus(type, obj, options);
+      log.recordWrite({
+        verb: "updateStatus",
+        resource: type.plural,
+        object: objKey(obj.metadata.namespace, obj.metadata.name),
+        bodyHash: hashBody((obj as { status?: unknown }).status ?? null),
+        noop: obj.metadata.resourceVersion !== undefined && rvOf(out) === obj.metadata.resourceVersion,
+      });
+      return out;
+    },
+    patch: async <T extends KubeObject>(
+      type: ResourceType,
+      name: string,
+      ns: string | undefined,
+      patch: Patch,
+      options?: PatchOptions,
+    ): Promise<T> => {
+      const verb: Verb = options?.subresource === "status" ? "patchStatus" : "patch";
+      log.record(verb, type.plural);
+      const before = rvOf(await inner.get(type, name, ns ?? (type.namespaced ? "default" : undefined)));
+      const out = await inner.patch<T>(type, name, ns, patch, options);
+      log.recordWrite({
+        verb,
+        resource: type.plural,
+        object: objKey(ns, name),
+        bodyHash: hashBody(patch.body),
+        noop: before !== undefined && rvOf(out) === before,
+      });
+      return out;
+    },
+    getScale: (type, name, ns) => {
+      log.record("getScale", type.plural);
+      return inner.getScale(type, name, ns);
+    },
+    updateScale: (type, name, ns, replicas) => {
+      log.record("updateScale", type.plural);
+      log.recordWrite({ verb: "updateScale", resource: type.plural, object: objKey(ns, name) });
+      return inner.updateScale(type, name, ns, replicas);
+    },
+    delete: (type, name, ns, options) => {
+      log.record("delete", type.plural);
+      log.recordWrite({ verb: "delete", resource: type.plural, object: objKey(ns, name) });
+      return inner.delete(type, name, ns, options);
+    },
+    bind: (ns, pod, node, uid) => {
+      log.record("bind", "pods");
+      log.recordWrite({ verb: "bind", resource: "pods", object: objKey(ns, pod) });
+      return inner.bind(ns, pod, node, uid);
+    },
+  };
+}
+
+/** The parts of a Kubernetes REST path the tally needs. */
+export interface ParsedPath {
+  namespace?: string;
+  resource: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** /api/v1/... and /apis/<group>/<version>/...; undefined for discovery and other paths. */
+export function parseApiPath(pathname: string): ParsedPath | undefined {
+  const segs = pathname.split("/").filter((s) => s.length > 0);
+  let rest: string[];
+  if (segs[0] === "api" && segs.length >= 3) rest = segs.slice(2);
+  else if (segs[0] === "apis" && segs.length >= 4) rest = segs.slice(3);
+  else return undefined;
+  let namespace: string | undefined;
+  if (rest[0] === "namespaces" && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource, name, subresource] = rest;
+  if (!resource) return undefined;
+  return {
+    resource,
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(subresource !== undefined ? { subresource } : {}),
+  };
+}
+
+export function verbOf(method: string, p: ParsedPath, query: URLSearchParams): Verb | undefined {
+  switch (method) {
+    case "GET":
+      if (p.subresource === "scale") return "getScale";
+      if (p.name !== undefined) return "get";
+      return query.get("watch") === "true" || query.get("watch") === "1" ? "watch" : "list";
+    case "POST":
+      return p.subresource === "binding" || p.resource === "bindings" ? "bind" : "create";
+    case "PUT":
+      if (p.subresource === "status") return "updateStatus";
+      if (p.subresource === "scale") return "updateScale";
+      return "update";
+    case "PATCH":
+      return p.subresource === "status" ? "patchStatus" : "patch";
+    case "DELETE":
+      return "delete";
+    default:
+      return undefined;
+  }
+}
+
+export interface CountingProxy {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP proxy to `target` that tallies each request into `log`. `resourceVersionOf`
+ * reads an object's current resourceVersion (from the in-process server, uncounted) before a
+ * patch, so no-op patches are told apart; a PUT carries its own.
+ */
+export async function startCountingProxy(
+  target: string,
+  log: RequestLog,
+  resourceVersionOf: (p: ParsedPath) => Promise<string | undefined>,
+): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  const readAll = (req: IncomingMessage) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => resolve(Buffer.concat(chunks)));
+      req.on("error", reject);
+    });
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://proxy");
+      const parsed = parseApiPath(url.pathname);
+      const verb = parsed ? verbOf(req.method ?? "GET", parsed, url.searchParams) : undefined;
+      if (parsed && verb) log.record(verb, parsed.resource);
+      const body = await readAll(req);
+      let before: string | undefined;
+      const isWrite = verb !== undefined && WRITE_VERBS.has(verb);
+      if (parsed && (verb === "patch" || verb === "patchStatus")) before = await resourceVersionOf(parsed);
+      if (parsed && (verb === "update" || verb === "updateStatus")) {
+        try {
+          before = (JSON.parse(body.toString("utf8")) as KubeObject).metadata?.resourceVersion;
+        } catch {
+          before = undefined;
+        }
+      }
+      const headers = { ...req.headers, host: upstream.host };
+      const up = httpRequest(
+        {
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers,
+        },
+        (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.headers);
+          if (!isWrite || !parsed || !verb) {
+            ur.pipe(res);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          ur.on("data", (c: Buffer) => {
+            chunks.push(c);
+            res.write(c);
+          });
+          ur.on("end", () => {
+            res.end();
+            let after: string | undefined;
+            try {
+              after = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as KubeObject).metadata
+                ?.resourceVersion;
+            } catch {
+              after = undefined;
+            }
+            const bodyHash =
+              verb === "updateStatus"
+                ? hashBody(safeJson(body)?.status ?? body.toString("utf8"))
+                : verb === "update"
+                  ? hashBody(safeJson(body) ?? body.toString("utf8"))
+                  : hashBody(body.toString("utf8"));
+            log.recordWrite({
+              verb,
+              resource: parsed.subresource === "binding" ? "pods" : parsed.resource,
+              object: `${parsed.namespace ?? ""}/${parsed.name ?? ""}`,
+              bodyHash,
+              ...(before !== undefined && (ur.statusCode ?? 0) < 300 ? { noop: after === before } : {}),
+            });
+          });
+        },
+      );
+      up.on("error", (err) => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end(String(err));
+      });
+      req.on("close", () => {
+        if (!res.writableEnded) up.destroy();
+      });
+      up.end(body);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(502);
+      res.end(String(err));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function safeJson(buf: Buffer): { status?: unknown } | undefined {
+  try {
+    return JSON.parse(buf.toString("utf8")) as { status?: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+export type { ResourceType };

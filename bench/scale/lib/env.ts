@@ -1,0 +1,184 @@
+// One scale-test environment: grove-sim on a scale cluster plus the operator, in one of two modes.
+// in-process: grove-sim with `operator: "external"` and Grove's controllers and the gang scheduler
+//   started here on the simulator's in-process client wrapped by countingClient — the same
+//   composition as grove-sim's own in-process mode, with every operator request tallied.
+// external: grove-sim with `operator: "external"` and `grove-operator --kubeconfig ... --qps 100
+//   --burst 150` as a child process over HTTP, through a counting proxy.
+// Either way the tally holds the operator's requests only (not the simulated kubelets' or the
+// bench's own polling), as upstream's operator client would see them.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import {
+  ClusterTopologyBindingType,
+  PodCliqueScalingGroupType,
+  PodCliqueSetType,
+  PodCliqueType,
+  PodGangType,
+} from "@grove-ts/api";
+import { createGroveControllers } from "@grove-ts/controllers";
+import {
+  type Client,
+  EventType,
+  HorizontalPodAutoscalerType,
+  NodeType,
+  PodType,
+  type ResourceType,
+  RoleBindingType,
+  RoleType,
+  SecretType,
+  ServiceAccountType,
+  ServiceType,
+} from "@grove-ts/runtime";
+import { createGangScheduler } from "@grove-ts/scheduler";
+import { SIM_SCHEDULER_NAMES, type Simulator, startSimulator } from "@grove-ts/simulator";
+import { countingClient, RequestLog, startCountingProxy } from "./counting.js";
+import { scaleCluster } from "./manifests.js";
+
+export type Mode = "in-process" | "external";
+
+export interface ScaleEnv {
+  mode: Mode;
+  sim: Simulator;
+  /** The bench's own client (uncounted). */
+  client: Client;
+  requests: RequestLog;
+  /** External mode: the operator child is still the one started (upstream: not restarted). */
+  operatorAlive(): boolean;
+  close(): Promise<void>;
+}
+
+export interface EnvOptions {
+  mode: Mode;
+  activeNodes: number;
+  qps?: number;
+  burst?: number;
+  readyDelayMs?: number;
+  /** Where the external operator's stderr goes (default: dropped unless it exits early). */
+  onOperatorLog?: (line: string) => void;
+}
+
+const byPlural = new Map<string, ResourceType>(
+  [
+    PodType,
+    NodeType,
+    ServiceType,
+    ServiceAccountType,
+    SecretType,
+    EventType,
+    RoleType,
+    RoleBindingType,
+    HorizontalPodAutoscalerType,
+    PodCliqueSetType,
+    PodCliqueType,
+    PodCliqueScalingGroupType,
+    PodGangType,
+    ClusterTopologyBindingType,
+  ].map((t) => [t.plural, t as ResourceType]),
+);
+
+function operatorCli(): string {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve("@grove-ts/operator");
+  return join(dirname(main), "cli", "grove-operator.js");
+}
+
+export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
+  const requests = new RequestLog();
+  const sim = await startSimulator({
+    cluster: scaleCluster(o.activeNodes),
+    operator: "external",
+    readyDelayMs: o.readyDelayMs ?? 0,
+  });
+  const stops: (() => Promise<void>)[] = [];
+  let child: ChildProcess | undefined;
+  const close = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch {
+        // shutting down: keep closing the rest
+      }
+    }
+    await sim.close();
+  };
+  try {
+    if (o.mode === "in-process") {
+      const counted = countingClient(sim.client, requests);
+      const scheduler = createGangScheduler(counted, { schedulerNames: SIM_SCHEDULER_NAMES });
+      await scheduler.start();
+      stops.push(() => scheduler.stop());
+      const controllers = createGroveControllers(counted);
+      await controllers.start();
+      stops.push(() => controllers.stop());
+    } else {
+      const proxy = await startCountingProxy(sim.url, requests, async (p) => {
+        const type = byPlural.get(p.resource);
+        if (!type || !p.name) return undefined;
+        return (await sim.client.get(type, p.name, p.namespace))?.metadata.resourceVersion;
+      });
+      stops.push(() => proxy.close());
+      const kubeconfig = join(mkdtempSync(join(tmpdir(), "grove-scale-")), "kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        readFileSync(sim.kubeconfigPath, "utf8").replace(/server: \S+/, `server: ${proxy.url}`),
+        { mode: 0o600 },
+      );
+      const args = [
+        operatorCli(),
+        "--kubeconfig",
+        kubeconfig,
+        "--qps",
+        String(o.qps ?? 100),
+        "--burst",
+        String(o.burst ?? 150),
+        "--log-level",
+        "warn",
+        ...SIM_SCHEDULER_NAMES.flatMap((n) => ["--scheduler-name", n]),
+      ];
+      const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+      child = proc;
+      let stderr = "";
+      proc.stderr?.setEncoding("utf8").on("data", (d: string) => {
+        stderr = (stderr + d).slice(-4000);
+        o.onOperatorLog?.(d);
+      });
+      stops.push(
+        () =>
+          new Promise<void>((resolve) => {
+            if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+            const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+            proc.once("exit", () => {
+              clearTimeout(t);
+              resolve();
+            });
+            proc.kill("SIGTERM");
+          }),
+      );
+      // Ready when its informers watch what the controllers and the scheduler need.
+      const deadline = performance.now() + 60_000;
+      const need = ["podcliquesets", "podcliques", "podgangs", "pods", "nodes"];
+      for (;;) {
+        const watches = requests.snapshot().byVerb.watch ?? {};
+        if (need.every((r) => (watches[r] ?? 0) > 0)) break;
+        if (proc.exitCode !== null) throw new Error(`grove-operator exited ${proc.exitCode}: ${stderr}`);
+        if (performance.now() > deadline) throw new Error(`grove-operator did not start in 60 s: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    mode: o.mode,
+    sim,
+    client: sim.client,
+    requests,
+    operatorAlive: () => (child ? child.exitCode === null && child.signalCode === null : true),
+    close,
+  };
+}

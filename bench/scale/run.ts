@@ -1,0 +1,290 @@
+// `npm run bench:scale`: Grove's scale suite (grove-behaviour.md §19) against grove-sim, in-process
+// and with grove-operator external over HTTP (QPS 100 / burst 150), milestones and API writes per pod
+// recorded to bench/results/scale.json and printed next to upstream's recorded run.
+//
+//   tsx scale/run.ts [--mode in-process|external|both] [--test NAME]... [--out FILE] [--ready-delay MS]
+//   env: SOAK_BASE, SOAK_PEAK, SOAK_CYCLES, SOAK_HOLD_SECONDS, STEADY_SECONDS (upstream defaults)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { RequestCounts } from "./lib/counting.js";
+import { type Mode, startScaleEnv } from "./lib/env.js";
+import {
+  runScaleTest,
+  SCALE_TESTS,
+  type ScaleTestResult,
+  type SuiteKnobs,
+  UPSTREAM_KNOBS,
+} from "./lib/suite.js";
+import { UPSTREAM } from "./lib/upstream.js";
+
+class UsageError extends Error {
+  readonly code = "Usage";
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min)
+    throw new UsageError(`${name}: must be a number >= ${min}, got "${raw}"`);
+  return n;
+}
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: "string", default: "both" },
+      test: { type: "string", multiple: true },
+      out: { type: "string", default: join(here, "..", "results", "scale.json") },
+      "ready-delay": { type: "string", default: "0" },
+      qps: { type: "string", default: "100" },
+      burst: { type: "string", default: "150" },
+    },
+    strict: true,
+  });
+  const modes: Mode[] =
+    values.mode === "both"
+      ? ["in-process", "external"]
+      : values.mode === "in-process" || values.mode === "external"
+        ? [values.mode]
+        : (() => {
+            throw new UsageError(`--mode: must be in-process, external or both, got "${values.mode}"`);
+          })();
+  const names = values.test ?? SCALE_TESTS.map((t) => t.name);
+  for (const n of names)
+    if (!SCALE_TESTS.some((t) => t.name === n))
+      throw new UsageError(
+        `--test: unknown test "${n}" (one of ${SCALE_TESTS.map((t) => t.name).join(", ")})`,
+      );
+  const int = (flag: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${flag}: must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+  const knobs: SuiteKnobs = {
+    ...UPSTREAM_KNOBS,
+    steadyMs: envNumber("STEADY_SECONDS", UPSTREAM_KNOBS.steadyMs / 1000, 0) * 1000,
+    soakBase: envNumber("SOAK_BASE", UPSTREAM_KNOBS.soakBase, 1),
+    soakPeak: envNumber("SOAK_PEAK", UPSTREAM_KNOBS.soakPeak, 1),
+    soakCycles: envNumber("SOAK_CYCLES", UPSTREAM_KNOBS.soakCycles, 1),
+    soakHoldMs: envNumber("SOAK_HOLD_SECONDS", UPSTREAM_KNOBS.soakHoldMs / 1000, 0) * 1000,
+  };
+  if (knobs.soakPeak <= knobs.soakBase) throw new UsageError("SOAK_PEAK: must be above SOAK_BASE");
+  return {
+    modes,
+    tests: SCALE_TESTS.filter((t) => names.includes(t.name)),
+    out: resolve(values.out),
+    readyDelayMs: int("ready-delay", values["ready-delay"], 0),
+    qps: int("qps", values.qps, 1),
+    burst: int("burst", values.burst, 1),
+    knobs,
+  };
+}
+
+interface Recorded extends ScaleTestResult {
+  date: string;
+  command: string;
+  error?: string;
+}
+
+interface ResultsFile {
+  description: string;
+  machine: Record<string, unknown>;
+  upstream: typeof UPSTREAM;
+  results: Recorded[];
+}
+
+const fmt = (n: number | undefined) => (n === undefined ? "—" : n.toFixed(1));
+
+function milestone(r: Recorded | undefined, key: string): number | undefined {
+  if (!r) return undefined;
+  const [phase, m] = key.split("/");
+  return r.phases.find((p) => p.name === phase)?.milestones.find((x) => x.name === m)
+    ?.durationFromPhaseStartSeconds;
+}
+
+function soakRange(r: Recorded | undefined, suffix: string): string {
+  if (!r) return "—";
+  const xs = r.phases
+    .filter((p) => p.name.endsWith(suffix))
+    .map((p) => p.milestones[0]?.durationFromPhaseStartSeconds ?? 0);
+  if (xs.length === 0) return "—";
+  return `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)} (${xs.length})`;
+}
+
+function table(results: Recorded[], testNames: string[]): string {
+  const rows: string[][] = [
+    ["test", "phase/milestone (s from phase start)", "upstream", "in-process", "external"],
+  ];
+  const pick = (t: string, mode: Mode) => results.find((r) => r.testName === t && r.mode === mode);
+  for (const t of testNames) {
+    const ip = pick(t, "in-process");
+    const ex = pick(t, "external");
+    const up = UPSTREAM[t] ?? {};
+    if (t === "SoakChurn") {
+      const first = ip ?? ex;
+      rows.push([
+        t,
+        "deploy/base-pods-ready",
+        "—",
+        fmt(milestone(ip, "deploy/base-pods-ready")),
+        fmt(milestone(ex, "deploy/base-pods-ready")),
+      ]);
+      rows.push([
+        t,
+        "cycle scale-up (min–max)",
+        String(up["scale-up"] ?? "—"),
+        soakRange(ip, "-scale-up"),
+        soakRange(ex, "-scale-up"),
+      ]);
+      rows.push([
+        t,
+        "cycle scale-down (min–max)",
+        String(up["scale-down"] ?? "—"),
+        soakRange(ip, "-scale-down"),
+        soakRange(ex, "-scale-down"),
+      ]);
+      void first;
+    } else {
+      const keys = [
+        ...new Set([
+          ...Object.keys(up).filter((k) => k.includes("/")),
+          ...((ip ?? ex)?.phases.flatMap((p) => p.milestones.map((m) => `${p.name}/${m.name}`)) ?? []),
+        ]),
+      ];
+      for (const k of keys)
+        rows.push([t, k, String(up[k] ?? "—"), fmt(milestone(ip, k)), fmt(milestone(ex, k))]);
+    }
+    rows.push([
+      t,
+      "total",
+      String(up.total ?? "—"),
+      fmt(ip?.testDurationSeconds),
+      fmt(ex?.testDurationSeconds),
+    ]);
+    rows.push([
+      t,
+      "API writes / pod created",
+      "—",
+      ip?.writesPerPodCreated?.toFixed(2) ?? "—",
+      ex?.writesPerPodCreated?.toFixed(2) ?? "—",
+    ]);
+    for (const [m, r] of [
+      ["in-process", ip],
+      ["external", ex],
+    ] as const)
+      if (r?.error) rows.push([t, `FAILED (${m})`, "", r.error.split("\n")[0] ?? "", ""]);
+  }
+  const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(w[i] ?? 0)).join("  ")).join("\n");
+}
+
+function needless(counts: RequestCounts): string {
+  const parts = [
+    ...Object.entries(counts.noopWrites).map(([k, n]) => `${n} no-op ${k}`),
+    ...Object.entries(counts.repeatedWrites).map(([k, n]) => `${n} repeated ${k}`),
+  ];
+  return parts.length ? parts.join(", ") : "none";
+}
+
+async function main(): Promise<void> {
+  const o = parse();
+  const command = `npm run bench:scale -- ${process.argv.slice(2).join(" ")}`.trim();
+  const prior: ResultsFile | undefined = existsSync(o.out)
+    ? (JSON.parse(readFileSync(o.out, "utf8")) as ResultsFile)
+    : undefined;
+  const results: Recorded[] = prior?.results ?? [];
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  log(
+    `scale suite: ${o.tests.map((t) => t.name).join(", ")} × ${o.modes.join(", ")}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(" ")}`,
+  );
+  let failed = 0;
+  for (const mode of o.modes) {
+    for (const def of o.tests) {
+      log(`${def.name} [${mode}]: starting grove-sim (${def.nodes} of 100 nodes schedulable)`);
+      const env = await startScaleEnv({
+        mode,
+        activeNodes: def.nodes,
+        qps: o.qps,
+        burst: o.burst,
+        readyDelayMs: o.readyDelayMs,
+      });
+      const k8sClient = mode === "external" ? { qps: o.qps, burst: o.burst } : null;
+      let rec: Recorded;
+      try {
+        const r = await runScaleTest(def, env, o.knobs, { progress: log, k8sClient });
+        rec = { ...r, date: new Date().toISOString(), command };
+        if (r.error) {
+          failed++;
+          log(`${def.name} [${mode}]: FAILED: ${r.error}`);
+        }
+        log(
+          `${def.name} [${mode}]: done in ${r.testDurationSeconds.toFixed(1)} s; ${r.requests.writes} writes, ${r.requests.podsCreated} pods created (${r.writesPerPodCreated ?? "—"} writes/pod); needless: ${needless(r.requests)}`,
+        );
+      } catch (err) {
+        failed++;
+        const message = err instanceof Error ? err.message : String(err);
+        log(`${def.name} [${mode}]: FAILED: ${message}`);
+        rec = {
+          testName: def.name,
+          mode,
+          runID: "",
+          namespace: "default",
+          pcsCount: 1,
+          nodes: def.nodes,
+          k8sClient,
+          phases: [],
+          testDurationSeconds: 0,
+          requests: env.requests.snapshot(),
+          writesPerPodCreated: null,
+          finalCheck: null,
+          date: new Date().toISOString(),
+          command,
+          error: message,
+        };
+      } finally {
+        await env.close();
+      }
+      const i = results.findIndex((r) => r.testName === def.name && r.mode === mode);
+      if (i >= 0) results[i] = rec;
+      else results.push(rec);
+      const file: ResultsFile = {
+        description:
+          "Grove's scale suite (grove-behaviour.md §19) against grove-sim; seconds from phase start per milestone; requests are the operator's (controllers + gang scheduler) only. See bench/scale/README.md.",
+        machine,
+        upstream: UPSTREAM,
+        results,
+      };
+      mkdirSync(dirname(o.out), { recursive: true });
+      writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`);
+    }
+  }
+  const names = SCALE_TESTS.map((t) => t.name).filter((n) => results.some((r) => r.testName === n));
+  process.stdout.write(`\n${table(results, names)}\n\nupstream: ${UPSTREAM_SOURCE}\n`);
+  process.stdout.write("\nneedless writes (whole test):\n");
+  for (const r of results) process.stdout.write(`  ${r.testName} [${r.mode}]: ${needless(r.requests)}\n`);
+  process.stdout.write(`\nresults: ${o.out}\n`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+const UPSTREAM_SOURCE =
+  "branch scale-test-history, run 2026-08-16, 100 KWOK nodes, concurrency 20/20/20, QPS 100/150 (grove-behaviour.md §19.3)";
+
+main().catch((err) => {
+  process.stderr.write(`bench:scale: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
+});
