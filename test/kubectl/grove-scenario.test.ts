@@ -131,6 +131,19 @@ describe.skipIf(skip)("kubectl against grove-apiserver", () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("Expected replicas to be 9, was 4");
     expect(await c.ok(["get", "pcs", "demo", "-o", "jsonpath={.spec.replicas}"])).toBe("4");
+    const pclq = `apiVersion: grove.io/v1alpha1
+kind: PodClique
+metadata: {name: demo-0-w}
+spec: {roleName: w, replicas: 2, podSpec: {containers: [{name: c, image: nginx}]}}
+`;
+    await c.ok(["apply", "-f", c.file("pclq.yaml", pclq)]);
+    expect(await c.ok(["scale", "pclq", "demo-0-w", "--replicas=5"])).toContain(
+      "podclique.grove.io/demo-0-w scaled",
+    );
+    expect(await c.ok(["get", "pclq", "demo-0-w", "-o", "jsonpath={.spec.replicas}"])).toBe("5");
+    const all = await c.ok(["get", "all"]);
+    expect(all).toContain("podcliqueset.grove.io/demo");
+    expect(all).toContain("podclique.grove.io/demo-0-w");
   });
 
   it("patches with merge and json; strategic is 415 for custom resources", async () => {
