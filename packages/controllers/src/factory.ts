@@ -37,6 +37,10 @@ import {
   ServiceType,
 } from "@grove-ts/runtime";
 import {
+  type ClusterTopologyControllerOptions,
+  createClusterTopologyController,
+} from "./clustertopology/index.js";
+import {
   type ControllerContext,
   INDEX_CONTROLLER_UID,
   INDEX_PART_OF,
@@ -74,6 +78,11 @@ export interface GroveControllersOptions {
   initContainerImage?: string;
   /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
   requeueAfterMs?: number;
+  /**
+   * The ClusterTopologyBinding controller (src/clustertopology), run with the others as upstream
+   * does; `false` leaves it out. Default: on, with its own defaults and this logger.
+   */
+  clusterTopology?: false | ClusterTopologyControllerOptions;
 }
 
 export interface GroveControllers {
@@ -393,13 +402,23 @@ export function createGroveControllers(
   });
 
   for (const ctl of [pcsCtl, pcsgCtl, pclqCtl, pgCtl]) mgr.add(ctl);
+  const ct =
+    options.clusterTopology === false
+      ? undefined
+      : createClusterTopologyController(client, { logger, ...(options.clusterTopology ?? {}) });
   return {
-    start: () => mgr.start(),
-    stop: () => mgr.stop(),
+    start: async () => {
+      await mgr.start();
+      await ct?.start();
+    },
+    stop: async () => {
+      await ct?.stop();
+      await mgr.stop();
+    },
     pending: () =>
       [pcsCtl, pcsgCtl, pclqCtl, pgCtl].reduce(
         (n, c) => n + c.queue.len() + c.queue.inFlight() + c.queue.delayed(),
         0,
-      ),
+      ) + (ct?.pending() ?? 0),
   };
 }

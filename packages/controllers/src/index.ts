@@ -1,6 +1,7 @@
 // @grove-ts/controllers: Grove's PodCliqueSet, PodCliqueScalingGroup, PodClique and PodGang
 // controllers over runtime's Client.
 
+export * from "./clustertopology/index.js";
 export { desiredPodGangs, resolveStartsAfter, topologyTranslator } from "./desired.js";
 export * from "./errors.js";
 export {

@@ -95,6 +95,14 @@ describe("features", () => {
       packConstraint: { required: "topology.kubernetes.io/rack" },
     });
     expect(pg.metadata.annotations?.["grove.io/topology-name"]).toBe("fabric");
+    // The ClusterTopologyBinding controller runs as part of createGroveControllers.
+    await waitFor("CTB status", async () => {
+      const ctb = await h.client.get<KubeObject & { status?: { conditions?: { type: string }[] } }>(
+        ClusterTopologyBindingType,
+        "fabric",
+      );
+      return ctb?.status?.conditions?.some((c) => c.type === "SchedulerTopologyDrift");
+    });
     const cond = async () =>
       (await h.client.get<PodCliqueSet>(PodCliqueSetType, "tas", NS))?.status?.conditions?.find(
         (c) => c.type === "TopologyLevelsUnavailable",
