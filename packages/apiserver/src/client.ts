@@ -36,6 +36,12 @@ export class InProcessClient implements Client {
     private readonly bookmarkMs = 30_000,
   ) {}
 
+  /** Writes are acknowledged once durable (a no-op without a data directory). */
+  private async ack<T>(value: T): Promise<T> {
+    await this.server.durable();
+    return value;
+  }
+
   private def(type: ResourceType): ResourceDef {
     return this.server.defFor(type);
   }
@@ -67,32 +73,38 @@ export class InProcessClient implements Client {
   }
 
   async create<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
-    return copy<T>(
-      this.server.create(this.def(type), this.ns(type, obj.metadata?.namespace), obj, writeOpts(options)),
+    return this.ack(
+      copy<T>(
+        this.server.create(this.def(type), this.ns(type, obj.metadata?.namespace), obj, writeOpts(options)),
+      ),
     );
   }
 
   async update<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
-    return copy<T>(
-      this.server.update(
-        this.def(type),
-        this.ns(type, obj.metadata?.namespace),
-        String(obj.metadata?.name),
-        obj,
-        writeOpts(options),
+    return this.ack(
+      copy<T>(
+        this.server.update(
+          this.def(type),
+          this.ns(type, obj.metadata?.namespace),
+          String(obj.metadata?.name),
+          obj,
+          writeOpts(options),
+        ),
       ),
     );
   }
 
   async updateStatus<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
-    return copy<T>(
-      this.server.update(
-        this.def(type),
-        this.ns(type, obj.metadata?.namespace),
-        String(obj.metadata?.name),
-        obj,
-        writeOpts(options),
-        "status",
+    return this.ack(
+      copy<T>(
+        this.server.update(
+          this.def(type),
+          this.ns(type, obj.metadata?.namespace),
+          String(obj.metadata?.name),
+          obj,
+          writeOpts(options),
+          "status",
+        ),
       ),
     );
   }
@@ -107,9 +119,13 @@ export class InProcessClient implements Client {
     const def = this.def(type);
     const ns = this.ns(type, namespace);
     if (options?.subresource === "scale")
-      return copy<T>(this.server.patchScale(def, ns, name, patch.type, patch.body, writeOpts(options)));
+      return this.ack(
+        copy<T>(this.server.patchScale(def, ns, name, patch.type, patch.body, writeOpts(options))),
+      );
     const sub = options?.subresource === "status" ? "status" : undefined;
-    return copy<T>(this.server.patch(def, ns, name, patch.type, patch.body, writeOpts(options), sub).object);
+    return this.ack(
+      copy<T>(this.server.patch(def, ns, name, patch.type, patch.body, writeOpts(options), sub).object),
+    );
   }
 
   async getScale(type: ResourceType, name: string, namespace?: string): Promise<Scale | undefined> {
@@ -125,8 +141,10 @@ export class InProcessClient implements Client {
     namespace: string | undefined,
     replicas: number,
   ): Promise<Scale> {
-    return copy<Scale>(
-      this.server.updateScale(this.def(type), this.ns(type, namespace), name, { spec: { replicas } }),
+    return this.ack(
+      copy<Scale>(
+        this.server.updateScale(this.def(type), this.ns(type, namespace), name, { spec: { replicas } }),
+      ),
     );
   }
 
@@ -141,6 +159,7 @@ export class InProcessClient implements Client {
     if (options.preconditions) o.preconditions = options.preconditions;
     if (options.dryRun) o.dryRun = true;
     this.server.delete(this.def(type), this.ns(type, namespace), name, o);
+    await this.server.durable();
   }
 
   async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
@@ -152,6 +171,7 @@ export class InProcessClient implements Client {
       metadata,
       target: { apiVersion: "v1", kind: "Node", name: nodeName },
     });
+    await this.server.durable();
   }
 
   async watch<T extends KubeObject>(

@@ -231,6 +231,12 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
     return entry;
   };
 
+  /** Acknowledges a write only once it is durable (group-committed fsync with --data-dir). */
+  const sendDurable = async (...args: Parameters<typeof send>): Promise<void> => {
+    await api.durable();
+    send(...args);
+  };
+
   const route = (segs: string[]): Route | undefined => {
     let group: string;
     let version: string;
@@ -372,7 +378,13 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         isObj(b) && isObj(b.metadata) && typeof b.metadata.name === "string" ? b.metadata.name : "";
       if (!podName) throw badRequest("Binding: metadata.name (the pod's name) is required");
       api.bind(segs[3] as string, podName, b, o);
-      return send(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+      return sendDurable(res, 201, {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Success",
+        code: 201,
+      });
     }
     const r = segs[0] === "api" || segs[0] === "apis" ? route(segs) : undefined;
     if (!r)
@@ -438,7 +450,7 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
       if (name !== undefined) {
         if (def.group === "" && def.plural === "pods" && subresource === "binding" && namespace) {
           api.bind(namespace, name, body, o);
-          return send(res, 201, {
+          return sendDurable(res, 201, {
             kind: "Status",
             apiVersion: "v1",
             metadata: {},
@@ -449,16 +461,16 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         throw methodNotAllowed();
       }
       const created = api.create(def, namespace, body, o);
-      return send(res, 201, created, warningHeaders(o));
+      return sendDurable(res, 201, created, warningHeaders(o));
     }
     if (method === "PUT" && name !== undefined) {
       const o = writeOpts(u);
       body = parseBody(rawBody as Buffer, req.headers["content-type"]);
       if (subresource === "scale")
-        return send(res, 200, api.updateScale(def, namespace, name, body, o), warningHeaders(o));
+        return sendDurable(res, 200, api.updateScale(def, namespace, name, body, o), warningHeaders(o));
       if (subresource !== undefined && (subresource !== "status" || !def.status)) throw notFoundPath();
       const out = api.update(def, namespace, name, body, o, subresource as "status" | undefined);
-      return send(res, 200, out, warningHeaders(o));
+      return sendDurable(res, 200, out, warningHeaders(o));
     }
     if (method === "PATCH" && name !== undefined) {
       const kind = patchKindOf(req.headers["content-type"]);
@@ -471,7 +483,7 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
       const o = writeOpts(u);
       body = parseBody(rawBody as Buffer, req.headers["content-type"]);
       if (subresource === "scale")
-        return send(res, 200, api.patchScale(def, namespace, name, kind, body, o), warningHeaders(o));
+        return sendDurable(res, 200, api.patchScale(def, namespace, name, kind, body, o), warningHeaders(o));
       if (subresource !== undefined && (subresource !== "status" || !def.status)) throw notFoundPath();
       const { object, created } = api.patch(
         def,
@@ -482,7 +494,7 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         o,
         subresource as "status" | undefined,
       );
-      return send(res, created ? 201 : 200, object, warningHeaders(o));
+      return sendDurable(res, created ? 201 : 200, object, warningHeaders(o));
     }
     if (method === "DELETE") {
       const dopts: DeleteOpts = {};
@@ -506,7 +518,7 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
           { namespace, labelSelector: q(u, "labelSelector"), fieldSelector: q(u, "fieldSelector") },
           dopts,
         );
-        return send(res, 200, {
+        return sendDurable(res, 200, {
           kind: def.listKind,
           apiVersion: apiVersionOf(def),
           metadata: { resourceVersion: result.resourceVersion },
@@ -514,7 +526,7 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         });
       }
       if (subresource !== undefined) throw methodNotAllowed();
-      return send(res, 200, api.delete(def, namespace, name, dopts));
+      return sendDurable(res, 200, api.delete(def, namespace, name, dopts));
     }
     throw methodNotAllowed();
   }

@@ -1,4 +1,5 @@
-// Durability for --data-dir: an append-only JSON-lines log, fsync'd before a write is acknowledged,
+// Durability for --data-dir: an append-only JSON-lines log, fsync'd before a write is acknowledged
+// (callers await `sync()`; writes in the same event-loop turn share one fsync),
 // and a snapshot it is compacted into at start. A torn last line (kill -9 mid-append) is dropped:
 // its write was never acknowledged.
 import {
@@ -91,16 +92,47 @@ export class Persistence {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = openSync(this.logPath, "w");
     fsyncSync(this.fd);
+    this.dirty = false;
   }
 
+  private dirty = false;
+  private pending: Promise<void> | undefined;
+
+  /** Writes a record; it is durable once a later `sync()` resolves. */
   append(r: LogRecord): void {
     if (this.fd === undefined) this.fd = openSync(this.logPath, "a");
     writeSync(this.fd, `${JSON.stringify(r)}\n`);
-    fsyncSync(this.fd);
+    this.dirty = true;
     this.appended++;
   }
 
+  /**
+   * Resolves once everything appended so far is on disk. Group commit: the writes of one turn of
+   * the event loop share a single fsync, so concurrent writers do not pay one each.
+   */
+  sync(): Promise<void> {
+    if (!this.dirty) return this.pending ?? Promise.resolve();
+    this.pending ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.pending = undefined;
+        try {
+          this.flushNow();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    return this.pending;
+  }
+
+  private flushNow(): void {
+    if (this.dirty && this.fd !== undefined) fsyncSync(this.fd);
+    this.dirty = false;
+  }
+
   close(): void {
+    this.flushNow();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

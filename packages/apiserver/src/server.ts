@@ -196,6 +196,14 @@ export class ApiServer {
     this.persistence?.close();
   }
 
+  /**
+   * Resolves once every write so far is durable (with dataDir; at once in memory). The HTTP layer
+   * and the in-process client await it before acknowledging a write.
+   */
+  durable(): Promise<void> {
+    return this.persistence ? this.persistence.sync() : Promise.resolve();
+  }
+
   /** The current global resourceVersion. */
   get resourceVersion(): string {
     return String(this.rv);
