@@ -2,6 +2,8 @@
 // removes the highest replica indices, missing members are created (existing ones are never patched
 // under RollingRecreate, §5.3) — then status.
 import {
+  ConditionGangTerminationInProgress,
+  ConditionMinAvailableBreached,
   FinalizerPodCliqueScalingGroup,
   LabelPodCliqueScalingGroupReplicaIndex,
   PodCliqueScalingGroupType,
@@ -9,6 +11,9 @@ import {
   UpdateStrategyOnDelete,
 } from "@grove-ts/api";
 import {
+  type Condition,
+  deepEqual,
+  findCondition,
   getControllerOf,
   isControlledBy,
   type ReconcileContext,
@@ -95,6 +100,28 @@ function memberPodCliques(
   };
 }
 
+/**
+ * The PCS controller sets GangTerminationInProgress on PCSGs (§10.2); a status computed from a cache
+ * that does not show it yet must not drop it. Only when the conditions are about to change is the
+ * live object read, and the mark kept unless this status is the recovery that clears it.
+ */
+async function keepGangTerminationMark(
+  ctx: ControllerContext,
+  pcsg: PodCliqueScalingGroup,
+  status: { conditions?: Condition[] },
+): Promise<void> {
+  if (deepEqual(status.conditions, pcsg.status?.conditions)) return;
+  if (findCondition(status.conditions, ConditionMinAvailableBreached)?.status === "False") return;
+  if (findCondition(status.conditions, ConditionGangTerminationInProgress)) return;
+  const live = await ctx.client.get<PodCliqueScalingGroup>(
+    PodCliqueScalingGroupType,
+    pcsg.metadata.name ?? "",
+    pcsg.metadata.namespace,
+  );
+  const mark = findCondition(live?.status?.conditions, ConditionGangTerminationInProgress);
+  if (mark) status.conditions = [...(status.conditions ?? []), mark];
+}
+
 export function pcsgReconciler(ctx: ControllerContext) {
   return async (rc: ReconcileContext): Promise<ReconcileResult | undefined> => {
     const pcsg = ctx.informers.pcsg.cache.get(rc.name, rc.namespace);
@@ -137,6 +164,7 @@ export function pcsgReconciler(ctx: ControllerContext) {
       ...(update ? { updateProgress: update.progress ?? null } : {}),
     });
     const full = withLastErrors(status, pcsg.status?.lastErrors, outcome, now);
+    await keepGangTerminationMark(ctx, pcsg, full);
     return finishReconcile(
       ctx.client,
       PodCliqueScalingGroupType,
