@@ -3,22 +3,23 @@
 // recorded to bench/results/scale.json and printed next to upstream's recorded run.
 //
 //   tsx scale/run.ts [--mode in-process|external|both] [--test NAME]... [--out FILE] [--ready-delay MS]
-//   env: SOAK_BASE, SOAK_PEAK, SOAK_CYCLES, SOAK_HOLD_SECONDS, STEADY_SECONDS (upstream defaults)
+//   env: SOAK_BASE, SOAK_PEAK, SOAK_CYCLES, SOAK_HOLD_SECONDS, STEADY_SECONDS, FINAL_CHECK_SECONDS
+//   (upstream's values by default)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { RequestCounts } from "./lib/counting.js";
-import { type Mode, startScaleEnv } from "./lib/env.js";
+import type { RequestCounts } from "../../test/scale/lib/counting.js";
+import { type Mode, startScaleEnv } from "../../test/scale/lib/env.js";
 import {
   runScaleTest,
   SCALE_TESTS,
   type ScaleTestResult,
   type SuiteKnobs,
   UPSTREAM_KNOBS,
-} from "./lib/suite.js";
-import { UPSTREAM } from "./lib/upstream.js";
+} from "../../test/scale/lib/suite.js";
+import { UPSTREAM } from "../../test/scale/lib/upstream.js";
 
 class UsageError extends Error {
   readonly code = "Usage";
@@ -75,6 +76,7 @@ function parse() {
     soakPeak: envNumber("SOAK_PEAK", UPSTREAM_KNOBS.soakPeak, 1),
     soakCycles: envNumber("SOAK_CYCLES", UPSTREAM_KNOBS.soakCycles, 1),
     soakHoldMs: envNumber("SOAK_HOLD_SECONDS", UPSTREAM_KNOBS.soakHoldMs / 1000, 0) * 1000,
+    finalCheckMs: envNumber("FINAL_CHECK_SECONDS", UPSTREAM_KNOBS.finalCheckMs / 1000, 0) * 1000,
   };
   if (knobs.soakPeak <= knobs.soakBase) throw new UsageError("SOAK_PEAK: must be above SOAK_BASE");
   return {

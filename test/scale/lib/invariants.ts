@@ -174,11 +174,14 @@ export async function awaitInvariants(
   t: InvariantTarget,
   timeoutMs = 60_000,
   everyMs = 2000,
+  /** Violations not to wait for (still returned). */
+  ignore: (violation: string) => boolean = () => false,
 ): Promise<string[]> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const v = await checkInvariants(client, t);
-    if (v.length === 0 || performance.now() >= deadline) return v;
+    const all = await checkInvariants(client, t);
+    const v = all.filter((x) => !ignore(x));
+    if (v.length === 0 || performance.now() >= deadline) return all;
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

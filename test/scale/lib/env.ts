@@ -47,6 +47,8 @@ export interface ScaleEnv {
   requests: RequestLog;
   /** External mode: the operator child is still the one started (upstream: not restarted). */
   operatorAlive(): boolean;
+  /** Stops the operator (controllers and scheduler) and leaves the cluster up. */
+  stopOperator(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,14 +96,17 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
   });
   const stops: (() => Promise<void>)[] = [];
   let child: ChildProcess | undefined;
-  const close = async () => {
-    for (const s of stops.reverse()) {
+  const stopOperator = async () => {
+    for (const s of stops.splice(0).reverse()) {
       try {
         await s();
       } catch {
         // shutting down: keep closing the rest
       }
     }
+  };
+  const close = async () => {
+    await stopOperator();
     await sim.close();
   };
   try {
@@ -179,6 +184,7 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
     client: sim.client,
     requests,
     operatorAlive: () => (child ? child.exitCode === null && child.signalCode === null : true),
+    stopOperator,
     close,
   };
 }
