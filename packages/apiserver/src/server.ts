@@ -1301,6 +1301,15 @@ function metadataCauses(def: ResourceDef, obj: Obj, operation: string): Cause[] 
       type: "FieldValueRequired",
       message: "name or generateName is required",
     });
+  } else if (operation === "CREATE" && def.group === "rbac.authorization.k8s.io") {
+    // RBAC objects take any path-segment name (ValidateRBACName), e.g. Grove's `grove.io:pcs:<pcs>`.
+    if (name === "." || name === ".." || /[/%]/.test(name))
+      out.push({
+        field: "metadata.name",
+        type: "FieldValueInvalid",
+        value: name,
+        message: `may not be '.' or '..' and may not contain '/' or '%'`,
+      });
   } else if (operation === "CREATE") {
     const label = def.group === "" && def.plural === "namespaces";
     const ok = label

@@ -5,6 +5,7 @@ import {
   type KubeObject,
   NamespaceType,
   PodType,
+  RoleType,
   type WatchEvent,
 } from "@grove-ts/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -72,6 +73,25 @@ describe("object semantics", () => {
     );
     expect(a.metadata.name).toMatch(/^w-[a-z0-9]{5}$/);
   });
+
+  it.each([
+    [ConfigMapType, "grove.io:pcs:demo", "422 Invalid"],
+    [RoleType, "grove.io:pcs:demo", "ok"],
+    [RoleType, "a/b", "422 Invalid"],
+    [RoleType, "..", "422 Invalid"],
+    [RoleType, "100%", "422 Invalid"],
+  ])(
+    "validates %s name %s as Kubernetes does (DNS subdomain; RBAC: path segment)",
+    async (type, name, want) => {
+      const obj = {
+        apiVersion: type.apiVersion,
+        kind: type.kind,
+        metadata: { name, namespace: "default" },
+        rules: [],
+      };
+      expect(await reason(h.client.create(type, obj))).toBe(want);
+    },
+  );
 
   it("ignores status on main-resource writes when the status subresource is on", async () => {
     const a = await h.client.create<Widget>(WidgetType, { ...widget("a"), status: { replicas: 9 } });
