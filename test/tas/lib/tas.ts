@@ -1,13 +1,9 @@
 // The topology acceptance harness (grove-behaviour.md §17.1, §18.6): one grove-sim per test file with
 // the e2e node pool carrying the topology labels by node index (zone ⌊n/28⌋, block ⌊n/20⌋,
-// rack ⌊n/7⌋, hostname = node name), the shared ClusterTopologyBinding `grove-topology`, and the
-// ClusterTopologyBinding controller started next to grove-sim's own controllers until it is wired
-// into createGroveControllers. Reads of what the tests assert go through the real kubectl.
+// rack ⌊n/7⌋, hostname = node name) and the shared ClusterTopologyBinding `grove-topology`. The
+// ClusterTopologyBinding controller runs inside grove-sim (createGroveControllers starts it). Reads
+// of what the tests assert go through the real kubectl.
 import type { ClusterSpec } from "@grove-ts/simulator";
-import {
-  type ClusterTopologyController,
-  createClusterTopologyController,
-} from "../../../packages/controllers/dist/clustertopology/index.js";
 import { AGENT_LABEL, E2E } from "../../e2e/lib/harness.js";
 import type { PodView } from "../../e2e/lib/pods.js";
 import { waitFor } from "../../e2e/lib/wait.js";
@@ -76,16 +72,10 @@ export interface ConditionJson {
 }
 
 export class Tas {
-  private constructor(
-    readonly e2e: E2E,
-    private readonly ctb: ClusterTopologyController,
-  ) {}
+  private constructor(readonly e2e: E2E) {}
 
   static async start(cluster: ClusterSpec = tasCluster()): Promise<Tas> {
-    const e2e = await E2E.start({ cluster, readyDelayMs: 10 });
-    const ctb = createClusterTopologyController(e2e.client);
-    await ctb.start();
-    return new Tas(e2e, ctb);
+    return new Tas(await E2E.start({ cluster, readyDelayMs: 10 }));
   }
 
   get kubectl() {
@@ -93,7 +83,6 @@ export class Tas {
   }
 
   async close(): Promise<void> {
-    await this.ctb.stop();
     await this.e2e.close();
   }
 
