@@ -192,6 +192,7 @@ function needless(counts: RequestCounts): string {
   const parts = [
     ...Object.entries(counts.noopWrites).map(([k, n]) => `${n} no-op ${k}`),
     ...Object.entries(counts.repeatedWrites).map(([k, n]) => `${n} repeated ${k}`),
+    ...Object.entries(counts.failedWrites ?? {}).map(([k, n]) => `${n} refused ${k}`),
   ];
   return parts.length ? parts.join(", ") : "none";
 }

@@ -58,12 +58,20 @@ export interface RequestCounts {
   noopWrites: Record<string, number>;
   /** Writes whose body repeated an earlier write's body to the same object, by "verb resource". */
   repeatedWrites: Record<string, number>;
+  /** Writes the server refused, by "verb resource reason" (e.g. Invalid, AlreadyExists, Conflict). */
+  failedWrites: Record<string, number>;
 }
 
 /** A resettable tally of requests. */
 export class RequestLog {
   private byVerb = new Map<string, Map<string, number>>();
   private writes: WriteRecord[] = [];
+  private failures = new Map<string, number>();
+
+  recordFailure(verb: Verb, resource: string, reason: string): void {
+    const k = `${verb} ${resource} ${reason}`;
+    this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
+  }
 
   record(verb: Verb, resource: string): void {
     const m = this.byVerb.get(verb) ?? new Map<string, number>();
@@ -78,6 +86,7 @@ export class RequestLog {
   reset(): void {
     this.byVerb.clear();
     this.writes = [];
+    this.failures.clear();
   }
 
   snapshot(): RequestCounts {
@@ -113,6 +122,7 @@ export class RequestLog {
       podsDeleted: byVerb.delete?.pods ?? 0,
       noopWrites,
       repeatedWrites,
+      failedWrites: Object.fromEntries([...this.failures].sort((a, b) => a[0].localeCompare(b[0]))),
     };
   }
 }
@@ -129,6 +139,22 @@ function stripVolatile(body: unknown): unknown {
   if (!o.metadata) return body;
   const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
   return { ...o, metadata: meta };
+}
+
+/** Runs a write, tallying a refusal by the error's reason before passing it on. */
+async function tracked<R>(
+  log: RequestLog,
+  verb: Verb,
+  resource: string,
+  write: () => Promise<R>,
+): Promise<R> {
+  try {
+    return await write();
+  } catch (err) {
+    const e = err as { reason?: string; code?: string | number; statusCode?: number };
+    log.recordFailure(verb, resource, String(e.reason ?? e.code ?? e.statusCode ?? "error"));
+    throw err;
+  }
 }
 
 const objKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ""}/${name ?? ""}`;
@@ -159,11 +185,11 @@ export function countingClient(inner: Client, log: RequestLog): Client {
         resource: type.plural,
         object: objKey(obj.metadata.namespace, obj.metadata.name),
       });
-      return inner.create(type, obj, options);
+      return tracked(log, "create", type.plural, () => inner.create(type, obj, options));
     },
     update: async (type, obj, options) => {
       log.record("update", type.plural);
-      const out = await inner.update(type, obj, options);
+      const out = await tracked(log, "update", type.plural, () => inner.update(type, obj, options));
       log.recordWrite({
         verb: "update",
         resource: type.plural,
@@ -175,7 +201,9 @@ export function countingClient(inner: Client, log: RequestLog): Client {
     },
     updateStatus: async (type, obj, options) => {
       log.record("updateStatus", type.plural);
-      const out = await inner.updateStatus(type, obj, options);
+      const out = await tracked(log, "updateStatus", type.plural, () =>
+        inner.updateStatus(type, obj, options),
+      );
       log.recordWrite({
         verb: "updateStatus",
         resource: type.plural,
@@ -195,7 +223,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
       const verb: Verb = options?.subresource === "status" ? "patchStatus" : "patch";
       log.record(verb, type.plural);
       const before = rvOf(await inner.get(type, name, ns ?? (type.namespaced ? "default" : undefined)));
-      const out = await inner.patch<T>(type, name, ns, patch, options);
+      const out = await tracked(log, verb, type.plural, () => inner.patch<T>(type, name, ns, patch, options));
       log.recordWrite({
         verb,
         resource: type.plural,
@@ -212,17 +240,17 @@ export function countingClient(inner: Client, log: RequestLog): Client {
     updateScale: (type, name, ns, replicas) => {
       log.record("updateScale", type.plural);
       log.recordWrite({ verb: "updateScale", resource: type.plural, object: objKey(ns, name) });
-      return inner.updateScale(type, name, ns, replicas);
+      return tracked(log, "updateScale", type.plural, () => inner.updateScale(type, name, ns, replicas));
     },
     delete: (type, name, ns, options) => {
       log.record("delete", type.plural);
       log.recordWrite({ verb: "delete", resource: type.plural, object: objKey(ns, name) });
-      return inner.delete(type, name, ns, options);
+      return tracked(log, "delete", type.plural, () => inner.delete(type, name, ns, options));
     },
     bind: (ns, pod, node, uid) => {
       log.record("bind", "pods");
       log.recordWrite({ verb: "bind", resource: "pods", object: objKey(ns, pod) });
-      return inner.bind(ns, pod, node, uid);
+      return tracked(log, "bind", "pods", () => inner.bind(ns, pod, node, uid));
     },
   };
 }
@@ -340,6 +368,16 @@ export async function startCountingProxy(
           });
           ur.on("end", () => {
             res.end();
+            const status = ur.statusCode ?? 0;
+            if (status >= 400) {
+              const reason = (safeJson(Buffer.concat(chunks)) as { reason?: string } | undefined)?.reason;
+              log.recordFailure(
+                verb,
+                parsed.subresource === "binding" ? "pods" : parsed.resource,
+                reason ?? String(status),
+              );
+              return;
+            }
             let after: string | undefined;
             try {
               after = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as KubeObject).metadata

@@ -240,6 +240,7 @@ function mergeCounts(all: RequestCounts[]): RequestCounts {
     podsDeleted: 0,
     noopWrites: {},
     repeatedWrites: {},
+    failedWrites: {},
   };
   const add = (dst: Record<string, number>, src: Record<string, number>) => {
     for (const [k, n] of Object.entries(src)) dst[k] = (dst[k] ?? 0) + n;
@@ -256,6 +257,7 @@ function mergeCounts(all: RequestCounts[]): RequestCounts {
     out.podsDeleted += r.podsDeleted;
     add(out.noopWrites, r.noopWrites);
     add(out.repeatedWrites, r.repeatedWrites);
+    add(out.failedWrites, r.failedWrites);
   }
   return out;
 }
