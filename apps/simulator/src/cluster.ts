@@ -3,7 +3,7 @@
 // (clusters/default.yaml) and for users' files; see README "Cluster file".
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ClusterTopologyBinding } from "@grove-ts/api";
+import { type ClusterTopologyBinding, validateClusterTopologyBinding } from "@grove-ts/api";
 import type { KubeObject } from "@grove-ts/runtime";
 import { parse } from "yaml";
 
@@ -17,12 +17,18 @@ export interface TopologySpec {
   levels: TopologyLevelSpec[];
 }
 
-/** One label of the pool's topology: node i gets `<prefix><floor(i / nodes)>`. */
+/**
+ * One label of the pool's topology: node i gets `<prefix><start + floor(i / nodes)>`. `nodes` is the
+ * explicit size of one domain of that level (e.g. 18 for a GB200 NVL72 NVLink domain); `start` lets
+ * pools that share a topology continue its numbering instead of joining its first domains.
+ */
 export interface PoolTopologyLabel {
   key: string;
   prefix?: string;
   /** Nodes per domain. */
   nodes: number;
+  /** Index of the pool's first domain of this level; default 0. */
+  start?: number;
 }
 
 export interface TaintSpec {
@@ -42,6 +48,11 @@ export interface PoolSpec {
   topology?: PoolTopologyLabel[];
   /** Start cordoned. */
   unschedulable?: boolean;
+  /**
+   * The topology (a `topologies[].name`) that describes this pool: every one of its level keys must
+   * be a label of the pool's nodes, which checkCluster enforces.
+   */
+  binding?: string;
 }
 
 export interface ClusterSpec {
@@ -66,6 +77,12 @@ const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Kubernetes quantity syntax (resource.Quantity): a number with an optional SI, binary or exponent suffix. */
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+const HOSTNAME = "kubernetes.io/hostname";
+
+/** Labels every simulated node carries before the pool's own (which may override arch and os). */
+function builtinLabels(pool: string): Record<string, string> {
+  return { "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux", "grove-sim/pool": pool };
+}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -104,6 +121,7 @@ function stringMap(v: unknown, field: string): Record<string, string> {
 export function checkCluster(doc: unknown): ClusterSpec {
   const d = obj(doc, "(root)");
   if (d.kind !== undefined && d.kind !== "Cluster") throw new ClusterFileError("kind", 'must be "Cluster"');
+  const seenTopologies = new Set<string>();
   const topologies = list(d.topologies, "topologies").map((t, i) => {
     const f = `topologies[${i}]`;
     const o = obj(t, f);
@@ -117,6 +135,15 @@ export function checkCluster(doc: unknown): ClusterSpec {
       };
     });
     if (levels.length === 0) throw new ClusterFileError(`${f}.levels`, "must list at least one level");
+    if (seenTopologies.has(name)) throw new ClusterFileError(`${f}.name`, "duplicate topology name");
+    seenTopologies.add(name);
+    // The API server would refuse a bad binding at start-up; say it here with the file's field names.
+    const bad = validateClusterTopologyBinding(bindingObject({ name, levels }))[0];
+    if (bad)
+      throw new ClusterFileError(
+        bad.field.replace(/^spec\.levels/, `${f}.levels`).replace(/^metadata\.name/, `${f}.name`),
+        bad.message,
+      );
     return { name, levels };
   });
   const pools = list(d.pools, "pools").map((p, i): PoolSpec => {
@@ -145,21 +172,38 @@ export function checkCluster(doc: unknown): ClusterSpec {
     });
     const topology = list(o.topology, `${f}.topology`).map((t, j) => {
       const to = obj(t, `${f}.topology[${j}]`);
+      const key = str(to.key, `${f}.topology[${j}].key`);
+      if (key === HOSTNAME)
+        throw new ClusterFileError(`${f}.topology[${j}].key`, `${HOSTNAME} is always the node name`);
       return {
-        key: str(to.key, `${f}.topology[${j}].key`),
+        key,
         prefix: to.prefix === undefined ? "" : String(to.prefix),
         nodes: int(to.nodes, `${f}.topology[${j}].nodes`, 1),
+        start: to.start === undefined ? 0 : int(to.start, `${f}.topology[${j}].start`, 0),
       };
     });
+    const topologyKeys = new Set<string>();
+    for (const [j, t] of topology.entries()) {
+      if (topologyKeys.has(t.key))
+        throw new ClusterFileError(`${f}.topology[${j}].key`, `duplicate key ${JSON.stringify(t.key)}`);
+      topologyKeys.add(t.key);
+    }
+    const labels = stringMap(o.labels, `${f}.labels`);
+    for (const k of Object.keys(labels)) {
+      if (k === HOSTNAME) throw new ClusterFileError(`${f}.labels.${k}`, "is always the node name");
+      if (topologyKeys.has(k))
+        throw new ClusterFileError(`${f}.labels.${k}`, "is set by the pool's topology; give it in one place");
+    }
     return {
       name,
       count: int(o.count, `${f}.count`, 0),
       namePrefix: o.namePrefix === undefined ? `${name}-` : str(o.namePrefix, `${f}.namePrefix`),
       allocatable,
-      labels: stringMap(o.labels, `${f}.labels`),
+      labels,
       taints,
       topology,
       unschedulable: o.unschedulable === true,
+      ...(o.binding !== undefined ? { binding: str(o.binding, `${f}.binding`) } : {}),
     };
   });
   if (pools.length === 0) throw new ClusterFileError("pools", "must list at least one pool");
@@ -168,6 +212,21 @@ export function checkCluster(doc: unknown): ClusterSpec {
     if (seen.has(p.namePrefix ?? ""))
       throw new ClusterFileError(`pools[${i}].namePrefix`, "duplicate name prefix");
     seen.add(p.namePrefix ?? "");
+    if (p.binding === undefined) continue;
+    const t = topologies.find((x) => x.name === p.binding);
+    if (!t)
+      throw new ClusterFileError(
+        `pools[${i}].binding`,
+        `names no topology (have: ${topologies.map((x) => x.name).join(", ") || "none"})`,
+      );
+    const keys = new Set([HOSTNAME, ...Object.keys(builtinLabels(p.name)), ...Object.keys(p.labels ?? {})]);
+    for (const l of p.topology ?? []) keys.add(l.key);
+    for (const l of t.levels)
+      if (!keys.has(l.key))
+        throw new ClusterFileError(
+          `pools[${i}].binding`,
+          `level ${l.domain} of topology ${t.name} uses key ${JSON.stringify(l.key)}, which this pool's nodes do not carry (add it to pools[${i}].topology or labels)`,
+        );
   }
   return { ...(typeof d.name === "string" ? { name: d.name } : {}), topologies, pools };
 }
@@ -208,13 +267,12 @@ export function clusterNodes(c: ClusterSpec): SimNode[] {
     for (let i = 0; i < pool.count; i++) {
       const name = `${pool.namePrefix}${i}`;
       const labels: Record<string, string> = {
-        "kubernetes.io/arch": "amd64",
-        "kubernetes.io/os": "linux",
-        "grove-sim/pool": pool.name,
+        ...builtinLabels(pool.name),
         ...(pool.labels ?? {}),
-        "kubernetes.io/hostname": name,
+        [HOSTNAME]: name,
       };
-      for (const t of pool.topology ?? []) labels[t.key] = `${t.prefix ?? ""}${Math.floor(i / t.nodes)}`;
+      for (const t of pool.topology ?? [])
+        labels[t.key] = `${t.prefix ?? ""}${(t.start ?? 0) + Math.floor(i / t.nodes)}`;
       ip++;
       out.push({
         apiVersion: "v1",
@@ -236,7 +294,7 @@ export function clusterNodes(c: ClusterSpec): SimNode[] {
             kubeProxyVersion: "v1.32.0-grove-sim",
             containerRuntimeVersion: "grove-sim://0.1.0",
             operatingSystem: "linux",
-            architecture: "amd64",
+            architecture: labels["kubernetes.io/arch"] ?? "amd64",
             osImage: "grove-sim",
             kernelVersion: "0.0.0",
             machineID: name,
@@ -250,11 +308,15 @@ export function clusterNodes(c: ClusterSpec): SimNode[] {
   return out;
 }
 
-export function clusterTopologyBindings(c: ClusterSpec): (ClusterTopologyBinding & KubeObject)[] {
-  return (c.topologies ?? []).map((t) => ({
+function bindingObject(t: TopologySpec): ClusterTopologyBinding & KubeObject {
+  return {
     apiVersion: "grove.io/v1alpha1",
     kind: "ClusterTopologyBinding",
     metadata: { name: t.name },
     spec: { levels: t.levels.map((l) => ({ domain: l.domain, key: l.key })) },
-  })) as (ClusterTopologyBinding & KubeObject)[];
+  } as ClusterTopologyBinding & KubeObject;
+}
+
+export function clusterTopologyBindings(c: ClusterSpec): (ClusterTopologyBinding & KubeObject)[] {
+  return (c.topologies ?? []).map(bindingObject);
 }

@@ -26,6 +26,92 @@ describe("cluster file", () => {
       doc: { topologies: [{ name: "T!", levels: [{ domain: "rack", key: "r" }] }], pools: [pool] },
       field: "topologies[0].name",
     },
+    {
+      doc: { pools: [{ ...pool, topology: [{ key: "rack", nodes: 2, start: -1 }] }] },
+      field: "pools[0].topology[0].start",
+    },
+    {
+      doc: { pools: [{ ...pool, topology: [{ key: "kubernetes.io/hostname", nodes: 1 }] }] },
+      field: "pools[0].topology[0].key",
+    },
+    {
+      doc: {
+        pools: [
+          {
+            ...pool,
+            topology: [
+              { key: "r", nodes: 1 },
+              { key: "r", nodes: 2 },
+            ],
+          },
+        ],
+      },
+      field: "pools[0].topology[1].key",
+    },
+    {
+      doc: { pools: [{ ...pool, labels: { "kubernetes.io/hostname": "x" } }] },
+      field: "pools[0].labels.kubernetes.io/hostname",
+    },
+    {
+      doc: { pools: [{ ...pool, labels: { r: "x" }, topology: [{ key: "r", nodes: 1 }] }] },
+      field: "pools[0].labels.r",
+    },
+    { doc: { pools: [{ ...pool, binding: "nope" }] }, field: "pools[0].binding" },
+    {
+      doc: {
+        topologies: [{ name: "t", levels: [{ domain: "rack", key: "example.com/rack" }] }],
+        pools: [{ ...pool, binding: "t" }],
+      },
+      field: "pools[0].binding",
+    },
+    {
+      doc: {
+        topologies: [
+          { name: "t", levels: [{ domain: "rack", key: "r" }] },
+          { name: "t", levels: [{ domain: "rack", key: "r" }] },
+        ],
+        pools: [pool],
+      },
+      field: "topologies[1].name",
+    },
+    {
+      doc: {
+        topologies: [
+          {
+            name: "t",
+            levels: [
+              { domain: "rack", key: "r" },
+              { domain: "rack", key: "s" },
+            ],
+          },
+        ],
+        pools: [pool],
+      },
+      field: "topologies[0].levels[1].domain",
+    },
+    {
+      doc: {
+        topologies: [
+          {
+            name: "t",
+            levels: [
+              { domain: "rack", key: "r" },
+              { domain: "host", key: "r" },
+            ],
+          },
+        ],
+        pools: [pool],
+      },
+      field: "topologies[0].levels[1].key",
+    },
+    {
+      doc: { topologies: [{ name: "t", levels: [{ domain: "NVLink", key: "r" }] }], pools: [pool] },
+      field: "topologies[0].levels[0].domain",
+    },
+    {
+      doc: { topologies: [{ name: "t", levels: [{ domain: "rack", key: "bad key" }] }], pools: [pool] },
+      field: "topologies[0].levels[0].key",
+    },
   ])("rejects $field", ({ doc, field }) => {
     try {
       checkCluster(doc);
@@ -62,6 +148,48 @@ describe("cluster file", () => {
       "block-1",
       "rack-3",
     ]);
+  });
+
+  it("pools sharing a topology continue its numbering from start; a binding's keys may come from labels", () => {
+    const c = checkCluster({
+      topologies: [
+        {
+          name: "t",
+          levels: [
+            { domain: "zone", key: "z" },
+            { domain: "rack", key: "r" },
+            { domain: "host", key: "kubernetes.io/hostname" },
+          ],
+        },
+      ],
+      pools: [
+        {
+          ...pool,
+          name: "a",
+          binding: "t",
+          labels: { z: "zone-a" },
+          topology: [{ key: "r", prefix: "rack-", nodes: 2 }],
+        },
+        {
+          ...pool,
+          name: "b",
+          count: 3,
+          binding: "t",
+          labels: { z: "zone-a", "kubernetes.io/arch": "arm64" },
+          topology: [{ key: "r", prefix: "rack-", nodes: 2, start: 1 }],
+        },
+      ],
+    });
+    const nodes = clusterNodes(c);
+    expect(nodes.map((n) => `${n.metadata.name}:${n.metadata.labels?.r}`)).toEqual([
+      "a-0:rack-0",
+      "a-1:rack-0",
+      "b-0:rack-1",
+      "b-1:rack-1",
+      "b-2:rack-2",
+    ]);
+    expect(nodes[2]?.status.nodeInfo).toMatchObject({ architecture: "arm64" });
+    expect(nodes[0]?.status.nodeInfo).toMatchObject({ architecture: "amd64" });
   });
 
   it("default cluster: GPU pool plus Grove's e2e agent pool with its label and taint", () => {
