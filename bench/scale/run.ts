@@ -21,6 +21,15 @@ import {
 } from "../../test/scale/lib/suite.js";
 import { UPSTREAM } from "../../test/scale/lib/upstream.js";
 
+const KNOB_ENV = [
+  "SOAK_BASE",
+  "SOAK_PEAK",
+  "SOAK_CYCLES",
+  "SOAK_HOLD_SECONDS",
+  "STEADY_SECONDS",
+  "FINAL_CHECK_SECONDS",
+];
+
 class UsageError extends Error {
   readonly code = "Usage";
 }
@@ -93,6 +102,7 @@ function parse() {
 interface Recorded extends ScaleTestResult {
   date: string;
   command: string;
+  knobs: SuiteKnobs;
   error?: string;
 }
 
@@ -199,7 +209,10 @@ function needless(counts: RequestCounts): string {
 
 async function main(): Promise<void> {
   const o = parse();
-  const command = `npm run bench:scale -- ${process.argv.slice(2).join(" ")}`.trim();
+  const envSet = KNOB_ENV.filter((k) => process.env[k] !== undefined && process.env[k] !== "")
+    .map((k) => `${k}=${process.env[k]}`)
+    .join(" ");
+  const command = `${envSet} npm run bench:scale -- ${process.argv.slice(2).join(" ")}`.trim();
   const prior: ResultsFile | undefined = existsSync(o.out)
     ? (JSON.parse(readFileSync(o.out, "utf8")) as ResultsFile)
     : undefined;
@@ -230,7 +243,7 @@ async function main(): Promise<void> {
       let rec: Recorded;
       try {
         const r = await runScaleTest(def, env, o.knobs, { progress: log, k8sClient });
-        rec = { ...r, date: new Date().toISOString(), command };
+        rec = { ...r, date: new Date().toISOString(), command, knobs: o.knobs };
         if (r.error) {
           failed++;
           log(`${def.name} [${mode}]: FAILED: ${r.error}`);
@@ -257,6 +270,7 @@ async function main(): Promise<void> {
           finalCheck: null,
           date: new Date().toISOString(),
           command,
+          knobs: o.knobs,
           error: message,
         };
       } finally {
