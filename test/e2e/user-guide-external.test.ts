@@ -2,4 +2,4 @@
 // child process driving it over HTTP.
 import { userGuideSuite } from "./lib/user-guide-suite.js";
 
-userGuideSuite("user guide walk-through (operator external: grove-operator over HTTP)", "external");
+userGuideSuite("user guide walk-through (operator external: grove-operator over HTTP)", "external", false);

@@ -18,7 +18,7 @@ export function gangSuite(
       e2e = await E2E.start({ cluster: agentCluster(28), operator });
     });
     afterEach(async () => {
-      await e2e.cleanup();
+      await e2e.cleanup({ uncordon: "next-prepare" });
     });
     afterAll(async () => {
       await e2e?.close();

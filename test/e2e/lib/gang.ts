@@ -283,8 +283,7 @@ export async function runGangScenario(e2e: E2E, s: GangScenario, workloads: Work
   const pcs = wl.pcs;
   const trace = process.env.GROVE_E2E_TRACE ? (m: string) => console.log(`[${s.id}] ${m}`) : () => {};
   const tp = Date.now();
-  const { schedulable } = await e2e.prepareTest(s.nodes);
-  await e2e.cordonSchedulable(schedulable, s.cordon);
+  await e2e.prepareTest(s.nodes, s.cordon);
   trace(`prepare: ${Date.now() - tp} ms`);
   for (const [i, step] of s.steps.entries()) {
     const a = step.do;

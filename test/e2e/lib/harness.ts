@@ -218,14 +218,18 @@ export class E2E {
   // ---- nodes (§17.2) ----------------------------------------------------------------------------
 
   /** Ready worker nodes (the agent label), in natural name order, as kubectl lists them. */
-  async workerNodes(): Promise<string[]> {
+  async workerNodes(): Promise<{ name: string; cordoned: boolean }[]> {
     const list = await this.kubectl.json<{
-      items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+      items: {
+        metadata: { name: string };
+        spec?: { unschedulable?: boolean };
+        status?: { conditions?: { type: string; status: string }[] };
+      }[];
     }>(["get", "nodes", "-l", AGENT_LABEL]);
     return list.items
       .filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
-      .map((n) => n.metadata.name)
-      .sort(natural);
+      .map((n) => ({ name: n.metadata.name, cordoned: n.spec?.unschedulable === true }))
+      .sort((a, b) => natural(a.name, b.name));
   }
 
   /**
@@ -258,30 +262,42 @@ export class E2E {
     return nodes;
   }
 
-  /** PrepareTest(n): cordons every Ready worker node but the first `n`. */
-  async prepareTest(n: number): Promise<{ schedulable: string[]; cordoned: string[] }> {
+  /**
+   * PrepareTest(n) followed by the scenario's "cordon k": every Ready worker node but the first `n`
+   * is cordoned, then `k` of those `n` (the highest names) are cordoned as uncordon candidates for
+   * the test's steps. Only nodes whose state differs are touched, so a cleanup that left nodes
+   * cordoned (`cleanup({ uncordon: "next-prepare" })`) ends in exactly the state CleanupWorkloads'
+   * uncordon-all followed by this call would give.
+   */
+  async prepareTest(n: number, k = 0): Promise<{ schedulable: string[]; cordoned: string[] }> {
     const workers = await this.workerNodes();
     if (workers.length < n)
       throw new Error(`PrepareTest(${n}): the cluster has only ${workers.length} worker nodes`);
-    const schedulable = workers.slice(0, n);
-    const rest = workers.slice(n);
-    // Not uncordon candidates: these stay out of the test (cleanup uncordons them).
-    await this.nodeVerb("cordon", rest);
+    const schedulable = workers.slice(0, n - k).map((w) => w.name);
+    const stepCordoned = workers.slice(n - k, n).map((w) => w.name);
+    const rest = workers.slice(n).map((w) => w.name);
+    const want = new Set([...stepCordoned, ...rest]);
+    await Promise.all([
+      this.nodeVerb(
+        "uncordon",
+        workers.filter((w) => w.cordoned && !want.has(w.name)).map((w) => w.name),
+      ),
+      this.nodeVerb(
+        "cordon",
+        workers.filter((w) => !w.cordoned && want.has(w.name)).map((w) => w.name),
+      ),
+    ]);
+    this.cordoned = stepCordoned;
     return { schedulable, cordoned: rest };
-  }
-
-  /** Cordons `k` more of the schedulable nodes (the "cordon k" step of §18.1), highest names first. */
-  async cordonSchedulable(schedulable: readonly string[], k: number): Promise<string[]> {
-    const nodes = [...schedulable].sort(natural).slice(-k);
-    await this.cordon(nodes);
-    return nodes;
   }
 
   /**
    * CleanupWorkloads: deletes every PodCliqueSet, waits until every Grove-managed object and pod is
-   * gone, and uncordons every node (also ones cordoned outside the harness).
+   * gone, and uncordons every node (also ones cordoned outside the harness). With
+   * `uncordon: "next-prepare"` the uncordon is left to the next prepareTest, which only touches the
+   * nodes whose state must change (the GS scenarios run back to back).
    */
-  async cleanup(options: WaitOptions = {}): Promise<void> {
+  async cleanup(options: WaitOptions & { uncordon?: "now" | "next-prepare" } = {}): Promise<void> {
     await this.kubectl.ok(["delete", "podcliquesets.grove.io", "--all", "--wait=false"]);
     await waitFor(
       "every PodCliqueSet and Grove-managed object to be deleted",
@@ -294,12 +310,13 @@ export class E2E {
       },
       options,
     );
+    this.cordoned = [];
+    if (options.uncordon === "next-prepare") return;
     const nodes = await this.kubectl.json<{
       items: { metadata: { name: string }; spec?: { unschedulable?: boolean } }[];
     }>(["get", "nodes"]);
     const cordoned = nodes.items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name);
     await this.nodeVerb("uncordon", cordoned);
-    this.cordoned = [];
   }
 
   /** Polls `get` (kubectl, typically) until it returns exactly `want`. */
