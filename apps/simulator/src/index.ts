@@ -9,6 +9,7 @@ export {
   loadClusterFile,
   type PoolSpec,
   type PoolTopologyLabel,
+  type SimNode,
   type TaintSpec,
   type TopologySpec,
 } from "./cluster.js";
