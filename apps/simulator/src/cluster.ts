@@ -1,7 +1,7 @@
 // The cluster file: node pools (count, allocatable, labels, taints, topology shape) and the
 // ClusterTopologyBindings that describe them. One format for the default cluster
 // (clusters/default.yaml) and for users' files; see README "Cluster file".
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ClusterTopologyBinding, validateClusterTopologyBinding } from "@grove-ts/api";
 import type { KubeObject } from "@grove-ts/runtime";
@@ -72,11 +72,25 @@ export class ClusterFileError extends Error {
   }
 }
 
-const DEFAULT_CLUSTER_FILE = fileURLToPath(new URL("../clusters/default.yaml", import.meta.url));
+const CLUSTERS_DIR = fileURLToPath(new URL("../clusters/", import.meta.url));
+const DEFAULT_CLUSTER_FILE = `${CLUSTERS_DIR}default.yaml`;
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Kubernetes quantity syntax (resource.Quantity): a number with an optional SI, binary or exponent suffix. */
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+const SUFFIX_POW10: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const SUFFIX_POW2: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+
+/** A quantity (already matching QUANTITY) in thousandths of its unit, rounded down. */
+function milli(q: string): bigint {
+  const m = /^[+]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+)|([a-zA-Z]+))?$/.exec(q);
+  const [, int = "", frac = "", exp, suffix = ""] = m ?? [];
+  let v = BigInt(`${int}${frac}` || "0");
+  let pow10 = 3 - frac.length + (exp !== undefined ? Number(exp) : (SUFFIX_POW10[suffix] ?? 0));
+  if (suffix in SUFFIX_POW2) v <<= BigInt(SUFFIX_POW2[suffix] ?? 0);
+  if (pow10 > 60) pow10 = 60; // beyond any limit; keeps 10n ** pow10 small
+  return pow10 >= 0 ? v * 10n ** BigInt(pow10) : v / 10n ** BigInt(-pow10);
+}
 const HOSTNAME = "kubernetes.io/hostname";
 
 /** Labels every simulated node carries before the pool's own (which may override arch and os). */
@@ -153,12 +167,18 @@ export function checkCluster(doc: unknown): ClusterSpec {
     const allocatable = stringMap(o.allocatable, `${f}.allocatable`);
     if (Object.keys(allocatable).length === 0)
       throw new ClusterFileError(`${f}.allocatable`, "must list at least one resource");
-    for (const [k, q] of Object.entries(allocatable))
+    for (const [k, q] of Object.entries(allocatable)) {
       if (!QUANTITY.test(q))
         throw new ClusterFileError(
           `${f}.allocatable.${k}`,
           `${JSON.stringify(q)} is not a Kubernetes quantity`,
         );
+      if (milli(q) > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new ClusterFileError(
+          `${f}.allocatable.${k}`,
+          `${JSON.stringify(q)} is too large: the scheduler counts in thousandths up to 2^53 (about 8Ti)`,
+        );
+    }
     const taints = list(o.taints, `${f}.taints`).map((t, j) => {
       const to = obj(t, `${f}.taints[${j}]`);
       const effect = str(to.effect, `${f}.taints[${j}].effect`);
@@ -231,7 +251,27 @@ export function checkCluster(doc: unknown): ClusterSpec {
   return { ...(typeof d.name === "string" ? { name: d.name } : {}), topologies, pools };
 }
 
-export function loadClusterFile(path: string): ClusterSpec {
+/** The cluster files grove-sim ships (clusters/), by name without `.yaml`. */
+export function shippedClusters(): string[] {
+  return readdirSync(CLUSTERS_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.slice(0, -".yaml".length))
+    .sort();
+}
+
+/**
+ * A path that exists is taken as it is; otherwise a bare name such as `h100-1024` (or
+ * `h100-1024.yaml`) names a shipped cluster file.
+ */
+export function resolveClusterFile(pathOrName: string): string {
+  if (existsSync(pathOrName) || !/^[a-z0-9][-a-z0-9]*(\.yaml)?$/.test(pathOrName)) return pathOrName;
+  const shipped = `${CLUSTERS_DIR}${pathOrName.replace(/\.yaml$/, "")}.yaml`;
+  return existsSync(shipped) ? shipped : pathOrName;
+}
+
+/** Loads a cluster file: a path, or the name of a shipped one (resolveClusterFile). */
+export function loadClusterFile(pathOrName: string): ClusterSpec {
+  const path = resolveClusterFile(pathOrName);
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -9,7 +9,9 @@ export {
   loadClusterFile,
   type PoolSpec,
   type PoolTopologyLabel,
+  resolveClusterFile,
   type SimNode,
+  shippedClusters,
   type TaintSpec,
   type TopologySpec,
 } from "./cluster.js";

@@ -7,10 +7,13 @@ import { PodCliqueSetType, validateClusterTopologyBinding } from "@grove-ts/api"
 import { type KubeObject, NodeType, PodType } from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
 import {
+  ClusterFileError,
   clusterNodes,
   clusterTopologyBindings,
   loadClusterFile,
+  resolveClusterFile,
   type SimNode,
+  shippedClusters,
   startSimulator,
 } from "../src/index.js";
 
@@ -101,6 +104,27 @@ const CASES: { file: string; gpus: number; bindings: string[]; pools: Record<str
     },
   },
 ];
+
+describe("shipped cluster files", () => {
+  it("are all covered here", () => {
+    expect(shippedClusters()).toEqual(CASES.map((c) => c.file.replace(/\.yaml$/, "")).sort());
+  });
+
+  it.each([
+    ["h100-1024", file("h100-1024.yaml")],
+    ["gb200-nvl72.yaml", file("gb200-nvl72.yaml")],
+    [file("demo.yaml"), file("demo.yaml")],
+    ["no-such-cluster", "no-such-cluster"],
+    ["./h100-1024", "./h100-1024"],
+  ])("--cluster %s reads %s", (arg, path) => {
+    expect(resolveClusterFile(arg)).toBe(path);
+  });
+
+  it("an unknown name is an unreadable file, named in the error", () => {
+    expect(() => loadClusterFile("no-such-cluster")).toThrow(ClusterFileError);
+    expect(() => loadClusterFile("no-such-cluster")).toThrow(/^no-such-cluster: cannot read/);
+  });
+});
 
 const label = (n: SimNode, key: string) => n.metadata.labels?.[key];
 const gpus = (n: SimNode) => Number((n.status.allocatable as Record<string, string>)["nvidia.com/gpu"] ?? 0);

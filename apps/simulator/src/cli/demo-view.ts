@@ -170,14 +170,20 @@ export async function renderTree(client: Client, ex: ExampleSet): Promise<string
       ClusterTopologyBindingType,
     ),
   ]);
-  const levels = (cts.items[0]?.spec.levels ?? []).filter((l) => l.key !== "kubernetes.io/hostname");
+  // Each pod shows the domains of the first binding whose keys its node carries (a mixed cluster
+  // has one binding per pool).
+  const bindings = cts.items.map((ct) => ct.spec.levels.filter((l) => l.key !== "kubernetes.io/hostname"));
   const nodeLabels = new Map(nodes.items.map((n) => [n.metadata.name ?? "", n.metadata.labels ?? {}]));
+  const levelsOf = (l: Record<string, string>) =>
+    bindings.find((b) => b.every((lv) => lv.key in l)) ?? bindings[0] ?? [];
   const gangPhase = new Map(gangs.items.map((g) => [g.metadata.name ?? "", g.status?.phase ?? "Pending"]));
   const podLine = (p: PodShape): TreeNode => {
     const node = p.spec?.nodeName;
     const l = node ? (nodeLabels.get(node) ?? {}) : {};
     const where = node
-      ? `${node.padEnd(12)} ${levels.map((lv) => `${lv.domain}=${l[lv.key] ?? "-"}`).join(" ")}`
+      ? `${node.padEnd(12)} ${levelsOf(l)
+          .map((lv) => `${lv.domain}=${l[lv.key] ?? "-"}`)
+          .join(" ")}`
       : "(pending)";
     const state = isReady(p) ? "Ready" : (p.status?.phase ?? "Pending");
     return { label: `${(p.metadata.name ?? "").padEnd(34)} ${state.padEnd(8)} ${where}`, children: [] };

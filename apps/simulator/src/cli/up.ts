@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger, type LogLevel } from "@grove-ts/runtime";
+import { shippedClusters } from "../cluster.js";
 import { type OperatorMode, type Simulator, startSimulator } from "../simulator.js";
 import { intFlag, UsageError } from "./args.js";
 
@@ -13,7 +14,8 @@ simulated nodes and kubelets, Grove's controllers and the gang scheduler. Runs u
 
 Flags:
   --nodes N                  default cluster with N GPU nodes (default 16; the 30-node e2e pool stays)
-  --cluster FILE             cluster file (YAML): node pools and topologies (see README)
+  --cluster FILE|NAME        cluster file (YAML): node pools and topologies (see README), or the
+                             name of a shipped one: ${shippedClusters().join(", ")}
   --port P                   API server port (default: a free port)
   --kubeconfig PATH          where to write the kubeconfig (default: ${join(tmpdir(), "grove-sim", "kubeconfig")})
   --operator MODE            in-process (default) or external (no controllers, no scheduler:
@@ -88,11 +90,15 @@ export async function up(flags: UpFlags): Promise<Simulator> {
   });
   const pools = sim.cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
   const cts = (sim.cluster.topologies ?? []).map((t) => t.name).join(", ");
+  const gpus = sim.cluster.pools.reduce(
+    (s, p) => s + p.count * Number(p.allocatable["nvidia.com/gpu"] ?? 0),
+    0,
+  );
   process.stdout.write(
     [
       `grove-sim: API server   ${sim.url}`,
       `grove-sim: kubeconfig   ${sim.kubeconfigPath}`,
-      `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${cts ? `; topology ${cts}` : ""}`,
+      `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${gpus > 0 ? `, ${gpus} GPUs` : ""}${cts ? `; topology ${cts}` : ""}`,
       `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path>)"}`,
       "grove-sim: ready. Ctrl-C to stop.",
       "",
