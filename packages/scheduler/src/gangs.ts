@@ -2,7 +2,15 @@
 // schedulable ones, and its translation into one gang of the placement problem
 // (grove-behaviour.md §6.3; placement-problem.md).
 import type { PodGang, PodGangTopologyConstraint } from "@grove-ts/api";
-import type { Gang, PodGroup, SubGroup, TopologyConstraint, TopologyLevel } from "@grove-ts/placement";
+import type {
+  Gang,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  PodGroup,
+  SubGroup,
+  TopologyConstraint,
+  TopologyLevel,
+} from "@grove-ts/placement";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { podRequests, type Requests, toQuantities } from "./requests.js";
 
@@ -29,6 +37,17 @@ export interface WorkGang {
   createdAt: string;
   /** Base gangs before scaled ones: scaled gangs are placed only once their base holds. */
   scaled: boolean;
+  /**
+   * A scaled gang's first try: only nodes whose label `key` is one of `values`, the domains its base
+   * gang's bound pods hold at the base's top-level constraint level (see `baseDomains`).
+   */
+  within?: Within | undefined;
+}
+
+/** Domains of one node-label key a gang is asked to stay inside. */
+export interface Within {
+  key: string;
+  values: string[];
 }
 
 export function constraintKeys(g: WorkGang): Set<string> {
@@ -79,6 +98,11 @@ export function toPlacementGang(
   nodeOf: (pod: Pod) => string | undefined,
   labelsOf: (node: string) => Record<string, string> | undefined,
 ): Gang {
+  // `within` is one more pin, laid under the gang's own: a required domain its bound pods already
+  // took wins over the base's (the gang's own required constraints always hold). Several domains
+  // (a base placed under `preferred` only) cannot be a nodeSelector entry and become an `In`
+  // requirement on every node-affinity term instead.
+  const within = g.within && g.within.values.length > 0 ? g.within : undefined;
   const domainOf = new Map(levels.map((l) => [l.key, l.domain]));
   const pinFor = (key: string, pods: Pod[]): string | undefined => {
     for (const p of pods) {
@@ -104,7 +128,7 @@ export function toPlacementGang(
     },
   };
   const allBound = g.groups.flatMap((gr) => gr.bound);
-  const gangPins: Pins = {};
+  const gangPins: Pins = within?.values.length === 1 ? { [within.key]: within.values[0] as string } : {};
   const gangConstraint = t.constraint(g.podGang?.spec.topologyConstraint, gangPins, allBound);
   const groupPins = new Map<string, Pins>();
   const subGroups: SubGroup[] = [];
@@ -136,7 +160,19 @@ export function toPlacementGang(
       throw new GangBuildError(`pod ${first.metadata?.name}: ${(err as Error).message}`);
     }
     const nodeSelector = { ...(spec?.nodeSelector ?? {}), ...pins };
-    const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    let required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution as
+      | { nodeSelectorTerms: NodeSelectorTerm[] }
+      | undefined;
+    if (within && within.values.length > 1 && !(within.key in pins)) {
+      const inBase: NodeSelectorRequirement = { key: within.key, operator: "In", values: [...within.values] };
+      const terms = required?.nodeSelectorTerms?.length ? required.nodeSelectorTerms : [{}];
+      required = {
+        nodeSelectorTerms: terms.map((t) => ({
+          ...t,
+          matchExpressions: [...(t.matchExpressions ?? []), inBase],
+        })),
+      };
+    }
     groups.push({
       name: gr.name,
       count: gr.pending.length,

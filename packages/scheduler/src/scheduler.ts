@@ -40,7 +40,14 @@ import {
   setCondition,
 } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
-import { constraintKeys, GangBuildError, toPlacementGang, type WorkGang, type WorkGroup } from "./gangs.js";
+import {
+  constraintKeys,
+  GangBuildError,
+  toPlacementGang,
+  type Within,
+  type WorkGang,
+  type WorkGroup,
+} from "./gangs.js";
 import { toQuantities } from "./requests.js";
 import { holdsCapacity, podKey, Snapshot } from "./snapshot.js";
 import { levelsFor } from "./topology.js";
@@ -415,6 +422,7 @@ class Scheduler implements GangScheduler {
         keys: new Set(),
         createdAt: pg.metadata.creationTimestamp ?? "",
         scaled: Boolean(base && base !== pg.metadata.name),
+        within: base && base !== pg.metadata.name ? this.baseDomains(ns, base) : undefined,
       };
       w.keys = constraintKeys(w);
       out.push(w);
@@ -451,6 +459,30 @@ class Scheduler implements GangScheduler {
         a.key.localeCompare(b.key),
     );
     return out;
+  }
+
+  /**
+   * Where a scaled gang tries first (grove-behaviour.md §18.6 TAS10, TAS12, TAS15, TAS16: every pod
+   * of a PCS replica in the PCS's block, scaled gangs included). The scaled PodGang carries the
+   * PCSG's constraint (TAS10: only `rack`) or the PCS's (TAS12: `block`) but never says which
+   * domain; its base gang's top-level constraint is the PCS's. So: the domains the base gang's
+   * placed pods hold at the base's top-level level (`required`, else `preferred`). Undefined when the
+   * base has no top-level constraint or no placed pod on a labelled node.
+   */
+  private baseDomains(ns: string, base: string): Within | undefined {
+    const pg = this.gangs.cache.get(base, ns);
+    const pack = pg?.spec.topologyConstraint?.packConstraint;
+    const key = pack?.required || pack?.preferred;
+    if (!pg || !key) return undefined;
+    const values = new Set<string>();
+    for (const g of pg.spec.podgroups)
+      for (const ref of g.podReferences) {
+        const pod = this.pods.cache.get(ref.name, ref.namespace || ns);
+        const n = pod && this.isPlaced(pod) ? this.snapshot.boundNode(pod) : undefined;
+        const v = n ? this.snapshot.node(n)?.metadata?.labels?.[key] : undefined;
+        if (v !== undefined) values.add(v);
+      }
+    return values.size > 0 ? { key, values: [...values].sort() } : undefined;
   }
 
   /** A gang holds when every group has at least minReplicas pods placed. */
@@ -499,14 +531,7 @@ class Scheduler implements GangScheduler {
       );
       let gang: Gang;
       try {
-        gang = toPlacementGang(
-          w,
-          levels,
-          (p) => this.snapshot.boundNode(p),
-          (n) => this.snapshot.node(n)?.metadata?.labels,
-        );
-        // A gang the contract rejects is reported on its pods, not allowed to sink the whole call.
-        checkProblem({ topology: { levels }, nodes: [], gangs: [gang] });
+        gang = this.toGang(w, levels);
       } catch (err) {
         const msg =
           err instanceof PlacementProblemError || err instanceof GangBuildError ? err.message : String(err);
@@ -532,25 +557,25 @@ class Scheduler implements GangScheduler {
       else batches.push({ levels: [], items: free });
     }
     let boundAny = false;
-    for (const b of batches) {
-      // Keep the gang order inside a batch (base before scaled, older first).
-      b.items.sort((x, y) => work.indexOf(x.w) - work.indexOf(y.w));
-      let result: PlacementResult;
-      try {
-        result = this.place(
-          b.levels,
-          b.items.map((i) => i.gang),
-        );
-      } catch (err) {
-        this.log.error("placement failed", { error: err, gangs: b.items.length });
-        this.dropPlacement(JSON.stringify(b.levels));
-        left += b.items.length;
-        continue;
-      }
-      const binds: { pod: Pod; node: string }[] = [];
+    type Item = { w: WorkGang; gang: Gang };
+    // Binds of one result; a gang tried `within` its base's domains that did not place whole comes
+    // back as the gang still to place (its placed pods now bound), to be tried again unrestricted.
+    const take = async (items: Item[], result: PlacementResult, binds: { pod: Pod; node: string }[]) => {
+      const again: WorkGang[] = [];
       for (const [i, res] of result.gangs.entries()) {
-        const item = b.items[i];
+        const item = items[i];
         if (!item) continue;
+        const byName = new Map(res.placed ? res.groups.map((g) => [g.name, g.nodes]) : []);
+        const short = item.w.groups.some((gr) => (byName.get(gr.name)?.length ?? 0) < gr.pending.length);
+        if (item.w.within && short) {
+          for (const gr of item.w.groups)
+            (byName.get(gr.name) ?? []).forEach((node, k) => {
+              const pod = gr.pending[k];
+              if (pod && node) binds.push({ pod, node });
+            });
+          again.push(rest(item.w, byName));
+          continue;
+        }
         if (!res.placed) {
           left++;
           await this.reportUnplaced(item.w, res.reason ?? "no placement");
@@ -558,7 +583,6 @@ class Scheduler implements GangScheduler {
         }
         this.unplaced.delete(item.w.key);
         if (item.w.podGang) this.statusDirty.add(item.w.key);
-        const byName = new Map(res.groups.map((g) => [g.name, g.nodes]));
         for (const gr of item.w.groups) {
           const nodesFor = byName.get(gr.name) ?? [];
           gr.pending.forEach((pod, k) => {
@@ -576,9 +600,43 @@ class Scheduler implements GangScheduler {
           }
         }
       }
-      // Assumed at once: the next batch and the next cycle count these pods before their updates
-      // arrive (the usage hook also binds them into every placement snapshot).
-      for (const bd of binds) this.snapshot.assume(bd.pod, bd.node);
+      return again;
+    };
+    for (const b of batches) {
+      // Keep the gang order inside a batch (base before scaled, older first).
+      b.items.sort((x, y) => work.indexOf(x.w) - work.indexOf(y.w));
+      const binds: { pod: Pod; node: string }[] = [];
+      let items: Item[] = b.items;
+      // Pass 1: every gang, scaled gangs within their base's domains; pass 2: what pass 1 left of
+      // those scaled gangs, anywhere their own constraints allow (scale-out is best-effort, §15.8).
+      for (let pass = 1; pass <= 2 && items.length > 0; pass++) {
+        let result: PlacementResult;
+        try {
+          result = this.place(
+            b.levels,
+            items.map((i) => i.gang),
+          );
+        } catch (err) {
+          this.log.error("placement failed", { error: err, gangs: items.length });
+          this.dropPlacement(JSON.stringify(b.levels));
+          left += items.length;
+          break;
+        }
+        const before = binds.length;
+        const again = await take(items, result, binds);
+        // Assumed at once: the next pass, batch and cycle count these pods before their updates
+        // arrive (the usage hook also binds them into every placement snapshot).
+        for (const bd of binds.slice(before)) this.snapshot.assume(bd.pod, bd.node);
+        items = [];
+        for (const w of again) {
+          try {
+            items.push({ w, gang: this.toGang(w, b.levels) });
+          } catch (err) {
+            left++;
+            await this.reportUnplaced(w, `invalid gang: ${(err as Error).message}`);
+          }
+        }
+      }
       if (binds.length > 0) boundAny = true;
       await this.bindAll(binds);
     }
@@ -586,6 +644,18 @@ class Scheduler implements GangScheduler {
     // Gangs waiting on what was just bound (scaled gangs on their base) get their turn next cycle.
     if (boundAny) this.workArrived();
     return left;
+  }
+
+  /** The placement gang for `w`; throws when the contract rejects it (reported on its pods). */
+  private toGang(w: WorkGang, levels: TopologyLevel[]): Gang {
+    const gang = toPlacementGang(
+      w,
+      levels,
+      (p) => this.snapshot.boundNode(p),
+      (n) => this.snapshot.node(n)?.metadata?.labels,
+    );
+    checkProblem({ topology: { levels }, nodes: [], gangs: [gang] });
+    return gang;
   }
 
   /** One placement call over the current capacity, on the kept snapshot for `levels` or from scratch. */
@@ -768,6 +838,23 @@ class Scheduler implements GangScheduler {
       }
     }
   }
+}
+
+/** What is left of `w` once `placed` (nodes per group name) are bound: unrestricted, minimum reduced. */
+function rest(w: WorkGang, placed: Map<string, string[]>): WorkGang {
+  return {
+    ...w,
+    within: undefined,
+    groups: w.groups.map((gr) => {
+      const n = placed.get(gr.name)?.length ?? 0;
+      return {
+        ...gr,
+        bound: [...gr.bound, ...gr.pending.slice(0, n)],
+        pending: gr.pending.slice(n),
+        neededMin: Math.max(0, gr.neededMin - n),
+      };
+    }),
+  };
 }
 
 function splitKey(key: string): [string, string] {

@@ -276,6 +276,46 @@ describe.each([true, false])("gang scheduler (incremental snapshot: %s)", (incre
     }
   });
 
+  // TAS10/TAS12 (grove-behaviour.md §18.6): a scaled gang stays in its base gang's block when it can.
+  // Block A is one rack of three 2-cpu hosts; block B one rack of one host, the tighter fit for the
+  // scaled gang's two 1-cpu pods, so a placement blind to the base gang would take B.
+  it.each([
+    { title: "lands in its base gang's block when it has room", basePods: 2, want: "A" },
+    { title: "still places, in another block, when its base gang's block is full", basePods: 6, want: "B" },
+  ])("scaled gang with a rack-only constraint: $title", async (c) => {
+    h = await start();
+    const BLOCK = "example.com/block";
+    const RACK = "example.com/rack";
+    const nodes = [
+      ...["a-h1", "a-h2", "a-h3"].map((n) => node({ name: n, labels: { [BLOCK]: "A", [RACK]: "a1" } })),
+      node({ name: "b-h1", labels: { [BLOCK]: "B", [RACK]: "b1" } }),
+    ];
+    const base = Array.from({ length: c.basePods }, (_, i) => `b-${i}`);
+    const scaled = ["s-0", "s-1"];
+    await createAll(h.client, {
+      nodes,
+      gangs: [
+        podGang("base", [{ name: "base-a", pods: base, min: c.basePods }], { required: BLOCK }),
+        podGang("base-sg-0", [{ name: "sg-a", pods: scaled, min: 2 }], {
+          required: RACK,
+          labels: { "grove.io/base-podgang": "base" },
+        }),
+      ],
+      pods: [
+        // The base gang is steered to block A; its own constraint says only "one block".
+        ...base.map((n) => pod({ name: n, gang: "base", nodeSelector: { [BLOCK]: "A" } })),
+        ...scaled.map((n) => pod({ name: n, gang: "base-sg-0", basePodGang: "base" })),
+      ],
+    });
+    const placed = await eventually(() => bound([...base, ...scaled]));
+    const blockOf = (n: string) => nodes.find((x) => x.metadata.name === n)?.metadata.labels?.[BLOCK];
+    expect(placed.slice(0, base.length).map(blockOf)).toEqual(base.map(() => "A"));
+    expect(placed.slice(base.length).map(blockOf), `scaled gang on ${placed.slice(base.length)}`).toEqual([
+      c.want,
+      c.want,
+    ]);
+  });
+
   it("keeps a required gang pending when no domain holds it, naming the level", async () => {
     h = await start();
     const nodes = ["r1-h1", "r1-h2", "r2-h1", "r2-h2"].map((n) =>
