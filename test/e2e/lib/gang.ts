@@ -2,9 +2,12 @@
 // setup (PrepareTest(n), cordon k, workload) and a list of steps, each step an action through
 // kubectl followed by the pod counts §18.1 asserts. `running` maps name the pods that must be the
 // running ones where §18.1 names them (keys are PCLQ FQNs without the leading "<pcs>-").
+import { readFileSync } from "node:fs";
 import { expect } from "vitest";
+import { expectedObjects, type Sizes, shapeOf } from "./expected.js";
 import type { E2E } from "./harness.js";
 import { countByPclq, distinctNodes, type PodView } from "./pods.js";
+import { checkPod } from "./verify.js";
 import { waitFor } from "./wait.js";
 
 export type Action =
@@ -318,6 +321,24 @@ export async function runGangScenario(e2e: E2E, s: GangScenario, workloads: Work
     }
     if (x.unschedulableEvents) await expectUnschedulableEvents(e2e, pcs, x.total);
     if (x.distinctNodes) expect(() => distinctNodes(pods), `${where}: distinct nodes`).not.toThrow();
+    if (i === s.steps.length - 1) checkAllPods(s, pcs, wl.path, pods);
+  }
+}
+
+/** Names, labels and env of every pod at the end of a scenario (grove-api.md §11.1, §12.1, §14). */
+function checkAllPods(s: GangScenario, pcs: string, path: string, pods: readonly PodView[]): void {
+  const sizes: Sizes = { pcsReplicas: 1, pcsg: {} };
+  for (const { do: a } of s.steps) {
+    if ("scalePcs" in a) sizes.pcsReplicas = a.scalePcs;
+    if ("scalePcsg" in a) (sizes.pcsg ?? {})[`${pcs}-${a.scalePcsg.pcsIndex}-sg-x`] = a.scalePcsg.replicas;
+  }
+  const shape = shapeOf(readFileSync(path, "utf8"));
+  const want = expectedObjects(shape, sizes);
+  expect(pods.length, `${s.id}: pods at the end`).toBe(want.podCount);
+  for (const p of want.pclqs) {
+    const mine = pods.filter((x) => x.pclq === p.name);
+    expect(mine.length, `${s.id}: pods of ${p.name}`).toBe(p.replicas);
+    for (const pod of mine) checkPod(pod.raw, p, shape);
   }
 }
 

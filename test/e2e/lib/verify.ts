@@ -24,7 +24,7 @@ interface PodGangObj extends Named {
     podgroups: { name: string; minReplicas: number; podReferences?: { namespace: string; name: string }[] }[];
   };
 }
-type PodObj = PodLike & {
+export type PodObj = PodLike & {
   metadata: PodLike["metadata"] & {
     ownerReferences?: { kind: string; name: string; controller?: boolean }[];
   };
