@@ -58,7 +58,14 @@ export class Milp {
     this.rowUpper.push(upper);
   }
 
-  async solve(sense: "max" | "min", options: { timeLimitSeconds: number }): Promise<MilpSolution> {
+  /**
+   * `mipRelGap` (default 0: prove the optimum) lets a caller that only needs a feasible point stop
+   * early; the returned `optimal` then means "within that gap".
+   */
+  async solve(
+    sense: "max" | "min",
+    options: { timeLimitSeconds: number; mipRelGap?: number },
+  ): Promise<MilpSolution> {
     const h = await highs();
     const started = performance.now();
     const model = h.createModel({
@@ -84,18 +91,20 @@ export class Milp {
       model.options.set({
         output_flag: false,
         time_limit: options.timeLimitSeconds,
-        mip_rel_gap: 0,
+        mip_rel_gap: options.mipRelGap ?? 0,
         mip_abs_gap: 0.5,
       });
       model.run();
       const status = model.getModelStatus();
       const optimal = status === h.constants.modelStatus.optimal;
+      const infeasible = status === h.constants.modelStatus.infeasible;
       const solution = model.getSolution();
       const values = Array.from(solution.colValue ?? [], (v) => Math.round(v));
       const objective = values.length === this.columns ? model.getObjectiveValue() : Number.NaN;
       const bound = Number(model.info.get("mip_dual_bound") as number);
       return {
         optimal,
+        infeasible,
         status:
           Object.entries(h.constants.modelStatus).find(([, code]) => code === status)?.[0] ?? String(status),
         values,
@@ -112,6 +121,8 @@ export class Milp {
 export interface MilpSolution {
   /** HiGHS proved optimality (within an absolute gap of 0.5 on an integer objective). */
   optimal: boolean;
+  /** HiGHS proved that no solution exists. */
+  infeasible: boolean;
   status: string;
   /** Column values rounded to integers; empty when no feasible solution was found. */
   values: number[];

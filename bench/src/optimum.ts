@@ -11,7 +11,9 @@ import { type IndexedProblem, indexProblem } from "./model.js";
  *                   sum_d z[s,d] <= 1 and sum_{n in d} x[g,n] <= count(g)*z[s,d] for g in s;
  *   capacity        sum_g req(g,r)*x[g,n] <= free(n,r) per resource, sum_g x[g,n] <= free pods;
  *   objective       maximise W*pods + gangs with W = gangs+1, so no gang is ever worth a pod.
- * Priority is not modelled: the optimum is the best any order could reach.
+ * Priority is not modelled: the optimum is the best any order could reach (it may drop an earlier
+ * gang to place more pods, which the contract forbids the solver). `solvePrecedenceOptimum` below
+ * is the optimum with the contract's order kept.
  */
 export interface Optimum {
   pods: number;
@@ -30,49 +32,16 @@ export interface Optimum {
 export async function solveOptimum(problem: PlacementProblem, timeLimitSeconds = 20): Promise<Optimum> {
   const ip = indexProblem(problem);
   const weight = ip.gangs.length + 1;
-  const milp = new Milp();
-
-  const y = ip.gangs.map(() => milp.column(0, 1, 1));
-  // x[g] maps node index -> column.
-  const x = ip.groups.map((group) => {
-    const cols = new Map<number, number>();
-    group.cap.forEach((cap, n) => {
-      if (cap > 0) cols.set(n, milp.column(0, cap, weight));
-    });
-    return cols;
+  const model = buildModel(ip, {
+    yLower: ip.gangs.map(() => 0),
+    yUpper: ip.gangs.map(() => 1),
+    yCost: ip.gangs.map(() => 1),
+    podCost: weight,
   });
-
-  ip.groups.forEach((group, g) => {
-    const sum: [number, number][] = [...x[g]!.values()].map((c) => [c, 1]);
-    milp.row([...sum, [y[group.gang]!, -group.count]], Number.NEGATIVE_INFINITY, 0);
-    milp.row([...sum, [y[group.gang]!, -group.minCount]], 0, Number.POSITIVE_INFINITY);
-  });
-
-  addScopeRows(milp, ip, x, () => true);
-  addCapacityRows(milp, ip, x, ip.free, ip.podsFree);
-
-  const sol = await milp.solve("max", { timeLimitSeconds });
+  const sol = await model.milp.solve("max", { timeLimitSeconds });
   if (sol.values.length === 0) throw new Error(`MILP found no solution (${sol.status})`);
-
-  const result: PlacementResult = {
-    gangs: problem.gangs.map((gang, gi) => {
-      const placed = sol.values[y[gi]!] === 1;
-      return {
-        name: gang.name,
-        placed,
-        groups: placed
-          ? ip.gangs[gi]!.groups.map((g) => ({
-              name: ip.groups[g]!.name,
-              nodes: expand(ip, x[g]!, sol.values),
-            }))
-          : [],
-        reason: placed ? null : "not placed in the MILP optimum",
-      };
-    }),
-    stats: { engine: "milp" },
-  };
-  const pods = result.gangs.reduce((s, g) => s + g.groups.reduce((t, gr) => t + gr.nodes.length, 0), 0);
-  const gangs = result.gangs.filter((g) => g.placed).length;
+  const result = toResult(ip, model, sol.values, "not placed in the MILP optimum");
+  const { pods, gangs } = countResult(result);
   return {
     pods,
     gangs,
@@ -80,10 +49,172 @@ export async function solveOptimum(problem: PlacementProblem, timeLimitSeconds =
     podsBound: sol.optimal ? pods : Math.floor((sol.bound + 1e-6) / weight),
     status: sol.status,
     seconds: sol.seconds,
-    columns: milp.columns,
-    rows: milp.rows,
+    columns: model.milp.columns,
+    rows: model.milp.rows,
     result,
   };
+}
+
+/**
+ * The optimum under the contract's precedence (placement-problem.md: gangs are placed in input
+ * order, a higher priority first, earlier placements consuming capacity), without the solver's
+ * greediness: walking the gangs in that order, a gang is placed exactly when some placement of it
+ * together with every gang already placed exists (earlier gangs' pods may move anywhere their own
+ * constraints allow). That is the lexicographic maximum of the placed-gang vector in contract
+ * order; among placements of that gang set, the most pods (surplus above minCount) is the last
+ * term. Solved as a sequence of MILPs with earlier decisions fixed, so no weight can overflow:
+ *  - gang i is decided by a feasibility MILP with y[i] = 1 and every decided y fixed; its objective
+ *    (later gangs placed) only steers which feasible point comes back, so that a later gang already
+ *    placed in the last feasible point is accepted without a solve (that point satisfies every
+ *    decision made so far, so it proves the later gang fits);
+ *  - then one MILP with every y fixed maximises pods.
+ * A decision whose MILP ran out of time with no feasible point is counted as not placed and
+ * `optimal` is false.
+ */
+export interface PrecedenceOptimum extends Optimum {
+  /** Gang indices in the contract's order (priority descending, then input order). */
+  order: number[];
+  /** MILPs solved (decisions plus the final pods step). */
+  solves: number;
+  /** Decisions that timed out without a feasible point (counted as not placed). */
+  undecided: number;
+}
+
+export async function solvePrecedenceOptimum(
+  problem: PlacementProblem,
+  timeLimitSeconds = 20,
+): Promise<PrecedenceOptimum> {
+  const ip = indexProblem(problem);
+  const order = contractOrder(problem);
+  const k = ip.gangs.length;
+  const yLower = ip.gangs.map(() => 0);
+  const yUpper = ip.gangs.map(() => 1);
+  let seconds = 0;
+  let solves = 0;
+  let undecided = 0;
+  // The last feasible point found; it satisfies every decision taken so far.
+  let incumbent: number[] | undefined;
+  let incumbentY: number[] = [];
+
+  for (let pos = 0; pos < order.length; pos++) {
+    const gi = order[pos]!;
+    if (incumbent !== undefined && incumbentY[gi] === 1) {
+      yLower[gi] = 1;
+      continue;
+    }
+    const lower = [...yLower];
+    lower[gi] = 1;
+    // Later gangs weigh by position so the point returned favours the next decisions.
+    const yCost = ip.gangs.map(() => 0);
+    order.slice(pos + 1).forEach((g, j) => {
+      yCost[g] = k - j;
+    });
+    const model = buildModel(ip, { yLower: lower, yUpper, yCost, podCost: 0 });
+    const sol = await model.milp.solve("max", { timeLimitSeconds, mipRelGap: 1 });
+    seconds += sol.seconds;
+    solves++;
+    // HiGHS hands back column values even for an infeasible model: trust the status, and a
+    // time-limited run only with a finite incumbent objective.
+    const feasible =
+      !sol.infeasible &&
+      sol.values.length === model.milp.columns &&
+      (sol.optimal || Number.isFinite(sol.objective)) &&
+      sol.values[model.y[gi]!] === 1;
+    if (feasible) {
+      yLower[gi] = 1;
+      incumbent = sol.values;
+      incumbentY = model.y.map((c) => sol.values[c]!);
+    } else {
+      if (!sol.infeasible) undecided++;
+      yUpper[gi] = 0;
+    }
+  }
+
+  const model = buildModel(ip, { yLower, yUpper: yLower, yCost: ip.gangs.map(() => 0), podCost: 1 });
+  const sol = await model.milp.solve("max", { timeLimitSeconds });
+  seconds += sol.seconds;
+  solves++;
+  if (sol.values.length === 0) throw new Error(`precedence MILP found no solution (${sol.status})`);
+  const result = toResult(ip, model, sol.values, "not placeable with the gangs before it in contract order");
+  const { pods, gangs } = countResult(result);
+  return {
+    pods,
+    gangs,
+    optimal: sol.optimal && undecided === 0,
+    podsBound: sol.optimal ? pods : Math.floor(sol.bound + 1e-6),
+    status: sol.status,
+    seconds,
+    columns: model.milp.columns,
+    rows: model.milp.rows,
+    result,
+    order,
+    solves,
+    undecided,
+  };
+}
+
+/** Gang indices in the contract's order: priority descending (absent = 0), then input order. */
+export function contractOrder(problem: PlacementProblem): number[] {
+  return problem.gangs
+    .map((g, i) => ({ i, p: g.priority ?? 0 }))
+    .sort((a, b) => b.p - a.p || a.i - b.i)
+    .map((e) => e.i);
+}
+
+interface Model {
+  milp: Milp;
+  y: number[];
+  x: Map<number, number>[];
+}
+
+/** The model of the header comment, with the gangs' bounds and the objective given by the caller. */
+function buildModel(
+  ip: IndexedProblem,
+  spec: { yLower: number[]; yUpper: number[]; yCost: number[]; podCost: number },
+): Model {
+  const milp = new Milp();
+  const y = ip.gangs.map((_, gi) => milp.column(spec.yLower[gi]!, spec.yUpper[gi]!, spec.yCost[gi]!));
+  // x[g] maps node index -> column.
+  const x = ip.groups.map((group) => {
+    const cols = new Map<number, number>();
+    group.cap.forEach((cap, n) => {
+      if (cap > 0) cols.set(n, milp.column(0, cap, spec.podCost));
+    });
+    return cols;
+  });
+  ip.groups.forEach((group, g) => {
+    const sum: [number, number][] = [...x[g]!.values()].map((c) => [c, 1]);
+    milp.row([...sum, [y[group.gang]!, -group.count]], Number.NEGATIVE_INFINITY, 0);
+    milp.row([...sum, [y[group.gang]!, -group.minCount]], 0, Number.POSITIVE_INFINITY);
+  });
+  addScopeRows(milp, ip, x, () => true);
+  addCapacityRows(milp, ip, x, ip.free, ip.podsFree);
+  return { milp, y, x };
+}
+
+function toResult(ip: IndexedProblem, model: Model, values: number[], reason: string): PlacementResult {
+  return {
+    gangs: ip.problem.gangs.map((gang, gi) => {
+      const placed = values[model.y[gi]!] === 1;
+      return {
+        name: gang.name,
+        placed,
+        groups: placed
+          ? ip.gangs[gi]!.groups.map((g) => ({
+              name: ip.groups[g]!.name,
+              nodes: expand(ip, model.x[g]!, values),
+            }))
+          : [],
+        reason: placed ? null : reason,
+      };
+    }),
+    stats: { engine: "milp" },
+  };
+}
+
+function countResult(result: PlacementResult): { pods: number; gangs: number } {
+  const pods = result.gangs.reduce((s, g) => s + g.groups.reduce((t, gr) => t + gr.nodes.length, 0), 0);
+  return { pods, gangs: result.gangs.filter((g) => g.placed).length };
 }
 
 function expand(ip: IndexedProblem, cols: Map<number, number>, values: number[]): string[] {
