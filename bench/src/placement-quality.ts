@@ -359,7 +359,8 @@ function diagnose(instances: InstanceRow[]): {
   >();
   for (const i of instances) {
     const d = i.divergence;
-    const k = (byKind[d.kind] ??= { instances: 0, podsLost: 0, gangsLost: 0 });
+    byKind[d.kind] ??= { instances: 0, podsLost: 0, gangsLost: 0 };
+    const k = byKind[d.kind]!;
     k.instances++;
     k.podsLost += d.podsLost;
     k.gangsLost += d.gangsLost;
