@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// A quick, informal throughput check on the issue's shapes (a) and (b); the official figures come
-// from the tinybench suites in bench/. Run after building: node packages/placement/scripts/quick-measure.mjs
-import { createSnapshot, solve } from "../dist/index.js";
+// A quick, informal throughput check on the issue's shapes (a) and (b), on the bench's cluster
+// (bench/src/shapes.ts); the official figures come from the tinybench suites in bench/. Run after
+// building: node packages/placement/scripts/quick-measure.mjs [path/to/placement/dist/index.js]
+// Besides wall time it reports CPU time per call (process.cpuUsage), which the shared machine's
+// load distorts far less. RUNS sets the samples per figure (default 15).
+import os from "node:os";
+import { pathToFileURL } from "node:url";
+
+const lib = process.argv[2] ? pathToFileURL(process.argv[2]).href : "../dist/index.js";
+const { createSnapshot, solve } = await import(lib);
 
 const nodes = [];
 for (let b = 0; b < 5; b++)
@@ -11,7 +18,7 @@ for (let b = 0; b < 5; b++)
       nodes.push({
         name,
         labels: { block: `b${b}`, rack: `b${b}-r${r}`, host: name },
-        allocatable: { cpu: "64", memory: "512Gi", "nvidia.com/gpu": "8", pods: "110" },
+        allocatable: { cpu: "128", memory: "2048Gi", "nvidia.com/gpu": "8", pods: "110" },
       });
     }
 const topology = {
@@ -29,34 +36,66 @@ const gangsOf = (n, pods, level) =>
   }));
 const shapes = {
   "(a) 750 x 4, rack": gangsOf(750, 4, "rack"),
+  "(a) 1,500 x 4, rack": gangsOf(1500, 4, "rack"),
   "(a) 2,250 x 4, rack": gangsOf(2250, 4, "rack"),
   "(b) 9 x 1,000, block": gangsOf(9, 1000, "block"),
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = Number(process.env.RUNS ?? 15);
-const fmt = (pods, ms) => `${Math.round((pods / ms) * 1000).toLocaleString("en")} pods/s`;
+const rate = (pods, ms) => (pods / ms) * 1000;
+const fmt = (r) => (r >= 1e6 ? `${(r / 1e6).toFixed(2)} M` : `${Math.round(r / 1e3)} k`);
 
+/** Median wall and CPU milliseconds of `f`, plus the median of what `extra` reads from its result. */
+function time(f, extra) {
+  const wall = [];
+  const cpu = [];
+  const ex = [];
+  for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    const r = f();
+    wall.push(performance.now() - t);
+    const u = process.cpuUsage(c);
+    cpu.push((u.user + u.system) / 1000);
+    if (extra) ex.push(extra(r));
+  }
+  return { wall: median(wall), cpu: median(cpu), extra: ex.length ? median(ex) : 0 };
+}
+
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}; node ${process.version}`,
+);
 for (const [name, gangs] of Object.entries(shapes)) {
   const pods = gangs.reduce((s, g) => s + g.groups[0].count, 0);
+  const out = {};
+  for (const engine of ["js", "wasm"]) {
+    const snap = createSnapshot(topology, nodes, { engine });
+    for (let i = 0; i < 8; i++) {
+      snap.place(gangs);
+      solve({ topology, nodes, gangs }, { engine });
+    }
+    const whole = time(() => solve({ topology, nodes, gangs }, { engine }));
+    const place = time(
+      () => snap.place(gangs),
+      (r) => r.stats.solveMs,
+    );
+    snap.dispose();
+    out[engine] = { whole, place };
+  }
   console.log(name);
   for (const engine of ["js", "wasm"]) {
-    const whole = [];
-    const place = [];
-    const kernel = [];
-    const snap = createSnapshot(topology, nodes, { engine });
-    for (let i = 0; i < 3; i++) snap.place(gangs);
-    for (let i = 0; i < runs; i++) {
-      let t = performance.now();
-      solve({ topology, nodes, gangs }, { engine });
-      whole.push(performance.now() - t);
-      t = performance.now();
-      const r = snap.place(gangs);
-      place.push(performance.now() - t);
-      kernel.push(r.stats.solveMs);
-    }
-    snap.dispose();
+    const { whole, place } = out[engine];
     console.log(
-      `  ${engine.padEnd(4)} solve() ${fmt(pods, median(whole))}; snapshot.place ${fmt(pods, median(place))}; kernel ${fmt(pods, median(kernel))}`,
+      `  ${engine.padEnd(4)} solve() ${fmt(rate(pods, whole.cpu))} pods/s cpu (${fmt(rate(pods, whole.wall))} wall)` +
+        `; snapshot.place ${fmt(rate(pods, place.cpu))} cpu (${fmt(rate(pods, place.wall))} wall)` +
+        `; kernel ${fmt(rate(pods, place.extra))} wall`,
     );
   }
+  const r = (k, f) => (out.js[k][f] / out.wasm[k][f]).toFixed(2);
+  console.log(
+    `  wasm/js: solve() ${r("whole", "cpu")} cpu (${r("whole", "wall")} wall); snapshot.place ${r("place", "cpu")} cpu (${r("place", "wall")} wall); kernel ${r("place", "extra")}`,
+  );
 }

@@ -1,7 +1,7 @@
 // Parses and checks a PlacementProblem (spec: placement-problem.md). Every rejection is a
 // PlacementProblemError naming the field path; the problem is rejected as a whole.
 import { type PlacementErrorCode, PlacementProblemError } from "./errors.js";
-import { parseQuantity } from "./quantity.js";
+import { cachedQuantity, parseQuantity } from "./quantity.js";
 
 /** Level index (0 = broadest) or -1 for none. */
 export interface CheckedConstraint {
@@ -125,21 +125,25 @@ function integer(v: unknown, field: string, min: number): number {
   return v as number;
 }
 
-function stringMap(v: unknown, field: string): Record<string, string> {
+function stringMap(v: unknown, field: string | (() => string)): Record<string, string> {
   if (v === undefined || v === null) return {};
-  const o = object(v, field);
+  const at = () => (typeof field === "string" ? field : field());
+  const o = isObject(v) ? v : object(v, at());
   for (const k in o)
-    if (typeof o[k] !== "string") fail("FieldValueTypeInvalid", `${field}[${k}]`, "must be a string");
+    if (typeof o[k] !== "string") fail("FieldValueTypeInvalid", `${at()}[${k}]`, "must be a string");
   return o as Record<string, string>;
 }
 
-function quantities(v: unknown, field: string): Map<string, number> {
+// Field paths are built only when something is wrong: a cluster has thousands of nodes and the
+// strings would cost more than the checks.
+function quantities(v: unknown, field: () => string): Map<string, number> {
   const out = new Map<string, number>();
   if (v === undefined || v === null) return out;
-  const o = object(v, field);
+  const o = isObject(v) ? v : object(v, field());
   for (const k in o) {
-    if (k.length === 0) fail("FieldValueInvalid", field, "a resource name must not be empty");
-    out.set(k, parseQuantity(o[k], `${field}[${k}]`));
+    if (k.length === 0) fail("FieldValueInvalid", field(), "a resource name must not be empty");
+    const q = o[k];
+    out.set(k, cachedQuantity(q) ?? parseQuantity(q, `${field()}[${k}]`));
   }
   return out;
 }
@@ -172,17 +176,21 @@ export function checkTopology(v: unknown, field = "topology"): CheckedLevel[] {
 const TAINT_EFFECTS = new Set(["NoSchedule", "NoExecute", "PreferNoSchedule"]);
 
 export function checkNode(v: unknown, field: string): CheckedNode {
-  const o = object(v, field);
-  const nodeName = name(o.name, `${field}.name`);
-  if (o.allocatable === undefined) fail("FieldValueRequired", `${field}.allocatable`, "is required");
-  const allocatable = quantities(o.allocatable, `${field}.allocatable`);
-  const allocated = quantities(o.allocated, `${field}.allocated`);
+  return checkNodeAt(v, () => field);
+}
+
+function checkNodeAt(v: unknown, at: () => string): CheckedNode {
+  const o = isObject(v) ? v : object(v, at());
+  const nodeName = typeof o.name === "string" && o.name.length > 0 ? o.name : name(o.name, `${at()}.name`);
+  if (o.allocatable === undefined) fail("FieldValueRequired", `${at()}.allocatable`, "is required");
+  const allocatable = quantities(o.allocatable, () => `${at()}.allocatable`);
+  const allocated = quantities(o.allocated, () => `${at()}.allocated`);
   if (o.unschedulable !== undefined && typeof o.unschedulable !== "boolean")
-    fail("FieldValueTypeInvalid", `${field}.unschedulable`, "must be a boolean");
+    fail("FieldValueTypeInvalid", `${at()}.unschedulable`, "must be a boolean");
   const taints: CheckedNode["taints"] = [];
   if (o.taints !== undefined && o.taints !== null)
-    array(o.taints, `${field}.taints`).forEach((t, i) => {
-      const f = `${field}.taints[${i}]`;
+    array(o.taints, `${at()}.taints`).forEach((t, i) => {
+      const f = `${at()}.taints[${i}]`;
       const to = object(t, f);
       const key = name(to.key, `${f}.key`);
       const value = optString(to.value, `${f}.value`);
@@ -198,7 +206,7 @@ export function checkNode(v: unknown, field: string): CheckedNode {
     });
   return {
     name: nodeName,
-    labels: stringMap(o.labels, `${field}.labels`),
+    labels: stringMap(o.labels, () => `${at()}.labels`),
     allocatable,
     allocated,
     unschedulable: o.unschedulable === true,
@@ -207,13 +215,16 @@ export function checkNode(v: unknown, field: string): CheckedNode {
 }
 
 export function checkNodes(v: unknown, field = "nodes"): CheckedNode[] {
-  const nodes = array(v, field).map((n, i) => checkNode(n, `${field}[${i}]`));
+  const raw = array(v, field);
+  const nodes = new Array<CheckedNode>(raw.length);
+  for (let i = 0; i < raw.length; i++) nodes[i] = checkNodeAt(raw[i], () => `${field}[${i}]`);
   const seen = new Set<string>();
-  nodes.forEach((n, i) => {
-    if (seen.has(n.name))
-      fail("FieldValueDuplicate", `${field}[${i}].name`, `duplicate node name ${JSON.stringify(n.name)}`);
-    seen.add(n.name);
-  });
+  for (let i = 0; i < nodes.length; i++) {
+    const n = (nodes[i] as CheckedNode).name;
+    if (seen.has(n))
+      fail("FieldValueDuplicate", `${field}[${i}].name`, `duplicate node name ${JSON.stringify(n)}`);
+    seen.add(n);
+  }
   return nodes;
 }
 
@@ -381,7 +392,7 @@ function checkGroup(v: unknown, field: string, levels: CheckedLevel[], floor: nu
     o.minCount === undefined || o.minCount === null ? count : integer(o.minCount, `${field}.minCount`, 0);
   if (minCount > count)
     fail("FieldValueInvalid", `${field}.minCount`, `minCount ${minCount} > count ${count}`);
-  const requests = quantities(o.requests, `${field}.requests`);
+  const requests = quantities(o.requests, () => `${field}.requests`);
   const pods = requests.get("pods");
   if (pods !== undefined && pods !== 1000)
     fail("FieldValueInvalid", `${field}.requests[pods]`, "every pod takes exactly one pod unit (1)");

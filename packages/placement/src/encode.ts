@@ -33,6 +33,12 @@ export class Dict {
     }
     return v;
   }
+  /** Id -> string, for this dictionary's own ids (a child's start after its parent's). */
+  strings(): string[] {
+    const out = new Array<string>(this.size);
+    for (const [s, i] of this.ids) out[i] = s;
+    return out;
+  }
   lookup(s: string): number | undefined {
     return this.parent === null ? this.ids.get(s) : (this.parent.lookup(s) ?? this.ids.get(s));
   }
@@ -84,24 +90,51 @@ export class ClusterEncoding {
     const Rn = this.resources.length;
 
     // Nodes ordered by domain path (a missing label sorts after every value and hides deeper
-    // levels), then name: every domain becomes a contiguous range of nodes.
-    // One sort key per node: each level's value ended by \u0000 (so "a" < "ab" as values), a
-    // missing label as \uffff (after every value, hiding the deeper levels), then the name.
-    const values = new Int32Array(nodes.length * L).fill(-1);
-    const keys = nodes.map((n, i) => {
-      let key = "";
-      let missing = false;
+    // levels), then name: every domain becomes a contiguous range of nodes. Compared as numbers:
+    // each level's value by its rank among that level's distinct values, then the name's rank.
+    const N0 = nodes.length;
+    const values = new Int32Array(N0 * L).fill(-1);
+    for (let i = 0; i < N0; i++) {
+      const labels = (nodes[i] as CheckedNode).labels;
       for (let l = 0; l < L; l++) {
-        const v = missing ? undefined : n.labels[(levels[l] as CheckedLevel).key];
-        if (v === undefined) missing = true;
-        else values[i * L + l] = this.dict.id(v);
-        key += v === undefined ? "\uffff" : `${v}\u0000`;
+        const v = labels[(levels[l] as CheckedLevel).key];
+        if (v === undefined) break;
+        values[i * L + l] = this.dict.id(v);
       }
-      return key + n.name;
+    }
+    const byName = new Int32Array(N0);
+    for (let i = 0; i < N0; i++) byName[i] = i;
+    const names = nodes.map((n) => n.name);
+    byName.sort((a, b) => strCmp(names[a] as string, names[b] as string));
+    const nameRank = new Int32Array(N0);
+    for (let r = 0; r < N0; r++) nameRank[byName[r] as number] = r;
+    // pathRank[i*L+l]: rank of node i's value among level l's distinct values; missing: N0.
+    const pathRank = new Int32Array(N0 * L).fill(N0);
+    const strings = this.dict.strings();
+    const valueRank = new Int32Array(this.dict.size);
+    for (let l = 0; l < L; l++) {
+      const seen = new Set<number>();
+      for (let i = 0; i < N0; i++) {
+        const v = values[i * L + l] as number;
+        if (v >= 0) seen.add(v);
+      }
+      const sorted = [...seen].sort((a, b) => strCmp(strings[a] as string, strings[b] as string));
+      for (let r = 0; r < sorted.length; r++) valueRank[sorted[r] as number] = r;
+      for (let i = 0; i < N0; i++) {
+        const v = values[i * L + l] as number;
+        if (v >= 0) pathRank[i * L + l] = valueRank[v] as number;
+      }
+    }
+    const order = new Int32Array(N0);
+    for (let i = 0; i < N0; i++) order[i] = i;
+    order.sort((a, b) => {
+      for (let l = 0; l < L; l++) {
+        const d = (pathRank[a * L + l] as number) - (pathRank[b * L + l] as number);
+        if (d !== 0) return d;
+      }
+      return (nameRank[a] as number) - (nameRank[b] as number);
     });
-    const order = nodes.map((_, i) => i);
-    order.sort((a, b) => strCmp(keys[a] as string, keys[b] as string));
-    this.nodes = order.map((i) => nodes[i] as CheckedNode);
+    this.nodes = Array.from(order, (i) => nodes[i] as CheckedNode);
     const N = this.nodes.length;
 
     // Domains, level by level, in path order: a node opens a new domain unless the previous node
@@ -134,12 +167,7 @@ export class ClusterEncoding {
     const D = this.domainCount;
 
     const rank = new Int32Array(N);
-    this.nodes
-      .map((n, i) => [n.name, i] as const)
-      .sort((a, b) => strCmp(a[0], b[0]))
-      .forEach(([, i], r) => {
-        rank[i] = r;
-      });
+    for (let x = 0; x < N; x++) rank[x] = nameRank[order[x] as number] as number;
 
     let nLabels = 0;
     let nTaints = 0;

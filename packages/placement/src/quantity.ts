@@ -21,6 +21,11 @@ export function parseQuantity(q: unknown, field: string): number {
 
 const cache = new Map<string | number, number>();
 
+/** The quantity if it was parsed before, else undefined: lets hot callers build field paths only on a miss. */
+export function cachedQuantity(q: unknown): number | undefined {
+  return typeof q === "string" || typeof q === "number" ? cache.get(q) : undefined;
+}
+
 function parse(q: unknown, field: string): number {
   let s: string;
   if (typeof q === "number") {
