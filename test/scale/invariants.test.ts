@@ -11,23 +11,6 @@ import { conditions, TimelineTracker } from "./lib/timeline.js";
 
 const NS = "default";
 
-/**
- * Violations that come from defects outside the scale suite, reported and awaiting their fix:
- * the API server refuses the Role/RoleBinding name `grove.io:pcs:<pcs>` (real Kubernetes validates
- * RBAC names as path segments, where ':' is allowed), so the PodCliqueSet records lastErrors.
- * Filtered with a visible message so the other invariants still gate CI.
- */
-const KNOWN_DEFECTS = [
-  /^PodCliqueSet lastErrors: .*(Role|RoleBinding)\.rbac\.authorization\.k8s\.io \\?"grove\.io:pcs:/,
-];
-const isKnown = (v: string) => KNOWN_DEFECTS.some((re) => re.test(v));
-
-function withoutKnown(v: string[]): string[] {
-  const known = v.filter(isKnown);
-  for (const k of known) console.warn(`known defect, not failing this test: ${k.slice(0, 160)}...`);
-  return v.filter((x) => !known.includes(x));
-}
-
 const target = (pcs: string, replicas: number): InvariantTarget => ({
   namespace: NS,
   pcs,
@@ -53,9 +36,7 @@ async function converged(pcs: string, replicas: number): Promise<ScaleEnv> {
     name: "deploy",
     milestones: [c.podsReady("ready", replicas * PODS_PER_REPLICA), c.pcsAvailable("available", replicas)],
   });
-  expect(
-    withoutKnown(await awaitInvariants(env.client, target(pcs, replicas), 20_000, 200, isKnown)),
-  ).toEqual([]);
+  expect(await awaitInvariants(env.client, target(pcs, replicas), 20_000, 200)).toEqual([]);
   return env;
 }
 
@@ -79,9 +60,7 @@ describe("SoakChurn final invariants, in-process", () => {
         ],
       });
     }
-    expect(withoutKnown(await awaitInvariants(e.client, target("soak-ci", 4), 20_000, 200, isKnown))).toEqual(
-      [],
-    );
+    expect(await awaitInvariants(e.client, target("soak-ci", 4), 20_000, 200)).toEqual([]);
     // Each milestone was reached in order within its phase.
     expect(t.phases.map((p) => p.milestones.map((m) => m.name))).toEqual(Array(4).fill(["count", "ready"]));
     const counts = e.requests.snapshot();

@@ -45,6 +45,8 @@ export interface WriteRecord {
   bodyHash?: string;
   /** The server kept the object as it was. Undefined when it could not be told. */
   noop?: boolean;
+  /** The request body, cut short: shown as an example of a needless write. */
+  sample?: string;
 }
 
 export interface RequestCounts {
@@ -58,6 +60,8 @@ export interface RequestCounts {
   noopWrites: Record<string, number>;
   /** Writes whose body repeated an earlier write's body to the same object, by "verb resource". */
   repeatedWrites: Record<string, number>;
+  /** Up to 3 request bodies per "verb resource" of the no-op or repeated writes, for whoever fixes them. */
+  needlessExamples: Record<string, string[]>;
   /** Writes the server refused, by "verb resource reason" (e.g. Invalid, AlreadyExists, Conflict). */
   failedWrites: Record<string, number>;
 }
@@ -104,14 +108,25 @@ export class RequestLog {
     }
     const noopWrites: Record<string, number> = {};
     const repeatedWrites: Record<string, number> = {};
+    const needlessExamples: Record<string, string[]> = {};
     const seen = new Set<string>();
+    const example = (k: string, w: WriteRecord) => {
+      const xs = needlessExamples[k] ?? [];
+      needlessExamples[k] = xs;
+      if (w.sample && xs.length < 3) xs.push(`${w.object}: ${w.sample}`);
+    };
     for (const w of this.writes) {
       const k = `${w.verb} ${w.resource}`;
-      if (w.noop) noopWrites[k] = (noopWrites[k] ?? 0) + 1;
+      if (w.noop) {
+        noopWrites[k] = (noopWrites[k] ?? 0) + 1;
+        example(k, w);
+      }
       if (w.bodyHash && w.verb !== "create" && w.verb !== "delete") {
         const sig = `${w.verb}|${w.resource}|${w.object}|${w.bodyHash}`;
-        if (seen.has(sig)) repeatedWrites[k] = (repeatedWrites[k] ?? 0) + 1;
-        else seen.add(sig);
+        if (seen.has(sig)) {
+          repeatedWrites[k] = (repeatedWrites[k] ?? 0) + 1;
+          if (!w.noop) example(k, w);
+        } else seen.add(sig);
       }
     }
     return {
@@ -122,6 +137,7 @@ export class RequestLog {
       podsDeleted: byVerb.delete?.pods ?? 0,
       noopWrites,
       repeatedWrites,
+      needlessExamples,
       failedWrites: Object.fromEntries([...this.failures].sort((a, b) => a[0].localeCompare(b[0]))),
     };
   }
@@ -156,6 +172,11 @@ async function tracked<R>(
     throw err;
   }
 }
+
+const cut = (body: unknown): string => {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+};
 
 const objKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ""}/${name ?? ""}`;
 
@@ -209,6 +230,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
         resource: type.plural,
         object: objKey(obj.metadata.namespace, obj.metadata.name),
         bodyHash: hashBody((obj as { status?: unknown }).status ?? null),
+        sample: cut((obj as { status?: unknown }).status ?? null),
         noop: obj.metadata.resourceVersion !== undefined && rvOf(out) === obj.metadata.resourceVersion,
       });
       return out;
@@ -230,6 +252,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
         object: objKey(ns, name),
         bodyHash: hashBody(patch.body),
         noop: before !== undefined && rvOf(out) === before,
+        sample: cut(patch.body),
       });
       return out;
     },
@@ -396,6 +419,7 @@ export async function startCountingProxy(
               resource: parsed.subresource === "binding" ? "pods" : parsed.resource,
               object: `${parsed.namespace ?? ""}/${parsed.name ?? ""}`,
               bodyHash,
+              sample: cut(verb === "updateStatus" ? (safeJson(body)?.status ?? null) : body.toString("utf8")),
               ...(before !== undefined && (ur.statusCode ?? 0) < 300 ? { noop: after === before } : {}),
             });
           });

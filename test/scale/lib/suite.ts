@@ -241,6 +241,7 @@ function mergeCounts(all: RequestCounts[]): RequestCounts {
     noopWrites: {},
     repeatedWrites: {},
     failedWrites: {},
+    needlessExamples: {},
   };
   const add = (dst: Record<string, number>, src: Record<string, number>) => {
     for (const [k, n] of Object.entries(src)) dst[k] = (dst[k] ?? 0) + n;
@@ -258,6 +259,11 @@ function mergeCounts(all: RequestCounts[]): RequestCounts {
     add(out.noopWrites, r.noopWrites);
     add(out.repeatedWrites, r.repeatedWrites);
     add(out.failedWrites, r.failedWrites);
+    for (const [k, xs] of Object.entries(r.needlessExamples ?? {})) {
+      const dst = out.needlessExamples[k] ?? [];
+      out.needlessExamples[k] = dst;
+      for (const x of xs) if (dst.length < 3) dst.push(x);
+    }
   }
   return out;
 }
