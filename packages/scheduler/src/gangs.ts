@@ -42,6 +42,11 @@ export interface WorkGang {
    * gang's bound pods hold at the base's top-level constraint level (see `baseDomains`).
    */
   within?: Within | undefined;
+  /**
+   * A base gang's scaled gangs that are ready but wait for it to hold: its first try places them
+   * with it (only its own pods are bound), so it takes a domain with room for them too.
+   */
+  companions?: WorkGang[] | undefined;
 }
 
 /** Domains of one node-label key a gang is asked to stay inside. */

@@ -370,15 +370,20 @@ class Scheduler implements GangScheduler {
   private collect(): WorkGang[] {
     const out: WorkGang[] = [];
     const inGang = new Set<string>();
+    /** Scaled gangs whose base does not hold yet, by base gang key (their pods may still be gated). */
+    const waiting = new Map<string, WorkGang[]>();
     for (const pg of this.gangs.cache.list()) {
       const ns = pg.metadata.namespace ?? "";
       const key = `${ns}/${pg.metadata.name}`;
       const groups: WorkGroup[] = [];
+      /** Per group, its unplaced pods gated or not: what a scaled gang will ask for once ungated. */
+      const unplaced: Pod[][] = [];
       let complete = true;
       let ours = false;
       for (const g of pg.spec.podgroups) {
         const bound: Pod[] = [];
         const pending: Pod[] = [];
+        const later: Pod[] = [];
         for (const ref of g.podReferences) {
           inGang.add(podKey(ref.namespace || ns, ref.name));
           const pod = this.pods.cache.get(ref.name, ref.namespace || ns);
@@ -389,8 +394,16 @@ class Scheduler implements GangScheduler {
           if (this.names.has(pod.spec?.schedulerName || KUBE_DEFAULT_SCHEDULER)) ours = true;
           if (this.isPlaced(pod)) bound.push(pod);
           else if (this.schedulable(pod) && !this.snapshot.boundNode(pod)) pending.push(pod);
+          if (
+            !this.isPlaced(pod) &&
+            !this.snapshot.boundNode(pod) &&
+            !pod.spec?.nodeName &&
+            !pod.metadata.deletionTimestamp
+          )
+            later.push(pod);
         }
         pending.sort(byPodIndex);
+        unplaced.push(later.sort(byPodIndex));
         groups.push({
           name: `${ns}/${g.name}`,
           podGroup: g.name,
@@ -400,7 +413,35 @@ class Scheduler implements GangScheduler {
           constraint: g.topologyConstraint,
         });
       }
-      if (!ours || groups.every((g) => g.pending.length === 0)) continue;
+      if (!ours) continue;
+      const base =
+        pg.metadata.labels?.[LabelBasePodGang] ??
+        firstLabel([...groups, ...unplaced.map((pods) => ({ bound: [], pending: pods }))], LabelBasePodGang);
+      const scaled = Boolean(base && base !== pg.metadata.name);
+      if (scaled && !this.gangHolds(`${ns}/${base}`)) {
+        // Waits for its base; meanwhile it helps the base pick a domain (WorkGang.companions).
+        const probe = groups.map((g, i) => {
+          const pods = unplaced[i] ?? [];
+          return { ...g, pending: pods, neededMin: Math.min(g.neededMin, pods.length) };
+        });
+        if (probe.some((g) => g.pending.length > 0)) {
+          const c: WorkGang = {
+            key,
+            namespace: ns,
+            podGang: pg,
+            groups: probe,
+            keys: new Set(),
+            createdAt: "",
+            scaled,
+          };
+          c.keys = constraintKeys(c);
+          const list = waiting.get(`${ns}/${base}`) ?? [];
+          list.push(c);
+          waiting.set(`${ns}/${base}`, list);
+        }
+        continue;
+      }
+      if (groups.every((g) => g.pending.length === 0)) continue;
       // Grove marks a gang Initialized once all its pods exist (§9 step 4); a PodGang made by
       // hand carries no condition and is ready when every referenced pod exists, or once it has
       // started (a pod that went away must not hold back the others).
@@ -412,8 +453,6 @@ class Scheduler implements GangScheduler {
       if (init ? init.status !== "True" : !complete && !started) continue;
       // Not enough schedulable pods yet for the minimum (some still gated): wait, not a failure.
       if (groups.some((g) => g.pending.length < g.neededMin)) continue;
-      const base = pg.metadata.labels?.[LabelBasePodGang] ?? firstLabel(groups, LabelBasePodGang);
-      if (base && base !== pg.metadata.name && !this.gangHolds(`${ns}/${base}`)) continue;
       const w: WorkGang = {
         key,
         namespace: ns,
@@ -421,11 +460,18 @@ class Scheduler implements GangScheduler {
         groups,
         keys: new Set(),
         createdAt: pg.metadata.creationTimestamp ?? "",
-        scaled: Boolean(base && base !== pg.metadata.name),
-        within: base && base !== pg.metadata.name ? this.baseDomains(ns, base) : undefined,
+        scaled,
+        within: scaled && base ? this.baseDomains(ns, base) : undefined,
       };
       w.keys = constraintKeys(w);
       out.push(w);
+    }
+    for (const w of out) {
+      const c = waiting.get(w.key);
+      const pack = w.podGang?.spec.topologyConstraint?.packConstraint;
+      if (!c || !(pack?.required || pack?.preferred)) continue;
+      w.companions = c.filter((x) => !x.podGang?.spec.topologyConstraintGroupConfigs?.length);
+      for (const x of w.companions) for (const k of x.keys) w.keys.add(k);
     }
     for (const pod of this.pods.cache.list()) {
       if (!this.schedulable(pod) || this.snapshot.boundNode(pod)) continue;
@@ -565,6 +611,10 @@ class Scheduler implements GangScheduler {
       for (const [i, res] of result.gangs.entries()) {
         const item = items[i];
         if (!item) continue;
+        if (item.w.companions?.length && !res.placed) {
+          again.push({ ...item.w, companions: undefined });
+          continue;
+        }
         const byName = new Map(res.placed ? res.groups.map((g) => [g.name, g.nodes]) : []);
         const short = item.w.groups.some((gr) => (byName.get(gr.name)?.length ?? 0) < gr.pending.length);
         if (item.w.within && short) {
@@ -607,8 +657,9 @@ class Scheduler implements GangScheduler {
       b.items.sort((x, y) => work.indexOf(x.w) - work.indexOf(y.w));
       const binds: { pod: Pod; node: string }[] = [];
       let items: Item[] = b.items;
-      // Pass 1: every gang, scaled gangs within their base's domains; pass 2: what pass 1 left of
-      // those scaled gangs, anywhere their own constraints allow (scale-out is best-effort, §15.8).
+      // Pass 1: every gang, scaled gangs within their base's domains, a base gang together with its
+      // waiting scaled gangs; pass 2: what pass 1 left of those scaled gangs, anywhere their own
+      // constraints allow (scale-out is best-effort, §15.8), and those base gangs alone.
       for (let pass = 1; pass <= 2 && items.length > 0; pass++) {
         let result: PlacementResult;
         try {
@@ -648,14 +699,36 @@ class Scheduler implements GangScheduler {
 
   /** The placement gang for `w`; throws when the contract rejects it (reported on its pods). */
   private toGang(w: WorkGang, levels: TopologyLevel[]): Gang {
-    const gang = toPlacementGang(
-      w,
-      levels,
-      (p) => this.snapshot.boundNode(p),
-      (n) => this.snapshot.node(n)?.metadata?.labels,
-    );
+    const build = (x: WorkGang) =>
+      toPlacementGang(
+        x,
+        levels,
+        (p) => this.snapshot.boundNode(p),
+        (n) => this.snapshot.node(n)?.metadata?.labels,
+      );
+    const gang = build(w);
     checkProblem({ topology: { levels }, nodes: [], gangs: [gang] });
-    return gang;
+    if (!w.companions?.length) return gang;
+    // The base gang with its waiting scaled gangs as sub-groups (each keeping its own top-level
+    // constraint) under the base's constraint: a domain that holds them all, when one does. Only
+    // the base's pods are bound from it; the scaled gangs follow into that domain (`within`).
+    const whole: Gang = { ...gang, groups: [...gang.groups], subGroups: [...(gang.subGroups ?? [])] };
+    for (const c of w.companions) {
+      const cg = build(c);
+      if (cg.groups.length === 0) continue;
+      whole.groups.push(...cg.groups);
+      whole.subGroups?.push({
+        name: `scaled:${c.key}`,
+        groups: cg.groups.map((g) => g.name),
+        ...(cg.constraint ? { constraint: cg.constraint } : {}),
+      });
+    }
+    try {
+      checkProblem({ topology: { levels }, nodes: [], gangs: [whole] });
+      return whole;
+    } catch {
+      return gang;
+    }
   }
 
   /** One placement call over the current capacity, on the kept snapshot for `levels` or from scratch. */
@@ -862,7 +935,7 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-function firstLabel(groups: WorkGroup[], label: string): string | undefined {
+function firstLabel(groups: Pick<WorkGroup, "bound" | "pending">[], label: string): string | undefined {
   for (const g of groups)
     for (const p of [...g.pending, ...g.bound])
       if (p.metadata?.labels?.[label]) return p.metadata.labels[label];

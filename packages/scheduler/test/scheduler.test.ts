@@ -316,6 +316,40 @@ describe.each([true, false])("gang scheduler (incremental snapshot: %s)", (incre
     ]);
   });
 
+  it("places a base gang in a block that also holds its scaled gang, whose pods are still gated", async () => {
+    h = await start();
+    const BLOCK = "example.com/block";
+    const RACK = "example.com/rack";
+    // Block B (one 2-cpu host) is the tighter fit for the base gang alone; only A holds both gangs.
+    const nodes = [
+      ...["a-h1", "a-h2", "a-h3"].map((n) => node({ name: n, labels: { [BLOCK]: "A", [RACK]: "a1" } })),
+      node({ name: "b-h1", labels: { [BLOCK]: "B", [RACK]: "b1" } }),
+    ];
+    const base = ["b-0", "b-1"];
+    const scaled = ["s-0", "s-1"];
+    await createAll(h.client, {
+      nodes,
+      gangs: [
+        podGang("base", [{ name: "base-a", pods: base, min: 2 }], { required: BLOCK }),
+        podGang("base-sg-0", [{ name: "sg-a", pods: scaled, min: 2 }], { required: RACK }),
+      ],
+      pods: [
+        ...base.map((n) => pod({ name: n, gang: "base" })),
+        // As Grove makes them: gated until the base gang is scheduled, the base named on the pods only.
+        ...scaled.map((n) => pod({ name: n, gang: "base-sg-0", basePodGang: "base", gated: true })),
+      ],
+    });
+    const blockOf = (n: string | undefined) =>
+      nodes.find((x) => x.metadata.name === n)?.metadata.labels?.[BLOCK];
+    expect((await eventually(() => bound(base))).map(blockOf)).toEqual(["A", "A"]);
+    for (const n of scaled)
+      await h.client.patch(PodType, n, "default", {
+        type: "json",
+        body: [{ op: "remove", path: "/spec/schedulingGates" }],
+      });
+    expect((await eventually(() => bound(scaled))).map(blockOf)).toEqual(["A", "A"]);
+  });
+
   it("keeps a required gang pending when no domain holds it, naming the level", async () => {
     h = await start();
     const nodes = ["r1-h1", "r1-h2", "r2-h1", "r2-h2"].map((n) =>
