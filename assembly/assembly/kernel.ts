@@ -190,6 +190,10 @@ let gangOk: usize = 0;
 let reason: usize = 0;
 let stats: usize = 0;
 let undoTop: i32 = 0;
+// Per fill(): the resources the group asks for (index, amount), so the node loop skips the rest.
+let reqR: usize = 0;
+let reqQ: usize = 0;
+let reqCap: i32 = 0;
 let curGang: i32 = 0;
 
 function bind(c: usize, p: usize): void {
@@ -291,6 +295,15 @@ function usable(n: i32): bool {
 }
 
 function init(): void {
+  if (R > reqCap) {
+    if (reqCap > 0) {
+      heap.free(reqR);
+      heap.free(reqQ);
+    }
+    reqR = heap.alloc((<usize>R) << 2);
+    reqQ = heap.alloc((<usize>R) << 3);
+    reqCap = R;
+  }
   memory.copy(wFree, free, (<usize>(N * R)) << 3);
   for (let r = 0; r < R; r++) sf(capT, r, 0);
   memory.fill(wDom, 0, (<usize>(D * R)) << 3);
@@ -598,12 +611,40 @@ function podsFit(g: i32, x: i32): i32 {
   return m < 0 ? 0 : <i32>m;
 }
 
-function freeFrac(g: i32, x: i32): f64 {
-  let s: f64 = 0;
+/** Lists the resources group g asks for into reqR/reqQ (in resource order); returns how many. */
+function listRequests(g: i32): i32 {
+  let nr = 0;
+  const row = gReq + ((<usize>(g * R)) << 3);
   for (let r = 0; r < R; r++) {
-    if (gf(gReq, g * R + r) <= 0) continue;
-    const a = gf(allocd, x * R + r);
-    if (a > 0) s += gf(wFree, x * R + r) / a;
+    const q = load<f64>(row + ((<usize>r) << 3));
+    if (q <= 0) continue;
+    store<i32>(reqR + ((<usize>nr) << 2), r);
+    store<f64>(reqQ + ((<usize>nr) << 3), q);
+    nr++;
+  }
+  return nr;
+}
+
+/** podsFit over the listed resources: the same value, without visiting the others. */
+function podsFitListed(nr: i32, x: i32): i32 {
+  let m: f64 = 1073741824;
+  const row = wFree + ((<usize>(x * R)) << 3);
+  for (let i = 0; i < nr; i++) {
+    const r = load<i32>(reqR + ((<usize>i) << 2));
+    const k = Math.floor(load<f64>(row + ((<usize>r) << 3)) / load<f64>(reqQ + ((<usize>i) << 3)));
+    if (k < m) m = k;
+  }
+  return m < 0 ? 0 : <i32>m;
+}
+
+/** freeFrac over the listed resources, summed in the same order. */
+function freeFracListed(nr: i32, x: i32): f64 {
+  let s: f64 = 0;
+  const o = (<usize>(x * R)) << 3;
+  for (let i = 0; i < nr; i++) {
+    const r = (<usize>load<i32>(reqR + ((<usize>i) << 2))) << 3;
+    const a = load<f64>(allocd + o + r);
+    if (a > 0) s += load<f64>(wFree + o + r) / a;
   }
   return s;
 }
@@ -612,27 +653,37 @@ function fill(g: i32, scope: i32, want: i32): i32 {
   if (want <= 0) return 0;
   const a = scope < 0 ? 0 : gi(domStart, scope);
   const b = scope < 0 ? N : gi(domEnd, scope);
-  const row = gi(gShape, g) * N;
+  const eligRow = elig + <usize>(gi(gShape, g) * N);
+  const nr = listRequests(g);
   let n = 0;
   let best = -1;
   let bestKey: f64 = 0;
   let bestFit = 0;
+  let bestRank = 0;
   for (let x = a; x < b; x++) {
-    if (gb(elig, row + x) === 0) continue;
-    const fit = podsFit(g, x);
+    if (load<u8>(eligRow + <usize>x) === 0) continue;
+    const fit = podsFitListed(nr, x);
     if (fit < 1) continue;
-    const key = spread ? -freeFrac(g, x) : freeFrac(g, x);
+    const key = spread ? -freeFracListed(nr, x) : freeFracListed(nr, x);
     si(hId, n, x);
     sf(hKey, n, key);
     n++;
-    if (best < 0 || key < bestKey || (key === bestKey && gi(rank, x) < gi(rank, best))) {
+    if (best < 0 || key < bestKey) {
       best = x;
       bestKey = key;
       bestFit = fit;
+      bestRank = gi(rank, x);
+    } else if (key === bestKey) {
+      const rx = gi(rank, x);
+      if (rx < bestRank) {
+        best = x;
+        bestFit = fit;
+        bestRank = rx;
+      }
     }
   }
   if (best >= 0 && (spread ? want === 1 : bestFit >= want)) {
-    for (let j = 0; j < want; j++) placePod(g, best);
+    for (let j = 0; j < want; j++) placePod(g, best, nr);
     return want;
   }
   heapify(hId, hKey, 0, n, rank);
@@ -640,15 +691,15 @@ function fill(g: i32, scope: i32, want: i32): i32 {
   while (placed < want && n > 0) {
     const x = gi(hId, 0);
     if (!spread) {
-      const c = min(podsFit(g, x), want - placed);
-      for (let j = 0; j < c; j++) placePod(g, x);
+      const c = min(podsFitListed(nr, x), want - placed);
+      for (let j = 0; j < c; j++) placePod(g, x, nr);
       placed += c;
       n = heapPop(hId, hKey, 0, n, rank);
     } else {
-      placePod(g, x);
+      placePod(g, x, nr);
       placed++;
-      if (podsFit(g, x) >= 1) {
-        sf(hKey, 0, -freeFrac(g, x));
+      if (podsFitListed(nr, x) >= 1) {
+        sf(hKey, 0, -freeFracListed(nr, x));
         siftDown(hId, hKey, 0, n, 0, rank);
       } else n = heapPop(hId, hKey, 0, n, rank);
     }
@@ -656,13 +707,14 @@ function fill(g: i32, scope: i32, want: i32): i32 {
   return placed;
 }
 
-function placePod(g: i32, x: i32): void {
+/** Takes one pod of group g on node x; the resources are those listRequests(g) left in reqR/reqQ. */
+function placePod(g: i32, x: i32, nr: i32): void {
   const slot = gi(gSlot, g) + gi(gPlaced, g);
   si(podNode, slot, x);
   si(gPlaced, g, gi(gPlaced, g) + 1);
-  for (let r = 0; r < R; r++) {
-    const q = gf(gReq, g * R + r);
-    if (q <= 0) continue;
+  for (let i = 0; i < nr; i++) {
+    const r = load<i32>(reqR + ((<usize>i) << 2));
+    const q = load<f64>(reqQ + ((<usize>i) << 3));
     sf(wFree, x * R + r, gf(wFree, x * R + r) - q);
     for (let l = 0; l < L; l++) {
       const d = gi(nodeDom, x * L + l);

@@ -45,7 +45,7 @@ const runs = Number(process.env.RUNS ?? 15);
 const rate = (pods, ms) => (pods / ms) * 1000;
 const fmt = (r) => (r >= 1e6 ? `${(r / 1e6).toFixed(2)} M` : `${Math.round(r / 1e3)} k`);
 
-/** Median wall and CPU milliseconds of `f`, plus the median of what `extra` reads from its result. */
+/** Median wall and CPU milliseconds of `f`, plus the least of what `extra` reads from its results. */
 function time(f, extra) {
   const wall = [];
   const cpu = [];
@@ -59,7 +59,9 @@ function time(f, extra) {
     cpu.push((u.user + u.system) / 1000);
     if (extra) ex.push(extra(r));
   }
-  return { wall: median(wall), cpu: median(cpu), extra: ex.length ? median(ex) : 0 };
+  // The kernel's figure is the fastest run: it is deterministic, and under load the slower runs
+  // mostly measure time spent descheduled.
+  return { wall: median(wall), cpu: median(cpu), extra: ex.length ? Math.min(...ex) : 0 };
 }
 
 console.log(
@@ -91,7 +93,7 @@ for (const [name, gangs] of Object.entries(shapes)) {
     console.log(
       `  ${engine.padEnd(4)} solve() ${fmt(rate(pods, whole.cpu))} pods/s cpu (${fmt(rate(pods, whole.wall))} wall)` +
         `; snapshot.place ${fmt(rate(pods, place.cpu))} cpu (${fmt(rate(pods, place.wall))} wall)` +
-        `; kernel ${fmt(rate(pods, place.extra))} wall`,
+        `; kernel ${fmt(rate(pods, place.extra))} (fastest run, wall)`,
     );
   }
   const r = (k, f) => (out.js[k][f] / out.wasm[k][f]).toFixed(2);
