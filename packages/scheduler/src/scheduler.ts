@@ -394,13 +394,8 @@ class Scheduler implements GangScheduler {
           if (this.names.has(pod.spec?.schedulerName || KUBE_DEFAULT_SCHEDULER)) ours = true;
           if (this.isPlaced(pod)) bound.push(pod);
           else if (this.schedulable(pod) && !this.snapshot.boundNode(pod)) pending.push(pod);
-          if (
-            !this.isPlaced(pod) &&
-            !this.snapshot.boundNode(pod) &&
-            !pod.spec?.nodeName &&
-            !pod.metadata.deletionTimestamp
-          )
-            later.push(pod);
+          const ungated = { ...pod, spec: { ...pod.spec, schedulingGates: [] } } as Pod;
+          if (this.schedulable(ungated) && !this.snapshot.boundNode(pod)) later.push(pod);
         }
         pending.sort(byPodIndex);
         unplaced.push(later.sort(byPodIndex));
