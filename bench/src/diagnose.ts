@@ -1,5 +1,5 @@
 import type { PlacementProblem, PlacementResult } from "./contract.js";
-import { contractOrder, solveOptimum } from "./optimum.js";
+import { contractOrder, extendedPods, fitsInFootprint, solveOptimum } from "./optimum.js";
 import { milli } from "./quantity.js";
 
 /**
@@ -7,10 +7,16 @@ import { milli } from "./quantity.js";
  * order. Before that gang both placed the same gangs, so the loss starts there:
  *  - `rejected-fits-as-placed`: the solver rejected a gang that fits on the capacity its own
  *    earlier placements left (the solver's search missed a fit);
+ *  - `rejected-fits-without-surplus`: it does not fit beside the earlier gangs' final pods, but
+ *    does once some of their surplus is taken back, no pod moving (the solver places minimums
+ *    before any surplus, so at its decision it most likely saw this room: a search miss, or a
+ *    minimum that sat on other nodes than the footprint suggests);
  *  - `rejected-needs-rearrangement`: the gang fits only if earlier gangs' pods move (what a
  *    rip-up-and-re-place phase would recover);
- *  - `surplus`: the same gangs placed, fewer pods (surplus above minCount placed badly, or an
- *    earlier gang's spread left no room for a later gang's surplus);
+ *  - `surplus-room-left`: the same gangs placed, fewer pods, and more pods fit without moving any
+ *    placed pod (the surplus phase stopped short);
+ *  - `surplus-needs-rearrangement`: the same gangs, fewer pods, and more pods need placed pods to
+ *    move (minimums spread where they block surplus);
  *  - `solver-placed-more`: the solver placed a gang the precedence optimum did not (only possible
  *    when a decision timed out);
  *  - `none`: same gangs, same pods.
@@ -19,8 +25,10 @@ export interface Divergence {
   kind:
     | "none"
     | "rejected-fits-as-placed"
+    | "rejected-fits-without-surplus"
     | "rejected-needs-rearrangement"
-    | "surplus"
+    | "surplus-room-left"
+    | "surplus-needs-rearrangement"
     | "solver-placed-more";
   /** The first gang placed differently, its position in contract order and its shape. */
   gang?: string;
@@ -31,6 +39,8 @@ export interface Divergence {
   pattern: string;
   podsLost: number;
   gangsLost: number;
+  /** surplus kinds: the most pods the solver's gang set reaches keeping every placed pod. */
+  extendedPods?: number;
 }
 
 export async function firstDivergence(
@@ -61,11 +71,20 @@ export async function firstDivergence(
       ...lost,
     };
     if (mine.placed) return { kind: "solver-placed-more", pattern: "solver-placed-more", ...base };
-    const fits = await fitsAsPlaced(problem, solver, order.slice(0, pos), gi, timeLimitSeconds);
-    const kind = fits ? "rejected-fits-as-placed" : "rejected-needs-rearrangement";
+    const earlier = order.slice(0, pos);
+    const kept = earlier.filter((e) => solver.gangs[e]!.placed);
+    const kind = (await fitsAsPlaced(problem, solver, earlier, gi, timeLimitSeconds))
+      ? "rejected-fits-as-placed"
+      : (await fitsInFootprint(problem, solver, kept, gi, timeLimitSeconds))
+        ? "rejected-fits-without-surplus"
+        : "rejected-needs-rearrangement";
     return { kind, pattern: `${kind}: ${maskReason(mine.reason)}`, ...base };
   }
-  if (s.pods < p.pods) return { kind: "surplus", pattern: "surplus", ...lost };
+  if (s.pods < p.pods) {
+    const more = await extendedPods(problem, solver, timeLimitSeconds);
+    const kind = more !== undefined && more > s.pods ? "surplus-room-left" : "surplus-needs-rearrangement";
+    return { kind, pattern: kind, ...lost, ...(more !== undefined ? { extendedPods: more } : {}) };
+  }
   return { kind: "none", pattern: "none", ...lost };
 }
 

@@ -170,15 +170,24 @@ interface Model {
 /** The model of the header comment, with the gangs' bounds and the objective given by the caller. */
 function buildModel(
   ip: IndexedProblem,
-  spec: { yLower: number[]; yUpper: number[]; yCost: number[]; podCost: number },
+  spec: {
+    yLower: number[];
+    yUpper: number[];
+    yCost: number[];
+    podCost: number;
+    /** Bounds per group and node, within [0, cap]; default the whole range. */
+    xBounds?: (group: number, node: number, cap: number) => [number, number];
+  },
 ): Model {
   const milp = new Milp();
   const y = ip.gangs.map((_, gi) => milp.column(spec.yLower[gi]!, spec.yUpper[gi]!, spec.yCost[gi]!));
   // x[g] maps node index -> column.
-  const x = ip.groups.map((group) => {
+  const x = ip.groups.map((group, g) => {
     const cols = new Map<number, number>();
     group.cap.forEach((cap, n) => {
-      if (cap > 0) cols.set(n, milp.column(0, cap, spec.podCost));
+      if (cap <= 0) return;
+      const [lo, hi] = spec.xBounds?.(g, n, cap) ?? [0, cap];
+      if (hi > 0) cols.set(n, milp.column(lo, hi, spec.podCost));
     });
     return cols;
   });
@@ -302,4 +311,71 @@ export function addCapacityRows(
 function gcd(a: number, b: number): number {
   while (b > 0) [a, b] = [b, a % b];
   return a;
+}
+
+/**
+ * Diagnostics against a solver's result (`footprint`): pods per group and node it placed.
+ *  - `fitsInFootprint`: gang `gi` placed together with the gangs `kept`, each of those on a
+ *    sub-multiset of its own footprint (at least its minimum, all its constraints kept); true when
+ *    the gang fits once some of the earlier gangs' surplus is taken back, without moving any pod.
+ *  - `extendedPods`: the most pods the same gang set reaches when every pod of the footprint
+ *    stays where it is and only pods are added (the room the solver's surplus phase left).
+ */
+export async function fitsInFootprint(
+  problem: PlacementProblem,
+  footprint: PlacementResult,
+  kept: number[],
+  gi: number,
+  timeLimitSeconds = 20,
+): Promise<boolean | undefined> {
+  const ip = indexProblem(problem);
+  const counts = footprintCounts(ip, footprint);
+  const keptSet = new Set(kept);
+  const yLower = ip.gangs.map((_, g) => (keptSet.has(g) || g === gi ? 1 : 0));
+  const model = buildModel(ip, {
+    yLower,
+    yUpper: yLower,
+    yCost: ip.gangs.map(() => 0),
+    podCost: 0,
+    xBounds: (g, n, cap) =>
+      ip.groups[g]!.gang === gi ? [0, cap] : [0, Math.min(cap, counts[g]!.get(n) ?? 0)],
+  });
+  const sol = await model.milp.solve("max", { timeLimitSeconds });
+  if (sol.infeasible) return false;
+  return sol.optimal ? true : undefined;
+}
+
+export async function extendedPods(
+  problem: PlacementProblem,
+  footprint: PlacementResult,
+  timeLimitSeconds = 20,
+): Promise<number | undefined> {
+  const ip = indexProblem(problem);
+  const counts = footprintCounts(ip, footprint);
+  const y = footprint.gangs.map((g) => (g.placed ? 1 : 0));
+  const model = buildModel(ip, {
+    yLower: y,
+    yUpper: y,
+    yCost: ip.gangs.map(() => 0),
+    podCost: 1,
+    xBounds: (g, n, cap) => [Math.min(cap, counts[g]!.get(n) ?? 0), cap],
+  });
+  const sol = await model.milp.solve("max", { timeLimitSeconds });
+  return sol.optimal ? Math.round(sol.objective) : undefined;
+}
+
+function footprintCounts(ip: IndexedProblem, footprint: PlacementResult): Map<number, number>[] {
+  const nodeIndex = new Map(ip.problem.nodes.map((n, k) => [n.name, k]));
+  return ip.groups.map((group) => {
+    const counts = new Map<number, number>();
+    const placed = footprint.gangs[group.gang]!;
+    for (const gp of placed.groups) {
+      if (gp.name !== group.name) continue;
+      for (const name of gp.nodes) {
+        const n = nodeIndex.get(name)!;
+        counts.set(n, (counts.get(n) ?? 0) + 1);
+      }
+    }
+    return counts;
+  });
 }

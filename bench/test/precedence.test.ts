@@ -1,7 +1,13 @@
 import { verifyPlacement } from "@grove-ts/testing";
 import { describe, expect, it } from "vitest";
-import type { PlacementNode, PlacementProblem } from "../src/contract.js";
-import { contractOrder, solveOptimum, solvePrecedenceOptimum } from "../src/optimum.js";
+import type { PlacementNode, PlacementProblem, PlacementResult } from "../src/contract.js";
+import {
+  contractOrder,
+  extendedPods,
+  fitsInFootprint,
+  solveOptimum,
+  solvePrecedenceOptimum,
+} from "../src/optimum.js";
 
 const LEVELS = [
   { domain: "rack", key: "rack" },
@@ -105,5 +111,64 @@ describe("solvePrecedenceOptimum", () => {
     expect(nodes[0]!.size).toBe(1);
     expect(nodes[1]!.size).toBe(1);
     expect([...nodes[0]!][0]).not.toBe([...nodes[1]!][0]);
+  });
+});
+
+// A solver-like result: gang name -> pods per group (node names), unlisted gangs not placed.
+function result(problem: PlacementProblem, placed: Record<string, string[][]>): PlacementResult {
+  return {
+    gangs: problem.gangs.map((g) => {
+      const groups = placed[g.name];
+      return {
+        name: g.name,
+        placed: groups !== undefined,
+        reason: groups === undefined ? "not placed" : null,
+        groups: (groups ?? []).map((nodes, k) => ({ name: g.groups[k]!.name, nodes })),
+      };
+    }),
+  };
+}
+
+describe("footprint diagnostics", () => {
+  const twoHosts = (minA: number): PlacementProblem => ({
+    topology: { levels: LEVELS },
+    nodes: [node("h0", 2), node("h1", 2)],
+    gangs: [
+      { name: "A", groups: [{ name: "A-0", count: 2, minCount: minA, requests: gpu }] },
+      { name: "B", constraint: { required: "host" }, groups: [{ name: "B-0", count: 2, requests: gpu }] },
+    ],
+  });
+
+  it.each([
+    // A spread 1+1 with minCount 2: B fits only if A's pods move.
+    { minA: 2, fits: false },
+    // A's minimum is 1: dropping A's surplus pod frees a whole host for B, no pod moving.
+    { minA: 1, fits: true },
+  ])(
+    "B after A spread over both hosts (A minCount $minA) fits in A's footprint: $fits",
+    async ({ minA, fits }) => {
+      const problem = twoHosts(minA);
+      const spread = result(problem, { A: [["h0", "h1"]] });
+      expect(await fitsInFootprint(problem, spread, [0], 1)).toBe(fits);
+    },
+  );
+
+  it("extendedPods adds surplus where the placed pods left room, moving none", async () => {
+    const problem: PlacementProblem = {
+      topology: { levels: LEVELS },
+      nodes: [node("h0", 4), node("h1", 1)],
+      gangs: [
+        {
+          name: "A",
+          constraint: { required: "host" },
+          groups: [{ name: "A-0", count: 3, minCount: 1, requests: gpu }],
+        },
+        { name: "B", groups: [{ name: "B-0", count: 2, requests: gpu }] },
+      ],
+    };
+    // A on h1 (a host of 1 GPU) cannot grow; B fills 2 of h0's 4: 3 pods, and nothing can be added
+    // without moving A. With A on h0 instead, A grows to 2 beside B's 2: 4 pods.
+    expect(await extendedPods(problem, result(problem, { A: [["h1"]], B: [["h0", "h0"]] }))).toBe(3);
+    expect(await extendedPods(problem, result(problem, { A: [["h0"]], B: [["h0", "h0"]] }))).toBe(4);
   });
 });
