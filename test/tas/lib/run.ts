@@ -9,9 +9,6 @@ import type { Tas } from "./tas.js";
 
 export type Source = "ours" | "upstream";
 
-/** Also assert the cross-gang expectations of §18.6 (Scenario.acrossGangs). */
-export const STRICT = process.env.GROVE_TAS_STRICT === "1";
-
 export async function runScenario(tas: Tas, s: Scenario, source: Source): Promise<void> {
   const e2e = tas.e2e;
   await e2e.prepareTest(s.nodes);
@@ -26,13 +23,7 @@ export async function runScenario(tas: Tas, s: Scenario, source: Source): Promis
     );
     const ctx = { tas, pcs, pods, labels: await tas.nodeLabels() };
     await s.check(ctx);
-    if (s.acrossGangs) {
-      if (STRICT) s.acrossGangs(ctx);
-      else
-        console.warn(
-          `[${s.id}] cross-gang check skipped (whole PCS replica in one block, §18.6; best-effort per §15.8): set GROVE_TAS_STRICT=1`,
-        );
-    }
+    s.acrossGangs?.(ctx);
   } finally {
     await e2e.cleanup();
   }

@@ -40,8 +40,8 @@ export interface Scenario {
   check(ctx: Ctx): Promise<void>;
   /**
    * §18.6 expectations that span several PodGangs of one PCS replica (base and scaled gangs in one
-   * block). A PodGang cannot express them and §15.8 calls scale-out placement best-effort, so they run
-   * only with GROVE_TAS_STRICT=1 (skipped visibly otherwise); they fail today (see test/tas/README.md).
+   * block). No PodGang expresses them: they hold because the scheduler keeps a scaled gang in its base
+   * gang's domain when it can (packages/scheduler README, "Scaled gangs"; see test/tas/README.md).
    */
   acrossGangs?: (ctx: Ctx) => void;
 }
