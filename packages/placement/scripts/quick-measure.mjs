@@ -45,23 +45,24 @@ const runs = Number(process.env.RUNS ?? 15);
 const rate = (pods, ms) => (pods / ms) * 1000;
 const fmt = (r) => (r >= 1e6 ? `${(r / 1e6).toFixed(2)} M` : `${Math.round(r / 1e3)} k`);
 
-/** Median wall and CPU milliseconds of `f`, plus the least of what `extra` reads from its results. */
-function time(f, extra) {
-  const wall = [];
-  const cpu = [];
-  const ex = [];
-  for (let i = 0; i < runs; i++) {
-    const c = process.cpuUsage();
-    const t = performance.now();
-    const r = f();
-    wall.push(performance.now() - t);
-    const u = process.cpuUsage(c);
-    cpu.push((u.user + u.system) / 1000);
-    if (extra) ex.push(extra(r));
-  }
-  // The kernel's figure is the fastest run: it is deterministic, and under load the slower runs
-  // mostly measure time spent descheduled.
-  return { wall: median(wall), cpu: median(cpu), extra: ex.length ? Math.min(...ex) : 0 };
+/** One timed call: wall and CPU milliseconds, and what `extra` reads from the result. */
+function once(f, extra) {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  const r = f();
+  const wall = performance.now() - t;
+  const u = process.cpuUsage(c);
+  return { wall, cpu: (u.user + u.system) / 1000, extra: extra ? extra(r) : 0 };
+}
+
+/** Medians of wall and CPU; the kernel's figure is the fastest run (it is deterministic, and
+ * under load the slower runs mostly measure time spent descheduled). */
+function summary(xs) {
+  return {
+    wall: median(xs.map((x) => x.wall)),
+    cpu: median(xs.map((x) => x.cpu)),
+    extra: Math.min(...xs.map((x) => x.extra)),
+  };
 }
 
 console.log(
@@ -72,20 +73,29 @@ console.log(
 );
 for (const [name, gangs] of Object.entries(shapes)) {
   const pods = gangs.reduce((s, g) => s + g.groups[0].count, 0);
-  const out = {};
-  for (const engine of ["js", "wasm"]) {
-    const snap = createSnapshot(topology, nodes, { engine });
-    for (let i = 0; i < 8; i++) {
-      snap.place(gangs);
+  // The engines take turns, call by call, so both see the same load.
+  const engines = ["js", "wasm"];
+  const snaps = Object.fromEntries(engines.map((e) => [e, createSnapshot(topology, nodes, { engine: e })]));
+  const samples = Object.fromEntries(engines.map((e) => [e, { whole: [], place: [] }]));
+  for (let i = 0; i < 8; i++)
+    for (const engine of engines) {
+      snaps[engine].place(gangs);
       solve({ topology, nodes, gangs }, { engine });
     }
-    const whole = time(() => solve({ topology, nodes, gangs }, { engine }));
-    const place = time(
-      () => snap.place(gangs),
-      (r) => r.stats.solveMs,
-    );
-    snap.dispose();
-    out[engine] = { whole, place };
+  for (let i = 0; i < runs; i++)
+    for (const engine of engines) {
+      samples[engine].whole.push(once(() => solve({ topology, nodes, gangs }, { engine })));
+      samples[engine].place.push(
+        once(
+          () => snaps[engine].place(gangs),
+          (r) => r.stats.solveMs,
+        ),
+      );
+    }
+  const out = {};
+  for (const engine of engines) {
+    snaps[engine].dispose();
+    out[engine] = { whole: summary(samples[engine].whole), place: summary(samples[engine].place) };
   }
   console.log(name);
   for (const engine of ["js", "wasm"]) {

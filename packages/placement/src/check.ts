@@ -88,62 +88,64 @@ export interface CheckedProblem {
 /** The label under which a node's own name is matched by `matchFields` (`metadata.name`). */
 export const NAME_LABEL = "\u0000metadata.name";
 
-const fail = (code: PlacementErrorCode, field: string, detail: string): never => {
-  throw new PlacementProblemError(code, field, detail);
+/** A field path, or how to build it: paths are built only when something is wrong (a call can
+ * carry thousands of nodes and gangs, and the strings would cost more than the checks). */
+export type Field = string | (() => string);
+const path = (f: Field): string => (typeof f === "string" ? f : f());
+
+const fail = (code: PlacementErrorCode, field: Field, detail: string): never => {
+  throw new PlacementProblemError(code, path(field), detail);
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-function object(v: unknown, field: string): Record<string, unknown> {
+function object(v: unknown, field: Field): Record<string, unknown> {
   if (!isObject(v)) fail("FieldValueTypeInvalid", field, "must be an object");
   return v as Record<string, unknown>;
 }
 
-function array(v: unknown, field: string): unknown[] {
+function array(v: unknown, field: Field): unknown[] {
   if (!Array.isArray(v)) fail("FieldValueTypeInvalid", field, "must be an array");
   return v as unknown[];
 }
 
-function name(v: unknown, field: string): string {
+function name(v: unknown, field: Field): string {
   if (v === undefined) fail("FieldValueRequired", field, "is required");
   if (typeof v !== "string") fail("FieldValueTypeInvalid", field, "must be a string");
   if ((v as string).length === 0) fail("FieldValueRequired", field, "must not be empty");
   return v as string;
 }
 
-function optString(v: unknown, field: string): string {
+function optString(v: unknown, field: Field): string {
   if (v === undefined || v === null) return "";
   if (typeof v !== "string") fail("FieldValueTypeInvalid", field, "must be a string");
   return v as string;
 }
 
-function integer(v: unknown, field: string, min: number): number {
+function integer(v: unknown, field: Field, min: number): number {
   if (typeof v !== "number") fail("FieldValueTypeInvalid", field, "must be a number");
   if (!Number.isInteger(v)) fail("FieldValueInvalid", field, `${v} is not an integer`);
   if ((v as number) < min) fail("FieldValueInvalid", field, `${v} must be at least ${min}`);
   return v as number;
 }
 
-function stringMap(v: unknown, field: string | (() => string)): Record<string, string> {
+function stringMap(v: unknown, field: Field): Record<string, string> {
   if (v === undefined || v === null) return {};
-  const at = () => (typeof field === "string" ? field : field());
-  const o = isObject(v) ? v : object(v, at());
+  const o = isObject(v) ? v : object(v, field);
   for (const k in o)
-    if (typeof o[k] !== "string") fail("FieldValueTypeInvalid", `${at()}[${k}]`, "must be a string");
+    if (typeof o[k] !== "string") fail("FieldValueTypeInvalid", `${path(field)}[${k}]`, "must be a string");
   return o as Record<string, string>;
 }
 
-// Field paths are built only when something is wrong: a cluster has thousands of nodes and the
-// strings would cost more than the checks.
-function quantities(v: unknown, field: () => string): Map<string, number> {
+function quantities(v: unknown, field: Field): Map<string, number> {
   const out = new Map<string, number>();
   if (v === undefined || v === null) return out;
-  const o = isObject(v) ? v : object(v, field());
+  const o = isObject(v) ? v : object(v, field);
   for (const k in o) {
-    if (k.length === 0) fail("FieldValueInvalid", field(), "a resource name must not be empty");
+    if (k.length === 0) fail("FieldValueInvalid", field, "a resource name must not be empty");
     const q = o[k];
-    out.set(k, cachedQuantity(q) ?? parseQuantity(q, `${field()}[${k}]`));
+    out.set(k, cachedQuantity(q) ?? parseQuantity(q, `${path(field)}[${k}]`));
   }
   return out;
 }
@@ -151,10 +153,10 @@ function quantities(v: unknown, field: () => string): Map<string, number> {
 export function checkTopology(v: unknown, field = "topology"): CheckedLevel[] {
   if (v === undefined || v === null) return [];
   const t = object(v, field);
-  const levels = array(t.levels, `${field}.levels`).map((lv, i) => {
-    const f = `${field}.levels[${i}]`;
+  const levels = array(t.levels, () => `${path(field)}.levels`).map((lv, i) => {
+    const f = () => `${path(field)}.levels[${i}]`;
     const o = object(lv, f);
-    return { domain: name(o.domain, `${f}.domain`), key: name(o.key, `${f}.key`) };
+    return { domain: name(o.domain, () => `${path(f)}.domain`), key: name(o.key, () => `${path(f)}.key`) };
   });
   const domains = new Set<string>();
   const keys = new Set<string>();
@@ -162,11 +164,15 @@ export function checkTopology(v: unknown, field = "topology"): CheckedLevel[] {
     if (domains.has(lv.domain))
       fail(
         "FieldValueDuplicate",
-        `${field}.levels[${i}].domain`,
+        () => `${path(field)}.levels[${i}].domain`,
         `duplicate domain ${JSON.stringify(lv.domain)}`,
       );
     if (keys.has(lv.key))
-      fail("FieldValueDuplicate", `${field}.levels[${i}].key`, `duplicate key ${JSON.stringify(lv.key)}`);
+      fail(
+        "FieldValueDuplicate",
+        () => `${path(field)}.levels[${i}].key`,
+        `duplicate key ${JSON.stringify(lv.key)}`,
+      );
     domains.add(lv.domain);
     keys.add(lv.key);
   });
@@ -175,8 +181,8 @@ export function checkTopology(v: unknown, field = "topology"): CheckedLevel[] {
 
 const TAINT_EFFECTS = new Set(["NoSchedule", "NoExecute", "PreferNoSchedule"]);
 
-export function checkNode(v: unknown, field: string): CheckedNode {
-  return checkNodeAt(v, () => field);
+export function checkNode(v: unknown, field: Field): CheckedNode {
+  return checkNodeAt(v, typeof field === "string" ? () => field : field);
 }
 
 function checkNodeAt(v: unknown, at: () => string): CheckedNode {
@@ -192,13 +198,13 @@ function checkNodeAt(v: unknown, at: () => string): CheckedNode {
     array(o.taints, `${at()}.taints`).forEach((t, i) => {
       const f = `${at()}.taints[${i}]`;
       const to = object(t, f);
-      const key = name(to.key, `${f}.key`);
-      const value = optString(to.value, `${f}.value`);
-      const effect = name(to.effect, `${f}.effect`);
+      const key = name(to.key, () => `${path(f)}.key`);
+      const value = optString(to.value, () => `${path(f)}.value`);
+      const effect = name(to.effect, () => `${path(f)}.effect`);
       if (!TAINT_EFFECTS.has(effect))
         fail(
           "FieldValueInvalid",
-          `${f}.effect`,
+          () => `${path(f)}.effect`,
           `unsupported effect ${JSON.stringify(effect)} (NoSchedule, NoExecute, PreferNoSchedule)`,
         );
       if (effect !== "PreferNoSchedule")
@@ -217,18 +223,22 @@ function checkNodeAt(v: unknown, at: () => string): CheckedNode {
 export function checkNodes(v: unknown, field = "nodes"): CheckedNode[] {
   const raw = array(v, field);
   const nodes = new Array<CheckedNode>(raw.length);
-  for (let i = 0; i < raw.length; i++) nodes[i] = checkNodeAt(raw[i], () => `${field}[${i}]`);
+  for (let i = 0; i < raw.length; i++) nodes[i] = checkNodeAt(raw[i], () => `${path(field)}[${i}]`);
   const seen = new Set<string>();
   for (let i = 0; i < nodes.length; i++) {
     const n = (nodes[i] as CheckedNode).name;
     if (seen.has(n))
-      fail("FieldValueDuplicate", `${field}[${i}].name`, `duplicate node name ${JSON.stringify(n)}`);
+      fail(
+        "FieldValueDuplicate",
+        () => `${path(field)}[${i}].name`,
+        `duplicate node name ${JSON.stringify(n)}`,
+      );
     seen.add(n);
   }
   return nodes;
 }
 
-function levelIndex(v: unknown, field: string, levels: CheckedLevel[]): number {
+function levelIndex(v: unknown, field: Field, levels: CheckedLevel[]): number {
   if (v === undefined || v === null) return -1;
   const d = name(v, field);
   const i = levels.findIndex((l) => l.domain === d);
@@ -247,33 +257,28 @@ function levelIndex(v: unknown, field: string, levels: CheckedLevel[]): number {
  * `floor`: the narrowest `required` level among the ancestors (-1: none). A child's constraint
  * is never broader than its parent's (spec: Semantics, `required`).
  */
-function checkConstraint(
-  v: unknown,
-  field: string,
-  levels: CheckedLevel[],
-  floor: number,
-): CheckedConstraint {
+function checkConstraint(v: unknown, field: Field, levels: CheckedLevel[], floor: number): CheckedConstraint {
   if (v === undefined || v === null) return { required: -1, preferred: -1 };
   const o = object(v, field);
-  const required = levelIndex(o.required, `${field}.required`, levels);
-  const preferred = levelIndex(o.preferred, `${field}.preferred`, levels);
+  const required = levelIndex(o.required, () => `${path(field)}.required`, levels);
+  const preferred = levelIndex(o.preferred, () => `${path(field)}.preferred`, levels);
   const parent = floor >= 0 ? (levels[floor] as CheckedLevel).domain : "";
   if (required >= 0 && required < floor)
     fail(
       "FieldValueInvalid",
-      `${field}.required`,
+      () => `${path(field)}.required`,
       `${levels[required]?.domain} is broader than the parent's required ${parent}`,
     );
   if (preferred >= 0 && preferred < floor)
     fail(
       "FieldValueInvalid",
-      `${field}.preferred`,
+      () => `${path(field)}.preferred`,
       `${levels[preferred]?.domain} is broader than the parent's required ${parent}`,
     );
   if (preferred >= 0 && required >= 0 && preferred < required)
     fail(
       "FieldValueInvalid",
-      `${field}.preferred`,
+      () => `${path(field)}.preferred`,
       `${levels[preferred]?.domain} is broader than required ${levels[required]?.domain}`,
     );
   return { required, preferred };
@@ -281,74 +286,79 @@ function checkConstraint(
 
 const OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]);
 
-function checkRequirement(v: unknown, field: string, isField: boolean): CheckedRequirement {
+function checkRequirement(v: unknown, field: Field, isField: boolean): CheckedRequirement {
   const o = object(v, field);
-  const key = name(o.key, `${field}.key`);
-  const op = name(o.operator, `${field}.operator`);
+  const key = name(o.key, () => `${path(field)}.key`);
+  const op = name(o.operator, () => `${path(field)}.operator`);
   if (!OPERATORS.has(op))
     fail(
       "FieldValueInvalid",
-      `${field}.operator`,
+      () => `${path(field)}.operator`,
       `unsupported operator ${JSON.stringify(op)} (In, NotIn, Exists, DoesNotExist, Gt, Lt)`,
     );
   const values =
     o.values === undefined || o.values === null
       ? []
-      : array(o.values, `${field}.values`).map((x, i) => {
+      : array(o.values, () => `${path(field)}.values`).map((x, i) => {
           if (typeof x !== "string")
-            fail("FieldValueTypeInvalid", `${field}.values[${i}]`, "must be a string");
+            fail("FieldValueTypeInvalid", () => `${path(field)}.values[${i}]`, "must be a string");
           return x as string;
         });
   let num = 0;
   if (op === "In" || op === "NotIn") {
     if (values.length === 0)
-      fail("FieldValueRequired", `${field}.values`, `operator ${op} needs at least one value`);
+      fail("FieldValueRequired", () => `${path(field)}.values`, `operator ${op} needs at least one value`);
   } else if (op === "Exists" || op === "DoesNotExist") {
-    if (values.length > 0) fail("FieldValueInvalid", `${field}.values`, `operator ${op} takes no values`);
+    if (values.length > 0)
+      fail("FieldValueInvalid", () => `${path(field)}.values`, `operator ${op} takes no values`);
   } else {
     if (values.length !== 1 || !/^-?\d+$/.test(values[0] as string))
-      fail("FieldValueInvalid", `${field}.values`, `operator ${op} needs exactly one integer value`);
+      fail(
+        "FieldValueInvalid",
+        () => `${path(field)}.values`,
+        `operator ${op} needs exactly one integer value`,
+      );
     num = Number(values[0]);
   }
   if (isField) {
     if (key !== "metadata.name")
       fail(
         "FieldValueNotFound",
-        `${field}.key`,
+        () => `${path(field)}.key`,
         `unsupported field ${JSON.stringify(key)} (only metadata.name)`,
       );
     if (op !== "In" && op !== "NotIn")
-      fail("FieldValueInvalid", `${field}.operator`, "matchFields supports In and NotIn only");
+      fail("FieldValueInvalid", () => `${path(field)}.operator`, "matchFields supports In and NotIn only");
   }
   return { key: isField ? NAME_LABEL : key, op: op as Operator, values, num };
 }
 
-function checkAffinity(v: unknown, field: string): CheckedRequirement[][] | null {
+function checkAffinity(v: unknown, field: Field): CheckedRequirement[][] | null {
   if (v === undefined || v === null) return null;
   const na = object(v, field).nodeAffinity;
   if (na === undefined || na === null) return null;
-  const f1 = `${field}.nodeAffinity`;
+  const f1 = () => `${path(field)}.nodeAffinity`;
   const req = object(na, f1).requiredDuringSchedulingIgnoredDuringExecution;
   if (req === undefined || req === null) return null;
-  const f2 = `${f1}.requiredDuringSchedulingIgnoredDuringExecution`;
-  const terms = array(object(req, f2).nodeSelectorTerms, `${f2}.nodeSelectorTerms`);
+  const f2 = () => `${path(f1)}.requiredDuringSchedulingIgnoredDuringExecution`;
+  const terms = array(object(req, f2).nodeSelectorTerms, () => `${path(f2)}.nodeSelectorTerms`);
   // An empty term list constrains nothing (the contract's example shows `[]`); an empty term
   // matches no node, as in Kubernetes.
   if (terms.length === 0) return null;
   return terms.map((t, i) => {
-    const f = `${f2}.nodeSelectorTerms[${i}]`;
+    const f = () => `${path(f2)}.nodeSelectorTerms[${i}]`;
     const o = object(t, f);
     const exprs =
       o.matchExpressions === undefined || o.matchExpressions === null
         ? []
-        : array(o.matchExpressions, `${f}.matchExpressions`).map((e, j) =>
-            checkRequirement(e, `${f}.matchExpressions[${j}]`, false),
+        : array(o.matchExpressions, () => `${path(f)}.matchExpressions`).map((e, j) =>
+            checkRequirement(e, () => `${path(f)}.matchExpressions[${j}]`, false),
           );
     const fields =
       o.matchFields === undefined || o.matchFields === null
         ? []
-        : array(o.matchFields, `${f}.matchFields`).map((e, j) =>
-            checkRequirement(e, `${f}.matchFields[${j}]`, true),
+        : array(o.matchFields, () => `${path(f)}.matchFields`).map((e, j) =>
+            checkRequirement(e, () => `${path(f)}.matchFields[${j}]`, true),
           );
     return [...exprs, ...fields];
   });
@@ -356,58 +366,64 @@ function checkAffinity(v: unknown, field: string): CheckedRequirement[][] | null
 
 const TOLERATION_EFFECTS = new Set(["", "NoSchedule", "NoExecute", "PreferNoSchedule"]);
 
-function checkTolerations(v: unknown, field: string): CheckedToleration[] {
+function checkTolerations(v: unknown, field: Field): CheckedToleration[] {
   if (v === undefined || v === null) return [];
   return array(v, field).map((t, i) => {
-    const f = `${field}[${i}]`;
+    const f = () => `${path(field)}[${i}]`;
     const o = object(t, f);
-    const key = optString(o.key, `${f}.key`);
-    const op = optString(o.operator, `${f}.operator`) || "Equal";
+    const key = optString(o.key, () => `${path(f)}.key`);
+    const op = optString(o.operator, () => `${path(f)}.operator`) || "Equal";
     if (op !== "Equal" && op !== "Exists")
       fail(
         "FieldValueInvalid",
-        `${f}.operator`,
+        () => `${path(f)}.operator`,
         `unsupported operator ${JSON.stringify(op)} (Equal, Exists)`,
       );
-    const value = optString(o.value, `${f}.value`);
-    const effect = optString(o.effect, `${f}.effect`);
+    const value = optString(o.value, () => `${path(f)}.value`);
+    const effect = optString(o.effect, () => `${path(f)}.effect`);
     if (!TOLERATION_EFFECTS.has(effect))
-      fail("FieldValueInvalid", `${f}.effect`, `unsupported effect ${JSON.stringify(effect)}`);
+      fail("FieldValueInvalid", () => `${path(f)}.effect`, `unsupported effect ${JSON.stringify(effect)}`);
     if (op === "Exists" && value !== "")
-      fail("FieldValueInvalid", `${f}.value`, "must be empty when operator is Exists");
+      fail("FieldValueInvalid", () => `${path(f)}.value`, "must be empty when operator is Exists");
     if (key === "" && op !== "Exists")
-      fail("FieldValueInvalid", `${f}.operator`, "must be Exists when key is empty");
+      fail("FieldValueInvalid", () => `${path(f)}.operator`, "must be Exists when key is empty");
     return { key, exists: op === "Exists", value, effect };
   });
 }
 
-function checkGroup(v: unknown, field: string, levels: CheckedLevel[], floor: number): CheckedGroup {
+function checkGroup(v: unknown, field: Field, levels: CheckedLevel[], floor: number): CheckedGroup {
   const o = object(v, field);
-  const groupName = name(o.name, `${field}.name`);
-  if (o.count === undefined) fail("FieldValueRequired", `${field}.count`, "is required");
-  const count = integer(o.count, `${field}.count`, 0);
+  const groupName = name(o.name, () => `${path(field)}.name`);
+  if (o.count === undefined) fail("FieldValueRequired", () => `${path(field)}.count`, "is required");
+  const count = integer(o.count, () => `${path(field)}.count`, 0);
   if (count > MAX_COUNT)
-    fail("FieldValueInvalid", `${field}.count`, `${count} is more than ${MAX_COUNT} pods`);
+    fail("FieldValueInvalid", () => `${path(field)}.count`, `${count} is more than ${MAX_COUNT} pods`);
   const minCount =
-    o.minCount === undefined || o.minCount === null ? count : integer(o.minCount, `${field}.minCount`, 0);
+    o.minCount === undefined || o.minCount === null
+      ? count
+      : integer(o.minCount, () => `${path(field)}.minCount`, 0);
   if (minCount > count)
-    fail("FieldValueInvalid", `${field}.minCount`, `minCount ${minCount} > count ${count}`);
-  const requests = quantities(o.requests, () => `${field}.requests`);
+    fail("FieldValueInvalid", () => `${path(field)}.minCount`, `minCount ${minCount} > count ${count}`);
+  const requests = quantities(o.requests, () => `${path(field)}.requests`);
   const pods = requests.get("pods");
   if (pods !== undefined && pods !== 1000)
-    fail("FieldValueInvalid", `${field}.requests[pods]`, "every pod takes exactly one pod unit (1)");
+    fail(
+      "FieldValueInvalid",
+      () => `${path(field)}.requests[pods]`,
+      "every pod takes exactly one pod unit (1)",
+    );
   requests.delete("pods");
-  const nodeSelector = Object.entries(stringMap(o.nodeSelector, `${field}.nodeSelector`)).sort((a, b) =>
-    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+  const nodeSelector = Object.entries(stringMap(o.nodeSelector, () => `${path(field)}.nodeSelector`)).sort(
+    (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
   );
-  const terms = checkAffinity(o.affinity, `${field}.affinity`);
-  const tolerations = checkTolerations(o.tolerations, `${field}.tolerations`);
+  const terms = checkAffinity(o.affinity, () => `${path(field)}.affinity`);
+  const tolerations = checkTolerations(o.tolerations, () => `${path(field)}.tolerations`);
   return {
     name: groupName,
     count,
     minCount,
     requests,
-    constraint: checkConstraint(o.constraint, `${field}.constraint`, levels, floor),
+    constraint: checkConstraint(o.constraint, () => `${path(field)}.constraint`, levels, floor),
     nodeSelector,
     terms,
     tolerations,
@@ -426,47 +442,53 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
   const gangNames = new Set<string>();
   const groupNames = new Set<string>();
   return array(v, field).map((gv, k) => {
-    const f = `${field}[${k}]`;
+    const f = () => `${path(field)}[${k}]`;
     const o = object(gv, f);
-    const gangName = name(o.name, `${f}.name`);
+    const gangName = name(o.name, () => `${path(f)}.name`);
     if (gangNames.has(gangName))
-      fail("FieldValueDuplicate", `${f}.name`, `duplicate gang name ${JSON.stringify(gangName)}`);
+      fail("FieldValueDuplicate", () => `${path(f)}.name`, `duplicate gang name ${JSON.stringify(gangName)}`);
     gangNames.add(gangName);
     let priority = 0;
     if (o.priority !== undefined && o.priority !== null) {
       if (typeof o.priority !== "number" || !Number.isFinite(o.priority))
-        fail("FieldValueTypeInvalid", `${f}.priority`, "must be a number");
+        fail("FieldValueTypeInvalid", () => `${path(f)}.priority`, "must be a number");
       priority = o.priority as number;
     }
-    const constraint = checkConstraint(o.constraint, `${f}.constraint`, levels, -1);
-    const rawGroups = array(o.groups, `${f}.groups`);
-    if (rawGroups.length === 0) fail("FieldValueRequired", `${f}.groups`, "a gang needs at least one group");
+    const constraint = checkConstraint(o.constraint, () => `${path(f)}.constraint`, levels, -1);
+    const rawGroups = array(o.groups, () => `${path(f)}.groups`);
+    if (rawGroups.length === 0)
+      fail("FieldValueRequired", () => `${path(f)}.groups`, "a gang needs at least one group");
     // Sub-groups first: a group's constraint may not be broader than its sub-group's.
     const rawSubs =
-      o.subGroups === undefined || o.subGroups === null ? [] : array(o.subGroups, `${f}.subGroups`);
+      o.subGroups === undefined || o.subGroups === null
+        ? []
+        : array(o.subGroups, () => `${path(f)}.subGroups`);
     const localNames =
       rawSubs.length === 0
         ? []
-        : rawGroups.map((g, i) => name(object(g, `${f}.groups[${i}]`).name, `${f}.groups[${i}].name`));
+        : rawGroups.map((g, i) =>
+            name(object(g, () => `${path(f)}.groups[${i}]`).name, () => `${path(f)}.groups[${i}].name`),
+          );
     const subOf = rawSubs.length === 0 ? NO_SUBS : new Array<number>(localNames.length).fill(-1);
     const subGroups = rawSubs.map((sv, s) => {
-      const sf = `${f}.subGroups[${s}]`;
+      const sf = () => `${path(f)}.subGroups[${s}]`;
       const so = object(sv, sf);
-      const subName = name(so.name, `${sf}.name`);
-      const members = array(so.groups, `${sf}.groups`).map((gn, j) => {
-        const gname = name(gn, `${sf}.groups[${j}]`);
+      const subName = name(so.name, () => `${path(sf)}.name`);
+      const members = array(so.groups, () => `${path(sf)}.groups`).map((gn, j) => {
+        const gname = name(gn, () => `${path(sf)}.groups[${j}]`);
         const gi = localNames.indexOf(gname);
         if (gi < 0)
           fail(
             "FieldValueNotFound",
-            `${sf}.groups[${j}]`,
+            () => `${path(sf)}.groups[${j}]`,
             `unknown group ${JSON.stringify(gname)} in gang ${gangName}`,
           );
-        if (subOf[gi] === s) fail("FieldValueDuplicate", `${sf}.groups[${j}]`, `group ${gname} listed twice`);
+        if (subOf[gi] === s)
+          fail("FieldValueDuplicate", () => `${path(sf)}.groups[${j}]`, `group ${gname} listed twice`);
         if ((subOf[gi] as number) >= 0)
           fail(
             "FieldValueDuplicate",
-            `${sf}.groups[${j}]`,
+            () => `${path(sf)}.groups[${j}]`,
             `group ${gname} already belongs to another sub-group`,
           );
         subOf[gi] = s;
@@ -475,13 +497,22 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
       return {
         name: subName,
         groups: members,
-        constraint: checkConstraint(so.constraint, `${sf}.constraint`, levels, constraint.required),
+        constraint: checkConstraint(
+          so.constraint,
+          () => `${path(sf)}.constraint`,
+          levels,
+          constraint.required,
+        ),
       };
     });
     const subNames = new Set<string>();
     subGroups.forEach((sg, s) => {
       if (subNames.has(sg.name) || localNames.includes(sg.name))
-        fail("FieldValueDuplicate", `${f}.subGroups[${s}].name`, `duplicate name ${JSON.stringify(sg.name)}`);
+        fail(
+          "FieldValueDuplicate",
+          () => `${path(f)}.subGroups[${s}].name`,
+          `duplicate name ${JSON.stringify(sg.name)}`,
+        );
       subNames.add(sg.name);
     });
     const groups = rawGroups.map((gv2, i) => {
@@ -490,11 +521,11 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
         s >= 0
           ? Math.max(constraint.required, (subGroups[s] as CheckedSubGroup).constraint.required)
           : constraint.required;
-      const g = checkGroup(gv2, `${f}.groups[${i}]`, levels, floor);
+      const g = checkGroup(gv2, () => `${path(f)}.groups[${i}]`, levels, floor);
       if (groupNames.has(g.name))
         fail(
           "FieldValueDuplicate",
-          `${f}.groups[${i}].name`,
+          () => `${path(f)}.groups[${i}].name`,
           `duplicate group name ${JSON.stringify(g.name)}`,
         );
       groupNames.add(g.name);
@@ -508,7 +539,7 @@ export function checkOptions(v: unknown, field = "options"): CheckedOptions {
   if (v === undefined || v === null) return { spread: false };
   const o = object(v, field);
   if (o.spread !== undefined && typeof o.spread !== "boolean")
-    fail("FieldValueTypeInvalid", `${field}.spread`, "must be a boolean");
+    fail("FieldValueTypeInvalid", () => `${path(field)}.spread`, "must be a boolean");
   return { spread: o.spread === true };
 }
 

@@ -471,12 +471,8 @@ export class CallEncoding {
       tGroup[root] = -1;
       tChOff[root] = nChild;
       for (let s = 0; s < nSub; s++) tChild[nChild++] = root + 1 + s;
-      const groupParent = new Int32Array(nGroups);
-      for (let gi = 0; gi < nGroups; gi++) {
-        const par = nSub === 0 ? root : parentOf(gi);
-        groupParent[gi] = par;
-        if (par === root) tChild[nChild++] = root + 1 + nSub + gi;
-      }
+      for (let gi = 0; gi < nGroups; gi++)
+        if (nSub === 0 || parentOf(gi) === root) tChild[nChild++] = root + 1 + nSub + gi;
       for (let s = 0; s < nSub; s++) {
         const sg = gang.subGroups[s] as CheckedGang["subGroups"][number];
         const t = root + 1 + s;
@@ -493,7 +489,7 @@ export class CallEncoding {
         const t = root + 1 + nSub + gi;
         tReq[t] = g.constraint.required;
         tPref[t] = g.constraint.preferred;
-        tParent[t] = groupParent[gi] as number;
+        tParent[t] = nSub === 0 ? root : parentOf(gi);
         tGroup[t] = gIndex;
         tChOff[t] = nChild;
         gShape[gIndex] = shapes.get(g.shapeKey) as number;
