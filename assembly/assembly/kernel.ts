@@ -194,6 +194,11 @@ let undoTop: i32 = 0;
 let reqR: usize = 0;
 let reqQ: usize = 0;
 let reqCap: i32 = 0;
+// Per collect(): the resources tree node t needs at its minimum and in full (index, amount).
+let needR: usize = 0;
+let needQ: usize = 0;
+let wantR: usize = 0;
+let wantQ: usize = 0;
 let curGang: i32 = 0;
 
 function bind(c: usize, p: usize): void {
@@ -299,9 +304,17 @@ function init(): void {
     if (reqCap > 0) {
       heap.free(reqR);
       heap.free(reqQ);
+      heap.free(needR);
+      heap.free(needQ);
+      heap.free(wantR);
+      heap.free(wantQ);
     }
     reqR = heap.alloc((<usize>R) << 2);
     reqQ = heap.alloc((<usize>R) << 3);
+    needR = heap.alloc((<usize>R) << 2);
+    needQ = heap.alloc((<usize>R) << 3);
+    wantR = heap.alloc((<usize>R) << 2);
+    wantQ = heap.alloc((<usize>R) << 3);
     reqCap = R;
   }
   memory.copy(wFree, free, (<usize>(N * R)) << 3);
@@ -537,14 +550,31 @@ function collect(t: i32, scope: i32, lvl: i32, base: i32): i32 {
     }
     b = lo;
   }
+  let nn = 0;
+  let nw = 0;
+  for (let r = 0; r < R; r++) {
+    const need = gf(tDemand, t * R + r);
+    if (!(need <= 0)) {
+      si(needR, nn, r);
+      sf(needQ, nn, need);
+      nn++;
+    }
+    const want = gf(tFull, t * R + r);
+    if (!(want <= 0)) {
+      si(wantR, nw, r);
+      sf(wantQ, nw, want);
+      nw++;
+    }
+  }
   let n = 0;
   for (let d = a; d < b; d++) {
+    const row = d * R;
     let key: f64 = 0;
     let fits = true;
-    for (let r = 0; r < R; r++) {
-      const need = gf(tDemand, t * R + r);
-      if (need <= 0) continue;
-      const f = gf(wDom, d * R + r);
+    for (let i = 0; i < nn; i++) {
+      const r = gi(needR, i);
+      const need = gf(needQ, i);
+      const f = gf(wDom, row + r);
       if (f < need) {
         fits = false;
         break;
@@ -554,10 +584,10 @@ function collect(t: i32, scope: i32, lvl: i32, base: i32): i32 {
     if (!fits) continue;
     let full = true;
     let keyFull: f64 = 0;
-    for (let r = 0; r < R; r++) {
-      const want = gf(tFull, t * R + r);
-      if (want <= 0) continue;
-      const f = gf(wDom, d * R + r);
+    for (let i = 0; i < nw; i++) {
+      const r = gi(wantR, i);
+      const want = gf(wantQ, i);
+      const f = gf(wDom, row + r);
       if (f < want) {
         full = false;
         break;

@@ -505,16 +505,18 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
         ),
       };
     });
-    const subNames = new Set<string>();
-    subGroups.forEach((sg, s) => {
-      if (subNames.has(sg.name) || localNames.includes(sg.name))
-        fail(
-          "FieldValueDuplicate",
-          () => `${path(f)}.subGroups[${s}].name`,
-          `duplicate name ${JSON.stringify(sg.name)}`,
-        );
-      subNames.add(sg.name);
-    });
+    if (subGroups.length > 0) {
+      const subNames = new Set<string>();
+      subGroups.forEach((sg, s) => {
+        if (subNames.has(sg.name) || localNames.includes(sg.name))
+          fail(
+            "FieldValueDuplicate",
+            () => `${path(f)}.subGroups[${s}].name`,
+            `duplicate name ${JSON.stringify(sg.name)}`,
+          );
+        subNames.add(sg.name);
+      });
+    }
     const groups = rawGroups.map((gv2, i) => {
       const s = subOf[i] ?? -1;
       const floor =
