@@ -76,6 +76,15 @@ export interface GangSchedulerOptions {
    * node going to one gang's surplus pods. Default 200 ms.
    */
   capacityCoalesceMs?: number;
+  /**
+   * Surplus hold after a node change (added, uncordoned, resized, deleted): while some gang waits
+   * for its minimum, pods above a gang's minimum are not placed until no node has changed for this
+   * long (or `surplusSettleMaxMs` after the first change of the burst), so capacity that appears
+   * node by node goes to waiting minimums first (grove-behaviour.md §18.1 GS8, GS10). Default 500.
+   */
+  surplusSettleMs?: number;
+  /** Cap on one burst's surplus hold, from its first node change. Default 3000. */
+  surplusSettleMaxMs?: number;
   /** First retry delay for gangs that did not fit; doubles up to maxBackoffMs. Default 1000. */
   initialBackoffMs?: number;
   /** Default 30 000. */
@@ -186,6 +195,7 @@ class Scheduler implements GangScheduler {
         onAdd: (n) => {
           this.snapshot.setNode(n);
           this.dropPlacement();
+          this.nodeChanged();
           this.capacityChanged();
         },
         onUpdate: (o, n) => {
@@ -197,12 +207,14 @@ class Scheduler implements GangScheduler {
               JSON.stringify([n.status?.allocatable, n.spec?.taints, n.metadata.labels])
           ) {
             this.dropPlacement();
+            this.nodeChanged();
             this.capacityChanged();
           }
         },
         onDelete: (n) => {
           this.snapshot.deleteNode(n.metadata.name ?? "");
           this.dropPlacement();
+          this.nodeChanged();
           this.capacityChanged();
         },
       }),
@@ -259,6 +271,7 @@ class Scheduler implements GangScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     for (const r of this.removers) r();
     await this.running;
     await Promise.all([this.nodes, this.pods, this.gangs, this.bindings].map((i) => i.stop()));
@@ -296,6 +309,41 @@ class Scheduler implements GangScheduler {
   }
 
   private burstStart: number | undefined;
+
+  /** First and last node change of the current burst (see `surplusSettleMs`). */
+  private nodeBurstStart: number | undefined;
+  private lastNodeChange: number | undefined;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private nodeChanged(): void {
+    const now = Date.now();
+    const quiet = this.options.surplusSettleMs ?? 500;
+    if (this.lastNodeChange === undefined || now - this.lastNodeChange >= quiet) this.nodeBurstStart = now;
+    this.lastNodeChange = now;
+  }
+
+  /** When the current node burst counts as settled (0: no burst seen). */
+  private settledAt(): number {
+    if (this.lastNodeChange === undefined || this.nodeBurstStart === undefined) return 0;
+    return Math.min(
+      this.lastNodeChange + (this.options.surplusSettleMs ?? 500),
+      this.nodeBurstStart + (this.options.surplusSettleMaxMs ?? 3000),
+    );
+  }
+
+  /** Solve again once the burst settles, so the held surplus is placed then. */
+  private solveWhenSettled(): void {
+    if (this.stopped) return;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(
+      () => {
+        this.settleTimer = undefined;
+        this.needSolve = true;
+        this.schedule(0);
+      },
+      Math.max(0, this.settledAt() - Date.now()),
+    );
+  }
 
   /** A status pass only. */
   private kick(): void {
@@ -543,8 +591,18 @@ class Scheduler implements GangScheduler {
 
   /** Returns how many gangs (or surplus pods) are left unplaced. */
   private async solveAndBind(): Promise<number> {
-    const work = this.collect();
+    let work = this.collect();
     if (work.length === 0) return 0;
+    // Surplus and waiting gangs (README): while node changes have not settled and some gang waits
+    // for its minimum, this cycle places minimums only; the surplus joins the waiting gangs in the
+    // cycle after the burst settles, where the solver puts every minimum first.
+    if (Date.now() < this.settledAt() && work.some((w) => w.groups.some((g) => g.neededMin > 0))) {
+      work = work.flatMap((w) => {
+        const groups = w.groups.map((g) => ({ ...g, pending: g.pending.slice(0, g.neededMin) }));
+        return groups.some((g) => g.pending.length > 0) ? [{ ...w, groups }] : [];
+      });
+      this.solveWhenSettled();
+    }
     const bindingList = this.bindings.cache.list();
     const nodeList = this.nodes.cache.list();
     // One placement call per distinct topology, in gang order; gangs without constraints ride along
