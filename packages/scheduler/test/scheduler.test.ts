@@ -397,6 +397,70 @@ describe.each([true, false])("gang scheduler (incremental snapshot: %s)", (incre
     expect(await eventually(() => bound(["a-0", "b-0"]))).toEqual(["n1", "n1"]);
   });
 
+  describe("surplus and waiting gangs (README; grove-behaviour.md §18.1 GS8, GS10)", () => {
+    const uncordon = (name: string) =>
+      (h as Harness).client.patch(NodeType, name, undefined, {
+        type: "merge",
+        body: { spec: { unschedulable: false } },
+      });
+    const running = ["a-0", "a-1", "a-2", "a-3", "a-4", "a-5"];
+    // Gang a holds its minimum (3) on n0; its 3 surplus pods wait for room.
+    const runningGang = {
+      gangs: [podGang("a", [{ name: "a-w", pods: running, min: 3 }])],
+      pods: running.map((n) => pod({ name: n, gang: "a" })),
+    };
+    const unboundOf = async (names: string[]) =>
+      (await nodesOf((h as Harness).client, names)).filter((n) => n === undefined).length;
+
+    it("nodes made schedulable one by one go to a waiting gang's minimum before a running gang's surplus", async () => {
+      // Gaps well inside the settle window: the cycles between them (capacityCoalesceMs is 5 ms
+      // here) must not give the first freed node to gang a's surplus.
+      h = await start({ surplusSettleMs: 1500, surplusSettleMaxMs: 10_000 });
+      const waiting = ["b-0", "b-1", "b-2"];
+      await createAll(h.client, {
+        nodes: [
+          node({ name: "n0", cpu: "3" }),
+          ...["n1", "n2", "n3"].map((n) => node({ name: n, cpu: "1", unschedulable: true })),
+        ],
+        gangs: [...runningGang.gangs, podGang("b", [{ name: "b-w", pods: waiting, min: 3 }])],
+        pods: [...runningGang.pods, ...waiting.map((n) => pod({ name: n, gang: "b" }))],
+      });
+      await eventually(async () => expect(await unboundOf(running)).toBe(3));
+      await eventually(() => unschedulable("b-0"));
+      for (const n of ["n1", "n2", "n3"]) {
+        await uncordon(n);
+        await sleep(60);
+      }
+      expect((await eventually(() => bound(waiting))).sort()).toEqual(["n1", "n2", "n3"]);
+      expect(await unboundOf(running)).toBe(3);
+      // Room for the surplus once nobody waits: placed (no starvation).
+      await createAll(h.client, { nodes: [node({ name: "n4", cpu: "3" })] });
+      expect(await eventually(() => bound(running))).toContain("n4");
+    });
+
+    it("places surplus at once when no gang waits for its minimum", async () => {
+      // A settle window longer than the wait below: only "nobody waits" can let the surplus in.
+      h = await start({ surplusSettleMs: 60_000, surplusSettleMaxMs: 120_000 });
+      await createAll(h.client, { nodes: [node({ name: "n0", cpu: "3" })], ...runningGang });
+      await eventually(async () => expect(await unboundOf(running)).toBe(3));
+      await createAll(h.client, { nodes: [node({ name: "n1", cpu: "3" })] });
+      expect(new Set(await eventually(() => bound(running), 10_000))).toEqual(new Set(["n0", "n1"]));
+    });
+
+    it("places surplus after the settle window when the waiting gang can never fit", async () => {
+      h = await start({ surplusSettleMs: 300, surplusSettleMaxMs: 3000 });
+      await createAll(h.client, {
+        nodes: [node({ name: "n0", cpu: "3" })],
+        gangs: [...runningGang.gangs, podGang("big", [{ name: "big-w", pods: ["big-0"], min: 1 }])],
+        pods: [...runningGang.pods, pod({ name: "big-0", gang: "big", cpu: "10" })],
+      });
+      await eventually(async () => expect(await unboundOf(running)).toBe(3));
+      await createAll(h.client, { nodes: [node({ name: "n1", cpu: "3" })] });
+      expect(new Set(await eventually(() => bound(running)))).toEqual(new Set(["n0", "n1"]));
+      await unschedulable("big-0");
+    });
+  });
+
   it("uncordoning a node retries what did not fit", async () => {
     h = await start();
     await createAll(h.client, {
