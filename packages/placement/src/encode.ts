@@ -112,13 +112,18 @@ export class ClusterEncoding {
     const pathRank = new Int32Array(N0 * L).fill(N0);
     const strings = this.dict.strings();
     const valueRank = new Int32Array(this.dict.size);
+    // seen[id] = l + 1 once level l's list holds id.
+    const seen = new Int32Array(this.dict.size);
     for (let l = 0; l < L; l++) {
-      const seen = new Set<number>();
+      const sorted: number[] = [];
       for (let i = 0; i < N0; i++) {
         const v = values[i * L + l] as number;
-        if (v >= 0) seen.add(v);
+        if (v >= 0 && seen[v] !== l + 1) {
+          seen[v] = l + 1;
+          sorted.push(v);
+        }
       }
-      const sorted = [...seen].sort((a, b) => strCmp(strings[a] as string, strings[b] as string));
+      sorted.sort((a, b) => strCmp(strings[a] as string, strings[b] as string));
       for (let r = 0; r < sorted.length; r++) valueRank[sorted[r] as number] = r;
       for (let i = 0; i < N0; i++) {
         const v = values[i * L + l] as number;
@@ -134,7 +139,8 @@ export class ClusterEncoding {
       }
       return (nameRank[a] as number) - (nameRank[b] as number);
     });
-    this.nodes = Array.from(order, (i) => nodes[i] as CheckedNode);
+    this.nodes = new Array<CheckedNode>(N0);
+    for (let x = 0; x < N0; x++) this.nodes[x] = nodes[order[x] as number] as CheckedNode;
     const N = this.nodes.length;
 
     // Domains, level by level, in path order: a node opens a new domain unless the previous node
