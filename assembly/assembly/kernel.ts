@@ -692,9 +692,21 @@ function fill(g: i32, scope: i32, want: i32): i32 {
   let bestRank = 0;
   for (let x = a; x < b; x++) {
     if (load<u8>(eligRow + <usize>x) === 0) continue;
-    const fit = podsFitListed(nr, x);
+    // podsFitListed and freeFracListed in one pass over the node's row.
+    const o = (<usize>(x * R)) << 3;
+    let m: f64 = 1073741824;
+    let frac: f64 = 0;
+    for (let i = 0; i < nr; i++) {
+      const r = (<usize>load<i32>(reqR + ((<usize>i) << 2))) << 3;
+      const f = load<f64>(wFree + o + r);
+      const k = Math.floor(f / load<f64>(reqQ + ((<usize>i) << 3)));
+      if (k < m) m = k;
+      const al = load<f64>(allocd + o + r);
+      if (al > 0) frac += f / al;
+    }
+    const fit = m < 0 ? 0 : <i32>m;
     if (fit < 1) continue;
-    const key = spread ? -freeFracListed(nr, x) : freeFracListed(nr, x);
+    const key = spread ? -frac : frac;
     si(hId, n, x);
     sf(hKey, n, key);
     n++;
