@@ -6,6 +6,7 @@
 
 import type { Client, Informer, KubeObject, Logger } from "@grove-ts/runtime";
 import type { Pod } from "./kube-types.js";
+import type { StatusMemory } from "./status-write.js";
 import type {
   ClusterTopologyBinding,
   PodClique,
@@ -104,4 +105,6 @@ export interface ControllerContext {
   options: ResolvedOptions;
   logger: Logger;
   podExpectations: PodExpectations;
+  /** Status writes of this process the caches may not show yet (see StatusMemory). */
+  statusMemory: StatusMemory;
 }

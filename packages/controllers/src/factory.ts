@@ -56,6 +56,7 @@ import { pclqReconciler } from "./pclq/controller.js";
 import { pcsReconciler } from "./pcs/controller.js";
 import { pcsgReconciler } from "./pcsg/controller.js";
 import { podGangReconciler } from "./podgang/controller.js";
+import { StatusMemory } from "./status-write.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet, PodGang } from "./types.js";
 import { podCondition } from "./util.js";
 
@@ -206,7 +207,11 @@ export function createGroveControllers(
     options: resolved,
     logger,
     podExpectations: new PodExpectations(),
+    statusMemory: new StatusMemory(),
   };
+  // The memory of status writes lives only until the cache shows them, or the object is gone.
+  for (const inf of [informers.pcs, informers.pcsg, informers.pclq] as Informer<KubeObject>[])
+    on(inf, { update: (_a, b) => ctx.statusMemory.observe(b), del: (o) => ctx.statusMemory.forget(o) });
   const c = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
   const pcsCtl = new Controller({
     name: "podcliqueset",

@@ -57,28 +57,6 @@ export function topLevelMergePatch(
   return Object.keys(patch).length > 0 ? patch : undefined;
 }
 
-/**
- * Writes `status` through the status subresource as a merge patch of only the changed top-level
- * fields; writes nothing when nothing changed. Returns whether it wrote.
- */
-export async function patchStatusIfChanged(
-  client: Client,
-  type: ResourceType,
-  obj: KubeObject & { status?: unknown },
-  status: Record<string, unknown>,
-): Promise<boolean> {
-  const patch = topLevelMergePatch(obj.status as Record<string, unknown> | undefined, status);
-  if (!patch) return false;
-  await client.patch(
-    type,
-    obj.metadata.name ?? "",
-    obj.metadata.namespace,
-    { type: "merge", body: { status: patch } },
-    { subresource: "status" },
-  );
-  return true;
-}
-
 /** Creates `desired`; AlreadyExists (a stale cache) is not an error. */
 export async function createIgnoreExists<T extends KubeObject>(
   client: Client,

@@ -128,7 +128,7 @@ async function removeGates(ctx: ControllerContext, pclq: PodClique): Promise<voi
 
 export function pclqReconciler(ctx: ControllerContext) {
   return async (rc: ReconcileContext): Promise<ReconcileResult | undefined> => {
-    const pclq = ctx.informers.pclq.cache.get(rc.name, rc.namespace);
+    const pclq = ctx.statusMemory.newest(ctx.informers.pclq.cache.get(rc.name, rc.namespace));
     if (!pclq) {
       ctx.podExpectations.forget(rc.key);
       return undefined;
@@ -166,7 +166,7 @@ export function pclqReconciler(ctx: ControllerContext) {
     });
     const full = withLastErrors(status, pclq.status?.lastErrors, outcome, now);
     return finishReconcile(
-      ctx.client,
+      ctx,
       PodCliqueType,
       pclq,
       full as Record<string, unknown>,

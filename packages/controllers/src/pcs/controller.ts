@@ -42,7 +42,7 @@ export async function removeFinalizer(
 export function pcsReconciler(ctx: ControllerContext) {
   const groups = pcsComponentGroups(ctx);
   return async (rc: ReconcileContext): Promise<ReconcileResult | undefined> => {
-    const pcs = ctx.informers.pcs.cache.get(rc.name, rc.namespace);
+    const pcs = ctx.statusMemory.newest(ctx.informers.pcs.cache.get(rc.name, rc.namespace));
     if (!pcs) return undefined;
     if (pcs.metadata.deletionTimestamp) {
       // Children go by garbage collection through their owner references (§3.7).
@@ -76,7 +76,7 @@ export function pcsReconciler(ctx: ControllerContext) {
     });
     const full = withLastErrors(status, pcs.status?.lastErrors, outcome, now);
     return finishReconcile(
-      ctx.client,
+      ctx,
       PodCliqueSetType,
       pcs,
       full as Record<string, unknown>,

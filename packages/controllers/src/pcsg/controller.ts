@@ -124,7 +124,7 @@ async function keepGangTerminationMark(
 
 export function pcsgReconciler(ctx: ControllerContext) {
   return async (rc: ReconcileContext): Promise<ReconcileResult | undefined> => {
-    const pcsg = ctx.informers.pcsg.cache.get(rc.name, rc.namespace);
+    const pcsg = ctx.statusMemory.newest(ctx.informers.pcsg.cache.get(rc.name, rc.namespace));
     if (!pcsg) return undefined;
     if (pcsg.metadata.deletionTimestamp) {
       await removeFinalizer(ctx, PodCliqueScalingGroupType, pcsg, FinalizerPodCliqueScalingGroup);
@@ -166,7 +166,7 @@ export function pcsgReconciler(ctx: ControllerContext) {
     const full = withLastErrors(status, pcsg.status?.lastErrors, outcome, now);
     await keepGangTerminationMark(ctx, pcsg, full);
     return finishReconcile(
-      ctx.client,
+      ctx,
       PodCliqueScalingGroupType,
       pcsg,
       full as Record<string, unknown>,
