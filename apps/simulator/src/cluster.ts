@@ -78,19 +78,6 @@ const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Kubernetes quantity syntax (resource.Quantity): a number with an optional SI, binary or exponent suffix. */
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
-const SUFFIX_POW10: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const SUFFIX_POW2: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
-
-/** A quantity (already matching QUANTITY) in thousandths of its unit, rounded down. */
-function milli(q: string): bigint {
-  const m = /^[+]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+)|([a-zA-Z]+))?$/.exec(q);
-  const [, int = "", frac = "", exp, suffix = ""] = m ?? [];
-  let v = BigInt(`${int}${frac}` || "0");
-  let pow10 = 3 - frac.length + (exp !== undefined ? Number(exp) : (SUFFIX_POW10[suffix] ?? 0));
-  if (suffix in SUFFIX_POW2) v <<= BigInt(SUFFIX_POW2[suffix] ?? 0);
-  if (pow10 > 60) pow10 = 60; // beyond any limit; keeps 10n ** pow10 small
-  return pow10 >= 0 ? v * 10n ** BigInt(pow10) : v / 10n ** BigInt(-pow10);
-}
 const HOSTNAME = "kubernetes.io/hostname";
 
 /** Labels every simulated node carries before the pool's own (which may override arch and os). */
@@ -172,11 +159,6 @@ export function checkCluster(doc: unknown): ClusterSpec {
         throw new ClusterFileError(
           `${f}.allocatable.${k}`,
           `${JSON.stringify(q)} is not a Kubernetes quantity`,
-        );
-      if (milli(q) > BigInt(Number.MAX_SAFE_INTEGER))
-        throw new ClusterFileError(
-          `${f}.allocatable.${k}`,
-          `${JSON.stringify(q)} is too large: the scheduler counts in thousandths up to 2^53 (about 8Ti)`,
         );
     }
     const taints = list(o.taints, `${f}.taints`).map((t, j) => {

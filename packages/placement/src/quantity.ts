@@ -6,8 +6,10 @@ const FORMAT = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|E
 
 /**
  * A Kubernetes quantity in thousandths of its unit, rounded up to a whole thousandth as Kubernetes
- * does ("500m" -> 500, "1Gi" -> 1073741824000, 8 -> 8000). Exact (BigInt) until the final number,
- * which stays exact below 2^53 (about 9 PiB in thousandths).
+ * does ("500m" -> 500, "1Gi" -> 1073741824000, 8 -> 8000). Exact (BigInt) until the final number.
+ * That number is exact below 2^53 thousandths (about 8 TiB); above it, it is the nearest double,
+ * which for the quantities nodes report (binary or decimal multiples, e.g. ephemeral-storage
+ * "28Ti" = 28000 * 2^40) is still exact. Above 10^40 thousandths a quantity is refused.
  */
 export function parseQuantity(q: unknown, field: string): number {
   // Clusters repeat a handful of quantity strings thousands of times.
@@ -67,7 +69,5 @@ function parse(q: unknown, field: string): number {
     const d = 10n ** BigInt(-pow10);
     v = (mant + d - 1n) / d;
   }
-  if (v > BigInt(Number.MAX_SAFE_INTEGER))
-    throw new PlacementProblemError("FieldValueInvalid", field, `quantity ${JSON.stringify(q)} is too large`);
   return Number(v);
 }

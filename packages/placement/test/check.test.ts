@@ -335,8 +335,24 @@ describe("parseQuantity", () => {
     [".5", 500],
     ["+2", 2000],
     ["-0", 0],
+    // Beyond 2^53 thousandths (~8 TiB): nodes report such values (ephemeral-storage).
+    ["28Ti", 28000 * 2 ** 40],
+    ["30T", 3e16],
   ] as const)("%s is %d thousandths", (q, want) => {
     expect(parseQuantity(q, "f")).toBe(want);
+  });
+
+  it("places pods on a node whose allocatable is above 2^53 thousandths", () => {
+    const r = solve({
+      nodes: [{ name: "n", allocatable: { cpu: "8", "ephemeral-storage": "28Ti", pods: "110" } }],
+      gangs: [{ name: "g", groups: [{ name: "w", count: 2, requests: { "ephemeral-storage": "14Ti" } }] }],
+    });
+    expect(r.gangs[0]?.groups[0]?.nodes).toEqual(["n", "n"]);
+    const over = solve({
+      nodes: [{ name: "n", allocatable: { "ephemeral-storage": "28Ti", pods: "110" } }],
+      gangs: [{ name: "g", groups: [{ name: "w", count: 3, requests: { "ephemeral-storage": "14Ti" } }] }],
+    });
+    expect(over.gangs[0]?.placed).toBe(false);
   });
 
   it.each(["", "1.2.3", "m", "1Qi", "1 Gi", "0x10", "Infinity", "1e400"])("rejects %j", (q) => {
