@@ -3,20 +3,18 @@
 // the PCSG keeps minAvailable healthy replicas.
 import { PodCliqueScalingGroupType, PodCliqueType } from "@grove-ts/api";
 import { PodType } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { breachWait, parseDuration, wasPodCliqueEverScheduled } from "../src/gang-termination.js";
-import type { GroveControllers } from "../src/index.js";
 import type { PodClique, PodCliqueScalingGroup } from "../src/types.js";
 import { pcsOf } from "./fixtures.js";
 import {
   createPcs,
-  fastControllers,
   type Harness,
   listPods,
   NS,
   runToReady,
-  startHarness,
   waitFor,
+  withControllersPerTest,
 } from "./harness.js";
 
 const uid = async (h: Harness, name: string) =>
@@ -56,15 +54,8 @@ async function waitScheduledCondition(h: Harness, name: string): Promise<void> {
 
 describe("gang termination", () => {
   let h: Harness;
-  let ctl: GroveControllers;
-  beforeEach(async () => {
-    h = await startHarness();
-    ctl = fastControllers(h.client);
-    await ctl.start();
-  });
-  afterEach(async () => {
-    await ctl.stop();
-    await h.close();
+  withControllersPerTest((x: Harness) => {
+    h = x;
   });
 
   it("PCS level: a standalone clique breached past terminationDelay recreates the whole replica", async () => {
@@ -130,15 +121,8 @@ describe("gang termination", () => {
 
 describe("gang termination through a breached PCSG", () => {
   let h: Harness;
-  let ctl: GroveControllers;
-  beforeEach(async () => {
-    h = await startHarness();
-    ctl = fastControllers(h.client);
-    await ctl.start();
-  });
-  afterEach(async () => {
-    await ctl.stop();
-    await h.close();
+  withControllersPerTest((x: Harness) => {
+    h = x;
   });
 
   it("a PCSG below minAvailable takes the whole PCS replica, marks GangTerminationInProgress, clears it on recovery", async () => {

@@ -18,6 +18,7 @@ import {
   SecretType,
   type WatchHandle,
 } from "@grove-ts/runtime";
+import { afterEach, beforeEach } from "vitest";
 import { createGroveControllers, type GroveControllers, type GroveControllersOptions } from "../src/index.js";
 import type { Pod } from "../src/kube-types.js";
 
@@ -118,6 +119,25 @@ export class CountingClient {
 
 export function fastControllers(client: Client, options: GroveControllersOptions = {}): GroveControllers {
   return createGroveControllers(client, { requeueAfterMs: 50, ...options });
+}
+
+/**
+ * For every test of the calling describe block: a fresh harness with fast controllers running,
+ * handed to `use`; the controllers are stopped and the server closed after the test.
+ */
+export function withControllersPerTest(use: (h: Harness) => void): void {
+  let h: Harness;
+  let ctl: GroveControllers;
+  beforeEach(async () => {
+    h = await startHarness();
+    ctl = fastControllers(h.client);
+    await ctl.start();
+    use(h);
+  });
+  afterEach(async () => {
+    await ctl.stop();
+    await h.close();
+  });
 }
 
 export async function createPcs(client: Client, pcs: ApiPodCliqueSet): Promise<void> {

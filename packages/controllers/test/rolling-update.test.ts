@@ -2,20 +2,18 @@
 // replica at a time, ready pods one by one; PCSG replicas are recreated; OnDelete replaces nothing.
 import { PodCliqueScalingGroupType, PodCliqueSetType, PodCliqueType } from "@grove-ts/api";
 import { PodType } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GroveControllers } from "../src/index.js";
+import { describe, expect, it } from "vitest";
 import type { Pod } from "../src/kube-types.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../src/types.js";
 import { pcsOf } from "./fixtures.js";
 import {
   createPcs,
-  fastControllers,
   type Harness,
   listPods,
   NS,
   runToReady,
-  startHarness,
   waitFor,
+  withControllersPerTest,
 } from "./harness.js";
 
 const image = (p: Pod) => p.spec?.containers[0]?.image;
@@ -41,15 +39,8 @@ async function rollTo(h: Harness, img: string, pods: number): Promise<Pod[]> {
 
 describe("rolling updates", () => {
   let h: Harness;
-  let ctl: GroveControllers;
-  beforeEach(async () => {
-    h = await startHarness();
-    ctl = fastControllers(h.client);
-    await ctl.start();
-  });
-  afterEach(async () => {
-    await ctl.stop();
-    await h.close();
+  withControllersPerTest((x: Harness) => {
+    h = x;
   });
 
   it("RollingRecreate: standalone pods and PCSG replicas move to the new template; progress closes", async () => {

@@ -10,22 +10,20 @@ import {
   ServiceAccountType,
   ServiceType,
 } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GroveControllers } from "../src/index.js";
+import { describe, expect, it } from "vitest";
 import type { Pod } from "../src/kube-types.js";
 import type { PodClique, PodCliqueSet } from "../src/types.js";
 import { multiNodeAggregated, simple1, singleNodeAggregated } from "./fixtures.js";
 import {
   createPcs,
-  fastControllers,
   type Harness,
   listPods,
   NS,
   names,
   runToReady,
   scheduleAndReadyAll,
-  startHarness,
   waitFor,
+  withControllersPerTest,
 } from "./harness.js";
 
 const PCS = "single-node-aggregated";
@@ -43,15 +41,8 @@ const listNames = async (h: Harness, t: ResourceType) =>
 
 describe("scaling", () => {
   let h: Harness;
-  let ctl: GroveControllers;
-  beforeEach(async () => {
-    h = await startHarness();
-    ctl = fastControllers(h.client);
-    await ctl.start();
-  });
-  afterEach(async () => {
-    await ctl.stop();
-    await h.close();
+  withControllersPerTest((x: Harness) => {
+    h = x;
   });
 
   it("PodClique: scale-out fills the lowest free indices; scale-in removes unassigned, then not-ready pods", async () => {

@@ -8,8 +8,7 @@ import {
   type ResourceType,
   ServiceType,
 } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GroveControllers } from "../src/index.js";
+import { describe, expect, it } from "vitest";
 import {
   completePipeline,
   multiNodeAggregated,
@@ -19,13 +18,12 @@ import {
 } from "./fixtures.js";
 import {
   createPcs,
-  fastControllers,
   type Harness,
   NS,
   names,
   runToReady,
-  startHarness,
   waitFor,
+  withControllersPerTest,
 } from "./harness.js";
 
 const list = async (c: Client, t: ResourceType) =>
@@ -106,15 +104,8 @@ const shapes: Shape[] = [
 
 describe("user-guide shapes", () => {
   let h: Harness;
-  let ctl: GroveControllers;
-  beforeEach(async () => {
-    h = await startHarness();
-    ctl = fastControllers(h.client);
-    await ctl.start();
-  });
-  afterEach(async () => {
-    await ctl.stop();
-    await h.close();
+  withControllersPerTest((x: Harness) => {
+    h = x;
   });
 
   it.each(shapes)("$name: names of every generated object", async (s) => {

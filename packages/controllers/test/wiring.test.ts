@@ -11,20 +11,18 @@ import {
   SchedulingGatePodGangPendingCreation,
 } from "@grove-ts/api";
 import { PodType } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GroveControllers } from "../src/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Pod } from "../src/kube-types.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet, PodGang } from "../src/types.js";
 import { multiNodeAggregated } from "./fixtures.js";
 import {
   createPcs,
-  fastControllers,
   type Harness,
   listPods,
   NS,
   runToReady,
-  startHarness,
   waitFor,
+  withControllersPerTest,
 } from "./harness.js";
 
 const PCS = "multinode-aggregated";
@@ -34,16 +32,11 @@ const gated = (p: Pod) =>
 
 describe("wiring of a PCSG workload", () => {
   let h: Harness;
-  let ctl: GroveControllers;
-  beforeEach(async () => {
-    h = await startHarness();
-    ctl = fastControllers(h.client);
-    await ctl.start();
-    await createPcs(h.client, multiNodeAggregated());
+  withControllersPerTest((x: Harness) => {
+    h = x;
   });
-  afterEach(async () => {
-    await ctl.stop();
-    await h.close();
+  beforeEach(async () => {
+    await createPcs(h.client, multiNodeAggregated());
   });
 
   it("gates scaled-gang pods until the base gang is scheduled, then releases them", async () => {
