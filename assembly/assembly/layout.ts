@@ -77,6 +77,14 @@ export const P_GANGOK: i32 = 54;
 export const P_REASON: i32 = 55;
 export const P_STATS: i32 = 56;
 export const P_TFULL: i32 = 57;
+export const P_SAVE: i32 = 58;
+export const P_GSAVE: i32 = 59;
+export const P_TSAVE: i32 = 60;
+export const P_RCAND: i32 = 61;
+export const P_RKEY: i32 = 62;
+export const P_VICTIM: i32 = 63;
+export const P_RSAVE: i32 = 64;
+export const P_MSAVE: i32 = 65;
 
 export const DEPTH: i32 = 3;
 export const REASON_SLOTS: i32 = 10;

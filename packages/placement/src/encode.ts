@@ -426,6 +426,14 @@ export class CallEncoding {
       i32(P.GANGOK, K),
       i32(P.REASON, K * REASON_SLOTS),
       i32(P.STATS, 8),
+      i32(P.SAVE, pods),
+      i32(P.GSAVE, G),
+      i32(P.TSAVE, T),
+      i32(P.RCAND, D + 1),
+      f64(P.RKEY, D + 1),
+      i32(P.VICTIM, K),
+      i32(P.RSAVE, REASON_SLOTS),
+      i32(P.MSAVE, G),
     ]);
     this.region = allocator.alloc(p.bytes);
     const v = this.views();

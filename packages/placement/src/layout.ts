@@ -87,7 +87,16 @@ export const P = {
   REASON: 55, // i32 K*REASON_SLOTS out
   STATS: 56, // i32 8 out: [0] attempts
   TFULL: 57, // f64 T*R: like TDEMAND for every wanted pod (count, not minCount)
-  HEADER: 64,
+  // Scratch of the repair steps (rip-up of earlier gangs, re-placing a gang for its full count).
+  SAVE: 58, // i32 PODS: node of each pod slot of a gang taken out
+  GSAVE: 59, // i32 G: pods placed per group of a gang taken out
+  TSAVE: 60, // i32 T: chosen domains of a gang taken out
+  RCAND: 61, // i32 D+1: candidate domains of a rip-up
+  RKEY: 62, // f64 D+1
+  VICTIM: 63, // i32 K: gangs taken out by a rip-up
+  RSAVE: 64, // i32 REASON_SLOTS: the failed gang's reason, kept across rip-up attempts
+  MSAVE: 65, // i32 G: minCounts while a gang is re-placed for its full count
+  HEADER: 72,
 } as const;
 
 /** Depth of the gang tree: gang, sub-group, group. */
