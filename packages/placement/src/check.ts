@@ -1,7 +1,25 @@
 // Parses and checks a PlacementProblem (spec: placement-problem.md). Every rejection is a
 // PlacementProblemError naming the field path; the problem is rejected as a whole.
 import { type PlacementErrorCode, PlacementProblemError } from "./errors.js";
-import { cachedQuantity, parseQuantity } from "./quantity.js";
+import { cachedQuantity, parseQuantity, tryQuantity } from "./quantity.js";
+
+/**
+ * Resource amounts in thousandths, names and values side by side. Immutable: nodes with equal
+ * amounts share one object (and nodes with the same resource names share `names`), so a change
+ * makes a new object instead of editing this one.
+ */
+export interface Quantities {
+  readonly names: readonly string[];
+  readonly values: readonly number[];
+}
+
+export const NO_QUANTITIES: Quantities = { names: [], values: [] };
+
+/** The amount of `name`, or undefined when not listed. */
+export function amountOf(q: Quantities, name: string): number | undefined {
+  const i = q.names.indexOf(name);
+  return i < 0 ? undefined : q.values[i];
+}
 
 /** Level index (0 = broadest) or -1 for none. */
 export interface CheckedConstraint {
@@ -12,12 +30,17 @@ export interface CheckedConstraint {
 export interface CheckedNode {
   name: string;
   labels: Record<string, string>;
-  /** Thousandths. */
-  allocatable: Map<string, number>;
-  allocated: Map<string, number>;
+  allocatable: Quantities;
+  allocated: Quantities;
   unschedulable: boolean;
   /** Only the effects that keep pods off (NoSchedule, NoExecute). */
-  taints: { key: string; value: string; effect: "NoSchedule" | "NoExecute" }[];
+  taints: readonly CheckedTaint[];
+}
+
+export interface CheckedTaint {
+  key: string;
+  value: string;
+  effect: "NoSchedule" | "NoExecute";
 }
 
 export type Operator = "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
@@ -44,13 +67,13 @@ export interface CheckedGroup {
   name: string;
   count: number;
   minCount: number;
-  /** Thousandths, without `pods` (every pod takes one pod unit). */
-  requests: Map<string, number>;
+  /** Without `pods` (every pod takes one pod unit). */
+  requests: Quantities;
   constraint: CheckedConstraint;
-  nodeSelector: [string, string][];
+  nodeSelector: readonly [string, string][];
   /** null: no required node affinity. Terms are ORed, requirements ANDed. */
   terms: CheckedRequirement[][] | null;
-  tolerations: CheckedToleration[];
+  tolerations: readonly CheckedToleration[];
   /** Groups with equal keys are feasible on the same nodes. */
   shapeKey: string;
 }
@@ -66,7 +89,7 @@ export interface CheckedGang {
   priority: number;
   constraint: CheckedConstraint;
   groups: CheckedGroup[];
-  subGroups: CheckedSubGroup[];
+  subGroups: readonly CheckedSubGroup[];
 }
 
 export interface CheckedLevel {
@@ -138,15 +161,68 @@ function stringMap(v: unknown, field: Field): Record<string, string> {
   return o as Record<string, string>;
 }
 
-function quantities(v: unknown, field: Field): Map<string, number> {
-  const out = new Map<string, number>();
-  if (v === undefined || v === null) return out;
+function quantities(v: unknown, field: Field): Quantities {
+  if (v === undefined || v === null) return NO_QUANTITIES;
   const o = isObject(v) ? v : object(v, field);
+  const names: string[] = [];
+  const values: number[] = [];
   for (const k in o) {
     if (k.length === 0) fail("FieldValueInvalid", field, "a resource name must not be empty");
     const q = o[k];
-    out.set(k, cachedQuantity(q) ?? parseQuantity(q, `${path(field)}[${k}]`));
+    names.push(k);
+    values.push(cachedQuantity(q) ?? parseQuantity(q, `${path(field)}[${k}]`));
   }
+  return names.length === 0 ? NO_QUANTITIES : { names, values };
+}
+
+/** `q` without its i-th entry. */
+function without(q: Quantities, i: number): Quantities {
+  if (q.names.length === 1) return NO_QUANTITIES;
+  return { names: q.names.filter((_, x) => x !== i), values: q.values.filter((_, x) => x !== i) };
+}
+
+/**
+ * The fast path's memory of the last quantities object read for one field (a node's allocatable,
+ * a group's requests): thousands of nodes repeat the same names and amounts, which are then
+ * shared instead of parsed and built again.
+ */
+class Recent {
+  last: Quantities = NO_QUANTITIES;
+  raw: unknown[] = [];
+}
+
+/** `o`'s quantities, or null when anything is off (the checked path then names the field). */
+function readQuantities(o: Record<string, unknown>, recent: Recent): Quantities | null {
+  const before = recent.last.names;
+  const raw = recent.raw;
+  let j = 0;
+  let same = true;
+  for (const k in o) {
+    if (before[j] !== k || raw[j] !== o[k]) {
+      same = false;
+      break;
+    }
+    j++;
+  }
+  if (same && j === before.length) return recent.last;
+  const names: string[] = [];
+  const values: number[] = [];
+  const now: unknown[] = [];
+  let sameNames = true;
+  for (const k in o) {
+    if (k.length === 0) return null;
+    const q = o[k];
+    const v = cachedQuantity(q) ?? tryQuantity(q);
+    if (v === undefined) return null;
+    if (before[names.length] !== k) sameNames = false;
+    names.push(k);
+    values.push(v);
+    now.push(q);
+  }
+  if (names.length === 0) return NO_QUANTITIES;
+  const out = { names: sameNames && names.length === before.length ? before : names, values };
+  recent.last = out;
+  recent.raw = now;
   return out;
 }
 
@@ -193,7 +269,7 @@ function checkNodeAt(v: unknown, at: () => string): CheckedNode {
   const allocated = quantities(o.allocated, () => `${at()}.allocated`);
   if (o.unschedulable !== undefined && typeof o.unschedulable !== "boolean")
     fail("FieldValueTypeInvalid", `${at()}.unschedulable`, "must be a boolean");
-  const taints: CheckedNode["taints"] = [];
+  const taints: CheckedTaint[] = [];
   if (o.taints !== undefined && o.taints !== null)
     array(o.taints, `${at()}.taints`).forEach((t, i) => {
       const f = `${at()}.taints[${i}]`;
@@ -220,10 +296,76 @@ function checkNodeAt(v: unknown, at: () => string): CheckedNode {
   };
 }
 
+const NO_TAINTS: readonly CheckedTaint[] = [];
+
+/**
+ * The common node, checked without building anything it does not keep: null when anything is off
+ * or unusual, and checkNodeAt then checks it again and names the field. What it accepts it returns
+ * exactly as checkNodeAt would.
+ */
+function fastNode(v: unknown, allocatable: Recent, allocated: Recent): CheckedNode | null {
+  if (!isObject(v)) return null;
+  const nodeName = v.name;
+  if (typeof nodeName !== "string" || nodeName.length === 0) return null;
+  const a = v.allocatable;
+  if (!isObject(a)) return null;
+  const alloc = readQuantities(a, allocatable);
+  if (alloc === null) return null;
+  let used: Quantities | null = NO_QUANTITIES;
+  const u = v.allocated;
+  if (u !== undefined && u !== null) {
+    if (!isObject(u)) return null;
+    used = readQuantities(u, allocated);
+    if (used === null) return null;
+  }
+  const uns = v.unschedulable;
+  if (uns !== undefined && typeof uns !== "boolean") return null;
+  let taints = NO_TAINTS;
+  const t = v.taints;
+  if (t !== undefined && t !== null) {
+    if (!Array.isArray(t)) return null;
+    if (t.length > 0) {
+      const kept: CheckedTaint[] = [];
+      for (const x of t) {
+        if (!isObject(x)) return null;
+        const { key, value, effect } = x;
+        if (typeof key !== "string" || key.length === 0) return null;
+        if (value !== undefined && value !== null && typeof value !== "string") return null;
+        if (effect === "NoSchedule" || effect === "NoExecute") kept.push({ key, value: value ?? "", effect });
+        else if (effect !== "PreferNoSchedule") return null;
+      }
+      if (kept.length > 0) taints = kept;
+    }
+  }
+  let labels = v.labels;
+  if (labels === undefined || labels === null) labels = {};
+  else if (!isObject(labels)) return null;
+  else for (const k in labels) if (typeof labels[k] !== "string") return null;
+  return {
+    name: nodeName,
+    labels: labels as Record<string, string>,
+    allocatable: alloc,
+    allocated: used,
+    unschedulable: uns === true,
+    taints,
+  };
+}
+
 export function checkNodes(v: unknown, field = "nodes"): CheckedNode[] {
   const raw = array(v, field);
   const nodes = new Array<CheckedNode>(raw.length);
-  for (let i = 0; i < raw.length; i++) nodes[i] = checkNodeAt(raw[i], () => `${path(field)}[${i}]`);
+  const allocatable = new Recent();
+  const allocated = new Recent();
+  // Names in strictly increasing order (the usual listing) cannot repeat: no set needed.
+  let increasing = true;
+  let prev = "";
+  for (let i = 0; i < raw.length; i++) {
+    const n = fastNode(raw[i], allocatable, allocated) ?? checkNodeAt(raw[i], () => `${path(field)}[${i}]`);
+    nodes[i] = n;
+    if (increasing && i > 0 && !(prev < n.name)) increasing = false;
+    prev = n.name;
+  }
+  if (increasing) return nodes;
   const seen = new Set<string>();
   for (let i = 0; i < nodes.length; i++) {
     const n = (nodes[i] as CheckedNode).name;
@@ -404,15 +546,15 @@ function checkGroup(v: unknown, field: Field, levels: CheckedLevel[], floor: num
       : integer(o.minCount, () => `${path(field)}.minCount`, 0);
   if (minCount > count)
     fail("FieldValueInvalid", () => `${path(field)}.minCount`, `minCount ${minCount} > count ${count}`);
-  const requests = quantities(o.requests, () => `${path(field)}.requests`);
-  const pods = requests.get("pods");
-  if (pods !== undefined && pods !== 1000)
+  let requests = quantities(o.requests, () => `${path(field)}.requests`);
+  const pods = requests.names.indexOf("pods");
+  if (pods >= 0 && requests.values[pods] !== 1000)
     fail(
       "FieldValueInvalid",
       () => `${path(field)}.requests[pods]`,
       "every pod takes exactly one pod unit (1)",
     );
-  requests.delete("pods");
+  if (pods >= 0) requests = without(requests, pods);
   const nodeSelector = Object.entries(stringMap(o.nodeSelector, () => `${path(field)}.nodeSelector`)).sort(
     (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
   );
@@ -438,10 +580,151 @@ const NO_SUBS: number[] = [];
 /** An implementation limit: the engines hold a slot per wanted pod. */
 export const MAX_COUNT = 1_000_000;
 
+// Shared by many gangs, so frozen: a caller editing a checked problem cannot change another gang.
+const NO_CONSTRAINT: CheckedConstraint = Object.freeze({ required: -1, preferred: -1 });
+const NO_SELECTOR: readonly [string, string][] = Object.freeze([]);
+const NO_TOLERATIONS: readonly CheckedToleration[] = Object.freeze([]);
+const NO_SUBGROUPS: readonly CheckedSubGroup[] = Object.freeze([]);
+/** Checked constraints are read-only, so one object per (required, preferred) pair serves all. */
+const constraints = new Map<number, CheckedConstraint>();
+function constraintOf(required: number, preferred: number): CheckedConstraint {
+  const key = (required + 1) * 65536 + preferred + 1;
+  let c = constraints.get(key);
+  if (c === undefined) {
+    c = Object.freeze({ required, preferred });
+    constraints.set(key, c);
+  }
+  return c;
+}
+
+/** A domain's level, or -2 when it is not a known domain name. */
+function fastLevel(v: unknown, levels: CheckedLevel[]): number {
+  if (v === undefined || v === null) return -1;
+  if (typeof v !== "string") return -2;
+  for (let i = 0; i < levels.length; i++) if ((levels[i] as CheckedLevel).domain === v) return i;
+  return -2;
+}
+
+/** checkConstraint's result when everything is in order, else null. */
+function fastConstraint(v: unknown, levels: CheckedLevel[], floor: number): CheckedConstraint | null {
+  if (v === undefined || v === null) return NO_CONSTRAINT;
+  if (!isObject(v)) return null;
+  const required = fastLevel(v.required, levels);
+  const preferred = fastLevel(v.preferred, levels);
+  if (required === -2 || preferred === -2) return null;
+  if (required >= 0 && required < floor) return null;
+  if (preferred >= 0 && (preferred < floor || preferred < required)) return null;
+  return required === -1 && preferred === -1 ? NO_CONSTRAINT : constraintOf(required, preferred);
+}
+
+const isEmptyArray = (v: unknown) => Array.isArray(v) && v.length === 0;
+
+/**
+ * The common gang (no sub-groups; groups without selectors, affinity or tolerations), checked
+ * without field paths or closures: null when anything is off or unusual, and the checked path
+ * then runs and names the field. It records the names only when it accepts the gang.
+ */
+function fastGang(
+  v: unknown,
+  levels: CheckedLevel[],
+  gangNames: Set<string>,
+  groupNames: Set<string>,
+  requests: Recent,
+): CheckedGang | null {
+  if (!isObject(v)) return null;
+  const gangName = v.name;
+  if (typeof gangName !== "string" || gangName.length === 0 || gangNames.has(gangName)) return null;
+  let priority = 0;
+  const pr = v.priority;
+  if (pr !== undefined && pr !== null) {
+    if (typeof pr !== "number" || !Number.isFinite(pr)) return null;
+    priority = pr;
+  }
+  const constraint = fastConstraint(v.constraint, levels, -1);
+  if (constraint === null) return null;
+  const rawGroups = v.groups;
+  if (!Array.isArray(rawGroups) || rawGroups.length === 0) return null;
+  const subs = v.subGroups;
+  if (subs !== undefined && subs !== null && !isEmptyArray(subs)) return null;
+  const groups = new Array<CheckedGroup>(rawGroups.length);
+  for (let i = 0; i < rawGroups.length; i++) {
+    const g = rawGroups[i];
+    if (!isObject(g)) return null;
+    const groupName = g.name;
+    if (typeof groupName !== "string" || groupName.length === 0 || groupNames.has(groupName)) return null;
+    for (let j = 0; j < i; j++) if ((groups[j] as CheckedGroup).name === groupName) return null;
+    const count = g.count;
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > MAX_COUNT) return null;
+    let minCount = count;
+    const mc = g.minCount;
+    if (mc !== undefined && mc !== null) {
+      if (typeof mc !== "number" || !Number.isInteger(mc) || mc < 0 || mc > count) return null;
+      minCount = mc;
+    }
+    let req: Quantities | null = NO_QUANTITIES;
+    const r = g.requests;
+    if (r !== undefined && r !== null) {
+      if (!isObject(r)) return null;
+      req = readQuantities(r, requests);
+      if (req === null) return null;
+      const pods = req.names.indexOf("pods");
+      if (pods >= 0) {
+        if (req.values[pods] !== 1000) return null;
+        req = without(req, pods);
+      }
+    }
+    const sel = g.nodeSelector;
+    if (sel !== undefined && sel !== null && !(isObject(sel) && isEmptyObject(sel))) return null;
+    const aff = g.affinity;
+    if (aff !== undefined && aff !== null) return null;
+    const tol = g.tolerations;
+    if (tol !== undefined && tol !== null && !isEmptyArray(tol)) return null;
+    const c = fastConstraint(g.constraint, levels, constraint.required);
+    if (c === null) return null;
+    groups[i] = {
+      name: groupName,
+      count,
+      minCount,
+      requests: req,
+      constraint: c,
+      nodeSelector: NO_SELECTOR,
+      terms: null,
+      tolerations: NO_TOLERATIONS,
+      shapeKey: "",
+    };
+  }
+  gangNames.add(gangName);
+  for (const g of groups) groupNames.add(g.name);
+  return { name: gangName, priority, constraint, groups, subGroups: NO_SUBGROUPS };
+}
+
+function isEmptyObject(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"): CheckedGang[] {
   const gangNames = new Set<string>();
   const groupNames = new Set<string>();
-  return array(v, field).map((gv, k) => {
+  const requests = new Recent();
+  const raw = array(v, field);
+  const out = new Array<CheckedGang>(raw.length);
+  for (let k = 0; k < raw.length; k++)
+    out[k] =
+      fastGang(raw[k], levels, gangNames, groupNames, requests) ??
+      checkGang(raw[k], k, field, levels, gangNames, groupNames);
+  return out;
+}
+
+function checkGang(
+  gv: unknown,
+  k: number,
+  field: string,
+  levels: CheckedLevel[],
+  gangNames: Set<string>,
+  groupNames: Set<string>,
+): CheckedGang {
+  {
     const f = () => `${path(field)}[${k}]`;
     const o = object(gv, f);
     const gangName = name(o.name, () => `${path(f)}.name`);
@@ -534,7 +817,7 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
       return g;
     });
     return { name: gangName, priority, constraint, groups, subGroups };
-  });
+  }
 }
 
 export function checkOptions(v: unknown, field = "options"): CheckedOptions {

@@ -1,8 +1,8 @@
 // Turns the engines' numbers back into names and reason sentences.
-import type { CheckedLevel } from "./check.js";
+import type { CheckedGang, CheckedGroup, CheckedLevel, CheckedNode } from "./check.js";
 import type { CallEncoding, TreeInfo } from "./encode.js";
 import { P, R, REASON_SLOTS } from "./layout.js";
-import type { GangPlacement } from "./types.js";
+import type { GangPlacement, GroupPlacement } from "./types.js";
 
 export interface Decoded {
   gangs: GangPlacement[];
@@ -71,52 +71,55 @@ function sentence(
 
 export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices = false): Decoded {
   const v = call.views();
-  const K = call.gangs.length;
+  const gangs = call.gangs;
+  const K = gangs.length;
   const G = call.groupSlot.length;
   const ok = v.i32(P.GANGOK, K);
   const placedPer = v.i32(P.GPLACED, G);
   const podNode = v.i32(P.PODNODE, call.pods);
   const reason = v.i32(P.REASON, K * REASON_SLOTS);
   const stats = v.i32(P.STATS, 8);
-  const names = call.cluster.nodes;
+  const nodes = call.cluster.nodes;
   const tree = (t: number) => call.treeInfo(t);
   const out: Decoded = {
-    gangs: [],
+    gangs: new Array<GangPlacement>(K),
     gangsPlaced: 0,
     podsPlaced: 0,
     podsWanted: 0,
     attempts: stats[0] as number,
-    nodeIndices: [],
+    nodeIndices: withIndices ? new Array<number[][]>(K) : [],
   };
-  call.gangs.forEach((gang, k) => {
+  for (let k = 0; k < K; k++) {
+    const gang = gangs[k] as CheckedGang;
     const first = call.groupFirst[k] as number;
-    for (const g of gang.groups) out.podsWanted += g.count;
+    const nGroups = gang.groups.length;
+    for (let i = 0; i < nGroups; i++) out.podsWanted += (gang.groups[i] as CheckedGroup).count;
     if (ok[k] === 0) {
       const at = k * REASON_SLOTS;
       const inner = reason[at + 5] !== 0 ? sentence(levels, tree, reason, at + 5, "") : "";
-      out.gangs.push({
+      out.gangs[k] = {
         name: gang.name,
         placed: false,
         groups: [],
         reason: sentence(levels, tree, reason, at, inner),
-      });
-      out.nodeIndices.push([]);
-      return;
+      };
+      if (withIndices) out.nodeIndices[k] = [];
+      continue;
     }
     out.gangsPlaced++;
-    const idx: number[][] = [];
-    const groups = gang.groups.map((g, i) => {
+    const groups = new Array<GroupPlacement>(nGroups);
+    const idx: number[][] = withIndices ? new Array<number[]>(nGroups) : [];
+    for (let i = 0; i < nGroups; i++) {
       const slot = call.groupSlot[first + i] as number;
       const n = placedPer[first + i] as number;
       const nodeNames = new Array<string>(n);
-      for (let j = 0; j < n; j++)
-        nodeNames[j] = (names[podNode[slot + j] as number] as { name: string }).name;
-      if (withIndices) idx.push(Array.from(podNode.subarray(slot, slot + n)));
+      for (let j = 0; j < n; j++) nodeNames[j] = (nodes[podNode[slot + j] as number] as CheckedNode).name;
+      if (withIndices) idx[i] = Array.from(podNode.subarray(slot, slot + n));
       out.podsPlaced += n;
-      return { name: g.name, nodes: nodeNames };
-    });
-    out.nodeIndices.push(idx);
-    out.gangs.push({ name: gang.name, placed: true, groups, reason: null });
-  });
+      groups[i] = { name: (gang.groups[i] as CheckedGroup).name, nodes: nodeNames };
+    }
+    if (withIndices) out.nodeIndices[k] = idx;
+    out.gangs[k] = { name: gang.name, placed: true, groups, reason: null };
+  }
   return out;
 }

@@ -1,6 +1,12 @@
 // Interns names, labels and resources to dense indices and lays a problem out as the flat arrays
 // of layout.ts. Only numbers cross into the engines.
-import { type CheckedGang, type CheckedLevel, type CheckedNode, NAME_LABEL } from "./check.js";
+import {
+  type CheckedGang,
+  type CheckedLevel,
+  type CheckedNode,
+  NAME_LABEL,
+  type Quantities,
+} from "./check.js";
 import {
   ArenaViews,
   C,
@@ -66,10 +72,123 @@ function isInteger(v: string): boolean {
 
 const strCmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Each node's rank in name order, or null when the nodes already are in name order. */
+function nameRanks(nodes: readonly CheckedNode[]): Int32Array | null {
+  const N = nodes.length;
+  let sorted = true;
+  for (let i = 1; i < N && sorted; i++)
+    sorted = (nodes[i - 1] as CheckedNode).name < (nodes[i] as CheckedNode).name;
+  if (sorted) return null;
+  const byName = new Int32Array(N);
+  for (let i = 0; i < N; i++) byName[i] = i;
+  const names = nodes.map((n) => n.name);
+  byName.sort((a, b) => strCmp(names[a] as string, names[b] as string));
+  const rank = new Int32Array(N);
+  for (let r = 0; r < N; r++) rank[byName[r] as number] = r;
+  return rank;
+}
+
+/** A node's value at level l; undefined when it lacks the label of l or of a broader level. */
+function levelValue(labels: Record<string, string>, keys: readonly string[], l: number): string | undefined {
+  for (let m = 0; m < l; m++) if (labels[keys[m] as string] === undefined) return undefined;
+  return labels[keys[l] as string];
+}
+
+/**
+ * The nodes' order by domain path, then name (`nameRank` null when the input is in name order),
+ * or null when the input already is in that order (the usual listing of a generated or
+ * topology-named cluster). Values compare as strings, a missing one after every value.
+ */
+function pathOrder(
+  nodes: readonly CheckedNode[],
+  keys: readonly string[],
+  nameRank: Int32Array | null,
+): Int32Array | null {
+  const N = nodes.length;
+  const L = keys.length;
+  const rankOf = (i: number) => (nameRank === null ? i : (nameRank[i] as number));
+  let sorted = true;
+  for (let i = 1; i < N && sorted; i++) {
+    const pa = (nodes[i - 1] as CheckedNode).labels;
+    const pb = (nodes[i] as CheckedNode).labels;
+    let d = 0;
+    for (let l = 0; l < L && d === 0; l++) {
+      const a = pa[keys[l] as string];
+      const b = pb[keys[l] as string];
+      if (a === b) {
+        if (a === undefined) break; // both missing: so is every narrower level
+        continue;
+      }
+      d = a === undefined ? 1 : b === undefined ? -1 : a < b ? -1 : 1;
+    }
+    sorted = d < 0 || (d === 0 && rankOf(i - 1) < rankOf(i));
+  }
+  if (sorted) return null;
+  // Compared as numbers: each level's value by its rank among that level's distinct values
+  // (missing: N), then the name's rank.
+  const pathRank = new Int32Array(N * L).fill(N);
+  for (let l = 0; l < L; l++) {
+    const distinct = new Map<string, number>();
+    const list: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const v = levelValue((nodes[i] as CheckedNode).labels, keys, l);
+      if (v !== undefined && !distinct.has(v)) {
+        distinct.set(v, 0);
+        list.push(v);
+      }
+    }
+    list.sort(strCmp);
+    for (let r = 0; r < list.length; r++) distinct.set(list[r] as string, r);
+    for (let i = 0; i < N; i++) {
+      const v = levelValue((nodes[i] as CheckedNode).labels, keys, l);
+      if (v !== undefined) pathRank[i * L + l] = distinct.get(v) as number;
+    }
+  }
+  const order = new Int32Array(N);
+  for (let i = 0; i < N; i++) order[i] = i;
+  order.sort((a, b) => {
+    for (let l = 0; l < L; l++) {
+      const d = (pathRank[a * L + l] as number) - (pathRank[b * L + l] as number);
+      if (d !== 0) return d;
+    }
+    return rankOf(a) - rankOf(b);
+  });
+  return order;
+}
+
+/**
+ * A growable Int32Array reused from call to call: a fresh typed array of tens of kilobytes costs
+ * more (allocation, zeroing, collection) than the work done in it. Valid until the next take().
+ */
+class Scratch {
+  private buf = new Int32Array(0);
+  take(n: number): Int32Array {
+    if (this.buf.length < n) this.buf = new Int32Array(Math.max(n, 2 * this.buf.length));
+    return this.buf.subarray(0, n);
+  }
+}
+
+/** The cluster encoder's temporaries (node domains, domain starts, ends and levels). */
+const scratch = [new Scratch(), new Scratch(), new Scratch(), new Scratch()] as const;
+
+/** Resource columns of a names list; remembers the last list (nodes share them). -1: not encoded. */
+class Columns {
+  private last: readonly string[] | null = null;
+  private cols: number[] = [];
+  constructor(private readonly index: Map<string, number>) {}
+  of(names: readonly string[]): number[] {
+    if (names !== this.last) {
+      this.last = names;
+      this.cols = names.map((n) => this.index.get(n) ?? -1);
+    }
+    return this.cols;
+  }
+}
+
 /** The cluster side of the layout, with what the TS side needs to map indices back to names. */
 export class ClusterEncoding {
   /** Encoded position -> node. */
-  readonly nodes: CheckedNode[];
+  readonly nodes: readonly CheckedNode[];
   private nameIndex: Map<string, number> | null = null;
   readonly resources: string[];
   readonly resourceIndex = new Map<string, number>();
@@ -77,11 +196,17 @@ export class ClusterEncoding {
   readonly region: Region;
   readonly domainCount: number;
 
+  /**
+   * `labels`: encode the nodes' labels (and names) for nodeSelector and node affinity. Without
+   * them the label section is empty, and only calls whose group shapes have neither may run on
+   * this encoding (the engines read labels for those two filters only).
+   */
   constructor(
     readonly levels: CheckedLevel[],
-    nodes: CheckedNode[],
+    nodes: readonly CheckedNode[],
     resources: Iterable<string>,
     allocator: Allocator,
+    readonly labels = true,
   ) {
     const L = levels.length;
     // Resource 0 is `pods`: every pod takes one unit of it.
@@ -90,96 +215,60 @@ export class ClusterEncoding {
     const Rn = this.resources.length;
 
     // Nodes ordered by domain path (a missing label sorts after every value and hides deeper
-    // levels), then name: every domain becomes a contiguous range of nodes. Compared as numbers:
-    // each level's value by its rank among that level's distinct values, then the name's rank.
-    const N0 = nodes.length;
-    const values = new Int32Array(N0 * L).fill(-1);
-    for (let i = 0; i < N0; i++) {
-      const labels = (nodes[i] as CheckedNode).labels;
-      for (let l = 0; l < L; l++) {
-        const v = labels[(levels[l] as CheckedLevel).key];
-        if (v === undefined) break;
-        values[i * L + l] = this.dict.id(v);
-      }
+    // levels), then name: every domain becomes a contiguous range of nodes.
+    const N = nodes.length;
+    const keys = levels.map((l) => l.key);
+    const nameRank = nameRanks(nodes);
+    const order = pathOrder(nodes, keys, nameRank);
+    if (order === null) this.nodes = nodes;
+    else {
+      const sorted = new Array<CheckedNode>(N);
+      for (let x = 0; x < N; x++) sorted[x] = nodes[order[x] as number] as CheckedNode;
+      this.nodes = sorted;
     }
-    const byName = new Int32Array(N0);
-    for (let i = 0; i < N0; i++) byName[i] = i;
-    const names = nodes.map((n) => n.name);
-    byName.sort((a, b) => strCmp(names[a] as string, names[b] as string));
-    const nameRank = new Int32Array(N0);
-    for (let r = 0; r < N0; r++) nameRank[byName[r] as number] = r;
-    // pathRank[i*L+l]: rank of node i's value among level l's distinct values; missing: N0.
-    const pathRank = new Int32Array(N0 * L).fill(N0);
-    const strings = this.dict.strings();
-    const valueRank = new Int32Array(this.dict.size);
-    // seen[id] = l + 1 once level l's list holds id.
-    const seen = new Int32Array(this.dict.size);
-    for (let l = 0; l < L; l++) {
-      const sorted: number[] = [];
-      for (let i = 0; i < N0; i++) {
-        const v = values[i * L + l] as number;
-        if (v >= 0 && seen[v] !== l + 1) {
-          seen[v] = l + 1;
-          sorted.push(v);
-        }
-      }
-      sorted.sort((a, b) => strCmp(strings[a] as string, strings[b] as string));
-      for (let r = 0; r < sorted.length; r++) valueRank[sorted[r] as number] = r;
-      for (let i = 0; i < N0; i++) {
-        const v = values[i * L + l] as number;
-        if (v >= 0) pathRank[i * L + l] = valueRank[v] as number;
-      }
-    }
-    const order = new Int32Array(N0);
-    for (let i = 0; i < N0; i++) order[i] = i;
-    order.sort((a, b) => {
-      for (let l = 0; l < L; l++) {
-        const d = (pathRank[a * L + l] as number) - (pathRank[b * L + l] as number);
-        if (d !== 0) return d;
-      }
-      return (nameRank[a] as number) - (nameRank[b] as number);
-    });
-    this.nodes = new Array<CheckedNode>(N0);
-    for (let x = 0; x < N0; x++) this.nodes[x] = nodes[order[x] as number] as CheckedNode;
-    const N = this.nodes.length;
 
     // Domains, level by level, in path order: a node opens a new domain unless the previous node
     // has the same parent domain and the same value.
-    const nodeDom = new Int32Array(N * L).fill(-1);
-    const domStart: number[] = [];
-    const domEnd: number[] = [];
-    const domLevel: number[] = [];
-    const levelDom: number[] = [];
+    const nodeDom = scratch[0].take(N * L).fill(-1);
+    const domStart = scratch[1].take(N * L);
+    const domEnd = scratch[2].take(N * L);
+    const domLevel = scratch[3].take(N * L);
+    const levelDom = new Int32Array(L + 1);
+    let D = 0;
     for (let l = 0; l < L; l++) {
-      levelDom.push(domStart.length);
+      levelDom[l] = D;
+      let prev: string | undefined;
       for (let x = 0; x < N; x++) {
-        const v = values[(order[x] as number) * L + l] as number;
-        if (v < 0) continue;
+        const v = levelValue((this.nodes[x] as CheckedNode).labels, keys, l);
+        if (v === undefined) {
+          prev = undefined;
+          continue;
+        }
         const same =
-          x > 0 &&
+          prev === v &&
           nodeDom[(x - 1) * L + l] !== -1 &&
-          (l === 0 || nodeDom[(x - 1) * L + l - 1] === nodeDom[x * L + l - 1]) &&
-          values[(order[x - 1] as number) * L + l] === v;
+          (l === 0 || nodeDom[(x - 1) * L + l - 1] === nodeDom[x * L + l - 1]);
         if (!same) {
-          domStart.push(x);
-          domEnd.push(x + 1);
-          domLevel.push(l);
-        } else domEnd[domEnd.length - 1] = x + 1;
-        nodeDom[x * L + l] = domStart.length - 1;
+          domStart[D] = x;
+          domLevel[D] = l;
+          D++;
+        }
+        domEnd[D - 1] = x + 1;
+        nodeDom[x * L + l] = D - 1;
+        prev = v;
       }
     }
-    levelDom.push(domStart.length);
-    this.domainCount = domStart.length;
-    const D = this.domainCount;
-
-    const rank = new Int32Array(N);
-    for (let x = 0; x < N; x++) rank[x] = nameRank[order[x] as number] as number;
+    levelDom[L] = D;
+    this.domainCount = D;
 
     let nLabels = 0;
     let nTaints = 0;
-    for (const n of this.nodes) {
-      nLabels++;
-      for (const _ in n.labels) nLabels++;
+    for (let x = 0; x < N; x++) {
+      const n = this.nodes[x] as CheckedNode;
+      if (this.labels) {
+        nLabels++;
+        for (const _ in n.labels) nLabels++;
+      }
       nTaints += n.taints.length;
     }
     const sections: Section[] = [
@@ -209,62 +298,113 @@ export class ClusterEncoding {
     v.hdr[C.R] = Rn;
     v.hdr[C.L] = L;
     v.hdr[C.D] = D;
+
+    // Capacity rows. Nodes usually share their resource names (check.ts), so the columns of a
+    // names list are looked up once per run of nodes that share it.
     const free = v.f64(C.FREE, N * Rn);
     const alloc = v.f64(C.ALLOC, N * Rn);
-    const flags = v.i32(C.FLAGS, N);
+    alloc.fill(0); // wasm memory is reused: nothing in a fresh arena is zero
+    const aCols = new Columns(this.resourceIndex);
+    const uCols = new Columns(this.resourceIndex);
     for (let x = 0; x < N; x++) {
       const n = this.nodes[x] as CheckedNode;
-      for (let r = 0; r < Rn; r++) {
-        const name = this.resources[r] as string;
-        const a = n.allocatable.get(name) ?? 0;
-        alloc[x * Rn + r] = a;
-        free[x * Rn + r] = a - (n.allocated.get(name) ?? 0);
+      const row = x * Rn;
+      const a = n.allocatable;
+      const ac = aCols.of(a.names);
+      for (let j = 0; j < ac.length; j++) {
+        const r = ac[j] as number;
+        if (r >= 0) alloc[row + r] = a.values[j] as number;
       }
-      flags[x] = n.unschedulable ? FLAG_CORDONED : 0;
+      // free = allocatable - allocated, for every encoded resource (absent: 0).
+      for (let r = 0; r < Rn; r++) free[row + r] = alloc[row + r] as number;
+      const u = n.allocated;
+      if (u.names.length > 0) {
+        const uc = uCols.of(u.names);
+        for (let j = 0; j < uc.length; j++) {
+          const r = uc[j] as number;
+          if (r >= 0) free[row + r] = (alloc[row + r] as number) - (u.values[j] as number);
+        }
+      }
     }
-    v.i32(C.RANK, N).set(rank);
+    const flags = v.i32(C.FLAGS, N);
+    for (let x = 0; x < N; x++) flags[x] = (this.nodes[x] as CheckedNode).unschedulable ? FLAG_CORDONED : 0;
+    const rank = v.i32(C.RANK, N);
+    for (let x = 0; x < N; x++) {
+      const i = order === null ? x : (order[x] as number);
+      rank[x] = nameRank === null ? i : (nameRank[i] as number);
+    }
     v.i32(C.NODEDOM, N * L).set(nodeDom);
-    v.i32(C.DOMSTART, D).set(domStart);
-    v.i32(C.DOMEND, D).set(domEnd);
-    v.i32(C.DOMLEVEL, D).set(domLevel);
+    v.i32(C.DOMSTART, D).set(domStart.subarray(0, D));
+    v.i32(C.DOMEND, D).set(domEnd.subarray(0, D));
+    v.i32(C.DOMLEVEL, D).set(domLevel.subarray(0, D));
     v.i32(C.LEVELDOM, L + 1).set(levelDom);
+
     const labOff = v.i32(C.LABOFF, N + 1);
-    const labKey = v.i32(C.LABKEY, nLabels);
-    const labVal = v.i32(C.LABVAL, nLabels);
-    const labNum = v.f64(C.LABNUM, nLabels);
     const taintOff = v.i32(C.TAINTOFF, N + 1);
     const taintKey = v.i32(C.TAINTKEY, nTaints);
     const taintVal = v.i32(C.TAINTVAL, nTaints);
     const taintEff = v.i32(C.TAINTEFF, nTaints);
-    let li = 0;
-    let ti = 0;
     const dict = this.dict;
-    const nameKey = dict.id(NAME_LABEL);
+    let ti = 0;
     for (let x = 0; x < N; x++) {
-      const n = this.nodes[x] as CheckedNode;
-      labOff[x] = li;
       taintOff[x] = ti;
-      const labels = n.labels;
-      for (const k in labels) {
-        const val = labels[k] as string;
-        labKey[li] = dict.id(k);
-        labVal[li] = dict.id(val);
-        labNum[li] = isInteger(val) ? Number(val) : Number.NaN;
-        li++;
-      }
-      labKey[li] = nameKey;
-      labVal[li] = dict.id(n.name);
-      labNum[li] = isInteger(n.name) ? Number(n.name) : Number.NaN;
-      li++;
-      for (const t of n.taints) {
+      const taints = (this.nodes[x] as CheckedNode).taints;
+      for (let j = 0; j < taints.length; j++) {
+        const t = taints[j] as CheckedNode["taints"][number];
         taintKey[ti] = dict.id(t.key);
         taintVal[ti] = dict.id(t.value);
         taintEff[ti] = t.effect === "NoSchedule" ? 1 : 2;
         ti++;
       }
     }
-    labOff[N] = li;
     taintOff[N] = ti;
+    if (!this.labels) {
+      labOff.fill(0);
+      return;
+    }
+    const labKey = v.i32(C.LABKEY, nLabels);
+    const labVal = v.i32(C.LABVAL, nLabels);
+    const labNum = v.f64(C.LABNUM, nLabels);
+    // Consecutive nodes mostly carry the same keys and many of the same values (block, rack):
+    // the previous node's i-th label is compared first, and the dictionary asked only on a change.
+    const prevKey: string[] = [];
+    const prevVal: string[] = [];
+    const prevKeyId: number[] = [];
+    const prevValId: number[] = [];
+    const prevNum: number[] = [];
+    let li = 0;
+    const nameKey = dict.id(NAME_LABEL);
+    for (let x = 0; x < N; x++) {
+      const n = this.nodes[x] as CheckedNode;
+      labOff[x] = li;
+      const nameId = dict.id(n.name);
+      const nameNum = isInteger(n.name) ? Number(n.name) : Number.NaN;
+      const labels = n.labels;
+      let j = 0;
+      for (const k in labels) {
+        const val = labels[k] as string;
+        if (prevKey[j] !== k) {
+          prevKey[j] = k;
+          prevKeyId[j] = dict.id(k);
+        }
+        if (prevVal[j] !== val) {
+          prevVal[j] = val;
+          const same = val === n.name;
+          prevValId[j] = same ? nameId : dict.id(val);
+          prevNum[j] = same ? nameNum : isInteger(val) ? Number(val) : Number.NaN;
+        }
+        labKey[li] = prevKeyId[j] as number;
+        labVal[li] = prevValId[j] as number;
+        labNum[li] = prevNum[j] as number;
+        li++;
+        j++;
+      }
+      labKey[li] = nameKey;
+      labVal[li] = nameId;
+      labNum[li] = nameNum;
+      li++;
+    }
+    labOff[N] = li;
   }
 
   views(): ArenaViews {
@@ -286,14 +426,14 @@ export class ClusterEncoding {
   }
 
   /** Adds `sign` times the amounts to the node's free capacity (bind: -1, free: +1). */
-  adjustFree(x: number, amounts: Map<string, number>, pods: number, sign: number): void {
+  adjustFree(x: number, amounts: Quantities, pods: number, sign: number): void {
     const Rn = this.resources.length;
     const free = this.views().f64(C.FREE, this.nodes.length * Rn);
     free[x * Rn] = (free[x * Rn] as number) + sign * pods * 1000;
-    for (const [name, q] of amounts) {
-      const r = this.resourceIndex.get(name);
+    for (let j = 0; j < amounts.names.length; j++) {
+      const r = this.resourceIndex.get(amounts.names[j] as string);
       if (r === undefined || r === 0) continue;
-      free[x * Rn + r] = (free[x * Rn + r] as number) + sign * q * pods;
+      free[x * Rn + r] = (free[x * Rn + r] as number) + sign * (amounts.values[j] as number) * pods;
     }
   }
 }
@@ -357,6 +497,8 @@ export class CallEncoding {
       for (const g of gang.groups) {
         pods += g.count;
         if (shapes.has(g.shapeKey)) continue;
+        if (!cluster.labels && (g.nodeSelector.length > 0 || g.terms !== null))
+          throw new Error("a group filters by labels but the cluster was encoded without them");
         shapes.set(g.shapeKey, shapeOf.length);
         shapeOf.push(g);
         nTol += g.tolerations.length;
@@ -513,10 +655,12 @@ export class CallEncoding {
         this.groupSlot[gIndex] = slot;
         slot += g.count;
         gReq[gIndex * Rn] = 1000;
-        for (const [name, q] of g.requests) {
+        const req = g.requests;
+        for (let j = 0; j < req.names.length; j++) {
+          const name = req.names[j] as string;
           const r = cluster.resourceIndex.get(name);
           if (r === undefined) throw new Error(`resource ${name} is not encoded in the cluster`);
-          gReq[gIndex * Rn + r] = q;
+          gReq[gIndex * Rn + r] = req.values[j] as number;
         }
       }
     }

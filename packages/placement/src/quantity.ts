@@ -16,12 +16,21 @@ export function parseQuantity(q: unknown, field: string): number {
   const hit = typeof q === "string" || typeof q === "number" ? cache.get(q) : undefined;
   if (hit !== undefined) return hit;
   const v = parse(q, field);
-  if (cache.size > 4096) cache.clear();
+  if (cache.size >= 65536) cache.clear();
   cache.set(q as string | number, v);
   return v;
 }
 
 const cache = new Map<string | number, number>();
+
+/** The quantity, or undefined when it is malformed (for fast paths that re-check with a field). */
+export function tryQuantity(q: unknown): number | undefined {
+  try {
+    return parseQuantity(q, "");
+  } catch {
+    return undefined;
+  }
+}
 
 /** The quantity if it was parsed before, else undefined: lets hot callers build field paths only on a miss. */
 export function cachedQuantity(q: unknown): number | undefined {

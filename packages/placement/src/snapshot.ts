@@ -3,6 +3,7 @@
 // node, or asking for a resource the encoding lacks, re-encodes the cluster once, at the next place().
 import type { WasmBuild } from "@grove-ts/placement-wasm";
 import {
+  amountOf,
   type CheckedLevel,
   type CheckedNode,
   checkGangs,
@@ -10,12 +11,13 @@ import {
   checkNodes,
   checkOptions,
   checkTopology,
+  type Quantities,
 } from "./check.js";
 import { ClusterEncoding, FLAG_CORDONED, FLAG_REMOVED } from "./encode.js";
 import { type Engine, type EngineName, engine } from "./engines.js";
 import { PlacementProblemError } from "./errors.js";
 import { parseQuantity } from "./quantity.js";
-import { placeEncoded, resourceNames } from "./solve.js";
+import { needsLabels, placeEncoded, resourceNames } from "./solve.js";
 import type { Gang, PlacementNode, PlacementOptions, PlacementResult, Quantity, Topology } from "./types.js";
 
 export interface SnapshotOptions {
@@ -89,7 +91,7 @@ export class PlacementSnapshot {
     const t0 = performance.now();
     const checked = checkGangs(gangs, this.levels);
     const spread = checkOptions(options).spread;
-    const cluster = this.ensure(resourceNames([], checked));
+    const cluster = this.ensure(resourceNames([], checked), needsLabels(checked));
     const { result, decoded } = placeEncoded(
       this.eng,
       cluster,
@@ -133,39 +135,66 @@ export class PlacementSnapshot {
   private adjust(name: string, requests: Record<string, Quantity>, pods: number, sign: number): void {
     if (!Number.isInteger(pods) || pods < 0)
       throw new PlacementProblemError("FieldValueInvalid", "pods", `${pods} is not a pod count`);
-    const amounts = new Map<string, number>();
+    const names: string[] = [];
+    const values: number[] = [];
     for (const [r, q] of Object.entries(requests))
-      if (r !== "pods") amounts.set(r, parseQuantity(q, `requests[${r}]`));
-    this.adjustChecked(name, amounts, pods, sign);
+      if (r !== "pods") {
+        names.push(r);
+        values.push(parseQuantity(q, `requests[${r}]`));
+      }
+    this.adjustChecked(name, { names, values }, pods, sign);
   }
 
-  private adjustChecked(name: string, amounts: Map<string, number>, pods: number, sign: number): void {
+  /** `amounts`: per pod, without `pods`. */
+  private adjustChecked(name: string, amounts: Quantities, pods: number, sign: number): void {
     const n = this.node(name);
-    const all = new Map(amounts);
-    all.set("pods", 1000);
+    const all = { names: [...amounts.names, "pods"], values: [...amounts.values, 1000] };
     if (sign < 0)
-      for (const [r, q] of all)
-        if ((n.allocated.get(r) ?? 0) < q * pods)
+      for (let j = 0; j < all.names.length; j++) {
+        const r = all.names[j] as string;
+        if ((amountOf(n.allocated, r) ?? 0) < (all.values[j] as number) * pods)
           throw new PlacementProblemError(
             "FieldValueInvalid",
             `requests[${r}]`,
             `node ${name} has less ${r} allocated than freed`,
           );
-    for (const [r, q] of all) n.allocated.set(r, (n.allocated.get(r) ?? 0) + sign * q * pods);
+      }
+    // Quantities are shared between nodes: the node gets a new object.
+    const names = [...n.allocated.names];
+    const values = [...n.allocated.values];
+    for (let j = 0; j < all.names.length; j++) {
+      const r = all.names[j] as string;
+      let i = names.indexOf(r);
+      if (i < 0) i = names.push(r) - 1;
+      values[i] = (values[i] ?? 0) + sign * (all.values[j] as number) * pods;
+    }
+    n.allocated = { names, values };
     const x = this.encodedIndex(name);
     if (x !== undefined) this.encoding?.adjustFree(x, amounts, pods, -sign);
   }
 
-  private ensure(needed: Set<string>): ClusterEncoding {
+  /** The encoded cluster, re-encoded when a node was added, a resource is new, or the call
+   * filters by labels and the encoding has none (it then keeps them). */
+  private ensure(needed: Set<string>, labels: boolean): ClusterEncoding {
     const have = this.encoding;
-    if (have && !this.dirty && [...needed].every((r) => have.resourceIndex.has(r))) return have;
+    if (have && !this.dirty && (have.labels || !labels)) {
+      let all = true;
+      for (const r of needed) if (!have.resourceIndex.has(r)) all = false;
+      if (all) return have;
+    }
     const nodes = [...this.nodes.values()];
     const resources = resourceNames(nodes, []);
     for (const r of needed) resources.add(r);
     if (have) for (const r of have.resources) resources.add(r);
     if (have) this.eng.release(have.region);
     this.encoding = null;
-    this.encoding = new ClusterEncoding(this.levels, nodes, resources, this.eng);
+    this.encoding = new ClusterEncoding(
+      this.levels,
+      nodes,
+      resources,
+      this.eng,
+      labels || have?.labels === true,
+    );
     this.dirty = false;
     return this.encoding;
   }

@@ -12,11 +12,26 @@ export interface SolveOptions extends PlacementOptions {
   wasmBuild?: WasmBuild;
 }
 
-export function resourceNames(nodes: CheckedNode[], gangs: CheckedGang[]): Set<string> {
+/** Every resource a node offers or a group asks for. */
+export function resourceNames(nodes: readonly CheckedNode[], gangs: readonly CheckedGang[]): Set<string> {
   const names = new Set<string>();
-  for (const n of nodes) for (const r of n.allocatable.keys()) names.add(r);
-  for (const g of gangs) for (const gr of g.groups) for (const r of gr.requests.keys()) names.add(r);
+  // Nodes and groups share names lists (check.ts): each list is added once per run.
+  let last: readonly string[] | null = null;
+  const add = (list: readonly string[]) => {
+    if (list === last) return;
+    last = list;
+    for (const r of list) names.add(r);
+  };
+  for (const n of nodes) add(n.allocatable.names);
+  for (const g of gangs) for (const gr of g.groups) add(gr.requests.names);
   return names;
+}
+
+/** Whether a group of the call filters nodes by their labels (nodeSelector, node affinity). */
+export function needsLabels(gangs: readonly CheckedGang[]): boolean {
+  for (const g of gangs)
+    for (const gr of g.groups) if (gr.nodeSelector.length > 0 || gr.terms !== null) return true;
+  return false;
 }
 
 /** Runs one call on an encoded cluster; the cluster arena is not modified. */
@@ -65,7 +80,8 @@ export function solve(problem: PlacementProblem | unknown, options: SolveOptions
   const eng = engine(options.engine ?? "wasm", options.wasmBuild ?? "release");
   const t0 = performance.now();
   const p = checkProblem(problem);
-  const cluster = new ClusterEncoding(p.levels, p.nodes, resourceNames(p.nodes, p.gangs), eng);
+  const resources = resourceNames(p.nodes, p.gangs);
+  const cluster = new ClusterEncoding(p.levels, p.nodes, resources, eng, needsLabels(p.gangs));
   try {
     return placeEncoded(eng, cluster, p.levels, p.gangs, options.spread ?? p.options.spread, t0).result;
   } finally {

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Where solve()'s time goes, stage by stage (check, cluster encoding, call encoding, kernel,
+// decode, release), per engine, on quick-measure's cluster: median and fastest ms per stage.
+// Run after building: node packages/placement/scripts/stages.mjs [shape] ; RUNS (default 15).
+import { checkProblem } from "../dist/check.js";
+import { decode } from "../dist/decode.js";
+import { CallEncoding, ClusterEncoding } from "../dist/encode.js";
+import { engine } from "../dist/engines.js";
+import { resourceNames } from "../dist/solve.js";
+
+const nodes = [];
+for (let b = 0; b < 5; b++)
+  for (let r = 0; r < 10; r++)
+    for (let h = 0; h < 100; h++) {
+      const name = `n-${b}-${r}-${String(h).padStart(3, "0")}`;
+      nodes.push({
+        name,
+        labels: { block: `b${b}`, rack: `b${b}-r${r}`, host: name },
+        allocatable: { cpu: "128", memory: "2048Gi", "nvidia.com/gpu": "8", pods: "110" },
+      });
+    }
+const topology = {
+  levels: [
+    { domain: "block", key: "block" },
+    { domain: "rack", key: "rack" },
+    { domain: "host", key: "host" },
+  ],
+};
+const gangsOf = (n, pods, level) =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `g${i}`,
+    constraint: { required: level },
+    groups: [{ name: `g${i}-w`, count: pods, requests: { "nvidia.com/gpu": 1 } }],
+  }));
+const shapes = { a: gangsOf(1500, 4, "rack"), b: gangsOf(9, 1000, "block") };
+const gangs = shapes[process.argv[2] ?? "b"];
+const runs = Number(process.env.RUNS ?? 15);
+// CPU time by default; WALL=1 for wall time (report the fastest run: less distorted by load).
+const cpu = process.env.WALL
+  ? () => performance.now()
+  : () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const stages = ["check", "resources", "cluster", "call", "kernel", "decode", "release", "total"];
+const samples = { js: {}, wasm: {} };
+for (const e of ["js", "wasm"]) for (const s of stages) samples[e][s] = [];
+for (let i = 0; i < runs + 5; i++)
+  for (const name of ["js", "wasm"]) {
+    const eng = engine(name);
+    const t = [cpu()];
+    const p = checkProblem({ topology, nodes, gangs });
+    t.push(cpu());
+    const resources = resourceNames(p.nodes, p.gangs);
+    t.push(cpu());
+    const cluster = new ClusterEncoding(p.levels, p.nodes, resources, eng, false);
+    t.push(cpu());
+    const call = new CallEncoding(cluster, p.gangs, false, eng);
+    t.push(cpu());
+    eng.run(cluster.region, call.region);
+    t.push(cpu());
+    decode(call, p.levels);
+    t.push(cpu());
+    eng.release(call.region);
+    eng.release(cluster.region);
+    t.push(cpu());
+    if (i < 5) continue;
+    for (let s = 0; s < 7; s++) samples[name][stages[s]].push(t[s + 1] - t[s]);
+    samples[name].total.push(t[7] - t[0]);
+  }
+const min = (xs) => Math.min(...xs);
+for (const e of ["js", "wasm"])
+  console.log(
+    e.padEnd(5),
+    stages.map((s) => `${s} ${median(samples[e][s]).toFixed(2)}/${min(samples[e][s]).toFixed(2)}`).join("  "),
+  );
+console.log("(median/fastest ms per stage)");
