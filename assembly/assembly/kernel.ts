@@ -45,17 +45,23 @@ import {
   P_GMIN,
   P_GPLACED,
   P_GREQ,
+  P_GSAVE,
   P_GSHAPE,
   P_GSLOT,
   P_GTREE,
   P_HID,
   P_HKEY,
   P_K,
+  P_MSAVE,
   P_PODNODE,
   P_PODS,
+  P_RCAND,
   P_REASON,
+  P_RKEY,
+  P_RSAVE,
   P_S,
   P_SAFF,
+  P_SAVE,
   P_SELKEY,
   P_SELOFF,
   P_SELVAL,
@@ -78,7 +84,9 @@ import {
   P_TPARENT,
   P_TPREF,
   P_TREQ,
+  P_TSAVE,
   P_UNDO,
+  P_VICTIM,
   P_WDOM,
   P_WFREE,
   R_LEAF,
@@ -109,6 +117,12 @@ function sb(a: usize, i: i32, v: u8): void {
 
 /** Added to the key of a domain that holds the minimum but not every wanted pod (keys are <= R). */
 const PARTIAL: f64 = 1024;
+/** The repairs' work per call, as a multiple of the call's pods plus nodes (engine-js.ts). */
+const REPAIR_WORK: i32 = 4;
+/** ... plus this much, so small calls repair freely. */
+const REPAIR_FLOOR: i32 = 65536;
+/** Candidate domains one rip-up tries. */
+const RIP_TRIES: i32 = 6;
 
 // cluster
 let N: i32 = 0;
@@ -189,7 +203,16 @@ let podNode: usize = 0;
 let gangOk: usize = 0;
 let reason: usize = 0;
 let stats: usize = 0;
+let save: usize = 0;
+let gSave: usize = 0;
+let tSave: usize = 0;
+let rCand: usize = 0;
+let rKey: usize = 0;
+let victim: usize = 0;
+let rSave: usize = 0;
+let mSave: usize = 0;
 let undoTop: i32 = 0;
+let ripBudget: i32 = 0;
 // Per fill(): the resources the group asks for (index, amount), so the node loop skips the rest.
 let reqR: usize = 0;
 let reqQ: usize = 0;
@@ -280,6 +303,14 @@ function bind(c: usize, p: usize): void {
   gangOk = p + <usize>gi(p, P_GANGOK);
   reason = p + <usize>gi(p, P_REASON);
   stats = p + <usize>gi(p, P_STATS);
+  save = p + <usize>gi(p, P_SAVE);
+  gSave = p + <usize>gi(p, P_GSAVE);
+  tSave = p + <usize>gi(p, P_TSAVE);
+  rCand = p + <usize>gi(p, P_RCAND);
+  rKey = p + <usize>gi(p, P_RKEY);
+  victim = p + <usize>gi(p, P_VICTIM);
+  rSave = p + <usize>gi(p, P_RSAVE);
+  mSave = p + <usize>gi(p, P_MSAVE);
 }
 
 /** Places every gang of the call arena `p` on the cluster arena `c`; returns 0. */
@@ -289,7 +320,7 @@ export function solve(c: usize, p: usize): i32 {
   for (let i = 0; i < K; i++) {
     const k = gi(gangOrder, i);
     curGang = k;
-    si(gangOk, k, solveGang(k) ? 1 : 0);
+    si(gangOk, k, solveGang(k) || ripUp(k, i) ? 1 : 0);
   }
   surplus();
   return 0;
@@ -385,6 +416,7 @@ function init(): void {
   memory.fill(reason, 0, (<usize>(K * REASON_SLOTS)) << 2);
   memory.fill(stats, 0, 8 << 2);
   undoTop = 0;
+  ripBudget = REPAIR_WORK * (PODS + N) + REPAIR_FLOOR;
 }
 
 function childBefore(a: i32, b: i32): bool {
@@ -469,6 +501,10 @@ function valueIn(e: i32, v: i32): bool {
 
 function solveGang(k: i32): bool {
   undoTop = 0;
+  return solveGangFrom(k, 0);
+}
+
+function solveGangFrom(k: i32, mark: i32): bool {
   const g1 = gi(gangGrp, k + 1);
   for (let g = gi(gangGrp, k); g < g1; g++) {
     if (gi(gMin, g) > 0 && gi(eligCount, gi(gShape, g)) === 0) {
@@ -477,7 +513,7 @@ function solveGang(k: i32): bool {
     }
   }
   if (placeTree(gi(gangRoot, k), -1, 0)) return true;
-  rollback(0);
+  rollback(mark);
   return false;
 }
 
@@ -582,20 +618,17 @@ function collect(t: i32, scope: i32, lvl: i32, base: i32): i32 {
       key += (f - need) / gf(capT, r);
     }
     if (!fits) continue;
-    let full = true;
     let keyFull: f64 = 0;
+    let short: f64 = 0;
     for (let i = 0; i < nw; i++) {
       const r = gi(wantR, i);
       const want = gf(wantQ, i);
       const f = gf(wDom, row + r);
-      if (f < want) {
-        full = false;
-        break;
-      }
-      keyFull += (f - want) / gf(capT, r);
+      if (f < want) short += (want - f) / gf(capT, r);
+      else keyFull += (f - want) / gf(capT, r);
     }
     si(cId, base + n, d);
-    sf(cKey, base + n, full ? keyFull : PARTIAL + key);
+    sf(cKey, base + n, short === 0 ? keyFull : PARTIAL + key + short);
     n++;
   }
   return n;
@@ -790,6 +823,185 @@ function rollback(mark: i32): void {
   }
 }
 
+// ---- repairs (engine-js.ts documents them) -------------------------------------------------
+
+/** One pod of g on node x in the group's next slot, without an undo record. */
+function putPod(g: i32, x: i32): void {
+  const slot = gi(gSlot, g) + gi(gPlaced, g);
+  si(podNode, slot, x);
+  si(gPlaced, g, gi(gPlaced, g) + 1);
+  charge(g, x, -1);
+}
+
+function charge(g: i32, x: i32, sign: i32): void {
+  for (let r = 0; r < R; r++) {
+    const q = <f64>sign * gf(gReq, g * R + r);
+    if (q === 0) continue;
+    sf(wFree, x * R + r, gf(wFree, x * R + r) + q);
+    for (let l = 0; l < L; l++) {
+      const d = gi(nodeDom, x * L + l);
+      if (d < 0) break;
+      sf(wDom, d * R + r, gf(wDom, d * R + r) + q);
+    }
+  }
+}
+
+function treeEnd(k: i32): i32 {
+  return k + 1 < K ? gi(gangRoot, k + 1) : T;
+}
+
+function takeOut(k: i32): i32 {
+  let pods = 0;
+  const g1 = gi(gangGrp, k + 1);
+  for (let g = gi(gangGrp, k); g < g1; g++) {
+    const s0 = gi(gSlot, g);
+    const n = gi(gPlaced, g);
+    pods += n;
+    si(gSave, g, n);
+    for (let i = 0; i < n; i++) {
+      const x = gi(podNode, s0 + i);
+      si(save, s0 + i, x);
+      charge(g, x, 1);
+      si(podNode, s0 + i, -1);
+    }
+    si(gPlaced, g, 0);
+  }
+  const t1 = treeEnd(k);
+  for (let t = gi(gangRoot, k); t < t1; t++) si(tSave, t, gi(tDom, t));
+  si(gangOk, k, 0);
+  return pods;
+}
+
+function putBack(k: i32): void {
+  const g1 = gi(gangGrp, k + 1);
+  for (let g = gi(gangGrp, k); g < g1; g++) {
+    const s0 = gi(gSlot, g);
+    const n = gi(gSave, g);
+    for (let i = 0; i < n; i++) putPod(g, gi(save, s0 + i));
+  }
+  const t1 = treeEnd(k);
+  for (let t = gi(gangRoot, k); t < t1; t++) si(tDom, t, gi(tSave, t));
+  si(gangOk, k, 1);
+}
+
+function ripUp(k: i32, pos: i32): bool {
+  if (ripBudget <= 0) return false;
+  const root = gi(gangRoot, k);
+  ripBudget -= N;
+  for (let r = 0; r < R; r++) {
+    const need = gf(tDemand, root * R + r);
+    if (need <= 0) continue;
+    let f: f64 = 0;
+    for (let x = 0; x < N; x++) if (usable(x)) f += gf(wFree, x * R + r);
+    if (f < need) return false;
+  }
+  const o = k * REASON_SLOTS;
+  for (let i = 0; i < REASON_SLOTS; i++) si(rSave, i, gi(reason, o + i));
+  const t1 = treeEnd(k);
+  let anchor = -1;
+  for (let t = root; t < t1; t++) {
+    const req = gi(tReq, t);
+    if (req >= 0 && (anchor < 0 || req < gi(tReq, anchor))) anchor = t;
+  }
+  const lc = anchor < 0 ? -1 : gi(tReq, anchor);
+  const a = lc < 0 ? 0 : gi(levelDom, lc);
+  const nd = lc < 0 ? 1 : gi(levelDom, lc + 1) - a;
+  for (let i = 0; i < nd; i++) sf(rKey, i, 0);
+  let work = N;
+  for (let i = 0; i < pos; i++) {
+    const v = gi(gangOrder, i);
+    if (gi(gangOk, v) === 0) continue;
+    const g1 = gi(gangGrp, v + 1);
+    for (let g = gi(gangGrp, v); g < g1; g++) {
+      const s0 = gi(gSlot, g);
+      const n = gi(gPlaced, g);
+      work += n;
+      for (let j = 0; j < n; j++) {
+        const x = gi(podNode, s0 + j);
+        const d = lc < 0 ? 0 : gi(nodeDom, x * L + lc) - a;
+        if (d >= 0) sf(rKey, d, gf(rKey, d) + 1);
+      }
+    }
+  }
+  ripBudget -= work;
+  let nc = 0;
+  const demand = anchor < 0 ? root : anchor;
+  for (let i = 0; i < nd; i++) {
+    if (gf(rKey, i) === 0) continue;
+    const d = lc < 0 ? -1 : a + i;
+    const x0 = d < 0 ? 0 : gi(domStart, d);
+    const x1 = d < 0 ? N : gi(domEnd, d);
+    let fits = true;
+    for (let r = 0; r < R && fits; r++) {
+      const need = gf(tDemand, demand * R + r);
+      if (need <= 0) continue;
+      let f: f64 = 0;
+      for (let x = x0; x < x1; x++) if (usable(x)) f += gf(free, x * R + r);
+      if (f < need) fits = false;
+    }
+    if (!fits) continue;
+    si(rCand, nc++, i);
+  }
+  for (let tries = 0; tries < RIP_TRIES && nc > 0 && ripBudget > 0; tries++) {
+    let bi = 0;
+    for (let c = 1; c < nc; c++) {
+      const ki = gf(rKey, gi(rCand, c));
+      const kb = gf(rKey, gi(rCand, bi));
+      if (ki < kb || (ki === kb && gi(rCand, c) < gi(rCand, bi))) bi = c;
+    }
+    const i = gi(rCand, bi);
+    si(rCand, bi, gi(rCand, --nc));
+    if (tryWithout(k, pos, lc < 0 ? -1 : a + i)) return true;
+  }
+  if (lc >= 0 && ripBudget > 0) {
+    if (tryWithout(k, pos, -1)) return true;
+  }
+  for (let i = 0; i < REASON_SLOTS; i++) si(reason, o + i, gi(rSave, i));
+  curGang = k;
+  return false;
+}
+
+function tryWithout(k: i32, pos: i32, d: i32): bool {
+  const x0 = d < 0 ? 0 : gi(domStart, d);
+  const x1 = d < 0 ? N : gi(domEnd, d);
+  let nv = 0;
+  for (let i = 0; i < pos; i++) {
+    const v = gi(gangOrder, i);
+    if (gi(gangOk, v) === 0) continue;
+    let inside = false;
+    const g1 = gi(gangGrp, v + 1);
+    for (let g = gi(gangGrp, v); g < g1 && !inside; g++) {
+      const s0 = gi(gSlot, g);
+      const n = gi(gPlaced, g);
+      for (let j = 0; j < n && !inside; j++) {
+        const x = gi(podNode, s0 + j);
+        inside = x >= x0 && x < x1;
+      }
+    }
+    if (inside) si(victim, nv++, v);
+  }
+  let work = gi(tNeed, gi(gangRoot, k));
+  for (let i = 0; i < nv; i++) work += takeOut(gi(victim, i));
+  ripBudget -= work;
+  undoTop = 0;
+  curGang = k;
+  let ok = solveGangFrom(k, 0);
+  for (let i = 0; i < nv && ok; i++) {
+    const v = gi(victim, i);
+    curGang = v;
+    ok = solveGangFrom(v, undoTop);
+  }
+  if (ok) {
+    for (let i = 0; i < nv; i++) si(gangOk, gi(victim, i), 1);
+    undoTop = 0;
+    curGang = k;
+    return true;
+  }
+  rollback(0);
+  for (let i = 0; i < nv; i++) putBack(gi(victim, i));
+  return false;
+}
+
 // ---- reasons -------------------------------------------------------------------------------
 
 function setReason(at: i32, code: i32, t: i32, lvl: i32, a: i32, b: i32): void {
@@ -864,24 +1076,69 @@ function surplus(): void {
   for (let i = 0; i < K; i++) {
     const k = gi(gangOrder, i);
     if (gi(gangOk, k) === 0) continue;
+    undoTop = 0;
+    if (fillGang(k) || ripBudget <= 0) continue;
+    const g0 = gi(gangGrp, k);
     const g1 = gi(gangGrp, k + 1);
-    for (let g = gi(gangGrp, k); g < g1; g++) {
-      const extra = gi(gCount, g) - gi(gPlaced, g);
-      if (extra <= 0) continue;
-      undoTop = 0;
-      const t = gi(gTree, g);
-      const s1 = gi(tDom, t);
-      const got = fill(g, s1, extra);
-      if (got < extra) {
-        const s2 = requiredScope(t);
-        if (s2 !== s1) {
-          undoTop = 0;
-          fill(g, s2, extra - got);
-        }
+    takeOut(k);
+    undoTop = 0;
+    for (let g = g0; g < g1; g++) si(mSave, g, gi(gMin, g));
+    let ok = false;
+    for (let step = 0; step < 3 && !ok; step++) {
+      for (let g = g0; g < g1; g++) {
+        const c = gi(gCount, g);
+        const got = gi(gSave, g);
+        si(gMin, g, step === 0 ? c : step === 1 ? got + ((c - got + 1) >> 1) : min(c, got + 1));
       }
+      demand(k);
+      ripBudget -= gi(tNeed, gi(gangRoot, k));
+      curGang = k;
+      ok = solveGang(k);
     }
+    for (let g = g0; g < g1; g++) si(gMin, g, gi(mSave, g));
+    demand(k);
+    if (!ok) {
+      putBack(k);
+      continue;
+    }
+    si(gangOk, k, 1);
+    undoTop = 0;
+    fillGang(k);
   }
   undoTop = 0;
+}
+
+function fillGang(k: i32): bool {
+  let all = true;
+  const g1 = gi(gangGrp, k + 1);
+  for (let g = gi(gangGrp, k); g < g1; g++) {
+    const extra = gi(gCount, g) - gi(gPlaced, g);
+    if (extra <= 0) continue;
+    const t = gi(gTree, g);
+    const s1 = gi(tDom, t);
+    let got = fill(g, s1, extra);
+    if (got < extra) {
+      const s2 = requiredScope(t);
+      if (s2 !== s1) got += fill(g, s2, extra - got);
+    }
+    if (got < extra) all = false;
+  }
+  return all;
+}
+
+function demand(k: i32): void {
+  const root = gi(gangRoot, k);
+  const t1 = treeEnd(k);
+  for (let t = root; t < t1; t++) {
+    const g = gi(tGroup, t);
+    si(tNeed, t, g >= 0 ? gi(gMin, g) : 0);
+    for (let r = 0; r < R; r++) sf(tDemand, t * R + r, g >= 0 ? <f64>gi(gMin, g) * gf(gReq, g * R + r) : 0);
+  }
+  for (let t = t1 - 1; t > root; t--) {
+    const p = gi(tParent, t);
+    si(tNeed, p, gi(tNeed, p) + gi(tNeed, t));
+    for (let r = 0; r < R; r++) sf(tDemand, p * R + r, gf(tDemand, p * R + r) + gf(tDemand, t * R + r));
+  }
 }
 
 function requiredScope(t: i32): i32 {

@@ -9,10 +9,29 @@
 // with a constraint tries the domains of its starting level (preferred, else required) best fit
 // first; when a nested constraint fails in a candidate the pods are rolled back and the next
 // candidate is tried; a preferred level climbs one level at a time, never past the required one.
+//
+// Two repairs, both bounded by REPAIR_WORK and both kept only when nothing placed is lost:
+// - rip-up: a gang whose minimum does not fit beside the gangs placed before it takes a domain
+//   those gangs occupy (fewest of their pods first, then the whole cluster): they are taken out,
+//   the gang is placed, and they are placed again in their order; if any of them no longer fits,
+//   everything goes back as it was. An earlier gang never loses its place to a later one.
+// - re-place for surplus: when a placed gang's pods above its minimum do not all fit in its
+//   domains, the gang is taken out and placed again as if more of its pods were its minimum
+//   (every wanted pod, else half of what is missing, else one more per short group), then filled.
+//   Later gangs' minimums stay where they are; if no target fits, the gang goes back.
 import { C, DEPTH, FLAG_CORDONED, FLAG_REMOVED, P, R, REASON_SLOTS } from "./layout.js";
 
 /** Added to the key of a domain that holds the minimum but not every wanted pod (keys are <= R). */
 const PARTIAL = 1024;
+/**
+ * The repairs' work per call, in pods and nodes visited, as a multiple of the call's pods plus
+ * nodes: a repair re-places whole gangs, so without a bound a full cluster would cost quadratic time.
+ */
+const REPAIR_WORK = 4;
+/** ... plus this much, so small calls repair freely. */
+const REPAIR_FLOOR = 65536;
+/** Candidate domains one rip-up tries. */
+const RIP_TRIES = 6;
 
 export class JsKernel {
   // cluster
@@ -94,7 +113,17 @@ export class JsKernel {
   private gangOk!: Int32Array;
   private reason!: Int32Array;
   private stats!: Int32Array;
+  private save!: Int32Array;
+  private gSave!: Int32Array;
+  private tSave!: Int32Array;
+  private rCand!: Int32Array;
+  private rKey!: Float64Array;
+  private victim!: Int32Array;
+  private rSave!: Int32Array;
+  private mSave!: Int32Array;
   private undoTop = 0;
+  /** Repair work left in this call (see REPAIR_WORK). */
+  private ripBudget = 0;
   private curGang = 0;
 
   run(cBuf: ArrayBuffer, cBase: number, pBuf: ArrayBuffer, pBase: number): number {
@@ -103,7 +132,7 @@ export class JsKernel {
     for (let i = 0; i < this.K; i++) {
       const k = this.gangOrder[i] as number;
       this.curGang = k;
-      this.gangOk[k] = this.solveGang(k) ? 1 : 0;
+      this.gangOk[k] = this.solveGang(k) || this.ripUp(k, i) ? 1 : 0;
     }
     this.surplus();
     return 0;
@@ -209,6 +238,14 @@ export class JsKernel {
     this.gangOk = pi(P.GANGOK, K);
     this.reason = pi(P.REASON, K * REASON_SLOTS);
     this.stats = pi(P.STATS, 8);
+    this.save = pi(P.SAVE, PODS);
+    this.gSave = pi(P.GSAVE, G);
+    this.tSave = pi(P.TSAVE, T);
+    this.rCand = pi(P.RCAND, D + 1);
+    this.rKey = pf(P.RKEY, D + 1);
+    this.victim = pi(P.VICTIM, K);
+    this.rSave = pi(P.RSAVE, REASON_SLOTS);
+    this.mSave = pi(P.MSAVE, G);
   }
 
   private usable(n: number): boolean {
@@ -288,6 +325,7 @@ export class JsKernel {
     this.reason.fill(0);
     this.stats.fill(0);
     this.undoTop = 0;
+    this.ripBudget = REPAIR_WORK * (this.PODS + N) + REPAIR_FLOOR;
   }
 
   private childBefore(a: number, b: number): boolean {
@@ -372,6 +410,11 @@ export class JsKernel {
 
   private solveGang(k: number): boolean {
     this.undoTop = 0;
+    return this.solveGangFrom(k, 0);
+  }
+
+  /** Places gang k's minimum on top of the undo log's `mark`; on failure rolls back to it. */
+  private solveGangFrom(k: number, mark: number): boolean {
     const g1 = this.gangGrp[k + 1] as number;
     for (let g = this.gangGrp[k] as number; g < g1; g++) {
       if ((this.gMin[g] as number) > 0 && this.eligCount[this.gShape[g] as number] === 0) {
@@ -380,7 +423,7 @@ export class JsKernel {
       }
     }
     if (this.placeTree(this.gangRoot[k] as number, -1, 0)) return true;
-    this.rollback(0);
+    this.rollback(mark);
     return false;
   }
 
@@ -469,20 +512,18 @@ export class JsKernel {
       if (!fits) continue;
       // Domains that can also take the pods above the minimum come first (tightest for all of
       // them): those pods may only go inside the chosen domain.
-      let full = true;
+      // Among the others, the one that leaves the fewest of them out.
       let keyFull = 0;
+      let short = 0;
       for (let r = 0; r < Rn; r++) {
         const want = this.tFull[t * Rn + r] as number;
         if (want <= 0) continue;
         const f = this.wDom[d * Rn + r] as number;
-        if (f < want) {
-          full = false;
-          break;
-        }
-        keyFull += (f - want) / (this.capT[r] as number);
+        if (f < want) short += (want - f) / (this.capT[r] as number);
+        else keyFull += (f - want) / (this.capT[r] as number);
       }
       this.cId[base + n] = d;
-      this.cKey[base + n] = full ? keyFull : PARTIAL + key;
+      this.cKey[base + n] = short === 0 ? keyFull : PARTIAL + key + short;
       n++;
     }
     return n;
@@ -598,47 +639,222 @@ export class JsKernel {
   }
 
   private placePod(g: number, x: number): void {
-    const Rn = this.R;
-    const L = this.L;
     const slot = (this.gSlot[g] as number) + (this.gPlaced[g] as number);
-    this.podNode[slot] = x;
-    this.gPlaced[g] = (this.gPlaced[g] as number) + 1;
-    for (let r = 0; r < Rn; r++) {
-      const q = this.gReq[g * Rn + r] as number;
-      if (q <= 0) continue;
-      this.wFree[x * Rn + r] = (this.wFree[x * Rn + r] as number) - q;
-      for (let l = 0; l < L; l++) {
-        const d = this.nodeDom[x * L + l] as number;
-        if (d < 0) break;
-        this.wDom[d * Rn + r] = (this.wDom[d * Rn + r] as number) - q;
-      }
-    }
+    this.putPod(g, x);
     this.undo[2 * this.undoTop] = slot;
     this.undo[2 * this.undoTop + 1] = g;
     this.undoTop++;
   }
 
-  private rollback(mark: number): void {
+  /** A pod of g on node x, in the group's next slot, without an undo record. */
+  private putPod(g: number, x: number): void {
+    const slot = (this.gSlot[g] as number) + (this.gPlaced[g] as number);
+    this.podNode[slot] = x;
+    this.gPlaced[g] = (this.gPlaced[g] as number) + 1;
+    this.charge(g, x, -1);
+  }
+
+  /** Takes (sign -1) or gives back (+1) one pod's requests of g on node x and its domains. */
+  private charge(g: number, x: number, sign: number): void {
     const Rn = this.R;
     const L = this.L;
+    for (let r = 0; r < Rn; r++) {
+      const q = sign * (this.gReq[g * Rn + r] as number);
+      if (q === 0) continue;
+      this.wFree[x * Rn + r] = (this.wFree[x * Rn + r] as number) + q;
+      for (let l = 0; l < L; l++) {
+        const d = this.nodeDom[x * L + l] as number;
+        if (d < 0) break;
+        this.wDom[d * Rn + r] = (this.wDom[d * Rn + r] as number) + q;
+      }
+    }
+  }
+
+  private rollback(mark: number): void {
     while (this.undoTop > mark) {
       this.undoTop--;
       const slot = this.undo[2 * this.undoTop] as number;
       const g = this.undo[2 * this.undoTop + 1] as number;
-      const x = this.podNode[slot] as number;
-      for (let r = 0; r < Rn; r++) {
-        const q = this.gReq[g * Rn + r] as number;
-        if (q <= 0) continue;
-        this.wFree[x * Rn + r] = (this.wFree[x * Rn + r] as number) + q;
-        for (let l = 0; l < L; l++) {
-          const d = this.nodeDom[x * L + l] as number;
-          if (d < 0) break;
-          this.wDom[d * Rn + r] = (this.wDom[d * Rn + r] as number) + q;
-        }
-      }
+      this.charge(g, this.podNode[slot] as number, 1);
       this.podNode[slot] = -1;
       this.gPlaced[g] = (this.gPlaced[g] as number) - 1;
     }
+  }
+
+  // ---- repairs: taking placed gangs out and putting them back --------------------------------
+
+  /** Takes every pod of gang k out, remembering nodes, counts and chosen domains; returns the pods. */
+  private takeOut(k: number): number {
+    let pods = 0;
+    const g1 = this.gangGrp[k + 1] as number;
+    for (let g = this.gangGrp[k] as number; g < g1; g++) {
+      const s0 = this.gSlot[g] as number;
+      const n = this.gPlaced[g] as number;
+      pods += n;
+      this.gSave[g] = n;
+      for (let i = 0; i < n; i++) {
+        const x = this.podNode[s0 + i] as number;
+        this.save[s0 + i] = x;
+        this.charge(g, x, 1);
+        this.podNode[s0 + i] = -1;
+      }
+      this.gPlaced[g] = 0;
+    }
+    const t1 = this.treeEnd(k);
+    for (let t = this.gangRoot[k] as number; t < t1; t++) this.tSave[t] = this.tDom[t] as number;
+    this.gangOk[k] = 0;
+    return pods;
+  }
+
+  /** Puts gang k back exactly as takeOut found it (its pods are out). */
+  private putBack(k: number): void {
+    const g1 = this.gangGrp[k + 1] as number;
+    for (let g = this.gangGrp[k] as number; g < g1; g++) {
+      const s0 = this.gSlot[g] as number;
+      const n = this.gSave[g] as number;
+      for (let i = 0; i < n; i++) this.putPod(g, this.save[s0 + i] as number);
+    }
+    const t1 = this.treeEnd(k);
+    for (let t = this.gangRoot[k] as number; t < t1; t++) this.tDom[t] = this.tSave[t] as number;
+    this.gangOk[k] = 1;
+  }
+
+  private treeEnd(k: number): number {
+    return k + 1 < this.K ? (this.gangRoot[k + 1] as number) : this.T;
+  }
+
+  /**
+   * Gang k (at position `pos` of the order) did not fit beside the gangs placed before it. Tries a
+   * few domains where it could fit if those gangs moved: takes out the earlier gangs with pods
+   * there, places k, then places them again in their order. Kept only when every one of them is
+   * placed again, so an earlier gang never loses its place to a later one.
+   */
+  private ripUp(k: number, pos: number): boolean {
+    if (this.ripBudget <= 0) return false;
+    const Rn = this.R;
+    const L = this.L;
+    const root = this.gangRoot[k] as number;
+    // Moving pods frees nothing overall: unless the cluster's free capacity covers the gang, no
+    // rearrangement can fit it.
+    this.ripBudget -= this.N;
+    for (let r = 0; r < Rn; r++) {
+      const need = this.tDemand[root * Rn + r] as number;
+      if (need <= 0) continue;
+      let f = 0;
+      for (let x = 0; x < this.N; x++) if (this.usable(x)) f += this.wFree[x * Rn + r] as number;
+      if (f < need) return false;
+    }
+    const o = k * REASON_SLOTS;
+    for (let i = 0; i < REASON_SLOTS; i++) this.rSave[i] = this.reason[o + i] as number;
+    // The anchor: the gang's required constraint, else its broadest required one inside.
+    const t1 = this.treeEnd(k);
+    let anchor = -1;
+    for (let t = root; t < t1; t++) {
+      const req = this.tReq[t] as number;
+      if (req >= 0 && (anchor < 0 || req < (this.tReq[anchor] as number))) anchor = t;
+    }
+    const lc = anchor < 0 ? -1 : (this.tReq[anchor] as number);
+    const a = lc < 0 ? 0 : (this.levelDom[lc] as number);
+    const nd = lc < 0 ? 1 : (this.levelDom[lc + 1] as number) - a;
+    // Pods of earlier gangs per candidate domain.
+    for (let i = 0; i < nd; i++) this.rKey[i] = 0;
+    let work = this.N;
+    for (let i = 0; i < pos; i++) {
+      const v = this.gangOrder[i] as number;
+      if (this.gangOk[v] === 0) continue;
+      const g1 = this.gangGrp[v + 1] as number;
+      for (let g = this.gangGrp[v] as number; g < g1; g++) {
+        const s0 = this.gSlot[g] as number;
+        const n = this.gPlaced[g] as number;
+        work += n;
+        for (let j = 0; j < n; j++) {
+          const x = this.podNode[s0 + j] as number;
+          const d = lc < 0 ? 0 : (this.nodeDom[x * L + lc] as number) - a;
+          if (d >= 0) this.rKey[d] = (this.rKey[d] as number) + 1;
+        }
+      }
+    }
+    this.ripBudget -= work;
+    // Candidates: domains with earlier pods whose capacity before this call covers the anchor's
+    // minimum; fewest pods to move first.
+    let nc = 0;
+    const demand = anchor < 0 ? root : anchor;
+    for (let i = 0; i < nd; i++) {
+      if ((this.rKey[i] as number) === 0) continue;
+      const d = lc < 0 ? -1 : a + i;
+      const x0 = d < 0 ? 0 : (this.domStart[d] as number);
+      const x1 = d < 0 ? this.N : (this.domEnd[d] as number);
+      let fits = true;
+      for (let r = 0; r < Rn && fits; r++) {
+        const need = this.tDemand[demand * Rn + r] as number;
+        if (need <= 0) continue;
+        let f = 0;
+        for (let x = x0; x < x1; x++) if (this.usable(x)) f += this.free[x * Rn + r] as number;
+        if (f < need) fits = false;
+      }
+      if (!fits) continue;
+      this.rCand[nc++] = i;
+    }
+    for (let tries = 0; tries < RIP_TRIES && nc > 0 && this.ripBudget > 0; tries++) {
+      let bi = 0;
+      for (let c = 1; c < nc; c++) {
+        const ki = this.rKey[this.rCand[c] as number] as number;
+        const kb = this.rKey[this.rCand[bi] as number] as number;
+        if (ki < kb || (ki === kb && (this.rCand[c] as number) < (this.rCand[bi] as number))) bi = c;
+      }
+      const i = this.rCand[bi] as number;
+      this.rCand[bi] = this.rCand[--nc] as number;
+      if (this.tryWithout(k, pos, lc < 0 ? -1 : a + i)) return true;
+    }
+    // Last, every earlier gang moves: k first, then all of them in their order.
+    if (lc >= 0 && this.ripBudget > 0) {
+      if (this.tryWithout(k, pos, -1)) return true;
+    }
+    for (let i = 0; i < REASON_SLOTS; i++) this.reason[o + i] = this.rSave[i] as number;
+    this.curGang = k;
+    return false;
+  }
+
+  /** Takes out the earlier gangs with pods in domain d (-1: the whole cluster), places k, then them. */
+  private tryWithout(k: number, pos: number, d: number): boolean {
+    const x0 = d < 0 ? 0 : (this.domStart[d] as number);
+    const x1 = d < 0 ? this.N : (this.domEnd[d] as number);
+    let nv = 0;
+    for (let i = 0; i < pos; i++) {
+      const v = this.gangOrder[i] as number;
+      if (this.gangOk[v] === 0) continue;
+      let inside = false;
+      const g1 = this.gangGrp[v + 1] as number;
+      for (let g = this.gangGrp[v] as number; g < g1 && !inside; g++) {
+        const s0 = this.gSlot[g] as number;
+        const n = this.gPlaced[g] as number;
+        for (let j = 0; j < n && !inside; j++) {
+          const x = this.podNode[s0 + j] as number;
+          inside = x >= x0 && x < x1;
+        }
+      }
+      if (inside) this.victim[nv++] = v;
+    }
+    let work = this.tNeed[this.gangRoot[k] as number] as number;
+    for (let i = 0; i < nv; i++) work += this.takeOut(this.victim[i] as number);
+    this.ripBudget -= work;
+    this.undoTop = 0;
+    this.curGang = k;
+    let ok = this.solveGangFrom(k, 0);
+    for (let i = 0; i < nv && ok; i++) {
+      const v = this.victim[i] as number;
+      this.curGang = v;
+      ok = this.solveGangFrom(v, this.undoTop);
+    }
+    if (ok) {
+      for (let i = 0; i < nv; i++) this.gangOk[this.victim[i] as number] = 1;
+      this.undoTop = 0;
+      this.curGang = k;
+      return true;
+    }
+    this.rollback(0);
+    for (let i = 0; i < nv; i++) this.putBack(this.victim[i] as number);
+    return false;
   }
 
   // ---- reasons -----------------------------------------------------------------------------
@@ -718,24 +934,78 @@ export class JsKernel {
     for (let i = 0; i < this.K; i++) {
       const k = this.gangOrder[i] as number;
       if (this.gangOk[k] === 0) continue;
+      this.undoTop = 0;
+      if (this.fillGang(k) || this.ripBudget <= 0) continue;
+      // Short: the gang's minimum may sit where its other pods cannot follow. Place the whole gang
+      // again as if more of its pods were its minimum: every wanted pod, else half of what is
+      // missing, else one more per short group. If none fits, it goes back where it was.
+      const g0 = this.gangGrp[k] as number;
       const g1 = this.gangGrp[k + 1] as number;
-      for (let g = this.gangGrp[k] as number; g < g1; g++) {
-        const extra = (this.gCount[g] as number) - (this.gPlaced[g] as number);
-        if (extra <= 0) continue;
-        this.undoTop = 0;
-        const t = this.gTree[g] as number;
-        const s1 = this.tDom[t] as number;
-        const got = this.fill(g, s1, extra);
-        if (got < extra) {
-          const s2 = this.requiredScope(t);
-          if (s2 !== s1) {
-            this.undoTop = 0;
-            this.fill(g, s2, extra - got);
-          }
+      this.takeOut(k);
+      this.undoTop = 0;
+      for (let g = g0; g < g1; g++) this.mSave[g] = this.gMin[g] as number;
+      let ok = false;
+      for (let step = 0; step < 3 && !ok; step++) {
+        for (let g = g0; g < g1; g++) {
+          const c = this.gCount[g] as number;
+          const got = this.gSave[g] as number;
+          this.gMin[g] = step === 0 ? c : step === 1 ? got + ((c - got + 1) >> 1) : Math.min(c, got + 1);
         }
+        this.demand(k);
+        this.ripBudget -= this.tNeed[this.gangRoot[k] as number] as number;
+        this.curGang = k;
+        ok = this.solveGang(k);
       }
+      for (let g = g0; g < g1; g++) this.gMin[g] = this.mSave[g] as number;
+      this.demand(k);
+      if (!ok) {
+        this.putBack(k);
+        continue;
+      }
+      this.gangOk[k] = 1;
+      this.undoTop = 0;
+      this.fillGang(k);
     }
     this.undoTop = 0;
+  }
+
+  /** Pods above the minimum for each group of gang k, inside its domains; true when all fit. */
+  private fillGang(k: number): boolean {
+    let all = true;
+    const g1 = this.gangGrp[k + 1] as number;
+    for (let g = this.gangGrp[k] as number; g < g1; g++) {
+      const extra = (this.gCount[g] as number) - (this.gPlaced[g] as number);
+      if (extra <= 0) continue;
+      const t = this.gTree[g] as number;
+      const s1 = this.tDom[t] as number;
+      let got = this.fill(g, s1, extra);
+      if (got < extra) {
+        const s2 = this.requiredScope(t);
+        if (s2 !== s1) got += this.fill(g, s2, extra - got);
+      }
+      if (got < extra) all = false;
+    }
+    return all;
+  }
+
+  /** tNeed and tDemand of gang k's tree from its groups' current minCounts (as init computes them). */
+  private demand(k: number): void {
+    const Rn = this.R;
+    const root = this.gangRoot[k] as number;
+    const t1 = this.treeEnd(k);
+    for (let t = root; t < t1; t++) {
+      const g = this.tGroup[t] as number;
+      this.tNeed[t] = g >= 0 ? (this.gMin[g] as number) : 0;
+      for (let r = 0; r < Rn; r++)
+        this.tDemand[t * Rn + r] = g >= 0 ? (this.gMin[g] as number) * (this.gReq[g * Rn + r] as number) : 0;
+    }
+    for (let t = t1 - 1; t > root; t--) {
+      const p = this.tParent[t] as number;
+      this.tNeed[p] = (this.tNeed[p] as number) + (this.tNeed[t] as number);
+      for (let r = 0; r < Rn; r++)
+        this.tDemand[p * Rn + r] =
+          (this.tDemand[p * Rn + r] as number) + (this.tDemand[t * Rn + r] as number);
+    }
   }
 
   /** The domain every pod of leaf t must stay in: the chosen domain of its narrowest required constraint. */
