@@ -20,33 +20,45 @@ import {
   writeHeader,
 } from "./layout.js";
 
-/** Strings to dense ids. A child dictionary answers unknown strings with ids no node carries. */
+/**
+ * Strings to dense ids. A child dictionary answers unknown strings with ids no node carries.
+ * `sorted` (strictly increasing) have the ids 0..n-1 without being hashed: the cluster's node
+ * names, found by binary search, since hashing thousands of names costs more than the encoding.
+ */
 export class Dict {
   private readonly ids = new Map<string, number>();
-  constructor(private readonly parent: Dict | null = null) {}
+  constructor(
+    private readonly parent: Dict | null = null,
+    private readonly sorted: readonly string[] = [],
+  ) {}
   get size(): number {
-    return (this.parent?.size ?? 0) + this.ids.size;
+    return (this.parent?.size ?? 0) + this.sorted.length + this.ids.size;
   }
   id(s: string): number {
-    if (this.parent !== null) {
-      const p = this.parent.lookup(s);
-      if (p !== undefined) return p;
-    }
-    let v = this.ids.get(s);
+    let v = this.lookup(s);
     if (v === undefined) {
       v = this.size;
       this.ids.set(s, v);
     }
     return v;
   }
-  /** Id -> string, for this dictionary's own ids (a child's start after its parent's). */
-  strings(): string[] {
-    const out = new Array<string>(this.size);
-    for (const [s, i] of this.ids) out[i] = s;
-    return out;
-  }
   lookup(s: string): number | undefined {
-    return this.parent === null ? this.ids.get(s) : (this.parent.lookup(s) ?? this.ids.get(s));
+    if (this.parent !== null) {
+      const p = this.parent.lookup(s);
+      if (p !== undefined) return p;
+    }
+    const v = this.ids.get(s);
+    if (v !== undefined || this.sorted.length === 0) return v;
+    let lo = 0;
+    let hi = this.sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = this.sorted[mid] as string;
+      if (m === s) return (this.parent?.size ?? 0) + mid;
+      if (m < s) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 }
 
@@ -88,10 +100,31 @@ function nameRanks(nodes: readonly CheckedNode[]): Int32Array | null {
   return rank;
 }
 
-/** A node's value at level l; undefined when it lacks the label of l or of a broader level. */
-function levelValue(labels: Record<string, string>, keys: readonly string[], l: number): string | undefined {
-  for (let m = 0; m < l; m++) if (labels[keys[m] as string] === undefined) return undefined;
-  return labels[keys[l] as string];
+/** Level values, reused from call to call (see Scratch); emptied after each use. */
+let levelScratch: (string | undefined)[] = [];
+
+/**
+ * values[i*L+l]: node i's value at level l, undefined when it lacks the label of l or of a
+ * broader level. Return it with doneWithLevels.
+ */
+function levelValues(nodes: readonly CheckedNode[], keys: readonly string[]): (string | undefined)[] {
+  const L = keys.length;
+  if (levelScratch.length < nodes.length * L) levelScratch = new Array(nodes.length * L);
+  const values = levelScratch;
+  for (let i = 0; i < nodes.length; i++) {
+    const labels = (nodes[i] as CheckedNode).labels;
+    let v: string | undefined = "";
+    for (let l = 0; l < L; l++) {
+      if (v !== undefined) v = labels[keys[l] as string];
+      values[i * L + l] = v;
+    }
+  }
+  return values;
+}
+
+/** Drops the scratch's references to the caller's strings. */
+function doneWithLevels(n: number): void {
+  levelScratch.fill(undefined, 0, n);
 }
 
 /**
@@ -100,58 +133,34 @@ function levelValue(labels: Record<string, string>, keys: readonly string[], l: 
  * topology-named cluster). Values compare as strings, a missing one after every value.
  */
 function pathOrder(
-  nodes: readonly CheckedNode[],
-  keys: readonly string[],
+  values: readonly (string | undefined)[],
+  N: number,
+  L: number,
   nameRank: Int32Array | null,
 ): Int32Array | null {
-  const N = nodes.length;
-  const L = keys.length;
   const rankOf = (i: number) => (nameRank === null ? i : (nameRank[i] as number));
   let sorted = true;
   for (let i = 1; i < N && sorted; i++) {
-    const pa = (nodes[i - 1] as CheckedNode).labels;
-    const pb = (nodes[i] as CheckedNode).labels;
     let d = 0;
     for (let l = 0; l < L && d === 0; l++) {
-      const a = pa[keys[l] as string];
-      const b = pb[keys[l] as string];
-      if (a === b) {
-        if (a === undefined) break; // both missing: so is every narrower level
-        continue;
-      }
+      const a = values[(i - 1) * L + l];
+      const b = values[i * L + l];
+      if (a === b) continue;
       d = a === undefined ? 1 : b === undefined ? -1 : a < b ? -1 : 1;
     }
     sorted = d < 0 || (d === 0 && rankOf(i - 1) < rankOf(i));
   }
   if (sorted) return null;
-  // Compared as numbers: each level's value by its rank among that level's distinct values
-  // (missing: N), then the name's rank.
-  const pathRank = new Int32Array(N * L).fill(N);
-  for (let l = 0; l < L; l++) {
-    const distinct = new Map<string, number>();
-    const list: string[] = [];
-    for (let i = 0; i < N; i++) {
-      const v = levelValue((nodes[i] as CheckedNode).labels, keys, l);
-      if (v !== undefined && !distinct.has(v)) {
-        distinct.set(v, 0);
-        list.push(v);
-      }
-    }
-    list.sort(strCmp);
-    for (let r = 0; r < list.length; r++) distinct.set(list[r] as string, r);
-    for (let i = 0; i < N; i++) {
-      const v = levelValue((nodes[i] as CheckedNode).labels, keys, l);
-      if (v !== undefined) pathRank[i * L + l] = distinct.get(v) as number;
-    }
-  }
   const order = new Int32Array(N);
   for (let i = 0; i < N; i++) order[i] = i;
-  order.sort((a, b) => {
+  order.sort((x, y) => {
     for (let l = 0; l < L; l++) {
-      const d = (pathRank[a * L + l] as number) - (pathRank[b * L + l] as number);
-      if (d !== 0) return d;
+      const a = values[x * L + l];
+      const b = values[y * L + l];
+      if (a === b) continue;
+      return a === undefined ? 1 : b === undefined ? -1 : a < b ? -1 : 1;
     }
-    return rankOf(a) - rankOf(b);
+    return rankOf(x) - rankOf(y);
   });
   return order;
 }
@@ -192,7 +201,7 @@ export class ClusterEncoding {
   private nameIndex: Map<string, number> | null = null;
   readonly resources: string[];
   readonly resourceIndex = new Map<string, number>();
-  readonly dict = new Dict();
+  readonly dict: Dict;
   readonly region: Region;
   readonly domainCount: number;
 
@@ -217,9 +226,12 @@ export class ClusterEncoding {
     // Nodes ordered by domain path (a missing label sorts after every value and hides deeper
     // levels), then name: every domain becomes a contiguous range of nodes.
     const N = nodes.length;
-    const keys = levels.map((l) => l.key);
+    const values = levelValues(
+      nodes,
+      levels.map((l) => l.key),
+    );
     const nameRank = nameRanks(nodes);
-    const order = pathOrder(nodes, keys, nameRank);
+    const order = pathOrder(values, N, L, nameRank);
     if (order === null) this.nodes = nodes;
     else {
       const sorted = new Array<CheckedNode>(N);
@@ -239,7 +251,7 @@ export class ClusterEncoding {
       levelDom[l] = D;
       let prev: string | undefined;
       for (let x = 0; x < N; x++) {
-        const v = levelValue((this.nodes[x] as CheckedNode).labels, keys, l);
+        const v = values[(order === null ? x : (order[x] as number)) * L + l];
         if (v === undefined) {
           prev = undefined;
           continue;
@@ -260,6 +272,7 @@ export class ClusterEncoding {
     }
     levelDom[L] = D;
     this.domainCount = D;
+    doneWithLevels(N * L);
 
     let nLabels = 0;
     let nTaints = 0;
@@ -315,19 +328,21 @@ export class ClusterEncoding {
         const r = ac[j] as number;
         if (r >= 0) alloc[row + r] = a.values[j] as number;
       }
-      // free = allocatable - allocated, for every encoded resource (absent: 0).
-      for (let r = 0; r < Rn; r++) free[row + r] = alloc[row + r] as number;
+    }
+    // free = allocatable - allocated, for every encoded resource (absent: 0).
+    free.set(alloc);
+    const flags = v.i32(C.FLAGS, N);
+    for (let x = 0; x < N; x++) {
+      const n = this.nodes[x] as CheckedNode;
+      flags[x] = n.unschedulable ? FLAG_CORDONED : 0;
       const u = n.allocated;
-      if (u.names.length > 0) {
-        const uc = uCols.of(u.names);
-        for (let j = 0; j < uc.length; j++) {
-          const r = uc[j] as number;
-          if (r >= 0) free[row + r] = (alloc[row + r] as number) - (u.values[j] as number);
-        }
+      if (u.names.length === 0) continue;
+      const uc = uCols.of(u.names);
+      for (let j = 0; j < uc.length; j++) {
+        const r = uc[j] as number;
+        if (r >= 0) free[x * Rn + r] = (alloc[x * Rn + r] as number) - (u.values[j] as number);
       }
     }
-    const flags = v.i32(C.FLAGS, N);
-    for (let x = 0; x < N; x++) flags[x] = (this.nodes[x] as CheckedNode).unschedulable ? FLAG_CORDONED : 0;
     const rank = v.i32(C.RANK, N);
     for (let x = 0; x < N; x++) {
       const i = order === null ? x : (order[x] as number);
@@ -344,6 +359,14 @@ export class ClusterEncoding {
     const taintKey = v.i32(C.TAINTKEY, nTaints);
     const taintVal = v.i32(C.TAINTVAL, nTaints);
     const taintEff = v.i32(C.TAINTEFF, nTaints);
+    // With labels, node names have the ids 0..N-1 in name order (a name is a label value of
+    // matchFields, and often of the host level too).
+    let sortedNames: string[] = [];
+    if (this.labels) {
+      sortedNames = new Array<string>(N);
+      for (let x = 0; x < N; x++) sortedNames[rank[x] as number] = (this.nodes[x] as CheckedNode).name;
+    }
+    this.dict = new Dict(null, sortedNames);
     const dict = this.dict;
     let ti = 0;
     for (let x = 0; x < N; x++) {
@@ -377,7 +400,7 @@ export class ClusterEncoding {
     for (let x = 0; x < N; x++) {
       const n = this.nodes[x] as CheckedNode;
       labOff[x] = li;
-      const nameId = dict.id(n.name);
+      const nameId = rank[x] as number;
       const nameNum = isInteger(n.name) ? Number(n.name) : Number.NaN;
       const labels = n.labels;
       let j = 0;
