@@ -618,17 +618,20 @@ function collect(t: i32, scope: i32, lvl: i32, base: i32): i32 {
       key += (f - need) / gf(capT, r);
     }
     if (!fits) continue;
+    let full = true;
     let keyFull: f64 = 0;
-    let short: f64 = 0;
     for (let i = 0; i < nw; i++) {
       const r = gi(wantR, i);
       const want = gf(wantQ, i);
       const f = gf(wDom, row + r);
-      if (f < want) short += (want - f) / gf(capT, r);
-      else keyFull += (f - want) / gf(capT, r);
+      if (f < want) {
+        full = false;
+        break;
+      }
+      keyFull += (f - want) / gf(capT, r);
     }
     si(cId, base + n, d);
-    sf(cKey, base + n, short === 0 ? keyFull : PARTIAL + key + short);
+    sf(cKey, base + n, full ? keyFull : PARTIAL + key);
     n++;
   }
   return n;

@@ -513,17 +513,20 @@ export class JsKernel {
       // Domains that can also take the pods above the minimum come first (tightest for all of
       // them): those pods may only go inside the chosen domain.
       // Among the others, the one that leaves the fewest of them out.
+      let full = true;
       let keyFull = 0;
-      let short = 0;
       for (let r = 0; r < Rn; r++) {
         const want = this.tFull[t * Rn + r] as number;
         if (want <= 0) continue;
         const f = this.wDom[d * Rn + r] as number;
-        if (f < want) short += (want - f) / (this.capT[r] as number);
-        else keyFull += (f - want) / (this.capT[r] as number);
+        if (f < want) {
+          full = false;
+          break;
+        }
+        keyFull += (f - want) / (this.capT[r] as number);
       }
       this.cId[base + n] = d;
-      this.cKey[base + n] = short === 0 ? keyFull : PARTIAL + key + short;
+      this.cKey[base + n] = full ? keyFull : PARTIAL + key;
       n++;
     }
     return n;
