@@ -622,18 +622,12 @@ const isEmptyArray = (v: unknown) => Array.isArray(v) && v.length === 0;
 /**
  * The common gang (no sub-groups; groups without selectors, affinity or tolerations), checked
  * without field paths or closures: null when anything is off or unusual, and the checked path
- * then runs and names the field. It records the names only when it accepts the gang.
+ * then runs and names the field. Names taken by earlier gangs are claimNames' part.
  */
-function fastGang(
-  v: unknown,
-  levels: CheckedLevel[],
-  gangNames: Set<string>,
-  groupNames: Set<string>,
-  requests: Recent,
-): CheckedGang | null {
+function fastGang(v: unknown, levels: CheckedLevel[], requests: Recent): CheckedGang | null {
   if (!isObject(v)) return null;
   const gangName = v.name;
-  if (typeof gangName !== "string" || gangName.length === 0 || gangNames.has(gangName)) return null;
+  if (typeof gangName !== "string" || gangName.length === 0) return null;
   let priority = 0;
   const pr = v.priority;
   if (pr !== undefined && pr !== null) {
@@ -651,7 +645,7 @@ function fastGang(
     const g = rawGroups[i];
     if (!isObject(g)) return null;
     const groupName = g.name;
-    if (typeof groupName !== "string" || groupName.length === 0 || groupNames.has(groupName)) return null;
+    if (typeof groupName !== "string" || groupName.length === 0) return null;
     for (let j = 0; j < i; j++) if ((groups[j] as CheckedGroup).name === groupName) return null;
     const count = g.count;
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > MAX_COUNT) return null;
@@ -693,9 +687,27 @@ function fastGang(
       shapeKey: "",
     };
   }
-  gangNames.add(gangName);
-  for (const g of groups) groupNames.add(g.name);
   return { name: gangName, priority, constraint, groups, subGroups: NO_SUBGROUPS };
+}
+
+/**
+ * Records the names of a gang from fastGang; false, recording nothing, when one was taken
+ * (the checked path then names the field). One set operation per name: add, then compare sizes.
+ */
+function claimNames(g: CheckedGang, gangNames: Set<string>, groupNames: Set<string>): boolean {
+  const n = gangNames.size;
+  gangNames.add(g.name);
+  if (gangNames.size === n) return false;
+  for (let i = 0; i < g.groups.length; i++) {
+    const m = groupNames.size;
+    groupNames.add((g.groups[i] as CheckedGroup).name);
+    if (groupNames.size === m) {
+      gangNames.delete(g.name);
+      for (let j = 0; j < i; j++) groupNames.delete((g.groups[j] as CheckedGroup).name);
+      return false;
+    }
+  }
+  return true;
 }
 
 function isEmptyObject(o: Record<string, unknown>): boolean {
@@ -709,10 +721,13 @@ export function checkGangs(v: unknown, levels: CheckedLevel[], field = "gangs"):
   const requests = new Recent();
   const raw = array(v, field);
   const out = new Array<CheckedGang>(raw.length);
-  for (let k = 0; k < raw.length; k++)
+  for (let k = 0; k < raw.length; k++) {
+    const g = fastGang(raw[k], levels, requests);
     out[k] =
-      fastGang(raw[k], levels, gangNames, groupNames, requests) ??
-      checkGang(raw[k], k, field, levels, gangNames, groupNames);
+      g !== null && claimNames(g, gangNames, groupNames)
+        ? g
+        : checkGang(raw[k], k, field, levels, gangNames, groupNames);
+  }
   return out;
 }
 

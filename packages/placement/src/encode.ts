@@ -2,8 +2,10 @@
 // of layout.ts. Only numbers cross into the engines.
 import {
   type CheckedGang,
+  type CheckedGroup,
   type CheckedLevel,
   type CheckedNode,
+  type CheckedSubGroup,
   NAME_LABEL,
   type Quantities,
 } from "./check.js";
@@ -179,6 +181,15 @@ class Scratch {
 
 /** The cluster encoder's temporaries (node domains, domain starts, ends and levels). */
 const scratch = [new Scratch(), new Scratch(), new Scratch(), new Scratch()] as const;
+/** The call encoder's: the shape of every group. */
+const shapeScratch = new Scratch();
+
+/** The tree node above group gi of a gang with sub-groups (root: the gang's). */
+function parentOf(gang: CheckedGang, root: number, gi: number): number {
+  for (let s = 0; s < gang.subGroups.length; s++)
+    if ((gang.subGroups[s] as CheckedSubGroup).groups.includes(gi)) return root + 1 + s;
+  return root;
+}
 
 /** Resource columns of a names list; remembers the last list (nodes share them). -1: not encoded. */
 class Columns {
@@ -511,26 +522,39 @@ export class CallEncoding {
     let nVal = 0;
     this.groupFirst = new Int32Array(K + 1);
     this.treeFirst = new Int32Array(K + 1);
+    let groups = 0;
+    for (let k = 0; k < K; k++) groups += (gangs[k] as CheckedGang).groups.length;
+    // Shape of every group; consecutive groups mostly share one, so the last is compared first.
+    const groupShape = shapeScratch.take(groups);
+    let lastKey: string | null = null;
+    let lastShape = -1;
     for (let k = 0; k < K; k++) {
       const gang = gangs[k] as CheckedGang;
       this.groupFirst[k] = G;
       this.treeFirst[k] = T;
-      G += gang.groups.length;
       T += 1 + gang.subGroups.length + gang.groups.length;
-      for (const g of gang.groups) {
+      for (let i = 0; i < gang.groups.length; i++) {
+        const g = gang.groups[i] as CheckedGroup;
         pods += g.count;
-        if (shapes.has(g.shapeKey)) continue;
-        if (!cluster.labels && (g.nodeSelector.length > 0 || g.terms !== null))
-          throw new Error("a group filters by labels but the cluster was encoded without them");
-        shapes.set(g.shapeKey, shapeOf.length);
-        shapeOf.push(g);
-        nTol += g.tolerations.length;
-        nSel += g.nodeSelector.length;
-        for (const term of g.terms ?? []) {
-          nTerm++;
-          nExpr += term.length;
-          for (const e of term) nVal += e.values.length;
+        if (g.shapeKey !== lastKey) {
+          lastKey = g.shapeKey;
+          lastShape = shapes.get(g.shapeKey) ?? -1;
+          if (lastShape < 0) {
+            if (!cluster.labels && (g.nodeSelector.length > 0 || g.terms !== null))
+              throw new Error("a group filters by labels but the cluster was encoded without them");
+            lastShape = shapeOf.length;
+            shapes.set(g.shapeKey, lastShape);
+            shapeOf.push(g);
+            nTol += g.tolerations.length;
+            nSel += g.nodeSelector.length;
+            for (const term of g.terms ?? []) {
+              nTerm++;
+              nExpr += term.length;
+              for (const e of term) nVal += e.values.length;
+            }
+          }
         }
+        groupShape[G++] = lastShape;
       }
     }
     this.groupFirst[K] = G;
@@ -629,6 +653,7 @@ export class CallEncoding {
     this.groupSlot = v.i32(P.GSLOT, G).slice();
     let slot = 0;
     let nChild = 0;
+    const reqCols = new Columns(cluster.resourceIndex);
     for (let k = 0; k < K; k++) {
       const gang = gangs[k] as CheckedGang;
       const g0 = this.groupFirst[k] as number;
@@ -639,11 +664,6 @@ export class CallEncoding {
       gangRoot[k] = root;
       // Each tree node's children are listed right after its own entry in tChild order:
       // root -> sub-groups and free groups; sub-group -> its groups; groups -> none.
-      const parentOf = (gi: number) => {
-        for (let s = 0; s < nSub; s++)
-          if ((gang.subGroups[s] as { groups: number[] }).groups.includes(gi)) return root + 1 + s;
-        return root;
-      };
       tReq[root] = gang.constraint.required;
       tPref[root] = gang.constraint.preferred;
       tParent[root] = -1;
@@ -651,7 +671,7 @@ export class CallEncoding {
       tChOff[root] = nChild;
       for (let s = 0; s < nSub; s++) tChild[nChild++] = root + 1 + s;
       for (let gi = 0; gi < nGroups; gi++)
-        if (nSub === 0 || parentOf(gi) === root) tChild[nChild++] = root + 1 + nSub + gi;
+        if (nSub === 0 || parentOf(gang, root, gi) === root) tChild[nChild++] = root + 1 + nSub + gi;
       for (let s = 0; s < nSub; s++) {
         const sg = gang.subGroups[s] as CheckedGang["subGroups"][number];
         const t = root + 1 + s;
@@ -668,10 +688,10 @@ export class CallEncoding {
         const t = root + 1 + nSub + gi;
         tReq[t] = g.constraint.required;
         tPref[t] = g.constraint.preferred;
-        tParent[t] = nSub === 0 ? root : parentOf(gi);
+        tParent[t] = nSub === 0 ? root : parentOf(gang, root, gi);
         tGroup[t] = gIndex;
         tChOff[t] = nChild;
-        gShape[gIndex] = shapes.get(g.shapeKey) as number;
+        gShape[gIndex] = groupShape[gIndex] as number;
         gCount[gIndex] = g.count;
         gMin[gIndex] = g.minCount;
         gTree[gIndex] = t;
@@ -679,10 +699,10 @@ export class CallEncoding {
         slot += g.count;
         gReq[gIndex * Rn] = 1000;
         const req = g.requests;
-        for (let j = 0; j < req.names.length; j++) {
-          const name = req.names[j] as string;
-          const r = cluster.resourceIndex.get(name);
-          if (r === undefined) throw new Error(`resource ${name} is not encoded in the cluster`);
+        const rc = reqCols.of(req.names);
+        for (let j = 0; j < rc.length; j++) {
+          const r = rc[j] as number;
+          if (r < 0) throw new Error(`resource ${req.names[j]} is not encoded in the cluster`);
           gReq[gIndex * Rn + r] = req.values[j] as number;
         }
       }
