@@ -2,11 +2,13 @@
 // Where solve()'s time goes, stage by stage (check, cluster encoding, call encoding, kernel,
 // decode, release), per engine, on quick-measure's cluster: median and fastest ms per stage.
 // Run after building: node packages/placement/scripts/stages.mjs [shape] ; RUNS (default 15).
-import { checkProblem } from "../dist/check.js";
-import { decode } from "../dist/decode.js";
-import { CallEncoding, ClusterEncoding } from "../dist/encode.js";
-import { engine } from "../dist/engines.js";
-import { resourceNames } from "../dist/solve.js";
+// DIST=path/to/placement/dist measures another build (e.g. an older commit's).
+const dist = new URL(`${process.env.DIST ?? "../dist"}/`, import.meta.url);
+const { checkProblem } = await import(new URL("check.js", dist).href);
+const { decode } = await import(new URL("decode.js", dist).href);
+const { CallEncoding, ClusterEncoding } = await import(new URL("encode.js", dist).href);
+const { engine } = await import(new URL("engines.js", dist).href);
+const { resourceNames } = await import(new URL("solve.js", dist).href);
 
 const nodes = [];
 for (let b = 0; b < 5; b++)
@@ -46,8 +48,15 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const stages = ["check", "resources", "cluster", "call", "kernel", "decode", "release", "total"];
 const samples = { js: {}, wasm: {} };
 for (const e of ["js", "wasm"]) for (const s of stages) samples[e][s] = [];
+// Which engine goes first is drawn per round, so that recurring collector pauses do not land in
+// one engine's calls every time.
+let seed = 12345;
+const coin = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed < 1073741824;
+};
 for (let i = 0; i < runs + 5; i++)
-  for (const name of ["js", "wasm"]) {
+  for (const name of coin() ? ["js", "wasm"] : ["wasm", "js"]) {
     const eng = engine(name);
     const t = [cpu()];
     const p = checkProblem({ topology, nodes, gangs });
