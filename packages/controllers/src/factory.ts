@@ -210,7 +210,12 @@ export function createGroveControllers(
     statusMemory: new StatusMemory(),
   };
   // The memory of status writes lives only until the cache shows them, or the object is gone.
-  for (const inf of [informers.pcs, informers.pcsg, informers.pclq] as Informer<KubeObject>[])
+  for (const inf of [
+    informers.pcs,
+    informers.pcsg,
+    informers.pclq,
+    informers.podgang,
+  ] as Informer<KubeObject>[])
     on(inf, { update: (_a, b) => ctx.statusMemory.observe(b), del: (o) => ctx.statusMemory.forget(o) });
   const c = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
   const pcsCtl = new Controller({

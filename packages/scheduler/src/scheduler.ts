@@ -40,6 +40,7 @@ import {
   setCondition,
 } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { gangStatusOps, newerRv } from "./gang-status.js";
 import {
   constraintKeys,
   GangBuildError,
@@ -142,6 +143,8 @@ class Scheduler implements GangScheduler {
   private backoff: number;
   /** Last unschedulable message per gang key (drives the Scheduled=False condition). */
   private readonly unplaced = new Map<string, Verdict>();
+  /** The PodGang each status write of ours returned, until the cache shows it (by gang key). */
+  private readonly gangWrites = new Map<string, PodGang & KubeObject>();
   /** Last message written per pod (uid), so a retry that fails the same way writes nothing. */
   private readonly podMessages = new Map<string, string>();
 
@@ -254,6 +257,7 @@ class Scheduler implements GangScheduler {
         },
         onDelete: (g) => {
           this.unplaced.delete(`${g.metadata.namespace}/${g.metadata.name}`);
+          this.gangWrites.delete(`${g.metadata.namespace}/${g.metadata.name}`);
         },
       }),
       this.bindings.addEventHandler({
@@ -937,29 +941,43 @@ class Scheduler implements GangScheduler {
       const holds = all > 0 && this.gangHolds(key);
       const phase = !holds ? "Pending" : running === all ? "Running" : "Starting";
       const verdict = this.unplaced.get(key);
-      let conditions = (pg.status?.conditions ?? []) as Condition[];
-      if (holds)
-        conditions = setCondition(conditions, {
-          type: PodGangConditionScheduled,
-          status: "True",
-          reason: ReasonScheduled,
-          message: "every PodGroup has at least minReplicas pods bound",
-        });
-      else if (verdict)
-        conditions = setCondition(conditions, {
-          type: PodGangConditionScheduled,
-          status: "False",
-          reason: ReasonUnschedulable,
-          message: verdict.message,
-        });
-      const before = pg.status?.conditions ?? [];
-      if (pg.status?.phase === phase && JSON.stringify(before) === JSON.stringify(conditions)) continue;
-      const next = structuredClone(pg) as PodGang & KubeObject;
-      next.status = { ...(next.status ?? {}), phase, conditions } as PodGang["status"] & object;
+      // The newer of the cache and our own last write: a lagging watch must not make us rewrite.
+      const mine = this.gangWrites.get(key);
+      const base = mine && newerRv(mine.metadata.resourceVersion, pg.metadata.resourceVersion) ? mine : pg;
+      if (base === pg) this.gangWrites.delete(key);
+      const conditions = base.status?.conditions as Condition[] | undefined;
+      const condition = holds
+        ? setCondition(conditions, {
+            type: PodGangConditionScheduled,
+            status: "True",
+            reason: ReasonScheduled,
+            message: "every PodGroup has at least minReplicas pods bound",
+          })
+        : verdict
+          ? setCondition(conditions, {
+              type: PodGangConditionScheduled,
+              status: "False",
+              reason: ReasonUnschedulable,
+              message: verdict.message,
+            })
+          : undefined;
+      const ops = gangStatusOps(base as PodGang & KubeObject, {
+        phase,
+        ...(condition ? { condition: findCondition(condition, PodGangConditionScheduled) } : {}),
+      });
+      if (ops.length === 0) continue;
       try {
-        await this.client.updateStatus(PodGangType, next);
+        const written = await this.client.patch<PodGang & KubeObject>(
+          PodGangType,
+          name,
+          ns,
+          { type: "json", body: ops },
+          { subresource: "status" },
+        );
+        this.gangWrites.set(key, written);
       } catch (err) {
-        // A conflict means a newer PodGang is on its way: its update event marks it dirty again.
+        // A failed test or a stale resourceVersion means a newer PodGang is on its way: its update
+        // event marks it dirty again (gang-status.ts).
         this.log.debug("PodGang status not written", { podGang: key, error: err });
       }
     }

@@ -16,7 +16,10 @@ import {
 import {
   findCondition,
   HorizontalPodAutoscalerType,
+  isAlreadyExists,
+  isConflict,
   isControlledBy,
+  isInvalid,
   type KubeObject,
   RequeueAfterError,
   RoleBindingType,
@@ -48,7 +51,8 @@ import {
 } from "../desired.js";
 import { SecretConflictError } from "../errors.js";
 import { pcsReplicaGangTermination } from "../gang-termination.js";
-import type { PodCliqueSet } from "../types.js";
+import { initializedOps } from "../podgang/status.js";
+import type { PodCliqueSet, PodGang } from "../types.js";
 import {
   createIgnoreExists,
   createOrPatch,
@@ -302,47 +306,77 @@ async function syncOneGang(
     },
   };
   if (existing && isTerminating(existing)) return false;
+  // The newest object after the spec write is the base of the status patch below.
+  let current: PodGang | undefined = existing;
   // Annotations are compared exactly: a dropped grove.io/topology-name must be removed (§14.1).
   const annotationsDiffer =
     existing !== undefined && !isSubset(existing.metadata.annotations ?? {}, want.metadata.annotations ?? {});
-  if (annotationsDiffer && existing) {
-    const removed = Object.keys(existing.metadata.annotations ?? {}).filter(
-      (k) => !(k in (want.metadata.annotations ?? {})),
-    );
-    (patch.metadata as Record<string, unknown>).annotations = {
-      ...(want.metadata.annotations ?? {}),
-      ...Object.fromEntries(removed.map((k) => [k, null])),
-    };
-    await ctx.client.patch(PodGangType, d.name, namespace, { type: "merge", body: patch });
-  } else {
-    await createOrPatch(ctx.client, PodGangType, existing, want, patch);
-  }
-  const initialized = findCondition(existing?.status?.conditions, PodGangConditionInitialized);
-  // Once True, Initialized is never reset (grove-api.md §15.2).
-  if (initialized?.status === "True") return true;
-  if (initialized && !ready) return false;
-  const cond = ready
-    ? {
-        type: PodGangConditionInitialized,
-        status: "True" as const,
-        reason: ReasonPodGangPodsCreated,
-        message: MessagePodGangPodsCreated,
-      }
-    : {
-        type: PodGangConditionInitialized,
-        status: "False" as const,
-        reason: ReasonPodGangPodsCreationPending,
-        message: MessagePodGangPodsCreationPending,
+  if (!existing) {
+    try {
+      current = await ctx.client.create<PodGang>(PodGangType, want);
+    } catch (err) {
+      // A stale cache: the next reconcile sees it.
+      if (isAlreadyExists(err)) return false;
+      throw err;
+    }
+  } else if (annotationsDiffer || !isSubset(patch, existing)) {
+    if (annotationsDiffer) {
+      const removed = Object.keys(existing.metadata.annotations ?? {}).filter(
+        (k) => !(k in (want.metadata.annotations ?? {})),
+      );
+      (patch.metadata as Record<string, unknown>).annotations = {
+        ...(want.metadata.annotations ?? {}),
+        ...Object.fromEntries(removed.map((k) => [k, null])),
       };
-  const conditions = setCondition(existing?.status?.conditions, cond, ctx.options.now());
-  await ctx.client.patch(
-    PodGangType,
-    d.name,
-    namespace,
-    { type: "merge", body: { status: { phase: PodGangPhasePending, conditions } } },
-    { subresource: "status" },
-  );
-  return ready;
+    }
+    current = await ctx.client.patch<PodGang>(PodGangType, d.name, namespace, {
+      type: "merge",
+      body: patch,
+    });
+  }
+  if (!current) return false;
+  // A PodGang the scheduler wrote meanwhile fails the patch's test (podgang/status.ts): once more
+  // from a fresh read, since PodGang status events do not requeue the PodCliqueSet.
+  for (let attempt = 0, base = ctx.statusMemory.newest(current); ; attempt++) {
+    const initialized = findCondition(base.status?.conditions, PodGangConditionInitialized);
+    // Once True, Initialized is never reset (grove-api.md §15.2).
+    if (initialized?.status === "True") return true;
+    if (initialized && !ready) return false;
+    const input = ready
+      ? {
+          type: PodGangConditionInitialized,
+          status: "True" as const,
+          reason: ReasonPodGangPodsCreated,
+          message: MessagePodGangPodsCreated,
+        }
+      : {
+          type: PodGangConditionInitialized,
+          status: "False" as const,
+          reason: ReasonPodGangPodsCreationPending,
+          message: MessagePodGangPodsCreationPending,
+        };
+    const cond = setCondition(base.status?.conditions, input, ctx.options.now()).find(
+      (c) => c.type === PodGangConditionInitialized,
+    );
+    if (!cond) return false;
+    try {
+      const written = await ctx.client.patch<PodGang>(
+        PodGangType,
+        d.name,
+        namespace,
+        { type: "json", body: initializedOps(base, cond, PodGangPhasePending) },
+        { subresource: "status" },
+      );
+      ctx.statusMemory.record(written);
+      return ready;
+    } catch (err) {
+      if (!(isConflict(err) || isInvalid(err))) throw err;
+      if (attempt > 0) return false;
+      const fresh = await ctx.client.get<PodGang>(PodGangType, d.name, namespace);
+      if (!fresh || isTerminating(fresh)) return false;
+      base = fresh;
+    }
+  }
 }
 
 /** The PCS components in Grove's three sequential groups (grove-behaviour.md §3.4). */
