@@ -43,8 +43,69 @@ function snapshotRun(lib, p, engine) {
   return out.join("\n");
 }
 
+/** Every path (list of keys) inside a JSON value. */
+function paths(v, at = [], out = []) {
+  out.push(at);
+  if (v !== null && typeof v === "object")
+    for (const k of Object.keys(v)) paths(v[k], [...at, Array.isArray(v) ? Number(k) : k], out);
+  return out;
+}
+
+// Values a mutation puts somewhere: wrong types, empties, bad quantities and names, duplicates.
+const POOL = [
+  undefined,
+  null,
+  "",
+  0,
+  -1,
+  1.5,
+  7,
+  "x",
+  "500m",
+  "-1",
+  "1Gi",
+  {},
+  [],
+  true,
+  { a: 1 },
+  ["x"],
+  "block",
+  "rack",
+  "host",
+  "Exists",
+  "In",
+  "Gt",
+  "NoSchedule",
+  "metadata.name",
+  1e7,
+];
+
+/** A copy of `p` with one value replaced (or deleted), or a name or a list entry duplicated. */
+function mutate(p, rnd) {
+  const q = structuredClone(p);
+  const all = paths(q).filter((x) => x.length > 0);
+  const at = all[Math.floor(rnd() * all.length)];
+  const parent = at.slice(0, -1).reduce((o, k) => o[k], q);
+  const key = at[at.length - 1];
+  const r = rnd();
+  if (r < 0.15) {
+    // As JSON would have it: no holes.
+    if (Array.isArray(parent)) parent.splice(key, 1);
+    else delete parent[key];
+  } else if (r < 0.3 && Array.isArray(parent)) parent.push(structuredClone(parent[key]));
+  else if (r < 0.4 && typeof parent[key] === "string") {
+    // Another string of the problem: collides names, moves groups, swaps domains.
+    const strings = paths(q)
+      .map((x) => x.reduce((o, k) => o?.[k], q))
+      .filter((x) => typeof x === "string");
+    parent[key] = strings[Math.floor(rnd() * strings.length)];
+  } else parent[key] = structuredClone(POOL[Math.floor(rnd() * POOL.length)]);
+  return q;
+}
+
 let n = 0;
 let bad = 0;
+let rejected = 0;
 for (let seed = 1; seed <= seeds; seed++) {
   const opts =
     seed % 50 === 0 ? { nodes: 300 + seed, gangs: 40, maxPods: 12 } : seed % 7 === 0 ? { levels: 0 } : {};
@@ -67,6 +128,27 @@ for (let seed = 1; seed <= seeds; seed++) {
           );
       }
     }
+  // Mutated problems, mostly invalid: the same rejection (code, field, detail) or the same result.
+  let seedState = seed;
+  const rnd = () => {
+    seedState = (seedState * 1103515245 + 12345) % 2147483648;
+    return seedState / 2147483648;
+  };
+  for (let m = 0; m < 4; m++) {
+    const q = mutate(p, rnd);
+    const engine = m % 2 === 0 ? "js" : "wasm";
+    n++;
+    const a = comparable(() => here.solve(q, { engine }));
+    const b = comparable(() => other.solve(q, { engine }));
+    if (a.startsWith('{"error"')) rejected++;
+    if (a !== b) {
+      bad++;
+      if (bad < 5)
+        console.log(
+          `seed ${seed} mutation ${m} differs:\n  here  ${a.slice(0, 400)}\n  other ${b.slice(0, 400)}`,
+        );
+    }
+  }
   for (const engine of ["js", "wasm"]) {
     n++;
     const a = snapshotRun(here, p, engine);
@@ -80,5 +162,5 @@ for (let seed = 1; seed <= seeds; seed++) {
     }
   }
 }
-console.log(`${n} comparisons, ${bad} different`);
+console.log(`${n} comparisons (${rejected} rejections of mutated problems), ${bad} different`);
 process.exit(bad === 0 ? 0 : 1);

@@ -130,7 +130,10 @@ function object(v: unknown, field: Field): Record<string, unknown> {
 
 function array(v: unknown, field: Field): unknown[] {
   if (!Array.isArray(v)) fail("FieldValueTypeInvalid", field, "must be an array");
-  return v as unknown[];
+  const a = v as unknown[];
+  // A hole (a sparse array from a JS caller) reads as undefined and fails like one.
+  for (let i = 0; i < a.length; i++) if (!(i in a)) return Array.from(a);
+  return a;
 }
 
 function name(v: unknown, field: Field): string {
@@ -569,11 +572,37 @@ function checkGroup(v: unknown, field: Field, levels: CheckedLevel[], floor: num
     nodeSelector,
     terms,
     tolerations,
-    shapeKey:
-      nodeSelector.length === 0 && terms === null && tolerations.length === 0
-        ? ""
-        : JSON.stringify([nodeSelector, terms, tolerations]),
+    shapeKey: shapeKeyOf(nodeSelector, terms, tolerations),
   };
+}
+
+/**
+ * Equal for groups with equal filters, different otherwise: every string is length-prefixed and
+ * every list counted, so no two shapes share a key; "" for a group without filters.
+ */
+function shapeKeyOf(
+  nodeSelector: readonly [string, string][],
+  terms: CheckedRequirement[][] | null,
+  tolerations: readonly CheckedToleration[],
+): string {
+  if (nodeSelector.length === 0 && terms === null && tolerations.length === 0) return "";
+  const str = (x: string) => `${x.length}:${x}`;
+  let k = `s${nodeSelector.length};`;
+  for (const [key, value] of nodeSelector) k += str(key) + str(value);
+  if (terms === null) k += "n";
+  else {
+    k += `a${terms.length};`;
+    for (const term of terms) {
+      k += `${term.length};`;
+      for (const e of term) {
+        k += str(e.key) + str(e.op) + `${e.values.length};`;
+        for (const v of e.values) k += str(v);
+      }
+    }
+  }
+  k += `t${tolerations.length};`;
+  for (const t of tolerations) k += str(t.key) + (t.exists ? "E" : "=") + str(t.value) + str(t.effect);
+  return k;
 }
 
 const NO_SUBS: number[] = [];
@@ -617,12 +646,61 @@ function fastConstraint(v: unknown, levels: CheckedLevel[], floor: number): Chec
   return required === -1 && preferred === -1 ? NO_CONSTRAINT : constraintOf(required, preferred);
 }
 
-const isEmptyArray = (v: unknown) => Array.isArray(v) && v.length === 0;
+/** A nodeSelector in checked form, or null when anything is off. */
+function fastSelector(v: unknown): readonly [string, string][] | null {
+  if (v === undefined || v === null) return NO_SELECTOR;
+  if (!isObject(v)) return null;
+  for (const k in v) if (typeof v[k] !== "string") return null;
+  const out = Object.entries(v as Record<string, string>);
+  if (out.length === 0) return NO_SELECTOR;
+  return out.length === 1 ? out : out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+const TOLERATION_EFFECT_SET: ReadonlySet<unknown> = new Set([
+  "",
+  "NoSchedule",
+  "NoExecute",
+  "PreferNoSchedule",
+]);
+const optional = (v: unknown) => (v === undefined || v === null ? "" : v);
+
+/** Tolerations in checked form, or null when anything is off. */
+function fastTolerations(v: unknown): readonly CheckedToleration[] | null {
+  if (v === undefined || v === null) return NO_TOLERATIONS;
+  if (!Array.isArray(v)) return null;
+  if (v.length === 0) return NO_TOLERATIONS;
+  const out: CheckedToleration[] = [];
+  for (const t of v) {
+    if (!isObject(t)) return null;
+    const key = optional(t.key);
+    const operator = optional(t.operator);
+    const value = optional(t.value);
+    const effect = optional(t.effect);
+    if (typeof key !== "string" || typeof operator !== "string" || typeof value !== "string") return null;
+    const op = operator || "Equal";
+    if (typeof effect !== "string" || !TOLERATION_EFFECT_SET.has(effect)) return null;
+    if (op !== "Equal" && op !== "Exists") return null;
+    if (op === "Exists" && value !== "") return null;
+    if (key === "" && op !== "Exists") return null;
+    out.push({ key, exists: op === "Exists", value, effect });
+  }
+  return out;
+}
+
+/** Required node affinity by the checked path (rare, and cheap next to its terms); null on error. */
+function fastAffinity(v: unknown): CheckedRequirement[][] | null | false {
+  if (v === undefined || v === null) return null;
+  try {
+    return checkAffinity(v, "");
+  } catch {
+    return false;
+  }
+}
 
 /**
- * The common gang (no sub-groups; groups without selectors, affinity or tolerations), checked
- * without field paths or closures: null when anything is off or unusual, and the checked path
- * then runs and names the field. Names taken by earlier gangs are claimNames' part.
+ * The usual gang, checked without field paths or closures: null when anything is off or
+ * unusual, and the checked path (checkGang) then runs and names the field. Names taken by
+ * earlier gangs are claimNames' part.
  */
 function fastGang(v: unknown, levels: CheckedLevel[], requests: Recent): CheckedGang | null {
   if (!isObject(v)) return null;
@@ -638,15 +716,24 @@ function fastGang(v: unknown, levels: CheckedLevel[], requests: Recent): Checked
   if (constraint === null) return null;
   const rawGroups = v.groups;
   if (!Array.isArray(rawGroups) || rawGroups.length === 0) return null;
-  const subs = v.subGroups;
-  if (subs !== undefined && subs !== null && !isEmptyArray(subs)) return null;
-  const groups = new Array<CheckedGroup>(rawGroups.length);
-  for (let i = 0; i < rawGroups.length; i++) {
+  const nGroups = rawGroups.length;
+  for (let i = 0; i < nGroups; i++) {
     const g = rawGroups[i];
     if (!isObject(g)) return null;
-    const groupName = g.name;
-    if (typeof groupName !== "string" || groupName.length === 0) return null;
-    for (let j = 0; j < i; j++) if ((groups[j] as CheckedGroup).name === groupName) return null;
+    const n = g.name;
+    if (typeof n !== "string" || n.length === 0) return null;
+    for (let j = 0; j < i; j++) if ((rawGroups[j] as Record<string, unknown>).name === n) return null;
+  }
+  const subs = fastSubGroups(
+    v.subGroups,
+    rawGroups as Record<string, unknown>[],
+    levels,
+    constraint.required,
+  );
+  if (subs === null) return null;
+  const groups = new Array<CheckedGroup>(nGroups);
+  for (let i = 0; i < nGroups; i++) {
+    const g = rawGroups[i] as Record<string, unknown>;
     const count = g.count;
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > MAX_COUNT) return null;
     let minCount = count;
@@ -667,27 +754,72 @@ function fastGang(v: unknown, levels: CheckedLevel[], requests: Recent): Checked
         req = without(req, pods);
       }
     }
-    const sel = g.nodeSelector;
-    if (sel !== undefined && sel !== null && !(isObject(sel) && isEmptyObject(sel))) return null;
-    const aff = g.affinity;
-    if (aff !== undefined && aff !== null) return null;
-    const tol = g.tolerations;
-    if (tol !== undefined && tol !== null && !isEmptyArray(tol)) return null;
-    const c = fastConstraint(g.constraint, levels, constraint.required);
+    const nodeSelector = fastSelector(g.nodeSelector);
+    if (nodeSelector === null) return null;
+    const terms = fastAffinity(g.affinity);
+    if (terms === false) return null;
+    const tolerations = fastTolerations(g.tolerations);
+    if (tolerations === null) return null;
+    const s = subs.of[i] ?? -1;
+    const floor =
+      s >= 0
+        ? Math.max(constraint.required, (subs.list[s] as CheckedSubGroup).constraint.required)
+        : constraint.required;
+    const c = fastConstraint(g.constraint, levels, floor);
     if (c === null) return null;
     groups[i] = {
-      name: groupName,
+      name: g.name as string,
       count,
       minCount,
       requests: req,
       constraint: c,
-      nodeSelector: NO_SELECTOR,
-      terms: null,
-      tolerations: NO_TOLERATIONS,
-      shapeKey: "",
+      nodeSelector,
+      terms,
+      tolerations,
+      shapeKey: shapeKeyOf(nodeSelector, terms, tolerations),
     };
   }
-  return { name: gangName, priority, constraint, groups, subGroups: NO_SUBGROUPS };
+  return { name: gangName, priority, constraint, groups, subGroups: subs.list };
+}
+
+const NO_SUB_OF: readonly number[] = [];
+
+/** A gang's sub-groups in checked form and the sub-group of each group (-1: none), or null. */
+function fastSubGroups(
+  v: unknown,
+  groups: Record<string, unknown>[],
+  levels: CheckedLevel[],
+  floor: number,
+): { list: readonly CheckedSubGroup[]; of: readonly number[] } | null {
+  if (v === undefined || v === null) return { list: NO_SUBGROUPS, of: NO_SUB_OF };
+  if (!Array.isArray(v)) return null;
+  if (v.length === 0) return { list: NO_SUBGROUPS, of: NO_SUB_OF };
+  const of = new Array<number>(groups.length).fill(-1);
+  const list: CheckedSubGroup[] = [];
+  for (let s = 0; s < v.length; s++) {
+    const so = v[s];
+    if (!isObject(so)) return null;
+    const subName = so.name;
+    if (typeof subName !== "string" || subName.length === 0) return null;
+    for (const g of groups) if (g.name === subName) return null;
+    for (const sg of list) if (sg.name === subName) return null;
+    const raw = so.groups;
+    if (!Array.isArray(raw)) return null;
+    const members: number[] = [];
+    for (const gn of raw) {
+      if (typeof gn !== "string" || gn.length === 0) return null;
+      let gi = -1;
+      for (let i = 0; i < groups.length && gi < 0; i++)
+        if ((groups[i] as Record<string, unknown>).name === gn) gi = i;
+      if (gi < 0 || (of[gi] as number) >= 0) return null;
+      of[gi] = s;
+      members.push(gi);
+    }
+    const constraint = fastConstraint(so.constraint, levels, floor);
+    if (constraint === null) return null;
+    list.push({ name: subName, groups: members, constraint });
+  }
+  return { list, of };
 }
 
 /**
@@ -707,11 +839,6 @@ function claimNames(g: CheckedGang, gangNames: Set<string>, groupNames: Set<stri
       return false;
     }
   }
-  return true;
-}
-
-function isEmptyObject(o: Record<string, unknown>): boolean {
-  for (const _ in o) return false;
   return true;
 }
 

@@ -292,6 +292,39 @@ const cases: [string, (p: Record<string, any>) => unknown, string, string][] = [
   ],
 ];
 
+// Sparse arrays (JS callers only; JSON has no holes): a hole is an undefined entry.
+const sparse = (length: number, entries: Record<number, unknown>) =>
+  Object.assign(new Array(length), entries);
+cases.push(
+  [
+    "a hole in the gangs",
+    (p) => (p.gangs = sparse(3, { 0: p.gangs[0], 2: p.gangs[0] })),
+    "FieldValueTypeInvalid",
+    "gangs[1]",
+  ],
+  [
+    "a hole in a sub-group's groups",
+    (p) => (p.gangs[0].subGroups[0].groups = sparse(2, { 1: "x" })),
+    "FieldValueRequired",
+    "gangs[0].subGroups[0].groups[0]",
+  ],
+  [
+    "a hole in an expression's values",
+    (p) =>
+      (p.gangs[0].groups[1].affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: "b", operator: "In", values: sparse(3, { 0: "b1", 2: "b2" }) }] },
+            ],
+          },
+        },
+      }),
+    "FieldValueTypeInvalid",
+    "gangs[0].groups[1].affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values[1]",
+  ],
+);
+
 describe("checkProblem rejects", () => {
   it.each(cases)("%s", (_name, mutate, code, field) => {
     const p = base();
