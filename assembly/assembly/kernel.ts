@@ -849,6 +849,21 @@ function charge(g: i32, x: i32, sign: i32): void {
   }
 }
 
+function savedScope(k: i32): i32 {
+  const root = gi(gangRoot, k);
+  const t1 = treeEnd(k);
+  let anchor = -1;
+  for (let t = root; t < t1; t++) {
+    const req = gi(tReq, t);
+    if (req >= 0 && (anchor < 0 || req < gi(tReq, anchor))) anchor = t;
+  }
+  if (anchor < 0) return -1;
+  const d = gi(tSave, anchor);
+  const req = gi(tReq, anchor);
+  if (d < 0 || gi(domLevel, d) === req) return d;
+  return gi(nodeDom, gi(domStart, d) * L + req);
+}
+
 function treeEnd(k: i32): i32 {
   return k + 1 < K ? gi(gangRoot, k + 1) : T;
 }
@@ -954,21 +969,21 @@ function ripUp(k: i32, pos: i32): bool {
     }
     const i = gi(rCand, bi);
     si(rCand, bi, gi(rCand, --nc));
-    if (tryWithout(k, pos, lc < 0 ? -1 : a + i)) return true;
+    if (tryWithout(k, 0, pos, lc < 0 ? -1 : a + i)) return true;
   }
   if (lc >= 0 && ripBudget > 0) {
-    if (tryWithout(k, pos, -1)) return true;
+    if (tryWithout(k, 0, pos, -1)) return true;
   }
   for (let i = 0; i < REASON_SLOTS; i++) si(reason, o + i, gi(rSave, i));
   curGang = k;
   return false;
 }
 
-function tryWithout(k: i32, pos: i32, d: i32): bool {
+function tryWithout(k: i32, from: i32, to: i32, d: i32): bool {
   const x0 = d < 0 ? 0 : gi(domStart, d);
   const x1 = d < 0 ? N : gi(domEnd, d);
   let nv = 0;
-  for (let i = 0; i < pos; i++) {
+  for (let i = from; i < to; i++) {
     const v = gi(gangOrder, i);
     if (gi(gangOk, v) === 0) continue;
     let inside = false;
@@ -1097,6 +1112,11 @@ function surplus(): void {
       ripBudget -= gi(tNeed, gi(gangRoot, k));
       curGang = k;
       ok = solveGang(k);
+      if (!ok && ripBudget > 0) {
+        const dk = savedScope(k);
+        ok = tryWithout(k, i + 1, K, dk);
+        if (!ok && dk >= 0 && ripBudget > 0) ok = tryWithout(k, i + 1, K, -1);
+      }
     }
     for (let g = g0; g < g1; g++) si(gMin, g, gi(mSave, g));
     demand(k);

@@ -17,8 +17,10 @@
 //   everything goes back as it was. An earlier gang never loses its place to a later one.
 // - re-place for surplus: when a placed gang's pods above its minimum do not all fit in its
 //   domains, the gang is taken out and placed again as if more of its pods were its minimum
-//   (every wanted pod, else half of what is missing, else one more per short group), then filled.
-//   Later gangs' minimums stay where they are; if no target fits, the gang goes back.
+//   (every wanted pod, else half of what is missing, else one more per short group), then filled;
+//   when a target does not fit beside the later gangs' minimums, those in the gang's domain (then
+//   all of them) are taken out and placed again after it, kept only if every one fits. If no
+//   target fits, the gang goes back.
 import { C, DEPTH, FLAG_CORDONED, FLAG_REMOVED, P, R, REASON_SLOTS } from "./layout.js";
 
 /** Added to the key of a domain that holds the minimum but not every wanted pod (keys are <= R). */
@@ -722,6 +724,22 @@ export class JsKernel {
     this.gangOk[k] = 1;
   }
 
+  /** The domain of gang k's broadest required constraint as takeOut saved it; -1 the cluster. */
+  private savedScope(k: number): number {
+    const root = this.gangRoot[k] as number;
+    const t1 = this.treeEnd(k);
+    let anchor = -1;
+    for (let t = root; t < t1; t++) {
+      const req = this.tReq[t] as number;
+      if (req >= 0 && (anchor < 0 || req < (this.tReq[anchor] as number))) anchor = t;
+    }
+    if (anchor < 0) return -1;
+    const d = this.tSave[anchor] as number;
+    const req = this.tReq[anchor] as number;
+    if (d < 0 || this.domLevel[d] === req) return d;
+    return this.nodeDom[(this.domStart[d] as number) * this.L + req] as number;
+  }
+
   private treeEnd(k: number): number {
     return k + 1 < this.K ? (this.gangRoot[k + 1] as number) : this.T;
   }
@@ -807,11 +825,11 @@ export class JsKernel {
       }
       const i = this.rCand[bi] as number;
       this.rCand[bi] = this.rCand[--nc] as number;
-      if (this.tryWithout(k, pos, lc < 0 ? -1 : a + i)) return true;
+      if (this.tryWithout(k, 0, pos, lc < 0 ? -1 : a + i)) return true;
     }
     // Last, every earlier gang moves: k first, then all of them in their order.
     if (lc >= 0 && this.ripBudget > 0) {
-      if (this.tryWithout(k, pos, -1)) return true;
+      if (this.tryWithout(k, 0, pos, -1)) return true;
     }
     for (let i = 0; i < REASON_SLOTS; i++) this.reason[o + i] = this.rSave[i] as number;
     this.curGang = k;
@@ -819,11 +837,11 @@ export class JsKernel {
   }
 
   /** Takes out the earlier gangs with pods in domain d (-1: the whole cluster), places k, then them. */
-  private tryWithout(k: number, pos: number, d: number): boolean {
+  private tryWithout(k: number, from: number, to: number, d: number): boolean {
     const x0 = d < 0 ? 0 : (this.domStart[d] as number);
     const x1 = d < 0 ? this.N : (this.domEnd[d] as number);
     let nv = 0;
-    for (let i = 0; i < pos; i++) {
+    for (let i = from; i < to; i++) {
       const v = this.gangOrder[i] as number;
       if (this.gangOk[v] === 0) continue;
       let inside = false;
@@ -941,7 +959,9 @@ export class JsKernel {
       if (this.fillGang(k) || this.ripBudget <= 0) continue;
       // Short: the gang's minimum may sit where its other pods cannot follow. Place the whole gang
       // again as if more of its pods were its minimum: every wanted pod, else half of what is
-      // missing, else one more per short group. If none fits, it goes back where it was.
+      // missing, else one more per short group; each alone, then moving the later gangs (whose
+      // surplus is not placed yet) out of its domain, then out of the cluster, and back after it.
+      // If none fits, it goes back where it was.
       const g0 = this.gangGrp[k] as number;
       const g1 = this.gangGrp[k + 1] as number;
       this.takeOut(k);
@@ -958,6 +978,11 @@ export class JsKernel {
         this.ripBudget -= this.tNeed[this.gangRoot[k] as number] as number;
         this.curGang = k;
         ok = this.solveGang(k);
+        if (!ok && this.ripBudget > 0) {
+          const dk = this.savedScope(k);
+          ok = this.tryWithout(k, i + 1, this.K, dk);
+          if (!ok && dk >= 0 && this.ripBudget > 0) ok = this.tryWithout(k, i + 1, this.K, -1);
+        }
       }
       for (let g = g0; g < g1; g++) this.gMin[g] = this.mSave[g] as number;
       this.demand(k);

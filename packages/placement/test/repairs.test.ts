@@ -76,6 +76,19 @@ const cases: Case[] = [
     },
   },
   {
+    // a (1 of 6) goes to r0, the only rack for all 6; b's 5 tie between r0 and r1 and take r0 (by
+    // name), leaving a no surplus. Alone, a fits 5 in r1; moving b to r1 gives a all 6 in r0.
+    name: "a later gang's minimum moves so that an earlier gang's surplus fits",
+    problem: problem(racks(6, 5), [
+      gang("a", [group("a-w", 6, { minCount: 1 })], { constraint: { required: "rack" } }),
+      gang("b", [group("b-w", 5)], { constraint: { required: "rack" } }),
+    ]),
+    check: (r) => {
+      expect(podsOf(r, "a").map(rackOfHost)).toEqual(Array(6).fill("r0"));
+      expect(podsOf(r, "b").map(rackOfHost)).toEqual(Array(5).fill("r1"));
+    },
+  },
+  {
     // No rack holds all 5 pods; the minimum (x) alone fits r0 best. The group with minCount 0
     // would get nothing there; the gang moves to r1, where x and 3 of y fit.
     name: "a group with minCount 0 gets pods where the gang can move",
