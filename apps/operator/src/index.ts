@@ -1,2 +1,13 @@
 // grove-operator: Grove's controllers and the gang scheduler against a cluster named by a kubeconfig.
+
+export {
+  type ConfigLogLevel,
+  type FieldProblem,
+  OPERATOR_CONFIG_API_VERSION,
+  OPERATOR_CONFIG_KIND,
+  OperatorConfigError,
+  type OperatorFileConfig,
+  parseOperatorConfig,
+  validateOperatorConfig,
+} from "./config.js";
 export { type OperatorOptions, type RunningOperator, startOperator } from "./operator.js";

@@ -1,6 +1,6 @@
 // grove-operator as a library: Grove's controllers and the gang scheduler over a real API server
 // through @grove-ts/kube's client (client-node), with client-side rate limits as client-go has.
-import { createGroveControllers } from "@grove-ts/controllers";
+import { createGroveControllers, type GroveControllersConcurrency } from "@grove-ts/controllers";
 import { createKubeClient } from "@grove-ts/kube";
 import { type Client, type Logger, noopLogger } from "@grove-ts/runtime";
 import { createGangScheduler, DEFAULT_SCHEDULER_NAME } from "@grove-ts/scheduler";
@@ -15,6 +15,13 @@ export interface OperatorOptions {
   schedulerNames?: string[];
   /** Run the gang scheduler too. Default true. */
   scheduler?: boolean;
+  /**
+   * Workers per controller (Grove's `controllers.*.concurrentSyncs`). Default: the controllers'
+   * package defaults (pcs 10, pcsg 5, pclq 10, podgang 5); Grove's scale preset runs 20.
+   */
+  concurrency?: Partial<GroveControllersConcurrency>;
+  /** Translate topology constraints into PodGangs (grove-behaviour.md §14.1). Default true. */
+  topologyAwareScheduling?: boolean;
   logger?: Logger;
 }
 
@@ -54,6 +61,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     // our scheduler, Grove's own default backend (default-scheduler) applies.
     const controllers = createGroveControllers(client, {
       logger,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.topologyAwareScheduling !== undefined
+        ? { topologyAwareScheduling: options.topologyAwareScheduling }
+        : {}),
       ...(withScheduler && names[0] ? { defaultSchedulerName: names[0] } : {}),
     });
     await controllers.start();

@@ -1,7 +1,7 @@
 // grove-operator over HTTP (client-node) against a real API server on loopback: the controllers
 // make the pods and the gang scheduler binds them; the CLI exits 0 on SIGTERM.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,6 +68,45 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promi
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+function pcs(name: string): KubeObject {
+  return {
+    apiVersion: "grove.io/v1alpha1",
+    kind: "PodCliqueSet",
+    metadata: { name, namespace: "default" },
+    spec: {
+      replicas: 1,
+      template: {
+        cliques: [
+          {
+            name: "w",
+            spec: {
+              roleName: "w",
+              replicas: 2,
+              minAvailable: 2,
+              podSpec: {
+                containers: [{ name: "c", image: "busybox", resources: { requests: { cpu: "1" } } }],
+              },
+            },
+          },
+        ],
+      },
+    },
+  } as KubeObject;
+}
+
+async function boundPods(name: string): Promise<string[]> {
+  return eventually(async () => {
+    const pods = await api.client.list<KubeObject & { spec?: { nodeName?: string } }>(PodType, {
+      namespace: "default",
+      labelSelector: `app.kubernetes.io/part-of=${name}`,
+    });
+    expect(pods.items).toHaveLength(2);
+    const nodes = pods.items.map((p) => p.spec?.nodeName);
+    for (const x of nodes) expect(x).toBeDefined();
+    return nodes as string[];
+  });
 }
 
 describe("grove-operator", () => {
@@ -138,4 +177,72 @@ describe("grove-operator", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   }, 30_000);
+
+  it("CLI --config: an OperatorConfiguration with Grove's scale preset reconciles; flags override it", async () => {
+    const config = join(dir, "operator-config.yaml");
+    writeFileSync(
+      config,
+      [
+        "apiVersion: operator.config.grove.io/v1alpha1",
+        "kind: OperatorConfiguration",
+        "runtimeClientConnection: {qps: 100, burst: 150}",
+        "controllers:",
+        "  podCliqueSet: {concurrentSyncs: 20}",
+        "  podClique: {concurrentSyncs: 20}",
+        "  podCliqueScalingGroup: {concurrentSyncs: 20}",
+        "logLevel: debug",
+        "server: {metrics: {port: 9445}}",
+      ].join("\n"),
+    );
+    const child = spawn(
+      process.execPath,
+      [BIN, "--kubeconfig", kubeconfig, "--config", config, "--log-level", "info", "--burst", "120"],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let err = "";
+    const running = new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("grove-operator running")) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      await running;
+      const lines = err
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const start = lines.find((l) => l.msg === "grove-operator running");
+      expect(start).toMatchObject({
+        qps: 100,
+        burst: 120,
+        concurrency: { pcs: 20, pclq: 20, pcsg: 20, podgang: 5 },
+      });
+      // --log-level info beats the file's debug: no debug lines.
+      expect(lines.some((l) => l.level === "debug")).toBe(false);
+      const ignored = lines.filter((l) => String(l.msg).startsWith("configuration fields not acted on"));
+      expect(ignored).toHaveLength(1);
+      expect(ignored[0]?.fields).toEqual(["server.metrics.port"]);
+      await api.client.create(PodCliqueSetType, pcs("cfg"));
+      expect(await boundPods("cfg")).toHaveLength(2);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  }, 30_000);
+
+  it("CLI --config: an invalid file exits 2 naming the field and the rule", () => {
+    const config = join(dir, "bad-config.yaml");
+    writeFileSync(
+      config,
+      "apiVersion: operator.config.grove.io/v1alpha1\nkind: OperatorConfiguration\ncontrollers: {podClique: {concurrentSyncs: 0}}\n",
+    );
+    const r = spawnSync(process.execPath, [BIN, "--kubeconfig", kubeconfig, "--config", config], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("controllers.podClique.concurrentSyncs: must be > 0");
+  });
 });

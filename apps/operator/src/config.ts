@@ -1,0 +1,199 @@
+// Grove's OperatorConfiguration file (operator.config.grove.io/v1alpha1, grove-api.md §10): parsed,
+// validated with Grove's start-up rules (§9.8), and reduced to what grove-operator acts on. Fields
+// Grove defines that grove-ts does not act on (webhook and metrics servers, leader election,
+// profiling, ...) and fields nobody defines are accepted and reported, so one file serves both
+// operators.
+import type { GroveControllersConcurrency } from "@grove-ts/controllers";
+import { parse as parseYaml } from "yaml";
+
+export const OPERATOR_CONFIG_API_VERSION = "operator.config.grove.io/v1alpha1";
+export const OPERATOR_CONFIG_KIND = "OperatorConfiguration";
+
+export type ConfigLogLevel = "debug" | "info" | "error";
+
+/** What grove-operator takes from the file; each field only when the file sets it. */
+export interface OperatorFileConfig {
+  qps?: number;
+  burst?: number;
+  concurrency: Partial<GroveControllersConcurrency>;
+  logLevel?: ConfigLogLevel;
+  topologyAwareScheduling?: boolean;
+  /** Dotted paths of set fields grove-operator does not act on (Grove's or unknown), sorted. */
+  ignored: string[];
+}
+
+export interface FieldProblem {
+  field: string;
+  rule: string;
+}
+
+/** The file cannot be used: every problem found, each naming its field and rule. */
+export class OperatorConfigError extends Error {
+  readonly code = "InvalidOperatorConfiguration";
+  constructor(
+    readonly source: string,
+    readonly problems: FieldProblem[],
+  ) {
+    super(`${source}: ${problems.map((p) => `${p.field}: ${p.rule}`).join("; ")}`);
+    this.name = "OperatorConfigError";
+  }
+}
+
+/** Controller config keys of the file -> grove-ts's concurrency keys. */
+const CONTROLLERS: Record<string, keyof GroveControllersConcurrency> = {
+  podCliqueSet: "pcs",
+  podClique: "pclq",
+  podCliqueScalingGroup: "pcsg",
+  podGang: "podgang",
+};
+
+/** Leaf paths grove-operator acts on (everything else set in the file is reported as ignored). */
+const HONOURED = new Set([
+  "apiVersion",
+  "kind",
+  "runtimeClientConnection.qps",
+  "runtimeClientConnection.burst",
+  "logLevel",
+  "topologyAwareScheduling.enabled",
+  ...Object.keys(CONTROLLERS).map((c) => `controllers.${c}.concurrentSyncs`),
+]);
+
+const PROFILE_NAMES = ["kai-scheduler", "default-scheduler", "volcano", "lpx-scheduler"];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Go's time.ParseDuration subset Kubernetes configs use ("15s", "1m30s", "500ms"), in ms. */
+function durationMs(v: unknown): number | undefined {
+  if (typeof v !== "string" || !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) return undefined;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
+  let ms = 0;
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
+    ms += Number(m[1]) * (unit[m[2] ?? ""] ?? 0);
+  return ms;
+}
+
+function leaves(v: unknown, prefix: string, out: string[]): void {
+  if (isObj(v) && Object.keys(v).length > 0) {
+    for (const [k, x] of Object.entries(v)) leaves(x, prefix ? `${prefix}.${k}` : k, out);
+  } else out.push(prefix);
+}
+
+/** Parses and validates an OperatorConfiguration document. Throws OperatorConfigError. */
+export function parseOperatorConfig(text: string, source = "config"): OperatorFileConfig {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new OperatorConfigError(source, [{ field: "(file)", rule: `not YAML: ${(err as Error).message}` }]);
+  }
+  if (!isObj(doc))
+    throw new OperatorConfigError(source, [{ field: "(file)", rule: "must be a YAML mapping" }]);
+  return validateOperatorConfig(doc, source);
+}
+
+/** Grove's start-up validation (grove-api.md §9.8) plus the types of the fields grove-operator uses. */
+export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFileConfig {
+  const problems: FieldProblem[] = [];
+  const bad = (field: string, rule: string) => problems.push({ field, rule });
+  const out: OperatorFileConfig = { concurrency: {}, ignored: [] };
+
+  if (doc.apiVersion !== OPERATOR_CONFIG_API_VERSION)
+    bad("apiVersion", `must be ${OPERATOR_CONFIG_API_VERSION}, got ${JSON.stringify(doc.apiVersion)}`);
+  if (doc.kind !== OPERATOR_CONFIG_KIND)
+    bad("kind", `must be ${OPERATOR_CONFIG_KIND}, got ${JSON.stringify(doc.kind)}`);
+
+  const section = (v: unknown, field: string): Obj | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (!isObj(v)) {
+      bad(field, "must be a mapping");
+      return undefined;
+    }
+    return v;
+  };
+
+  const conn = section(doc.runtimeClientConnection, "runtimeClientConnection");
+  if (conn?.qps !== undefined) {
+    if (typeof conn.qps !== "number" || !Number.isFinite(conn.qps))
+      bad("runtimeClientConnection.qps", "must be a number");
+    else out.qps = conn.qps;
+  }
+  if (conn?.burst !== undefined) {
+    if (typeof conn.burst !== "number" || !Number.isInteger(conn.burst))
+      bad("runtimeClientConnection.burst", "must be an integer");
+    else if (conn.burst < 0) bad("runtimeClientConnection.burst", "must be >= 0");
+    else out.burst = conn.burst;
+  }
+
+  const controllers = section(doc.controllers, "controllers");
+  for (const [name, key] of Object.entries(CONTROLLERS)) {
+    const field = `controllers.${name}`;
+    const c = section(controllers?.[name], field);
+    if (c?.concurrentSyncs === undefined) continue;
+    const n = c.concurrentSyncs;
+    if (typeof n !== "number" || !Number.isInteger(n)) bad(`${field}.concurrentSyncs`, "must be an integer");
+    else if (n <= 0) bad(`${field}.concurrentSyncs`, "must be > 0");
+    else out.concurrency[key] = n;
+  }
+
+  if (doc.logLevel !== undefined) {
+    if (doc.logLevel === "debug" || doc.logLevel === "info" || doc.logLevel === "error")
+      out.logLevel = doc.logLevel;
+    else bad("logLevel", `must be one of debug, info, error, got ${JSON.stringify(doc.logLevel)}`);
+  }
+  if (doc.logFormat !== undefined && doc.logFormat !== "json" && doc.logFormat !== "text")
+    bad("logFormat", `must be one of json, text, got ${JSON.stringify(doc.logFormat)}`);
+
+  const tas = section(doc.topologyAwareScheduling, "topologyAwareScheduling");
+  if (tas?.enabled !== undefined) {
+    if (typeof tas.enabled !== "boolean") bad("topologyAwareScheduling.enabled", "must be a boolean");
+    else out.topologyAwareScheduling = tas.enabled;
+  }
+
+  // Grove's rules for sections grove-operator does not act on: a file Grove rejects is rejected here.
+  const scheduler = section(doc.scheduler, "scheduler");
+  if (scheduler) {
+    const profiles = scheduler.profiles;
+    const names: string[] = [];
+    if (profiles !== undefined && !Array.isArray(profiles)) bad("scheduler.profiles", "must be a list");
+    else if (Array.isArray(profiles)) {
+      if (profiles.length === 0) bad("scheduler.profiles", "must have at least one profile");
+      profiles.forEach((p, i) => {
+        const name = isObj(p) ? p.name : undefined;
+        if (typeof name !== "string" || !PROFILE_NAMES.includes(name))
+          bad(
+            `scheduler.profiles[${i}].name`,
+            `must be one of ${PROFILE_NAMES.join(", ")}, got ${JSON.stringify(name)}`,
+          );
+        else if (names.includes(name)) bad(`scheduler.profiles[${i}].name`, `duplicate profile ${name}`);
+        else names.push(name);
+      });
+    }
+    // Grove's defaulting adds default-scheduler and names it the default profile.
+    const dflt = scheduler.defaultProfileName ?? "default-scheduler";
+    if (typeof dflt !== "string" || dflt === "") bad("scheduler.defaultProfileName", "required");
+    else if (Array.isArray(profiles) && ![...names, "default-scheduler"].includes(dflt))
+      bad("scheduler.defaultProfileName", `must be one of the profiles, got ${JSON.stringify(dflt)}`);
+  }
+
+  const le = section(doc.leaderElection, "leaderElection");
+  if (le?.enabled === true) {
+    const d: Record<string, number | undefined> = {};
+    for (const k of ["leaseDuration", "renewDeadline", "retryPeriod"]) {
+      if (le[k] === undefined) continue;
+      d[k] = durationMs(le[k]);
+      if (d[k] === undefined || (d[k] ?? 0) <= 0) bad(`leaderElection.${k}`, "must be a duration > 0");
+    }
+    if (d.leaseDuration !== undefined && d.renewDeadline !== undefined && d.leaseDuration <= d.renewDeadline)
+      bad("leaderElection.leaseDuration", "must be greater than renewDeadline");
+    for (const k of ["resourceLock", "resourceName"])
+      if (typeof le[k] !== "string" || le[k] === "")
+        bad(`leaderElection.${k}`, "required when leader election is enabled");
+  }
+
+  if (problems.length > 0) throw new OperatorConfigError(source, problems);
+  const set: string[] = [];
+  leaves(doc, "", set);
+  out.ignored = set.filter((p) => !HONOURED.has(p)).sort();
+  return out;
+}

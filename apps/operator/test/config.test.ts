@@ -1,0 +1,273 @@
+// OperatorConfiguration files (grove-api.md §9.8, §10) and how flags override them.
+import { describe, expect, it } from "vitest";
+import { resolveCli, UsageError } from "../src/cli/options.js";
+import { OperatorConfigError, parseOperatorConfig } from "../src/index.js";
+
+const HEAD = "apiVersion: operator.config.grove.io/v1alpha1\nkind: OperatorConfiguration\n";
+
+/** Upstream's scale preset, plus sections grove-operator does not act on. */
+const SCALE = `${HEAD}runtimeClientConnection:
+  qps: 100
+  burst: 150
+  contentType: application/json
+controllers:
+  podCliqueSet:
+    concurrentSyncs: 20
+  podClique:
+    concurrentSyncs: 20
+  podCliqueScalingGroup:
+    concurrentSyncs: 20
+logLevel: info
+logFormat: json
+leaderElection:
+  enabled: true
+  leaseDuration: 15s
+  renewDeadline: 10s
+  retryPeriod: 2s
+  resourceLock: leases
+  resourceName: grove-operator-leader-election
+server:
+  metrics:
+    port: 2752
+scheduler:
+  profiles:
+    - name: default-scheduler
+    - name: kai-scheduler
+  defaultProfileName: kai-scheduler
+someFutureField: true
+`;
+
+describe("parseOperatorConfig", () => {
+  it("acts on client limits, concurrency and log level; lists every other set field once", () => {
+    const c = parseOperatorConfig(SCALE, "scale.yaml");
+    expect(c.qps).toBe(100);
+    expect(c.burst).toBe(150);
+    expect(c.concurrency).toEqual({ pcs: 20, pclq: 20, pcsg: 20 });
+    expect(c.logLevel).toBe("info");
+    expect(c.ignored).toEqual([
+      "leaderElection.enabled",
+      "leaderElection.leaseDuration",
+      "leaderElection.renewDeadline",
+      "leaderElection.resourceLock",
+      "leaderElection.resourceName",
+      "leaderElection.retryPeriod",
+      "logFormat",
+      "runtimeClientConnection.contentType",
+      "scheduler.defaultProfileName",
+      "scheduler.profiles",
+      "server.metrics.port",
+      "someFutureField",
+    ]);
+  });
+
+  it("podGang concurrency and topology-aware scheduling", () => {
+    const c = parseOperatorConfig(
+      `${HEAD}controllers: {podGang: {concurrentSyncs: 7}}\ntopologyAwareScheduling: {enabled: false}\n`,
+    );
+    expect(c.concurrency).toEqual({ podgang: 7 });
+    expect(c.topologyAwareScheduling).toBe(false);
+    expect(c.ignored).toEqual([]);
+  });
+
+  it("a minimal file sets nothing", () => {
+    const c = parseOperatorConfig(HEAD);
+    expect(c).toEqual({ concurrency: {}, ignored: [] });
+  });
+
+  const bad: { name: string; yaml: string; problems: string[] }[] = [
+    {
+      name: "concurrentSyncs 0",
+      yaml: `${HEAD}controllers: {podClique: {concurrentSyncs: 0}}`,
+      problems: ["controllers.podClique.concurrentSyncs: must be > 0"],
+    },
+    {
+      name: "concurrentSyncs negative, on every controller",
+      yaml: `${HEAD}controllers: {podCliqueSet: {concurrentSyncs: -1}, podCliqueScalingGroup: {concurrentSyncs: -2}, podGang: {concurrentSyncs: 0}}`,
+      problems: [
+        "controllers.podCliqueSet.concurrentSyncs: must be > 0",
+        "controllers.podCliqueScalingGroup.concurrentSyncs: must be > 0",
+        "controllers.podGang.concurrentSyncs: must be > 0",
+      ],
+    },
+    {
+      name: "concurrentSyncs not an integer",
+      yaml: `${HEAD}controllers: {podClique: {concurrentSyncs: "20"}}`,
+      problems: ["controllers.podClique.concurrentSyncs: must be an integer"],
+    },
+    {
+      name: "burst negative",
+      yaml: `${HEAD}runtimeClientConnection: {burst: -1}`,
+      problems: ["runtimeClientConnection.burst: must be >= 0"],
+    },
+    {
+      name: "qps not a number",
+      yaml: `${HEAD}runtimeClientConnection: {qps: fast}`,
+      problems: ["runtimeClientConnection.qps: must be a number"],
+    },
+    {
+      name: "log level and format",
+      yaml: `${HEAD}logLevel: warn\nlogFormat: xml`,
+      problems: [
+        'logLevel: must be one of debug, info, error, got "warn"',
+        'logFormat: must be one of json, text, got "xml"',
+      ],
+    },
+    {
+      name: "wrong apiVersion and kind",
+      yaml: "apiVersion: v1\nkind: ConfigMap\n",
+      problems: [
+        'apiVersion: must be operator.config.grove.io/v1alpha1, got "v1"',
+        'kind: must be OperatorConfiguration, got "ConfigMap"',
+      ],
+    },
+    {
+      name: "unknown and duplicate scheduler profiles",
+      yaml: `${HEAD}scheduler: {profiles: [{name: yunikorn}, {name: kai-scheduler}, {name: kai-scheduler}]}`,
+      problems: [
+        'scheduler.profiles[0].name: must be one of kai-scheduler, default-scheduler, volcano, lpx-scheduler, got "yunikorn"',
+        "scheduler.profiles[2].name: duplicate profile kai-scheduler",
+      ],
+    },
+    {
+      name: "no profiles; default profile not among them",
+      yaml: `${HEAD}scheduler: {profiles: [], defaultProfileName: volcano}`,
+      problems: [
+        "scheduler.profiles: must have at least one profile",
+        'scheduler.defaultProfileName: must be one of the profiles, got "volcano"',
+      ],
+    },
+    {
+      name: "leader election: lease not above renew deadline, lock and name missing",
+      yaml: `${HEAD}leaderElection: {enabled: true, leaseDuration: 10s, renewDeadline: 10s, retryPeriod: 0s}`,
+      problems: [
+        "leaderElection.retryPeriod: must be a duration > 0",
+        "leaderElection.leaseDuration: must be greater than renewDeadline",
+        "leaderElection.resourceLock: required when leader election is enabled",
+        "leaderElection.resourceName: required when leader election is enabled",
+      ],
+    },
+    {
+      name: "a section that is not a mapping",
+      yaml: `${HEAD}controllers: [1]`,
+      problems: ["controllers: must be a mapping"],
+    },
+    { name: "not YAML", yaml: "a: [", problems: ["(file): not YAML"] },
+    { name: "not a mapping", yaml: "- 1", problems: ["(file): must be a YAML mapping"] },
+  ];
+
+  it.each(bad)("rejects: $name", ({ yaml, problems }) => {
+    let err: unknown;
+    try {
+      parseOperatorConfig(yaml, "f.yaml");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OperatorConfigError);
+    const e = err as OperatorConfigError;
+    expect(e.code).toBe("InvalidOperatorConfiguration");
+    const got = e.problems.map((p) => `${p.field}: ${p.rule}`);
+    expect(got.length).toBe(problems.length);
+    problems.forEach((p, i) => {
+      expect(got[i]?.startsWith(p), `${got[i]} starts with ${p}`).toBe(true);
+    });
+    expect(e.message.startsWith("f.yaml: ")).toBe(true);
+  });
+
+  it("leader election settings are not checked while it is disabled", () => {
+    expect(() =>
+      parseOperatorConfig(`${HEAD}leaderElection: {enabled: false, leaseDuration: 1s, renewDeadline: 5s}`),
+    ).not.toThrow();
+  });
+});
+
+describe("resolveCli: flags over the file over the defaults", () => {
+  const files: Record<string, string> = { "scale.yaml": SCALE, "bad.yaml": `${HEAD}logLevel: loud` };
+  const read = (p: string) => {
+    const f = files[p];
+    if (f === undefined) throw new Error("ENOENT");
+    return f;
+  };
+  const cases: {
+    name: string;
+    argv: string[];
+    want: { qps: number; burst: number; concurrency?: object; logLevel: string };
+  }[] = [
+    { name: "defaults", argv: [], want: { qps: 100, burst: 150, logLevel: "info" } },
+    {
+      name: "the file",
+      argv: ["--config", "scale.yaml"],
+      want: { qps: 100, burst: 150, concurrency: { pcs: 20, pclq: 20, pcsg: 20 }, logLevel: "info" },
+    },
+    {
+      name: "flags beat the file",
+      argv: [
+        "--config",
+        "scale.yaml",
+        "--qps",
+        "50",
+        "--burst",
+        "60",
+        "--log-level",
+        "warn",
+        "--concurrency",
+        "4",
+      ],
+      want: { qps: 50, burst: 60, concurrency: { pcs: 4, pclq: 4, pcsg: 4, podgang: 4 }, logLevel: "warn" },
+    },
+    {
+      name: "--concurrency alone sets all four",
+      argv: ["--concurrency", "20"],
+      want: {
+        qps: 100,
+        burst: 150,
+        concurrency: { pcs: 20, pclq: 20, pcsg: 20, podgang: 20 },
+        logLevel: "info",
+      },
+    },
+  ];
+  it.each(cases)("$name", ({ argv, want }) => {
+    const r = resolveCli(["--kubeconfig", "k", ...argv], read);
+    expect(r.options.qps).toBe(want.qps);
+    expect(r.options.burst).toBe(want.burst);
+    expect(r.options.concurrency).toEqual(want.concurrency);
+    expect(r.logLevel).toBe(want.logLevel);
+  });
+
+  const errors: { name: string; argv: string[]; message: RegExp; type: unknown }[] = [
+    { name: "--kubeconfig missing", argv: [], message: /^--kubeconfig: required/, type: UsageError },
+    {
+      name: "--concurrency 0",
+      argv: ["--kubeconfig", "k", "--concurrency", "0"],
+      message: /^--concurrency: must be an integer >= 1/,
+      type: UsageError,
+    },
+    {
+      name: "--concurrency not an integer",
+      argv: ["--kubeconfig", "k", "--concurrency", "2.5"],
+      message: /^--concurrency: must be an integer >= 1/,
+      type: UsageError,
+    },
+    {
+      name: "unreadable --config",
+      argv: ["--kubeconfig", "k", "--config", "missing.yaml"],
+      message: /^--config: cannot read missing.yaml/,
+      type: UsageError,
+    },
+    {
+      name: "invalid --config",
+      argv: ["--kubeconfig", "k", "--config", "bad.yaml"],
+      message: /^bad.yaml: logLevel: must be one of debug, info, error/,
+      type: OperatorConfigError,
+    },
+  ];
+  it.each(errors)("rejects: $name", ({ argv, message, type }) => {
+    let err: unknown;
+    try {
+      resolveCli(argv, read);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(type);
+    expect((err as Error).message).toMatch(message);
+  });
+});
