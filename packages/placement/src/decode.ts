@@ -11,7 +11,7 @@ export interface Decoded {
   podsWanted: number;
   attempts: number;
   /** Per gang, per group: encoded node index of each placed pod (only when asked for). */
-  nodeIndices: number[][][];
+  nodeIndices: Int32Array[][];
 }
 
 function levelName(levels: CheckedLevel[], l: number): string {
@@ -87,7 +87,7 @@ export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices =
     podsPlaced: 0,
     podsWanted: 0,
     attempts: stats[0] as number,
-    nodeIndices: withIndices ? new Array<number[][]>(K) : [],
+    nodeIndices: withIndices ? new Array<Int32Array[]>(K) : [],
   };
   for (let k = 0; k < K; k++) {
     const gang = gangs[k] as CheckedGang;
@@ -108,13 +108,13 @@ export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices =
     }
     out.gangsPlaced++;
     const groups = new Array<GroupPlacement>(nGroups);
-    const idx: number[][] = withIndices ? new Array<number[]>(nGroups) : [];
+    const idx: Int32Array[] = withIndices ? new Array<Int32Array>(nGroups) : [];
     for (let i = 0; i < nGroups; i++) {
       const slot = call.groupSlot[first + i] as number;
       const n = placedPer[first + i] as number;
       const nodeNames = new Array<string>(n);
       for (let j = 0; j < n; j++) nodeNames[j] = (nodes[podNode[slot + j] as number] as CheckedNode).name;
-      if (withIndices) idx[i] = Array.from(podNode.subarray(slot, slot + n));
+      if (withIndices) idx[i] = podNode.slice(slot, slot + n);
       out.podsPlaced += n;
       groups[i] = { name: (gang.groups[i] as CheckedGroup).name, nodes: nodeNames };
     }

@@ -459,10 +459,20 @@ export class ClusterEncoding {
     f[x] = on ? (f[x] as number) | flag : (f[x] as number) & ~flag;
   }
 
+  private freeView: Float64Array | null = null;
+
+  /** The FREE rows, viewed again only when the memory under them moved (a wasm memory grow). */
+  private free(): Float64Array {
+    const buf = this.region.buffer();
+    if (this.freeView === null || this.freeView.buffer !== buf)
+      this.freeView = this.views().f64(C.FREE, this.nodes.length * this.resources.length);
+    return this.freeView;
+  }
+
   /** Adds `sign` times the amounts to the node's free capacity (bind: -1, free: +1). */
   adjustFree(x: number, amounts: Quantities, pods: number, sign: number): void {
     const Rn = this.resources.length;
-    const free = this.views().f64(C.FREE, this.nodes.length * Rn);
+    const free = this.free();
     free[x * Rn] = (free[x * Rn] as number) + sign * pods * 1000;
     for (let j = 0; j < amounts.names.length; j++) {
       const r = this.resourceIndex.get(amounts.names[j] as string);

@@ -4,6 +4,7 @@
 import type { WasmBuild } from "@grove-ts/placement-wasm";
 import {
   amountOf,
+  type CheckedGang,
   type CheckedLevel,
   type CheckedNode,
   checkGangs,
@@ -102,14 +103,31 @@ export class PlacementSnapshot {
       options.commit === true,
     );
     if (options.commit) {
-      checked.forEach((gang, k) => {
-        gang.groups.forEach((group, gi) => {
-          const counts = new Map<number, number>();
-          for (const x of decoded.nodeIndices[k]?.[gi] ?? []) counts.set(x, (counts.get(x) ?? 0) + 1);
-          for (const [x, pods] of counts)
-            this.adjustChecked((cluster.nodes[x] as CheckedNode).name, group.requests, pods, 1);
-        });
-      });
+      // Pods per node, group by group, nodes in order of first use (the order of the sums).
+      const counts = this.counts(cluster.nodes.length);
+      const touched: number[] = [];
+      for (let k = 0; k < checked.length; k++) {
+        const groups = (checked[k] as CheckedGang).groups;
+        const perGroup = decoded.nodeIndices[k];
+        if (perGroup === undefined) continue;
+        for (let gi = 0; gi < groups.length; gi++) {
+          const idx = perGroup[gi];
+          if (idx === undefined || idx.length === 0) continue;
+          touched.length = 0;
+          for (let j = 0; j < idx.length; j++) {
+            const x = idx[j] as number;
+            if (counts[x] === 0) touched.push(x);
+            counts[x] = (counts[x] as number) + 1;
+          }
+          const requests = (groups[gi] as CheckedGang["groups"][number]).requests;
+          for (const x of touched) {
+            const n = cluster.nodes[x] as CheckedNode;
+            n.allocated = withAdded(n.allocated, requests, counts[x] as number, 1);
+            cluster.adjustFree(x, requests, counts[x] as number, -1);
+            counts[x] = 0;
+          }
+        }
+      }
     }
     return result;
   }
@@ -145,6 +163,14 @@ export class PlacementSnapshot {
     this.adjustChecked(name, { names, values }, pods, sign);
   }
 
+  private countScratch = new Int32Array(0);
+
+  /** A zeroed count per node, reused from call to call (left zeroed after use). */
+  private counts(n: number): Int32Array {
+    if (this.countScratch.length < n) this.countScratch = new Int32Array(n);
+    return this.countScratch;
+  }
+
   /** `amounts`: per pod, without `pods`. */
   private adjustChecked(name: string, amounts: Quantities, pods: number, sign: number): void {
     const n = this.node(name);
@@ -159,16 +185,7 @@ export class PlacementSnapshot {
             `node ${name} has less ${r} allocated than freed`,
           );
       }
-    // Quantities are shared between nodes: the node gets a new object.
-    const names = [...n.allocated.names];
-    const values = [...n.allocated.values];
-    for (let j = 0; j < all.names.length; j++) {
-      const r = all.names[j] as string;
-      let i = names.indexOf(r);
-      if (i < 0) i = names.push(r) - 1;
-      values[i] = (values[i] ?? 0) + sign * (all.values[j] as number) * pods;
-    }
-    n.allocated = { names, values };
+    n.allocated = withAdded(n.allocated, amounts, pods, sign);
     const x = this.encodedIndex(name);
     if (x !== undefined) this.encoding?.adjustFree(x, amounts, pods, -sign);
   }
@@ -198,6 +215,23 @@ export class PlacementSnapshot {
     this.dirty = false;
     return this.encoding;
   }
+}
+
+/**
+ * `q` plus `sign * pods` times the amounts and `pods` pod units, as a new object: quantities are
+ * shared between nodes. Sums in the order amounts, then pods.
+ */
+function withAdded(q: Quantities, amounts: Quantities, pods: number, sign: number): Quantities {
+  const names = q.names.slice();
+  const values = q.values.slice();
+  const add = (r: string, v: number) => {
+    let i = names.indexOf(r);
+    if (i < 0) i = names.push(r) - 1;
+    values[i] = (values[i] ?? 0) + sign * v * pods;
+  };
+  for (let j = 0; j < amounts.names.length; j++) add(amounts.names[j] as string, amounts.values[j] as number);
+  add("pods", 1000);
+  return { names, values };
 }
 
 /** A snapshot of the cluster for repeated placement (see PlacementSnapshot). */
