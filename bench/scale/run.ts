@@ -1,8 +1,10 @@
 // `npm run bench:scale`: Grove's scale suite (grove-behaviour.md §19) against grove-sim, in-process
-// and with grove-operator external over HTTP (QPS 100 / burst 150), milestones and API writes per pod
+// and with grove-operator external over HTTP (QPS 100 / burst 150), both with 20 workers per
+// controller as upstream's scale preset, milestones and API writes per pod
 // recorded to bench/results/scale.json and printed next to upstream's recorded run.
 //
 //   tsx scale/run.ts [--mode in-process|external|both] [--test NAME]... [--out FILE] [--ready-delay MS]
+//                    [--qps 100] [--burst 150] [--concurrency 20]
 //   env: SOAK_BASE, SOAK_PEAK, SOAK_CYCLES, SOAK_HOLD_SECONDS, STEADY_SECONDS, FINAL_CHECK_SECONDS
 //   (upstream's values by default)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -55,6 +57,7 @@ function parse() {
       "ready-delay": { type: "string", default: "0" },
       qps: { type: "string", default: "100" },
       burst: { type: "string", default: "150" },
+      concurrency: { type: "string", default: "20" },
     },
     strict: true,
   });
@@ -95,11 +98,19 @@ function parse() {
     readyDelayMs: int("ready-delay", values["ready-delay"], 0),
     qps: int("qps", values.qps, 1),
     burst: int("burst", values.burst, 1),
+    concurrency: int("concurrency", values.concurrency, 1),
     knobs,
   };
 }
 
 interface Recorded extends ScaleTestResult {
+  /** Workers per controller, as upstream's result file records them (plus our PodGang controller). */
+  controllerMaxReconcile?: {
+    podCliqueSet: number;
+    podCliqueScalingGroup: number;
+    podClique: number;
+    podGang: number;
+  };
   date: string;
   command: string;
   knobs: SuiteKnobs;
@@ -226,7 +237,7 @@ async function main(): Promise<void> {
     loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
   };
   log(
-    `scale suite: ${o.tests.map((t) => t.name).join(", ")} × ${o.modes.join(", ")}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(" ")}`,
+    `scale suite: ${o.tests.map((t) => t.name).join(", ")} × ${o.modes.join(", ")}; concurrency ${o.concurrency}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(" ")}`,
   );
   let failed = 0;
   for (const mode of o.modes) {
@@ -238,12 +249,19 @@ async function main(): Promise<void> {
         qps: o.qps,
         burst: o.burst,
         readyDelayMs: o.readyDelayMs,
+        concurrency: o.concurrency,
       });
+      const controllerMaxReconcile = {
+        podCliqueSet: o.concurrency,
+        podCliqueScalingGroup: o.concurrency,
+        podClique: o.concurrency,
+        podGang: o.concurrency,
+      };
       const k8sClient = mode === "external" ? { qps: o.qps, burst: o.burst } : null;
       let rec: Recorded;
       try {
         const r = await runScaleTest(def, env, o.knobs, { progress: log, k8sClient });
-        rec = { ...r, date: new Date().toISOString(), command, knobs: o.knobs };
+        rec = { ...r, controllerMaxReconcile, date: new Date().toISOString(), command, knobs: o.knobs };
         if (r.error) {
           failed++;
           log(`${def.name} [${mode}]: FAILED: ${r.error}`);
@@ -263,6 +281,7 @@ async function main(): Promise<void> {
           pcsCount: 1,
           nodes: def.nodes,
           k8sClient,
+          controllerMaxReconcile,
           phases: [],
           testDurationSeconds: 0,
           requests: env.requests.snapshot(),

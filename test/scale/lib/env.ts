@@ -3,7 +3,7 @@
 //   started here on the simulator's in-process client wrapped by countingClient — the same
 //   composition as grove-sim's own in-process mode, with every operator request tallied.
 // external: grove-sim with `operator: "external"` and `grove-operator --kubeconfig ... --qps 100
-//   --burst 150` as a child process over HTTP, through a counting proxy.
+//   --burst 150 [--concurrency N]` as a child process over HTTP, through a counting proxy.
 // Either way the tally holds the operator's requests only (not the simulated kubelets' or the
 // bench's own polling), as upstream's operator client would see them.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -58,6 +58,8 @@ export interface EnvOptions {
   qps?: number;
   burst?: number;
   readyDelayMs?: number;
+  /** Workers of each of the four controllers (grove-operator --concurrency). Default: theirs. */
+  concurrency?: number;
   /** Where the external operator's stderr goes (default: dropped unless it exits early). */
   onOperatorLog?: (line: string) => void;
 }
@@ -115,7 +117,11 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
       const scheduler = createGangScheduler(counted, { schedulerNames: SIM_SCHEDULER_NAMES });
       await scheduler.start();
       stops.push(() => scheduler.stop());
-      const controllers = createGroveControllers(counted);
+      const n = o.concurrency;
+      const controllers = createGroveControllers(
+        counted,
+        n ? { concurrency: { pcs: n, pclq: n, pcsg: n, podgang: n } } : {},
+      );
       await controllers.start();
       stops.push(() => controllers.stop());
     } else {
@@ -139,6 +145,7 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
         String(o.qps ?? 100),
         "--burst",
         String(o.burst ?? 150),
+        ...(o.concurrency ? ["--concurrency", String(o.concurrency)] : []),
         "--log-level",
         "warn",
         ...SIM_SCHEDULER_NAMES.flatMap((n) => ["--scheduler-name", n]),
