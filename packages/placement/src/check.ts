@@ -782,7 +782,10 @@ function fastGang(v: unknown, levels: CheckedLevel[], requests: Recent): Checked
   return { name: gangName, priority, constraint, groups, subGroups: subs.list };
 }
 
-const NO_SUB_OF: readonly number[] = [];
+const NO_SUBS_OF: { list: readonly CheckedSubGroup[]; of: readonly number[] } = {
+  list: NO_SUBGROUPS,
+  of: [],
+};
 
 /** A gang's sub-groups in checked form and the sub-group of each group (-1: none), or null. */
 function fastSubGroups(
@@ -791,9 +794,9 @@ function fastSubGroups(
   levels: CheckedLevel[],
   floor: number,
 ): { list: readonly CheckedSubGroup[]; of: readonly number[] } | null {
-  if (v === undefined || v === null) return { list: NO_SUBGROUPS, of: NO_SUB_OF };
+  if (v === undefined || v === null) return NO_SUBS_OF;
   if (!Array.isArray(v)) return null;
-  if (v.length === 0) return { list: NO_SUBGROUPS, of: NO_SUB_OF };
+  if (v.length === 0) return NO_SUBS_OF;
   const of = new Array<number>(groups.length).fill(-1);
   const list: CheckedSubGroup[] = [];
   for (let s = 0; s < v.length; s++) {
