@@ -136,10 +136,11 @@ function doneWithLevels(n: number): void {
  */
 function pathOrder(
   values: readonly (string | undefined)[],
-  N: number,
+  nodes: readonly CheckedNode[],
   L: number,
   nameRank: Int32Array | null,
 ): Int32Array | null {
+  const N = nodes.length;
   const rankOf = (i: number) => (nameRank === null ? i : (nameRank[i] as number));
   let sorted = true;
   for (let i = 1; i < N && sorted; i++) {
@@ -153,6 +154,8 @@ function pathOrder(
     sorted = d < 0 || (d === 0 && rankOf(i - 1) < rankOf(i));
   }
   if (sorted) return null;
+  const composite = compositeOrder(values, nodes, N, L, nameRank);
+  if (composite !== null) return composite;
   const order = new Int32Array(N);
   for (let i = 0; i < N; i++) order[i] = i;
   order.sort((x, y) => {
@@ -164,6 +167,80 @@ function pathOrder(
     }
     return rankOf(x) - rankOf(y);
   });
+  return order;
+}
+
+/**
+ * The order of pathOrder as one native numeric sort, when every level can be ranked as numbers:
+ * a level holding the nodes' own names (the usual host level) ranks like the names, a level
+ * whose values come in long runs (blocks, racks) by its few distinct values. Each node's key is
+ * its ranks and name rank in mixed radix, exact below 2^53. Null when that does not apply.
+ */
+function compositeOrder(
+  values: readonly (string | undefined)[],
+  nodes: readonly CheckedNode[],
+  N: number,
+  L: number,
+  nameRank: Int32Array | null,
+): Int32Array | null {
+  const rankOf = (i: number) => (nameRank === null ? i : (nameRank[i] as number));
+  const rank = new Int32Array(N * L);
+  const radix = new Float64Array(L);
+  let span = N;
+  for (let l = 0; l < L; l++) {
+    let names = true;
+    for (let i = 0; i < N && names; i++) {
+      const v = values[i * L + l];
+      names = v === undefined || v === (nodes[i] as CheckedNode).name;
+    }
+    if (names) {
+      for (let i = 0; i < N; i++) rank[i * L + l] = values[i * L + l] === undefined ? N : rankOf(i);
+      radix[l] = N + 1;
+    } else {
+      // Many distinct values (hosts not named like their nodes): the comparator sort instead.
+      const most = Math.max(64, N / 8);
+      const ids = new Map<string, number>();
+      const list: string[] = [];
+      for (let i = 0; i < N; i++) {
+        const v = values[i * L + l];
+        let id = -1;
+        if (v !== undefined) {
+          id =
+            i > 0 && v === values[(i - 1) * L + l] ? (rank[(i - 1) * L + l] as number) : (ids.get(v) ?? -1);
+          if (id < 0) {
+            if (list.length >= most) return null;
+            id = list.length;
+            ids.set(v, id);
+            list.push(v);
+          }
+        }
+        rank[i * L + l] = id;
+      }
+      const byValue = list.map((_, id) => id).sort((a, b) => strCmp(list[a] as string, list[b] as string));
+      const rankOfId = new Int32Array(list.length);
+      for (let r = 0; r < byValue.length; r++) rankOfId[byValue[r] as number] = r;
+      // Missing: after every value.
+      for (let i = 0; i < N; i++) {
+        const id = rank[i * L + l] as number;
+        rank[i * L + l] = id < 0 ? list.length : (rankOfId[id] as number);
+      }
+      radix[l] = list.length + 1;
+    }
+    span *= radix[l] as number;
+  }
+  if (span > Number.MAX_SAFE_INTEGER) return null;
+  const keys = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    let k = 0;
+    for (let l = 0; l < L; l++) k = k * (radix[l] as number) + (rank[i * L + l] as number);
+    keys[i] = k * N + rankOf(i);
+  }
+  keys.sort();
+  // The name rank in each key names its node.
+  const byRank = new Int32Array(N);
+  for (let i = 0; i < N; i++) byRank[rankOf(i)] = i;
+  const order = new Int32Array(N);
+  for (let x = 0; x < N; x++) order[x] = byRank[(keys[x] as number) % N] as number;
   return order;
 }
 
@@ -242,7 +319,7 @@ export class ClusterEncoding {
       levels.map((l) => l.key),
     );
     const nameRank = nameRanks(nodes);
-    const order = pathOrder(values, N, L, nameRank);
+    const order = pathOrder(values, nodes, L, nameRank);
     if (order === null) this.nodes = nodes;
     else {
       const sorted = new Array<CheckedNode>(N);
