@@ -139,19 +139,22 @@ function pathOrder(
   nodes: readonly CheckedNode[],
   L: number,
   nameRank: Int32Array | null,
+  diff: Int32Array,
 ): Int32Array | null {
   const N = nodes.length;
   const rankOf = (i: number) => (nameRank === null ? i : (nameRank[i] as number));
   let sorted = true;
+  if (N > 0) diff[0] = 0;
   for (let i = 1; i < N && sorted; i++) {
-    let d = 0;
-    for (let l = 0; l < L && d === 0; l++) {
+    let l = 0;
+    while (l < L && values[(i - 1) * L + l] === values[i * L + l]) l++;
+    diff[i] = l;
+    if (l === L) sorted = rankOf(i - 1) < rankOf(i);
+    else {
       const a = values[(i - 1) * L + l];
       const b = values[i * L + l];
-      if (a === b) continue;
-      d = a === undefined ? 1 : b === undefined ? -1 : a < b ? -1 : 1;
+      sorted = a !== undefined && (b === undefined || a < b);
     }
-    sorted = d < 0 || (d === 0 && rankOf(i - 1) < rankOf(i));
   }
   if (sorted) return null;
   const composite = compositeOrder(values, nodes, N, L, nameRank);
@@ -256,8 +259,8 @@ class Scratch {
   }
 }
 
-/** The cluster encoder's temporaries (node domains, domain starts, ends and levels). */
-const scratch = [new Scratch(), new Scratch(), new Scratch(), new Scratch()] as const;
+/** The cluster encoder's temporaries (node domains, domain starts, ends and levels, path breaks). */
+const scratch = [new Scratch(), new Scratch(), new Scratch(), new Scratch(), new Scratch()] as const;
 /** The call encoder's: the shape of every group. */
 const shapeScratch = new Scratch();
 
@@ -319,7 +322,10 @@ export class ClusterEncoding {
       levels.map((l) => l.key),
     );
     const nameRank = nameRanks(nodes);
-    const order = pathOrder(values, nodes, L, nameRank);
+    // diff[x]: the first level at which node x's path differs from the previous node's (L: the
+    // same path). pathOrder fills it when the nodes already are in order.
+    const diff = scratch[4].take(N);
+    const order = pathOrder(values, nodes, L, nameRank, diff);
     if (order === null) this.nodes = nodes;
     else {
       const sorted = new Array<CheckedNode>(N);
@@ -327,8 +333,19 @@ export class ClusterEncoding {
       this.nodes = sorted;
     }
 
-    // Domains, level by level, in path order: a node opens a new domain unless the previous node
-    // has the same parent domain and the same value.
+    // Domains, level by level, in path order: node x opens a domain at every level from diff[x]
+    // down where it has a value.
+    const at = (x: number) => (order === null ? x : (order[x] as number));
+    if (order !== null)
+      for (let x = 0; x < N; x++) {
+        let l = 0;
+        if (x > 0) {
+          const a = at(x - 1) * L;
+          const b = at(x) * L;
+          while (l < L && values[a + l] === values[b + l]) l++;
+        }
+        diff[x] = l;
+      }
     const nodeDom = scratch[0].take(N * L).fill(-1);
     const domStart = scratch[1].take(N * L);
     const domEnd = scratch[2].take(N * L);
@@ -337,25 +354,15 @@ export class ClusterEncoding {
     let D = 0;
     for (let l = 0; l < L; l++) {
       levelDom[l] = D;
-      let prev: string | undefined;
       for (let x = 0; x < N; x++) {
-        const v = values[(order === null ? x : (order[x] as number)) * L + l];
-        if (v === undefined) {
-          prev = undefined;
-          continue;
-        }
-        const same =
-          prev === v &&
-          nodeDom[(x - 1) * L + l] !== -1 &&
-          (l === 0 || nodeDom[(x - 1) * L + l - 1] === nodeDom[x * L + l - 1]);
-        if (!same) {
+        if (values[at(x) * L + l] === undefined) continue;
+        if ((diff[x] as number) <= l) {
           domStart[D] = x;
           domLevel[D] = l;
           D++;
         }
         domEnd[D - 1] = x + 1;
         nodeDom[x * L + l] = D - 1;
-        prev = v;
       }
     }
     levelDom[L] = D;
