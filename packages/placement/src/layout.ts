@@ -18,6 +18,8 @@ export const C = {
   DOMEND: 10, // i32 D: one past the last node
   DOMLEVEL: 11, // i32 D
   LEVELDOM: 12, // i32 L+1: first domain id of each level
+  // Labels are read only for nodeSelector and node affinity: an encoding made for calls without
+  // either leaves them empty (every LABOFF 0), see ClusterEncoding's `labels`.
   LABOFF: 13, // i32 N+1
   LABKEY: 14, // i32
   LABVAL: 15, // i32
