@@ -724,24 +724,27 @@ function fill(g: i32, scope: i32, want: i32): i32 {
   let n = 0;
   let best = -1;
   let bestKey: f64 = 0;
-  let bestFit = 0;
   let bestRank = 0;
   for (let x = a; x < b; x++) {
     if (load<u8>(eligRow + <usize>x) === 0) continue;
-    // podsFitListed and freeFracListed in one pass over the node's row.
+    // Whether one pod fits and freeFracListed, in one pass over the node's row. f >= q means
+    // floor(f / q) >= 1, so the division is only needed when f < q (where it is < 1 except at
+    // magnitudes beyond 2^53); the pod count itself is needed only for the best node, below.
     const o = (<usize>(x * R)) << 3;
-    let m: f64 = 1073741824;
+    let fits = true;
     let frac: f64 = 0;
     for (let i = 0; i < nr; i++) {
       const r = (<usize>load<i32>(reqR + ((<usize>i) << 2))) << 3;
       const f = load<f64>(wFree + o + r);
-      const k = Math.floor(f / load<f64>(reqQ + ((<usize>i) << 3)));
-      if (k < m) m = k;
+      const q = load<f64>(reqQ + ((<usize>i) << 3));
+      if (f < q && Math.floor(f / q) < 1) {
+        fits = false;
+        break;
+      }
       const al = load<f64>(allocd + o + r);
       if (al > 0) frac += f / al;
     }
-    const fit = m < 0 ? 0 : <i32>m;
-    if (fit < 1) continue;
+    if (!fits) continue;
     const key = spread ? -frac : frac;
     si(hId, n, x);
     sf(hKey, n, key);
@@ -749,17 +752,16 @@ function fill(g: i32, scope: i32, want: i32): i32 {
     if (best < 0 || key < bestKey) {
       best = x;
       bestKey = key;
-      bestFit = fit;
       bestRank = gi(rank, x);
     } else if (key === bestKey) {
       const rx = gi(rank, x);
       if (rx < bestRank) {
         best = x;
-        bestFit = fit;
         bestRank = rx;
       }
     }
   }
+  const bestFit = best >= 0 ? podsFitListed(nr, best) : 0;
   if (best >= 0 && (spread ? want === 1 : bestFit >= want)) {
     for (let j = 0; j < want; j++) placePod(g, best, nr);
     return want;

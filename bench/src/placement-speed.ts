@@ -4,11 +4,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
 import type { PlacementProblem, PlacementResult } from "./contract.js";
 import { countPlaced, ENGINES, type Engine, loadSolver } from "./engines.js";
 import { commandLine, QUICK, runInfo } from "./machine.js";
 import { blockGangs, groveMix, podsAsked, upstreamRackGangs } from "./shapes.js";
+
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
 
 interface Case {
   id: string;
@@ -119,8 +124,11 @@ async function main(): Promise<void> {
       warmupTime: warmupTimeMs,
       throws: true,
     });
+    // A full collection before each task's warmup and run: no task pays for garbage the one
+    // before it left (the tasks run one after another, always in the same order).
     for (const mode of MODES)
-      for (const engine of ENGINES) bench.add(`${mode} ${engine}`, () => run(mode, engine));
+      for (const engine of ENGINES)
+        bench.add(`${mode} ${engine}`, () => run(mode, engine), { beforeAll: collectGarbage });
     await bench.run();
     for (const snapshot of snapshots.values()) snapshot.dispose();
 
