@@ -11,6 +11,13 @@ export interface OperatorOptions {
   qps?: number;
   /** Client-side burst. Default 150. */
   burst?: number;
+  /**
+   * The gang scheduler's own client-side limits, as a separately deployed scheduler has its own
+   * client (kube-scheduler's clientConnection defaults: 50 / 100): binds and events do not queue
+   * behind the controllers' writes. Default 50 and 100.
+   */
+  schedulerQps?: number;
+  schedulerBurst?: number;
   /** Scheduler names the gang scheduler answers to. Default ["grove-scheduler"]. */
   schedulerNames?: string[];
   /** Run the gang scheduler too. Default true. */
@@ -53,7 +60,13 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const withScheduler = options.scheduler ?? true;
   try {
     if (withScheduler) {
-      const scheduler = createGangScheduler(client, { schedulerNames: names, logger });
+      const schedulerClient = createKubeClient({
+        kubeconfigPath: options.kubeconfigPath,
+        qps: options.schedulerQps ?? 50,
+        burst: options.schedulerBurst ?? 100,
+        userAgent: "grove-scheduler",
+      });
+      const scheduler = createGangScheduler(schedulerClient, { schedulerNames: names, logger });
       await scheduler.start();
       stops.push(() => scheduler.stop());
     }

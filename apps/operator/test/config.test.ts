@@ -225,6 +225,12 @@ describe("resolveCli: flags over the file over the defaults", () => {
       },
     },
   ];
+  it("--scheduler-qps and --scheduler-burst set the scheduler's own client; unset, startOperator's defaults apply", () => {
+    const r = resolveCli(["--kubeconfig", "k", "--scheduler-qps", "20", "--scheduler-burst", "30"], read);
+    expect([r.options.schedulerQps, r.options.schedulerBurst]).toEqual([20, 30]);
+    const d = resolveCli(["--kubeconfig", "k"], read);
+    expect("schedulerQps" in d.options || "schedulerBurst" in d.options).toBe(false);
+  });
   it.each(cases)("$name", ({ argv, want }) => {
     const r = resolveCli(["--kubeconfig", "k", ...argv], read);
     expect(r.options.qps).toBe(want.qps);
@@ -245,6 +251,12 @@ describe("resolveCli: flags over the file over the defaults", () => {
       name: "--concurrency not an integer",
       argv: ["--kubeconfig", "k", "--concurrency", "2.5"],
       message: /^--concurrency: must be an integer >= 1/,
+      type: UsageError,
+    },
+    {
+      name: "--scheduler-qps 0",
+      argv: ["--kubeconfig", "k", "--scheduler-qps", "0"],
+      message: /^--scheduler-qps: must be a positive number/,
       type: UsageError,
     },
     {

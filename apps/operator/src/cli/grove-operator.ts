@@ -1,5 +1,6 @@
 // grove-operator --kubeconfig PATH [--config FILE] [--qps 100] [--burst 150] [--concurrency N]
-//                [--scheduler-name NAME]... [--no-scheduler] [--log-level LEVEL]
+//                [--scheduler-qps 50] [--scheduler-burst 100] [--scheduler-name NAME]...
+//                [--no-scheduler] [--log-level LEVEL]
 import { setMaxListeners } from "node:events";
 import { DEFAULT_CONCURRENCY } from "@grove-ts/controllers";
 import { createLogger } from "@grove-ts/runtime";

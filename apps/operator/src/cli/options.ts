@@ -20,6 +20,8 @@ Flags (a flag overrides the --config file):
                            topologyAwareScheduling.enabled; other fields are validated and ignored
   --qps N                  client-side requests per second (default 100)
   --burst N                client-side burst (default 150)
+  --scheduler-qps N        the gang scheduler's own client: requests per second (default 50)
+  --scheduler-burst N      the gang scheduler's own client: burst (default 100)
   --concurrency N          workers of each of the four controllers (default pcs 10, pclq 10,
                            pcsg 5, podgang 5; Grove's scale preset uses 20)
   --scheduler-name NAME    a scheduler name the gang scheduler answers to; repeat for more
@@ -61,6 +63,8 @@ export function resolveCli(
       config: { type: "string" },
       qps: { type: "string" },
       burst: { type: "string" },
+      "scheduler-qps": { type: "string" },
+      "scheduler-burst": { type: "string" },
       concurrency: { type: "string" },
       "scheduler-name": { type: "string", multiple: true },
       "no-scheduler": { type: "boolean" },
@@ -98,6 +102,12 @@ export function resolveCli(
       kubeconfigPath: values.kubeconfig,
       qps: values.qps !== undefined ? positive(values.qps, "qps") : (file?.qps ?? 100),
       burst: values.burst !== undefined ? positive(values.burst, "burst") : (file?.burst ?? 150),
+      ...(values["scheduler-qps"] !== undefined
+        ? { schedulerQps: positive(values["scheduler-qps"], "scheduler-qps") }
+        : {}),
+      ...(values["scheduler-burst"] !== undefined
+        ? { schedulerBurst: positive(values["scheduler-burst"], "scheduler-burst") }
+        : {}),
       ...(values["scheduler-name"] ? { schedulerNames: values["scheduler-name"] } : {}),
       scheduler: !values["no-scheduler"],
       ...(Object.keys(concurrency).length > 0 ? { concurrency } : {}),
