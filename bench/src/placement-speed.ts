@@ -83,6 +83,11 @@ export interface SpeedRow {
 
 async function main(): Promise<void> {
   const timeMs = Number(process.env.BENCH_TIME_MS ?? (QUICK ? 300 : 1500));
+  // The time of each task is split into rounds, and wasm and js take turns going first: on a shared
+  // machine whose speed drifts, a ratio of two runs taken seconds apart measures the drift as much
+  // as the engines. Each round's js/wasm ratio pairs runs taken moments apart; the figure is the
+  // median over rounds.
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5)));
   const minIterations = QUICK ? 3 : 10;
   const warmupIterations = QUICK ? 2 : 5;
   const warmupTimeMs = Math.min(QUICK ? 200 : 500, timeMs);
@@ -116,50 +121,73 @@ async function main(): Promise<void> {
     if (!identical)
       failures.push(`${c.id}: the engines (or solve and snapshot) returned different placements`);
 
-    const bench = new Bench({
-      name: c.id,
-      time: timeMs,
-      iterations: minIterations,
-      warmupIterations,
-      warmupTime: warmupTimeMs,
-      throws: true,
-    });
     // A full collection before each task's warmup and run: no task pays for garbage the one
-    // before it left (the tasks run one after another, always in the same order).
-    for (const mode of MODES)
-      for (const engine of ENGINES)
-        bench.add(`${mode} ${engine}`, () => run(mode, engine), { beforeAll: collectGarbage });
-    await bench.run();
+    // before it left.
+    const perRound: Map<string, Bench["tasks"][number]["result"]>[] = [];
+    for (let k = 0; k < rounds; k++) {
+      const bench = new Bench({
+        name: `${c.id} round ${k + 1}`,
+        time: timeMs / rounds,
+        iterations: minIterations,
+        warmupIterations,
+        warmupTime: warmupTimeMs,
+        throws: true,
+      });
+      const order = k % 2 === 0 ? ENGINES : [...ENGINES].reverse();
+      for (const mode of MODES)
+        for (const engine of order)
+          bench.add(`${mode} ${engine}`, () => run(mode, engine), { beforeAll: collectGarbage });
+      await bench.run();
+      const got = new Map<string, Bench["tasks"][number]["result"]>();
+      for (const task of bench.tasks) {
+        if (task.result.state !== "completed")
+          throw new Error(`${c.id} ${task.name}: task ${task.result.state}`);
+        got.set(task.name, task.result);
+      }
+      perRound.push(got);
+    }
     for (const snapshot of snapshots.values()) snapshot.dispose();
 
-    const mean: Record<string, number> = {};
-    for (const task of bench.tasks) {
-      const [mode, engine] = task.name.split(" ") as [Mode, Engine];
-      const r = task.result;
-      if (r.state !== "completed") throw new Error(`${c.id} ${task.name}: task ${r.state}`);
-      const placed = countPlaced(results.get(task.name)!);
-      const meanS = r.latency.mean / 1000;
-      mean[task.name] = r.latency.mean;
-      rows.push({
-        case: c.id,
-        mode,
-        engine,
-        nodes: problem.nodes.length,
-        gangsAsked: problem.gangs.length,
-        podsAsked: podsAsked(problem),
-        gangsPlaced: placed.gangs,
-        podsPlaced: placed.pods,
-        verified: !failures.some((f) => f.startsWith(`${c.id} ${task.name}:`)),
-        meanMs: round(r.latency.mean, 3),
-        p50Ms: round(r.latency.p50, 3),
-        p99Ms: round(r.latency.p99, 3),
-        rmePercent: round(r.latency.rme, 2),
-        samples: r.latency.samplesCount,
-        podsPerSecond: Math.round(placed.pods / meanS),
-        gangsPerSecond: Math.round(placed.gangs / meanS),
+    const latency = (name: string) =>
+      perRound.map((m) => {
+        const r = m.get(name);
+        if (r?.state !== "completed") throw new Error(`${c.id} ${name}: no result`);
+        return r.latency;
       });
-    }
-    const ratio = (mode: Mode) => round(mean[`${mode} js`]! / mean[`${mode} wasm`]!, 2);
+    const mean: Record<string, number> = {};
+    for (const mode of MODES)
+      for (const engine of ENGINES) {
+        const name = `${mode} ${engine}`;
+        const ls = latency(name);
+        const placed = countPlaced(results.get(name)!);
+        const meanMs = median(ls.map((l) => l.mean));
+        const meanS = meanMs / 1000;
+        mean[name] = meanMs;
+        const mid = ls.find((l) => l.mean === meanMs) ?? ls[0]!;
+        rows.push({
+          case: c.id,
+          mode,
+          engine,
+          nodes: problem.nodes.length,
+          gangsAsked: problem.gangs.length,
+          podsAsked: podsAsked(problem),
+          gangsPlaced: placed.gangs,
+          podsPlaced: placed.pods,
+          verified: !failures.some((f) => f.startsWith(`${c.id} ${name}:`)),
+          meanMs: round(meanMs, 3),
+          p50Ms: round(median(ls.map((l) => l.p50)), 3),
+          p99Ms: round(Math.max(...ls.map((l) => l.p99)), 3),
+          rmePercent: round(mid.rme, 2),
+          samples: ls.reduce((a, l) => a + l.samplesCount, 0),
+          podsPerSecond: Math.round(placed.pods / meanS),
+          gangsPerSecond: Math.round(placed.gangs / meanS),
+        });
+      }
+    const ratio = (mode: Mode) => {
+      const js = latency(`${mode} js`);
+      const wasm = latency(`${mode} wasm`);
+      return round(median(js.map((l, i) => l.mean / wasm[i]!.mean)), 2);
+    };
     cases.push({
       id: c.id,
       description: c.description,
@@ -207,6 +235,7 @@ async function main(): Promise<void> {
     ...runInfo(commandLine(process.env.npm_lifecycle_event ?? "bench:speed")),
     quick: QUICK,
     timePerTaskMs: timeMs,
+    rounds,
     minIterations,
     warmupIterations,
     warmupTimeMs,
@@ -231,3 +260,9 @@ function round(v: number, digits: number): number {
 }
 
 await main();
+
+/** The middle value (the lower middle for an even count). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[(s.length - 1) >> 1] as number;
+}
