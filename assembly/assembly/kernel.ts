@@ -851,19 +851,25 @@ function charge(g: i32, x: i32, sign: i32): void {
   }
 }
 
-function savedScope(k: i32): i32 {
-  const root = gi(gangRoot, k);
+function anchorOf(k: i32): i32 {
   const t1 = treeEnd(k);
   let anchor = -1;
-  for (let t = root; t < t1; t++) {
+  for (let t = gi(gangRoot, k); t < t1; t++) {
     const req = gi(tReq, t);
     if (req >= 0 && (anchor < 0 || req < gi(tReq, anchor))) anchor = t;
   }
+  return anchor;
+}
+
+function domainAt(d: i32, lvl: i32): i32 {
+  if (d < 0 || gi(domLevel, d) === lvl) return d;
+  return gi(nodeDom, gi(domStart, d) * L + lvl);
+}
+
+function savedScope(k: i32): i32 {
+  const anchor = anchorOf(k);
   if (anchor < 0) return -1;
-  const d = gi(tSave, anchor);
-  const req = gi(tReq, anchor);
-  if (d < 0 || gi(domLevel, d) === req) return d;
-  return gi(nodeDom, gi(domStart, d) * L + req);
+  return domainAt(gi(tSave, anchor), gi(tReq, anchor));
 }
 
 function treeEnd(k: i32): i32 {
@@ -917,12 +923,7 @@ function ripUp(k: i32, pos: i32): bool {
   }
   const o = k * REASON_SLOTS;
   for (let i = 0; i < REASON_SLOTS; i++) si(rSave, i, gi(reason, o + i));
-  const t1 = treeEnd(k);
-  let anchor = -1;
-  for (let t = root; t < t1; t++) {
-    const req = gi(tReq, t);
-    if (req >= 0 && (anchor < 0 || req < gi(tReq, anchor))) anchor = t;
-  }
+  const anchor = anchorOf(k);
   const lc = anchor < 0 ? -1 : gi(tReq, anchor);
   const a = lc < 0 ? 0 : gi(levelDom, lc);
   const nd = lc < 0 ? 1 : gi(levelDom, lc + 1) - a;
@@ -1170,11 +1171,7 @@ function requiredScope(t: i32): i32 {
   let u = t;
   while (u >= 0) {
     const req = gi(tReq, u);
-    if (req >= 0) {
-      const d = gi(tDom, u);
-      if (d < 0 || gi(domLevel, d) === req) return d;
-      return gi(nodeDom, gi(domStart, d) * L + req);
-    }
+    if (req >= 0) return domainAt(gi(tDom, u), req);
     u = gi(tParent, u);
   }
   return -1;

@@ -724,20 +724,28 @@ export class JsKernel {
     this.gangOk[k] = 1;
   }
 
-  /** The domain of gang k's broadest required constraint as takeOut saved it; -1 the cluster. */
-  private savedScope(k: number): number {
-    const root = this.gangRoot[k] as number;
+  /** The tree node of gang k with the broadest required constraint (the first such), -1 if none. */
+  private anchor(k: number): number {
     const t1 = this.treeEnd(k);
     let anchor = -1;
-    for (let t = root; t < t1; t++) {
+    for (let t = this.gangRoot[k] as number; t < t1; t++) {
       const req = this.tReq[t] as number;
       if (req >= 0 && (anchor < 0 || req < (this.tReq[anchor] as number))) anchor = t;
     }
+    return anchor;
+  }
+
+  /** The domain of level `lvl` that holds domain d (d itself when it is of that level; -1 stays -1). */
+  private domainAt(d: number, lvl: number): number {
+    if (d < 0 || this.domLevel[d] === lvl) return d;
+    return this.nodeDom[(this.domStart[d] as number) * this.L + lvl] as number;
+  }
+
+  /** The domain of gang k's broadest required constraint as takeOut saved it; -1 the cluster. */
+  private savedScope(k: number): number {
+    const anchor = this.anchor(k);
     if (anchor < 0) return -1;
-    const d = this.tSave[anchor] as number;
-    const req = this.tReq[anchor] as number;
-    if (d < 0 || this.domLevel[d] === req) return d;
-    return this.nodeDom[(this.domStart[d] as number) * this.L + req] as number;
+    return this.domainAt(this.tSave[anchor] as number, this.tReq[anchor] as number);
   }
 
   private treeEnd(k: number): number {
@@ -768,12 +776,7 @@ export class JsKernel {
     const o = k * REASON_SLOTS;
     for (let i = 0; i < REASON_SLOTS; i++) this.rSave[i] = this.reason[o + i] as number;
     // The anchor: the gang's required constraint, else its broadest required one inside.
-    const t1 = this.treeEnd(k);
-    let anchor = -1;
-    for (let t = root; t < t1; t++) {
-      const req = this.tReq[t] as number;
-      if (req >= 0 && (anchor < 0 || req < (this.tReq[anchor] as number))) anchor = t;
-    }
+    const anchor = this.anchor(k);
     const lc = anchor < 0 ? -1 : (this.tReq[anchor] as number);
     const a = lc < 0 ? 0 : (this.levelDom[lc] as number);
     const nd = lc < 0 ? 1 : (this.levelDom[lc + 1] as number) - a;
@@ -1041,11 +1044,7 @@ export class JsKernel {
     let u = t;
     while (u >= 0) {
       const req = this.tReq[u] as number;
-      if (req >= 0) {
-        const d = this.tDom[u] as number;
-        if (d < 0 || this.domLevel[d] === req) return d;
-        return this.nodeDom[(this.domStart[d] as number) * this.L + req] as number;
-      }
+      if (req >= 0) return this.domainAt(this.tDom[u] as number, req);
       u = this.tParent[u] as number;
     }
     return -1;
