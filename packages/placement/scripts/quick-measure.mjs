@@ -6,41 +6,17 @@
 // load distorts far less. RUNS sets the samples per figure (default 15).
 import os from "node:os";
 import { pathToFileURL } from "node:url";
+import { gangsOf, median, nodes, topology } from "./cluster.mjs";
 
 const lib = process.argv[2] ? pathToFileURL(process.argv[2]).href : "../dist/index.js";
 const { createSnapshot, solve } = await import(lib);
 
-const nodes = [];
-for (let b = 0; b < 5; b++)
-  for (let r = 0; r < 10; r++)
-    for (let h = 0; h < 100; h++) {
-      const name = `n-${b}-${r}-${String(h).padStart(3, "0")}`;
-      nodes.push({
-        name,
-        labels: { block: `b${b}`, rack: `b${b}-r${r}`, host: name },
-        allocatable: { cpu: "128", memory: "2048Gi", "nvidia.com/gpu": "8", pods: "110" },
-      });
-    }
-const topology = {
-  levels: [
-    { domain: "block", key: "block" },
-    { domain: "rack", key: "rack" },
-    { domain: "host", key: "host" },
-  ],
-};
-const gangsOf = (n, pods, level) =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `g${i}`,
-    constraint: { required: level },
-    groups: [{ name: `g${i}-w`, count: pods, requests: { "nvidia.com/gpu": 1 } }],
-  }));
 const shapes = {
   "(a) 750 x 4, rack": gangsOf(750, 4, "rack"),
   "(a) 1,500 x 4, rack": gangsOf(1500, 4, "rack"),
   "(a) 2,250 x 4, rack": gangsOf(2250, 4, "rack"),
   "(b) 9 x 1,000, block": gangsOf(9, 1000, "block"),
 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = Number(process.env.RUNS ?? 15);
 const rate = (pods, ms) => (pods / ms) * 1000;
 const fmt = (r) => (r >= 1e6 ? `${(r / 1e6).toFixed(2)} M` : `${Math.round(r / 1e3)} k`);

@@ -3,6 +3,8 @@
 // decode, release), per engine, on quick-measure's cluster: median and fastest ms per stage.
 // Run after building: node packages/placement/scripts/stages.mjs [shape] ; RUNS (default 15).
 // DIST=path/to/placement/dist measures another build (e.g. an older commit's).
+import { gangsOf, median, nodes, topology } from "./cluster.mjs";
+
 const dist = new URL(`${process.env.DIST ?? "../dist"}/`, import.meta.url);
 const { checkProblem } = await import(new URL("check.js", dist).href);
 const { decode } = await import(new URL("decode.js", dist).href);
@@ -10,30 +12,6 @@ const { CallEncoding, ClusterEncoding } = await import(new URL("encode.js", dist
 const { engine } = await import(new URL("engines.js", dist).href);
 const { resourceNames } = await import(new URL("solve.js", dist).href);
 
-const nodes = [];
-for (let b = 0; b < 5; b++)
-  for (let r = 0; r < 10; r++)
-    for (let h = 0; h < 100; h++) {
-      const name = `n-${b}-${r}-${String(h).padStart(3, "0")}`;
-      nodes.push({
-        name,
-        labels: { block: `b${b}`, rack: `b${b}-r${r}`, host: name },
-        allocatable: { cpu: "128", memory: "2048Gi", "nvidia.com/gpu": "8", pods: "110" },
-      });
-    }
-const topology = {
-  levels: [
-    { domain: "block", key: "block" },
-    { domain: "rack", key: "rack" },
-    { domain: "host", key: "host" },
-  ],
-};
-const gangsOf = (n, pods, level) =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `g${i}`,
-    constraint: { required: level },
-    groups: [{ name: `g${i}-w`, count: pods, requests: { "nvidia.com/gpu": 1 } }],
-  }));
 const shapes = { a: gangsOf(1500, 4, "rack"), b: gangsOf(9, 1000, "block") };
 const gangs = shapes[process.argv[2] ?? "b"];
 const runs = Number(process.env.RUNS ?? 15);
@@ -44,7 +22,6 @@ const cpu = process.env.WALL
       const u = process.cpuUsage();
       return (u.user + u.system) / 1000;
     };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const stages = ["check", "resources", "cluster", "call", "kernel", "decode", "release", "total"];
 const samples = { js: {}, wasm: {} };
 for (const e of ["js", "wasm"]) for (const s of stages) samples[e][s] = [];
