@@ -1,0 +1,106 @@
+// A small certificate authority for clusters we start ourselves (grove-sim's real control plane)
+// and for serving certificates: keys come from Node's crypto (fast, native), certificates are
+// built and signed with node-forge. Everything is PEM.
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import forge from "node-forge";
+
+export interface KeyPair {
+  /** PKCS#8 private key. */
+  keyPem: string;
+  /** SPKI public key. */
+  publicKeyPem: string;
+}
+
+export interface CertAndKey {
+  certPem: string;
+  keyPem: string;
+}
+
+/** A fresh RSA key pair (2048 bits, what kubeadm uses by default). */
+export function generateKeyPair(): KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  return { keyPem: privateKey, publicKeyPem: publicKey };
+}
+
+export interface CertRequest {
+  commonName: string;
+  /** Subject organizations: Kubernetes reads them as the client's groups. */
+  organizations?: string[];
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  /** serverAuth, clientAuth or both. Default server. */
+  usage?: "server" | "client" | "both";
+  /** Validity in days from now (an hour of clock skew is allowed before it). Default 365. */
+  days?: number;
+}
+
+function subject(commonName: string, organizations: readonly string[] = []): forge.pki.CertificateField[] {
+  return [
+    ...organizations.map((o) => ({ shortName: "O", value: o })),
+    { shortName: "CN", value: commonName },
+  ];
+}
+
+function baseCert(publicKeyPem: string, days: number): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
+  // A positive serial: the high bit of the first byte cleared.
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f;
+  cert.serialNumber = serial.toString("hex");
+  const now = Date.now();
+  cert.validity.notBefore = new Date(now - 3_600_000);
+  cert.validity.notAfter = new Date(now + days * 86_400_000);
+  return cert;
+}
+
+/** A self-signed certificate authority. */
+export function createCertificateAuthority(commonName: string, days = 3650): CertAndKey {
+  const keys = generateKeyPair();
+  const cert = baseCert(keys.publicKeyPem, days);
+  cert.setSubject(subject(commonName));
+  cert.setIssuer(subject(commonName));
+  cert.setExtensions([
+    { name: "basicConstraints", cA: true, critical: true },
+    { name: "keyUsage", keyCertSign: true, digitalSignature: true, cRLSign: true, critical: true },
+    { name: "subjectKeyIdentifier" },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(keys.keyPem), forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
+}
+
+/** A leaf certificate for `req`, signed by `ca`, with a key of its own. */
+export function issueCertificate(ca: CertAndKey, req: CertRequest): CertAndKey {
+  const keys = generateKeyPair();
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const cert = baseCert(keys.publicKeyPem, req.days ?? 365);
+  cert.setSubject(subject(req.commonName, req.organizations));
+  cert.setIssuer(caCert.subject.attributes);
+  const usage = req.usage ?? "server";
+  const altNames = [
+    ...(req.dnsNames ?? []).map((value) => ({ type: 2, value })),
+    ...(req.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
+  ];
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    {
+      name: "extKeyUsage",
+      serverAuth: usage !== "client",
+      clientAuth: usage !== "server",
+    },
+    ...(altNames.length ? [{ name: "subjectAltName", altNames }] : []),
+    { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
+}
+
+/** When a PEM certificate stops being valid. */
+export function certificateNotAfter(certPem: string): Date {
+  return forge.pki.certificateFromPem(certPem).validity.notAfter;
+}
