@@ -17,6 +17,7 @@ export {
 } from "./cluster.js";
 export { createKubelets, type KubeletOptions, type Kubelets } from "./kubelet.js";
 export {
+  type ControlPlaneMode,
   type OperatorMode,
   SIM_SCHEDULER_NAMES,
   type Simulator,
@@ -24,3 +25,15 @@ export {
   startSimulator,
 } from "./simulator.js";
 export { createTokenFiller, type TokenFiller } from "./tokens.js";
+export {
+  ControlPlaneError,
+  type ControlPlane,
+  type ControlPlaneOptions,
+  KUBE_CONTROLLERS,
+  KUBE_PROGRAMS,
+  KUBE_RELEASE,
+  kubeBinDir,
+  missingKubeBinaries,
+  startControlPlane,
+} from "./control-plane.js";
+export { NODE_LEASE_NAMESPACE, type SimNodes, type SimNodesOptions, startSimNodes } from "./nodes.js";

@@ -1,11 +1,14 @@
 // Simulated kubelets (one loop for every node): a bound pod goes Running at once and Ready after
 // `readyDelayMs`; a pod on a node that is deleted fails (NodeLost), as the node lifecycle
-// controller would make it. Level-based: each pass derives the wanted status from the pod and
+// controller would make it; a pod marked for deletion is deleted for good, as its kubelet does once
+// the containers stopped. Level-based: each pass derives the wanted status from the pod and
 // the clock, so a missed event costs a pass, not a stuck pod. Containers do not run: init
 // containers are reported completed and app containers running.
 import { LabelPodGang } from "@grove-ts/api";
 import {
   type Client,
+  isConflict,
+  isNotFound,
   type KubeObject,
   type Logger,
   NodeType,
@@ -94,8 +97,12 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
   async function sync(key: string): Promise<void> {
     const i = key.indexOf("/");
     const pod = pods.cache.get(key.slice(i + 1), key.slice(0, i));
-    if (!pod || pod.metadata.deletionTimestamp) return;
+    if (!pod) return;
     const nodeName = pod.spec?.nodeName;
+    if (pod.metadata.deletionTimestamp) {
+      if (nodeName) await finish(pod);
+      return;
+    }
     const phase = pod.status?.phase;
     if (!nodeName || phase === "Succeeded" || phase === "Failed") return;
     const now = new Date();
@@ -250,6 +257,22 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
         state: { running: { startedAt: startTime } },
       })),
     };
+  }
+
+  /**
+   * Graceful deletion, the kubelet's half: a real API server only marks a bound pod for deletion
+   * and waits for its kubelet to stop the containers and delete it for good (grace period 0).
+   * Simulated containers stop at once. The uid precondition keeps a successor pod of the same name safe.
+   */
+  async function finish(pod: PodLike): Promise<void> {
+    try {
+      await client.delete(PodType, pod.metadata.name ?? "", pod.metadata.namespace, {
+        gracePeriodSeconds: 0,
+        ...(pod.metadata.uid ? { preconditions: { uid: pod.metadata.uid } } : {}),
+      });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
   }
 
   async function writeStatus(pod: PodLike, status: Record<string, unknown>): Promise<void> {

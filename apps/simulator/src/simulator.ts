@@ -1,32 +1,27 @@
-// grove-sim as a library: an API server on 127.0.0.1 with the Grove CRDs, simulated nodes and
-// kubelets, the token controller's job, and (unless the operator runs outside) Grove's
-// controllers and the gang scheduler, all in this process over the in-process client.
+// grove-sim as a library: a Kubernetes API on 127.0.0.1 with the Grove CRDs, simulated nodes and
+// kubelets, and (unless the operator runs outside) Grove's controllers and the gang scheduler in
+// this process. The API is our in-process API server (default) or the real control plane
+// (etcd, kube-apiserver, kube-controller-manager built from source: control-plane.ts), reached over
+// HTTPS with @grove-ts/kube.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ClusterTopologyBindingType as CTB, groveCrds } from "@grove-ts/api";
-import { startApiServer } from "@grove-ts/apiserver";
+import { groveCrds } from "@grove-ts/api";
+import { startApiServer, versionInfo } from "@grove-ts/apiserver";
 import { createGroveControllers } from "@grove-ts/controllers";
+import { createKubeClient } from "@grove-ts/kube";
 import {
   type Client,
   CustomResourceDefinitionType,
   isAlreadyExists,
   type KubeObject,
   type Logger,
-  NodeType,
   noopLogger,
-  rfc3339,
 } from "@grove-ts/runtime";
 import { createGangScheduler } from "@grove-ts/scheduler";
-import {
-  type ClusterSpec,
-  checkCluster,
-  clusterNodes,
-  clusterTopologyBindings,
-  defaultCluster,
-  loadClusterFile,
-} from "./cluster.js";
-import { createKubelets } from "./kubelet.js";
+import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
+import { ControlPlaneError, startControlPlane } from "./control-plane.js";
+import { startSimNodes } from "./nodes.js";
 import { createTokenFiller } from "./tokens.js";
 
 export type OperatorMode = "in-process" | "external";
@@ -34,7 +29,12 @@ export type OperatorMode = "in-process" | "external";
 /** The scheduler names grove-sim's scheduler answers to, so Grove's fixtures run unchanged. */
 export const SIM_SCHEDULER_NAMES = ["grove-scheduler", "default-scheduler", "kai-scheduler"];
 
+/** Whose API server: ours, in this process ("grove"), or the real control plane built from source ("kube"). */
+export type ControlPlaneMode = "grove" | "kube";
+
 export interface SimulatorOptions {
+  /** Default "grove". */
+  controlPlane?: ControlPlaneMode;
   /** 0 (default) picks a free port. */
   port?: number;
   /** Where to write the kubeconfig; default a fresh temporary directory. */
@@ -47,16 +47,22 @@ export interface SimulatorOptions {
   operator?: OperatorMode;
   /** Running -> Ready delay of simulated pods. Default 0. */
   readyDelayMs?: number;
-  /** Persist the API server's data here. */
+  /** Persist the API server's data (with "kube": etcd's data, the certificates and the logs) here. */
   dataDir?: string;
   logger?: Logger;
 }
 
 export interface Simulator {
+  controlPlane: ControlPlaneMode;
   url: string;
+  /** The bearer token of our API server ("" on the real control plane: its kubeconfig holds a client certificate). */
   token: string;
+  /** The server's version as `kubectl version` shows it. */
+  serverVersion: string;
+  /** With "kube": the log file of each control-plane process. */
+  logs?: Record<string, string>;
   kubeconfigPath: string;
-  /** In-process client (no HTTP). */
+  /** In-process client (no HTTP) on our API server; @grove-ts/kube over HTTPS on the real one. */
   client: Client;
   cluster: ClusterSpec;
   nodeNames: string[];
@@ -75,6 +81,80 @@ async function createIfAbsent(
   }
 }
 
+interface Backend {
+  url: string;
+  token: string;
+  serverVersion: string;
+  client: Client;
+  logs?: Record<string, string>;
+  close(): Promise<void>;
+}
+
+async function startGroveBackend(
+  options: SimulatorOptions,
+  kubeconfigPath: string,
+  log: Logger,
+): Promise<Backend> {
+  const api = await startApiServer({
+    port: options.port ?? 0,
+    kubeconfigPath,
+    // kubectl sends no bearer token over plain http (kube-api-compat §0); loopback only.
+    anonymous: true,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    log: (line) => log.debug("apiserver", { line }),
+  });
+  return {
+    url: api.url,
+    token: api.token,
+    serverVersion: versionInfo.gitVersion,
+    client: api.client,
+    close: () => api.close(),
+  };
+}
+
+async function startKubeBackend(
+  options: SimulatorOptions,
+  kubeconfigPath: string,
+  log: Logger,
+): Promise<Backend> {
+  const cp = await startControlPlane({
+    kubeconfigPath,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.port ? { port: options.port } : {}),
+    logger: log,
+  });
+  // The simulated fleet stands for many kubelets with clients of their own: no client-side limit.
+  const client = createKubeClient({ kubeconfigPath: cp.kubeconfigPath, qps: -1 });
+  return {
+    url: cp.url,
+    token: "",
+    serverVersion: cp.version,
+    client,
+    logs: cp.logs,
+    close: () => cp.stop(),
+  };
+}
+
+/** Creates Grove's CRDs where absent and waits until the server serves them (Established). */
+async function installCrds(client: Client, timeoutMs = 60_000): Promise<void> {
+  const crds = groveCrds() as unknown as KubeObject[];
+  for (const crd of crds) await createIfAbsent(client, CustomResourceDefinitionType, crd);
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const live = await client.get<
+        KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
+      >(CustomResourceDefinitionType, crd.metadata.name ?? "");
+      if (live?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (Date.now() > deadline)
+        throw new ControlPlaneError(
+          `CustomResourceDefinition ${crd.metadata.name} was not Established within ${timeoutMs / 1000} s`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const log = options.logger ?? noopLogger;
   const cluster =
@@ -85,15 +165,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         : defaultCluster(options.nodes);
   const kubeconfigPath =
     options.kubeconfigPath ?? join(mkdtempSync(join(tmpdir(), "grove-sim-")), "kubeconfig");
-  const api = await startApiServer({
-    port: options.port ?? 0,
-    kubeconfigPath,
-    // kubectl sends no bearer token over plain http (kube-api-compat §0); loopback only.
-    anonymous: true,
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    log: (line) => log.debug("apiserver", { line }),
-  });
-  const client = api.client;
+  const mode = options.controlPlane ?? "grove";
+  const backend =
+    mode === "kube"
+      ? await startKubeBackend(options, kubeconfigPath, log)
+      : await startGroveBackend(options, kubeconfigPath, log);
+  const client = backend.client;
   const stops: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
     for (const stop of stops.reverse()) {
@@ -103,70 +180,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         log.warn("shutdown step failed", { error: err });
       }
     }
-    await api.close();
+    await backend.close();
   };
   try {
-    for (const crd of groveCrds())
-      await createIfAbsent(client, CustomResourceDefinitionType, crd as unknown as KubeObject);
-    const now = rfc3339(new Date());
-    const nodes = clusterNodes(cluster);
-    for (const n of nodes) {
-      n.status.conditions = [
-        {
-          type: "MemoryPressure",
-          status: "False",
-          reason: "KubeletHasSufficientMemory",
-          lastHeartbeatTime: now,
-          lastTransitionTime: now,
-          message: "",
-        },
-        {
-          type: "DiskPressure",
-          status: "False",
-          reason: "KubeletHasNoDiskPressure",
-          lastHeartbeatTime: now,
-          lastTransitionTime: now,
-          message: "",
-        },
-        {
-          type: "PIDPressure",
-          status: "False",
-          reason: "KubeletHasSufficientPID",
-          lastHeartbeatTime: now,
-          lastTransitionTime: now,
-          message: "",
-        },
-        {
-          type: "Ready",
-          status: "True",
-          reason: "KubeletReady",
-          lastHeartbeatTime: now,
-          lastTransitionTime: now,
-          message: "kubelet is posting ready status (simulated)",
-        },
-      ];
-      await createIfAbsent(client, NodeType, n);
-      // Status is the kubelet's to report: write it through the status subresource as well, in
-      // case the server dropped it on create.
-      await client.patch(
-        NodeType,
-        n.metadata.name ?? "",
-        undefined,
-        { type: "merge", body: { status: n.status } },
-        {
-          subresource: "status",
-        },
-      );
+    await installCrds(client);
+    const nodes = await startSimNodes(client, cluster, {
+      readyDelayMs: options.readyDelayMs ?? 0,
+      logger: log,
+    });
+    stops.push(() => nodes.stop());
+    // kube-controller-manager's token controller does this on the real control plane.
+    if (mode === "grove") {
+      const tokens = createTokenFiller(client, log);
+      await tokens.start();
+      stops.push(() => tokens.stop());
     }
-    for (const ct of clusterTopologyBindings(cluster)) await createIfAbsent(client, CTB, ct);
-
-    const tokens = createTokenFiller(client, log);
-    await tokens.start();
-    stops.push(() => tokens.stop());
-    const kubelets = createKubelets(client, { readyDelayMs: options.readyDelayMs ?? 0, logger: log });
-    await kubelets.start();
-    stops.push(() => kubelets.stop());
-
     if ((options.operator ?? "in-process") === "in-process") {
       const scheduler = createGangScheduler(client, { schedulerNames: SIM_SCHEDULER_NAMES, logger: log });
       await scheduler.start();
@@ -176,12 +204,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stops.push(() => controllers.stop());
     }
     return {
-      url: api.url,
-      token: api.token,
+      controlPlane: mode,
+      url: backend.url,
+      token: backend.token,
+      serverVersion: backend.serverVersion,
+      ...(backend.logs ? { logs: backend.logs } : {}),
       kubeconfigPath,
       client,
       cluster,
-      nodeNames: nodes.map((n) => n.metadata.name ?? ""),
+      nodeNames: nodes.nodeNames,
       close,
     };
   } catch (err) {

@@ -1,9 +1,10 @@
-// grove-sim up [--nodes N | --cluster FILE] [--port P] [--kubeconfig PATH]
-//              [--operator in-process|external] [--ready-delay MS] [--log-level LEVEL]
+// grove-sim up [--control-plane grove|kube] [--nodes N | --cluster FILE] [--port P] [--kubeconfig PATH]
+//              [--operator in-process|external] [--ready-delay MS] [--data-dir DIR] [--log-level LEVEL]
+// grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--ready-delay MS] [--log-level LEVEL]
 import { setMaxListeners } from "node:events";
 import { ClusterFileError } from "../cluster.js";
 import { UsageError } from "./args.js";
-import { closeOnSignal, parseUp, type UpFlags, USAGE, up } from "./up.js";
+import { closeOnSignal, nodes, parseUp, type UpFlags, USAGE, up } from "./up.js";
 
 // One process runs a dozen informers that all wait on their manager's abort signal: that is by
 // design, not a listener leak.
@@ -22,7 +23,10 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    closeOnSignal(await up(flags));
+    if (flags.command === "nodes") {
+      const sim = await nodes(flags);
+      closeOnSignal({ close: () => sim.stop() });
+    } else closeOnSignal(await up(flags));
   } catch (err) {
     const code = err instanceof ClusterFileError || err instanceof UsageError ? 2 : 1;
     process.stderr.write(`grove-sim: ${(err as Error).message}\n`);

@@ -4,28 +4,41 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger, type LogLevel } from "@grove-ts/runtime";
 import { shippedClusters } from "../cluster.js";
-import { type OperatorMode, type Simulator, startSimulator } from "../simulator.js";
+import { createKubeClient } from "@grove-ts/kube";
+import { loadClusterFile, defaultCluster } from "../cluster.js";
+import { type SimNodes, startSimNodes } from "../nodes.js";
+import { type ControlPlaneMode, type OperatorMode, type Simulator, startSimulator } from "../simulator.js";
 import { intFlag, UsageError } from "./args.js";
 
 export const USAGE = `Usage: grove-sim up [flags]
+       grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--ready-delay MS]
 
-Starts a simulated Kubernetes cluster with Grove: an API server on 127.0.0.1, the Grove CRDs,
+up starts a simulated Kubernetes cluster with Grove: an API server on 127.0.0.1, the Grove CRDs,
 simulated nodes and kubelets, Grove's controllers and the gang scheduler. Runs until SIGINT/SIGTERM.
+nodes attaches only the simulated nodes and kubelets (with node leases) to any API server.
 
 Flags:
+  --control-plane KIND       grove (default): our API server in this process; kube: the real
+                             etcd, kube-apiserver and kube-controller-manager (npm run k8s:build)
   --nodes N                  default cluster with N GPU nodes (default 16; the 30-node e2e pool stays)
   --cluster FILE|NAME        cluster file (YAML): node pools and topologies (see README), or the
                              name of a shipped one: ${shippedClusters().join(", ")}
   --port P                   API server port (default: a free port)
-  --kubeconfig PATH          where to write the kubeconfig (default: ${join(tmpdir(), "grove-sim", "kubeconfig")})
+  --kubeconfig PATH          where to write the kubeconfig (default: ${join(tmpdir(), "grove-sim", "kubeconfig")});
+                             with nodes: the cluster to attach to (required)
   --operator MODE            in-process (default) or external (no controllers, no scheduler:
                              run grove-operator --kubeconfig PATH against it)
   --ready-delay MS           simulated pods turn Ready this long after Running (default 0)
+  --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
+                             here for a later start; default: removed on exit
   --log-level LEVEL          debug, info, warn (default) or error; logs go to stderr
   -h, --help                 this text
 `;
 
 export interface UpFlags {
+  command: "up" | "nodes";
+  controlPlane: ControlPlaneMode;
+  dataDir?: string;
   nodes?: number;
   cluster?: string;
   port?: number;
@@ -45,15 +58,20 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       port: { type: "string" },
       kubeconfig: { type: "string" },
       operator: { type: "string" },
+      "control-plane": { type: "string" },
+      "data-dir": { type: "string" },
       "ready-delay": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
-  if (positionals[0] !== "up")
+  const command = positionals[0];
+  if (command !== "up" && command !== "nodes")
     throw new UsageError(
-      positionals[0] ? `unknown command ${JSON.stringify(positionals[0])}` : "missing command: up",
+      command
+        ? `unknown command ${JSON.stringify(command)} (commands: up, nodes)`
+        : "missing command: up or nodes",
     );
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   if (values.nodes !== undefined && values.cluster !== undefined)
@@ -64,9 +82,21 @@ export function parseUp(argv: string[]): UpFlags | "help" {
   const level = values["log-level"] ?? "warn";
   if (!["debug", "info", "warn", "error"].includes(level))
     throw new UsageError(`--log-level: must be debug, info, warn or error, got ${JSON.stringify(level)}`);
+  const controlPlane = values["control-plane"] ?? "grove";
+  if (controlPlane !== "grove" && controlPlane !== "kube")
+    throw new UsageError(`--control-plane: must be grove or kube, got ${JSON.stringify(controlPlane)}`);
+  if (command === "nodes") {
+    if (values.kubeconfig === undefined)
+      throw new UsageError("nodes: --kubeconfig is required (the cluster to attach to)");
+    for (const f of ["operator", "control-plane", "data-dir", "port"] as const)
+      if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
+  }
   const nodes = intFlag(values.nodes, "nodes", 0, 100_000);
   const port = intFlag(values.port, "port", 0, 65_535);
   return {
+    command,
+    controlPlane,
+    ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
     ...(nodes !== undefined ? { nodes } : {}),
     ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
     ...(port !== undefined ? { port } : {}),
@@ -80,6 +110,8 @@ export function parseUp(argv: string[]): UpFlags | "help" {
 /** Starts the simulator for parsed flags and prints where it is. */
 export async function up(flags: UpFlags): Promise<Simulator> {
   const sim = await startSimulator({
+    controlPlane: flags.controlPlane,
+    ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
     ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
@@ -96,7 +128,8 @@ export async function up(flags: UpFlags): Promise<Simulator> {
   );
   process.stdout.write(
     [
-      `grove-sim: API server   ${sim.url}`,
+      `grove-sim: API server   ${sim.url} (${sim.controlPlane === "kube" ? `kube-apiserver ${sim.serverVersion}, etcd, kube-controller-manager` : `grove-ts ${sim.serverVersion}`})`,
+      ...Object.entries(sim.logs ?? {}).map(([k, v]) => `grove-sim: log          ${k}: ${v}`),
       `grove-sim: kubeconfig   ${sim.kubeconfigPath}`,
       `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${gpus > 0 ? `, ${gpus} GPUs` : ""}${cts ? `; topology ${cts}` : ""}`,
       `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path>)"}`,
@@ -124,4 +157,24 @@ export function closeOnSignal(sim: { close(): Promise<void> }, name = "grove-sim
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
+}
+
+/** `grove-sim nodes`: the simulated nodes and kubelets against the cluster of --kubeconfig. */
+export async function nodes(flags: UpFlags): Promise<SimNodes> {
+  const cluster = flags.cluster !== undefined ? loadClusterFile(flags.cluster) : defaultCluster(flags.nodes);
+  const client = createKubeClient({ kubeconfigPath: flags.kubeconfig, qps: -1 });
+  const sim = await startSimNodes(client, cluster, {
+    readyDelayMs: flags.readyDelayMs,
+    logger: createLogger({ level: flags.logLevel }),
+  });
+  const pools = cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
+  process.stdout.write(
+    [
+      `grove-sim: nodes        ${sim.nodeNames.length} (${pools}) attached to ${flags.kubeconfig}`,
+      `grove-sim: topologies   ${cluster.topologies?.length ? (sim.topologies ? (cluster.topologies ?? []).map((t) => t.name).join(", ") : "not created (no Grove CRDs on this server)") : "none"}`,
+      "grove-sim: ready. Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+  return sim;
 }
