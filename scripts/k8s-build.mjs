@@ -14,7 +14,15 @@
 // binaries are there and current, exit 3 otherwise; builds nothing).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +33,8 @@ const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const printOnly = args.has("--print");
 for (const a of args)
-  if (!["--quiet", "--print"].includes(a)) fail(`unknown flag ${JSON.stringify(a)} (flags: --quiet, --print)`, 2);
+  if (!["--quiet", "--print"].includes(a))
+    fail(`unknown flag ${JSON.stringify(a)} (flags: --quiet, --print)`, 2);
 
 function fail(message, code = 1) {
   process.stderr.write(`k8s:build: ${message}\n`);
@@ -68,7 +77,8 @@ const builds = [
     mod: "etcd",
     what: `etcd ${required("etcd", "go.etcd.io/etcd/server/v3")}`,
     pkgs: ["go.etcd.io/etcd/server/v3"],
-    rename: { v3: "etcd" },
+    // The module root is etcd's main package; go would name the binary after the path ("server").
+    output: "etcd",
     ldflags: ["-s", "-w"],
   },
   {
@@ -80,7 +90,8 @@ const builds = [
 ];
 const PROGRAMS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "etcd", "helm"];
 
-const cacheRoot = process.env.GROVE_K8S_CACHE ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "grove-ts");
+const cacheRoot =
+  process.env.GROVE_K8S_CACHE ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "grove-ts");
 const dir = join(cacheRoot, `k8s-${release}`);
 const bin = join(dir, "bin");
 const logPath = join(dir, "build.log");
@@ -126,7 +137,12 @@ const env = {
 
 /** Lists the packages a build compiles (for the progress count); 0 when go list fails. */
 function countPackages(b) {
-  const r = spawnSync("go", ["list", "-deps", ...b.pkgs], { cwd: join(tools, b.mod), env, encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync("go", ["list", "-deps", ...b.pkgs], {
+    cwd: join(tools, b.mod),
+    env,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   return r.status === 0 ? r.stdout.split("\n").filter(Boolean).length : 0;
 }
 
@@ -136,11 +152,20 @@ function build(b, index) {
     const started = Date.now();
     say(`[${index + 1}/${builds.length}] ${b.what}: resolving packages`);
     const total = countPackages(b);
-    say(`[${index + 1}/${builds.length}] ${b.what}: compiling (${total || "?"} packages, cached ones are skipped)`);
+    say(
+      `[${index + 1}/${builds.length}] ${b.what}: compiling (${total || "?"} packages, cached ones are skipped)`,
+    );
     log.write(`\n### ${b.what}: go build ${b.pkgs.join(" ")}\n`);
     const child = spawn(
       "go",
-      ["build", "-v", `-ldflags=${b.ldflags.join(" ")}`, "-o", `${staging}/`, ...b.pkgs],
+      [
+        "build",
+        "-v",
+        `-ldflags=${b.ldflags.join(" ")}`,
+        "-o",
+        b.output ? join(staging, b.output) : `${staging}/`,
+        ...b.pkgs,
+      ],
       { cwd: join(tools, b.mod), env, stdio: ["ignore", "pipe", "pipe"] },
     );
     let compiled = 0;
@@ -155,7 +180,9 @@ function build(b, index) {
     child.stderr.on("data", onData);
     const timer = setInterval(() => {
       const s = Math.round((Date.now() - started) / 1000);
-      say(`[${index + 1}/${builds.length}] ${b.what}: ${compiled}${total ? `/${total}` : ""} packages compiled, ${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`);
+      say(
+        `[${index + 1}/${builds.length}] ${b.what}: ${compiled}${total ? `/${total}` : ""} packages compiled, ${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`,
+      );
     }, 15_000);
     child.on("error", (err) => {
       clearInterval(timer);
@@ -164,7 +191,10 @@ function build(b, index) {
     child.on("exit", (code, signal) => {
       clearInterval(timer);
       const s = Math.round((Date.now() - started) / 1000);
-      if (code === 0) say(`[${index + 1}/${builds.length}] ${b.what}: done in ${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`);
+      if (code === 0)
+        say(
+          `[${index + 1}/${builds.length}] ${b.what}: done in ${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`,
+        );
       resolve({ ok: code === 0, why: signal ? `killed by ${signal}` : `exit ${code}`, tail });
     });
   });
@@ -180,7 +210,6 @@ for (const [i, b] of builds.entries()) {
       `go build of ${b.what} (tools/k8s/${b.mod}) failed (${r.why}); the whole log is ${logPath}${last ? `; its end:\n  ${last}` : ""}`,
     );
   }
-  for (const [from, to] of Object.entries(b.rename ?? {})) renameSync(join(staging, from), join(staging, to));
 }
 log.end();
 for (const p of PROGRAMS) if (!existsSync(join(staging, p))) fail(`${p} was not built (see ${logPath})`);

@@ -21,7 +21,7 @@ import {
 import { request } from "node:https";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   type CertAndKey,
   createCertificateAuthority,
@@ -44,7 +44,8 @@ export const KUBE_PROGRAMS = [
 
 /**
  * The controllers kube-controller-manager runs for grove-sim: what Grove's objects rely on (owner
- * references, namespaces, service accounts and their tokens, HPAs) and what cleans up after pods.
+ * references, namespaces, service accounts and their tokens, HPAs), what cleans up after pods, and
+ * the node lifecycle.
  */
 export const KUBE_CONTROLLERS = [
   "garbage-collector-controller",
@@ -54,6 +55,10 @@ export const KUBE_CONTROLLERS = [
   "root-ca-certificate-publisher-controller",
   "horizontal-pod-autoscaler-controller",
   "pod-garbage-collector-controller",
+  // Removes the not-ready taint the API server puts on every new Node once it reports Ready, and
+  // marks nodes whose lease stops being renewed NotReady (then evicts their pods).
+  "node-lifecycle-controller",
+  "taint-eviction-controller",
 ];
 
 export class ControlPlaneError extends Error {
@@ -385,6 +390,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--etcd-servers=${etcdUrl}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
+        // The endpoint reconciler refuses a loopback address for the kubernetes Service.
+        "--endpoint-reconciler-type=none",
         `--secure-port=${apiPort}`,
         `--cert-dir=${join(dir, "pki")}`,
         `--tls-cert-file=${pki.files.apiserverCrt}`,
@@ -408,7 +415,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const kubeconfigPath = join(dir, "admin.kubeconfig");
     const adminConfig = kubeconfig(url, pki.ca.certPem, "kubernetes-admin", pki.admin);
     writeFileSync(kubeconfigPath, adminConfig, { mode: 0o600 });
-    if (options.kubeconfigPath) writeFileSync(options.kubeconfigPath, adminConfig, { mode: 0o600 });
+    if (options.kubeconfigPath) {
+      mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
+      writeFileSync(options.kubeconfigPath, adminConfig, { mode: 0o600 });
+    }
     const kcmConfig = join(dir, "controller-manager.kubeconfig");
     writeFileSync(
       kcmConfig,

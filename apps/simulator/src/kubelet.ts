@@ -76,7 +76,11 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
       queue.delete(key);
       inFlight.add(key);
       void sync(key)
-        .catch((err) => log.warn("pod status not written", { pod: key, error: err }))
+        .catch((err) => {
+          // A conflict means our copy was stale: the newer version's event brings the pod back.
+          if (isConflict(err)) log.debug("pod status conflict, retried on the next event", { pod: key });
+          else log.warn("pod status not written", { pod: key, error: err });
+        })
         .finally(() => {
           inFlight.delete(key);
           pump();

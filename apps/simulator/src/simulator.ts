@@ -17,6 +17,7 @@ import {
   type KubeObject,
   type Logger,
   noopLogger,
+  type ResourceType,
 } from "@grove-ts/runtime";
 import { createGangScheduler } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
@@ -135,6 +136,25 @@ async function startKubeBackend(
   };
 }
 
+/** The resource a CRD serves (its storage version). */
+function crdResourceType(crd: KubeObject): ResourceType {
+  const spec = (crd as unknown as { spec: CrdSpec }).spec;
+  const version = spec.versions.find((v) => v.storage) ?? spec.versions[0];
+  return {
+    apiVersion: `${spec.group}/${version?.name ?? "v1"}`,
+    kind: spec.names.kind,
+    plural: spec.names.plural,
+    namespaced: spec.scope === "Namespaced",
+  };
+}
+
+interface CrdSpec {
+  group: string;
+  scope: string;
+  names: { kind: string; plural: string };
+  versions: { name: string; storage?: boolean }[];
+}
+
 /** Creates Grove's CRDs where absent and waits until the server serves them (Established). */
 async function installCrds(client: Client, timeoutMs = 60_000): Promise<void> {
   const crds = groveCrds() as unknown as KubeObject[];
@@ -145,7 +165,15 @@ async function installCrds(client: Client, timeoutMs = 60_000): Promise<void> {
       const live = await client.get<
         KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
       >(CustomResourceDefinitionType, crd.metadata.name ?? "");
-      if (live?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (live?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) {
+        // kube-apiserver answers 429 "storage is (re)initializing" for a moment after Established.
+        const type = crdResourceType(crd);
+        const ready = await client.list(type, { limit: 1 }).then(
+          () => true,
+          () => false,
+        );
+        if (ready) break;
+      }
       if (Date.now() > deadline)
         throw new ControlPlaneError(
           `CustomResourceDefinition ${crd.metadata.name} was not Established within ${timeoutMs / 1000} s`,

@@ -303,8 +303,12 @@ export class KubeClient implements Client {
     done.catch(() => {});
     const w = new Watch(this.kubeConfig);
     // The field is TypeScript-private but plain at run time (TOOLCHAIN.md §6 set it to 150 ms).
-    if (this.watchIdleTimeoutMs !== undefined)
-      (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.watchIdleTimeoutMs;
+    // A watch that asked the server to end it (timeoutSeconds, as client-go's reflector does) may
+    // be quiet longer than client-node's 30 s: kube-apiserver sends bookmarks about once a minute.
+    const idleMs =
+      this.watchIdleTimeoutMs ??
+      (options.timeoutSeconds !== undefined ? (options.timeoutSeconds + 30) * 1000 : undefined);
+    if (idleMs !== undefined) (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = idleMs;
     const controller = await w.watch(
       path,
       watchParams(options),

@@ -277,6 +277,9 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
         ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
         ...(this.rv ? { resourceVersion: this.rv } : {}),
         allowWatchBookmarks: true,
+        // client-go's reflector: the server ends each watch after 5 to 10 minutes (spread so
+        // informers do not reconnect in step), and the informer resumes from its version.
+        timeoutSeconds: 300 + Math.floor(Math.random() * 300),
       },
       onEvent,
     );

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createKubeClient } from "@grove-ts/kube";
 import type { Client, KubeObject, ResourceType } from "@grove-ts/runtime";
 import { type ClusterSpec, type OperatorMode, type Simulator, startSimulator } from "@grove-ts/simulator";
+import { target } from "../../src/target.js";
 import { Kubectl } from "./kubectl.js";
 import { type ChildHandle, startOperator, startSimCli } from "./operator.js";
 import { type PodView, podView, summarize } from "./pods.js";
@@ -142,6 +143,7 @@ export class E2E {
     const dir = mkdtempSync(join(tmpdir(), "grove-e2e-"));
     const mode = options.operator ?? "in-process";
     const sim: Simulator = await startSimulator({
+      controlPlane: target,
       cluster: options.cluster,
       operator: mode,
       readyDelayMs: options.readyDelayMs ?? 20,
@@ -174,6 +176,8 @@ export class E2E {
       operator,
       "--ready-delay",
       String(readyDelayMs),
+      "--control-plane",
+      target,
     ]);
     const client = createKubeClient({ kubeconfigPath: kubeconfig });
     return new E2E(dir, kubeconfig, new Kubectl(kubeconfig, dir), client, operator, async () => {

@@ -1,9 +1,11 @@
-// The real kubectl 1.32 against one grove-sim: every call passes --kubeconfig and this file's own
+// The real kubectl against one grove-sim (the machine's 1.32 against our API server, the one built
+// for the release against the real control plane: test/src/target.ts): every call passes --kubeconfig and this file's own
 // --cache-dir and HOME, so no discovery or /version answer leaks between simulators
 // (kube-api-compat.md §0).
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
+import { kubectlPath } from "../../src/target.js";
 
 export interface KubectlResult {
   code: number;
@@ -38,7 +40,7 @@ export class Kubectl {
   run(args: readonly string[], input?: string): Promise<KubectlResult> {
     return new Promise((resolve) => {
       const child = execFile(
-        "kubectl",
+        kubectlPath(),
         ["--kubeconfig", this.kubeconfig, "--cache-dir", this.cacheDir, ...args],
         {
           env: { ...process.env, HOME: this.home, KUBECONFIG: this.kubeconfig },
