@@ -1,18 +1,22 @@
-// Runs the built grove-apiserver CLI as a child process (random port, its own kubeconfig) and the
+// Runs the built grove-apiserver CLI as a child process (random port, its own kubeconfig), or on the
+// kube target the real control plane with Grove's admission webhooks (test/src/target.ts), and the
 // real kubectl against it with a fresh --cache-dir and HOME (kube-api-compat.md §0).
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createKubeClient } from "@grove-ts/kube";
+import { startControlPlane, startGroveWebhooks } from "@grove-ts/simulator";
 import { repoRoot } from "../src/shared.js";
+import { kubectlPath, target } from "../src/target.js";
 
 export const cliPath = join(repoRoot, "packages/apiserver/bin/grove-apiserver.js");
 
 /** Whether a kubectl is on PATH; suites skip with a visible message when it is not. */
 export function noKubectl(suite: string): boolean {
-  const r = spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" });
+  const r = spawnSync(kubectlPath(), ["version", "--client"], { stdio: "ignore" });
   const missing = r.error !== undefined || r.status !== 0;
-  if (missing) console.warn(`[${suite}] skipped: kubectl not found on PATH`);
+  if (missing) console.warn(`[${suite}] skipped: ${kubectlPath()} not found`);
   return missing;
 }
 
@@ -26,14 +30,15 @@ export interface Cluster {
   url: string;
   kubeconfig: string;
   dir: string;
-  proc: ChildProcess;
+  /** The grove-apiserver process (our API server only). */
+  proc?: ChildProcess;
   /** Runs kubectl; never throws on a non-zero exit (inspect `code`). */
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** Runs kubectl and throws with its stderr unless it exits 0; returns stdout. */
   ok(args: string[], input?: string): Promise<string>;
   /** Writes a file under the cluster's temp dir and returns its path. */
   file(name: string, text: string): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  stop(): Promise<number | null>;
 }
 
 export interface StartArgs {
@@ -44,9 +49,13 @@ export interface StartArgs {
   port?: number;
 }
 
-/** Starts the CLI and resolves once it printed its startup line. */
+/**
+ * Starts the CLI and resolves once it printed its startup line; on the kube target, the real
+ * control plane (always TLS with a client certificate: `tls` and `anonymous` do not apply).
+ */
 export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
   const dir = args.dir ?? mkdtempSync(join(tmpdir(), "grove-kubectl-"));
+  if (target === "kube") return startKubeCluster(dir);
   const kubeconfig = join(dir, "kubeconfig");
   const argv = [cliPath, "--port", String(args.port ?? 0), "--kubeconfig", kubeconfig];
   if (args.tls) argv.push("--tls");
@@ -73,12 +82,44 @@ export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
       reject(new Error(`grove-apiserver exited with ${code}: ${stderr}`));
     });
   });
+  return withKubectl(url, kubeconfig, dir, proc, () =>
+    new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        resolve(proc.exitCode);
+        return;
+      }
+      proc.once("exit", (code) => resolve(code));
+      proc.kill("SIGTERM");
+    }),
+  );
+}
+
+/** The real control plane and Grove's webhooks; the Grove CRDs are left for the suite to apply. */
+async function startKubeCluster(dir: string): Promise<Cluster> {
+  const cp = await startControlPlane();
+  const hooks = await startGroveWebhooks(createKubeClient({ kubeconfigPath: cp.kubeconfigPath, qps: -1 }), {
+    waitForSync: false,
+  });
+  return withKubectl(cp.url, cp.kubeconfigPath, dir, undefined, async () => {
+    await hooks.stop();
+    await cp.stop();
+    return 0;
+  });
+}
+
+function withKubectl(
+  url: string,
+  kubeconfig: string,
+  dir: string,
+  proc: ChildProcess | undefined,
+  stop: () => Promise<number | null>,
+): Cluster {
   const cacheDir = mkdtempSync(join(dir, "cache-"));
   const home = mkdtempSync(join(dir, "home-"));
   const kubectl = (kargs: string[], input?: string): Promise<KubectlResult> =>
     new Promise((resolve) => {
       const child = execFile(
-        "kubectl",
+        kubectlPath(),
         ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...kargs],
         {
           env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig },
@@ -96,11 +137,11 @@ export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
       );
       if (input !== undefined) child.stdin?.end(input);
     });
-  const cluster: Cluster = {
+  return {
     url,
     kubeconfig,
     dir,
-    proc,
+    ...(proc ? { proc } : {}),
     kubectl,
     ok: async (kargs, input) => {
       const r = await kubectl(kargs, input);
@@ -113,17 +154,8 @@ export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
       writeFileSync(p, text);
       return p;
     },
-    stop: (signal = "SIGTERM") =>
-      new Promise((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) {
-          resolve(proc.exitCode);
-          return;
-        }
-        proc.once("exit", (code) => resolve(code));
-        proc.kill(signal);
-      }),
+    stop,
   };
-  return cluster;
 }
 
 export function removeDir(dir: string): void {

@@ -37,3 +37,10 @@ export {
   startControlPlane,
 } from "./control-plane.js";
 export { NODE_LEASE_NAMESPACE, type SimNodes, type SimNodesOptions, startSimNodes } from "./nodes.js";
+export {
+  type GroveWebhooks,
+  type GroveWebhooksOptions,
+  MutatingWebhookConfigurationType,
+  startGroveWebhooks,
+  ValidatingWebhookConfigurationType,
+} from "./webhooks.js";

@@ -24,6 +24,7 @@ import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from 
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
 import { startSimNodes } from "./nodes.js";
 import { createTokenFiller } from "./tokens.js";
+import { startGroveWebhooks } from "./webhooks.js";
 
 export type OperatorMode = "in-process" | "external";
 
@@ -46,6 +47,12 @@ export interface SimulatorOptions {
   nodes?: number;
   /** "in-process" (default) runs the controllers and the scheduler here; "external" runs neither. */
   operator?: OperatorMode;
+  /**
+   * Serve Grove's admission webhooks and register them (only with "kube": our API server admits in
+   * process). Default true: grove-operator does not serve webhooks of its own yet, so grove-sim does
+   * in both operator modes.
+   */
+  webhooks?: boolean;
   /** Running -> Ready delay of simulated pods. Default 0. */
   readyDelayMs?: number;
   /** Persist the API server's data (with "kube": etcd's data, the certificates and the logs) here. */
@@ -212,6 +219,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   try {
     await installCrds(client);
+    if (mode === "kube" && (options.webhooks ?? true)) {
+      const hooks = await startGroveWebhooks(client, { logger: log });
+      stops.push(() => hooks.stop());
+    }
     const nodes = await startSimNodes(client, cluster, {
       readyDelayMs: options.readyDelayMs ?? 0,
       logger: log,

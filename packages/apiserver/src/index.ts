@@ -36,3 +36,13 @@ export {
   startApiServer,
 } from "./start.js";
 export type { Cause } from "./status.js";
+export {
+  type AdmissionReviewRequest,
+  type AdmissionReviewResponse,
+  groveWebhookConfigurations,
+  reviewAdmission,
+  startWebhookServer,
+  WEBHOOK_PATHS,
+  type WebhookServer,
+  type WebhookServerOptions,
+} from "./webhook.js";

@@ -1375,7 +1375,7 @@ function metadataCauses(def: ResourceDef, obj: Obj, operation: string): Cause[] 
       out.push({
         field: "metadata.annotations",
         type: "FieldValueTooLong",
-        message: "must have at most 262144 bytes",
+        message: "may not be more than 262144 bytes",
       });
   }
   if (
