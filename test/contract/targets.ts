@@ -1,8 +1,12 @@
-// The two Client implementations the contract runs against: the API server's in-process client,
-// and @grove-ts/kube's client over HTTP to the same server code started on a free port.
+// The Client implementations the contract runs against. In the "grove" test project: the API
+// server's in-process client, and @grove-ts/kube's client over HTTP to the same server code started
+// on a free port. In the "kube" project (GROVE_TARGET=kube, the binaries built): only
+// @grove-ts/kube's client over HTTPS to the real kube-apiserver (etcd, kube-apiserver and
+// kube-controller-manager from source), the reference our API server is measured against.
 import { createApiServer, InProcessClient, startApiServer } from "@grove-ts/apiserver";
 import { createKubeClient } from "@grove-ts/kube";
 import type { Client, KubeObject, ResourceType } from "@grove-ts/runtime";
+import { missingKubeBinaries, startControlPlane } from "@grove-ts/simulator";
 
 export interface Target {
   client: Client;
@@ -16,9 +20,20 @@ export interface TargetOptions {
   bookmarkMs?: number;
 }
 
-export const targets: { name: string; start(o?: TargetOptions): Promise<Target> }[] = [
+export interface TargetDef {
+  name: string;
+  /**
+   * Whether start() honours TargetOptions (our API server's knobs). kube-apiserver has none: its
+   * watch cache and bookmark period are its own, so cases that need them find another way or skip.
+   */
+  serverKnobs: boolean;
+  start(o?: TargetOptions): Promise<Target>;
+}
+
+const groveTargets: TargetDef[] = [
   {
     name: "in-process client",
+    serverKnobs: true,
     start: async ({ bookmarkMs, ...o } = {}) => {
       const s = createApiServer({ groveAdmission: false, ...o });
       return { client: bookmarkMs ? new InProcessClient(s.server, bookmarkMs) : s.client, close: s.close };
@@ -26,6 +41,7 @@ export const targets: { name: string; start(o?: TargetOptions): Promise<Target> 
   },
   {
     name: "kube client over HTTP",
+    serverKnobs: true,
     start: async (o = {}) => {
       const s = await startApiServer({ port: 0, groveAdmission: false, ...o });
       // Rate limiting off: the suite is about semantics, and the limiter has its own unit tests.
@@ -34,6 +50,28 @@ export const targets: { name: string; start(o?: TargetOptions): Promise<Target> 
     },
   },
 ];
+
+const kubeTarget: TargetDef = {
+  name: "kube client over HTTPS to the real kube-apiserver",
+  serverKnobs: false,
+  start: async (o = {}) => {
+    // A case that needs a knob must skip here (serverKnobs), not run silently without it.
+    if (Object.keys(o).length)
+      throw new Error(`kube-apiserver has no ${Object.keys(o).join(", ")}: skip the case (serverKnobs)`);
+    const cp = await startControlPlane();
+    return { client: createKubeClient({ kubeconfigPath: cp.kubeconfigPath, qps: -1 }), close: cp.stop };
+  },
+};
+
+/** What startControlPlane needs (helm and kube-scheduler are not part of it). */
+const kubeMissing = missingKubeBinaries().filter((p) => p !== "helm" && p !== "kube-scheduler");
+const kubeRun = process.env.GROVE_TARGET === "kube";
+if (kubeRun && kubeMissing.length)
+  console.warn(
+    `[contract] GROVE_TARGET=kube but ${kubeMissing.join(", ")} not built (npm run k8s:build): running against our API server`,
+  );
+
+export const targets: TargetDef[] = kubeRun && kubeMissing.length === 0 ? [kubeTarget] : groveTargets;
 
 export const WidgetType: ResourceType = {
   apiVersion: "contract.grove.io/v1",

@@ -247,6 +247,16 @@ export class InProcessClient implements Client {
       },
     });
     if (!ended) {
+      // As kube-apiserver: the current state ("0") ends with a bookmark so marked, when asked for.
+      if (options.allowWatchBookmarks && opts.resourceVersion === "0")
+        push("BOOKMARK", {
+          apiVersion: type.apiVersion,
+          kind: type.kind,
+          metadata: {
+            resourceVersion: this.server.resourceVersion,
+            annotations: { "k8s.io/initial-events-end": "true" },
+          },
+        });
       if (options.allowWatchBookmarks) {
         const t = setInterval(
           () =>

@@ -20,7 +20,7 @@ import { patchKindOf } from "./patch.js";
 import { decodeProtobuf } from "./protobuf.js";
 import { apiVersionOf, type ResourceDef } from "./registry.js";
 import type { ApiServer, DeleteOpts, FieldValidation, Propagation, WriteOpts } from "./server.js";
-import { badRequest, fail, status as makeStatus, methodNotAllowed } from "./status.js";
+import { badRequest, type Cause, fail, invalid, status as makeStatus, methodNotAllowed } from "./status.js";
 import { buildTable, type IncludeObject } from "./tables.js";
 import { isObj, type Obj, parseBool } from "./util.js";
 
@@ -546,6 +546,11 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
   ): void {
     const timeoutText = q(u, "timeoutSeconds");
     const bookmarks = parseBool(q(u, "allowWatchBookmarks"));
+    const rv = q(u, "resourceVersion");
+    const initial = watchListOptions(u);
+    // The current state as synthetic ADDED events: asked for (sendInitialEvents=true, client-go's
+    // watch-list), or what a watch from no version or "0" starts with.
+    const sendsState = initial ?? sendsStateFrom(rv);
     (res as ServerResponse).writeHead(200, {
       "Content-Type": "application/json",
       "Cache-Control": "no-cache, private",
@@ -593,8 +598,12 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
     if (listOpts.namespace) watchOpts.namespace = listOpts.namespace;
     if (listOpts.labelSelector) watchOpts.labelSelector = listOpts.labelSelector;
     if (listOpts.fieldSelector) watchOpts.fieldSelector = listOpts.fieldSelector;
-    const rv = q(u, "resourceVersion");
-    if (rv !== undefined) watchOpts.resourceVersion = rv;
+    // sendInitialEvents=true: the state, the version being only its lower bound (NotOlderThan),
+    // which ours, always current, meets. sendInitialEvents=false: no state, from the version given
+    // or, without one, from now on.
+    if (initial === undefined) {
+      if (rv !== undefined) watchOpts.resourceVersion = rv;
+    } else if (!initial) watchOpts.resourceVersion = sendsStateFrom(rv) ? "now" : (rv as string);
     try {
       stop = api.watch(def, watchOpts, sink);
     } catch (err) {
@@ -603,6 +612,17 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
       return;
     }
     if (!open) return;
+    // kube-apiserver ends the initial state with a bookmark so marked when bookmarks were asked for;
+    // client-go's reflector (watch-list, on by default since 1.35) waits for it to finish syncing.
+    if (bookmarks && sendsState)
+      write("BOOKMARK", {
+        kind: def.kind,
+        apiVersion: apiVersionOf(def),
+        metadata: {
+          resourceVersion: api.resourceVersion,
+          annotations: { "k8s.io/initial-events-end": "true" },
+        },
+      });
     timers.push(setInterval(() => open && (res as ServerResponse).write("\n"), heartbeatMs));
     if (bookmarks)
       timers.push(
@@ -673,6 +693,43 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         );
       });
   };
+}
+
+/** Whether a watch from this version (sendInitialEvents not given) starts with the current state. */
+const sendsStateFrom = (rv: string | undefined): boolean => rv === undefined || rv === "" || rv === "0";
+
+/**
+ * sendInitialEvents of a watch (undefined when not given), after apimachinery's validation of its
+ * ListOptions: sendInitialEvents needs resourceVersionMatch=NotOlderThan, and that match is only
+ * for watches with sendInitialEvents.
+ */
+function watchListOptions(u: URL): boolean | undefined {
+  const sendText = q(u, "sendInitialEvents");
+  const send = sendText === undefined ? undefined : parseBool(sendText);
+  const match = q(u, "resourceVersionMatch");
+  const causes: Cause[] = [];
+  const forbidden = (message: string) =>
+    causes.push({ field: "resourceVersionMatch", type: "FieldValueForbidden", message });
+  if (send !== undefined && match !== "NotOlderThan")
+    forbidden("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+  if (match) {
+    if (send === undefined)
+      forbidden("resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided");
+    if (match !== "NotOlderThan")
+      causes.push({
+        field: "resourceVersionMatch",
+        type: "FieldValueNotSupported",
+        value: match,
+        message: 'supported values: "NotOlderThan"',
+      });
+    if (q(u, "continue")) forbidden("resourceVersionMatch is forbidden when continue is provided");
+  }
+  if (causes.length) {
+    const err = invalid("ListOptions", "meta.k8s.io", "", causes);
+    if (err.status.details) delete err.status.details.name;
+    throw err;
+  }
+  return send;
 }
 
 const notFoundPath = (): ApiError =>

@@ -239,6 +239,77 @@ describe("watch over HTTP", () => {
     expect(ev).toMatchObject({ type: "ERROR", object: { code: 410, reason: "Expired" } });
   });
 
+  describe("watch-list (sendInitialEvents), as client-go's reflector asks since 1.35", () => {
+    const cms = "/api/v1/namespaces/default/configmaps";
+    type Line = {
+      type: string;
+      object: { metadata: { name?: string; annotations?: Record<string, string> } };
+    };
+    const parse = (lines: string[]): Line[] =>
+      lines.filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Line);
+    const isEnd = (l: string) => l.includes("k8s.io/initial-events-end");
+    let fromRv = "";
+    beforeAll(async () => {
+      const a = await req("POST", cms, {
+        body: JSON.stringify({ metadata: { name: "wl-a", labels: { wl: "1" } } }),
+      });
+      fromRv = (a.json.metadata as { resourceVersion: string }).resourceVersion;
+      await req("POST", cms, { body: JSON.stringify({ metadata: { name: "wl-b", labels: { wl: "1" } } }) });
+    });
+
+    it("the whole state whatever the version (NotOlderThan), then the initial-events-end bookmark", async () => {
+      const q = `watch=true&labelSelector=wl%3D1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${fromRv}`;
+      const events = parse(await readLines(`${cms}?${q}`, (l) => l.some(isEnd)));
+      expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+        ["ADDED", "wl-a"],
+        ["ADDED", "wl-b"],
+        ["BOOKMARK", undefined],
+      ]);
+      expect(events[2]?.object.metadata.annotations).toEqual({ "k8s.io/initial-events-end": "true" });
+    });
+
+    it("a watch from no version or 0 that asked for bookmarks ends its initial state the same way", async () => {
+      for (const rv of ["", "&resourceVersion=0"]) {
+        const events = parse(
+          await readLines(`${cms}?watch=true&labelSelector=wl%3D1&allowWatchBookmarks=true${rv}`, (l) =>
+            l.some(isEnd),
+          ),
+        );
+        expect(events.map((e) => e.type)).toEqual(["ADDED", "ADDED", "BOOKMARK"]);
+      }
+    });
+
+    it("sendInitialEvents=false without a version starts from now", async () => {
+      const q = "watch=true&labelSelector=wl%3D1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan";
+      // A heartbeat (an empty line) comes after anything the start of the watch sends.
+      const lines = await readLines(`${cms}?${q}`, (l) => l.includes(""));
+      expect(parse(lines)).toEqual([]);
+    });
+
+    it.each([
+      [
+        "sendInitialEvents=true&allowWatchBookmarks=true",
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      ],
+      [
+        "resourceVersionMatch=NotOlderThan&resourceVersion=1",
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      ],
+      [
+        "sendInitialEvents=true&resourceVersionMatch=Exact&resourceVersion=1",
+        'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"]',
+      ],
+    ])("%s is 422 Invalid, worded as kube-apiserver words it", async (q, message) => {
+      const r = await req("GET", `${cms}?watch=true&${q}`);
+      expect(r.code).toBe(422);
+      expect(r.json).toMatchObject({
+        reason: "Invalid",
+        message,
+        details: { group: "meta.k8s.io", kind: "ListOptions" },
+      });
+    });
+  });
+
   it("ends the stream after timeoutSeconds and replays ADDED for resourceVersion=0", async () => {
     const lines = await readLines(`${base}?watch=true&resourceVersion=0&timeoutSeconds=1`, () => false);
     const added = lines.filter((l) => l.includes('"ADDED"'));
