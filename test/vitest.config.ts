@@ -13,6 +13,7 @@ const KUBE_SUITES = [
   "kubectl/grove-scenario.test.ts",
   "tutorial/**/*.test.ts",
   "contract/client.test.ts",
+  "contract/controller.test.ts",
   "kube/**/*.test.ts",
 ];
 const missing = missingKubeBinaries().filter((p) => p !== "helm");

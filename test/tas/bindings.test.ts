@@ -400,7 +400,11 @@ describe("admission through kubectl apply (§18.6 TAS21, TAS22)", () => {
         where,
         case: "packDomain on a new object",
         tc: { packDomain: "rack" },
-        parts: [`${paths[where]}.packDomain`, "packDomain is deprecated and cannot be used on new workloads"],
+        // Grove's CRD reports the clique and group rules at their lists (the rules' fieldPath).
+        parts: [
+          where === "pcs" ? `${paths.pcs}.packDomain` : paths[where].replace(/\[0\]\.topologyConstraint$/, ": Forbidden"),
+          "packDomain is deprecated and cannot be used on new workloads",
+        ],
       },
       {
         where,

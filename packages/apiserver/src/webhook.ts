@@ -83,8 +83,7 @@ const validatePcs: Review = (req, options) => {
   const pcs = req.object as unknown as PodCliqueSet;
   const old = (req.operation === "UPDATE" ? req.oldObject : undefined) as unknown as PodCliqueSet | undefined;
   const errors = validatePodCliqueSet(pcs, old, options);
-  if (errors.length > 0)
-    return denied(req, invalid("PodCliqueSet", "grove.io", req.name ?? "", errors));
+  if (errors.length > 0) return denied(req, invalid("PodCliqueSet", "grove.io", req.name ?? "", errors));
   return allow(req.uid, podCliqueSetWarnings(pcs, old, options));
 };
 
@@ -93,7 +92,11 @@ const validateCtb: Review = (req, options) => {
   const old = (req.operation === "UPDATE" ? req.oldObject : undefined) as unknown as
     | ClusterTopologyBinding
     | undefined;
-  const errors = validateClusterTopologyBinding(req.object as unknown as ClusterTopologyBinding, old, options);
+  const errors = validateClusterTopologyBinding(
+    req.object as unknown as ClusterTopologyBinding,
+    old,
+    options,
+  );
   if (errors.length > 0)
     return denied(req, invalid("ClusterTopologyBinding", "grove.io", req.name ?? "", errors));
   return allow(req.uid);
@@ -109,7 +112,11 @@ const reviews: Record<string, Review> = {
  * Answers one AdmissionReview (the parsed request body) for `path`; undefined for an unknown path.
  * A review without a request is a 400.
  */
-export function reviewAdmission(path: string, body: unknown, options: ValidationOptions = {}): Obj | undefined {
+export function reviewAdmission(
+  path: string,
+  body: unknown,
+  options: ValidationOptions = {},
+): Obj | undefined {
   const review = reviews[path];
   if (!review) return undefined;
   const request = (body as { request?: AdmissionReviewRequest } | undefined)?.request;
@@ -185,7 +192,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
  * Grove's webhook configurations (§15: failurePolicy Fail, 10 s), calling `baseUrl` and trusting
  * `caPem`. Names as Grove's chart gives them.
  */
-export function groveWebhookConfigurations(baseUrl: string, caPem: string): { mutating: Obj; validating: Obj } {
+export function groveWebhookConfigurations(
+  baseUrl: string,
+  caPem: string,
+): { mutating: Obj; validating: Obj } {
   const caBundle = Buffer.from(caPem).toString("base64");
   const hook = (name: string, path: string, resource: string) => ({
     name,
@@ -210,7 +220,9 @@ export function groveWebhookConfigurations(baseUrl: string, caPem: string): { mu
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "MutatingWebhookConfiguration",
       metadata: { name: "podcliqueset-defaulting-webhook" },
-      webhooks: [hook("pcs.defaulting.webhooks.grove.io", WEBHOOK_PATHS.defaultPodCliqueSet, "podcliquesets")],
+      webhooks: [
+        hook("pcs.defaulting.webhooks.grove.io", WEBHOOK_PATHS.defaultPodCliqueSet, "podcliquesets"),
+      ],
     },
     validating: {
       apiVersion: "admissionregistration.k8s.io/v1",

@@ -10,7 +10,7 @@ import {
   fieldTooLong,
 } from "../field-errors.js";
 import { has, obj } from "./json.js";
-import { type ConstraintSite, constraintSites, type PcsView } from "./model.js";
+import { type ConstraintSite, constraintSites, type PcsView, templatePath } from "./model.js";
 
 export const TopologyDomainPattern = /^[a-z][a-z0-9-]*$/;
 export const TopologyDomainMaxLength = 63;
@@ -36,7 +36,7 @@ export function validateTopologyDomain(value: unknown, path: FieldPath): FieldEr
   return errs;
 }
 
-function validateConstraintCEL(site: ConstraintSite, create: boolean): FieldError[] {
+function validateConstraintCEL(site: ConstraintSite): FieldError[] {
   const errs: FieldError[] = [];
   const { tc, path } = site;
   const pack = obj(tc.pack);
@@ -50,8 +50,6 @@ function validateConstraintCEL(site: ConstraintSite, create: boolean): FieldErro
   if (has(tc, "pack") && !(pack && (has(pack, "required") || has(pack, "preferred")))) {
     errs.push(fieldInvalid(path.child("pack"), MsgPackRequiredOrPreferred, tc.pack));
   }
-  // Root transition rule (optionalOldSelf): packDomain is forbidden when there is no old object.
-  if (create && hasPackDomain) errs.push(fieldForbidden(path.child("packDomain"), MsgPackDomainOnCreate));
   errs.push(...validateTopologyDomain(tc.packDomain, path.child("packDomain")));
   if (pack) {
     errs.push(...validateTopologyDomain(pack.required, path.child("pack", "required")));
@@ -63,7 +61,25 @@ function validateConstraintCEL(site: ConstraintSite, create: boolean): FieldErro
   return errs;
 }
 
+/**
+ * The root transition rules (optionalOldSelf): packDomain is forbidden when there is no old object.
+ * Grove's CRD states one rule per level, reported at its fieldPath: the PCS constraint's packDomain,
+ * and the cliques and scaling-group lists as a whole (kube-apiserver prints those paths).
+ */
+function packDomainOnCreate(sites: readonly ConstraintSite[]): FieldError[] {
+  const errs: FieldError[] = [];
+  const at = (level: ConstraintSite["level"]) =>
+    sites.some((s) => s.level === level && has(s.tc, "packDomain"));
+  if (at("PodCliqueSet"))
+    errs.push(fieldForbidden(templatePath.child("topologyConstraint", "packDomain"), MsgPackDomainOnCreate));
+  if (at("PodClique")) errs.push(fieldForbidden(templatePath.child("cliques"), MsgPackDomainOnCreate));
+  if (at("PodCliqueScalingGroup"))
+    errs.push(fieldForbidden(templatePath.child("podCliqueScalingGroups"), MsgPackDomainOnCreate));
+  return errs;
+}
+
 /** All 12 CEL rule instances (+ the TopologyDomain schema) over the PCS's constraint sites. */
 export function validatePodCliqueSetCEL(v: PcsView, create: boolean): FieldError[] {
-  return constraintSites(v).flatMap((s) => validateConstraintCEL(s, create));
+  const sites = constraintSites(v);
+  return [...sites.flatMap((s) => validateConstraintCEL(s)), ...(create ? packDomainOnCreate(sites) : [])];
 }

@@ -91,6 +91,7 @@ table("CEL pack needs required or preferred (3 locations)", [
   },
 ]);
 
+// Grove's CRD reports the clique and group rules at the list (their fieldPath), as kube-apiserver prints them.
 table("CEL packDomain forbidden on create (root transition rules, 3 locations)", [
   {
     name: "PCS packDomain rejected on create",
@@ -104,12 +105,12 @@ table("CEL packDomain forbidden on create (root transition rules, 3 locations)",
   {
     name: "clique packDomain rejected on create",
     set: { [CT(2)]: { topologyName: "grove-topology", packDomain: "host" } },
-    reject: { field: `${CT(2)}.packDomain`, type: "FieldValueForbidden" },
+    reject: { field: "spec.template.cliques", type: "FieldValueForbidden" },
   },
   {
     name: "PCSG packDomain rejected on create",
     set: { [GT(0)]: { topologyName: "grove-topology", packDomain: "rack" } },
-    reject: { field: `${GT(0)}.packDomain`, type: "FieldValueForbidden" },
+    reject: { field: "spec.template.podCliqueScalingGroups", type: "FieldValueForbidden" },
   },
   {
     name: "existing packDomain tolerated on update",
