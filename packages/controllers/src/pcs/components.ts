@@ -259,10 +259,14 @@ function podGangs(ctx: ControllerContext): PCSComponent {
         deleteIgnoreNotFound(ctx.client, PodGangType, g.metadata.name ?? "", namespace),
       );
       const scheduler = schedulerNameOf(pcs, ctx.options.defaultSchedulerName);
+      // Every gang's object first, then their Initialized conditions: a scheduler that sees a base
+      // gang initialized already sees the scaled gangs that will follow it into its domain
+      // (packages/scheduler README, "Scaled gangs"), however slowly the API server delivers events.
+      const written: { d: DesiredPodGang; gang: WrittenGang }[] = [];
+      for (const d of expected)
+        written.push({ d, gang: await writeGang(ctx, pcs, d, scheduler, ctb ? topologyName : undefined) });
       let pending = 0;
-      for (const d of expected) {
-        if (!(await syncOneGang(ctx, pcs, d, scheduler, ctb ? topologyName : undefined))) pending++;
-      }
+      for (const { d, gang } of written) if (!(await initializeGang(ctx, pcs, d, gang))) pending++;
       if (pending > 0)
         throw new RequeueAfterError(`${pending} PodGang(s) wait for their pods`, ctx.options.requeueAfterMs);
     },
@@ -273,14 +277,20 @@ function podGangs(ctx: ControllerContext): PCSComponent {
   };
 }
 
-/** Returns whether the gang is initialized (every constituent pod exists and is labelled). */
-async function syncOneGang(
+/** A gang's object after its spec write (undefined while it cannot be written), and whether all its pods exist. */
+interface WrittenGang {
+  current: PodGang | undefined;
+  ready: boolean;
+}
+
+/** CreateOrPatch of one gang's object (metadata and spec). */
+async function writeGang(
   ctx: ControllerContext,
   pcs: PodCliqueSet,
   d: DesiredPodGang,
   scheduler: string,
   topologyName: string | undefined,
-): Promise<boolean> {
+): Promise<WrittenGang> {
   const namespace = ns(pcs);
   let ready = true;
   const refs = (pclqName: string): string[] => {
@@ -305,7 +315,7 @@ async function syncOneGang(
       priorityClassName: want.spec.priorityClassName ?? null,
     },
   };
-  if (existing && isTerminating(existing)) return false;
+  if (existing && isTerminating(existing)) return { current: undefined, ready };
   // The newest object after the spec write is the base of the status patch below.
   let current: PodGang | undefined = existing;
   // Annotations are compared exactly: a dropped grove.io/topology-name must be removed (§14.1).
@@ -316,7 +326,7 @@ async function syncOneGang(
       current = await ctx.client.create<PodGang>(PodGangType, want);
     } catch (err) {
       // A stale cache: the next reconcile sees it.
-      if (isAlreadyExists(err)) return false;
+      if (isAlreadyExists(err)) return { current: undefined, ready };
       throw err;
     }
   } else if (annotationsDiffer || !isSubset(patch, existing)) {
@@ -334,6 +344,17 @@ async function syncOneGang(
       body: patch,
     });
   }
+  return { current, ready };
+}
+
+/** Sets the gang's Initialized condition; returns whether it is initialized (every constituent pod exists and is labelled). */
+async function initializeGang(
+  ctx: ControllerContext,
+  pcs: PodCliqueSet,
+  d: DesiredPodGang,
+  { current, ready }: WrittenGang,
+): Promise<boolean> {
+  const namespace = ns(pcs);
   if (!current) return false;
   // A PodGang the scheduler wrote meanwhile fails the patch's test (podgang/status.ts): once more
   // from a fresh read, since PodGang status events do not requeue the PodCliqueSet.
