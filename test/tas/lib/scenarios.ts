@@ -346,7 +346,11 @@ export const SCENARIOS: Scenario[] = [
     pending: true,
     async check(ctx) {
       expect(ctx.pods.filter((p) => p.node)).toEqual([]);
-      expect(ctx.pods.every((p) => p.phase === "Pending" && p.unschedulable)).toBe(true);
+      const notUnschedulable = ctx.pods.filter((p) => p.phase !== "Pending" || !p.unschedulable);
+      expect(
+        notUnschedulable.map((p) => `${p.name}: ${p.phase} ${JSON.stringify(p.raw.status?.conditions)}`),
+        "every pod Pending with PodScheduled=False/Unschedulable",
+      ).toEqual([]);
       const events = await ctx.tas.warningEvents("FailedScheduling");
       for (const p of ctx.pods) {
         const evs = events.get(p.name) ?? [];
