@@ -11,7 +11,7 @@
 // from. A second run with the same pins only checks the stamp and prints the folder.
 //
 // Flags: --quiet (no progress lines), --print (only check: print the folder and exit 0 when the
-// binaries are there and current, exit 3 otherwise; builds nothing).
+// binaries are there and current, exit 3 otherwise; builds nothing). Exit 4: no Go toolchain.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -119,9 +119,11 @@ if (printOnly) {
 }
 
 const go = spawnSync("go", ["version"], { encoding: "utf8" });
+// Exit 4: nothing to build with (scripts/test.mjs then leaves the real-control-plane suites out).
 if (go.error || go.status !== 0)
   fail(
     "no Go toolchain: `go version` failed (Go 1.26 must be on PATH to build the control plane from source)",
+    4,
   );
 say(`${go.stdout.trim()}; building into ${dir}`);
 mkdirSync(dir, { recursive: true });
