@@ -148,6 +148,20 @@ describe("CRDs", () => {
       "x-kubernetes-int-or-string": true,
     });
     expect(paths.get(".spec.podSpec.overhead{}")).toMatchObject({ "x-kubernetes-int-or-string": true });
+    // List and map markers of Kubernetes' OpenAPI; ports is keyed by a defaulted protocol.
+    expect(paths.get(".spec.podSpec.containers[].ports")).toMatchObject({
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
+    });
+    expect(paths.get(".spec.podSpec.containers[].ports[].protocol")).toMatchObject({ default: "TCP" });
+    expect(paths.get(".spec.podSpec.nodeSelector")).toMatchObject({ "x-kubernetes-map-type": "atomic" });
+    expect(paths.get(".spec.podSpec.containers[].envFrom[].configMapRef")).toMatchObject({
+      "x-kubernetes-map-type": "atomic",
+    });
+    // Template metadata is a bare object (pruned), as in controller-gen CRDs.
+    expect(paths.get(".spec.podSpec.volumes[].ephemeral.volumeClaimTemplate.metadata")).toEqual({
+      type: "object",
+    });
     for (const field of [
       "affinity",
       "volumes",
@@ -161,9 +175,11 @@ describe("CRDs", () => {
 
   it("declares the CRD defaults of grove-api.md §8", () => {
     const defaults: Record<string, unknown> = {};
+    // The embedded Kubernetes types carry k8s.io/api's own defaults (next test).
+    const embedded = /\.(podSpec|templateSpec)\./;
     for (const crd of crds)
       walk(crd.spec.versions[0]!.schema!.openAPIV3Schema as Node, crd.spec.names.kind, (n, p) => {
-        if (n.default !== undefined && !p.includes(".status.")) defaults[p] = n.default;
+        if (n.default !== undefined && !p.includes(".status.") && !embedded.test(p)) defaults[p] = n.default;
       });
     expect(defaults).toEqual({
       "PodCliqueSet.spec.replicas": 0,
@@ -174,6 +190,36 @@ describe("CRDs", () => {
       "PodCliqueSet.spec.template.podCliqueScalingGroups[].minAvailable": 1,
       "PodCliqueScalingGroup.spec.replicas": 1,
       "PodCliqueScalingGroup.spec.minAvailable": 1,
+    });
+  });
+
+  it("gives the embedded Kubernetes types k8s.io/api's +default= markers only (not OpenAPI's zero values)", () => {
+    const defaults: Record<string, unknown> = {};
+    for (const [name, def] of Object.entries(k8sDefinitions))
+      for (const [field, s] of Object.entries((def.properties ?? {}) as Record<string, Node>))
+        if (s.default !== undefined) defaults[`${name}.${field}`] = s.default;
+    const name = "";
+    expect(defaults).toEqual({
+      "V1AzureDiskVolumeSource.fsType": "ext4",
+      "V1AzureDiskVolumeSource.readOnly": false,
+      "V1ConfigMapEnvSource.name": name,
+      "V1ConfigMapKeySelector.name": name,
+      "V1ConfigMapProjection.name": name,
+      "V1ConfigMapVolumeSource.name": name,
+      "V1ContainerPort.protocol": "TCP",
+      "V1DeviceToleration.operator": "Equal",
+      "V1FileKeySelector.optional": false,
+      "V1GRPCAction.service": "",
+      "V1ISCSIVolumeSource.iscsiInterface": "default",
+      "V1LocalObjectReference.name": name,
+      "V1RBDVolumeSource.keyring": "/etc/ceph/keyring",
+      "V1RBDVolumeSource.pool": "rbd",
+      "V1RBDVolumeSource.user": "admin",
+      "V1ScaleIOVolumeSource.fsType": "xfs",
+      "V1ScaleIOVolumeSource.storageMode": "ThinProvisioned",
+      "V1SecretEnvSource.name": name,
+      "V1SecretKeySelector.name": name,
+      "V1SecretProjection.name": name,
     });
   });
 });
