@@ -38,6 +38,29 @@ describe("grove-sim up (CLI)", () => {
     expect(r.stderr).toContain("--operator");
   });
 
+  it.each([
+    [["up", "--control-plane", "etcd"], '--control-plane: must be grove or kube, got "etcd"'],
+    [["nodes", "--nodes", "2"], "nodes: --kubeconfig is required (the cluster to attach to)"],
+    [["nodes", "--kubeconfig", "k", "--operator", "external"], "nodes: --operator applies to up only"],
+    [["nodes", "--kubeconfig", "k", "--control-plane", "kube"], "nodes: --control-plane applies to up only"],
+    [["down"], 'unknown command "down" (commands: up, nodes)'],
+  ])("%j is a usage error (exit 2): %s", (args, message) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it("--control-plane kube without the binaries: one line naming the command that builds them, exit 1", () => {
+    const r = spawnSync(process.execPath, [BIN, "up", "--control-plane", "kube", "--nodes", "1"], {
+      encoding: "utf8",
+      env: { ...process.env, GROVE_K8S_BIN: join(dir, "no-binaries") },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      `grove-sim: the Kubernetes binaries are not built (etcd, kube-apiserver, kube-controller-manager, kubectl missing in ${join(dir, "no-binaries")}): run npm run k8s:build`,
+    ]);
+  });
+
   it("prints URL and kubeconfig, answers kubectl, exits 0 on SIGTERM", async () => {
     const kubeconfig = join(dir, "kubeconfig");
     const child = spawn(process.execPath, [BIN, "up", "--nodes", "2", "--kubeconfig", kubeconfig], {
