@@ -69,7 +69,11 @@ describe("SharedInformer", () => {
       ["add", "b@3"],
     ]);
     await until(() => c.activeWatches === 1, "watch open");
-    expect(c.watchCalls[0]).toEqual({ resourceVersion: "3", allowWatchBookmarks: true });
+    // The server ends the watch after 5 to 10 minutes, as client-go's reflector asks.
+    const { timeoutSeconds, ...rest } = c.watchCalls[0] ?? {};
+    expect(rest).toEqual({ resourceVersion: "3", allowWatchBookmarks: true });
+    expect(timeoutSeconds).toBeGreaterThanOrEqual(300);
+    expect(timeoutSeconds).toBeLessThan(600);
 
     c.put(pod("c"));
     c.put({ ...pod("a"), spec: { x: 1 } } as KubeObject);
