@@ -10,7 +10,7 @@
 //
 // Refresh (after a Kubernetes or @kubernetes/client-node bump; needs the module in the Go module
 // cache, e.g. after `go mod download` in tools/k8s/kubernetes or `npm run k8s:build`):
-//   npx tsx packages/api/scripts/extract-k8s-markers.ts [path/to/api/openapi-spec/v3]
+//   npm run gen:k8s-markers -w @grove-ts/api [-- /absolute/path/to/api/openapi-spec/v3]
 //   npm run gen:k8s -w @grove-ts/api && npm run gen:crds -w @grove-ts/api
 // gen:k8s itself never reads the Go module cache.
 import { execFileSync } from "node:child_process";

@@ -280,25 +280,57 @@ function toFieldError(e: ErrorObject, data: unknown): FieldError {
   }
 }
 
+/** The schema a node stands for: a `$ref` to a Kubernetes definition is followed (siblings kept). */
+function deref(schema: Node): Node {
+  const ref = schema.$ref;
+  if (typeof ref !== "string") return schema;
+  const name = ref.startsWith(K8S_BASE) ? ref.slice(K8S_BASE.length) : ref;
+  const def = (k8sDefinitions as Record<string, Node>)[name];
+  if (!def) return schema;
+  const { $ref: _, ...siblings } = schema;
+  return deref({ ...def, ...siblings });
+}
+
+/** A key field that an item leaves out (distinct from an explicit null, as in kube-apiserver). */
+const UNSPECIFIED = "\u0000unspecified";
+
+/**
+ * The list-map key values of `el` as kube-apiserver compares them: after structural defaulting,
+ * which fills a key field that is absent (or null without `nullable`) from the item schema's
+ * `default` (core/v1 ContainerPort.protocol defaults to TCP, so {containerPort: 8080} and
+ * {containerPort: 8080, protocol: TCP} are the same entry).
+ */
+function mapKeyValues(item: Node | undefined, el: Record<string, unknown>, keys: string[]): unknown[] {
+  const props = item?.properties as Record<string, Node> | undefined;
+  return keys.map((k) => {
+    const v = el[k];
+    const prop = props?.[k] ? deref(props[k]) : undefined;
+    const defaulted = v === undefined || (v === null && prop?.nullable !== true);
+    if (defaulted && prop?.default !== undefined) return prop.default;
+    return v === undefined ? UNSPECIFIED : v;
+  });
+}
+
 /** Duplicate entries of x-kubernetes-list-type map/set lists (the API server rejects them too). */
-function listDuplicates(schema: Node, data: unknown, path: string, out: FieldError[]): void {
+function listDuplicates(node: Node, data: unknown, path: string, out: FieldError[]): void {
   if (data === null || typeof data !== "object") return;
+  const schema = deref(node);
   if (Array.isArray(data)) {
-    const item = schema.items as Node | undefined;
+    const item = schema.items ? deref(schema.items as Node) : undefined;
     const listType = schema["x-kubernetes-list-type"];
     if (listType === "map" || listType === "set") {
       const keys = (schema["x-kubernetes-list-map-keys"] as string[] | undefined) ?? [];
       const seen = new Set<string>();
       data.forEach((el, i) => {
-        const id =
-          listType === "map" && el && typeof el === "object"
-            ? JSON.stringify(keys.map((k) => (el as Record<string, unknown>)[k]))
-            : JSON.stringify(el);
+        const isMapItem = listType === "map" && el !== null && typeof el === "object";
+        const keyValues = isMapItem ? mapKeyValues(item, el as Record<string, unknown>, keys) : [];
+        const id = JSON.stringify(isMapItem ? keyValues : el);
         if (seen.has(id)) {
-          const value =
-            listType === "map"
-              ? Object.fromEntries(keys.map((k) => [k, (el as Record<string, unknown>)[k]]))
-              : el;
+          const value = isMapItem
+            ? Object.fromEntries(
+                keys.flatMap((k, j) => (keyValues[j] === UNSPECIFIED ? [] : [[k, keyValues[j]]])),
+              )
+            : el;
           out.push(fieldDuplicate(`${path}[${i}]`, value));
         }
         seen.add(id);

@@ -198,6 +198,57 @@ describe("checkSchema", () => {
   });
 });
 
+describe("checkSchema: list-map keys as kube-apiserver compares them (after defaulting)", () => {
+  const container = "spec.template.cliques[0].spec.podSpec.containers[0]";
+  const withPorts = (ports: unknown[]) =>
+    pcs((o) => {
+      o.spec.template.cliques[0].spec.podSpec.containers[0].ports = ports;
+    });
+
+  it("applies the key field's schema default: {containerPort: 8080} is {containerPort: 8080, protocol: TCP}", () => {
+    const errors = checkSchema(
+      withPorts([{ containerPort: 8080 }, { containerPort: 8080, protocol: "TCP" }]),
+    );
+    expect(errors).toEqual([
+      {
+        field: `${container}.ports[1]`,
+        type: "FieldValueDuplicate",
+        value: { containerPort: 8080, protocol: "TCP" },
+        message: expect.any(String),
+      },
+    ]);
+    expect(formatFieldError(errors[0]!)).toMatch(/ports\[1\]: Duplicate value/);
+    // The other way round, and with both items relying on the default.
+    expect(
+      checkSchema(withPorts([{ containerPort: 8080, protocol: "TCP" }, { containerPort: 8080 }])),
+    ).toMatchObject([{ field: `${container}.ports[1]`, type: "FieldValueDuplicate" }]);
+    expect(checkSchema(withPorts([{ containerPort: 8080 }, { containerPort: 8080 }]))).toMatchObject([
+      { field: `${container}.ports[1]`, type: "FieldValueDuplicate" },
+    ]);
+  });
+
+  it("keeps entries whose defaulted keys differ", () => {
+    expect(
+      checkSchema(withPorts([{ containerPort: 8080 }, { containerPort: 8080, protocol: "UDP" }])),
+    ).toEqual([]);
+    expect(checkSchema(withPorts([{ containerPort: 8080 }, { containerPort: 8081 }]))).toEqual([]);
+  });
+
+  it("checks list-map keys inside the embedded Kubernetes types", () => {
+    const errors = checkSchema(
+      pcs((o) => {
+        o.spec.template.cliques[0].spec.podSpec.containers[0].env = [
+          { name: "A", value: "1" },
+          { name: "A", value: "2" },
+        ];
+      }),
+    );
+    expect(errors).toMatchObject([
+      { field: `${container}.env[1]`, type: "FieldValueDuplicate", value: { name: "A" } },
+    ]);
+  });
+});
+
 describe("kindOf", () => {
   it.each([
     [{ apiVersion: "grove.io/v1alpha1", kind: "PodCliqueSet" }, "PodCliqueSet"],

@@ -1,6 +1,7 @@
 // Compatibility with Grove's own CRDs and manifests (../shared/grove-fixtures; skipped when absent).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { ValidateFunction } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -38,6 +39,98 @@ function collect(crd: CustomResourceDefinition, pick: (n: Node) => unknown): Map
   });
   return out;
 }
+
+/** The annotations that decide how the API server defaults, prunes and merges a field. */
+const STRUCTURAL_ANNOTATIONS = [
+  "default",
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-map-type",
+  "x-kubernetes-preserve-unknown-fields",
+] as const;
+
+/**
+ * On every path that both schemas declare (through properties, items and additionalProperties), the
+ * structural annotations that differ, including one side setting one that the other leaves out: one
+ * line per path and annotation, `<path>: <annotation>: ours <json> != upstream <json>`.
+ */
+function structuralDiffs(ours: Node, upstream: Node): string[] {
+  const nodes = (root: Node) => {
+    const out = new Map<string, Node>();
+    walk(root, "", (n, p) => out.set(p, n));
+    return out;
+  };
+  const theirs = nodes(upstream);
+  const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
+  const diffs: string[] = [];
+  for (const [path, mine] of nodes(ours)) {
+    const other = theirs.get(path);
+    if (!other) continue;
+    for (const a of STRUCTURAL_ANNOTATIONS)
+      if (!isDeepStrictEqual(mine[a], other[a]))
+        diffs.push(`${path || "(root)"}: ${a}: ours ${show(mine[a])} != upstream ${show(other[a])}`);
+  }
+  return diffs;
+}
+
+describe("structuralDiffs (the comparison the upstream test below relies on)", () => {
+  it("reports an annotation set on one side only, and differing values, by path", () => {
+    const a: Node = {
+      type: "object",
+      properties: {
+        ports: {
+          type: "array",
+          "x-kubernetes-list-type": "map",
+          "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
+          items: {
+            type: "object",
+            properties: { containerPort: { type: "integer" }, protocol: { type: "string", default: "TCP" } },
+          },
+        },
+        labels: {
+          type: "object",
+          "x-kubernetes-map-type": "atomic",
+          additionalProperties: { type: "string" },
+        },
+        raw: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        onlyOurs: { type: "string", default: "x" },
+      },
+    };
+    expect(structuralDiffs(a, structuredClone(a))).toEqual([]);
+    const b = structuredClone(a) as { properties: Record<string, Node> };
+    const ports = b.properties.ports!;
+    delete ports["x-kubernetes-list-type"];
+    ports["x-kubernetes-list-map-keys"] = ["containerPort"];
+    delete ((ports.items as Node).properties as Record<string, Node>).protocol!.default;
+    delete b.properties.labels!["x-kubernetes-map-type"];
+    (b.properties.labels!.additionalProperties as Node).default = "";
+    b.properties.raw!["x-kubernetes-preserve-unknown-fields"] = false;
+    delete b.properties.onlyOurs; // a path only one side declares is the field test's business
+    expect(structuralDiffs(a, b as Node)).toEqual([
+      '.ports: x-kubernetes-list-type: ours "map" != upstream (unset)',
+      '.ports: x-kubernetes-list-map-keys: ours ["containerPort","protocol"] != upstream ["containerPort"]',
+      '.ports[].protocol: default: ours "TCP" != upstream (unset)',
+      '.labels: x-kubernetes-map-type: ours "atomic" != upstream (unset)',
+      '.labels{}: default: ours (unset) != upstream ""',
+      ".raw: x-kubernetes-preserve-unknown-fields: ours true != upstream false",
+    ]);
+  });
+
+  it("catches one marker deleted from a generated CRD", () => {
+    const crd = groveCrds().find((c) => c.spec.names.kind === "PodCliqueSet")!;
+    const changed = structuredClone(crd);
+    const ports = ".spec.template.cliques[].spec.podSpec.containers[].ports";
+    let target: Node | undefined;
+    walk(schemaOf(changed), "", (n, p) => {
+      if (p === ports) target = n;
+    });
+    expect(target?.["x-kubernetes-list-type"]).toBe("map");
+    delete target!["x-kubernetes-list-type"];
+    expect(structuralDiffs(schemaOf(crd), schemaOf(changed))).toEqual([
+      `${ports}: x-kubernetes-list-type: ours "map" != upstream (unset)`,
+    ]);
+  });
+});
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -87,13 +180,19 @@ describe.skipIf(!haveFixtures)("compatibility with upstream Grove CRDs", () => {
   });
 
   it.each(pairs)(
-    "%s: same CRD defaults, enums, required keys, list types and validation rules",
+    "%s: same defaults, list types, list-map keys, map types and preserve-unknown-fields on every shared path",
+    (_kind, o, u) => {
+      const diffs = structuralDiffs(schemaOf(o), schemaOf(u!));
+      expect(diffs, `${diffs.length} structural differences from upstream:\n${diffs.join("\n")}`).toEqual([]);
+    },
+  );
+
+  it.each(pairs)(
+    "%s: same enums, required keys, int-or-string, patterns and validation rules",
     (_kind, o, u) => {
       for (const pick of [
-        (n: Node) => n.default,
         (n: Node) => n.enum,
         (n: Node) => n.required,
-        (n: Node) => n["x-kubernetes-list-map-keys"],
         (n: Node) => n["x-kubernetes-int-or-string"],
         (n: Node) =>
           n.pattern === undefined ? undefined : [n.pattern, n.minLength, n.maxLength, n.minItems],
