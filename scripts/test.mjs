@@ -49,7 +49,8 @@ if (k8s === 4 && process.env.CI !== "true") {
     "kube target: skipped (no Go toolchain to build the control plane; the suites ran against our API server only)",
   );
 } else if (k8s !== 0) failures.push("npm run k8s:build");
-const turboArgs = ["turbo", "run", "build", "typecheck", "test", "--concurrency=2", ...process.argv.slice(2)];
+// --continue: one failing package must not hide the results of the others.
+const turboArgs = ["turbo", "run", "build", "typecheck", "test", "--concurrency=2", "--continue", ...process.argv.slice(2)];
 if (run("npx", turboArgs) !== 0) failures.push("turbo run build typecheck test");
 
 // Nothing a test started may outlive the run (etcd, kube-apiserver, kube-controller-manager).

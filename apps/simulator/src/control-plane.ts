@@ -310,7 +310,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (!keep) rmSync(dir, { recursive: true, force: true });
   };
 
-  /** Spawns `program`, logging to `logFile`; its early exit fails `failed`. */
+  /** Spawns `program`, logging to `logFile`; resolves with how it exited (for the health waits). */
   const start = (program: string, args: string[], logFile: string) => {
     const fd = openSync(logFile, "a");
     const child = spawn(join(binDir, program), args, { stdio: ["ignore", fd, fd] });

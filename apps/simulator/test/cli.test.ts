@@ -46,7 +46,7 @@ describe("grove-sim up (CLI)", () => {
     [["down"], 'unknown command "down" (commands: up, nodes)'],
   ])("%j is a usage error (exit 2): %s", (args, message) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(message);
   });
 

@@ -158,6 +158,7 @@ export class InProcessClient implements Client {
     if (options.propagationPolicy) o.propagationPolicy = options.propagationPolicy;
     if (options.preconditions) o.preconditions = options.preconditions;
     if (options.dryRun) o.dryRun = true;
+    if (options.gracePeriodSeconds !== undefined) o.gracePeriodSeconds = options.gracePeriodSeconds;
     this.server.delete(this.def(type), this.ns(type, namespace), name, o);
     await this.server.durable();
   }

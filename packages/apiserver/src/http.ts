@@ -507,7 +507,11 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         if (isObj(b.preconditions))
           dopts.preconditions = b.preconditions as DeleteOpts["preconditions"] & object;
         if (Array.isArray(b.dryRun) && b.dryRun.includes("All")) dopts.dryRun = true;
+        if (typeof b.gracePeriodSeconds === "number") dopts.gracePeriodSeconds = b.gracePeriodSeconds;
       }
+      const gp = q(u, "gracePeriodSeconds");
+      if (gp !== undefined && gp !== "" && Number.isInteger(Number(gp)))
+        dopts.gracePeriodSeconds = Number(gp);
       const pp = q(u, "propagationPolicy");
       if (pp) dopts.propagationPolicy = pp as Propagation;
       if (q(u, "orphanDependents") === "true") dopts.propagationPolicy = "Orphan";

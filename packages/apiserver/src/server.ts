@@ -34,6 +34,8 @@ export type Propagation = "Background" | "Foreground" | "Orphan";
 
 export interface DeleteOpts {
   propagationPolicy?: Propagation;
+  /** Pods: how long the kubelet has to stop the containers (default the pod's terminationGracePeriodSeconds). */
+  gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }
@@ -906,6 +908,29 @@ export class ApiServer {
     const finalizers = Array.isArray(om.finalizers) ? [...(om.finalizers as string[])] : [];
     if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
       finalizers.push("foregroundDeletion");
+    // Graceful deletion, as kube-apiserver does it for pods: a pod that runs on a node is only
+    // marked (deletionTimestamp = now + grace) and its kubelet deletes it for good once the
+    // containers stopped; a shorter grace period moves the deadline forward, a longer one does not.
+    const grace = storageKey(def) === "/pods" ? podGracePeriod(old, opts.gracePeriodSeconds) : 0;
+    if (grace > 0) {
+      const prev = om.deletionGracePeriodSeconds;
+      if (
+        om.deletionTimestamp &&
+        typeof prev === "number" &&
+        prev <= grace &&
+        deepEqual(finalizers, om.finalizers ?? [])
+      )
+        return this.present(def, old);
+      const next = clone(old);
+      const nm = meta(next);
+      nm.deletionTimestamp = timestamp(new Date(Date.now() + grace * 1000));
+      nm.deletionGracePeriodSeconds = grace;
+      if (finalizers.length > 0) nm.finalizers = finalizers;
+      if (def.generation) nm.generation = Number(om.generation ?? 0) + 1;
+      const stored = this.commit(def, "MODIFIED", next, old);
+      if (policy === "Foreground") this.enqueue(`fg:${String(om.uid)}`);
+      return this.present(def, stored);
+    }
     if (finalizers.length > 0) {
       if (om.deletionTimestamp && deepEqual(finalizers, om.finalizers)) return this.present(def, old);
       const next = clone(old);
@@ -1565,4 +1590,19 @@ function podUpdateCauses(old: Obj, next: Obj): Cause[] {
       message: "existing toleration can not be modified except its tolerationSeconds",
     });
   return out;
+}
+
+/**
+ * kube-apiserver's pod CheckGracefulDelete: 0 (delete at once) for a pod on no node or in a
+ * terminal phase; else the requested period, or the pod's terminationGracePeriodSeconds (30 s
+ * default); a negative request counts as 1 s.
+ */
+function podGracePeriod(pod: Obj, requested: number | undefined): number {
+  const spec = isObj(pod.spec) ? pod.spec : {};
+  const phase = isObj(pod.status) ? pod.status.phase : undefined;
+  if (!spec.nodeName || phase === "Succeeded" || phase === "Failed") return 0;
+  const grace =
+    requested ??
+    (typeof spec.terminationGracePeriodSeconds === "number" ? spec.terminationGracePeriodSeconds : 30);
+  return grace < 0 ? 1 : grace;
 }

@@ -571,3 +571,54 @@ describe("deletion and garbage collection", () => {
     expect(await reason(h.client.delete(NamespaceType, "default"))).toBe("403 Forbidden");
   });
 });
+
+describe("graceful pod deletion (kube-apiserver's, seen on the real server: packages/apiserver README)", () => {
+  type PodObj = KubeObject & { metadata: { deletionGracePeriodSeconds?: number } };
+  const bound = async (name: string, extraSpec: Record<string, unknown> = {}) => {
+    const p = pod(name);
+    await h.client.create(PodType, { ...p, spec: { ...p.spec, ...extraSpec } });
+    await h.client.bind("default", name, "node-a");
+  };
+  const get = (name: string) => h.client.get<PodObj>(PodType, name, "default");
+
+  it("marks a bound pod with the pod's grace period; the kubelet's grace-0 delete removes it", async () => {
+    await bound("g", { terminationGracePeriodSeconds: 5 });
+    const before = Date.now();
+    await h.client.delete(PodType, "g", "default");
+    const marked = await get("g");
+    expect(marked?.metadata.deletionGracePeriodSeconds).toBe(5);
+    const deadline = Date.parse(String(marked?.metadata.deletionTimestamp));
+    expect(deadline).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 4_000);
+    expect(deadline).toBeLessThanOrEqual(before + 6_000);
+    await h.client.delete(PodType, "g", "default", { gracePeriodSeconds: 0 });
+    expect(await get("g")).toBeUndefined();
+  });
+
+  it("uses 30 s without terminationGracePeriodSeconds; a shorter request moves the deadline, a longer one not", async () => {
+    await bound("d");
+    await h.client.delete(PodType, "d", "default");
+    expect((await get("d"))?.metadata.deletionGracePeriodSeconds).toBe(30);
+    await h.client.delete(PodType, "d", "default", { gracePeriodSeconds: 10 });
+    expect((await get("d"))?.metadata.deletionGracePeriodSeconds).toBe(10);
+    await h.client.delete(PodType, "d", "default", { gracePeriodSeconds: 20 });
+    expect((await get("d"))?.metadata.deletionGracePeriodSeconds).toBe(10);
+  });
+
+  it("deletes at once a pod on no node or in a terminal phase", async () => {
+    await h.client.create(PodType, pod("unbound"));
+    await h.client.delete(PodType, "unbound", "default");
+    expect(await get("unbound")).toBeUndefined();
+    await bound("done");
+    await h.client.patch(
+      PodType,
+      "done",
+      "default",
+      { type: "merge", body: { status: { phase: "Succeeded" } } },
+      {
+        subresource: "status",
+      },
+    );
+    await h.client.delete(PodType, "done", "default");
+    expect(await get("done")).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 // Test harness: an in-process API server with the Grove CRDs, a stand-in for kube-controller-manager's
-// token controller (fills SA token Secrets, grove-behaviour.md §20.2), a write-counting client that can
+// token controller (fills SA token Secrets, grove-behaviour.md §20.2), the kubelet's half of graceful
+// pod deletion (a bound pod marked for deletion is deleted for good), a write-counting client that can
 // "crash" after N writes, and helpers that play scheduler and kubelet through the client.
 
 import {
@@ -37,11 +38,13 @@ export async function startHarness(): Promise<Harness> {
     await client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
   await client.create(NodeType, { apiVersion: "v1", kind: "Node", metadata: { name: "node-a" } });
   const tokens = await fillServiceAccountTokens(client);
+  const kubelet = await finishTerminatingPods(client);
   return {
     api,
     client,
     close: async () => {
       tokens.stop();
+      kubelet.stop();
       await api.close();
     },
   };
@@ -56,6 +59,24 @@ async function fillServiceAccountTokens(client: Client): Promise<WatchHandle> {
       .patch(SecretType, s.metadata.name ?? "", s.metadata.namespace, {
         type: "merge",
         body: { data: { token: Buffer.from("test-token").toString("base64") } },
+      })
+      .catch(() => {});
+  });
+}
+
+/**
+ * The API server marks a bound pod for deletion and waits for its kubelet; there is none here, so
+ * every such pod is deleted for good at once (uid precondition), as a kubelet does once the
+ * containers stopped.
+ */
+async function finishTerminatingPods(client: Client): Promise<WatchHandle> {
+  return client.watch<Pod>(PodType, {}, (ev) => {
+    const p = ev.object;
+    if (ev.type === "DELETED" || !p.metadata.deletionTimestamp || !p.spec?.nodeName) return;
+    void client
+      .delete(PodType, p.metadata.name ?? "", p.metadata.namespace, {
+        gracePeriodSeconds: 0,
+        ...(p.metadata.uid ? { preconditions: { uid: p.metadata.uid } } : {}),
       })
       .catch(() => {});
   });
