@@ -50,7 +50,16 @@ if (k8s === 4 && process.env.CI !== "true") {
   );
 } else if (k8s !== 0) failures.push("npm run k8s:build");
 // --continue: one failing package must not hide the results of the others.
-const turboArgs = ["turbo", "run", "build", "typecheck", "test", "--concurrency=2", "--continue=dependencies-successful", ...process.argv.slice(2)];
+const turboArgs = [
+  "turbo",
+  "run",
+  "build",
+  "typecheck",
+  "test",
+  "--concurrency=2",
+  "--continue=dependencies-successful",
+  ...process.argv.slice(2),
+];
 if (run("npx", turboArgs) !== 0) failures.push("turbo run build typecheck test");
 
 // Nothing a test started may outlive the run (etcd, kube-apiserver, kube-controller-manager).
