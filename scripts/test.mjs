@@ -35,6 +35,16 @@ function run(cmd, args) {
 const dirs = workspaceDirs();
 for (const d of dirs) rmSync(join(d, "test-results.json"), { force: true });
 
+/** The etcd and Kubernetes processes started from the k8s:build cache, with their pids. */
+function controlPlaneProcesses() {
+  const r = spawnSync("pgrep", ["-a", "-f", "grove-ts/k8s-.*/bin/(etcd|kube-)"], { encoding: "utf8" });
+  return (r.stdout ?? "")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => ({ pid: line.split(" ")[0], line }));
+}
+const before = new Set(controlPlaneProcesses().map((p) => p.pid));
+
 const failures = [];
 if (run("npx", ["biome", "ci", "."]) !== 0) failures.push("lint (biome ci)");
 // The real control plane the "kube" test project runs against: built once, then a cache check.
@@ -62,13 +72,15 @@ const turboArgs = [
 ];
 if (run("npx", turboArgs) !== 0) failures.push("turbo run build typecheck test");
 
-// Nothing a test started may outlive the run (etcd, kube-apiserver, kube-controller-manager).
-const left = spawnSync("pgrep", ["-a", "-f", "grove-ts/k8s-.*/bin/(etcd|kube-)"], { encoding: "utf8" });
-const leftLines = (left.stdout ?? "").split("\n").filter(Boolean);
-if (leftLines.length > 0) {
-  failures.push(`processes left running after the tests: ${leftLines.length}`);
-  for (const l of leftLines) console.log(`  left running: ${l.slice(0, 160)}`);
-  spawnSync("pkill", ["-KILL", "-f", "grove-ts/k8s-.*/bin/(etcd|kube-)"]);
+// Nothing a test started may outlive the run (etcd, kube-apiserver, kube-controller-manager);
+// processes that were running before the tests are someone else's and left alone.
+const leftover = controlPlaneProcesses().filter((p) => !before.has(p.pid));
+if (leftover.length > 0) {
+  failures.push(`processes left running after the tests: ${leftover.length}`);
+  for (const p of leftover) {
+    console.log(`  left running: ${p.line.slice(0, 160)}`);
+    spawnSync("kill", ["-KILL", p.pid]);
+  }
 }
 
 let passed = 0;

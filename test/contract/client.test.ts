@@ -33,7 +33,7 @@ import {
 
 let nsCounter = 0;
 
-describe.each(targets)("Client contract: $name", ({ start, serverKnobs }) => {
+describe.each(targets)("Client contract: $name", ({ start, serverKnobs, controllerManager }) => {
   let target: Target;
   let c: Client;
 
@@ -61,6 +61,14 @@ describe.each(targets)("Client contract: $name", ({ start, serverKnobs }) => {
   async function freshNs(): Promise<string> {
     const name = `contract-${++nsCounter}`;
     await c.create(NamespaceType, { metadata: { name } });
+    // The controller manager's ConfigMap lands a moment later: wait, so it never shows up mid-case
+    // (in a watch from a version, say).
+    if (controllerManager)
+      await eventually(
+        async () => (await c.get(ConfigMapType, "kube-root-ca.crt", name)) !== undefined,
+        "kube-root-ca.crt in the new namespace",
+        30_000,
+      );
     return name;
   }
   const cm = (

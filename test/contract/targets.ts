@@ -27,6 +27,8 @@ export interface TargetDef {
    * watch cache and bookmark period are its own, so cases that need them find another way or skip.
    */
   serverKnobs: boolean;
+  /** kube-controller-manager runs beside the server and writes kube-root-ca.crt into every namespace. */
+  controllerManager: boolean;
   start(o?: TargetOptions): Promise<Target>;
 }
 
@@ -34,6 +36,7 @@ const groveTargets: TargetDef[] = [
   {
     name: "in-process client",
     serverKnobs: true,
+    controllerManager: false,
     start: async ({ bookmarkMs, ...o } = {}) => {
       const s = createApiServer({ groveAdmission: false, ...o });
       return { client: bookmarkMs ? new InProcessClient(s.server, bookmarkMs) : s.client, close: s.close };
@@ -42,6 +45,7 @@ const groveTargets: TargetDef[] = [
   {
     name: "kube client over HTTP",
     serverKnobs: true,
+    controllerManager: false,
     start: async (o = {}) => {
       const s = await startApiServer({ port: 0, groveAdmission: false, ...o });
       // Rate limiting off: the suite is about semantics, and the limiter has its own unit tests.
@@ -54,6 +58,7 @@ const groveTargets: TargetDef[] = [
 const kubeTarget: TargetDef = {
   name: "kube client over HTTPS to the real kube-apiserver",
   serverKnobs: false,
+  controllerManager: true,
   start: async (o = {}) => {
     // A case that needs a knob must skip here (serverKnobs), not run silently without it.
     if (Object.keys(o).length)

@@ -5,9 +5,9 @@
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { KUBE_RELEASE } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { KUBE_RELEASE } from "@grove-ts/simulator";
 import { fixturesDir, noteMissingFixtures, repoRoot } from "../src/shared.js";
 import { target } from "../src/target.js";
 import { type Cluster, noKubectl, removeDir, startCluster } from "./harness.js";

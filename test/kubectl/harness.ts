@@ -82,15 +82,20 @@ export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
       reject(new Error(`grove-apiserver exited with ${code}: ${stderr}`));
     });
   });
-  return withKubectl(url, kubeconfig, dir, proc, () =>
-    new Promise((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        resolve(proc.exitCode);
-        return;
-      }
-      proc.once("exit", (code) => resolve(code));
-      proc.kill("SIGTERM");
-    }),
+  return withKubectl(
+    url,
+    kubeconfig,
+    dir,
+    proc,
+    () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          resolve(proc.exitCode);
+          return;
+        }
+        proc.once("exit", (code) => resolve(code));
+        proc.kill("SIGTERM");
+      }),
   );
 }
 

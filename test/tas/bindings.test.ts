@@ -402,7 +402,9 @@ describe("admission through kubectl apply (§18.6 TAS21, TAS22)", () => {
         tc: { packDomain: "rack" },
         // Grove's CRD reports the clique and group rules at their lists (the rules' fieldPath).
         parts: [
-          where === "pcs" ? `${paths.pcs}.packDomain` : paths[where].replace(/\[0\]\.topologyConstraint$/, ": Forbidden"),
+          where === "pcs"
+            ? `${paths.pcs}.packDomain`
+            : paths[where].replace(/\[0\]\.topologyConstraint$/, ": Forbidden"),
           "packDomain is deprecated and cannot be used on new workloads",
         ],
       },

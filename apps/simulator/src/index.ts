@@ -15,7 +15,19 @@ export {
   type TaintSpec,
   type TopologySpec,
 } from "./cluster.js";
+export {
+  type ControlPlane,
+  ControlPlaneError,
+  type ControlPlaneOptions,
+  KUBE_CONTROLLERS,
+  KUBE_PROGRAMS,
+  KUBE_RELEASE,
+  kubeBinDir,
+  missingKubeBinaries,
+  startControlPlane,
+} from "./control-plane.js";
 export { createKubelets, type KubeletOptions, type Kubelets } from "./kubelet.js";
+export { NODE_LEASE_NAMESPACE, type SimNodes, type SimNodesOptions, startSimNodes } from "./nodes.js";
 export {
   type ControlPlaneMode,
   type OperatorMode,
@@ -25,18 +37,6 @@ export {
   startSimulator,
 } from "./simulator.js";
 export { createTokenFiller, type TokenFiller } from "./tokens.js";
-export {
-  ControlPlaneError,
-  type ControlPlane,
-  type ControlPlaneOptions,
-  KUBE_CONTROLLERS,
-  KUBE_PROGRAMS,
-  KUBE_RELEASE,
-  kubeBinDir,
-  missingKubeBinaries,
-  startControlPlane,
-} from "./control-plane.js";
-export { NODE_LEASE_NAMESPACE, type SimNodes, type SimNodesOptions, startSimNodes } from "./nodes.js";
 export {
   type GroveWebhooks,
   type GroveWebhooksOptions,

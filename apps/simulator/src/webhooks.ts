@@ -3,7 +3,7 @@
 // loopback with a certificate of a CA made at start; the webhook configurations name that URL and
 // carry the CA. (The operator's own webhook serving, with certificates kept in a Secret, is the
 // deployable operator's job.)
-import { ClusterTopologyBindingType, type ClusterTopologyBinding } from "@grove-ts/api";
+import { type ClusterTopologyBinding, ClusterTopologyBindingType } from "@grove-ts/api";
 import { groveWebhookConfigurations, startWebhookServer } from "@grove-ts/apiserver";
 import { createCertificateAuthority, issueCertificate } from "@grove-ts/kube";
 import {

@@ -2,8 +2,8 @@
 // for the pods (Running, or settled Pending for TAS13), the scenario's checks, then CleanupWorkloads.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fixturesDir } from "../../src/shared.js";
 import { waitFor } from "../../e2e/lib/wait.js";
+import { fixturesDir } from "../../src/shared.js";
 import { toYaml } from "../workloads/shapes.js";
 import type { Scenario } from "./scenarios.js";
 import type { Tas } from "./tas.js";

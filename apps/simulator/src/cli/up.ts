@@ -2,10 +2,9 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createLogger, type LogLevel } from "@grove-ts/runtime";
-import { shippedClusters } from "../cluster.js";
 import { createKubeClient } from "@grove-ts/kube";
-import { loadClusterFile, defaultCluster } from "../cluster.js";
+import { createLogger, type LogLevel } from "@grove-ts/runtime";
+import { defaultCluster, loadClusterFile, shippedClusters } from "../cluster.js";
 import { type SimNodes, startSimNodes } from "../nodes.js";
 import { type ControlPlaneMode, type OperatorMode, type Simulator, startSimulator } from "../simulator.js";
 import { intFlag, UsageError } from "./args.js";
