@@ -39,7 +39,12 @@ export interface SimNodes {
   stop(): Promise<void>;
 }
 
-async function createIfAbsent(client: Client, type: Parameters<Client["create"]>[0], obj: KubeObject) {
+/** Creates `obj` unless an object of that name exists (a restart over kept data, a second attach). */
+export async function createIfAbsent(
+  client: Client,
+  type: Parameters<Client["create"]>[0],
+  obj: KubeObject,
+): Promise<void> {
   try {
     await client.create(type, obj);
   } catch (err) {
@@ -157,12 +162,8 @@ async function startLeases(
     kind: "Namespace",
     metadata: { name: NODE_LEASE_NAMESPACE },
   });
-  const owners = new Map<string, string | undefined>();
-  for (const n of nodes) {
-    const name = n.metadata.name ?? "";
-    const live = await client.get(NodeType, name);
-    owners.set(name, live?.metadata.uid);
-  }
+  const uids = new Map((await client.list(NodeType)).items.map((n) => [n.metadata.name, n.metadata.uid]));
+  const owners = new Map(nodes.map((n) => [n.metadata.name ?? "", uids.get(n.metadata.name)]));
   const renew = async (name: string) => {
     const now = microTime(new Date());
     try {

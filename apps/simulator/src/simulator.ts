@@ -13,7 +13,6 @@ import { createKubeClient } from "@grove-ts/kube";
 import {
   type Client,
   CustomResourceDefinitionType,
-  isAlreadyExists,
   type KubeObject,
   type Logger,
   noopLogger,
@@ -22,7 +21,7 @@ import {
 import { createGangScheduler } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
-import { startSimNodes } from "./nodes.js";
+import { createIfAbsent, startSimNodes } from "./nodes.js";
 import { createTokenFiller } from "./tokens.js";
 import { startGroveWebhooks } from "./webhooks.js";
 
@@ -75,18 +74,6 @@ export interface Simulator {
   cluster: ClusterSpec;
   nodeNames: string[];
   close(): Promise<void>;
-}
-
-async function createIfAbsent(
-  client: Client,
-  type: Parameters<Client["create"]>[0],
-  obj: KubeObject,
-): Promise<void> {
-  try {
-    await client.create(type, obj);
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-  }
 }
 
 interface Backend {
