@@ -2,9 +2,13 @@
 // and with grove-operator external over HTTP (QPS 100 / burst 150), both with 20 workers per
 // controller as upstream's scale preset, milestones and API writes per pod
 // recorded to bench/results/scale.json and printed next to upstream's recorded run.
+// --control-plane kube runs grove-sim on the real control plane (etcd, kube-apiserver,
+// kube-controller-manager from `npm run k8s:build`) instead of our API server; its results are
+// recorded beside ours with `controlPlane: "kube"`.
 //
-//   tsx scale/run.ts [--mode in-process|external|both] [--test NAME]... [--out FILE] [--ready-delay MS]
-//                    [--qps 100] [--burst 150] [--concurrency 20]
+//   tsx scale/run.ts [--control-plane grove|kube] [--mode in-process|external|both] [--test NAME]...
+//                    [--out FILE] [--ready-delay MS] [--qps 100] [--burst 150] [--concurrency 20]
+//   --mode defaults to both on grove, external on kube.
 //   env: SOAK_BASE, SOAK_PEAK, SOAK_CYCLES, SOAK_HOLD_SECONDS, STEADY_SECONDS, FINAL_CHECK_SECONDS
 //   (upstream's values by default)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,6 +16,7 @@ import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type ControlPlaneMode, kubeBinDir, missingKubeBinaries } from "@grove-ts/simulator";
 import type { RequestCounts } from "../../test/scale/lib/counting.js";
 import { type Mode, startScaleEnv } from "../../test/scale/lib/env.js";
 import {
@@ -36,6 +41,9 @@ class UsageError extends Error {
   readonly code = "Usage";
 }
 
+/** The programs the real control plane needs (kube-scheduler, kubectl and helm are not used here). */
+const CONTROL_PLANE_PROGRAMS = ["etcd", "kube-apiserver", "kube-controller-manager"];
+
 const here = dirname(fileURLToPath(import.meta.url));
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -51,7 +59,8 @@ function envNumber(name: string, fallback: number, min: number): number {
 function parse() {
   const { values } = parseArgs({
     options: {
-      mode: { type: "string", default: "both" },
+      "control-plane": { type: "string", default: "grove" },
+      mode: { type: "string" },
       test: { type: "string", multiple: true },
       out: { type: "string", default: join(here, "..", "results", "scale.json") },
       "ready-delay": { type: "string", default: "0" },
@@ -61,13 +70,18 @@ function parse() {
     },
     strict: true,
   });
+  const cp = values["control-plane"];
+  if (cp !== "grove" && cp !== "kube")
+    throw new UsageError(`--control-plane: must be grove or kube, got "${cp}"`);
+  const controlPlane: ControlPlaneMode = cp;
+  const mode = values.mode ?? (controlPlane === "kube" ? "external" : "both");
   const modes: Mode[] =
-    values.mode === "both"
+    mode === "both"
       ? ["in-process", "external"]
-      : values.mode === "in-process" || values.mode === "external"
-        ? [values.mode]
+      : mode === "in-process" || mode === "external"
+        ? [mode]
         : (() => {
-            throw new UsageError(`--mode: must be in-process, external or both, got "${values.mode}"`);
+            throw new UsageError(`--mode: must be in-process, external or both, got "${mode}"`);
           })();
   const names = values.test ?? SCALE_TESTS.map((t) => t.name);
   for (const n of names)
@@ -92,6 +106,7 @@ function parse() {
   };
   if (knobs.soakPeak <= knobs.soakBase) throw new UsageError("SOAK_PEAK: must be above SOAK_BASE");
   return {
+    controlPlane,
     modes,
     tests: SCALE_TESTS.filter((t) => names.includes(t.name)),
     out: resolve(values.out),
@@ -114,12 +129,24 @@ interface Recorded extends ScaleTestResult {
   date: string;
   command: string;
   knobs: SuiteKnobs;
+  /** `uptime`'s load average when this test started (the file's `machine` holds the last run's). */
+  loadAverageAtStart?: number[];
+  /** The machine this test ran on (the file's `machine` is the last run's; absent before). */
+  machine?: Machine;
   error?: string;
+}
+
+interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  os: string;
+  node: string;
 }
 
 interface ResultsFile {
   description: string;
-  machine: Record<string, unknown>;
+  machine: Machine & { loadAverageAtStart: number[] };
   upstream: typeof UPSTREAM;
   results: Recorded[];
 }
@@ -142,68 +169,75 @@ function soakRange(r: Recorded | undefined, suffix: string): string {
   return `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)} (${xs.length})`;
 }
 
+const cpOf = (r: Recorded) => r.controlPlane ?? "grove";
+
+/** A column of results: one mode on one control plane. */
+interface Column {
+  label: string;
+  mode: Mode;
+  controlPlane: ControlPlaneMode;
+}
+
+const COLUMNS: Column[] = [
+  { label: "in-process", mode: "in-process", controlPlane: "grove" },
+  { label: "external", mode: "external", controlPlane: "grove" },
+  { label: "in-process (kube)", mode: "in-process", controlPlane: "kube" },
+  { label: "external (kube)", mode: "external", controlPlane: "kube" },
+];
+
 function table(results: Recorded[], testNames: string[]): string {
+  // The grove columns always; a kube column once it has a result.
+  const cols = COLUMNS.filter(
+    (c) => c.controlPlane === "grove" || results.some((r) => r.mode === c.mode && cpOf(r) === c.controlPlane),
+  );
   const rows: string[][] = [
-    ["test", "phase/milestone (s from phase start)", "upstream", "in-process", "external"],
+    ["test", "phase/milestone (s from phase start)", "upstream", ...cols.map((c) => c.label)],
   ];
-  const pick = (t: string, mode: Mode) => results.find((r) => r.testName === t && r.mode === mode);
   for (const t of testNames) {
-    const ip = pick(t, "in-process");
-    const ex = pick(t, "external");
+    const rs = cols.map((c) =>
+      results.find((r) => r.testName === t && r.mode === c.mode && cpOf(r) === c.controlPlane),
+    );
     const up = UPSTREAM[t] ?? {};
     if (t === "SoakChurn") {
-      const first = ip ?? ex;
       rows.push([
         t,
         "deploy/base-pods-ready",
         "—",
-        fmt(milestone(ip, "deploy/base-pods-ready")),
-        fmt(milestone(ex, "deploy/base-pods-ready")),
+        ...rs.map((r) => fmt(milestone(r, "deploy/base-pods-ready"))),
       ]);
       rows.push([
         t,
         "cycle scale-up (min–max)",
         String(up["scale-up"] ?? "—"),
-        soakRange(ip, "-scale-up"),
-        soakRange(ex, "-scale-up"),
+        ...rs.map((r) => soakRange(r, "-scale-up")),
       ]);
       rows.push([
         t,
         "cycle scale-down (min–max)",
         String(up["scale-down"] ?? "—"),
-        soakRange(ip, "-scale-down"),
-        soakRange(ex, "-scale-down"),
+        ...rs.map((r) => soakRange(r, "-scale-down")),
       ]);
-      void first;
     } else {
+      const first = rs.find((r) => r !== undefined);
       const keys = [
         ...new Set([
           ...Object.keys(up).filter((k) => k.includes("/")),
-          ...((ip ?? ex)?.phases.flatMap((p) => p.milestones.map((m) => `${p.name}/${m.name}`)) ?? []),
+          ...(first?.phases.flatMap((p) => p.milestones.map((m) => `${p.name}/${m.name}`)) ?? []),
         ]),
       ];
-      for (const k of keys)
-        rows.push([t, k, String(up[k] ?? "—"), fmt(milestone(ip, k)), fmt(milestone(ex, k))]);
+      for (const k of keys) rows.push([t, k, String(up[k] ?? "—"), ...rs.map((r) => fmt(milestone(r, k)))]);
     }
-    rows.push([
-      t,
-      "total",
-      String(up.total ?? "—"),
-      fmt(ip?.testDurationSeconds),
-      fmt(ex?.testDurationSeconds),
-    ]);
+    rows.push([t, "total", String(up.total ?? "—"), ...rs.map((r) => fmt(r?.testDurationSeconds))]);
     rows.push([
       t,
       "API writes / pod created",
       "—",
-      ip?.writesPerPodCreated?.toFixed(2) ?? "—",
-      ex?.writesPerPodCreated?.toFixed(2) ?? "—",
+      ...rs.map((r) => r?.writesPerPodCreated?.toFixed(2) ?? "—"),
     ]);
-    for (const [m, r] of [
-      ["in-process", ip],
-      ["external", ex],
-    ] as const)
-      if (r?.error) rows.push([t, `FAILED (${m})`, "", r.error.split("\n")[0] ?? "", ""]);
+    cols.forEach((c, i) => {
+      const r = rs[i];
+      if (r?.error) rows.push([t, `FAILED (${c.label})`, "", r.error.split("\n")[0] ?? ""]);
+    });
   }
   const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i] ?? 0)).join("  ")).join("\n");
@@ -220,6 +254,14 @@ function needless(counts: RequestCounts): string {
 
 async function main(): Promise<void> {
   const o = parse();
+  if (o.controlPlane === "kube") {
+    const dir = kubeBinDir();
+    const missing = missingKubeBinaries(dir).filter((p) => CONTROL_PLANE_PROGRAMS.includes(p));
+    if (missing.length)
+      throw new Error(
+        `--control-plane kube: the Kubernetes binaries are not built (${missing.join(", ")} missing in ${dir}): run npm run k8s:build`,
+      );
+  }
   const envSet = KNOB_ENV.filter((k) => process.env[k] !== undefined && process.env[k] !== "")
     .map((k) => `${k}=${process.env[k]}`)
     .join(" ");
@@ -228,23 +270,28 @@ async function main(): Promise<void> {
     ? (JSON.parse(readFileSync(o.out, "utf8")) as ResultsFile)
     : undefined;
   const results: Recorded[] = prior?.results ?? [];
-  const machine = {
+  const host: Machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? "unknown",
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     os: `${platform()} ${release()}`,
     node: process.version,
-    loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
   };
+  const machine = { ...host, loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100) };
   log(
-    `scale suite: ${o.tests.map((t) => t.name).join(", ")} × ${o.modes.join(", ")}; concurrency ${o.concurrency}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(" ")}`,
+    `scale suite: ${o.tests.map((t) => t.name).join(", ")} × ${o.modes.join(", ")} on ${o.controlPlane === "kube" ? "the real control plane" : "our API server"}; concurrency ${o.concurrency}; ${machine.cpus} cores, load ${machine.loadAverageAtStart.join(" ")}`,
   );
   let failed = 0;
   for (const mode of o.modes) {
+    const label = o.controlPlane === "kube" ? `${mode}, kube` : mode;
     for (const def of o.tests) {
-      log(`${def.name} [${mode}]: starting grove-sim (${def.nodes} of 100 nodes schedulable)`);
+      const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+      log(
+        `${def.name} [${label}]: starting grove-sim (${def.nodes} of 100 nodes schedulable); load ${loadAverageAtStart.join(" ")}`,
+      );
       const env = await startScaleEnv({
         mode,
+        controlPlane: o.controlPlane,
         activeNodes: def.nodes,
         qps: o.qps,
         burst: o.burst,
@@ -261,21 +308,30 @@ async function main(): Promise<void> {
       let rec: Recorded;
       try {
         const r = await runScaleTest(def, env, o.knobs, { progress: log, k8sClient });
-        rec = { ...r, controllerMaxReconcile, date: new Date().toISOString(), command, knobs: o.knobs };
+        rec = {
+          ...r,
+          controllerMaxReconcile,
+          date: new Date().toISOString(),
+          command,
+          knobs: o.knobs,
+          loadAverageAtStart,
+          machine: host,
+        };
         if (r.error) {
           failed++;
-          log(`${def.name} [${mode}]: FAILED: ${r.error}`);
+          log(`${def.name} [${label}]: FAILED: ${r.error}`);
         }
         log(
-          `${def.name} [${mode}]: done in ${r.testDurationSeconds.toFixed(1)} s; ${r.requests.writes} writes, ${r.requests.podsCreated} pods created (${r.writesPerPodCreated ?? "—"} writes/pod); needless: ${needless(r.requests)}`,
+          `${def.name} [${label}]: done in ${r.testDurationSeconds.toFixed(1)} s; ${r.requests.writes} writes, ${r.requests.podsCreated} pods created (${r.writesPerPodCreated ?? "—"} writes/pod); needless: ${needless(r.requests)}`,
         );
       } catch (err) {
         failed++;
         const message = err instanceof Error ? err.message : String(err);
-        log(`${def.name} [${mode}]: FAILED: ${message}`);
+        log(`${def.name} [${label}]: FAILED: ${message}`);
         rec = {
           testName: def.name,
           mode,
+          controlPlane: o.controlPlane,
           runID: "",
           namespace: "default",
           pcsCount: 1,
@@ -290,17 +346,21 @@ async function main(): Promise<void> {
           date: new Date().toISOString(),
           command,
           knobs: o.knobs,
+          loadAverageAtStart,
+          machine: host,
           error: message,
         };
       } finally {
         await env.close();
       }
-      const i = results.findIndex((r) => r.testName === def.name && r.mode === mode);
+      const i = results.findIndex(
+        (r) => r.testName === def.name && r.mode === mode && cpOf(r) === o.controlPlane,
+      );
       if (i >= 0) results[i] = rec;
       else results.push(rec);
       const file: ResultsFile = {
         description:
-          "Grove's scale suite (grove-behaviour.md §19) against grove-sim; seconds from phase start per milestone; requests are the operator's (controllers + gang scheduler) only. See bench/scale/README.md.",
+          "Grove's scale suite (grove-behaviour.md §19) against grove-sim on our API server (controlPlane grove, the default when absent) or the real control plane (controlPlane kube); seconds from phase start per milestone; requests are the operator's (controllers + gang scheduler) only. See bench/scale/README.md.",
         machine,
         upstream: UPSTREAM,
         results,
@@ -312,7 +372,10 @@ async function main(): Promise<void> {
   const names = SCALE_TESTS.map((t) => t.name).filter((n) => results.some((r) => r.testName === n));
   process.stdout.write(`\n${table(results, names)}\n\nupstream: ${UPSTREAM_SOURCE}\n`);
   process.stdout.write("\nneedless writes (whole test):\n");
-  for (const r of results) process.stdout.write(`  ${r.testName} [${r.mode}]: ${needless(r.requests)}\n`);
+  for (const r of results)
+    process.stdout.write(
+      `  ${r.testName} [${r.mode}${cpOf(r) === "kube" ? ", kube" : ""}]: ${needless(r.requests)}\n`,
+    );
   process.stdout.write(`\nresults: ${o.out}\n`);
   if (failed > 0) process.exitCode = 1;
 }

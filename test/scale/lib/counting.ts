@@ -3,10 +3,13 @@
 // changed nothing on the server (the server answers a no-op write with the unchanged object, so
 // its resourceVersion is the one the object had before) or repeated an identical body to the same
 // object. Two sources feed one RequestLog: a wrapper around the in-process Client, and an HTTP
-// proxy in front of grove-sim for the external operator (grove-sim's API server exposes no request
-// counters, so external requests are counted on the operator's side of the wire).
+// proxy in front of the API server for the external operator (grove-sim's API server exposes no
+// request counters, and kube-apiserver's count every client's requests alike, so external requests
+// are counted on the operator's side of the wire). In front of kube-apiserver the proxy speaks
+// HTTPS upstream with the admin client certificate; the operator talks plain HTTP to it.
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Client, KubeObject, Patch, PatchOptions, ResourceType } from "@grove-ts/runtime";
 
@@ -60,7 +63,10 @@ export interface RequestCounts {
   noopWrites: Record<string, number>;
   /** Writes whose body repeated an earlier write's body to the same object, by "verb resource". */
   repeatedWrites: Record<string, number>;
-  /** Up to 3 request bodies per "verb resource" of the no-op or repeated writes, for whoever fixes them. */
+  /**
+   * Up to 3 request bodies per "verb resource" of the no-op or repeated writes, and up to 3 server
+   * messages per "verb resource reason" of the refused ones, for whoever fixes them.
+   */
   needlessExamples: Record<string, string[]>;
   /** Writes the server refused, by "verb resource reason" (e.g. Invalid, AlreadyExists, Conflict). */
   failedWrites: Record<string, number>;
@@ -71,10 +77,14 @@ export class RequestLog {
   private byVerb = new Map<string, Map<string, number>>();
   private writes: WriteRecord[] = [];
   private failures = new Map<string, number>();
+  private failureMessages = new Map<string, string[]>();
 
-  recordFailure(verb: Verb, resource: string, reason: string): void {
+  recordFailure(verb: Verb, resource: string, reason: string, message?: string): void {
     const k = `${verb} ${resource} ${reason}`;
     this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
+    const xs = this.failureMessages.get(k) ?? [];
+    this.failureMessages.set(k, xs);
+    if (message && xs.length < 3) xs.push(message.length > 400 ? `${message.slice(0, 400)}…` : message);
   }
 
   record(verb: Verb, resource: string): void {
@@ -91,6 +101,7 @@ export class RequestLog {
     this.byVerb.clear();
     this.writes = [];
     this.failures.clear();
+    this.failureMessages.clear();
   }
 
   snapshot(): RequestCounts {
@@ -129,6 +140,7 @@ export class RequestLog {
         } else seen.add(sig);
       }
     }
+    for (const [k, xs] of this.failureMessages) if (xs.length) needlessExamples[k] = [...xs];
     return {
       byVerb,
       requests,
@@ -167,8 +179,8 @@ async function tracked<R>(
   try {
     return await write();
   } catch (err) {
-    const e = err as { reason?: string; code?: string | number; statusCode?: number };
-    log.recordFailure(verb, resource, String(e.reason ?? e.code ?? e.statusCode ?? "error"));
+    const e = err as { reason?: string; code?: string | number; statusCode?: number; message?: string };
+    log.recordFailure(verb, resource, String(e.reason ?? e.code ?? e.statusCode ?? "error"), e.message);
     throw err;
   }
 }
@@ -179,6 +191,20 @@ const cut = (body: unknown): string => {
 };
 
 const objKey = (ns: string | undefined, name: string | undefined) => `${ns ?? ""}/${name ?? ""}`;
+
+/**
+ * A write that removed the last finalizer of an object being deleted: kube-apiserver deletes the
+ * object and answers with the request's object, resourceVersion unchanged (registry Store.Update:
+ * deleteWithoutFinalizers). Not a no-op, though its resourceVersion says so.
+ */
+function deletedByWrite(o: KubeObject | undefined): boolean {
+  return !!o?.metadata?.deletionTimestamp && (o.metadata.finalizers?.length ?? 0) === 0;
+}
+
+/** The write left the object as it was: same resourceVersion before and after, and not deleted. */
+function unchanged(before: string | undefined, out: KubeObject | undefined): boolean {
+  return before !== undefined && out?.metadata?.resourceVersion === before && !deletedByWrite(out);
+}
 
 /**
  * The Client the in-process operator uses: forwards to `inner`, recording every call. `raw` reads
@@ -216,7 +242,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
         resource: type.plural,
         object: objKey(obj.metadata.namespace, obj.metadata.name),
         bodyHash: hashBody(obj),
-        noop: obj.metadata.resourceVersion !== undefined && rvOf(out) === obj.metadata.resourceVersion,
+        noop: unchanged(obj.metadata.resourceVersion, out),
       });
       return out;
     },
@@ -231,7 +257,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
         object: objKey(obj.metadata.namespace, obj.metadata.name),
         bodyHash: hashBody((obj as { status?: unknown }).status ?? null),
         sample: cut((obj as { status?: unknown }).status ?? null),
-        noop: obj.metadata.resourceVersion !== undefined && rvOf(out) === obj.metadata.resourceVersion,
+        noop: unchanged(obj.metadata.resourceVersion, out),
       });
       return out;
     },
@@ -251,7 +277,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
         resource: type.plural,
         object: objKey(ns, name),
         bodyHash: hashBody(patch.body),
-        noop: before !== undefined && rvOf(out) === before,
+        noop: unchanged(before, out),
         sample: cut(patch.body),
       });
       return out;
@@ -334,6 +360,13 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
+/** TLS material for an https:// target (PEM): the server's CA and the client certificate it wants. */
+export interface UpstreamTls {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
 /**
  * A loopback HTTP proxy to `target` that tallies each request into `log`. `resourceVersionOf`
  * reads an object's current resourceVersion (from the in-process server, uncounted) before a
@@ -343,8 +376,14 @@ export async function startCountingProxy(
   target: string,
   log: RequestLog,
   resourceVersionOf: (p: ParsedPath) => Promise<string | undefined>,
+  tls?: UpstreamTls,
 ): Promise<CountingProxy> {
   const upstream = new URL(target);
+  const secure = upstream.protocol === "https:";
+  if (secure && !tls) throw new Error(`counting proxy: ${target} is https and no TLS material was given`);
+  // One pool for the operator's connections (watches hold one each), kept alive as client-go does.
+  const agent = secure ? new HttpsAgent({ keepAlive: true, ...tls }) : undefined;
+  const send = secure ? httpsRequest : httpRequest;
   const readAll = (req: IncomingMessage) =>
     new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -370,13 +409,14 @@ export async function startCountingProxy(
         }
       }
       const headers = { ...req.headers, host: upstream.host };
-      const up = httpRequest(
+      const up = send(
         {
           hostname: upstream.hostname,
           port: upstream.port,
           method: req.method,
           path: req.url,
           headers,
+          ...(agent ? { agent } : {}),
         },
         (ur) => {
           res.writeHead(ur.statusCode ?? 502, ur.headers);
@@ -393,18 +433,18 @@ export async function startCountingProxy(
             res.end();
             const status = ur.statusCode ?? 0;
             if (status >= 400) {
-              const reason = (safeJson(Buffer.concat(chunks)) as { reason?: string } | undefined)?.reason;
+              const st = safeJson(Buffer.concat(chunks)) as { reason?: string; message?: string } | undefined;
               log.recordFailure(
                 verb,
                 parsed.subresource === "binding" ? "pods" : parsed.resource,
-                reason ?? String(status),
+                st?.reason ?? String(status),
+                `${parsed.namespace ?? ""}/${parsed.name ?? ""}: ${st?.message ?? ""} (request: ${cut(body.toString("utf8"))})`,
               );
               return;
             }
-            let after: string | undefined;
+            let after: KubeObject | undefined;
             try {
-              after = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as KubeObject).metadata
-                ?.resourceVersion;
+              after = JSON.parse(Buffer.concat(chunks).toString("utf8")) as KubeObject;
             } catch {
               after = undefined;
             }
@@ -420,7 +460,9 @@ export async function startCountingProxy(
               object: `${parsed.namespace ?? ""}/${parsed.name ?? ""}`,
               bodyHash,
               sample: cut(verb === "updateStatus" ? (safeJson(body)?.status ?? null) : body.toString("utf8")),
-              ...(before !== undefined && (ur.statusCode ?? 0) < 300 ? { noop: after === before } : {}),
+              ...(before !== undefined && (ur.statusCode ?? 0) < 300
+                ? { noop: unchanged(before, after) }
+                : {}),
             });
           });
         },
@@ -446,6 +488,7 @@ export async function startCountingProxy(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        agent?.destroy();
       }),
   };
 }

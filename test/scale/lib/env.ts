@@ -6,6 +6,10 @@
 //   --burst 150 [--concurrency N]` as a child process over HTTP, through a counting proxy.
 // Either way the tally holds the operator's requests only (not the simulated kubelets' or the
 // bench's own polling), as upstream's operator client would see them.
+// The API is our in-process API server (controlPlane "grove", default) or the real control plane
+// (controlPlane "kube": etcd, kube-apiserver, kube-controller-manager; grove-sim serves Grove's
+// admission webhooks). On kube the proxy speaks HTTPS to kube-apiserver with the admin client
+// certificate and the in-process operator gets an HTTPS client of its own, without a rate limit.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,6 +23,7 @@ import {
   PodGangType,
 } from "@grove-ts/api";
 import { createGroveControllers } from "@grove-ts/controllers";
+import { createKubeClient, loadKubeConfig } from "@grove-ts/kube";
 import {
   type Client,
   EventType,
@@ -33,14 +38,20 @@ import {
   ServiceType,
 } from "@grove-ts/runtime";
 import { createGangScheduler } from "@grove-ts/scheduler";
-import { SIM_SCHEDULER_NAMES, type Simulator, startSimulator } from "@grove-ts/simulator";
-import { countingClient, RequestLog, startCountingProxy } from "./counting.js";
+import {
+  type ControlPlaneMode,
+  SIM_SCHEDULER_NAMES,
+  type Simulator,
+  startSimulator,
+} from "@grove-ts/simulator";
+import { countingClient, RequestLog, startCountingProxy, type UpstreamTls } from "./counting.js";
 import { scaleCluster } from "./manifests.js";
 
 export type Mode = "in-process" | "external";
 
 export interface ScaleEnv {
   mode: Mode;
+  controlPlane: ControlPlaneMode;
   sim: Simulator;
   /** The bench's own client (uncounted). */
   client: Client;
@@ -54,6 +65,8 @@ export interface ScaleEnv {
 
 export interface EnvOptions {
   mode: Mode;
+  /** Whose API server: ours ("grove", default) or the real control plane ("kube"). */
+  controlPlane?: ControlPlaneMode;
   activeNodes: number;
   qps?: number;
   burst?: number;
@@ -89,9 +102,45 @@ function operatorCli(): string {
   return join(dirname(main), "cli", "grove-operator.js");
 }
 
+/** The CA and client certificate of an admin kubeconfig (the real control plane's), PEM. */
+function upstreamTls(kubeconfigPath: string): UpstreamTls {
+  const kc = loadKubeConfig({ kubeconfigPath });
+  const pem = (b64: string | undefined) => (b64 ? Buffer.from(b64, "base64").toString("utf8") : undefined);
+  const ca = pem(kc.getCurrentCluster()?.caData);
+  const user = kc.getCurrentUser();
+  const cert = pem(user?.certData);
+  const key = pem(user?.keyData);
+  if (!ca || !cert || !key)
+    throw new Error(`${kubeconfigPath}: expected certificate-authority-data and a client certificate`);
+  return { ca, cert, key };
+}
+
+/**
+ * A kubeconfig naming `server` (the counting proxy, plain HTTP on loopback) and no credentials:
+ * the proxy presents the admin client certificate to kube-apiserver.
+ */
+function proxyKubeconfig(server: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    // client-node refuses an http:// server unless TLS verification is off (nothing to verify).
+    clusters: [{ name: "scale-proxy", cluster: { server, "insecure-skip-tls-verify": true } }],
+    users: [{ name: "grove-operator", user: {} }],
+    contexts: [
+      {
+        name: "scale-proxy",
+        context: { cluster: "scale-proxy", user: "grove-operator", namespace: "default" },
+      },
+    ],
+    "current-context": "scale-proxy",
+  });
+}
+
 export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
   const requests = new RequestLog();
+  const controlPlane = o.controlPlane ?? "grove";
   const sim = await startSimulator({
+    controlPlane,
     cluster: scaleCluster(o.activeNodes),
     operator: "external",
     readyDelayMs: o.readyDelayMs ?? 0,
@@ -113,7 +162,14 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
   };
   try {
     if (o.mode === "in-process") {
-      const counted = countingClient(sim.client, requests);
+      // On kube: a client of the operator's own (its connections apart from the kubelets'),
+      // unlimited as the in-process client on our API server is.
+      const counted = countingClient(
+        controlPlane === "kube"
+          ? createKubeClient({ kubeconfigPath: sim.kubeconfigPath, qps: -1 })
+          : sim.client,
+        requests,
+      );
       const scheduler = createGangScheduler(counted, { schedulerNames: SIM_SCHEDULER_NAMES });
       await scheduler.start();
       stops.push(() => scheduler.stop());
@@ -125,16 +181,23 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
       await controllers.start();
       stops.push(() => controllers.stop());
     } else {
-      const proxy = await startCountingProxy(sim.url, requests, async (p) => {
-        const type = byPlural.get(p.resource);
-        if (!type || !p.name) return undefined;
-        return (await sim.client.get(type, p.name, p.namespace))?.metadata.resourceVersion;
-      });
+      const proxy = await startCountingProxy(
+        sim.url,
+        requests,
+        async (p) => {
+          const type = byPlural.get(p.resource);
+          if (!type || !p.name) return undefined;
+          return (await sim.client.get(type, p.name, p.namespace))?.metadata.resourceVersion;
+        },
+        controlPlane === "kube" ? upstreamTls(sim.kubeconfigPath) : undefined,
+      );
       stops.push(() => proxy.close());
       const kubeconfig = join(mkdtempSync(join(tmpdir(), "grove-scale-")), "kubeconfig");
       writeFileSync(
         kubeconfig,
-        readFileSync(sim.kubeconfigPath, "utf8").replace(/server: \S+/, `server: ${proxy.url}`),
+        controlPlane === "kube"
+          ? proxyKubeconfig(proxy.url)
+          : readFileSync(sim.kubeconfigPath, "utf8").replace(/server: \S+/, `server: ${proxy.url}`),
         { mode: 0o600 },
       );
       const args = [
@@ -187,6 +250,7 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
   }
   return {
     mode: o.mode,
+    controlPlane,
     sim,
     client: sim.client,
     requests,

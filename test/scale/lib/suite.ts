@@ -2,6 +2,7 @@
 // fresh environment; its result carries the phases, the request tally and the final-check verdict.
 import { PodCliqueSetType } from "@grove-ts/api";
 import type { KubeObject } from "@grove-ts/runtime";
+import type { ControlPlaneMode } from "@grove-ts/simulator";
 import { type RequestCounts, WRITE_VERBS } from "./counting.js";
 import type { Mode, ScaleEnv } from "./env.js";
 import { awaitInvariants } from "./invariants.js";
@@ -213,6 +214,8 @@ export interface PhaseRequests {
 export interface ScaleTestResult {
   testName: string;
   mode: Mode;
+  /** Whose API server the test ran on (absent in results recorded before it was: "grove"). */
+  controlPlane?: ControlPlaneMode;
   runID: string;
   namespace: string;
   pcsCount: number;
@@ -278,7 +281,8 @@ export async function runScaleTest(
   const now = new Date();
   const p2 = (n: number) => String(n).padStart(2, "0");
   const runID = `run-${now.getUTCFullYear()}${p2(now.getUTCMonth() + 1)}${p2(now.getUTCDate())}-${p2(now.getUTCHours())}${p2(now.getUTCMinutes())}${p2(now.getUTCSeconds())}`;
-  const tracker = new TimelineTracker(`${def.name} [${env.mode}]`, {
+  const label = env.controlPlane === "kube" ? `${env.mode}, kube` : env.mode;
+  const tracker = new TimelineTracker(`${def.name} [${label}]`, {
     pollMs: 100,
     timeoutMs: def.timeoutMs,
     ...(opts.progress ? { progress: opts.progress } : {}),
@@ -351,6 +355,7 @@ export async function runScaleTest(
   return {
     testName: def.name,
     mode: env.mode,
+    controlPlane: env.controlPlane,
     runID,
     namespace: NS,
     pcsCount: 1,
