@@ -62,6 +62,9 @@ describe.skipIf(skip)(`kubectl against ${target === "kube" ? "kube-apiserver" : 
     expect(await c.ok(["apply", "--server-side", "-f", crdDir])).toContain(
       "podcliquesets.grove.io serverside-applied",
     );
+    // A CRD is served once Established; kube-apiserver gets there a moment after the apply, as a
+    // user's `kubectl wait` shows.
+    await c.ok(["wait", "--for=condition=Established", "--timeout=60s", "-f", crdDir]);
     const crds = await c.ok(["get", "crd", "-o", "name"]);
     expect(crds.trim().split("\n").sort()).toEqual([
       "customresourcedefinition.apiextensions.k8s.io/clustertopologybindings.grove.io",
