@@ -3,7 +3,7 @@
 // loopback with a certificate of a CA made at start; the webhook configurations name that URL and
 // carry the CA. (The operator's own webhook serving, with certificates kept in a Secret, is the
 // deployable operator's job.)
-import { type ClusterTopologyBinding, ClusterTopologyBindingType } from "@grove-ts/api";
+import { type ClusterTopologyBinding, ClusterTopologyBindingType, PodCliqueSetType } from "@grove-ts/api";
 import { groveWebhookConfigurations, startWebhookServer } from "@grove-ts/apiserver";
 import { createCertificateAuthority, issueCertificate } from "@grove-ts/kube";
 import {
@@ -86,6 +86,18 @@ export async function startGroveWebhooks(
     validation: () => ({ getClusterTopologyBinding: (name) => bindings.cache.get(name) }),
   });
   const configs = groveWebhookConfigurations(server.url, ca.certPem);
+  const stop = async () => {
+    // Unregister first: a configuration that names a stopped server fails every write (Fail policy).
+    for (const [type, obj] of [
+      [MutatingWebhookConfigurationType, configs.mutating],
+      [ValidatingWebhookConfigurationType, configs.validating],
+    ] as const)
+      await client
+        .delete(type, String((obj.metadata as { name: string }).name))
+        .catch((err) => isNotFound(err) || log.warn("webhook configuration not removed", { error: err }));
+    await server.close();
+    await bindings.stop();
+  };
   try {
     await createOrReplace(
       client,
@@ -97,25 +109,49 @@ export async function startGroveWebhooks(
       ValidatingWebhookConfigurationType,
       configs.validating as unknown as KubeObject,
     );
+    // kube-apiserver picks up webhook configurations asynchronously: where the CRDs are there, wait
+    // until a dry-run PodCliqueSet comes back defaulted, so no write right after start misses them.
+    if (options.waitForSync ?? true) await untilDefaulting(client);
   } catch (err) {
-    await server.close();
-    await bindings.stop();
+    await stop();
     throw err;
   }
   log.info("admission webhooks registered", { url: server.url });
-  return {
-    url: server.url,
-    async stop() {
-      // Unregister first: a configuration that names a stopped server fails every write (Fail policy).
-      for (const [type, obj] of [
-        [MutatingWebhookConfigurationType, configs.mutating],
-        [ValidatingWebhookConfigurationType, configs.validating],
-      ] as const)
-        await client
-          .delete(type, String((obj.metadata as { name: string }).name))
-          .catch((err) => isNotFound(err) || log.warn("webhook configuration not removed", { error: err }));
-      await server.close();
-      await bindings.stop();
+  return { url: server.url, stop };
+}
+
+/** Polls a dry-run create until the defaulting webhook has filled `terminationDelay` (10 s at most). */
+async function untilDefaulting(client: Client, timeoutMs = 10_000): Promise<void> {
+  const probe = {
+    apiVersion: "grove.io/v1alpha1",
+    kind: "PodCliqueSet",
+    metadata: { name: "grove-sim-webhook-probe", namespace: "default" },
+    spec: {
+      replicas: 1,
+      template: {
+        cliques: [
+          {
+            name: "probe",
+            spec: {
+              roleName: "probe",
+              replicas: 1,
+              podSpec: { containers: [{ name: "c", image: "probe" }] },
+            },
+          },
+        ],
+      },
     },
-  };
+  } as unknown as KubeObject;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await client
+      .create<KubeObject & { spec?: { template?: { terminationDelay?: string } } }>(PodCliqueSetType, probe, {
+        dryRun: true,
+      })
+      .catch(() => undefined);
+    if (out?.spec?.template?.terminationDelay) return;
+    if (Date.now() > deadline)
+      throw new Error(`the admission webhooks were not called within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
