@@ -361,7 +361,11 @@ describe.each(targets)("Client contract: $name", ({ start, serverKnobs, controll
           ],
         }),
       );
-      expect(isApiError(err)).toBe(true);
+      expect(isApiError(err) && err.status).toMatchObject({
+        code: 422,
+        reason: "Invalid",
+        message: "the server rejected our request due to an error in our request",
+      });
       expect((await c.get<ConfigMap>(ConfigMapType, "a", ns))?.data).toEqual({ k: "1" });
     });
 
