@@ -310,7 +310,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (!keep) rmSync(dir, { recursive: true, force: true });
   };
 
-  /** Spawns `program`, logging to `logFile`; resolves with how it exited (for the health waits). */
+  /** Spawns `program`, logging to `logFile`; `exited` resolves with how it exited (for the health waits). */
   const start = (program: string, args: string[], logFile: string) => {
     const fd = openSync(logFile, "a");
     const child = spawn(join(binDir, program), args, { stdio: ["ignore", fd, fd] });
@@ -323,7 +323,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       );
       child.once("error", (err) => resolve(`could not be started (${err.message})`));
     });
-    return exited;
+    return { proc: child, exited };
   };
 
   /** Polls `probe` until it says ok, the process exits, or the timeout passes. */
@@ -348,51 +348,80 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     );
   };
 
+  /**
+   * Starts `program` on `count` free loopback ports (picked right before the start) and waits until
+   * `probe` says it is healthy. A port is free when picked but may be taken before the program binds
+   * it (parallel starts on one machine): a start that fails with "address already in use" is tried
+   * again on new ports, twice at most. A port the caller fixed (`fixed`) is never replaced.
+   */
+  const launch = async (
+    program: string,
+    logFile: string,
+    count: number,
+    fixed: number | undefined,
+    args: (ports: number[]) => string[],
+    probe: (ports: number[]) => Promise<boolean>,
+  ): Promise<number[]> => {
+    for (let attempt = 0; ; attempt++) {
+      const ports: number[] = [];
+      for (let i = 0; i < count; i++) ports.push(await freePort(i === 0 ? (fixed ?? 0) : 0));
+      const logStart = existsSync(logFile) ? readFileSync(logFile).length : 0;
+      const child = start(program, args(ports), logFile);
+      try {
+        await healthy(program, logFile, child.exited, () => probe(ports));
+        return ports;
+      } catch (err) {
+        const raced = readFileSync(logFile).subarray(logStart).toString().includes("address already in use");
+        if (!raced || fixed !== undefined || attempt >= 2) throw err;
+        await stopChild(child.proc);
+        children.splice(children.indexOf(child.proc), 1);
+        log.info("port taken before the start, trying others", { program, ports: ports.join(",") });
+      }
+    }
+  };
+
   try {
     const pki = ensurePki(join(dir, "pki"));
-    const [etcdPort, peerPort, apiPort, kcmPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(options.port ?? 0),
-      await freePort(),
-    ];
-    const url = `https://127.0.0.1:${apiPort}`;
 
     // etcd: one member on loopback. No fsync: the data of a simulated cluster is not worth a disk
     // flush per write (envtest does the same).
-    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    log.info("starting etcd", { url: etcdUrl });
-    const etcdExit = start(
+    const [etcdPort] = await launch(
       "etcd",
-      [
+      logs.etcd,
+      2,
+      undefined,
+      ([client, peer]) => [
         "--name=grove-sim",
         `--data-dir=${join(dir, "etcd")}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=grove-sim=${peerUrl}`,
+        `--listen-client-urls=http://127.0.0.1:${client}`,
+        `--advertise-client-urls=http://127.0.0.1:${client}`,
+        `--listen-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-cluster=grove-sim=http://127.0.0.1:${peer}`,
         "--unsafe-no-fsync=true",
         "--log-level=warn",
       ],
-      logs.etcd,
+      async ([client]) => {
+        const res = await fetch(`http://127.0.0.1:${client}/health`);
+        return res.ok && ((await res.json()) as { health?: string }).health === "true";
+      },
     );
-    await healthy("etcd", logs.etcd, etcdExit, async () => {
-      const res = await fetch(`${etcdUrl}/health`);
-      return res.ok && ((await res.json()) as { health?: string }).health === "true";
-    });
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    log.info("etcd ready", { url: etcdUrl });
 
-    log.info("starting kube-apiserver", { url });
-    const apiExit = start(
+    const adminTls: Tls = { ca: pki.ca.certPem, cert: pki.admin.certPem, key: pki.admin.keyPem };
+    const [apiPort] = await launch(
       "kube-apiserver",
-      [
+      logs.apiserver,
+      1,
+      options.port,
+      ([port]) => [
         `--etcd-servers=${etcdUrl}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
         // The endpoint reconciler refuses a loopback address for the kubernetes Service.
         "--endpoint-reconciler-type=none",
-        `--secure-port=${apiPort}`,
+        `--secure-port=${port}`,
         `--cert-dir=${join(dir, "pki")}`,
         `--tls-cert-file=${pki.files.apiserverCrt}`,
         `--tls-private-key-file=${pki.files.apiserverKey}`,
@@ -405,13 +434,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         "--allow-privileged=true",
         "--profiling=false",
       ],
-      logs.apiserver,
+      async ([port]) => (await httpsGet(`https://127.0.0.1:${port}/readyz`, adminTls)).status === 200,
     );
-    const adminTls: Tls = { ca: pki.ca.certPem, cert: pki.admin.certPem, key: pki.admin.keyPem };
-    await healthy("kube-apiserver", logs.apiserver, apiExit, async () => {
-      const res = await httpsGet(`${url}/readyz`, adminTls);
-      return res.status === 200;
-    });
+    const url = `https://127.0.0.1:${apiPort}`;
+    log.info("kube-apiserver ready", { url });
     const kubeconfigPath = join(dir, "admin.kubeconfig");
     const adminConfig = kubeconfig(url, pki.ca.certPem, "kubernetes-admin", pki.admin);
     writeFileSync(kubeconfigPath, adminConfig, { mode: 0o600 });
@@ -427,14 +453,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     );
 
     log.info("starting kube-controller-manager", { controllers: KUBE_CONTROLLERS.join(",") });
-    const kcmExit = start(
+    await launch(
       "kube-controller-manager",
-      [
+      logs.controllerManager,
+      1,
+      undefined,
+      ([port]) => [
         `--kubeconfig=${kcmConfig}`,
         `--authentication-kubeconfig=${kcmConfig}`,
         `--authorization-kubeconfig=${kcmConfig}`,
         "--bind-address=127.0.0.1",
-        `--secure-port=${kcmPort}`,
+        `--secure-port=${port}`,
         `--cert-dir=${join(dir, "pki", "controller-manager")}`,
         `--service-account-private-key-file=${pki.files.saKey}`,
         `--root-ca-file=${pki.files.caCrt}`,
@@ -443,18 +472,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         "--leader-elect=false",
         "--profiling=false",
       ],
-      logs.controllerManager,
+      // Healthy, and the service-account controller at work: pods are admitted only once their
+      // namespace's default ServiceAccount exists (the ServiceAccount admission plugin).
+      async ([port]) =>
+        (await httpsGet(`https://127.0.0.1:${port}/healthz`, "insecure")).status === 200 &&
+        (await httpsGet(`${url}/api/v1/namespaces/default/serviceaccounts/default`, adminTls)).status === 200,
     );
-    await healthy("kube-controller-manager", logs.controllerManager, kcmExit, async () => {
-      const res = await httpsGet(`https://127.0.0.1:${kcmPort}/healthz`, "insecure");
-      return res.status === 200;
-    });
-    // Pods are admitted only once their namespace's default ServiceAccount exists (the
-    // ServiceAccount admission plugin): wait for the controller to make the first one.
-    await healthy("kube-controller-manager", logs.controllerManager, kcmExit, async () => {
-      const res = await httpsGet(`${url}/api/v1/namespaces/default/serviceaccounts/default`, adminTls);
-      return res.status === 200;
-    });
     const version = (JSON.parse((await httpsGet(`${url}/version`, adminTls)).body) as { gitVersion: string })
       .gitVersion;
     log.info("control plane ready", { url, version });
