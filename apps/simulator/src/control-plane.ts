@@ -304,9 +304,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     controllerManager: join(dir, "logs", "kube-controller-manager.log"),
   };
   const children: ChildProcess[] = [];
-  const stop = async () => {
+  /** Stops every process started so far, the last started first. */
+  const stopChildren = async () => {
     for (const c of [...children].reverse()) await stopChild(c);
     children.length = 0;
+  };
+  const stop = async () => {
+    await stopChildren();
     if (!keep) rmSync(dir, { recursive: true, force: true });
   };
 
@@ -483,11 +487,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     log.info("control plane ready", { url, version });
     return { url, kubeconfigPath, version, binDir, dir, logs, stop };
   } catch (err) {
-    // Keep the logs of a failed start where the error message points.
-    const keepLogs = !keep;
-    for (const c of [...children].reverse()) await stopChild(c);
-    children.length = 0;
-    if (keepLogs) {
+    await stopChildren();
+    // A temporary folder keeps only the logs the error message points to.
+    if (!keep) {
       rmSync(join(dir, "etcd"), { recursive: true, force: true });
       rmSync(join(dir, "pki"), { recursive: true, force: true });
     }
