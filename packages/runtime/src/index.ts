@@ -5,6 +5,7 @@ export * from "./controller.js";
 export * from "./deep-equal.js";
 export * from "./errors.js";
 export * from "./informer.js";
+export * from "./leader-election.js";
 export * from "./logger.js";
 export * from "./manager.js";
 export * from "./owners.js";

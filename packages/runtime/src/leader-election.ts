@@ -1,0 +1,549 @@
+// Leader election on a coordination.k8s.io/v1 Lease with client-go's semantics
+// (k8s.io/client-go/tools/leaderelection): one elector per replica; the one that holds the Lease
+// leads, renews every retryPeriod and gives up when no renewal succeeded within renewDeadline; the
+// others retry every retryPeriod (jittered) and take the Lease once it has expired.
+//
+// Expiry is judged only with this process's clock: the time this elector last SAW the record change
+// plus the record's leaseDurationSeconds (client-go's observedTime). The renewTime written by the
+// holder is never compared with the local clock, so clock skew between hosts cannot shorten a lease.
+//
+// Where this differs from client-go, on purpose:
+// - A leader that reads a record naming another holder stops leading at once instead of polling on
+//   until its renewDeadline: it knows it is not the holder, and reconciling on would be split brain.
+// - A renewal that hangs counts against renewDeadline (a timer, not the request, ends leadership).
+// - onStoppedLeading fires only when leadership ends (lost, or released by stop()), not also when an
+//   elector that never led is stopped.
+// - After leadership is lost the elector is finished (client-go's Run returns): make a new one to
+//   stand again. Controllers stop and the process restarts as a standby, as controller-runtime does.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Client, KubeObject } from "./client.js";
+import { isAlreadyExists, isConflict, isNotFound } from "./errors.js";
+import { type Logger, noopLogger } from "./logger.js";
+import { LeaseType } from "./resources.js";
+
+/** client-go's defaults (and controller-runtime's): 15 s / 10 s / 2 s. */
+export const DEFAULT_LEASE_DURATION_MS = 15_000;
+export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
+export const DEFAULT_RETRY_PERIOD_MS = 2_000;
+/** client-go's JitterFactor: a standby waits retryPeriod * (1 + random * 1.2) between attempts. */
+export const LEADER_ELECTION_JITTER_FACTOR = 1.2;
+
+/** coordination.k8s.io/v1 Lease spec as JSON (times are MicroTime: RFC 3339 with 6 fraction digits). */
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+  preferredHolder?: string;
+  strategy?: string;
+}
+
+export interface Lease extends KubeObject {
+  spec?: LeaseSpec;
+}
+
+/** client-go's LeaderElectionRecord: a Lease spec read with defaults for what is missing or malformed. */
+export interface LeaderElectionRecord {
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions: number;
+}
+
+export interface LeaderElectorOptions {
+  client: Client;
+  /** Namespace and name of the Lease. */
+  namespace: string;
+  name: string;
+  /** Unique per replica. Default `<hostname>_<uuid>`, as controller-runtime makes it. */
+  identity?: string;
+  /** How long a standby waits from its last sight of a changed record before taking the Lease. Default 15000; at least 1000 (the Lease stores whole seconds). */
+  leaseDurationMs?: number;
+  /** How long the leader keeps leading without a successful renewal. Default 10000; below leaseDurationMs. */
+  renewDeadlineMs?: number;
+  /** Time between attempts. Default 2000; renewDeadlineMs must exceed 1.2 times it. */
+  retryPeriodMs?: number;
+  /** stop() while leading writes an empty holder and a 1 s duration, so a standby takes over at once. Default true. */
+  releaseOnCancel?: boolean;
+  logger?: Logger;
+  /**
+   * Called once when this elector becomes the leader. `signal` aborts when leadership ends (lost, or
+   * stop()). Code protected by the Lease must stop when it aborts.
+   */
+  onStartedLeading(signal: AbortSignal): void | Promise<void>;
+  /** Called once when leadership ends, right after the signal aborted. */
+  onStoppedLeading(): void;
+  /** Called when the observed holder changes to a non-empty identity (this elector's own included). */
+  onNewLeader?(identity: string): void;
+}
+
+/** Options that break client-go's rules; names each field and the rule. */
+export class LeaderElectionConfigError extends Error {
+  readonly code = "InvalidLeaderElectionConfig";
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+  ) {
+    super(`leader election: ${field}: ${rule}`);
+    this.name = "LeaderElectionConfigError";
+  }
+}
+
+/** `<hostname>_<uuid>`: unique per process even when two replicas share a host name. */
+export function defaultLeaderIdentity(): string {
+  return `${hostname()}_${randomUUID()}`;
+}
+
+/** metav1.MicroTime as JSON: RFC 3339 with exactly 6 fraction digits, UTC. */
+export function formatMicroTime(ms: number): string {
+  const iso = new Date(Math.floor(ms)).toISOString(); // 2026-12-07T00:40:00.123Z
+  const micros = String(Math.floor((ms % 1) * 1000)).padStart(3, "0");
+  return `${iso.slice(0, -1)}${micros}Z`;
+}
+
+/** Checks the options against client-go's NewLeaderElector rules. Throws LeaderElectionConfigError. */
+export function validateLeaderElectionOptions(o: LeaderElectorOptions): void {
+  const lease = o.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS;
+  const renew = o.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
+  const retry = o.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
+  const positive = (v: number, f: string) => {
+    if (!Number.isFinite(v) || v <= 0) throw new LeaderElectionConfigError(f, `must be > 0, got ${v}`);
+  };
+  positive(lease, "leaseDurationMs");
+  positive(renew, "renewDeadlineMs");
+  positive(retry, "retryPeriodMs");
+  if (lease < 1000)
+    throw new LeaderElectionConfigError(
+      "leaseDurationMs",
+      `must be at least 1000 (the Lease stores whole seconds), got ${lease}`,
+    );
+  if (lease <= renew)
+    throw new LeaderElectionConfigError(
+      "leaseDurationMs",
+      `must be greater than renewDeadlineMs (${lease} <= ${renew})`,
+    );
+  if (renew <= LEADER_ELECTION_JITTER_FACTOR * retry)
+    throw new LeaderElectionConfigError(
+      "renewDeadlineMs",
+      `must be greater than retryPeriodMs * ${LEADER_ELECTION_JITTER_FACTOR} (${renew} <= ${LEADER_ELECTION_JITTER_FACTOR * retry})`,
+    );
+  if (o.identity !== undefined && o.identity === "")
+    throw new LeaderElectionConfigError("identity", "must not be empty");
+  if (!o.namespace) throw new LeaderElectionConfigError("namespace", "required");
+  if (!o.name) throw new LeaderElectionConfigError("name", "required");
+}
+
+/**
+ * Reads a Lease's spec as client-go's LeaseSpecToLeaderElectionRecord does, except that a field of
+ * the wrong type reads as absent (and is reported) instead of failing the whole read: a garbage
+ * Lease then looks expired and is overwritten with a valid record.
+ */
+export function leaseRecord(lease: Lease): { record: LeaderElectionRecord; malformed: string[] } {
+  const malformed: string[] = [];
+  const raw: unknown = lease.spec;
+  const spec =
+    typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  if (raw !== undefined && spec !== raw) malformed.push("spec");
+  const str = (k: string): string | undefined => {
+    const v = spec[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "string") return v;
+    malformed.push(`spec.${k}`);
+    return undefined;
+  };
+  const int = (k: string): number | undefined => {
+    const v = spec[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
+    malformed.push(`spec.${k}`);
+    return undefined;
+  };
+  const record: LeaderElectionRecord = {
+    holderIdentity: str("holderIdentity") ?? "",
+    leaseDurationSeconds: int("leaseDurationSeconds") ?? 0,
+    leaseTransitions: int("leaseTransitions") ?? 0,
+  };
+  const acquire = str("acquireTime");
+  const renew = str("renewTime");
+  if (acquire !== undefined) record.acquireTime = acquire;
+  if (renew !== undefined) record.renewTime = renew;
+  return { record, malformed };
+}
+
+function recordToSpec(r: LeaderElectionRecord): LeaseSpec {
+  return {
+    holderIdentity: r.holderIdentity,
+    leaseDurationSeconds: r.leaseDurationSeconds,
+    ...(r.acquireTime !== undefined ? { acquireTime: r.acquireTime } : {}),
+    ...(r.renewTime !== undefined ? { renewTime: r.renewTime } : {}),
+    leaseTransitions: r.leaseTransitions,
+  };
+}
+
+const STOPPED = Symbol("stopped");
+
+/**
+ * One replica's side of the election. start() runs it in the background; stop() ends it (releasing
+ * the Lease if leading); `done` settles when it has finished, by stop() or by losing leadership.
+ */
+export class LeaderElector {
+  readonly identity: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  private readonly client: Client;
+  private readonly log: Logger;
+  private readonly releaseOnCancel: boolean;
+  /** The Lease as last read or written: its resourceVersion makes the next update optimistic. */
+  private lease: Lease | undefined;
+  private observed: LeaderElectionRecord | undefined;
+  private observedRaw = "";
+  /** Local clock (ms) when the observed record last changed. */
+  private observedTime = 0;
+  private reportedLeader = "";
+  private leading = false;
+  private leadAbort: AbortController | undefined;
+  private readonly stopAbort = new AbortController();
+  private state: "new" | "running" | "finished" = "new";
+  private loop: Promise<void> = Promise.resolve();
+  private resolveDone: () => void = () => {};
+  /** Settles when the elector has finished (stopped, or leadership lost). */
+  readonly done: Promise<void>;
+
+  constructor(private readonly options: LeaderElectorOptions) {
+    validateLeaderElectionOptions(options);
+    this.client = options.client;
+    this.identity = options.identity ?? defaultLeaderIdentity();
+    this.leaseDurationMs = options.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
+    this.retryPeriodMs = options.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
+    this.releaseOnCancel = options.releaseOnCancel ?? true;
+    this.log = (options.logger ?? noopLogger).with({
+      lease: `${options.namespace}/${options.name}`,
+      identity: this.identity,
+    });
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  /** True while this elector leads (between onStartedLeading and the abort of its signal). */
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** The holder last observed on the Lease ("" when none or not read yet). */
+  getLeader(): string {
+    return this.observed?.holderIdentity ?? "";
+  }
+
+  start(): void {
+    if (this.state !== "new") throw new Error(`leader elector: start() called twice`);
+    this.state = "running";
+    this.loop = this.run().then(
+      () => this.finish(),
+      (err) => {
+        // run() catches what the API throws; this is a bug, and it must not leave a leader running.
+        this.log.error("leader election failed", { error: err });
+        this.loseLeadership("leader election failed");
+        this.finish();
+      },
+    );
+  }
+
+  /**
+   * Ends the election. While leading: the signal aborts, the Lease is released (releaseOnCancel)
+   * and onStoppedLeading is called. Stop the code the Lease protects BEFORE calling this, or a
+   * standby may start while it still runs.
+   */
+  async stop(): Promise<void> {
+    if (this.state === "new") {
+      this.finish();
+      return;
+    }
+    this.stopAbort.abort();
+    await this.loop;
+  }
+
+  private finish(): void {
+    this.state = "finished";
+    this.resolveDone();
+  }
+
+  private get stopping(): boolean {
+    return this.stopAbort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    this.log.info("attempting to acquire leader lease");
+    // Acquire: client-go's wait.JitterUntil(tryAcquireOrRenew, retryPeriod, 1.2, sliding).
+    for (;;) {
+      const ok = await this.untilStopped(this.tryAcquireOrRenew());
+      if (ok === STOPPED) return;
+      this.maybeReportTransition();
+      if (ok) break;
+      const wait = this.retryPeriodMs * (1 + Math.random() * LEADER_ELECTION_JITTER_FACTOR);
+      if ((await this.sleep(wait)) === STOPPED) return;
+    }
+    this.log.info("successfully acquired lease");
+    this.leading = true;
+    const lead = new AbortController();
+    this.leadAbort = lead;
+    try {
+      void Promise.resolve(this.options.onStartedLeading(lead.signal)).catch((err) =>
+        this.log.error("onStartedLeading failed", { error: err }),
+      );
+    } catch (err) {
+      this.log.error("onStartedLeading failed", { error: err });
+    }
+    await this.renewLoop();
+    if (this.stopping && this.leading) {
+      // stop() while leading: the signal aborts first, then the Lease is given up.
+      this.leadAbort.abort(new Error("leader election stopped"));
+      this.leading = false;
+      if (this.releaseOnCancel) await this.release();
+      this.log.info("stopped leading", { reason: "stopped" });
+      this.callStopped();
+    }
+  }
+
+  /** Renews every retryPeriod until a renewal misses renewDeadline, the Lease is lost or stop(). */
+  private async renewLoop(): Promise<void> {
+    let deadline: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(deadline);
+      deadline = setTimeout(
+        () => this.loseLeadership("no successful renewal within renewDeadline"),
+        this.renewDeadlineMs,
+      );
+    };
+    arm();
+    try {
+      while (this.leading) {
+        if ((await this.sleep(this.retryPeriodMs)) === STOPPED) return;
+        if (!this.leading) return;
+        const ok = await this.untilStopped(this.tryAcquireOrRenew());
+        if (ok === STOPPED || !this.leading) return;
+        this.maybeReportTransition();
+        if (ok) {
+          arm();
+          this.log.debug("successfully renewed lease");
+        } else if (this.observed && this.observed.holderIdentity !== this.identity) {
+          this.loseLeadership(`lease taken by ${JSON.stringify(this.observed.holderIdentity)}`);
+          return;
+        }
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  /** Leadership ends now: the signal aborts and onStoppedLeading runs, whatever is still in flight. */
+  private loseLeadership(reason: string): void {
+    if (!this.leading) return;
+    this.leading = false;
+    this.leadAbort?.abort(new Error(`leader election lost: ${reason}`));
+    this.log.warn("leader election lost", { reason });
+    this.callStopped();
+    // The election is over for this elector (client-go's Run returns); wake the loop if it sleeps.
+    this.stopAbort.abort();
+  }
+
+  private callStopped(): void {
+    try {
+      this.options.onStoppedLeading();
+    } catch (err) {
+      this.log.error("onStoppedLeading failed", { error: err });
+    }
+  }
+
+  /** client-go's tryAcquireOrRenew: true when this elector holds the Lease afterwards. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = Date.now();
+    const stamp = formatMicroTime(now);
+    const desired: LeaderElectionRecord = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: Math.floor(this.leaseDurationMs / 1000),
+      acquireTime: stamp,
+      renewTime: stamp,
+      leaseTransitions: 0,
+    };
+
+    // 1. Fast path: the leader updates optimistically on the version it wrote last.
+    if (this.observedIsMine() && this.leaseValid(now) && this.lease && this.observed) {
+      const r = { ...desired, leaseTransitions: this.observed.leaseTransitions };
+      if (this.observed.acquireTime !== undefined) r.acquireTime = this.observed.acquireTime;
+      if (await this.write(r)) return true;
+      this.log.debug("optimistic renewal failed, reading the lease");
+    }
+
+    // 2. Read, or create when absent.
+    let current: Lease | undefined;
+    try {
+      current = await this.client.get<Lease>(LeaseType, this.options.name, this.options.namespace);
+    } catch (err) {
+      this.log.warn("error retrieving lease", { error: err });
+      return false;
+    }
+    if (!current) {
+      try {
+        const created = await this.client.create<Lease>(LeaseType, {
+          apiVersion: LeaseType.apiVersion,
+          kind: LeaseType.kind,
+          metadata: { name: this.options.name, namespace: this.options.namespace },
+          spec: recordToSpec(desired),
+        });
+        this.lease = created;
+        this.setObserved(desired, JSON.stringify(created.spec ?? null));
+        return true;
+      } catch (err) {
+        if (!isAlreadyExists(err)) this.log.warn("error creating lease", { error: err });
+        return false;
+      }
+    }
+
+    // 3. Judge the holder and expiry on the local clock.
+    this.lease = current;
+    const raw = JSON.stringify(current.spec ?? null);
+    const { record, malformed } = leaseRecord(current);
+    if (raw !== this.observedRaw) {
+      if (malformed.length > 0)
+        this.log.warn("lease has malformed fields; read as absent", { fields: malformed });
+      this.setObserved(record, raw);
+    }
+    if (record.holderIdentity !== "" && this.leaseValid(now) && !this.observedIsMine()) {
+      this.log.debug("lease is held by another and has not expired", { holder: record.holderIdentity });
+      return false;
+    }
+
+    // 4. Take or renew it: transitions count only a change of holder.
+    const next = { ...desired };
+    if (this.observedIsMine()) {
+      next.leaseTransitions = record.leaseTransitions;
+      if (record.acquireTime !== undefined) next.acquireTime = record.acquireTime;
+    } else next.leaseTransitions = record.leaseTransitions + 1;
+    return this.write(next);
+  }
+
+  /** Update with the resourceVersion last seen: a 409 means another writer got there first. */
+  private async write(record: LeaderElectionRecord): Promise<boolean> {
+    if (!this.lease) return false;
+    try {
+      const updated = await this.client.update<Lease>(LeaseType, {
+        ...this.lease,
+        spec: recordToSpec(record),
+      });
+      this.lease = updated;
+      this.setObserved(record, JSON.stringify(updated.spec ?? null));
+      return true;
+    } catch (err) {
+      if (isConflict(err)) this.log.debug("lease changed under us (conflict)");
+      else if (isNotFound(err)) this.lease = undefined;
+      else this.log.warn("error updating lease", { error: err });
+      return false;
+    }
+  }
+
+  /** ReleaseOnCancel: a Lease this elector still holds gets no holder and a 1 s duration. */
+  private async release(): Promise<void> {
+    const attempt = async (): Promise<void> => {
+      const current = await this.client.get<Lease>(LeaseType, this.options.name, this.options.namespace);
+      if (!current || leaseRecord(current).record.holderIdentity !== this.identity) return;
+      const stamp = formatMicroTime(Date.now());
+      const record: LeaderElectionRecord = {
+        holderIdentity: "",
+        leaseDurationSeconds: 1,
+        acquireTime: stamp,
+        renewTime: stamp,
+        leaseTransitions: leaseRecord(current).record.leaseTransitions,
+      };
+      const updated = await this.client.update<Lease>(LeaseType, { ...current, spec: recordToSpec(record) });
+      this.lease = updated;
+      this.setObserved(record, JSON.stringify(updated.spec ?? null));
+      this.log.info("released lease");
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        attempt(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timed out after renewDeadline")), this.renewDeadlineMs);
+        }),
+      ]);
+    } catch (err) {
+      this.log.warn("failed to release lease", { error: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private setObserved(record: LeaderElectionRecord, raw: string): void {
+    this.observed = record;
+    this.observedRaw = raw;
+    this.observedTime = Date.now();
+  }
+
+  private observedIsMine(): boolean {
+    return this.observed?.holderIdentity === this.identity;
+  }
+
+  private leaseValid(now: number): boolean {
+    return this.observedTime + (this.observed?.leaseDurationSeconds ?? 0) * 1000 > now;
+  }
+
+  private maybeReportTransition(): void {
+    const holder = this.observed?.holderIdentity ?? "";
+    if (holder === this.reportedLeader) return;
+    this.reportedLeader = holder;
+    if (holder === "") return;
+    this.log.info("new leader observed", { leader: holder });
+    try {
+      this.options.onNewLeader?.(holder);
+    } catch (err) {
+      this.log.error("onNewLeader failed", { error: err });
+    }
+  }
+
+  /** Resolves STOPPED as soon as stop() is called (or leadership is lost), else after `ms`. */
+  private sleep(ms: number): Promise<typeof STOPPED | undefined> {
+    const signal = this.stopAbort.signal;
+    if (signal.aborted) return Promise.resolve(STOPPED);
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve(STOPPED);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(undefined);
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** `p`, or STOPPED as soon as the elector is stopped (an in-flight request is left to settle alone). */
+  private untilStopped<T>(p: Promise<T>): Promise<T | typeof STOPPED> {
+    const signal = this.stopAbort.signal;
+    if (signal.aborted) {
+      p.catch(() => {});
+      return Promise.resolve(STOPPED);
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => resolve(STOPPED);
+      signal.addEventListener("abort", onAbort, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (err) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+}
