@@ -19,6 +19,7 @@ import {
 import {
   type Client,
   Controller,
+  type ControllerMetricsProvider,
   deepEqual,
   findCondition,
   getControllerOf,
@@ -84,6 +85,11 @@ export interface GroveControllersOptions {
    * does; `false` leaves it out. Default: on, with its own defaults and this logger.
    */
   clusterTopology?: false | ClusterTopologyControllerOptions;
+  /**
+   * Reports every controller's reconciles and work queue (controller-runtime's metrics, queue
+   * named after the controller), the ClusterTopologyBinding controller's too. None by default.
+   */
+  metrics?: ControllerMetricsProvider;
 }
 
 export interface GroveControllers {
@@ -93,6 +99,8 @@ export interface GroveControllers {
   stop(): Promise<void>;
   /** Keys queued, in flight or waiting for a requeue, over all controllers (0 = quiescent). */
   pending(): number;
+  /** Every informer has synced (a readiness check); false before start(). */
+  hasSynced(): boolean;
 }
 
 export const DEFAULT_CONCURRENCY: GroveControllersConcurrency = { pcs: 10, pcsg: 5, pclq: 10, podgang: 5 };
@@ -218,29 +226,34 @@ export function createGroveControllers(
   ] as Informer<KubeObject>[])
     on(inf, { update: (_a, b) => ctx.statusMemory.observe(b), del: (o) => ctx.statusMemory.forget(o) });
   const c = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
+  const metrics = options.metrics ? { metrics: options.metrics } : {};
   const pcsCtl = new Controller({
     name: "podcliqueset",
     reconciler: pcsReconciler(ctx),
     concurrency: c.pcs,
     logger,
+    ...metrics,
   });
   const pcsgCtl = new Controller({
     name: "podcliquescalinggroup",
     reconciler: pcsgReconciler(ctx),
     concurrency: c.pcsg,
     logger,
+    ...metrics,
   });
   const pclqCtl = new Controller({
     name: "podclique",
     reconciler: pclqReconciler(ctx),
     concurrency: c.pclq,
     logger,
+    ...metrics,
   });
   const pgCtl = new Controller({
     name: "podgang",
     reconciler: podGangReconciler(ctx),
     concurrency: c.podgang,
     logger,
+    ...metrics,
   });
 
   // ---- PodCliqueSet (§3.1) ----
@@ -415,7 +428,11 @@ export function createGroveControllers(
   const ct =
     options.clusterTopology === false
       ? undefined
-      : createClusterTopologyController(client, { logger, ...(options.clusterTopology ?? {}) });
+      : createClusterTopologyController(client, {
+          logger,
+          ...metrics,
+          ...(options.clusterTopology ?? {}),
+        });
   return {
     start: async () => {
       await mgr.start();
@@ -430,5 +447,6 @@ export function createGroveControllers(
         (n, c) => n + c.queue.len() + c.queue.inFlight() + c.queue.delayed(),
         0,
       ) + (ct?.pending() ?? 0),
+    hasSynced: () => mgr.hasSynced() && (ct?.hasSynced() ?? true),
   };
 }

@@ -6,6 +6,12 @@ import { objectKey, splitKey } from "./cache.js";
 import type { KubeObject } from "./client.js";
 import type { Informer } from "./informer.js";
 import { type Logger, noopLogger } from "./logger.js";
+import {
+  type ControllerMetrics,
+  type ControllerMetricsProvider,
+  type ReconcileOutcome,
+  secondsSince,
+} from "./metrics.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { errorCode, errorMessage, RequeueAfterError } from "./reconcile-errors.js";
 import { WorkQueue } from "./work-queue.js";
@@ -45,6 +51,8 @@ export interface ControllerOptions {
   concurrency?: number;
   rateLimiter?: RateLimiter<string>;
   logger?: Logger;
+  /** Reports reconciles and the work queue (named after the controller); none by default. */
+  metrics?: ControllerMetricsProvider;
 }
 
 /** Maps an object seen by an informer to the keys to reconcile. */
@@ -73,6 +81,7 @@ export class Controller {
   private readonly reconcileFn: ReconcileFunc;
   private readonly concurrency: number;
   private readonly log: Logger;
+  private readonly metrics: ControllerMetrics | undefined;
   private readonly abort = new AbortController();
   private workers: Promise<void>[] = [];
   private readonly unsubscribe: (() => void)[] = [];
@@ -84,7 +93,11 @@ export class Controller {
     this.concurrency = c;
     const r = options.reconciler;
     this.reconcileFn = typeof r === "function" ? r : (ctx) => r.reconcile(ctx);
-    this.queue = new WorkQueue<string>(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {});
+    this.queue = new WorkQueue<string>({
+      ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+      ...(options.metrics ? { name: options.name, metrics: options.metrics } : {}),
+    });
+    this.metrics = options.metrics?.newControllerMetrics(options.name);
     this.log = (options.logger ?? noopLogger).with({ controller: options.name });
   }
 
@@ -127,6 +140,7 @@ export class Controller {
   start(): void {
     if (this.workers.length > 0 || this.queue.shuttingDown) return;
     this.log.info("starting workers", { concurrency: this.concurrency });
+    this.metrics?.maxConcurrentReconciles.set(this.concurrency);
     for (let i = 0; i < this.concurrency; i++) this.workers.push(this.worker());
   }
 
@@ -154,13 +168,19 @@ export class Controller {
     const { namespace, name } = splitKey(key);
     const logger = this.log.with({ key });
     this.stats.reconciles++;
+    const m = this.metrics;
+    const started = m ? performance.now() : 0;
+    m?.activeWorkers.inc();
+    let outcome: ReconcileOutcome = "success";
     try {
       const res = await this.reconcileFn({ key, namespace, name, logger, signal: this.abort.signal });
       if (res?.requeueAfter !== undefined && res.requeueAfter > 0) {
+        outcome = "requeue_after";
         this.queue.forget(key);
         this.queue.addAfter(key, res.requeueAfter);
         this.stats.requeues++;
       } else if (res?.requeue) {
+        outcome = "requeue";
         this.queue.addRateLimited(key);
         this.stats.requeues++;
       } else {
@@ -168,11 +188,13 @@ export class Controller {
       }
     } catch (err) {
       if (err instanceof RequeueAfterError) {
+        outcome = "requeue_after";
         logger.debug("requeue requested", { code: err.code, reason: err.message, afterMs: err.afterMs });
         this.queue.forget(key);
         this.queue.addAfter(key, err.afterMs);
         this.stats.requeues++;
       } else {
+        outcome = "error";
         this.stats.errors++;
         logger.error("reconcile failed", {
           code: errorCode(err),
@@ -182,6 +204,10 @@ export class Controller {
         this.queue.addRateLimited(key);
       }
     } finally {
+      if (m) {
+        m.activeWorkers.dec();
+        m.reconciled(outcome, secondsSince(started));
+      }
       this.queue.done(key);
     }
   }

@@ -8,6 +8,7 @@ export * from "./informer.js";
 export * from "./leader-election.js";
 export * from "./logger.js";
 export * from "./manager.js";
+export * from "./metrics.js";
 export * from "./owners.js";
 export * from "./rate-limit.js";
 export * from "./reconcile-errors.js";

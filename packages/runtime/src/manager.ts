@@ -60,6 +60,13 @@ export class Manager {
     return inf as unknown as Informer<T>;
   }
 
+  /** Every informer has synced (what a readiness check asks); false before start(). */
+  hasSynced(): boolean {
+    if (this.state === "new") return false;
+    for (const inf of this.informers.values()) if (!inf.hasSynced()) return false;
+    return true;
+  }
+
   add(controller: Controller): void {
     this.controllers.push(controller);
     if (this.state === "running") controller.start();

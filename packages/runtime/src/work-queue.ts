@@ -4,10 +4,64 @@
 //   again when that worker calls done(), so the newest state is always reconciled after;
 // - delayed adds (addAfter) keep only the earliest pending time per key;
 // - rate-limited adds back off per key (see rate-limit.ts) until forget().
+// With a metrics provider it reports as client-go's queue does (metrics.ts); without one it keeps
+// no timestamps.
+import {
+  type CounterMetric,
+  type GaugeMetric,
+  type HistogramMetric,
+  secondsSince,
+  type WorkQueueMetricsProvider,
+} from "./metrics.js";
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limit.js";
 
 export interface WorkQueueOptions<K> {
   rateLimiter?: RateLimiter<K>;
+  /** The queue's name in metrics (client-go's workqueue name). Required with `metrics`. */
+  name?: string;
+  metrics?: WorkQueueMetricsProvider;
+}
+
+class QueueMetrics<K> {
+  readonly depth: GaugeMetric;
+  readonly adds: CounterMetric;
+  readonly latency: HistogramMetric;
+  readonly work: HistogramMetric;
+  readonly retries: CounterMetric;
+  /** When each queued key was first added, and when each in-flight key was handed out. */
+  private readonly addTimes = new Map<K, number>();
+  private readonly startTimes = new Map<K, number>();
+
+  constructor(p: WorkQueueMetricsProvider, name: string) {
+    this.depth = p.newDepthMetric(name);
+    this.adds = p.newAddsMetric(name);
+    this.latency = p.newLatencyMetric(name);
+    this.work = p.newWorkDurationMetric(name);
+    this.retries = p.newRetriesMetric(name);
+  }
+
+  added(key: K): void {
+    this.adds.inc();
+    this.depth.inc();
+    if (!this.addTimes.has(key)) this.addTimes.set(key, performance.now());
+  }
+
+  handedOut(key: K): void {
+    this.depth.dec();
+    const at = this.addTimes.get(key);
+    if (at !== undefined) {
+      this.latency.observe(secondsSince(at));
+      this.addTimes.delete(key);
+    }
+    this.startTimes.set(key, performance.now());
+  }
+
+  finished(key: K): void {
+    const at = this.startTimes.get(key);
+    if (at === undefined) return;
+    this.work.observe(secondsSince(at));
+    this.startTimes.delete(key);
+  }
 }
 
 export class WorkQueue<K = string> {
@@ -20,9 +74,15 @@ export class WorkQueue<K = string> {
   private idle: (() => void)[] = [];
   private shutting = false;
   readonly rateLimiter: RateLimiter<K>;
+  private readonly metrics: QueueMetrics<K> | undefined;
 
   constructor(options: WorkQueueOptions<K> = {}) {
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>();
+    if (options.metrics) {
+      if (!options.name)
+        throw new RangeError("name: required when metrics is given (the queue's metric label)");
+      this.metrics = new QueueMetrics(options.metrics, options.name);
+    }
   }
 
   get shuttingDown(): boolean {
@@ -46,6 +106,7 @@ export class WorkQueue<K = string> {
 
   add(key: K): void {
     if (this.shutting || this.dirty.has(key)) return;
+    this.metrics?.added(key);
     this.dirty.add(key);
     if (this.processing.has(key)) return;
     this.queue.push(key);
@@ -55,6 +116,7 @@ export class WorkQueue<K = string> {
   /** Adds `key` after `ms`; if it is already waiting, the earlier time wins. */
   addAfter(key: K, ms: number): void {
     if (this.shutting) return;
+    this.metrics?.retries.inc();
     if (!(ms > 0)) {
       this.add(key);
       return;
@@ -103,12 +165,14 @@ export class WorkQueue<K = string> {
     }
     this.dirty.delete(key);
     this.processing.add(key);
+    this.metrics?.handedOut(key);
     return key;
   }
 
   /** Marks `key` processed; if it was added meanwhile, it is queued again now. */
   done(key: K): void {
     if (!this.processing.delete(key)) return;
+    this.metrics?.finished(key);
     if (this.dirty.has(key)) {
       this.queue.push(key);
       this.wake();

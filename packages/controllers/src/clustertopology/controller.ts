@@ -35,6 +35,7 @@ import {
   type Client,
   type Condition,
   Controller,
+  type ControllerMetricsProvider,
   deepEqual,
   EventType,
   findCondition,
@@ -66,6 +67,8 @@ export interface ClusterTopologyControllerOptions {
   concurrency?: number;
   /** Event source component. Default "grove-operator". */
   component?: string;
+  /** Reports reconciles and the work queue (see GroveControllersOptions.metrics). */
+  metrics?: ControllerMetricsProvider;
 }
 
 export interface ClusterTopologyController {
@@ -73,6 +76,8 @@ export interface ClusterTopologyController {
   stop(): Promise<void>;
   /** Keys queued, in flight or delayed (0 when idle). */
   pending(): number;
+  /** Both informers have synced; false before start(). */
+  hasSynced(): boolean;
 }
 
 interface Level {
@@ -236,6 +241,7 @@ export function createClusterTopologyController(
     name: "clustertopology",
     concurrency: options.concurrency ?? 1,
     logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     reconciler: async ({ name }) => {
       const ctb = ctbs.cache.get(name) ?? (await client.get<Ctb>(ClusterTopologyBindingType, name));
       if (!ctb || ctb.metadata.deletionTimestamp) return;
@@ -339,5 +345,6 @@ export function createClusterTopologyController(
     start: () => mgr.start(),
     stop: () => mgr.stop(),
     pending: () => ctl.queue.len() + ctl.queue.inFlight() + ctl.queue.delayed(),
+    hasSynced: () => mgr.hasSynced(),
   };
 }
