@@ -55,6 +55,15 @@ export interface HttpResponse {
 /** Sends one request. The default goes through client-node with the KubeConfig's credentials. */
 export type Transport = (req: HttpRequest) => Promise<HttpResponse>;
 
+/**
+ * client-go's RequestResult hook (rest_client_requests_total{code,method,host}): one call per HTTP
+ * request, watch opens included. `code` is the status as text, "<error>" when no answer came;
+ * `host` is the server URL's host:port.
+ */
+export interface RequestResultMetric {
+  increment(code: string, method: string, host: string): void;
+}
+
 export interface KubeClientOptions {
   /**
    * Client-side rate limit, requests per second (client-go's --qps). Default 5; a negative value
@@ -74,6 +83,8 @@ export interface KubeClientOptions {
   watchIdleTimeoutMs?: number;
   /** Replaces the HTTP layer (tests); the default uses the KubeConfig. */
   transport?: Transport;
+  /** Told of every request's outcome; none by default. */
+  requestMetrics?: RequestResultMetric;
 }
 
 /** The HTTP layer client-node itself uses: its fetch, dispatcher (TLS) and auth headers. */
@@ -103,6 +114,9 @@ export class KubeClient implements Client {
   private readonly userAgent: string;
   private readonly fieldManager: string;
   private readonly watchIdleTimeoutMs: number | undefined;
+  private readonly requestMetrics: RequestResultMetric | undefined;
+  /** The server's host:port, the `host` of request metrics. */
+  private readonly host: string;
   /** Where single-object calls on namespaced kinds go without a namespace (as kubectl does). */
   readonly defaultNamespace: string;
 
@@ -117,6 +131,8 @@ export class KubeClient implements Client {
     this.userAgent = options.userAgent ?? "grove-ts/0.1.0 (kubernetes-client-javascript/2.0.1)";
     this.fieldManager = options.fieldManager ?? "grove-ts";
     this.watchIdleTimeoutMs = options.watchIdleTimeoutMs;
+    this.requestMetrics = options.requestMetrics;
+    this.host = serverHost(kubeConfig.getCurrentCluster()?.server);
     this.defaultNamespace =
       kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace || "default";
   }
@@ -134,12 +150,23 @@ export class KubeClient implements Client {
     await this.bucket?.take();
     const headers: Record<string, string> = { Accept: "application/json", "User-Agent": this.userAgent };
     if (body !== undefined) headers["Content-Type"] = contentType;
-    return this.transport({
+    const req: HttpRequest = {
       method,
       path,
       headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    };
+    const m = this.requestMetrics;
+    if (!m) return this.transport(req);
+    let res: HttpResponse;
+    try {
+      res = await this.transport(req);
+    } catch (err) {
+      m.increment("<error>", method, this.host);
+      throw err;
+    }
+    m.increment(String(res.status), method, this.host);
+    return res;
   }
 
   /** Sends and parses; a non-2xx answer throws ApiError with the server's Status. */
@@ -309,20 +336,37 @@ export class KubeClient implements Client {
       this.watchIdleTimeoutMs ??
       (options.timeoutSeconds !== undefined ? (options.timeoutSeconds + 30) * 1000 : undefined);
     if (idleMs !== undefined) (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = idleMs;
-    const controller = await w.watch(
-      path,
-      watchParams(options),
-      (eventType: string, object: unknown) => {
-        if (stopped) return;
-        onEvent({ type: eventType as WatchEvent["type"], object: object as T });
-      },
-      (err: unknown) => {
-        if (stopped || err === null || err === undefined) {
-          settle?.resolve();
-          return;
-        }
-        settle?.reject(mapWatchError(err, path));
-      },
+    // client-node's watch() returns once the server answered; a refusal (non-200, no connection)
+    // has reached `done` by then.
+    let opening = true;
+    let openError: unknown;
+    let controller: AbortController;
+    try {
+      controller = await w.watch(
+        path,
+        watchParams(options),
+        (eventType: string, object: unknown) => {
+          if (stopped) return;
+          onEvent({ type: eventType as WatchEvent["type"], object: object as T });
+        },
+        (err: unknown) => {
+          if (opening && err !== null && err !== undefined) openError = err;
+          if (stopped || err === null || err === undefined) {
+            settle?.resolve();
+            return;
+          }
+          settle?.reject(mapWatchError(err, path));
+        },
+      );
+    } catch (err) {
+      this.requestMetrics?.increment("<error>", "GET", this.host);
+      throw err;
+    }
+    opening = false;
+    this.requestMetrics?.increment(
+      openError === undefined ? "200" : watchErrorCode(openError),
+      "GET",
+      this.host,
     );
     return {
       stop: () => {
@@ -344,6 +388,21 @@ function parseBody<R>(res: HttpResponse, what: string): R {
   } catch {
     throw toApiError(500, res.body, `${what}: the response is not JSON`);
   }
+}
+
+/** The server's host:port as client-go's `host` label has it ("" when the URL does not parse). */
+function serverHost(server: string | undefined): string {
+  try {
+    return server ? new URL(server).host : "";
+  } catch {
+    return "";
+  }
+}
+
+/** client-node puts a refused watch's HTTP status on the error as statusCode. */
+function watchErrorCode(err: unknown): string {
+  const code = (err as { statusCode?: unknown }).statusCode;
+  return typeof code === "number" ? String(code) : "<error>";
 }
 
 function mapWatchError(err: unknown, path: string): unknown {

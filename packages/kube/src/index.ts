@@ -8,6 +8,7 @@ export {
   type HttpResponse,
   KubeClient,
   type KubeClientOptions,
+  type RequestResultMetric,
   type Transport,
 } from "./client.js";
 export { KubeConfigError, type KubeConfigSource, loadKubeConfig } from "./config.js";
