@@ -1,5 +1,11 @@
 // @grove-ts/scheduler: the gang scheduler (pending PodGangs -> placement -> bindings).
 
+export {
+  type GangSchedulerMetrics,
+  PENDING_REASONS,
+  type PendingReason,
+  type ScheduleResult,
+} from "./metrics.js";
 export { podRequests, type Requests } from "./requests.js";
 export {
   createGangScheduler,

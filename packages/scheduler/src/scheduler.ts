@@ -49,6 +49,7 @@ import {
   type WorkGang,
   type WorkGroup,
 } from "./gangs.js";
+import { type GangSchedulerMetrics, PENDING_REASONS, type PendingReason } from "./metrics.js";
 import { toQuantities } from "./requests.js";
 import { holdsCapacity, podKey, Snapshot } from "./snapshot.js";
 import { levelsFor } from "./topology.js";
@@ -97,6 +98,8 @@ export interface GangSchedulerOptions {
    * (default true); false solves each batch from scratch with solve().
    */
   incremental?: boolean;
+  /** Instrumentation hooks (attempts, latency, pending gangs, solver time); none by default. */
+  metrics?: GangSchedulerMetrics;
 }
 
 export interface GangScheduler {
@@ -118,6 +121,8 @@ export function createGangScheduler(client: Client, options: GangSchedulerOption
 
 interface Verdict {
   message: string;
+  /** The gang could not be built (an "error" attempt, an "invalid" pending gang). */
+  invalid?: boolean;
 }
 
 class Scheduler implements GangScheduler {
@@ -147,6 +152,9 @@ class Scheduler implements GangScheduler {
   private readonly gangWrites = new Map<string, PodGang & KubeObject>();
   /** Last message written per pod (uid), so a retry that fails the same way writes nothing. */
   private readonly podMessages = new Map<string, string>();
+  private readonly metrics: GangSchedulerMetrics | undefined;
+  /** PodGang uids whose scheduling latency was observed (only kept with metrics). */
+  private readonly latencyObserved = new Set<string>();
 
   constructor(
     private readonly client: Client,
@@ -155,6 +163,7 @@ class Scheduler implements GangScheduler {
     this.names = new Set(options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME]);
     this.log = (options.logger ?? noopLogger).with({ component: "gang-scheduler" });
     this.backoff = options.initialBackoffMs ?? 1000;
+    this.metrics = options.metrics;
     const inf = { logger: this.log };
     this.nodes = new SharedInformer(client, NodeType, inf);
     this.pods = new SharedInformer(client, PodType, {
@@ -256,6 +265,7 @@ class Scheduler implements GangScheduler {
           else this.kick();
         },
         onDelete: (g) => {
+          if (g.metadata.uid) this.latencyObserved.delete(g.metadata.uid);
           this.unplaced.delete(`${g.metadata.namespace}/${g.metadata.name}`);
           this.gangWrites.delete(`${g.metadata.namespace}/${g.metadata.name}`);
         },
@@ -402,6 +412,34 @@ class Scheduler implements GangScheduler {
       }
     }
     await this.writeGangStatuses();
+    if (this.metrics && !this.stopped) this.reportPending(this.metrics);
+  }
+
+  /** Counts our PodGangs that do not hold their minimum, by why (see PendingReason). */
+  private reportPending(m: GangSchedulerMetrics): void {
+    const counts = Object.fromEntries(PENDING_REASONS.map((r) => [r, 0])) as Record<PendingReason, number>;
+    for (const pg of this.gangs.cache.list()) {
+      const ns = pg.metadata.namespace ?? "";
+      const key = `${ns}/${pg.metadata.name}`;
+      const ours = pg.spec.podgroups.some((g) =>
+        g.podReferences.some((ref) => {
+          const pod = this.pods.cache.get(ref.name, ref.namespace || ns);
+          return pod !== undefined && this.names.has(pod.spec?.schedulerName || KUBE_DEFAULT_SCHEDULER);
+        }),
+      );
+      if (!ours || this.gangHolds(key)) continue;
+      const verdict = this.unplaced.get(key);
+      const base = pg.metadata.labels?.[LabelBasePodGang];
+      const reason: PendingReason = verdict
+        ? verdict.invalid
+          ? "invalid"
+          : "unschedulable"
+        : base && base !== pg.metadata.name && !this.gangHolds(`${ns}/${base}`)
+          ? "waiting_for_base"
+          : "waiting_for_pods";
+      counts[reason]++;
+    }
+    m.pendingPodGangs(counts);
   }
 
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -622,7 +660,11 @@ class Scheduler implements GangScheduler {
       const clash = w.groups.find((g) => groupNames.has(g.name));
       if (clash) {
         left++;
-        await this.reportUnplaced(w, `invalid gang: PodGroup ${clash.podGroup} is also in another PodGang`);
+        await this.reportUnplaced(
+          w,
+          `invalid gang: PodGroup ${clash.podGroup} is also in another PodGang`,
+          "error",
+        );
         continue;
       }
       for (const g of w.groups) groupNames.add(g.name);
@@ -639,7 +681,7 @@ class Scheduler implements GangScheduler {
         const msg =
           err instanceof PlacementProblemError || err instanceof GangBuildError ? err.message : String(err);
         left++;
-        await this.reportUnplaced(w, `invalid gang: ${msg}`);
+        await this.reportUnplaced(w, `invalid gang: ${msg}`, "error");
         continue;
       }
       if (w.keys.size === 0) {
@@ -688,6 +730,7 @@ class Scheduler implements GangScheduler {
           await this.reportUnplaced(item.w, res.reason ?? "no placement");
           continue;
         }
+        this.metrics?.scheduleAttempt("scheduled");
         this.unplaced.delete(item.w.key);
         if (item.w.podGang) this.statusDirty.add(item.w.key);
         for (const gr of item.w.groups) {
@@ -726,6 +769,7 @@ class Scheduler implements GangScheduler {
           );
         } catch (err) {
           this.log.error("placement failed", { error: err, gangs: items.length });
+          if (this.metrics) for (let i = 0; i < items.length; i++) this.metrics.scheduleAttempt("error");
           this.dropPlacement(JSON.stringify(b.levels));
           left += items.length;
           break;
@@ -741,7 +785,7 @@ class Scheduler implements GangScheduler {
             items.push({ w, gang: this.toGang(w, b.levels) });
           } catch (err) {
             left++;
-            await this.reportUnplaced(w, `invalid gang: ${(err as Error).message}`);
+            await this.reportUnplaced(w, `invalid gang: ${(err as Error).message}`, "error");
           }
         }
       }
@@ -790,6 +834,17 @@ class Scheduler implements GangScheduler {
 
   /** One placement call over the current capacity, on the kept snapshot for `levels` or from scratch. */
   private place(levels: TopologyLevel[], gangs: Gang[]): PlacementResult {
+    const m = this.metrics;
+    if (!m) return this.solve(levels, gangs);
+    const started = performance.now();
+    try {
+      return this.solve(levels, gangs);
+    } finally {
+      m.solverDuration((performance.now() - started) / 1000);
+    }
+  }
+
+  private solve(levels: TopologyLevel[], gangs: Gang[]): PlacementResult {
     const engine = this.options.engine ?? "wasm";
     const topology = levels.length > 0 ? { levels } : undefined;
     if (this.options.incremental === false)
@@ -834,12 +889,18 @@ class Scheduler implements GangScheduler {
     }
   }
 
-  private async reportUnplaced(w: WorkGang, reason: string): Promise<void> {
+  /** `result` "error": the gang could not be built (invalid), rather than did not fit. */
+  private async reportUnplaced(
+    w: WorkGang,
+    reason: string,
+    result: "unschedulable" | "error" = "unschedulable",
+  ): Promise<void> {
+    this.metrics?.scheduleAttempt(result);
     if (w.podGang) {
       const prev = this.unplaced.get(w.key);
       if (prev?.message !== reason) this.statusDirty.add(w.key);
     }
-    this.unplaced.set(w.key, { message: reason });
+    this.unplaced.set(w.key, { message: reason, ...(result === "error" ? { invalid: true } : {}) });
     const message = w.podGang ? `gang ${w.key}: ${reason}` : reason;
     for (const gr of w.groups) for (const pod of gr.pending) await this.markPod(pod, message);
   }
@@ -918,6 +979,23 @@ class Scheduler implements GangScheduler {
 
   // ---- PodGang status ---------------------------------------------------------------------------
 
+  /**
+   * First time a PodGang is seen holding its minimum: seconds since it was created. A gang whose
+   * Scheduled condition is already True was observed before (or by an earlier process).
+   */
+  private observeLatency(pg: PodGang & KubeObject, m: GangSchedulerMetrics): void {
+    const uid = pg.metadata.uid;
+    if (!uid || this.latencyObserved.has(uid)) return;
+    this.latencyObserved.add(uid);
+    const scheduled = findCondition(
+      pg.status?.conditions as Condition[] | undefined,
+      PodGangConditionScheduled,
+    );
+    const created = Date.parse(pg.metadata.creationTimestamp ?? "");
+    if (scheduled?.status === "True" || Number.isNaN(created)) return;
+    m.podGangSchedulingLatency(Math.max(0, (Date.now() - created) / 1000));
+  }
+
   private async writeGangStatuses(): Promise<void> {
     const keys = [...this.statusDirty];
     this.statusDirty.clear();
@@ -939,6 +1017,7 @@ class Scheduler implements GangScheduler {
         }
       if (!ours) continue;
       const holds = all > 0 && this.gangHolds(key);
+      if (holds && this.metrics) this.observeLatency(pg, this.metrics);
       const phase = !holds ? "Pending" : running === all ? "Running" : "Starting";
       const verdict = this.unplaced.get(key);
       // The newer of the cache and our own last write: a lagging watch must not make us rewrite.
