@@ -76,7 +76,11 @@ export interface GroveControllersOptions {
   topologyAwareScheduling?: boolean;
   /** Scheduler for pods whose clique names none. Default "default-scheduler". */
   defaultSchedulerName?: string;
-  /** Image of the startsAfter init container. Default $GROVE_INIT_CONTAINER_IMAGE:v0.1.0-dev. */
+  /**
+   * Image of the startsAfter init container (apps/initc): a full reference, or a repository to which
+   * `:<OPERATOR_VERSION>` is added. Default `$GROVE_INIT_CONTAINER_IMAGE:<version>` as Grove, else
+   * `grove-ts/grove-initc:<version>`.
+   */
   initContainerImage?: string;
   /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
   requeueAfterMs?: number;
@@ -104,8 +108,23 @@ export interface GroveControllers {
 }
 
 export const DEFAULT_CONCURRENCY: GroveControllersConcurrency = { pcs: 10, pcsg: 5, pclq: 10, podgang: 5 };
-export const DEFAULT_INIT_CONTAINER_IMAGE = "ghcr.io/ai-dynamo/grove/grove-initc";
+/** Our own grove-initc (apps/initc), not upstream's image. */
+export const DEFAULT_INIT_CONTAINER_IMAGE = "grove-ts/grove-initc";
 export const OPERATOR_VERSION = "v0.1.0-dev";
+
+/**
+ * An image reference with a tag: `image` as given when it names a tag or digest, else
+ * `image:<OPERATOR_VERSION>` (a `host:port/` registry prefix is not a tag).
+ */
+export function initContainerImageRef(image: string): string {
+  const last = image.slice(image.lastIndexOf("/") + 1);
+  return last.includes(":") || image.includes("@") ? image : `${image}:${OPERATOR_VERSION}`;
+}
+
+/** The image when no option names one: Grove's $GROVE_INIT_CONTAINER_IMAGE (a repository) or ours. */
+export function defaultInitContainerImage(env: NodeJS.ProcessEnv = process.env): string {
+  return `${env.GROVE_INIT_CONTAINER_IMAGE || DEFAULT_INIT_CONTAINER_IMAGE}:${OPERATOR_VERSION}`;
+}
 
 const key = (ns: string | undefined, name: string): string => (ns ? `${ns}/${name}` : name);
 
@@ -153,6 +172,12 @@ function checkOptions(options: GroveControllersOptions): void {
       "options.requeueAfterMs",
       `must be a positive number of milliseconds, got ${String(r)}`,
     );
+  const img = options.initContainerImage;
+  if (img !== undefined && (img === "" || /\s/.test(img)))
+    throw new InvalidOptionError(
+      "options.initContainerImage",
+      `must be an image reference without spaces, got ${JSON.stringify(img)}`,
+    );
   if (options.defaultSchedulerName !== undefined && options.defaultSchedulerName === "")
     throw new InvalidOptionError("options.defaultSchedulerName", "must not be empty");
 }
@@ -167,8 +192,9 @@ export function createGroveControllers(
     topologyAwareScheduling: options.topologyAwareScheduling ?? true,
     defaultSchedulerName: options.defaultSchedulerName ?? "default-scheduler",
     initContainerImage:
-      options.initContainerImage ??
-      `${process.env.GROVE_INIT_CONTAINER_IMAGE ?? DEFAULT_INIT_CONTAINER_IMAGE}:${OPERATOR_VERSION}`,
+      options.initContainerImage !== undefined
+        ? initContainerImageRef(options.initContainerImage)
+        : defaultInitContainerImage(),
     requeueAfterMs: options.requeueAfterMs ?? 5000,
     now: () => new Date(),
   };

@@ -8,9 +8,11 @@ export {
   createGroveControllers,
   DEFAULT_CONCURRENCY,
   DEFAULT_INIT_CONTAINER_IMAGE,
+  defaultInitContainerImage,
   type GroveControllers,
   type GroveControllersConcurrency,
   type GroveControllersOptions,
+  initContainerImageRef,
   OPERATOR_VERSION,
 } from "./factory.js";
 export { compareForDeletion, selectVictims } from "./pclq/deletion-order.js";
