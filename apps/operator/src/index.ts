@@ -11,3 +11,4 @@ export {
   validateOperatorConfig,
 } from "./config.js";
 export { type OperatorOptions, type RunningOperator, startOperator } from "./operator.js";
+export * from "./webhooks/index.js";

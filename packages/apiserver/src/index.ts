@@ -36,13 +36,3 @@ export {
   startApiServer,
 } from "./start.js";
 export type { Cause } from "./status.js";
-export {
-  type AdmissionReviewRequest,
-  type AdmissionReviewResponse,
-  groveWebhookConfigurations,
-  reviewAdmission,
-  startWebhookServer,
-  WEBHOOK_PATHS,
-  type WebhookServer,
-  type WebhookServerOptions,
-} from "./webhook.js";

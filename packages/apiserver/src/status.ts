@@ -1,24 +1,12 @@
 // Every failure the server reports is an ApiError carrying a metav1.Status, the same document the
 // HTTP layer sends and kubectl prints ("Error from server (NotFound): …").
-import { ApiError, type Status, type StatusCause } from "@grove-ts/runtime";
+import { ApiError, type Cause, causeText, invalid, type Status, status } from "@grove-ts/runtime";
+
+export { type Cause, causeText, invalid, status };
 
 export interface ResourceRef {
   group: string;
   plural: string;
-}
-
-export function status(code: number, reason: string, message: string, details?: Status["details"]): Status {
-  const s: Status = {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason,
-    code,
-  };
-  if (details) s.details = details;
-  return s;
 }
 
 export const fail = (code: number, reason: string, message: string, details?: Status["details"]): ApiError =>
@@ -46,53 +34,6 @@ export const conflict = (r: ResourceRef, name: string, why?: string): ApiError =
   );
 
 export const badRequest = (message: string): ApiError => fail(400, "BadRequest", message);
-
-export interface Cause {
-  field: string;
-  type: string;
-  message: string;
-  value?: unknown;
-}
-
-/** Renders a field error the way apimachinery's field.Error.Error() does. */
-export function causeText(c: Cause): string {
-  const typeText: Record<string, string> = {
-    FieldValueRequired: "Required value",
-    FieldValueInvalid: "Invalid value",
-    FieldValueDuplicate: "Duplicate value",
-    FieldValueNotFound: "Not found",
-    FieldValueNotSupported: "Unsupported value",
-    FieldValueForbidden: "Forbidden",
-    FieldValueTooLong: "Too long",
-    FieldValueTooMany: "Too many",
-    FieldValueTypeInvalid: "Invalid value",
-    InternalError: "Internal error",
-  };
-  const t = typeText[c.type] ?? c.type;
-  const shown =
-    c.value !== undefined && (t === "Invalid value" || t === "Unsupported value" || t === "Duplicate value")
-      ? `${t}: ${JSON.stringify(c.value)}`
-      : t;
-  return `${c.field}: ${shown}: ${c.message}`.replace(/: $/, "");
-}
-
-/** 422 Invalid with one cause per field error (reason = the error type, as kube-apiserver sends). */
-export function invalid(kind: string, group: string, name: string, causes: Cause[]): ApiError {
-  const list = causes.map(causeText);
-  const summary = list.length === 1 ? list[0] : `[${list.join(", ")}]`;
-  const qualifiedKind = group ? `${kind}.${group}` : kind;
-  const statusCauses: StatusCause[] = causes.map((c) => ({
-    reason: c.type,
-    message: causeText(c).slice(c.field.length + 2),
-    field: c.field,
-  }));
-  return fail(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${summary}`, {
-    name,
-    group,
-    kind,
-    causes: statusCauses,
-  });
-}
 
 export const methodNotAllowed = (
   message = "the server does not allow this method on the requested resource",

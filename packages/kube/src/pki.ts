@@ -36,6 +36,8 @@ export interface CertRequest {
   usage?: "server" | "client" | "both";
   /** Validity in days from now (an hour of clock skew is allowed before it). Default 365. */
   days?: number;
+  /** An exact end of validity instead of `days` (tests make certificates that expire soon or have expired). */
+  notAfter?: Date;
 }
 
 function subject(commonName: string, organizations: readonly string[] = []): forge.pki.CertificateField[] {
@@ -45,7 +47,7 @@ function subject(commonName: string, organizations: readonly string[] = []): for
   ];
 }
 
-function baseCert(publicKeyPem: string, days: number): forge.pki.Certificate {
+function baseCert(publicKeyPem: string, days: number, notAfter?: Date): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
   // A positive serial: the high bit of the first byte cleared.
@@ -53,17 +55,21 @@ function baseCert(publicKeyPem: string, days: number): forge.pki.Certificate {
   serial[0] = (serial[0] ?? 0) & 0x7f;
   cert.serialNumber = serial.toString("hex");
   const now = Date.now();
-  cert.validity.notBefore = new Date(now - 3_600_000);
-  cert.validity.notAfter = new Date(now + days * 86_400_000);
+  cert.validity.notAfter = notAfter ?? new Date(now + days * 86_400_000);
+  cert.validity.notBefore = new Date(Math.min(now, cert.validity.notAfter.getTime()) - 3_600_000);
   return cert;
 }
 
 /** A self-signed certificate authority. */
-export function createCertificateAuthority(commonName: string, days = 3650): CertAndKey {
+export function createCertificateAuthority(
+  commonName: string,
+  days = 3650,
+  options: { organizations?: string[]; notAfter?: Date } = {},
+): CertAndKey {
   const keys = generateKeyPair();
-  const cert = baseCert(keys.publicKeyPem, days);
-  cert.setSubject(subject(commonName));
-  cert.setIssuer(subject(commonName));
+  const cert = baseCert(keys.publicKeyPem, days, options.notAfter);
+  cert.setSubject(subject(commonName, options.organizations));
+  cert.setIssuer(subject(commonName, options.organizations));
   cert.setExtensions([
     { name: "basicConstraints", cA: true, critical: true },
     { name: "keyUsage", keyCertSign: true, digitalSignature: true, cRLSign: true, critical: true },
@@ -77,7 +83,7 @@ export function createCertificateAuthority(commonName: string, days = 3650): Cer
 export function issueCertificate(ca: CertAndKey, req: CertRequest): CertAndKey {
   const keys = generateKeyPair();
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const cert = baseCert(keys.publicKeyPem, req.days ?? 365);
+  const cert = baseCert(keys.publicKeyPem, req.days ?? 365, req.notAfter);
   cert.setSubject(subject(req.commonName, req.organizations));
   cert.setIssuer(caCert.subject.attributes);
   const usage = req.usage ?? "server";

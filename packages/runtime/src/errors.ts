@@ -70,3 +70,67 @@ export const isAlreadyExists = (err: unknown): boolean => isApiError(err) && err
 export const isGone = (err: unknown): boolean =>
   isApiError(err) && (err.code === 410 || err.reason === "Expired");
 export const isInvalid = (err: unknown): boolean => isApiError(err) && err.code === 422;
+
+/** A metav1.Status of a failure. */
+export function status(code: number, reason: string, message: string, details?: Status["details"]): Status {
+  const s: Status = {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  };
+  if (details) s.details = details;
+  return s;
+}
+
+
+export interface Cause {
+  field: string;
+  type: string;
+  message: string;
+  value?: unknown;
+}
+
+/** Renders a field error the way apimachinery's field.Error.Error() does. */
+export function causeText(c: Cause): string {
+  const typeText: Record<string, string> = {
+    FieldValueRequired: "Required value",
+    FieldValueInvalid: "Invalid value",
+    FieldValueDuplicate: "Duplicate value",
+    FieldValueNotFound: "Not found",
+    FieldValueNotSupported: "Unsupported value",
+    FieldValueForbidden: "Forbidden",
+    FieldValueTooLong: "Too long",
+    FieldValueTooMany: "Too many",
+    FieldValueTypeInvalid: "Invalid value",
+    InternalError: "Internal error",
+  };
+  const t = typeText[c.type] ?? c.type;
+  const shown =
+    c.value !== undefined && (t === "Invalid value" || t === "Unsupported value" || t === "Duplicate value")
+      ? `${t}: ${JSON.stringify(c.value)}`
+      : t;
+  return `${c.field}: ${shown}: ${c.message}`.replace(/: $/, "");
+}
+
+/** 422 Invalid with one cause per field error (reason = the error type, as kube-apiserver sends). */
+export function invalid(kind: string, group: string, name: string, causes: Cause[]): ApiError {
+  const list = causes.map(causeText);
+  const summary = list.length === 1 ? list[0] : `[${list.join(", ")}]`;
+  const qualifiedKind = group ? `${kind}.${group}` : kind;
+  const statusCauses: StatusCause[] = causes.map((c) => ({
+    reason: c.type,
+    message: causeText(c).slice(c.field.length + 2),
+    field: c.field,
+  }));
+  return new ApiError(status(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${summary}`, {
+    name,
+    group,
+    kind,
+    causes: statusCauses,
+  }));
+}
+
