@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKubeClient } from "@grove-ts/kube";
-import { startControlPlane, startGroveWebhooks } from "@grove-ts/simulator";
+import { startWebhooks } from "@grove-ts/operator";
+import { startControlPlane } from "@grove-ts/simulator";
 import { repoRoot } from "../src/shared.js";
 import { kubectlPath, target } from "../src/target.js";
 
@@ -102,7 +103,10 @@ export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
 /** The real control plane and Grove's webhooks; the Grove CRDs are left for the suite to apply. */
 async function startKubeCluster(dir: string): Promise<Cluster> {
   const cp = await startControlPlane();
-  const hooks = await startGroveWebhooks(createKubeClient({ kubeconfigPath: cp.kubeconfigPath, qps: -1 }), {
+  const hooks = await startWebhooks(createKubeClient({ kubeconfigPath: cp.kubeconfigPath, qps: -1 }), {
+    namespace: "default",
+    port: 0,
+    registerHost: "127.0.0.1",
     waitForSync: false,
   });
   return withKubectl(cp.url, cp.kubeconfigPath, dir, undefined, async () => {

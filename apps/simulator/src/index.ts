@@ -37,10 +37,3 @@ export {
   startSimulator,
 } from "./simulator.js";
 export { createTokenFiller, type TokenFiller } from "./tokens.js";
-export {
-  type GroveWebhooks,
-  type GroveWebhooksOptions,
-  MutatingWebhookConfigurationType,
-  startGroveWebhooks,
-  ValidatingWebhookConfigurationType,
-} from "./webhooks.js";

@@ -18,12 +18,12 @@ import {
   noopLogger,
   type ResourceType,
 } from "@grove-ts/runtime";
+import { startWebhooks } from "@grove-ts/operator";
 import { createGangScheduler } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
 import { createIfAbsent, startSimNodes } from "./nodes.js";
 import { createTokenFiller } from "./tokens.js";
-import { startGroveWebhooks } from "./webhooks.js";
 
 export type OperatorMode = "in-process" | "external";
 
@@ -47,9 +47,9 @@ export interface SimulatorOptions {
   /** "in-process" (default) runs the controllers and the scheduler here; "external" runs neither. */
   operator?: OperatorMode;
   /**
-   * Serve Grove's admission webhooks and register them (only with "kube": our API server admits in
-   * process). Default true: grove-operator does not serve webhooks of its own yet, so grove-sim does
-   * in both operator modes.
+   * Serve Grove's admission webhooks (grove-operator's webhook serving, in this process) and register
+   * them (only with "kube": our API server admits in process). Default true, in both operator modes:
+   * an external operator may come and go, the webhooks stay.
    */
   webhooks?: boolean;
   /** Running -> Ready delay of simulated pods. Default 0. */
@@ -207,7 +207,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   try {
     await installCrds(client);
     if (mode === "kube" && (options.webhooks ?? true)) {
-      const hooks = await startGroveWebhooks(client, { logger: log });
+      // The operator's own webhook serving, registered with a url: to this process (no Service
+      // routes here); the certificate is kept in a Secret as in a cluster.
+      const hooks = await startWebhooks(client, {
+        namespace: "default",
+        port: 0,
+        registerHost: "127.0.0.1",
+        waitUntilCalled: true,
+        logger: log,
+      });
       stops.push(() => hooks.stop());
     }
     const nodes = await startSimNodes(client, cluster, {

@@ -1,5 +1,6 @@
 // Where the KubeConfig comes from: a file (as kubectl's --kubeconfig), the in-cluster service
 // account, or the usual defaults ($KUBECONFIG, ~/.kube/config, in-cluster).
+import { existsSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 
 export interface KubeConfigSource {
@@ -7,6 +8,8 @@ export interface KubeConfigSource {
   kubeconfigPath?: string;
   /** Use the pod's service account (KUBERNETES_SERVICE_HOST and the mounted token). */
   inCluster?: boolean;
+  /** In-cluster mode: a prefix of /var/run/secrets/kubernetes.io/serviceaccount (tests). */
+  inClusterRoot?: string;
   /** A context other than current-context. */
   context?: string;
   /** A server URL and bearer token instead of a file (http:// servers get insecure-skip-tls-verify, as kube-api-compat §0 requires). */
@@ -38,7 +41,15 @@ export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
         currentContext: "grove",
       });
     } else if (source.kubeconfigPath) kc.loadFromFile(source.kubeconfigPath);
-    else if (source.inCluster) kc.loadFromCluster();
+    else if (source.inCluster) {
+      if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)
+        throw new Error(
+          "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: not running in a pod (give a kubeconfig)",
+        );
+      const token = `${source.inClusterRoot ?? ""}/var/run/secrets/kubernetes.io/serviceaccount/token`;
+      if (!existsSync(token)) throw new Error(`${token}: no service account token mounted`);
+      kc.loadFromCluster(source.inClusterRoot);
+    }
     else kc.loadFromDefault();
   } catch (err) {
     throw new KubeConfigError(
