@@ -5,6 +5,7 @@
 // why a restart is safe (see test/restart.test.ts).
 
 import type { Client, Informer, KubeObject, Logger } from "@grove-ts/runtime";
+import type { ControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";
 import type { StatusMemory } from "./status-write.js";
 import type {
@@ -107,4 +108,6 @@ export interface ControllerContext {
   podExpectations: PodExpectations;
   /** Status writes of this process the caches may not show yet (see StatusMemory). */
   statusMemory: StatusMemory;
+  /** Event recorders, one per controller (./events.ts). */
+  events: ControllerEvents;
 }

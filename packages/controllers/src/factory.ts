@@ -52,6 +52,7 @@ import {
 } from "./context.js";
 import { topologyNameOf } from "./desired.js";
 import { InvalidOptionError } from "./errors.js";
+import { createControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";
 import { pclqReconciler } from "./pclq/controller.js";
 import { pcsReconciler } from "./pcs/controller.js";
@@ -103,6 +104,8 @@ export interface GroveControllers {
   stop(): Promise<void>;
   /** Keys queued, in flight or waiting for a requeue, over all controllers (0 = quiescent). */
   pending(): number;
+  /** Resolves once the Events recorded so far are written (they are written in the background). */
+  flushEvents(): Promise<void>;
   /** Every informer has synced (a readiness check); false before start(). */
   hasSynced(): boolean;
 }
@@ -235,6 +238,7 @@ export function createGroveControllers(
     return b ? [`${o.metadata.namespace ?? ""}/${b}`] : [];
   });
 
+  const events = createControllerEvents(client, logger);
   const ctx: ControllerContext = {
     client,
     informers,
@@ -242,6 +246,7 @@ export function createGroveControllers(
     logger,
     podExpectations: new PodExpectations(),
     statusMemory: new StatusMemory(),
+    events,
   };
   // The memory of status writes lives only until the cache shows them, or the object is gone.
   for (const inf of [
@@ -467,7 +472,9 @@ export function createGroveControllers(
     stop: async () => {
       await ct?.stop();
       await mgr.stop();
+      await events.stop();
     },
+    flushEvents: () => events.flush(),
     pending: () =>
       [pcsCtl, pcsgCtl, pclqCtl, pgCtl].reduce(
         (n, c) => n + c.queue.len() + c.queue.inFlight() + c.queue.delayed(),

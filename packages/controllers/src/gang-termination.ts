@@ -17,6 +17,13 @@ import { allPodCliquesOf, pcsgsOf, standalonePodCliquesOf } from "./children.js"
 import type { Component } from "./component.js";
 import type { ControllerContext } from "./context.js";
 import { standaloneCliques } from "./desired.js";
+import {
+  errText,
+  ReasonPodCliqueScalingGroupReplicaDeleteFailed,
+  ReasonPodCliqueScalingGroupReplicaDeleteSuccessful,
+  ReasonPodCliqueSetReplicaDeleteFailed,
+  ReasonPodCliqueSetReplicaDeleteSuccessful,
+} from "./events.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "./types.js";
 import { deleteIgnoreNotFound, intLabel, isTerminating, type SyncHint, slowStart } from "./util.js";
 
@@ -129,8 +136,24 @@ export function pcsReplicaGangTermination(ctx: ControllerContext): Component<Pod
         }
         ctx.logger.info("terminating PodCliqueSet replica", { pcs: pcs.metadata.name, replica: i });
         const victims = allPodCliquesOf(ctx, pcs).filter(ofReplica);
-        await slowStart(victims, "ERR_DELETE_PODCLIQUE", (p) =>
-          deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", ns),
+        try {
+          await slowStart(victims, "ERR_DELETE_PODCLIQUE", (p) =>
+            deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", ns),
+          );
+        } catch (err) {
+          ctx.events.pcs.event(
+            pcs,
+            "Warning",
+            ReasonPodCliqueSetReplicaDeleteFailed,
+            `Error deleting PodCliqueSet replica ${i}: ${errText(err)}`,
+          );
+          throw err;
+        }
+        ctx.events.pcs.event(
+          pcs,
+          "Normal",
+          ReasonPodCliqueSetReplicaDeleteSuccessful,
+          `PodCliqueSet replica ${i} deleted`,
         );
         for (const g of pcsgs) {
           const conditions = setCondition(
@@ -184,9 +207,50 @@ export async function pcsgReplicaGangTermination(
   );
   if (victims.length > 0)
     ctx.logger.info("terminating PCSG replicas", { pcsg: pcsg.metadata.name, replicas: expired });
-  await slowStart(victims, "ERR_DELETE_PODCLIQUE", (p) =>
-    deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", pcsg.metadata.namespace),
-  );
+  await deletePcsgReplicas(ctx, pcs, pcsg, victims);
   if (waiting.length > 0) return { requeueAfterMs: Math.max(1, Math.min(...waiting)) };
   return victims.length > 0 ? { requeueAfterMs: ctx.options.requeueAfterMs } : undefined;
+}
+
+/**
+ * Deletes whole PCSG replicas (their member PodCliques), highest index first, batches by slow start.
+ * As upstream, the PCSG controller records PodCliqueScalingGroupReplicaDelete{Successful,Failed} on
+ * the PodCliqueSet, one per replica.
+ */
+export async function deletePcsgReplicas(
+  ctx: ControllerContext,
+  pcs: PodCliqueSet,
+  pcsg: PodCliqueScalingGroup,
+  members: readonly PodClique[],
+): Promise<void> {
+  const byReplica = new Map<number, PodClique[]>();
+  for (const p of members) {
+    const j = intLabel(p, LabelPodCliqueScalingGroupReplicaIndex) ?? -1;
+    byReplica.set(j, [...(byReplica.get(j) ?? []), p]);
+  }
+  const name = pcsg.metadata.name ?? "";
+  const replicas = [...byReplica].sort(([a], [b]) => b - a);
+  await slowStart(replicas, "ERR_DELETE_PODCLIQUE", async ([j, pclqs]) => {
+    try {
+      await Promise.all(
+        pclqs.map((p) =>
+          deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", pcsg.metadata.namespace),
+        ),
+      );
+    } catch (err) {
+      ctx.events.pcsg.event(
+        pcs,
+        "Warning",
+        ReasonPodCliqueScalingGroupReplicaDeleteFailed,
+        `Error deleting PodCliqueScalingGroup ${name} ReplicaIndex ${j} : ${errText(err)}`,
+      );
+      throw err;
+    }
+    ctx.events.pcsg.event(
+      pcs,
+      "Normal",
+      ReasonPodCliqueScalingGroupReplicaDeleteSuccessful,
+      `Deleted PodCliqueScalingGroup ${name} replicaIndex: ${j}`,
+    );
+  });
 }

@@ -28,7 +28,8 @@ import {
 import {
   type Client,
   type Condition,
-  EventType,
+  createEventRecorder,
+  type EventRecorder,
   findCondition,
   type KubeObject,
   type Logger,
@@ -128,6 +129,8 @@ interface Verdict {
 class Scheduler implements GangScheduler {
   private readonly names: Set<string>;
   private readonly log: Logger;
+  /** One Event recorder per scheduler name (the Events' source.component). */
+  private readonly recorders = new Map<string, EventRecorder>();
   private readonly nodes: SharedInformer<Node & KubeObject>;
   private readonly pods: SharedInformer<Pod & KubeObject>;
   private readonly gangs: SharedInformer<PodGang & KubeObject>;
@@ -289,6 +292,7 @@ class Scheduler implements GangScheduler {
     for (const r of this.removers) r();
     await this.running;
     await Promise.all([this.nodes, this.pods, this.gangs, this.bindings].map((i) => i.stop()));
+    await Promise.all([...this.recorders.values()].map((r) => r.stop()));
     this.dropPlacement();
   }
 
@@ -945,36 +949,20 @@ class Scheduler implements GangScheduler {
     await this.event(pod, "Warning", EventReasonFailedScheduling, message);
   }
 
+  /** Recorded in the background by the recorder of the pod's scheduler name (its Events' source). */
   private async event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
-    const now = new Date();
     const component = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
-    try {
-      await this.client.create(EventType, {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: {
-          name: `${pod.metadata?.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 4096).toString(16)}`,
-          namespace: pod.metadata?.namespace ?? "default",
-        },
-        involvedObject: {
-          apiVersion: "v1",
-          kind: "Pod",
-          name: pod.metadata?.name,
-          namespace: pod.metadata?.namespace,
-          uid: pod.metadata?.uid,
-        },
-        type,
-        reason,
-        message,
-        source: { component },
-        reportingComponent: component,
-        firstTimestamp: rfc3339(now),
-        lastTimestamp: rfc3339(now),
-        count: 1,
-      } as KubeObject);
-    } catch (err) {
-      this.log.debug("event not recorded", { pod: pk(pod), reason, error: err });
+    let recorder = this.recorders.get(component);
+    if (!recorder) {
+      recorder = createEventRecorder(this.client, { component, logger: this.log });
+      this.recorders.set(component, recorder);
     }
+    recorder.event(
+      { apiVersion: "v1", kind: "Pod", metadata: pod.metadata ?? {} } as KubeObject,
+      type,
+      reason,
+      message,
+    );
   }
 
   // ---- PodGang status ---------------------------------------------------------------------------

@@ -36,8 +36,8 @@ import {
   type Condition,
   Controller,
   type ControllerMetricsProvider,
+  createEventRecorder,
   deepEqual,
-  EventType,
   findCondition,
   type KubeObject,
   type Logger,
@@ -45,7 +45,6 @@ import {
   NodeType,
   noopLogger,
   type ResourceType,
-  rfc3339,
   setCondition,
 } from "@grove-ts/runtime";
 
@@ -209,33 +208,10 @@ export function createClusterTopologyController(
     }
   };
 
-  const recordEvent = async (ctb: Ctb, type: "Normal" | "Warning", reason: string, message: string) => {
-    const now = rfc3339(new Date());
-    try {
-      await client.create(EventType, {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: { generateName: `${ctb.metadata.name}.`, namespace: "default" },
-        involvedObject: {
-          apiVersion: ctb.apiVersion,
-          kind: ctb.kind,
-          name: ctb.metadata.name,
-          uid: ctb.metadata.uid,
-          resourceVersion: ctb.metadata.resourceVersion,
-        },
-        reason,
-        message,
-        type,
-        source: { component },
-        reportingComponent: component,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      } as KubeObject);
-    } catch (err) {
-      logger.warn("event not recorded", { reason, error: (err as Error).message });
-    }
-  };
+  // Cluster-scoped: its Events live in "default", as client-go's recorder puts them.
+  const events = createEventRecorder(client, { component, logger });
+  const recordEvent = (ctb: Ctb, type: "Normal" | "Warning", reason: string, message: string) =>
+    events.event(ctb, type, reason, message);
 
   const ctl = new Controller({
     name: "clustertopology",
@@ -311,9 +287,9 @@ export function createClusterTopologyController(
         { subresource: "status" },
       );
       if (cond && prevCond?.status !== cond.status) {
-        if (cond.status === "True") await recordEvent(ctb, "Warning", "TopologyDriftDetected", cond.message);
+        if (cond.status === "True") recordEvent(ctb, "Warning", "TopologyDriftDetected", cond.message);
         else if (cond.status === "False" && prevCond !== undefined)
-          await recordEvent(ctb, "Normal", "TopologyInSync", cond.message);
+          recordEvent(ctb, "Normal", "TopologyInSync", cond.message);
       }
     },
   });
@@ -343,7 +319,10 @@ export function createClusterTopologyController(
   mgr.add(ctl);
   return {
     start: () => mgr.start(),
-    stop: () => mgr.stop(),
+    stop: async () => {
+      await mgr.stop();
+      await events.stop();
+    },
     pending: () => ctl.queue.len() + ctl.queue.inFlight() + ctl.queue.delayed(),
     hasSynced: () => mgr.hasSynced(),
   };

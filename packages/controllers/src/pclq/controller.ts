@@ -21,6 +21,14 @@ import { owningPcs, podsOf } from "../children.js";
 import type { ControllerContext } from "../context.js";
 import { schedulerNameOf } from "../desired.js";
 import { BaseGangNotFoundError, MissingPodGangLabelError } from "../errors.js";
+import {
+  errText,
+  ReasonAllScheduledReplicasLost,
+  ReasonPodCreateFailed,
+  ReasonPodCreateSuccessful,
+  ReasonPodDeleteFailed,
+  ReasonPodDeleteSuccessful,
+} from "../events.js";
 import type { Pod } from "../kube-types.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
 import { type PclqUpdateResult, rollPodClique } from "../rolling-update.js";
@@ -62,8 +70,26 @@ async function syncPodCount(
         schedulerName,
         initContainerImage: ctx.options.initContainerImage,
       });
-      const created = await ctx.client.create<Pod>(PodType, pod);
+      let created: Pod;
+      try {
+        created = await ctx.client.create<Pod>(PodType, pod);
+      } catch (err) {
+        // Upstream prints pod.Name, empty under generateName; the hostname names the pod to be.
+        ctx.events.pclq.event(
+          pclq,
+          "Warning",
+          ReasonPodCreateFailed,
+          `Error creating pod ${pod.metadata.name ?? pod.spec?.hostname ?? ""}: ${errText(err)}`,
+        );
+        throw err;
+      }
       ctx.podExpectations.expectCreate(key, created.metadata.name ?? "", created.spec?.hostname ?? "");
+      ctx.events.pclq.event(
+        pclq,
+        "Normal",
+        ReasonPodCreateSuccessful,
+        `Created Pod: ${created.metadata.name}`,
+      );
     });
   } else if (diff > 0) {
     const candidates = live.filter((p) => !exp.deletes.has(p.metadata.name ?? ""));
@@ -75,8 +101,10 @@ async function syncPodCount(
       } catch (err) {
         if (isNotFound(err)) return;
         ctx.podExpectations.cancelDelete(key, p.metadata.name ?? "");
+        ctx.events.pclq.event(pclq, "Warning", ReasonPodDeleteFailed, `Error deleting pod: ${errText(err)}`);
         throw err;
       }
+      ctx.events.pclq.event(pclq, "Normal", ReasonPodDeleteSuccessful, `Deleted Pod: ${p.metadata.name}`);
     });
   }
 }
@@ -165,6 +193,14 @@ export function pclqReconciler(ctx: ControllerContext) {
       now,
     });
     const full = withLastErrors(status, pclq.status?.lastErrors, outcome, now);
+    const wasScheduled = pclq.status?.scheduledReplicas ?? 0;
+    if (wasScheduled > 0 && status.scheduledReplicas === 0)
+      ctx.events.pclq.event(
+        pclq,
+        "Warning",
+        ReasonAllScheduledReplicasLost,
+        `All scheduled pods lost (was ${wasScheduled}). Gang termination is suppressed to avoid recreating Pending pods against the same cluster state; investigate node availability or capacity.`,
+      );
     return finishReconcile(
       ctx,
       PodCliqueType,

@@ -50,6 +50,23 @@ import {
   topologyTranslator,
 } from "../desired.js";
 import { SecretConflictError } from "../errors.js";
+import {
+  errText,
+  objectKey,
+  ReasonPodCliqueCreateOrUpdateFailed,
+  ReasonPodCliqueCreateOrUpdateSuccessful,
+  ReasonPodCliqueDeleteFailed,
+  ReasonPodCliqueDeleteSuccessful,
+  ReasonPodCliqueScalingGroupCreateOrUpdateFailed,
+  ReasonPodCliqueScalingGroupCreateSuccessful,
+  ReasonPodCliqueScalingGroupDeleteFailed,
+  ReasonPodCliqueScalingGroupDeleteSuccessful,
+  ReasonPodGangCreateOrUpdateFailed,
+  ReasonPodGangCreateOrUpdateSuccessful,
+  ReasonPodGangDeleteFailed,
+  ReasonPodGangDeleteSuccessful,
+  recorded,
+} from "../events.js";
 import { pcsReplicaGangTermination } from "../gang-termination.js";
 import { initializedOps } from "../podgang/status.js";
 import type { PodCliqueSet, PodGang } from "../types.js";
@@ -186,12 +203,34 @@ function podCliques(ctx: ControllerContext): PCSComponent {
         (p) => !isTerminating(p) && !wanted.has(p.metadata.name ?? ""),
       );
       await slowStart(stale, "ERR_DELETE_PODCLIQUE", (p) =>
-        deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", ns(pcs)),
+        recorded(
+          ctx.events.pcs,
+          pcs,
+          { ok: ReasonPodCliqueDeleteSuccessful, failed: ReasonPodCliqueDeleteFailed },
+          () => deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", ns(pcs)),
+          {
+            ok: () => `Deleted PodClique: ${p.metadata.name}`,
+            failed: (err) => `Error deleting PodClique ${objectKey(p)}: ${errText(err)}`,
+          },
+        ),
       );
       await slowStart(wants, "ERR_SYNC_PODCLIQUE", async (w) => {
         const have = inf.cache.get(w.object.metadata.name ?? "", ns(pcs));
         if (have && isTerminating(have)) return;
-        await createOrPatch(ctx.client, PodCliqueType, have, w.object, w.patch);
+        await recorded(
+          ctx.events.pcs,
+          pcs,
+          { ok: ReasonPodCliqueCreateOrUpdateSuccessful, failed: ReasonPodCliqueCreateOrUpdateFailed },
+          () => createOrPatch(ctx.client, PodCliqueType, have, w.object, w.patch),
+          {
+            // Upstream: "PodClique %v %s successfully" with controllerutil's created/updated, none: silent.
+            ok: (r) =>
+              r === "unchanged"
+                ? undefined
+                : `PodClique ${objectKey(w.object)} ${r === "created" ? "created" : "updated"} successfully`,
+            failed: (err) => `PodClique ${objectKey(w.object)} creation or updation failed: ${errText(err)}`,
+          },
+        );
       });
     },
     async delete(pcs) {
@@ -214,12 +253,38 @@ function scalingGroups(ctx: ControllerContext): PCSComponent {
       const wanted = new Set(wants.map((w) => w.object.metadata.name));
       const stale = pcsgsOf(ctx, pcs).filter((g) => !isTerminating(g) && !wanted.has(g.metadata.name ?? ""));
       await slowStart(stale, "ERR_DELETE_PODCLIQUESCALINGGROUP", (g) =>
-        deleteIgnoreNotFound(ctx.client, PodCliqueScalingGroupType, g.metadata.name ?? "", ns(pcs)),
+        recorded(
+          ctx.events.pcs,
+          pcs,
+          {
+            ok: ReasonPodCliqueScalingGroupDeleteSuccessful,
+            failed: ReasonPodCliqueScalingGroupDeleteFailed,
+          },
+          () => deleteIgnoreNotFound(ctx.client, PodCliqueScalingGroupType, g.metadata.name ?? "", ns(pcs)),
+          {
+            ok: () => `Deleted PodCliqueScalingGroup ${objectKey(g)}`,
+            failed: (err) => `Error deleting PodCliqueScalingGroup ${objectKey(g)}: ${errText(err)}`,
+          },
+        ),
       );
       await slowStart(wants, "ERR_SYNC_PODCLIQUESCALINGGROUP", async (w) => {
         const have = inf.cache.get(w.object.metadata.name ?? "", ns(pcs));
         if (have && isTerminating(have)) return;
-        await createOrPatch(ctx.client, PodCliqueScalingGroupType, have, w.object, w.patch);
+        await recorded(
+          ctx.events.pcs,
+          pcs,
+          {
+            ok: ReasonPodCliqueScalingGroupCreateSuccessful,
+            failed: ReasonPodCliqueScalingGroupCreateOrUpdateFailed,
+          },
+          () => createOrPatch(ctx.client, PodCliqueScalingGroupType, have, w.object, w.patch),
+          {
+            ok: (r) =>
+              r === "unchanged" ? undefined : `Created PodCliqueScalingGroup ${objectKey(w.object)}`,
+            failed: (err) =>
+              `Error creating or updating PodCliqueScalingGroup ${objectKey(w.object)}: ${errText(err)}`,
+          },
+        );
       });
     },
     async delete(pcs) {
@@ -256,7 +321,16 @@ function podGangs(ctx: ControllerContext): PCSComponent {
         (g) => !isTerminating(g) && !wanted.has(g.metadata.name ?? ""),
       );
       await slowStart(stale, "ERR_DELETE_PODGANG", (g) =>
-        deleteIgnoreNotFound(ctx.client, PodGangType, g.metadata.name ?? "", namespace),
+        recorded(
+          ctx.events.pcs,
+          pcs,
+          { ok: ReasonPodGangDeleteSuccessful, failed: ReasonPodGangDeleteFailed },
+          () => deleteIgnoreNotFound(ctx.client, PodGangType, g.metadata.name ?? "", namespace),
+          {
+            ok: () => `Deleted PodGang ${objectKey(g)}`,
+            failed: (err) => `Error deleting PodGang ${objectKey(g)}: ${errText(err)}`,
+          },
+        ),
       );
       const scheduler = schedulerNameOf(pcs, ctx.options.defaultSchedulerName);
       // Every gang's object first, then their Initialized conditions: a scheduler that sees a base
@@ -321,12 +395,29 @@ async function writeGang(
   // Annotations are compared exactly: a dropped grove.io/topology-name must be removed (§14.1).
   const annotationsDiffer =
     existing !== undefined && !isSubset(existing.metadata.annotations ?? {}, want.metadata.annotations ?? {});
+  const key = `${namespace}/${d.name}`;
+  const failed = (err: unknown) =>
+    ctx.events.pcs.event(
+      pcs,
+      "Warning",
+      ReasonPodGangCreateOrUpdateFailed,
+      `Error Creating/Updating PodGang ${key}: ${errText(err)}`,
+    );
+  const written = () =>
+    ctx.events.pcs.event(
+      pcs,
+      "Normal",
+      ReasonPodGangCreateOrUpdateSuccessful,
+      `Created/Updated PodGang ${key}`,
+    );
   if (!existing) {
     try {
       current = await ctx.client.create<PodGang>(PodGangType, want);
+      written();
     } catch (err) {
       // A stale cache: the next reconcile sees it.
       if (isAlreadyExists(err)) return { current: undefined, ready };
+      failed(err);
       throw err;
     }
   } else if (annotationsDiffer || !isSubset(patch, existing)) {
@@ -339,10 +430,16 @@ async function writeGang(
         ...Object.fromEntries(removed.map((k) => [k, null])),
       };
     }
-    current = await ctx.client.patch<PodGang>(PodGangType, d.name, namespace, {
-      type: "merge",
-      body: patch,
-    });
+    try {
+      current = await ctx.client.patch<PodGang>(PodGangType, d.name, namespace, {
+        type: "merge",
+        body: patch,
+      });
+    } catch (err) {
+      failed(err);
+      throw err;
+    }
+    written();
   }
   return { current, ready };
 }

@@ -23,7 +23,15 @@ import type { Component } from "../component.js";
 import { type ControllerContext, INDEX_PCSG } from "../context.js";
 import { cliqueByName, cliqueTemplateHash, desiredMemberPodClique } from "../desired.js";
 import { OwnerNotFoundError } from "../errors.js";
-import { pcsgReplicaGangTermination } from "../gang-termination.js";
+import {
+  errText,
+  objectKey,
+  ReasonAllScheduledReplicasLost,
+  ReasonPodCliqueCreateFailed,
+  ReasonPodCliqueCreateSuccessful,
+  recorded,
+} from "../events.js";
+import { deletePcsgReplicas, pcsgReplicaGangTermination } from "../gang-termination.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
 import { autoUpdateInProgress, type PcsgUpdateResult, rollPcsg } from "../rolling-update.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
@@ -72,9 +80,7 @@ function memberPodCliques(
           !isTerminating(p) &&
           (intLabel(p, LabelPodCliqueScalingGroupReplicaIndex) ?? 0) >= pcsg.spec.replicas,
       );
-      await slowStart(stale, "ERR_DELETE_PODCLIQUE", (p) =>
-        deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", ns),
-      );
+      await deletePcsgReplicas(ctx, pcs, pcsg, stale);
       const onDelete = pcs.spec.updateStrategy?.type === UpdateStrategyOnDelete;
       const wants = [];
       for (let j = 0; j < pcsg.spec.replicas; j++)
@@ -85,7 +91,17 @@ function memberPodCliques(
       await slowStart(wants, "ERR_SYNC_PODCLIQUE", async (w) => {
         const have = ctx.informers.pclq.cache.get(w.object.metadata.name ?? "", ns);
         if (have && (isTerminating(have) || !onDelete)) return;
-        await createOrPatch(ctx.client, PodCliqueType, have, w.object, w.patch);
+        await recorded(
+          ctx.events.pcsg,
+          pcsg,
+          { ok: ReasonPodCliqueCreateSuccessful, failed: ReasonPodCliqueCreateFailed },
+          () => createOrPatch(ctx.client, PodCliqueType, have, w.object, w.patch),
+          {
+            ok: (r) =>
+              r === "created" ? `PodClique ${objectKey(w.object)} created successfully` : undefined,
+            failed: (err) => `PodClique ${objectKey(w.object)} creation failed: ${errText(err)}`,
+          },
+        );
       });
       // Gang termination only when no PCSG update runs (§5.3 step 4).
       const update = await rollPcsg(ctx, pcs, pcsg, membersOf(ctx, pcsg));
@@ -164,6 +180,15 @@ export function pcsgReconciler(ctx: ControllerContext) {
       ...(update ? { updateProgress: update.progress ?? null } : {}),
     });
     const full = withLastErrors(status, pcsg.status?.lastErrors, outcome, now);
+    const wasScheduled = pcsg.status?.scheduledReplicas ?? 0;
+    // A PCSG scaled to zero lost nothing (upstream skips spec.replicas 0 too).
+    if (pcsg.spec.replicas > 0 && wasScheduled > 0 && status.scheduledReplicas === 0)
+      ctx.events.pcsg.event(
+        pcsg,
+        "Warning",
+        ReasonAllScheduledReplicasLost,
+        `All scheduled replicas lost (was ${wasScheduled}). Gang termination is suppressed to avoid recreating Pending pods against the same cluster state; investigate node availability or capacity.`,
+      );
     await keepGangTerminationMark(ctx, pcsg, full);
     return finishReconcile(
       ctx,
