@@ -1,1 +1,2 @@
+export * from "./service-account.js";
 export * from "./shared.js";
