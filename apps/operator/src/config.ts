@@ -1,6 +1,6 @@
 // Grove's OperatorConfiguration file (operator.config.grove.io/v1alpha1, grove-api.md §10): parsed,
 // validated with Grove's start-up rules (§9.8), and reduced to what grove-operator acts on. Fields
-// Grove defines that grove-ts does not act on (webhook and metrics servers, leader election,
+// Grove defines that grove-ts does not act on (webhook server, leader election,
 // profiling, ...) and fields nobody defines are accepted and reported, so one file serves both
 // operators.
 import type { GroveControllersConcurrency } from "@grove-ts/controllers";
@@ -18,8 +18,18 @@ export interface OperatorFileConfig {
   concurrency: Partial<GroveControllersConcurrency>;
   logLevel?: ConfigLogLevel;
   topologyAwareScheduling?: boolean;
+  /** server.healthProbes.* as set in the file (absent: the file sets neither). */
+  healthProbes?: ServerEndpoint;
+  /** server.metrics.* as set in the file (absent: the file sets neither). */
+  metrics?: ServerEndpoint;
   /** Dotted paths of set fields grove-operator does not act on (Grove's or unknown), sorted. */
   ignored: string[];
+}
+
+/** A plain-HTTP server's address in the file (Go defaults: bindAddress "", every interface). */
+export interface ServerEndpoint {
+  bindAddress?: string;
+  port?: number;
 }
 
 export interface FieldProblem {
@@ -55,6 +65,10 @@ const HONOURED = new Set([
   "runtimeClientConnection.burst",
   "logLevel",
   "topologyAwareScheduling.enabled",
+  "server.healthProbes.bindAddress",
+  "server.healthProbes.port",
+  "server.metrics.bindAddress",
+  "server.metrics.port",
   ...Object.keys(CONTROLLERS).map((c) => `controllers.${c}.concurrentSyncs`),
 ]);
 
@@ -148,6 +162,24 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
   if (tas?.enabled !== undefined) {
     if (typeof tas.enabled !== "boolean") bad("topologyAwareScheduling.enabled", "must be a boolean");
     else out.topologyAwareScheduling = tas.enabled;
+  }
+
+  const server = section(doc.server, "server");
+  for (const name of ["healthProbes", "metrics"] as const) {
+    const f = `server.${name}`;
+    const sec = section(server?.[name], f);
+    if (!sec) continue;
+    const ep: ServerEndpoint = {};
+    if (sec.bindAddress !== undefined) {
+      if (typeof sec.bindAddress !== "string") bad(`${f}.bindAddress`, "must be a string");
+      else ep.bindAddress = sec.bindAddress;
+    }
+    if (sec.port !== undefined) {
+      if (typeof sec.port !== "number" || !Number.isInteger(sec.port) || sec.port < 0 || sec.port > 65535)
+        bad(`${f}.port`, "must be an integer port (0-65535; 0 = any free port)");
+      else ep.port = sec.port;
+    }
+    if (Object.keys(ep).length > 0) out[name] = ep;
   }
 
   // Grove's rules for sections grove-operator does not act on: a file Grove rejects is rejected here.

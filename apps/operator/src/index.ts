@@ -10,5 +10,13 @@ export {
   parseOperatorConfig,
   validateOperatorConfig,
 } from "./config.js";
+export {
+  type Check,
+  CheckSet,
+  type HttpEndpoint,
+  startMetricsServer,
+  startProbeServer,
+} from "./http-servers.js";
+export { createOperatorMetrics, type OperatorMetrics, type OperatorMetricsOptions } from "./metrics.js";
 export { type OperatorOptions, type RunningOperator, startOperator } from "./operator.js";
 export * from "./webhooks/index.js";

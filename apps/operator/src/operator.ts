@@ -4,6 +4,14 @@ import { createGroveControllers, type GroveControllersConcurrency } from "@grove
 import { createKubeClient } from "@grove-ts/kube";
 import { type Client, type Logger, noopLogger } from "@grove-ts/runtime";
 import { createGangScheduler, DEFAULT_SCHEDULER_NAME } from "@grove-ts/scheduler";
+import {
+  type Check,
+  CheckSet,
+  type HttpEndpoint,
+  startMetricsServer,
+  startProbeServer,
+} from "./http-servers.js";
+import { createOperatorMetrics } from "./metrics.js";
 
 export interface OperatorOptions {
   kubeconfigPath: string;
@@ -29,19 +37,45 @@ export interface OperatorOptions {
   concurrency?: Partial<GroveControllersConcurrency>;
   /** Translate topology constraints into PodGangs (grove-behaviour.md §14.1). Default true. */
   topologyAwareScheduling?: boolean;
+  /**
+   * Serve /healthz and /readyz here (OperatorConfiguration server.healthProbes; host "" = every
+   * interface, port 0 = any free port). Absent: no probe server (grove-sim runs the operator as a
+   * library).
+   */
+  health?: { host?: string; port: number };
+  /** Serve /metrics here (server.metrics). Absent: no server, and no metrics are kept. */
+  metrics?: { host?: string; port: number };
   logger?: Logger;
 }
 
 export interface RunningOperator {
   client: Client;
+  /** http://host:port of the probe server (/healthz, /readyz), when serving. */
+  healthUrl?: string;
+  /** http://host:port of the metrics server (/metrics), when serving. */
+  metricsUrl?: string;
+  /**
+   * Adds a named /readyz check (it passes by returning, fails by throwing); "informers" is there
+   * from the start. Throws if the name is taken.
+   */
+  addReadyCheck(name: string, check: Check): void;
+  /** Adds a named /healthz check ("ping" is there from the start). */
+  addHealthCheck(name: string, check: Check): void;
   /** Lets current reconciles and bindings finish, then stops. */
   stop(): Promise<void>;
 }
 
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   const logger = options.logger ?? noopLogger;
+  const metrics = options.metrics ? createOperatorMetrics() : undefined;
+  /** Every client of the process reports its requests (rest_client_requests_total). */
+  const clientHooks = metrics ? { requestMetrics: metrics.requests } : {};
+  const health = new CheckSet("healthz");
+  const ready = new CheckSet("readyz");
+  health.add("ping", () => {});
   const client = createKubeClient({
     kubeconfigPath: options.kubeconfigPath,
+    ...clientHooks,
     qps: options.qps ?? 100,
     burst: options.burst ?? 150,
     userAgent: "grove-operator",
@@ -58,15 +92,40 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   };
   const names = options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME];
   const withScheduler = options.scheduler ?? true;
+  /** Set once the controllers exist. */
+  let controllersSynced: (() => boolean) | undefined;
+  ready.add("informers", () => {
+    if (!controllersSynced?.()) throw new Error("the controllers' informers have not synced");
+  });
+  let healthServer: HttpEndpoint | undefined;
+  let metricsServer: HttpEndpoint | undefined;
   try {
+    // Probes and metrics first: /readyz answers (not ready) while the rest starts.
+    if (options.health) {
+      const e = await startProbeServer({ ...options.health, health, ready, logger });
+      healthServer = e;
+      stops.push(() => e.close());
+      logger.info("serving health probes", { url: e.url, paths: ["/healthz", "/readyz"] });
+    }
+    if (options.metrics && metrics) {
+      const e = await startMetricsServer({ ...options.metrics, scrape: metrics.scrape });
+      metricsServer = e;
+      stops.push(() => e.close());
+      logger.info("serving metrics", { url: `${e.url}/metrics` });
+    }
     if (withScheduler) {
       const schedulerClient = createKubeClient({
         kubeconfigPath: options.kubeconfigPath,
+        ...clientHooks,
         qps: options.schedulerQps ?? 50,
         burst: options.schedulerBurst ?? 100,
         userAgent: "grove-scheduler",
       });
-      const scheduler = createGangScheduler(schedulerClient, { schedulerNames: names, logger });
+      const scheduler = createGangScheduler(schedulerClient, {
+        schedulerNames: names,
+        logger,
+        ...(metrics ? { metrics: metrics.scheduler } : {}),
+      });
       await scheduler.start();
       stops.push(() => scheduler.stop());
     }
@@ -79,12 +138,21 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         ? { topologyAwareScheduling: options.topologyAwareScheduling }
         : {}),
       ...(withScheduler && names[0] ? { defaultSchedulerName: names[0] } : {}),
+      ...(metrics ? { metrics: metrics.controllers } : {}),
     });
+    controllersSynced = () => controllers.hasSynced();
     await controllers.start();
     stops.push(() => controllers.stop());
   } catch (err) {
     await stop();
     throw err;
   }
-  return { client, stop };
+  return {
+    client,
+    ...(healthServer ? { healthUrl: healthServer.url } : {}),
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
+    addReadyCheck: (name, check) => ready.add(name, check),
+    addHealthCheck: (name, check) => health.add(name, check),
+    stop,
+  };
 }

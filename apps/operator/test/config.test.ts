@@ -55,9 +55,10 @@ describe("parseOperatorConfig", () => {
       "runtimeClientConnection.contentType",
       "scheduler.defaultProfileName",
       "scheduler.profiles",
-      "server.metrics.port",
       "someFutureField",
     ]);
+    expect(c.metrics).toEqual({ port: 2752 });
+    expect(c.healthProbes).toBeUndefined();
   });
 
   it("podGang concurrency and topology-aware scheduling", () => {
@@ -151,6 +152,15 @@ describe("parseOperatorConfig", () => {
       yaml: `${HEAD}controllers: [1]`,
       problems: ["controllers: must be a mapping"],
     },
+    {
+      name: "probe and metrics servers: port range, bindAddress type",
+      yaml: `${HEAD}server: {healthProbes: {port: 70000}, metrics: {port: "x", bindAddress: 1}}`,
+      problems: [
+        "server.healthProbes.port: must be an integer port (0-65535; 0 = any free port)",
+        "server.metrics.bindAddress: must be a string",
+        "server.metrics.port: must be an integer port",
+      ],
+    },
     { name: "not YAML", yaml: "a: [", problems: ["(file): not YAML"] },
     { name: "not a mapping", yaml: "- 1", problems: ["(file): must be a YAML mapping"] },
   ];
@@ -181,7 +191,11 @@ describe("parseOperatorConfig", () => {
 });
 
 describe("resolveCli: flags over the file over the defaults", () => {
-  const files: Record<string, string> = { "scale.yaml": SCALE, "bad.yaml": `${HEAD}logLevel: loud` };
+  const files: Record<string, string> = {
+    "scale.yaml": SCALE,
+    "bad.yaml": `${HEAD}logLevel: loud`,
+    "ports.yaml": `${HEAD}server: {healthProbes: {port: 9444, bindAddress: 0.0.0.0}, metrics: {port: 9445}}`,
+  };
   const read = (p: string) => {
     const f = files[p];
     if (f === undefined) throw new Error("ENOENT");
@@ -231,6 +245,27 @@ describe("resolveCli: flags over the file over the defaults", () => {
     const d = resolveCli(["--kubeconfig", "k"], read);
     expect("schedulerQps" in d.options || "schedulerBurst" in d.options).toBe(false);
   });
+  it("probe and metrics servers: Grove's Go ports by default, the file's, flags over the file", () => {
+    const d = resolveCli(["--kubeconfig", "k"], read).options;
+    // Out of a cluster (--kubeconfig) the servers keep to loopback unless the file names an address.
+    expect([d.health, d.metrics]).toEqual([
+      { host: "127.0.0.1", port: 2751 },
+      { host: "127.0.0.1", port: 2752 },
+    ]);
+    const f = resolveCli(["--kubeconfig", "k", "--config", "ports.yaml"], read).options;
+    expect([f.health, f.metrics]).toEqual([
+      { host: "0.0.0.0", port: 9444 },
+      { host: "127.0.0.1", port: 9445 },
+    ]);
+    const flags = resolveCli(
+      ["--kubeconfig", "k", "--config", "ports.yaml", "--health-port", "0", "--metrics-port", "8080"],
+      read,
+    ).options;
+    expect([flags.health, flags.metrics]).toEqual([
+      { host: "0.0.0.0", port: 0 },
+      { host: "127.0.0.1", port: 8080 },
+    ]);
+  });
   it.each(cases)("$name", ({ argv, want }) => {
     const r = resolveCli(["--kubeconfig", "k", ...argv], read);
     expect(r.options.qps).toBe(want.qps);
@@ -257,6 +292,18 @@ describe("resolveCli: flags over the file over the defaults", () => {
       name: "--scheduler-qps 0",
       argv: ["--kubeconfig", "k", "--scheduler-qps", "0"],
       message: /^--scheduler-qps: must be a positive number/,
+      type: UsageError,
+    },
+    {
+      name: "--health-port not a port",
+      argv: ["--kubeconfig", "k", "--health-port", "1.5"],
+      message: /^--health-port: must be a port number 0-65535 \(0 = any free port\), got "1.5"/,
+      type: UsageError,
+    },
+    {
+      name: "--metrics-port out of range",
+      argv: ["--kubeconfig", "k", "--metrics-port", "65536"],
+      message: /^--metrics-port: must be a port number 0-65535/,
       type: UsageError,
     },
     {

@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOperator } from "../src/index.js";
 
 const BIN = fileURLToPath(new URL("../bin/grove-operator.js", import.meta.url));
+/** Probes and metrics on free ports: parallel runs must not clash on Grove's 2751/2752. */
+const FREE_PORTS = ["--health-port", "0", "--metrics-port", "0"];
 const dir = mkdtempSync(join(tmpdir(), "grove-operator-"));
 let api: RunningApiServer;
 let kubeconfig: string;
@@ -161,9 +163,13 @@ describe("grove-operator", () => {
     const bad = spawnSync(process.execPath, [BIN], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--kubeconfig");
-    const child = spawn(process.execPath, [BIN, "--kubeconfig", kubeconfig, "--qps", "50", "--burst", "60"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, "--kubeconfig", kubeconfig, "--qps", "50", "--burst", "60", ...FREE_PORTS],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let err = "";
     const running = new Promise<void>((resolve, reject) => {
       child.stderr.on("data", (d: Buffer) => {
@@ -192,11 +198,23 @@ describe("grove-operator", () => {
         "  podCliqueScalingGroup: {concurrentSyncs: 20}",
         "logLevel: debug",
         "server: {metrics: {port: 9445}}",
+        "debugging: {enableProfiling: false}",
       ].join("\n"),
     );
     const child = spawn(
       process.execPath,
-      [BIN, "--kubeconfig", kubeconfig, "--config", config, "--log-level", "info", "--burst", "120"],
+      [
+        BIN,
+        "--kubeconfig",
+        kubeconfig,
+        "--config",
+        config,
+        "--log-level",
+        "info",
+        "--burst",
+        "120",
+        ...FREE_PORTS,
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     let err = "";
@@ -224,7 +242,10 @@ describe("grove-operator", () => {
       expect(lines.some((l) => l.level === "debug")).toBe(false);
       const ignored = lines.filter((l) => String(l.msg).startsWith("configuration fields not acted on"));
       expect(ignored).toHaveLength(1);
-      expect(ignored[0]?.fields).toEqual(["server.metrics.port"]);
+      expect(ignored[0]?.fields).toEqual(["debugging.enableProfiling"]);
+      // --metrics-port 0 beats the file's server.metrics.port.
+      expect(start?.metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(start?.metrics).not.toContain(":9445/");
       await api.client.create(PodCliqueSetType, pcs("cfg"));
       expect(await boundPods("cfg")).toHaveLength(2);
     } finally {

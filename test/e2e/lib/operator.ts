@@ -51,6 +51,11 @@ export function startOperator(kubeconfig: string, extra: readonly string[] = [])
     ...SCHEDULER_NAMES.flatMap((n) => ["--scheduler-name", n]),
     "--log-level",
     "warn",
+    // Probes and metrics on free ports: parallel runs must not clash on 2751/2752.
+    "--health-port",
+    "0",
+    "--metrics-port",
+    "0",
     ...extra,
   ]);
 }

@@ -211,6 +211,11 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
         ...(o.concurrency ? ["--concurrency", String(o.concurrency)] : []),
         "--log-level",
         "warn",
+        // Probes and metrics on free ports: parallel runs must not clash on 2751/2752.
+        "--health-port",
+        "0",
+        "--metrics-port",
+        "0",
         ...SIM_SCHEDULER_NAMES.flatMap((n) => ["--scheduler-name", n]),
       ];
       const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   log.info("grove-operator running", {
     kubeconfig: opts.kubeconfigPath,
+    ...(op.healthUrl ? { healthz: `${op.healthUrl}/healthz`, readyz: `${op.healthUrl}/readyz` } : {}),
+    ...(op.metricsUrl ? { metrics: `${op.metricsUrl}/metrics` } : {}),
     ...(cli.configPath ? { config: cli.configPath } : {}),
     qps: opts.qps,
     burst: opts.burst,

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { GroveControllersConcurrency } from "@grove-ts/controllers";
 import type { LogLevel } from "@grove-ts/runtime";
-import { parseOperatorConfig } from "../config.js";
+import { parseOperatorConfig, type ServerEndpoint } from "../config.js";
 import type { OperatorOptions } from "../operator.js";
 
 export const USAGE = `Usage: grove-operator --kubeconfig PATH [flags]
@@ -17,7 +17,8 @@ Flags (a flag overrides the --config file):
   --config FILE            Grove OperatorConfiguration (operator.config.grove.io/v1alpha1) YAML; acted
                            on: runtimeClientConnection.qps/burst, controllers.<podCliqueSet|podClique|
                            podCliqueScalingGroup|podGang>.concurrentSyncs, logLevel,
-                           topologyAwareScheduling.enabled; other fields are validated and ignored
+                           topologyAwareScheduling.enabled, server.healthProbes.* and
+                           server.metrics.*; other fields are validated and ignored
   --qps N                  client-side requests per second (default 100)
   --burst N                client-side burst (default 150)
   --scheduler-qps N        the gang scheduler's own client: requests per second (default 50)
@@ -27,6 +28,11 @@ Flags (a flag overrides the --config file):
   --scheduler-name NAME    a scheduler name the gang scheduler answers to; repeat for more
                            (default grove-scheduler)
   --no-scheduler           run the controllers only
+  --health-port N          port of /healthz and /readyz (default server.healthProbes.port, else
+                           2751; 0 = any free port, the URL is logged)
+  --metrics-port N         port of /metrics, Prometheus text (default server.metrics.port, else
+                           2752; 0 = any free port). Both bind to the file's bindAddress, else
+                           every interface in a pod and 127.0.0.1 with --kubeconfig
   --log-level LEVEL        debug, info (default), warn or error; JSON lines on stderr
   -h, --help               this text
 `;
@@ -51,6 +57,28 @@ function positive(v: string, flag: string): number {
   return n;
 }
 
+/**
+ * A probe or metrics server's address: the flag's port over the file's over Grove's Go default; the
+ * file's bindAddress, else every interface in a pod and loopback out of a cluster (as the webhooks).
+ */
+function serverOption(
+  flag: string | undefined,
+  name: string,
+  file: ServerEndpoint | undefined,
+  goDefault: number,
+  kubeconfig: string | undefined,
+): { host: string; port: number } {
+  let port = file?.port ?? goDefault;
+  if (flag !== undefined) {
+    port = Number(flag);
+    if (!/^\d+$/.test(flag) || port > 65535)
+      throw new UsageError(
+        `--${name}: must be a port number 0-65535 (0 = any free port), got ${JSON.stringify(flag)}`,
+      );
+  }
+  return { host: file?.bindAddress ?? (kubeconfig ? "127.0.0.1" : ""), port };
+}
+
 /** Parses argv (without node and script). Throws UsageError or OperatorConfigError. */
 export function resolveCli(
   argv: string[],
@@ -61,6 +89,8 @@ export function resolveCli(
     options: {
       kubeconfig: { type: "string" },
       config: { type: "string" },
+      "health-port": { type: "string" },
+      "metrics-port": { type: "string" },
       qps: { type: "string" },
       burst: { type: "string" },
       "scheduler-qps": { type: "string" },
@@ -100,6 +130,8 @@ export function resolveCli(
   return {
     options: {
       kubeconfigPath: values.kubeconfig,
+      health: serverOption(values["health-port"], "health-port", file?.healthProbes, 2751, values.kubeconfig),
+      metrics: serverOption(values["metrics-port"], "metrics-port", file?.metrics, 2752, values.kubeconfig),
       qps: values.qps !== undefined ? positive(values.qps, "qps") : (file?.qps ?? 100),
       burst: values.burst !== undefined ? positive(values.burst, "burst") : (file?.burst ?? 150),
       ...(values["scheduler-qps"] !== undefined
