@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PodCliqueSetType } from "@grove-ts/api";
 import { createKubeClient } from "@grove-ts/kube";
-import { parseOperatorConfig } from "@grove-ts/operator";
+import { groveWebhookConfigurations, parseOperatorConfig } from "@grove-ts/operator";
 import {
   type Client,
   ConfigMapType,
@@ -268,6 +268,22 @@ describe.skipIf(!haveHelm)("charts/grove-ts", () => {
       mountPath: "/etc/grove-operator/webhook-certs",
       readOnly: true,
     });
+    // The same webhooks as grove-operator builds for itself (one definition of Grove's four).
+    const operatorOwn = groveWebhookConfigurations({
+      target: { service: { namespace: NAMESPACE, name: "grove-operator", port: 443 } },
+      authorizer: true,
+    });
+    expect(operatorOwn.map((c) => `${c.type.kind}/${c.object.metadata.name}`).sort()).toEqual(
+      objects
+        .filter((o) => o.kind?.endsWith("WebhookConfiguration"))
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    );
+    for (const c of operatorOwn)
+      expect(find<WebhookConfiguration>(objects, c.type.kind, c.object.metadata.name).webhooks).toEqual(
+        c.object.webhooks,
+      );
+
     const cm = find<ConfigMap>(objects, "ConfigMap");
     expect(cm.metadata.name).not.toBe(find(render().objects, "ConfigMap").metadata.name);
     expect(() => parseOperatorConfig(cm.data["config.yaml"] ?? "", "config.yaml")).not.toThrow();
