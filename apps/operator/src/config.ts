@@ -18,6 +18,8 @@ export interface OperatorFileConfig {
   concurrency: Partial<GroveControllersConcurrency>;
   logLevel?: ConfigLogLevel;
   topologyAwareScheduling?: boolean;
+  /** initContainer.image (a grove-ts extension; Grove reads $GROVE_INIT_CONTAINER_IMAGE only). */
+  initContainerImage?: string;
   /** server.healthProbes.* as set in the file (absent: the file sets neither). */
   healthProbes?: ServerEndpoint;
   /** server.metrics.* as set in the file (absent: the file sets neither). */
@@ -65,6 +67,7 @@ const HONOURED = new Set([
   "runtimeClientConnection.burst",
   "logLevel",
   "topologyAwareScheduling.enabled",
+  "initContainer.image",
   "server.healthProbes.bindAddress",
   "server.healthProbes.port",
   "server.metrics.bindAddress",
@@ -162,6 +165,14 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
   if (tas?.enabled !== undefined) {
     if (typeof tas.enabled !== "boolean") bad("topologyAwareScheduling.enabled", "must be a boolean");
     else out.topologyAwareScheduling = tas.enabled;
+  }
+
+  // A grove-ts extension: the grove-initc image (a repository gets ":<operator version>").
+  const initc = section(doc.initContainer, "initContainer");
+  if (initc?.image !== undefined) {
+    if (typeof initc.image !== "string" || initc.image === "" || /\s/.test(initc.image))
+      bad("initContainer.image", "must be an image reference, repository[:tag], without spaces");
+    else out.initContainerImage = initc.image;
   }
 
   const server = section(doc.server, "server");

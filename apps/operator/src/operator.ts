@@ -37,6 +37,8 @@ export interface OperatorOptions {
   concurrency?: Partial<GroveControllersConcurrency>;
   /** Translate topology constraints into PodGangs (grove-behaviour.md §14.1). Default true. */
   topologyAwareScheduling?: boolean;
+  /** Image of the grove-initc init container (a repository gets ":<operator version>"). Default: the controllers'. */
+  initContainerImage?: string;
   /**
    * Serve /healthz and /readyz here (OperatorConfiguration server.healthProbes; host "" = every
    * interface, port 0 = any free port). Absent: no probe server (grove-sim runs the operator as a
@@ -138,6 +140,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         ? { topologyAwareScheduling: options.topologyAwareScheduling }
         : {}),
       ...(withScheduler && names[0] ? { defaultSchedulerName: names[0] } : {}),
+      ...(options.initContainerImage !== undefined ? { initContainerImage: options.initContainerImage } : {}),
       ...(metrics ? { metrics: metrics.controllers } : {}),
     });
     controllersSynced = () => controllers.hasSynced();

@@ -28,6 +28,10 @@ Flags (a flag overrides the --config file):
   --scheduler-name NAME    a scheduler name the gang scheduler answers to; repeat for more
                            (default grove-scheduler)
   --no-scheduler           run the controllers only
+  --initc-image IMAGE      the grove-initc image of startsAfter pods: a full reference, or a
+                           repository given the operator version as tag (default
+                           initContainer.image, else $GROVE_INIT_CONTAINER_IMAGE:<version>, else
+                           grove-ts/grove-initc:<version>)
   --health-port N          port of /healthz and /readyz (default server.healthProbes.port, else
                            2751; 0 = any free port, the URL is logged)
   --metrics-port N         port of /metrics, Prometheus text (default server.metrics.port, else
@@ -79,6 +83,16 @@ function serverOption(
   return { host: file?.bindAddress ?? (kubeconfig ? "127.0.0.1" : ""), port };
 }
 
+/** --initc-image beats the file's initContainer.image; neither: the controllers' default. */
+function initcImage(flag: string | undefined, file: string | undefined): { initContainerImage?: string } {
+  if (flag !== undefined && (flag === "" || /\s/.test(flag)))
+    throw new UsageError(
+      `--initc-image: must be an image reference, repository[:tag], without spaces, got ${JSON.stringify(flag)}`,
+    );
+  const image = flag ?? file;
+  return image !== undefined ? { initContainerImage: image } : {};
+}
+
 /** Parses argv (without node and script). Throws UsageError or OperatorConfigError. */
 export function resolveCli(
   argv: string[],
@@ -98,6 +112,7 @@ export function resolveCli(
       concurrency: { type: "string" },
       "scheduler-name": { type: "string", multiple: true },
       "no-scheduler": { type: "boolean" },
+      "initc-image": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -146,6 +161,7 @@ export function resolveCli(
       ...(file?.topologyAwareScheduling !== undefined
         ? { topologyAwareScheduling: file.topologyAwareScheduling }
         : {}),
+      ...initcImage(values["initc-image"], file?.initContainerImage),
     },
     logLevel: level as LogLevel,
     ...(values.config !== undefined ? { configPath: values.config } : {}),
