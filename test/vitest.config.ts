@@ -14,6 +14,7 @@ const KUBE_SUITES = [
   "tutorial/**/*.test.ts",
   "contract/client.test.ts",
   "contract/controller.test.ts",
+  "contract/leader-election.test.ts",
   "kube/**/*.test.ts",
 ];
 const missing = missingKubeBinaries().filter((p) => p !== "helm");
