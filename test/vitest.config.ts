@@ -15,6 +15,7 @@ const KUBE_SUITES = [
   "contract/client.test.ts",
   "contract/controller.test.ts",
   "contract/leader-election.test.ts",
+  "contract/events.test.ts",
   "kube/**/*.test.ts",
 ];
 const missing = missingKubeBinaries().filter((p) => p !== "helm");
