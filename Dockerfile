@@ -19,7 +19,9 @@ WORKDIR /src
 # One COPY of the whole context (.dockerignore keeps out everything built or installed): npm ci
 # needs every workspace's package.json, and a list of them here would go stale.
 COPY . .
-RUN npm ci --no-audit --no-fund
+# The npm of package.json's packageManager (the lockfile's and npm 11's install-script rules).
+RUN npm install --global npm@11.19.1 --no-audit --no-fund \
+ && npm ci --no-audit --no-fund
 RUN npx turbo run build --filter=@grove-ts/operator... --filter=@grove-ts/initc... --output-logs=errors-only \
  && node scripts/image-install.mjs --app operator --out /out/operator \
  && node scripts/image-install.mjs --app initc --out /out/initc

@@ -84,6 +84,9 @@ describe("scripts/image-install.mjs", () => {
 
   it("the Dockerfile installs each runtime stage with this script and starts the app's bin", () => {
     const dockerfile = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
+    // The build stage installs with the npm the repo pins.
+    const packageManager = readJson(join(repoRoot, "package.json")).packageManager as string;
+    expect(dockerfile).toContain(`npm install --global ${packageManager} `);
     for (const { app } of apps) {
       expect(dockerfile).toContain(` AS ${app}\n`);
       const manifest = join(repoRoot, "apps", app, "package.json");
