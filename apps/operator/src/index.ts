@@ -19,4 +19,12 @@ export {
 } from "./http-servers.js";
 export { createOperatorMetrics, type OperatorMetrics, type OperatorMetricsOptions } from "./metrics.js";
 export { type OperatorOptions, type RunningOperator, startOperator } from "./operator.js";
+export {
+  type Exposition,
+  PromParseError,
+  parsePrometheusText,
+  type Sample,
+  sampleSum,
+  sampleValue,
+} from "./prom-text.js";
 export * from "./webhooks/index.js";

@@ -2,7 +2,7 @@ import { Controller, RequeueAfterError } from "@grove-ts/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { CheckSet, type HttpEndpoint, startMetricsServer, startProbeServer } from "../src/http-servers.js";
 import { createOperatorMetrics } from "../src/metrics.js";
-import { PromParseError, parsePrometheusText, sampleValue } from "./prom-text.js";
+import { PromParseError, parsePrometheusText, sampleValue } from "../src/prom-text.js";
 
 const open: HttpEndpoint[] = [];
 afterEach(async () => {

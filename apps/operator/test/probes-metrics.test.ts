@@ -16,7 +16,7 @@ import {
 } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOperator } from "../src/index.js";
-import { type Exposition, parsePrometheusText, sampleSum, sampleValue } from "./prom-text.js";
+import { type Exposition, parsePrometheusText, sampleSum, sampleValue } from "../src/prom-text.js";
 
 const dir = mkdtempSync(join(tmpdir(), "grove-operator-metrics-"));
 let api: RunningApiServer;

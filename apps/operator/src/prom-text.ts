@@ -1,5 +1,7 @@
 // A small parser of the Prometheus text exposition format (version 0.0.4), enough to read what
-// grove-operator's /metrics serves: samples with labels (escaped values), HELP and TYPE lines.
+// grove-operator's /metrics serves: samples with labels (escaped values) and TYPE lines; HELP and
+// other comments are skipped, timestamps ignored. The one reader of our exposition: this package's
+// tests and the end-to-end suites (test/) scrape through it.
 
 export interface Sample {
   name: string;
