@@ -202,7 +202,7 @@ describe("grove-initc against an API server", () => {
     const info = podInfoDir("nocluster", { namespace: NS, podgangname: "wl-0" });
     const r = run(["--podcliques=wl-0-pa:1", "--pod-info-dir", info]);
     expect(await r.exited).toBe(1);
-    expect(r.stderr()).toContain("KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
+    expect(r.stderr()).toContain("KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
   });
 });
 

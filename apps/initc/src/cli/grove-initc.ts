@@ -1,13 +1,10 @@
 // grove-initc --podcliques=<parentPCLQFQN>:<minAvailable>... [--pod-info-dir DIR] [--kubeconfig PATH]
 // Exit codes: 0 every parent ready; 1 bad arguments, unreadable pod info, a client error, or stopped
 // by SIGTERM/SIGINT before the parents were ready (as Grove's init container: a cancelled wait is an error).
-import { existsSync } from "node:fs";
 import { createKubeClient } from "@grove-ts/kube";
 import { createLogger } from "@grove-ts/runtime";
 import { type InitcOptions, parseArgs, USAGE } from "../options.js";
 import { readPodInfo, waitForParents } from "../wait.js";
-
-const SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 function fail(message: string, usage = false): never {
   process.stderr.write(`grove-initc: ${message}\n${usage ? `\n${USAGE}` : ""}`);
@@ -33,17 +30,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
-  // The pod's service account unless a kubeconfig is given (Grove: rest.InClusterConfig).
-  if (!opts.kubeconfigPath) {
-    if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)
-      fail(
-        "not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (or pass --kubeconfig PATH)",
-      );
-    if (!existsSync(SA_TOKEN))
-      fail(
-        `not running in a cluster: the service account token ${SA_TOKEN} does not exist (or pass --kubeconfig PATH)`,
-      );
-  }
+  // The pod's service account unless a kubeconfig is given (Grove: rest.InClusterConfig);
+  // @grove-ts/kube names a missing service environment or token.
   let client: ReturnType<typeof createKubeClient>;
   try {
     client = createKubeClient(
