@@ -2,7 +2,7 @@
 // takes its whole PCS replica down and back up; a breached PCSG replica is recreated alone while
 // the PCSG keeps minAvailable healthy replicas.
 import { PodCliqueScalingGroupType, PodCliqueType } from "@grove-ts/api";
-import { PodType } from "@grove-ts/runtime";
+import { type CoreEvent, EventType, PodType } from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
 import { breachWait, parseDuration, wasPodCliqueEverScheduled } from "../src/gang-termination.js";
 import type { PodClique, PodCliqueScalingGroup } from "../src/types.js";
@@ -16,6 +16,14 @@ import {
   waitFor,
   withControllersPerTest,
 } from "./harness.js";
+
+/** The Event with this reason on the named object, once written (recorders write in the background). */
+const eventOn = (h: Harness, name: string, reason: string) =>
+  waitFor(`${reason} on ${name}`, async () =>
+    (await h.client.list<CoreEvent>(EventType, { namespace: NS })).items.find(
+      (e) => e.involvedObject.name === name && e.reason === reason,
+    ),
+  );
 
 const uid = async (h: Harness, name: string) =>
   (await h.client.get<PodClique>(PodCliqueType, name, NS))?.metadata.uid;
@@ -88,6 +96,11 @@ describe("gang termination", () => {
     });
     const pods = await runToReady(h.client, 3);
     expect(pods.some((p) => oldPods.has(p.metadata.name))).toBe(false);
+    expect(await eventOn(h, "gt", "PodCliqueSetReplicaDeleteSuccessful")).toMatchObject({
+      type: "Normal",
+      message: "PodCliqueSet replica 0 deleted",
+      source: { component: "podcliqueset-controller" },
+    });
   });
 
   it("PCSG level: only the breached PCSG replica is recreated", async () => {
@@ -116,6 +129,11 @@ describe("gang termination", () => {
     });
     for (const n of names.filter((n) => !n.includes("grp-2"))) expect(await uid(h, n)).toBe(before.get(n));
     await runToReady(h.client, 9);
+    // Upstream records the PCSG replica's deletion on the PodCliqueSet, from the PCSG controller.
+    expect(await eventOn(h, "gp", "PodCliqueScalingGroupReplicaDeleteSuccessful")).toMatchObject({
+      message: "Deleted PodCliqueScalingGroup gp-0-grp replicaIndex: 2",
+      source: { component: "podcliquescalinggroup-controller" },
+    });
   });
 });
 
