@@ -6,6 +6,7 @@ import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
 import {
   ApiError,
   type Client,
+  COMBINED_PREFIX,
   type CoreEvent,
   createEventRecorder,
   EventType,
@@ -133,6 +134,20 @@ describe("event recorder", () => {
         .sort(),
     ).toEqual(["m0", "m1", "m2"]);
     expect(about(evs, "cold")).toHaveLength(1);
+  });
+
+  it("combines similar events (same object and reason, 10+ distinct messages) into one Event, as client-go", async () => {
+    const r = createEventRecorder(api.client, { component: "c" });
+    for (let i = 0; i < 12; i++)
+      r.event(pod("many"), "Normal", "PodCreateSuccessful", `Created Pod: many-${i}`);
+    await r.flush();
+    const evs = about(await events(api.client), "many");
+    expect(evs).toHaveLength(10);
+    const combined = evs.filter((e) => e.message.startsWith(COMBINED_PREFIX));
+    expect(combined.map((e) => [e.message, e.count])).toEqual([
+      [`${COMBINED_PREFIX}Created Pod: many-11`, 3],
+    ]);
+    expect(evs.filter((e) => e.count === 1)).toHaveLength(9);
   });
 
   it("a cluster-scoped object's Events go to default", async () => {

@@ -4,6 +4,9 @@
 //   and a full queue drops the event with a log line (client-go's broadcaster drops too);
 // - a repeated event (same object, type, reason and message from the same component) is one Event
 //   whose `count` and `lastTimestamp` are patched, as client-go's EventCorrelator does;
+// - similar events (same object, type and reason, ten or more different messages within ten
+//   minutes) are combined into one Event "(combined from similar events): <latest message>", as
+//   client-go's EventAggregator does;
 // - a per-object spam filter: a token bucket per involved object, burst 25 and one token per
 //   5 minutes (client-go's defaults), so a hot loop cannot flood the API server;
 // - Events are named `<object>.<hex nanosecond timestamp>` and carry `source.component` and
@@ -79,6 +82,16 @@ interface Pending {
   at: Date;
 }
 
+/** client-go's EventAggregator defaults: 10 distinct messages within 600 s. */
+const SIMILAR_MAX = 10;
+const SIMILAR_INTERVAL_MS = 600_000;
+export const COMBINED_PREFIX = "(combined from similar events): ";
+
+interface Similar {
+  messages: Set<string>;
+  last: number;
+}
+
 interface Aggregate {
   name: string;
   namespace: string;
@@ -138,6 +151,7 @@ class QueuedEventRecorder implements EventRecorder {
   private readonly queue: Pending[] = [];
   private readonly aggregates: Lru<Aggregate>;
   private readonly buckets: Lru<TokenBucket>;
+  private readonly similar: Lru<Similar>;
   private readonly log: Logger;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -160,6 +174,7 @@ class QueuedEventRecorder implements EventRecorder {
     const cacheSize = options.cacheSize ?? 4096;
     this.aggregates = new Lru(cacheSize);
     this.buckets = new Lru(cacheSize);
+    this.similar = new Lru(cacheSize);
     this.log = (options.logger ?? noopLogger).with({ eventRecorder: options.component });
     // Checked here so a bad option fails at construction, naming it.
     new TokenBucket(this.spamQps, this.spamBurst);
@@ -220,7 +235,7 @@ class QueuedEventRecorder implements EventRecorder {
   private async write(p: Pending): Promise<void> {
     const { component } = this.options;
     const ref = p.ref;
-    const key = [
+    const similarKey = [
       component,
       ref.apiVersion,
       ref.kind,
@@ -229,8 +244,19 @@ class QueuedEventRecorder implements EventRecorder {
       ref.uid,
       p.type,
       p.reason,
-      p.message,
     ].join("\u0000");
+    // The aggregator: the tenth distinct message of a kind within the interval, and every one after
+    // it, goes into one combined Event keyed without its message.
+    const at = p.at.getTime();
+    let sim = this.similar.get(similarKey);
+    if (!sim || at - sim.last > SIMILAR_INTERVAL_MS) sim = { messages: new Set(), last: at };
+    sim.last = at;
+    sim.messages.add(p.message);
+    this.similar.set(similarKey, sim);
+    const combined = sim.messages.size >= SIMILAR_MAX;
+    if (combined) sim.messages.delete(p.message);
+    const message = combined ? `${COMBINED_PREFIX}${p.message}` : p.message;
+    const key = combined ? `${similarKey}\u0000combined` : `${similarKey}\u0000${p.message}`;
     const now = rfc3339(p.at);
     const prev = this.aggregates.get(key);
     const namespace = ref.namespace || "default";
@@ -243,7 +269,7 @@ class QueuedEventRecorder implements EventRecorder {
       metadata: { name: agg.name, namespace: agg.namespace },
       involvedObject: ref,
       reason: p.reason,
-      message: p.message,
+      message,
       type: p.type,
       source: { component, ...(this.options.host ? { host: this.options.host } : {}) },
       reportingComponent: component,
@@ -261,7 +287,7 @@ class QueuedEventRecorder implements EventRecorder {
           try {
             await this.client.patch(EventType, agg.name, agg.namespace, {
               type: "strategic",
-              body: { count: agg.count, lastTimestamp: now, message: p.message },
+              body: { count: agg.count, lastTimestamp: now, message },
             });
             return;
           } catch (err) {
