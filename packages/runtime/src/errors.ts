@@ -113,7 +113,10 @@ export function causeText(c: Cause): string {
     c.value !== undefined && (t === "Invalid value" || t === "Unsupported value" || t === "Duplicate value")
       ? `${t}: ${JSON.stringify(c.value)}`
       : t;
-  return `${c.field}: ${shown}: ${c.message}`.replace(/: $/, "");
+  // A detail that only repeats the type (field.Duplicate's and field.Required's defaults) is
+  // dropped, as apimachinery's field.Error has no detail then: `x: Duplicate value: "a"`.
+  const detail = c.message === t ? "" : c.message;
+  return detail ? `${c.field}: ${shown}: ${detail}` : `${c.field}: ${shown}`;
 }
 
 /** 422 Invalid with one cause per field error (reason = the error type, as kube-apiserver sends). */
