@@ -43,7 +43,9 @@ const responseOf = (out: unknown) => (out as { response: Response }).response;
 
 describe("reviewAdmission", () => {
   it("defaulting answers a JSON patch of the changed top-level fields", async () => {
-    const r = responseOf(await reviewAdmission(WEBHOOK_PATHS.defaultPodCliqueSet, review(pcs([clique("w")]))));
+    const r = responseOf(
+      await reviewAdmission(WEBHOOK_PATHS.defaultPodCliqueSet, review(pcs([clique("w")]))),
+    );
     expect(r).toMatchObject({ uid: "u-1", allowed: true, patchType: "JSONPatch" });
     const ops = JSON.parse(Buffer.from(r.patch ?? "", "base64").toString()) as {
       op: string;
@@ -96,7 +98,9 @@ describe("reviewAdmission", () => {
     expect(await bad({ ...review(pcs([])), apiVersion: "admission.k8s.io/v1beta1" })).toBe(
       '400 AdmissionReview apiVersion "admission.k8s.io/v1beta1" is not served (admission.k8s.io/v1)',
     );
-    expect(await bad({ ...review(pcs([])), request: { uid: 7 } })).toBe("400 AdmissionReview has no request with a uid");
+    expect(await bad({ ...review(pcs([])), request: { uid: 7 } })).toBe(
+      "400 AdmissionReview has no request with a uid",
+    );
   });
 });
 
@@ -113,7 +117,13 @@ describe("authorizer webhook (managed resource protection)", () => {
       podCliqueSetAnnotations: async (ns: string, name: string) => pcsAnnotations[`${ns}/${name}`],
     } satisfies AuthorizerContext,
   };
-  const managed = (kind: string, group: string, pcsName: string | undefined, operation: string, user: string) => {
+  const managed = (
+    kind: string,
+    group: string,
+    pcsName: string | undefined,
+    operation: string,
+    user: string,
+  ) => {
     const obj = {
       metadata: {
         name: "x-0-a",
@@ -147,7 +157,9 @@ describe("authorizer webhook (managed resource protection)", () => {
       const r = await decide("PodClique", "grove.io", "protected", op, "kubernetes-admin");
       expect(r.allowed, op).toBe(false);
       expect(r.status).toMatchObject({ code: 403, reason: "Forbidden" });
-      expect(r.status?.message).toMatch(/^admission denied, (creation\/updation|deletion) of resource: default\/x-0-a is not allowed$/);
+      expect(r.status?.message).toMatch(
+        /^admission denied, (creation\/updation|deletion) of resource: default\/x-0-a is not allowed$/,
+      );
     }
   });
 
@@ -155,12 +167,21 @@ describe("authorizer webhook (managed resource protection)", () => {
     expect((await decide("PodClique", "grove.io", "protected", "UPDATE", OPERATOR)).allowed).toBe(true);
     expect((await decide("PodClique", "grove.io", "protected", "DELETE", OPERATOR)).allowed).toBe(true);
     expect(
-      (await decide("PodGang", "scheduler.grove.io", "protected", "DELETE", "system:serviceaccount:kube-system:generic-garbage-collector"))
-        .allowed,
+      (
+        await decide(
+          "PodGang",
+          "scheduler.grove.io",
+          "protected",
+          "DELETE",
+          "system:serviceaccount:kube-system:generic-garbage-collector",
+        )
+      ).allowed,
     ).toBe(true);
     expect((await decide("Pod", "", "protected", "DELETE", "kubernetes-admin")).allowed).toBe(true);
     expect((await decide("Pod", "", "protected", "UPDATE", "kubernetes-admin")).allowed).toBe(false);
-    expect((await decide("PodClique", "grove.io", "protected", "CONNECT", "kubernetes-admin")).allowed).toBe(true);
+    expect((await decide("PodClique", "grove.io", "protected", "CONNECT", "kubernetes-admin")).allowed).toBe(
+      true,
+    );
     expect((await decide("PodClique", "grove.io", "open", "UPDATE", "kubernetes-admin")).allowed).toBe(true);
     const gone = await decide("PodClique", "grove.io", "deleted-pcs", "UPDATE", "kubernetes-admin");
     expect(gone.allowed).toBe(true);
@@ -175,10 +196,17 @@ describe("authorizer webhook (managed resource protection)", () => {
       reviewAdmission(WEBHOOK_PATHS.authorizer, managed("PodClique", "grove.io", "protected", "UPDATE", "u")),
     ).rejects.toMatchObject({ code: 404 });
     const failing = {
-      authorizer: { ...ctx.authorizer, podCliqueSetAnnotations: async () => Promise.reject(new Error("etcd down")) },
+      authorizer: {
+        ...ctx.authorizer,
+        podCliqueSetAnnotations: async () => Promise.reject(new Error("etcd down")),
+      },
     };
     const r = responseOf(
-      await reviewAdmission(WEBHOOK_PATHS.authorizer, managed("PodClique", "grove.io", "p", "UPDATE", "u"), failing),
+      await reviewAdmission(
+        WEBHOOK_PATHS.authorizer,
+        managed("PodClique", "grove.io", "p", "UPDATE", "u"),
+        failing,
+      ),
     );
     expect(r).toMatchObject({ allowed: false, status: { code: 500 } });
     expect(r.status?.message).toContain("etcd down");
@@ -189,7 +217,9 @@ describe("startWebhookServer", () => {
   const ca = createCertificateAuthority("test-ca");
   let server: WebhookServer;
   beforeAll(async () => {
-    server = await startWebhookServer(issueCertificate(ca, { commonName: "hooks", ipAddresses: ["127.0.0.1"] }));
+    server = await startWebhookServer(
+      issueCertificate(ca, { commonName: "hooks", ipAddresses: ["127.0.0.1"] }),
+    );
   });
   afterAll(() => server.close());
 
@@ -224,7 +254,9 @@ describe("startWebhookServer", () => {
     const notReview = await post(WEBHOOK_PATHS.validatePodCliqueSet, JSON.stringify({ hello: "world" }));
     expect(notReview).toMatchObject({ status: 400, json: { reason: "BadRequest" } });
     expect((await post("/nowhere", "{}")).status).toBe(404);
-    expect((await post(WEBHOOK_PATHS.defaultPodCliqueSet, JSON.stringify(review(pcs([clique("w")]))))).status).toBe(200);
+    expect(
+      (await post(WEBHOOK_PATHS.defaultPodCliqueSet, JSON.stringify(review(pcs([clique("w")]))))).status,
+    ).toBe(200);
   });
 
   it("serves a new certificate once swapped (renewal) without a restart", async () => {

@@ -38,7 +38,8 @@ const secretData = (b: { certPem: string; keyPem: string; caPem: string }) => ({
 const until = (cond: () => boolean, ms = 10_000) =>
   new Promise<void>((resolve, reject) => {
     const t0 = Date.now();
-    const tick = () => (cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error("timed out")) : setTimeout(tick, 20));
+    const tick = () =>
+      cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error("timed out")) : setTimeout(tick, 20);
     tick();
   });
 
@@ -85,9 +86,9 @@ describe("auto mode", () => {
     expect(got.certPem).not.toBe(expired.certPem);
     expect(got.notAfter.getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
     expect(got.caPem).toBe(ca.certPem);
-    expect(certificateProblem({ ...expired, caPem: ca.certPem, notAfter: new Date() }, names, new Date())).toMatch(
-      /^expires /,
-    );
+    expect(
+      certificateProblem({ ...expired, caPem: ca.certPem, notAfter: new Date() }, names, new Date()),
+    ).toMatch(/^expires /);
   });
 
   it("replaces a certificate for other names or an empty Secret (as the chart creates it)", async () => {

@@ -124,7 +124,6 @@ const validateCtb: Review = (req, { validation: options = {} }) => {
   return allow(req.uid);
 };
 
-const MANAGED_BY = "app.kubernetes.io/managed-by";
 const PART_OF = "app.kubernetes.io/part-of";
 const DISABLE_PROTECTION = "grove.io/disable-managed-resource-protection";
 
@@ -132,7 +131,14 @@ const result = (uid: string, allowed: boolean, code: number, message: string, wa
   uid,
   allowed,
   status: allowed
-    ? { kind: "Status" as const, apiVersion: "v1" as const, metadata: {}, status: "Success" as const, code, message }
+    ? {
+        kind: "Status" as const,
+        apiVersion: "v1" as const,
+        metadata: {},
+        status: "Success" as const,
+        code,
+        message,
+      }
     : status(code, code === 403 ? "Forbidden" : code === 400 ? "BadRequest" : "InternalError", message),
   ...(warnings.length ? { warnings } : {}),
 });
@@ -151,40 +157,83 @@ const authorize: Review = async (req, { authorizer }) => {
     | null
     | undefined;
   if (!obj?.metadata)
-    return result(req.uid, false, 400, `cannot decode the ${req.operation === "DELETE" ? "old " : ""}object of the request`);
+    return result(
+      req.uid,
+      false,
+      400,
+      `cannot decode the ${req.operation === "DELETE" ? "old " : ""}object of the request`,
+    );
   const meta = obj.metadata;
   const namespace = meta.namespace ?? req.namespace ?? "";
   const key = `${namespace ? `${namespace}/` : ""}${meta.name ?? req.name ?? ""}`;
   const pcsName = meta.labels?.[PART_OF];
   if (!pcsName)
-    return result(req.uid, true, 200, `admission allowed, no PodCliqueSet could be determined for resource: ${key}`, [
-      `missing required label ${PART_OF} on resource ${key}, could not determine parent PodCliqueSet`,
-    ]);
+    return result(
+      req.uid,
+      true,
+      200,
+      `admission allowed, no PodCliqueSet could be determined for resource: ${key}`,
+      [`missing required label ${PART_OF} on resource ${key}, could not determine parent PodCliqueSet`],
+    );
   let annotations: Record<string, string> | undefined;
   try {
     annotations = await authorizer.podCliqueSetAnnotations(namespace, pcsName);
   } catch (err) {
-    return result(req.uid, false, 500, `cannot read PodCliqueSet ${namespace}/${pcsName}: ${(err as Error).message}`);
+    return result(
+      req.uid,
+      false,
+      500,
+      `cannot read PodCliqueSet ${namespace}/${pcsName}: ${(err as Error).message}`,
+    );
   }
   if (!annotations)
-    return result(req.uid, true, 200, `admission allowed, no PodCliqueSet could be determined for resource: ${key}`, [
-      `parent PodCliqueSet ${pcsName} not found for resource: ${key}`,
-    ]);
+    return result(
+      req.uid,
+      true,
+      200,
+      `admission allowed, no PodCliqueSet could be determined for resource: ${key}`,
+      [`parent PodCliqueSet ${pcsName} not found for resource: ${key}`],
+    );
   if (annotations[DISABLE_PROTECTION] === "true")
-    return result(req.uid, true, 200, `admission allowed, resource protection is disabled for PodCliqueSet: ${namespace}/${pcsName}`);
+    return result(
+      req.uid,
+      true,
+      200,
+      `admission allowed, resource protection is disabled for PodCliqueSet: ${namespace}/${pcsName}`,
+    );
   const user = req.userInfo?.username ?? "";
   const isPod = (req.kind?.group ?? "") === "" && req.kind?.kind === "Pod";
   if (req.operation === "DELETE") {
     if (isPod)
-      return result(req.uid, true, 200, "admission allowed, deletion of resource: Pod is allowed for all users having sufficient RBAC");
+      return result(
+        req.uid,
+        true,
+        200,
+        "admission allowed, deletion of resource: Pod is allowed for all users having sufficient RBAC",
+      );
     if (user === authorizer.operatorUserName || authorizer.exemptUserNames.includes(user))
-      return result(req.uid, true, 200, `admission allowed, deletion of resource: ${key} is initiated by ${user}`);
+      return result(
+        req.uid,
+        true,
+        200,
+        `admission allowed, deletion of resource: ${key} is initiated by ${user}`,
+      );
     return result(req.uid, false, 403, `admission denied, deletion of resource: ${key} is not allowed`);
   }
   if (req.operation === "CREATE" || req.operation === "UPDATE") {
     if (user === authorizer.operatorUserName || authorizer.exemptUserNames.includes(user))
-      return result(req.uid, true, 200, `admission allowed, creation/updation of resource: ${key} is initiated by ${user}`);
-    return result(req.uid, false, 403, `admission denied, creation/updation of resource: ${key} is not allowed`);
+      return result(
+        req.uid,
+        true,
+        200,
+        `admission allowed, creation/updation of resource: ${key} is initiated by ${user}`,
+      );
+    return result(
+      req.uid,
+      false,
+      403,
+      `admission denied, creation/updation of resource: ${key} is not allowed`,
+    );
   }
   return result(req.uid, false, 403, "Unhandled operation. Admission denied.");
 };
@@ -211,10 +260,16 @@ export async function reviewAdmission(
   if (!review) return undefined;
   const b = body as { kind?: unknown; apiVersion?: unknown; request?: AdmissionReviewRequest } | undefined;
   if (typeof b !== "object" || b === null || Array.isArray(b) || b.kind !== "AdmissionReview")
-    throw new ApiError(status(400, "BadRequest", "the body is not an AdmissionReview (kind AdmissionReview)"));
+    throw new ApiError(
+      status(400, "BadRequest", "the body is not an AdmissionReview (kind AdmissionReview)"),
+    );
   if (b.apiVersion !== "admission.k8s.io/v1")
     throw new ApiError(
-      status(400, "BadRequest", `AdmissionReview apiVersion ${JSON.stringify(b.apiVersion)} is not served (admission.k8s.io/v1)`),
+      status(
+        400,
+        "BadRequest",
+        `AdmissionReview apiVersion ${JSON.stringify(b.apiVersion)} is not served (admission.k8s.io/v1)`,
+      ),
     );
   const request = b.request;
   if (!request || typeof request !== "object" || typeof request.uid !== "string")
@@ -225,4 +280,3 @@ export async function reviewAdmission(
     response: await review(request, ctx),
   };
 }
-

@@ -21,7 +21,12 @@ import {
   type ResourceType,
 } from "@grove-ts/runtime";
 
-export const SecretType: ResourceType = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
+export const SecretType: ResourceType = {
+  apiVersion: "v1",
+  kind: "Secret",
+  plural: "secrets",
+  namespaced: true,
+};
 
 export interface CertBundle {
   caPem: string;
@@ -37,7 +42,12 @@ export interface CertNames {
 
 /** Grove's serving-certificate names for Service `service` in `namespace`. */
 export function serviceNames(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
 }
 
 /** Why `bundle` cannot serve `names` until at least `until` (undefined: it can). */
@@ -60,7 +70,8 @@ export function certificateProblem(bundle: CertBundle, names: CertNames, until: 
   if (new Date(ca.validTo) <= until) return `its CA expires ${new Date(ca.validTo).toISOString()}`;
   const san = cert.subjectAltName ?? "";
   for (const n of names.dnsNames) if (!san.split(", ").includes(`DNS:${n}`)) return `does not name ${n}`;
-  for (const ip of names.ipAddresses) if (!san.split(", ").includes(`IP Address:${ip}`)) return `does not name ${ip}`;
+  for (const ip of names.ipAddresses)
+    if (!san.split(", ").includes(`IP Address:${ip}`)) return `does not name ${ip}`;
   return undefined;
 }
 
@@ -159,7 +170,10 @@ export function autoCertificates(options: AutoCertOptions): CertSource {
           ? "the Secret holds no certificate"
           : "the Secret does not exist";
       if (!problem && found) return found;
-      log.info("writing a new webhook serving certificate", { secret: `${namespace}/${secretName}`, reason: problem });
+      log.info("writing a new webhook serving certificate", {
+        secret: `${namespace}/${secretName}`,
+        reason: problem,
+      });
       const data = generate(found);
       try {
         if (!secret)
@@ -170,7 +184,10 @@ export function autoCertificates(options: AutoCertOptions): CertSource {
             metadata: {
               name: secretName,
               namespace,
-              labels: { "app.kubernetes.io/managed-by": "grove-operator", "app.kubernetes.io/name": "grove-operator" },
+              labels: {
+                "app.kubernetes.io/managed-by": "grove-operator",
+                "app.kubernetes.io/name": "grove-operator",
+              },
             },
             data,
           } as Secret);
@@ -283,7 +300,10 @@ export function manualCertificates(options: ManualCertOptions): CertSource {
           const next = load();
           stamp = now;
           bundle = next;
-          log.info("webhook serving certificate reloaded", { dir: options.dir, notAfter: next.notAfter.toISOString() });
+          log.info("webhook serving certificate reloaded", {
+            dir: options.dir,
+            notAfter: next.notAfter.toISOString(),
+          });
           for (const l of listeners) l(next);
         } catch (err) {
           log.error("webhook certificate reload failed (still serving the previous one)", { error: err });
@@ -299,7 +319,10 @@ export function manualCertificates(options: ManualCertOptions): CertSource {
     async start() {
       stamp = stampOf();
       bundle = load();
-      log.info("webhook serving certificate loaded", { dir: options.dir, notAfter: bundle.notAfter.toISOString() });
+      log.info("webhook serving certificate loaded", {
+        dir: options.dir,
+        notAfter: bundle.notAfter.toISOString(),
+      });
       schedule();
       return bundle;
     },

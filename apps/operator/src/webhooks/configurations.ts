@@ -52,9 +52,24 @@ export interface ConfigurationOptions {
 
 /** The managed objects the authorizer webhook sees (grove-api.md §9.7). */
 const AUTHORIZER_RULES = [
-  { apiGroups: [""], apiVersions: ["v1"], resources: ["secrets", "serviceaccounts", "services"], operations: ["UPDATE", "DELETE"] },
-  { apiGroups: ["rbac.authorization.k8s.io"], apiVersions: ["v1"], resources: ["roles", "rolebindings"], operations: ["UPDATE", "DELETE"] },
-  { apiGroups: ["autoscaling"], apiVersions: ["v1", "v2"], resources: ["horizontalpodautoscalers"], operations: ["UPDATE", "DELETE"] },
+  {
+    apiGroups: [""],
+    apiVersions: ["v1"],
+    resources: ["secrets", "serviceaccounts", "services"],
+    operations: ["UPDATE", "DELETE"],
+  },
+  {
+    apiGroups: ["rbac.authorization.k8s.io"],
+    apiVersions: ["v1"],
+    resources: ["roles", "rolebindings"],
+    operations: ["UPDATE", "DELETE"],
+  },
+  {
+    apiGroups: ["autoscaling"],
+    apiVersions: ["v1", "v2"],
+    resources: ["horizontalpodautoscalers"],
+    operations: ["UPDATE", "DELETE"],
+  },
   { apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], operations: ["UPDATE"] },
   {
     apiGroups: ["grove.io"],
@@ -62,7 +77,12 @@ const AUTHORIZER_RULES = [
     resources: ["podcliques", "podcliquescalinggroups"],
     operations: ["CREATE", "UPDATE", "DELETE"],
   },
-  { apiGroups: ["scheduler.grove.io"], apiVersions: ["v1alpha1"], resources: ["podgangs"], operations: ["CREATE", "UPDATE", "DELETE"] },
+  {
+    apiGroups: ["scheduler.grove.io"],
+    apiVersions: ["v1alpha1"],
+    resources: ["podgangs"],
+    operations: ["CREATE", "UPDATE", "DELETE"],
+  },
 ].map((r) => ({ ...r, scope: "Namespaced" }));
 
 /** Grove's webhook configurations: one mutating, two or three validating. */
@@ -106,9 +126,12 @@ export function groveWebhookConfigurations(options: ConfigurationOptions): Webho
     config(
       MutatingWebhookConfigurationType,
       WEBHOOK_CONFIGURATIONS.defaultPodCliqueSet,
-      hook("pcs.defaulting.webhooks.grove.io", WEBHOOK_PATHS.defaultPodCliqueSet, [
-        groveRule("podcliquesets", "Namespaced"),
-      ], { reinvocationPolicy: "Never" }),
+      hook(
+        "pcs.defaulting.webhooks.grove.io",
+        WEBHOOK_PATHS.defaultPodCliqueSet,
+        [groveRule("podcliquesets", "Namespaced")],
+        { reinvocationPolicy: "Never" },
+      ),
     ),
     config(
       ValidatingWebhookConfigurationType,

@@ -13,6 +13,7 @@ import {
 import {
   type Client,
   isAlreadyExists,
+  isConflict,
   isNotFound,
   type KubeObject,
   type Logger,
@@ -21,8 +22,18 @@ import {
   SharedInformer,
 } from "@grove-ts/runtime";
 import type { AdmissionContext, AuthorizerContext } from "./admission.js";
-import { autoCertificates, type CertBundle, type CertSource, manualCertificates, serviceNames } from "./certs.js";
-import { groveWebhookConfigurations, WEBHOOK_CONFIGURATIONS, type WebhookConfiguration } from "./configurations.js";
+import {
+  autoCertificates,
+  type CertBundle,
+  type CertSource,
+  manualCertificates,
+  serviceNames,
+} from "./certs.js";
+import {
+  groveWebhookConfigurations,
+  WEBHOOK_CONFIGURATIONS,
+  type WebhookConfiguration,
+} from "./configurations.js";
 import { startWebhookServer, type WebhookServer } from "./server.js";
 
 export * from "./admission.js";
@@ -55,7 +66,7 @@ export interface WebhookServingOptions {
    * chart installed (auto mode; in manual mode cert-manager's CA injector does it).
    */
   registerHost?: string;
-  /** On stop, remove configurations this process registered (url mode). Default true. */
+  /** On stop, remove the configurations this process created (url mode; updated ones stay). Default true. */
   unregisterOnStop?: boolean;
   /** Wait until kube-apiserver calls the defaulting webhook (url mode). Default false. */
   waitUntilCalled?: boolean;
@@ -116,16 +127,31 @@ async function operatorUserName(client: Client, namespace: string): Promise<stri
   );
 }
 
-async function apply(client: Client, config: WebhookConfiguration): Promise<void> {
-  try {
-    await client.create(config.type, config.object as unknown as KubeObject);
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    const live = await client.get(config.type, config.object.metadata.name);
-    await client.update(config.type, {
-      ...(config.object as unknown as KubeObject),
-      metadata: { ...live?.metadata, ...config.object.metadata, resourceVersion: live?.metadata.resourceVersion },
-    });
+/** Creates or updates `config`; true when it created it. */
+async function apply(client: Client, config: WebhookConfiguration): Promise<boolean> {
+  // Read first: a chart-installed configuration is updated, which the chart's RBAC grants by
+  // name; create (not restrictable by name) is only needed where nothing was installed.
+  const name = config.object.metadata.name;
+  for (let attempt = 0; ; attempt++) {
+    const live = await client.get(config.type, name);
+    try {
+      if (!live) {
+        await client.create(config.type, config.object as unknown as KubeObject);
+        return true;
+      }
+      await client.update(config.type, {
+        ...(config.object as unknown as KubeObject),
+        metadata: {
+          ...live.metadata,
+          ...config.object.metadata,
+          resourceVersion: live.metadata.resourceVersion,
+        },
+      });
+      return false;
+    } catch (err) {
+      if (attempt < 3 && (isAlreadyExists(err) || isConflict(err) || isNotFound(err))) continue;
+      throw err;
+    }
   }
 }
 
@@ -139,7 +165,10 @@ async function injectCaBundle(
   const caBundle = Buffer.from(caPem).toString("base64");
   for (const { type, object } of configs) {
     const name = object.metadata.name;
-    const live = await client.get<KubeObject & { webhooks?: { clientConfig?: { caBundle?: string } }[] }>(type, name);
+    const live = await client.get<KubeObject & { webhooks?: { clientConfig?: { caBundle?: string } }[] }>(
+      type,
+      name,
+    );
     if (!live) {
       log.warn("webhook configuration not found: install it (the chart does) or run with --webhook-host", {
         kind: type.kind,
@@ -166,7 +195,14 @@ async function untilDefaulting(client: Client, timeoutMs = 15_000): Promise<void
       replicas: 1,
       template: {
         cliques: [
-          { name: "probe", spec: { roleName: "probe", replicas: 1, podSpec: { containers: [{ name: "c", image: "probe" }] } } },
+          {
+            name: "probe",
+            spec: {
+              roleName: "probe",
+              replicas: 1,
+              podSpec: { containers: [{ name: "c", image: "probe" }] },
+            },
+          },
         ],
       },
     },
@@ -179,13 +215,17 @@ async function untilDefaulting(client: Client, timeoutMs = 15_000): Promise<void
       })
       .catch(() => undefined);
     if (out?.spec?.template?.terminationDelay) return;
-    if (Date.now() > deadline) throw new Error(`kube-apiserver did not call the admission webhooks within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`kube-apiserver did not call the admission webhooks within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** Serves Grove's webhooks; see WebhookServingOptions for the certificate and registration modes. */
-export async function startWebhooks(client: Client, options: WebhookServingOptions): Promise<RunningWebhooks> {
+export async function startWebhooks(
+  client: Client,
+  options: WebhookServingOptions,
+): Promise<RunningWebhooks> {
   const log = (options.logger ?? noopLogger).with({ component: "webhooks" });
   const mode = options.certProvisionMode ?? "auto";
   const stops: (() => Promise<void> | void)[] = [];
@@ -199,9 +239,13 @@ export async function startWebhooks(client: Client, options: WebhookServingOptio
     }
   };
   try {
-    const bindings = new SharedInformer<ClusterTopologyBinding & KubeObject>(client, ClusterTopologyBindingType, {
-      logger: log,
-    });
+    const bindings = new SharedInformer<ClusterTopologyBinding & KubeObject>(
+      client,
+      ClusterTopologyBindingType,
+      {
+        logger: log,
+      },
+    );
     bindings.start();
     stops.push(() => bindings.stop());
 
@@ -234,7 +278,8 @@ export async function startWebhooks(client: Client, options: WebhookServingOptio
     let authorizer: AuthorizerContext | undefined;
     if (options.authorizer?.enabled) {
       authorizer = {
-        operatorUserName: options.authorizer.operatorUserName ?? (await operatorUserName(client, options.namespace)),
+        operatorUserName:
+          options.authorizer.operatorUserName ?? (await operatorUserName(client, options.namespace)),
         exemptUserNames: options.authorizer.exemptServiceAccountUserNames ?? [],
         podCliqueSetAnnotations: async (namespace, name) =>
           (await client.get(PodCliqueSetType, name, namespace))?.metadata.annotations ?? undefined,
@@ -267,10 +312,13 @@ export async function startWebhooks(client: Client, options: WebhookServingOptio
         authorizer: options.authorizer?.enabled ?? false,
       });
     let registered = false;
+    /** Configurations this process created (url mode): removed again on stop. */
+    const created = new Set<string>();
     const publish = async (bundle: CertBundle) => {
       const configs = configsFor(bundle);
       if (options.registerHost) {
-        for (const c of configs) await apply(client, c);
+        for (const c of configs)
+          if (await apply(client, c)) created.add(`${c.type.kind}/${c.object.metadata.name}`);
         registered = true;
       } else if (mode === "auto") await injectCaBundle(client, configs, bundle.caPem, log);
     };
@@ -285,17 +333,22 @@ export async function startWebhooks(client: Client, options: WebhookServingOptio
         stops.push(async () => {
           // Unregister before the server closes: a configuration naming a stopped server fails every
           // write it matches (failurePolicy Fail).
-          for (const { type, object } of configsFor(first))
+          for (const { type, object } of configsFor(first)) {
+            if (!created.has(`${type.kind}/${object.metadata.name}`)) continue;
             await client.delete(type, object.metadata.name).catch((err) => {
               if (!isNotFound(err)) throw err;
             });
+          }
         });
       if (options.waitUntilCalled) await untilDefaulting(client);
     } else if (mode === "auto") {
       // Re-inject on every certificate check: a `helm upgrade` resets the chart's caBundle.
       const timer = setInterval(() => {
         const b = certs.current();
-        if (b) injectCaBundle(client, configsFor(b), b.caPem, log).catch((err) => log.warn("caBundle check failed", { error: err }));
+        if (b)
+          injectCaBundle(client, configsFor(b), b.caPem, log).catch((err) =>
+            log.warn("caBundle check failed", { error: err }),
+          );
       }, options.checkIntervalMs ?? 60_000);
       timer.unref();
       stops.push(() => clearInterval(timer));
@@ -303,7 +356,11 @@ export async function startWebhooks(client: Client, options: WebhookServingOptio
     log.info("admission webhooks serving", {
       url,
       certProvisionMode: mode,
-      registration: options.registerHost ? "url" : mode === "auto" ? "caBundle injection" : "external (cert-manager)",
+      registration: options.registerHost
+        ? "url"
+        : mode === "auto"
+          ? "caBundle injection"
+          : "external (cert-manager)",
       configurations: Object.values(WEBHOOK_CONFIGURATIONS).filter(
         (n) => n !== WEBHOOK_CONFIGURATIONS.authorizer || options.authorizer?.enabled,
       ),
@@ -312,7 +369,8 @@ export async function startWebhooks(client: Client, options: WebhookServingOptio
       url,
       port: server.port,
       caPem: () => certs.current()?.caPem ?? first.caPem,
-      ready: () => certs.current() !== undefined && server.server.listening && (!options.registerHost || registered),
+      ready: () =>
+        certs.current() !== undefined && server.server.listening && (!options.registerHost || registered),
       stop,
     };
   } catch (err) {

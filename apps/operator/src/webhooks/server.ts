@@ -36,7 +36,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const server = createServer({ cert: options.certPem, key: options.keyPem }, (req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
     const send = (code: number, body: unknown) => {
-      if (code >= 400) log.info("webhook request refused", { path, method: req.method, code, message: (body as { message?: string }).message });
+      if (code >= 400)
+        log.info("webhook request refused", {
+          path,
+          method: req.method,
+          code,
+          message: (body as { message?: string }).message,
+        });
       res.writeHead(code, { "Content-Type": "application/json" });
       res.end(JSON.stringify(body));
     };
@@ -58,7 +64,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     req.on("error", (err) => log.warn("webhook request failed", { path, error: err }));
     req.on("end", () => {
       if (tooLarge)
-        return send(413, status(413, "RequestEntityTooLarge", `AdmissionReview larger than ${MAX_BODY_BYTES} bytes`));
+        return send(
+          413,
+          status(413, "RequestEntityTooLarge", `AdmissionReview larger than ${MAX_BODY_BYTES} bytes`),
+        );
       let body: unknown;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
