@@ -10,6 +10,7 @@ import { groveCrds } from "@grove-ts/api";
 import { startApiServer, versionInfo } from "@grove-ts/apiserver";
 import { createGroveControllers } from "@grove-ts/controllers";
 import { createKubeClient } from "@grove-ts/kube";
+import { startWebhooks } from "@grove-ts/operator";
 import {
   type Client,
   CustomResourceDefinitionType,
@@ -18,7 +19,6 @@ import {
   noopLogger,
   type ResourceType,
 } from "@grove-ts/runtime";
-import { startWebhooks } from "@grove-ts/operator";
 import { createGangScheduler } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";

@@ -49,8 +49,7 @@ export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
       const token = `${source.inClusterRoot ?? ""}/var/run/secrets/kubernetes.io/serviceaccount/token`;
       if (!existsSync(token)) throw new Error(`${token}: no service account token mounted`);
       kc.loadFromCluster(source.inClusterRoot);
-    }
-    else kc.loadFromDefault();
+    } else kc.loadFromDefault();
   } catch (err) {
     throw new KubeConfigError(
       `kubeconfig ${source.server ?? source.kubeconfigPath ?? (source.inCluster ? "(in-cluster)" : "(default)")}: ${(err as Error).message}`,

@@ -86,7 +86,6 @@ export function status(code: number, reason: string, message: string, details?: 
   return s;
 }
 
-
 export interface Cause {
   field: string;
   type: string;
@@ -129,11 +128,12 @@ export function invalid(kind: string, group: string, name: string, causes: Cause
     message: causeText(c).slice(c.field.length + 2),
     field: c.field,
   }));
-  return new ApiError(status(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${summary}`, {
-    name,
-    group,
-    kind,
-    causes: statusCauses,
-  }));
+  return new ApiError(
+    status(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${summary}`, {
+      name,
+      group,
+      kind,
+      causes: statusCauses,
+    }),
+  );
 }
-
