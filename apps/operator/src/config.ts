@@ -1,8 +1,7 @@
 // Grove's OperatorConfiguration file (operator.config.grove.io/v1alpha1, grove-api.md §10): parsed,
 // validated with Grove's start-up rules (§9.8), and reduced to what grove-operator acts on. Fields
-// Grove defines that grove-ts does not act on (webhook server, leader election,
-// profiling, ...) and fields nobody defines are accepted and reported, so one file serves both
-// operators.
+// Grove defines that grove-ts does not act on (profiling, ...) and fields nobody
+// defines are accepted and reported, so one file serves both operators.
 import type { GroveControllersConcurrency } from "@grove-ts/controllers";
 import { parse as parseYaml } from "yaml";
 
@@ -20,6 +19,25 @@ export interface OperatorFileConfig {
   topologyAwareScheduling?: boolean;
   /** initContainer.image (a grove-ts extension; Grove reads $GROVE_INIT_CONTAINER_IMAGE only). */
   initContainerImage?: string;
+  /** server.webhooks.* as set in the file. */
+  webhooks: {
+    bindAddress?: string;
+    port?: number;
+    certProvisionMode?: "auto" | "manual";
+    secretName?: string;
+    serverCertDir?: string;
+  };
+  /** authorizer.* as set in the file. */
+  authorizer: { enabled?: boolean; exemptServiceAccountUserNames?: string[] };
+  /** leaderElection.* as set in the file (durations in ms); absent when the file has no section. */
+  leaderElection?: {
+    enabled: boolean;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+    resourceName?: string;
+    resourceNamespace?: string;
+  };
   /** server.healthProbes.* as set in the file (absent: the file sets neither). */
   healthProbes?: ServerEndpoint;
   /** server.metrics.* as set in the file (absent: the file sets neither). */
@@ -68,6 +86,17 @@ const HONOURED = new Set([
   "logLevel",
   "topologyAwareScheduling.enabled",
   "initContainer.image",
+  ...["enabled", "leaseDuration", "renewDeadline", "retryPeriod", "resourceLock", "resourceName"].map(
+    (k) => `leaderElection.${k}`,
+  ),
+  "leaderElection.resourceNamespace",
+  "server.webhooks.bindAddress",
+  "server.webhooks.port",
+  "server.webhooks.certProvisionMode",
+  "server.webhooks.secretName",
+  "server.webhooks.serverCertDir",
+  "authorizer.enabled",
+  "authorizer.exemptServiceAccountUserNames",
   "server.healthProbes.bindAddress",
   "server.healthProbes.port",
   "server.metrics.bindAddress",
@@ -113,7 +142,7 @@ export function parseOperatorConfig(text: string, source = "config"): OperatorFi
 export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFileConfig {
   const problems: FieldProblem[] = [];
   const bad = (field: string, rule: string) => problems.push({ field, rule });
-  const out: OperatorFileConfig = { concurrency: {}, ignored: [] };
+  const out: OperatorFileConfig = { concurrency: {}, webhooks: {}, authorizer: {}, ignored: [] };
 
   if (doc.apiVersion !== OPERATOR_CONFIG_API_VERSION)
     bad("apiVersion", `must be ${OPERATOR_CONFIG_API_VERSION}, got ${JSON.stringify(doc.apiVersion)}`);
@@ -176,6 +205,32 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
   }
 
   const server = section(doc.server, "server");
+  const wh = section(server?.webhooks, "server.webhooks");
+  if (wh) {
+    const f = "server.webhooks";
+    if (wh.bindAddress !== undefined) {
+      if (typeof wh.bindAddress !== "string") bad(`${f}.bindAddress`, "must be a string");
+      else out.webhooks.bindAddress = wh.bindAddress;
+    }
+    if (wh.port !== undefined) {
+      if (typeof wh.port !== "number" || !Number.isInteger(wh.port) || wh.port < 0 || wh.port > 65535)
+        bad(`${f}.port`, "must be an integer port (0-65535)");
+      else out.webhooks.port = wh.port;
+    }
+    if (wh.certProvisionMode !== undefined) {
+      if (wh.certProvisionMode !== "auto" && wh.certProvisionMode !== "manual")
+        bad(
+          `${f}.certProvisionMode`,
+          `must be one of auto, manual, got ${JSON.stringify(wh.certProvisionMode)}`,
+        );
+      else out.webhooks.certProvisionMode = wh.certProvisionMode;
+    }
+    for (const k of ["secretName", "serverCertDir"] as const) {
+      if (wh[k] === undefined) continue;
+      if (typeof wh[k] !== "string" || wh[k] === "") bad(`${f}.${k}`, "must be a non-empty string");
+      else out.webhooks[k] = wh[k] as string;
+    }
+  }
   for (const name of ["healthProbes", "metrics"] as const) {
     const f = `server.${name}`;
     const sec = section(server?.[name], f);
@@ -191,6 +246,17 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
       else ep.port = sec.port;
     }
     if (Object.keys(ep).length > 0) out[name] = ep;
+  }
+  const authz = section(doc.authorizer, "authorizer");
+  if (authz?.enabled !== undefined) {
+    if (typeof authz.enabled !== "boolean") bad("authorizer.enabled", "must be a boolean");
+    else out.authorizer.enabled = authz.enabled;
+  }
+  if (authz?.exemptServiceAccountUserNames !== undefined) {
+    const list = authz.exemptServiceAccountUserNames;
+    if (!Array.isArray(list) || list.some((u) => typeof u !== "string"))
+      bad("authorizer.exemptServiceAccountUserNames", "must be a list of user names");
+    else out.authorizer.exemptServiceAccountUserNames = list as string[];
   }
 
   // Grove's rules for sections grove-operator does not act on: a file Grove rejects is rejected here.
@@ -220,18 +286,47 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
   }
 
   const le = section(doc.leaderElection, "leaderElection");
-  if (le?.enabled === true) {
+  if (le) {
+    if (le.enabled !== undefined && typeof le.enabled !== "boolean")
+      bad("leaderElection.enabled", "must be a boolean");
+    const enabled = le.enabled === true;
+    out.leaderElection = { enabled };
+    // Grove defaults the section before validating it (15s / 10s / 2s, leases,
+    // grove-operator-leader-election; an empty lock or name is defaulted too), so only values the
+    // file sets can break a rule.
     const d: Record<string, number | undefined> = {};
     for (const k of ["leaseDuration", "renewDeadline", "retryPeriod"]) {
       if (le[k] === undefined) continue;
       d[k] = durationMs(le[k]);
-      if (d[k] === undefined || (d[k] ?? 0) <= 0) bad(`leaderElection.${k}`, "must be a duration > 0");
+      if (d[k] === undefined || (d[k] ?? 0) <= 0) {
+        if (enabled) bad(`leaderElection.${k}`, "must be a duration > 0");
+        d[k] = undefined;
+      }
     }
-    if (d.leaseDuration !== undefined && d.renewDeadline !== undefined && d.leaseDuration <= d.renewDeadline)
-      bad("leaderElection.leaseDuration", "must be greater than renewDeadline");
-    for (const k of ["resourceLock", "resourceName"])
-      if (typeof le[k] !== "string" || le[k] === "")
-        bad(`leaderElection.${k}`, "required when leader election is enabled");
+    const lease = d.leaseDuration ?? 15_000;
+    const renew = d.renewDeadline ?? 10_000;
+    const retry = d.retryPeriod ?? 2_000;
+    if (enabled && lease <= renew) bad("leaderElection.leaseDuration", "must be greater than renewDeadline");
+    // client-go's own start-up rules (NewLeaderElector), checked here so the file names the field.
+    if (enabled && lease < 1000)
+      bad("leaderElection.leaseDuration", "must be at least 1s (the Lease stores whole seconds)");
+    if (enabled && renew <= 1.2 * retry)
+      bad("leaderElection.renewDeadline", "must be greater than retryPeriod * 1.2 (client-go's jitter)");
+    for (const k of ["resourceLock", "resourceName", "resourceNamespace"])
+      if (le[k] !== undefined && le[k] !== null && typeof le[k] !== "string")
+        bad(`leaderElection.${k}`, "must be a string");
+    if (typeof le.resourceLock === "string" && le.resourceLock !== "" && le.resourceLock !== "leases")
+      bad(
+        "leaderElection.resourceLock",
+        `must be leases (the only lock grove-operator implements), got ${JSON.stringify(le.resourceLock)}`,
+      );
+    if (d.leaseDuration !== undefined) out.leaderElection.leaseDurationMs = d.leaseDuration;
+    if (d.renewDeadline !== undefined) out.leaderElection.renewDeadlineMs = d.renewDeadline;
+    if (d.retryPeriod !== undefined) out.leaderElection.retryPeriodMs = d.retryPeriod;
+    if (typeof le.resourceName === "string" && le.resourceName)
+      out.leaderElection.resourceName = le.resourceName;
+    if (typeof le.resourceNamespace === "string" && le.resourceNamespace)
+      out.leaderElection.resourceNamespace = le.resourceNamespace;
   }
 
   if (problems.length > 0) throw new OperatorConfigError(source, problems);

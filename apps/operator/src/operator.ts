@@ -11,10 +11,13 @@ import {
   startMetricsServer,
   startProbeServer,
 } from "./http-servers.js";
+import { type OperatorLeaderElection, startLeaderGate } from "./leader.js";
 import { createOperatorMetrics } from "./metrics.js";
+import { type RunningWebhooks, startWebhooks, type WebhookServingOptions } from "./webhooks/index.js";
 
 export interface OperatorOptions {
-  kubeconfigPath: string;
+  /** A kubeconfig file; absent: the pod's service account (in-cluster mode). */
+  kubeconfigPath?: string;
   /** Client-side requests per second (client-go --qps). Default 100, as Grove's scale runs use. */
   qps?: number;
   /** Client-side burst. Default 150. */
@@ -40,6 +43,21 @@ export interface OperatorOptions {
   /** Image of the grove-initc init container (a repository gets ":<operator version>"). Default: the controllers'. */
   initContainerImage?: string;
   /**
+   * Serve Grove's admission webhooks (every replica, before and regardless of leadership). Absent:
+   * none (an API server that admits in process, as grove-sim's own, needs none).
+   */
+  webhooks?: WebhookServingOptions;
+  /**
+   * Run the controllers and the gang scheduler only while this replica holds the Lease (client-go's
+   * leader election). Absent or disabled: always.
+   */
+  leaderElection?: OperatorLeaderElection;
+  /**
+   * Leadership was lost (not given up by stop()): the controllers and the scheduler are already
+   * stopping. grove-operator exits 1 here, as controller-runtime does, to restart as a standby.
+   */
+  onLeadershipLost?: (reason: string) => void;
+  /**
    * Serve /healthz and /readyz here (OperatorConfiguration server.healthProbes; host "" = every
    * interface, port 0 = any free port). Absent: no probe server (grove-sim runs the operator as a
    * library).
@@ -52,6 +70,10 @@ export interface OperatorOptions {
 
 export interface RunningOperator {
   client: Client;
+  /** The admission webhooks, when served. */
+  webhooks?: RunningWebhooks;
+  /** True while this replica reconciles: always without leader election, else while it holds the Lease. */
+  isLeader(): boolean;
   /** http://host:port of the probe server (/healthz, /readyz), when serving. */
   healthUrl?: string;
   /** http://host:port of the metrics server (/metrics), when serving. */
@@ -63,12 +85,13 @@ export interface RunningOperator {
   addReadyCheck(name: string, check: Check): void;
   /** Adds a named /healthz check ("ping" is there from the start). */
   addHealthCheck(name: string, check: Check): void;
-  /** Lets current reconciles and bindings finish, then stops. */
+  /** Lets current reconciles and bindings finish, then (leader election) releases the Lease, then stops. */
   stop(): Promise<void>;
 }
 
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   const logger = options.logger ?? noopLogger;
+  const source = options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : { inCluster: true };
   const metrics = options.metrics ? createOperatorMetrics() : undefined;
   /** Every client of the process reports its requests (rest_client_requests_total). */
   const clientHooks = metrics ? { requestMetrics: metrics.requests } : {};
@@ -76,7 +99,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const ready = new CheckSet("readyz");
   health.add("ping", () => {});
   const client = createKubeClient({
-    kubeconfigPath: options.kubeconfigPath,
+    ...source,
     ...clientHooks,
     qps: options.qps ?? 100,
     burst: options.burst ?? 150,
@@ -94,13 +117,64 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   };
   const names = options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME];
   const withScheduler = options.scheduler ?? true;
-  /** Set once the controllers exist. */
+  let webhooks: RunningWebhooks | undefined;
+  let isLeader = (): boolean => true;
+  /** Set once this replica's controllers exist; a standby (leader election, not leading) is ready. */
   let controllersSynced: (() => boolean) | undefined;
   ready.add("informers", () => {
-    if (!controllersSynced?.()) throw new Error("the controllers' informers have not synced");
+    const ok = controllersSynced
+      ? controllersSynced()
+      : options.leaderElection?.enabled === true && !isLeader();
+    if (!ok) throw new Error("the controllers' informers have not synced");
   });
   let healthServer: HttpEndpoint | undefined;
   let metricsServer: HttpEndpoint | undefined;
+  /** The gang scheduler and the controllers: what only the leader runs. Returns their stop. */
+  const startReconcilers = async (): Promise<() => Promise<void>> => {
+    const own: (() => Promise<void>)[] = [];
+    const stopOwn = async (): Promise<void> => {
+      for (const s of own.reverse()) await s();
+    };
+    try {
+      if (withScheduler) {
+        const schedulerClient = createKubeClient({
+          ...source,
+          ...clientHooks,
+          qps: options.schedulerQps ?? 50,
+          burst: options.schedulerBurst ?? 100,
+          userAgent: "grove-scheduler",
+        });
+        const scheduler = createGangScheduler(schedulerClient, {
+          schedulerNames: names,
+          logger,
+          ...(metrics ? { metrics: metrics.scheduler } : {}),
+        });
+        await scheduler.start();
+        own.push(() => scheduler.stop());
+      }
+      // A PodCliqueSet that names no scheduler is gang-scheduled by ours (its first name); without
+      // our scheduler, Grove's own default backend (default-scheduler) applies.
+      const controllers = createGroveControllers(client, {
+        logger,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        ...(options.topologyAwareScheduling !== undefined
+          ? { topologyAwareScheduling: options.topologyAwareScheduling }
+          : {}),
+        ...(withScheduler && names[0] ? { defaultSchedulerName: names[0] } : {}),
+        ...(options.initContainerImage !== undefined
+          ? { initContainerImage: options.initContainerImage }
+          : {}),
+        ...(metrics ? { metrics: metrics.controllers } : {}),
+      });
+      controllersSynced = () => controllers.hasSynced();
+      await controllers.start();
+      own.push(() => controllers.stop());
+    } catch (err) {
+      await stopOwn();
+      throw err;
+    }
+    return stopOwn;
+  };
   try {
     // Probes and metrics first: /readyz answers (not ready) while the rest starts.
     if (options.health) {
@@ -115,43 +189,53 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       stops.push(() => e.close());
       logger.info("serving metrics", { url: `${e.url}/metrics` });
     }
-    if (withScheduler) {
-      const schedulerClient = createKubeClient({
-        kubeconfigPath: options.kubeconfigPath,
-        ...clientHooks,
-        qps: options.schedulerQps ?? 50,
-        burst: options.schedulerBurst ?? 100,
-        userAgent: "grove-scheduler",
-      });
-      const scheduler = createGangScheduler(schedulerClient, {
-        schedulerNames: names,
+    // Grove's order: certificates and webhooks first, then the controllers.
+    if (options.webhooks) {
+      const hooks = await startWebhooks(client, {
         logger,
-        ...(metrics ? { metrics: metrics.scheduler } : {}),
+        ...options.webhooks,
+        validation: {
+          ...(options.topologyAwareScheduling !== undefined
+            ? { topologyAwareScheduling: options.topologyAwareScheduling }
+            : {}),
+          ...options.webhooks.validation,
+        },
       });
-      await scheduler.start();
-      stops.push(() => scheduler.stop());
+      webhooks = hooks;
+      stops.push(() => hooks.stop());
+      ready.add("webhooks", () => {
+        if (!hooks.ready())
+          throw new Error("the webhook certificate is not loaded or the server not serving");
+      });
     }
-    // A PodCliqueSet that names no scheduler is gang-scheduled by ours (its first name); without
-    // our scheduler, Grove's own default backend (default-scheduler) applies.
-    const controllers = createGroveControllers(client, {
-      logger,
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-      ...(options.topologyAwareScheduling !== undefined
-        ? { topologyAwareScheduling: options.topologyAwareScheduling }
-        : {}),
-      ...(withScheduler && names[0] ? { defaultSchedulerName: names[0] } : {}),
-      ...(options.initContainerImage !== undefined ? { initContainerImage: options.initContainerImage } : {}),
-      ...(metrics ? { metrics: metrics.controllers } : {}),
-    });
-    controllersSynced = () => controllers.hasSynced();
-    await controllers.start();
-    stops.push(() => controllers.stop());
+    if (options.leaderElection?.enabled) {
+      const gate = startLeaderGate({
+        config: options.leaderElection,
+        client: createKubeClient({
+          ...source,
+          ...clientHooks,
+          qps: 5,
+          burst: 10,
+          userAgent: "grove-operator-leader-election",
+        }),
+        logger,
+        start: startReconcilers,
+        onLost: (reason) => options.onLeadershipLost?.(reason),
+      });
+      isLeader = () => gate.isLeader();
+      stops.push(() => gate.stop());
+    } else {
+      const stopReconcilers = await startReconcilers();
+      stops.push(stopReconcilers);
+    }
   } catch (err) {
     await stop();
     throw err;
   }
   return {
     client,
+    ...(webhooks ? { webhooks } : {}),
+    isLeader: () => isLeader(),
     ...(healthServer ? { healthUrl: healthServer.url } : {}),
     ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     addReadyCheck: (name, check) => ready.add(name, check),

@@ -44,13 +44,14 @@ describe("parseOperatorConfig", () => {
     expect(c.burst).toBe(150);
     expect(c.concurrency).toEqual({ pcs: 20, pclq: 20, pcsg: 20 });
     expect(c.logLevel).toBe("info");
+    expect(c.leaderElection).toEqual({
+      enabled: true,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2000,
+      resourceName: "grove-operator-leader-election",
+    });
     expect(c.ignored).toEqual([
-      "leaderElection.enabled",
-      "leaderElection.leaseDuration",
-      "leaderElection.renewDeadline",
-      "leaderElection.resourceLock",
-      "leaderElection.resourceName",
-      "leaderElection.retryPeriod",
       "logFormat",
       "runtimeClientConnection.contentType",
       "scheduler.defaultProfileName",
@@ -72,7 +73,7 @@ describe("parseOperatorConfig", () => {
 
   it("a minimal file sets nothing", () => {
     const c = parseOperatorConfig(HEAD);
-    expect(c).toEqual({ concurrency: {}, ignored: [] });
+    expect(c).toEqual({ concurrency: {}, webhooks: {}, authorizer: {}, ignored: [] });
   });
 
   const bad: { name: string; yaml: string; problems: string[] }[] = [
@@ -138,14 +139,35 @@ describe("parseOperatorConfig", () => {
       ],
     },
     {
-      name: "leader election: lease not above renew deadline, lock and name missing",
-      yaml: `${HEAD}leaderElection: {enabled: true, leaseDuration: 10s, renewDeadline: 10s, retryPeriod: 0s}`,
+      name: "leader election: lease not above renew deadline, a lock other than leases, a name not a string",
+      yaml: `${HEAD}leaderElection: {enabled: true, leaseDuration: 10s, renewDeadline: 10s, retryPeriod: 0s, resourceLock: configmapsleases, resourceName: [x]}`,
       problems: [
         "leaderElection.retryPeriod: must be a duration > 0",
         "leaderElection.leaseDuration: must be greater than renewDeadline",
-        "leaderElection.resourceLock: required when leader election is enabled",
-        "leaderElection.resourceName: required when leader election is enabled",
+        "leaderElection.resourceName: must be a string",
+        'leaderElection.resourceLock: must be leases (the only lock grove-operator implements), got "configmapsleases"',
       ],
+    },
+    {
+      name: "leader election: client-go's rules (whole-second lease, renew deadline above 1.2 retry periods)",
+      yaml: `${HEAD}leaderElection: {enabled: true, leaseDuration: 900ms, renewDeadline: 500ms, retryPeriod: 500ms}`,
+      problems: [
+        "leaderElection.leaseDuration: must be at least 1s",
+        "leaderElection.renewDeadline: must be greater than retryPeriod * 1.2",
+      ],
+    },
+    {
+      name: "leader election: enabled not a boolean, a namespace not a string",
+      yaml: `${HEAD}leaderElection: {enabled: "yes", resourceNamespace: 3}`,
+      problems: [
+        "leaderElection.enabled: must be a boolean",
+        "leaderElection.resourceNamespace: must be a string",
+      ],
+    },
+    {
+      name: "leader election: a lease not above the default renew deadline",
+      yaml: `${HEAD}leaderElection: {enabled: true, leaseDuration: 8s}`,
+      problems: ["leaderElection.leaseDuration: must be greater than renewDeadline"],
     },
     {
       name: "a section that is not a mapping",
@@ -183,6 +205,18 @@ describe("parseOperatorConfig", () => {
     expect(e.message.startsWith("f.yaml: ")).toBe(true);
   });
 
+  it("leader election: Grove's defaults fill what the file leaves out; an empty lock or name is defaulted", () => {
+    const c = parseOperatorConfig(
+      `${HEAD}leaderElection: {enabled: true, resourceLock: "", resourceName: "", resourceNamespace: grove-system, retryPeriod: 1500ms}`,
+    );
+    expect(c.leaderElection).toEqual({
+      enabled: true,
+      retryPeriodMs: 1500,
+      resourceNamespace: "grove-system",
+    });
+    expect(c.ignored.filter((f) => f.startsWith("leaderElection"))).toEqual([]);
+  });
+
   it("leader election settings are not checked while it is disabled", () => {
     expect(() =>
       parseOperatorConfig(`${HEAD}leaderElection: {enabled: false, leaseDuration: 1s, renewDeadline: 5s}`),
@@ -194,6 +228,8 @@ describe("resolveCli: flags over the file over the defaults", () => {
   const files: Record<string, string> = {
     "scale.yaml": SCALE,
     "bad.yaml": `${HEAD}logLevel: loud`,
+    "le.yaml": `${HEAD}leaderElection: {enabled: true, leaseDuration: 4s, renewDeadline: 3s, retryPeriod: 1s, resourceName: from-file, resourceNamespace: file-ns}`,
+    "le-off.yaml": `${HEAD}leaderElection: {enabled: false, resourceName: from-file}`,
     "ports.yaml": `${HEAD}server: {healthProbes: {port: 9444, bindAddress: 0.0.0.0}, metrics: {port: 9445}}`,
   };
   const read = (p: string) => {
@@ -245,6 +281,40 @@ describe("resolveCli: flags over the file over the defaults", () => {
     const d = resolveCli(["--kubeconfig", "k"], read);
     expect("schedulerQps" in d.options || "schedulerBurst" in d.options).toBe(false);
   });
+  it("leader election: off by default; --leader-elect, the file, and flags over the file", () => {
+    expect(resolveCli(["--kubeconfig", "k"], read).options.leaderElection).toBeUndefined();
+    expect(
+      resolveCli(["--kubeconfig", "k", "--config", "le-off.yaml"], read).options.leaderElection,
+    ).toBeUndefined();
+    const prev = process.env.POD_NAMESPACE;
+    process.env.POD_NAMESPACE = "pod-ns";
+    try {
+      expect(resolveCli(["--kubeconfig", "k", "--leader-elect"], read).options.leaderElection).toEqual({
+        enabled: true,
+        namespace: "pod-ns",
+      });
+    } finally {
+      if (prev === undefined) delete process.env.POD_NAMESPACE;
+      else process.env.POD_NAMESPACE = prev;
+    }
+    expect(resolveCli(["--kubeconfig", "k", "--config", "le.yaml"], read).options.leaderElection).toEqual({
+      enabled: true,
+      namespace: "file-ns",
+      name: "from-file",
+      leaseDurationMs: 4000,
+      renewDeadlineMs: 3000,
+      retryPeriodMs: 1000,
+    });
+    const flags = resolveCli(
+      ["--kubeconfig", "k", "--config", "le-off.yaml", "--leader-elect", "--leader-elect-namespace", "ns1"],
+      read,
+    ).options.leaderElection;
+    expect(flags).toEqual({ enabled: true, namespace: "ns1", name: "from-file" });
+    expect(
+      resolveCli(["--kubeconfig", "k", "--config", "le.yaml", "--leader-elect-id", "mine"], read).options
+        .leaderElection?.name,
+    ).toBe("mine");
+  });
   it("probe and metrics servers: Grove's Go ports by default, the file's, flags over the file", () => {
     const d = resolveCli(["--kubeconfig", "k"], read).options;
     // Out of a cluster (--kubeconfig) the servers keep to loopback unless the file names an address.
@@ -275,7 +345,24 @@ describe("resolveCli: flags over the file over the defaults", () => {
   });
 
   const errors: { name: string; argv: string[]; message: RegExp; type: unknown }[] = [
-    { name: "--kubeconfig missing", argv: [], message: /^--kubeconfig: required/, type: UsageError },
+    {
+      name: "--kubeconfig empty",
+      argv: ["--kubeconfig", ""],
+      message: /^--kubeconfig: must be a path/,
+      type: UsageError,
+    },
+    {
+      name: "--webhook-port not a port",
+      argv: ["--webhook-port", "http"],
+      message: /^--webhook-port: must be a port number \(0 = any free port\), got "http"/,
+      type: UsageError,
+    },
+    {
+      name: "--webhook-host empty",
+      argv: ["--webhook-host", ""],
+      message: /^--webhook-host: must be a host name or IP address/,
+      type: UsageError,
+    },
     {
       name: "--concurrency 0",
       argv: ["--kubeconfig", "k", "--concurrency", "0"],
@@ -292,6 +379,18 @@ describe("resolveCli: flags over the file over the defaults", () => {
       name: "--scheduler-qps 0",
       argv: ["--kubeconfig", "k", "--scheduler-qps", "0"],
       message: /^--scheduler-qps: must be a positive number/,
+      type: UsageError,
+    },
+    {
+      name: "--leader-elect-namespace empty",
+      argv: ["--kubeconfig", "k", "--leader-elect", "--leader-elect-namespace", ""],
+      message: /^--leader-elect-namespace: must be a namespace name/,
+      type: UsageError,
+    },
+    {
+      name: "--leader-elect-id empty",
+      argv: ["--kubeconfig", "k", "--leader-elect", "--leader-elect-id", ""],
+      message: /^--leader-elect-id: must be a Lease name/,
       type: UsageError,
     },
     {

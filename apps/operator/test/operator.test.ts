@@ -159,13 +159,21 @@ describe("grove-operator", () => {
     }
   });
 
-  it("CLI: --kubeconfig is required (exit 2); runs and exits 0 on SIGTERM", async () => {
-    const bad = spawnSync(process.execPath, [BIN], { encoding: "utf8" });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain("--kubeconfig");
+  it("CLI: without --kubeconfig and out of a pod it exits 1 naming the missing service environment; runs and exits 0 on SIGTERM", async () => {
+    const env = { ...process.env };
+    delete env.KUBERNETES_SERVICE_HOST;
+    delete env.KUBERNETES_SERVICE_PORT;
+    const bad = spawnSync(process.execPath, [BIN, "--no-webhooks", ...FREE_PORTS], { encoding: "utf8", env });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(
+      "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: not running in a pod (give a kubeconfig)",
+    );
+    const usage = spawnSync(process.execPath, [BIN, "--webhook-port", "99999"], { encoding: "utf8" });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('--webhook-port: must be a port number (0 = any free port), got "99999"');
     const child = spawn(
       process.execPath,
-      [BIN, "--kubeconfig", kubeconfig, "--qps", "50", "--burst", "60", ...FREE_PORTS],
+      [BIN, "--kubeconfig", kubeconfig, "--qps", "50", "--burst", "60", "--no-webhooks", ...FREE_PORTS],
       {
         stdio: ["ignore", "ignore", "pipe"],
       },
@@ -213,6 +221,7 @@ describe("grove-operator", () => {
         "info",
         "--burst",
         "120",
+        "--no-webhooks",
         ...FREE_PORTS,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },

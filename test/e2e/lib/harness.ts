@@ -120,6 +120,10 @@ export interface E2EOptions {
   operator?: OperatorMode;
   /** Running -> Ready delay of simulated pods. */
   readyDelayMs?: number;
+  /** With "external": start grove-operator with the admin kubeconfig (default true). */
+  startOperator?: boolean;
+  /** grove-sim serves Grove's webhooks on the real control plane (default true). */
+  webhooks?: boolean;
 }
 
 const natural = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
@@ -148,6 +152,7 @@ export class E2E {
       operator: mode,
       readyDelayMs: options.readyDelayMs ?? 20,
       kubeconfigPath: join(dir, "kubeconfig"),
+      ...(options.webhooks !== undefined ? { webhooks: options.webhooks } : {}),
     });
     const e2e = new E2E(
       dir,
@@ -159,7 +164,7 @@ export class E2E {
         await sim.close();
       },
     );
-    if (mode === "external") e2e.startOperator();
+    if (mode === "external" && (options.startOperator ?? true)) e2e.startOperator();
     return e2e;
   }
 

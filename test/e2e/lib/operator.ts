@@ -51,6 +51,8 @@ export function startOperator(kubeconfig: string, extra: readonly string[] = [])
     ...SCHEDULER_NAMES.flatMap((n) => ["--scheduler-name", n]),
     "--log-level",
     "warn",
+    // grove-sim serves Grove's webhooks on the real control plane; our API server admits in process.
+    "--no-webhooks",
     // Probes and metrics on free ports: parallel runs must not clash on 2751/2752.
     "--health-port",
     "0",

@@ -211,6 +211,8 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
         ...(o.concurrency ? ["--concurrency", String(o.concurrency)] : []),
         "--log-level",
         "warn",
+        // grove-sim serves Grove's webhooks on the real control plane; our API server admits in process.
+        "--no-webhooks",
         // Probes and metrics on free ports: parallel runs must not clash on 2751/2752.
         "--health-port",
         "0",

@@ -1,9 +1,10 @@
-// grove-operator --kubeconfig PATH [--config FILE] [--qps 100] [--burst 150] [--concurrency N]
+// grove-operator [--kubeconfig PATH] [--config FILE] [--qps 100] [--burst 150] [--concurrency N]
 //                [--scheduler-qps 50] [--scheduler-burst 100] [--scheduler-name NAME]...
 //                [--no-scheduler] [--log-level LEVEL]
 import { setMaxListeners } from "node:events";
 import { DEFAULT_CONCURRENCY } from "@grove-ts/controllers";
 import { createLogger } from "@grove-ts/runtime";
+import { DEFAULT_LEADER_ELECTION_ID } from "../leader.js";
 import { startOperator } from "../operator.js";
 import { type ResolvedCli, resolveCli, USAGE } from "./options.js";
 
@@ -26,7 +27,15 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger({ level: cli.logLevel });
-  const opts = { ...cli.options, logger: log };
+  const opts = {
+    ...cli.options,
+    logger: log,
+    // controller-runtime's answer to a lost Lease: exit at once; the pod restarts as a standby.
+    onLeadershipLost: (reason: string) => {
+      log.error("leader election lost", { reason });
+      process.exit(1);
+    },
+  };
   if (cli.ignored.length > 0)
     log.warn("configuration fields not acted on by grove-operator (accepted, ignored)", {
       config: cli.configPath,
@@ -55,7 +64,8 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   log.info("grove-operator running", {
-    kubeconfig: opts.kubeconfigPath,
+    kubeconfig: opts.kubeconfigPath ?? "(in-cluster)",
+    ...(op.webhooks ? { webhooks: op.webhooks.url } : {}),
     ...(op.healthUrl ? { healthz: `${op.healthUrl}/healthz`, readyz: `${op.healthUrl}/readyz` } : {}),
     ...(op.metricsUrl ? { metrics: `${op.metricsUrl}/metrics` } : {}),
     ...(cli.configPath ? { config: cli.configPath } : {}),
@@ -63,6 +73,11 @@ async function main(): Promise<void> {
     burst: opts.burst,
     concurrency: { ...DEFAULT_CONCURRENCY, ...(opts.concurrency ?? {}) },
     schedulerNames: opts.scheduler === false ? [] : (opts.schedulerNames ?? ["grove-scheduler"]),
+    ...(opts.leaderElection
+      ? {
+          leaderElection: `${opts.leaderElection.namespace}/${opts.leaderElection.name ?? DEFAULT_LEADER_ELECTION_ID}`,
+        }
+      : {}),
   });
 }
 

@@ -6,19 +6,24 @@ import type { GroveControllersConcurrency } from "@grove-ts/controllers";
 import type { LogLevel } from "@grove-ts/runtime";
 import { parseOperatorConfig, type ServerEndpoint } from "../config.js";
 import type { OperatorOptions } from "../operator.js";
+import { operatorNamespace, type WebhookServingOptions } from "../webhooks/index.js";
 
-export const USAGE = `Usage: grove-operator --kubeconfig PATH [flags]
+export const USAGE = `Usage: grove-operator [--kubeconfig PATH] [--config FILE] [flags]
 
-Runs Grove's controllers and the gang scheduler against the API server the kubeconfig names
-(e.g. grove-sim up --operator external). Stops cleanly on SIGINT/SIGTERM.
+Runs Grove's controllers, the gang scheduler and Grove's admission webhooks against the API server
+the kubeconfig names (e.g. grove-sim up --operator external), or, without --kubeconfig, the cluster
+of the pod it runs in (its service account). Stops cleanly on SIGINT/SIGTERM.
 
 Flags (a flag overrides the --config file):
-  --kubeconfig PATH        kubeconfig of the cluster (required)
+  --kubeconfig PATH        kubeconfig of the cluster (default: in-cluster service account)
+  --namespace NS           the operator's namespace (webhook certificate Secret; default
+                           $POD_NAMESPACE, else the service account's, else default)
   --config FILE            Grove OperatorConfiguration (operator.config.grove.io/v1alpha1) YAML; acted
                            on: runtimeClientConnection.qps/burst, controllers.<podCliqueSet|podClique|
                            podCliqueScalingGroup|podGang>.concurrentSyncs, logLevel,
-                           topologyAwareScheduling.enabled, server.healthProbes.* and
-                           server.metrics.*; other fields are validated and ignored
+                           topologyAwareScheduling.enabled, leaderElection.*,
+                           server.healthProbes.* and server.metrics.*; other fields are
+                           validated and ignored
   --qps N                  client-side requests per second (default 100)
   --burst N                client-side burst (default 150)
   --scheduler-qps N        the gang scheduler's own client: requests per second (default 50)
@@ -37,6 +42,21 @@ Flags (a flag overrides the --config file):
   --metrics-port N         port of /metrics, Prometheus text (default server.metrics.port, else
                            2752; 0 = any free port). Both bind to the file's bindAddress, else
                            every interface in a pod and 127.0.0.1 with --kubeconfig
+  --webhook-port N         HTTPS port of the admission webhooks (default server.webhooks.port,
+                           else 2750; 0 = any free port)
+  --webhook-host HOST      register the webhook configurations with url: https://HOST:PORT and add
+                           HOST to the certificate (out-of-cluster runs); without it the operator
+                           patches the caBundle of the configurations the chart installed
+  --no-webhooks            serve no admission webhooks (an API server that admits in process)
+  --leader-elect           run the controllers and the gang scheduler only while holding the
+                           Lease (client-go's leader election: lease 15s, renew deadline 10s, retry
+                           2s, or the file's leaderElection.*); every replica serves the webhooks.
+                           Losing the Lease exits 1 ("leader election lost") to restart as a standby
+  --leader-elect-namespace NS
+                           namespace of the Lease (default leaderElection.resourceNamespace, else
+                           the operator's namespace: $POD_NAMESPACE, the service account's, default)
+  --leader-elect-id NAME   name of the Lease (default leaderElection.resourceName, else
+                           grove-operator-leader-election)
   --log-level LEVEL        debug, info (default), warn or error; JSON lines on stderr
   -h, --help               this text
 `;
@@ -61,28 +81,6 @@ function positive(v: string, flag: string): number {
   return n;
 }
 
-/**
- * A probe or metrics server's address: the flag's port over the file's over Grove's Go default; the
- * file's bindAddress, else every interface in a pod and loopback out of a cluster (as the webhooks).
- */
-function serverOption(
-  flag: string | undefined,
-  name: string,
-  file: ServerEndpoint | undefined,
-  goDefault: number,
-  kubeconfig: string | undefined,
-): { host: string; port: number } {
-  let port = file?.port ?? goDefault;
-  if (flag !== undefined) {
-    port = Number(flag);
-    if (!/^\d+$/.test(flag) || port > 65535)
-      throw new UsageError(
-        `--${name}: must be a port number 0-65535 (0 = any free port), got ${JSON.stringify(flag)}`,
-      );
-  }
-  return { host: file?.bindAddress ?? (kubeconfig ? "127.0.0.1" : ""), port };
-}
-
 /** --initc-image beats the file's initContainer.image; neither: the controllers' default. */
 function initcImage(flag: string | undefined, file: string | undefined): { initContainerImage?: string } {
   if (flag !== undefined && (flag === "" || /\s/.test(flag)))
@@ -102,9 +100,16 @@ export function resolveCli(
     args: argv,
     options: {
       kubeconfig: { type: "string" },
+      namespace: { type: "string" },
       config: { type: "string" },
       "health-port": { type: "string" },
       "metrics-port": { type: "string" },
+      "webhook-port": { type: "string" },
+      "webhook-host": { type: "string" },
+      "no-webhooks": { type: "boolean" },
+      "leader-elect": { type: "boolean" },
+      "leader-elect-namespace": { type: "string" },
+      "leader-elect-id": { type: "string" },
       qps: { type: "string" },
       burst: { type: "string" },
       "scheduler-qps": { type: "string" },
@@ -117,9 +122,8 @@ export function resolveCli(
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help)
-    return { help: true, options: { kubeconfigPath: "", qps: 0, burst: 0 }, logLevel: "info", ignored: [] };
-  if (!values.kubeconfig) throw new UsageError("--kubeconfig: required");
+  if (values.help) return { help: true, options: { qps: 0, burst: 0 }, logLevel: "info", ignored: [] };
+  if (values.kubeconfig === "") throw new UsageError("--kubeconfig: must be a path");
   let file: ReturnType<typeof parseOperatorConfig> | undefined;
   if (values.config !== undefined) {
     let text: string;
@@ -142,9 +146,44 @@ export function resolveCli(
       );
     concurrency = { pcs: n, pclq: n, pcsg: n, podgang: n };
   }
+  const namespace = values.namespace ?? operatorNamespace();
+  let webhooks: WebhookServingOptions | undefined;
+  if (!values["no-webhooks"]) {
+    const fw = file?.webhooks ?? {};
+    let port = fw.port ?? 2750;
+    if (values["webhook-port"] !== undefined) {
+      port = Number(values["webhook-port"]);
+      if (!/^\d+$/.test(values["webhook-port"]) || port > 65535)
+        throw new UsageError(
+          `--webhook-port: must be a port number (0 = any free port), got ${JSON.stringify(values["webhook-port"])}`,
+        );
+    }
+    if (values["webhook-host"] === "")
+      throw new UsageError("--webhook-host: must be a host name or IP address");
+    webhooks = {
+      namespace,
+      port,
+      // In a pod kube-apiserver calls through the Service: every interface. Out of a cluster: loopback.
+      bindAddress: fw.bindAddress ?? (values.kubeconfig ? "127.0.0.1" : ""),
+      ...(fw.certProvisionMode ? { certProvisionMode: fw.certProvisionMode } : {}),
+      ...(fw.secretName ? { secretName: fw.secretName } : {}),
+      ...(fw.serverCertDir ? { certDir: fw.serverCertDir } : {}),
+      ...(values["webhook-host"] ? { registerHost: values["webhook-host"] } : {}),
+      ...(file?.authorizer.enabled
+        ? {
+            authorizer: {
+              enabled: true,
+              exemptServiceAccountUserNames: file.authorizer.exemptServiceAccountUserNames ?? [],
+            },
+          }
+        : {}),
+    };
+  }
   return {
     options: {
-      kubeconfigPath: values.kubeconfig,
+      ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
+      ...(webhooks ? { webhooks } : {}),
+      ...leaderElectionOption(values, file, () => namespace),
       health: serverOption(values["health-port"], "health-port", file?.healthProbes, 2751, values.kubeconfig),
       metrics: serverOption(values["metrics-port"], "metrics-port", file?.metrics, 2752, values.kubeconfig),
       qps: values.qps !== undefined ? positive(values.qps, "qps") : (file?.qps ?? 100),
@@ -166,5 +205,53 @@ export function resolveCli(
     logLevel: level as LogLevel,
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     ignored: file?.ignored ?? [],
+  };
+}
+
+/**
+ * A probe or metrics server's address: the flag's port over the file's over Grove's Go default; the
+ * file's bindAddress, else every interface in a pod and loopback out of a cluster (as the webhooks).
+ */
+function serverOption(
+  flag: string | undefined,
+  name: string,
+  file: ServerEndpoint | undefined,
+  goDefault: number,
+  kubeconfig: string | undefined,
+): { host: string; port: number } {
+  let port = file?.port ?? goDefault;
+  if (flag !== undefined) {
+    port = Number(flag);
+    if (!/^\d+$/.test(flag) || port > 65535)
+      throw new UsageError(
+        `--${name}: must be a port number 0-65535 (0 = any free port), got ${JSON.stringify(flag)}`,
+      );
+  }
+  return { host: file?.bindAddress ?? (kubeconfig ? "127.0.0.1" : ""), port };
+}
+
+/** --leader-elect* over the file's leaderElection section; absent when neither enables it. */
+function leaderElectionOption(
+  values: { "leader-elect"?: boolean; "leader-elect-namespace"?: string; "leader-elect-id"?: string },
+  file: ReturnType<typeof parseOperatorConfig> | undefined,
+  /** The operator's namespace, asked only when neither the flag nor the file names one. */
+  operatorNs: () => string,
+): Pick<OperatorOptions, "leaderElection"> {
+  const fl = file?.leaderElection;
+  if (values["leader-elect-namespace"] === "")
+    throw new UsageError("--leader-elect-namespace: must be a namespace name");
+  if (values["leader-elect-id"] === "") throw new UsageError("--leader-elect-id: must be a Lease name");
+  if (!values["leader-elect"] && !fl?.enabled) return {};
+  return {
+    leaderElection: {
+      enabled: true,
+      namespace: values["leader-elect-namespace"] ?? fl?.resourceNamespace ?? operatorNs(),
+      ...((values["leader-elect-id"] ?? fl?.resourceName)
+        ? { name: values["leader-elect-id"] ?? fl?.resourceName }
+        : {}),
+      ...(fl?.leaseDurationMs !== undefined ? { leaseDurationMs: fl.leaseDurationMs } : {}),
+      ...(fl?.renewDeadlineMs !== undefined ? { renewDeadlineMs: fl.renewDeadlineMs } : {}),
+      ...(fl?.retryPeriodMs !== undefined ? { retryPeriodMs: fl.retryPeriodMs } : {}),
+    },
   };
 }

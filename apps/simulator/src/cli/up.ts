@@ -131,7 +131,7 @@ export async function up(flags: UpFlags): Promise<Simulator> {
       ...Object.entries(sim.logs ?? {}).map(([k, v]) => `grove-sim: log          ${k}: ${v}`),
       `grove-sim: kubeconfig   ${sim.kubeconfigPath}`,
       `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${gpus > 0 ? `, ${gpus} GPUs` : ""}${cts ? `; topology ${cts}` : ""}`,
-      `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path>)"}`,
+      `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path> --no-webhooks: grove-sim admits)"}`,
       "grove-sim: ready. Ctrl-C to stop.",
       "",
     ].join("\n"),
