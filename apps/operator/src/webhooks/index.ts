@@ -165,23 +165,35 @@ async function injectCaBundle(
   const caBundle = Buffer.from(caPem).toString("base64");
   for (const { type, object } of configs) {
     const name = object.metadata.name;
-    const live = await client.get<KubeObject & { webhooks?: { clientConfig?: { caBundle?: string } }[] }>(
-      type,
-      name,
-    );
-    if (!live) {
-      log.warn("webhook configuration not found: install it (the chart does) or run with --webhook-host", {
-        kind: type.kind,
+    // Every replica injects the same CA (they share the Secret): a conflict means another one wrote
+    // first; read again and find nothing left to do.
+    for (let attempt = 0; ; attempt++) {
+      const live = await client.get<KubeObject & { webhooks?: { clientConfig?: { caBundle?: string } }[] }>(
+        type,
         name,
-      });
-      continue;
+      );
+      if (!live) {
+        log.warn("webhook configuration not found: install it (the chart does) or run with --webhook-host", {
+          kind: type.kind,
+          name,
+        });
+        break;
+      }
+      if ((live.webhooks ?? []).every((w) => w.clientConfig?.caBundle === caBundle)) break;
+      try {
+        await client.update(type, {
+          ...live,
+          webhooks: (live.webhooks ?? []).map((w) => ({
+            ...w,
+            clientConfig: { ...w.clientConfig, caBundle },
+          })),
+        });
+        log.info("caBundle injected", { kind: type.kind, name });
+        break;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 3) throw err;
+      }
     }
-    if ((live.webhooks ?? []).every((w) => w.clientConfig?.caBundle === caBundle)) continue;
-    await client.update(type, {
-      ...live,
-      webhooks: (live.webhooks ?? []).map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle } })),
-    });
-    log.info("caBundle injected", { kind: type.kind, name });
   }
 }
 
