@@ -20,9 +20,12 @@ const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
 let leaseCounter = 0;
 
-/** A Client whose calls fail ("fail") or never answer ("hang") on cue: renewals that go wrong. */
-function faulty(inner: Client): { client: Client; mode: { value: "ok" | "fail" | "hang" } } {
-  const mode = { value: "ok" as "ok" | "fail" | "hang" };
+type Mode = "ok" | "fail" | "hang" | "slow";
+
+/** A Client whose calls fail, never answer or answer 300 ms late, on cue: renewals that go wrong. */
+function faulty(inner: Client): { client: Client; mode: { value: Mode }; pending: { value: number } } {
+  const mode = { value: "ok" as Mode };
+  const pending = { value: 0 };
   const client = new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
@@ -30,11 +33,17 @@ function faulty(inner: Client): { client: Client; mode: { value: "ok" | "fail" |
       return (...args: unknown[]) => {
         if (mode.value === "fail") return Promise.reject(new Error("injected: API server unreachable"));
         if (mode.value === "hang") return new Promise(() => {});
+        if (mode.value === "slow") {
+          pending.value++;
+          return new Promise((r) => setTimeout(r, 300))
+            .then(() => v.apply(target, args))
+            .finally(() => pending.value--);
+        }
         return v.apply(target, args);
       };
     },
   });
-  return { client, mode };
+  return { client, mode, pending };
 }
 
 interface Candidate {
@@ -161,6 +170,20 @@ describe.each(targets)("LeaderElector over the $name", ({ start, serverKnobs }) 
     await eventually(() => a.events.includes("stopped"), "a stops leading", 10_000);
     expect(a.signal()?.aborted).toBe(true);
     await a.elector.done;
+  });
+
+  it("stop() while the first attempt is in flight leaves the Lease released, not held", async () => {
+    const name = leaseName();
+    const f = faulty(c);
+    f.mode.value = "slow";
+    const a = candidate(name, "a", { client: f.client });
+    a.elector.start();
+    // The read (then the create) is still on its way: it lands after stop() was called.
+    await a.elector.stop();
+    await eventually(() => f.pending.value === 0, "the slow calls to land");
+    expect(a.events).not.toContain("started");
+    const l = await c.get<Lease>(LeaseType, name, NS);
+    expect(l?.spec?.holderIdentity ?? "").toBe("");
   });
 
   it("a Lease taken by another writer ends leadership at the leader's next renewal", async () => {

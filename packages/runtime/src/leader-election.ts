@@ -209,6 +209,8 @@ export class LeaderElector {
   private readonly stopAbort = new AbortController();
   private state: "new" | "running" | "finished" = "new";
   private loop: Promise<void> = Promise.resolve();
+  /** The attempt last started (it may outlive a stop()). */
+  private inflight: Promise<boolean> | undefined;
   private resolveDone: () => void = () => {};
   /** Settles when the elector has finished (stopped, or leadership lost). */
   readonly done: Promise<void>;
@@ -281,8 +283,12 @@ export class LeaderElector {
     this.log.info("attempting to acquire leader lease");
     // Acquire: client-go's wait.JitterUntil(tryAcquireOrRenew, retryPeriod, 1.2, sliding).
     for (;;) {
-      const ok = await this.untilStopped(this.tryAcquireOrRenew());
-      if (ok === STOPPED) return;
+      const ok = await this.attempt();
+      if (ok === STOPPED) {
+        // stop() came while an attempt was in flight: had it taken the Lease, give it back.
+        if (this.releaseOnCancel && (await this.settled()) === true) await this.release();
+        return;
+      }
       this.maybeReportTransition();
       if (ok) break;
       const wait = this.retryPeriodMs * (1 + Math.random() * LEADER_ELECTION_JITTER_FACTOR);
@@ -304,7 +310,11 @@ export class LeaderElector {
       // stop() while leading: the signal aborts first, then the Lease is given up.
       this.leadAbort.abort(new Error("leader election stopped"));
       this.leading = false;
-      if (this.releaseOnCancel) await this.release();
+      if (this.releaseOnCancel) {
+        // A renewal still in flight would make the release's update conflict: let it land first.
+        await this.settled();
+        await this.release();
+      }
       this.log.info("stopped leading", { reason: "stopped" });
       this.callStopped();
     }
@@ -325,7 +335,7 @@ export class LeaderElector {
       while (this.leading) {
         if ((await this.sleep(this.retryPeriodMs)) === STOPPED) return;
         if (!this.leading) return;
-        const ok = await this.untilStopped(this.tryAcquireOrRenew());
+        const ok = await this.attempt();
         if (ok === STOPPED || !this.leading) return;
         this.maybeReportTransition();
         if (ok) {
@@ -357,6 +367,33 @@ export class LeaderElector {
       this.options.onStoppedLeading();
     } catch (err) {
       this.log.error("onStoppedLeading failed", { error: err });
+    }
+  }
+
+  /** One tryAcquireOrRenew, or STOPPED as soon as stop() is called (the request goes on: settled()). */
+  private attempt(): Promise<boolean | typeof STOPPED> {
+    const p = this.tryAcquireOrRenew().catch((err) => {
+      this.log.warn("leader election attempt failed", { error: err });
+      return false;
+    });
+    this.inflight = p;
+    return this.untilStopped(p);
+  }
+
+  /** The last attempt's result once it settles, or undefined after renewDeadline. */
+  private async settled(): Promise<boolean | undefined> {
+    const p = this.inflight;
+    if (!p) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<undefined>((r) => {
+          timer = setTimeout(() => r(undefined), this.renewDeadlineMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
