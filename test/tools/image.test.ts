@@ -1,10 +1,13 @@
 // The container images' install step without a Docker engine: scripts/image-install.mjs (the one
 // the Dockerfile's build stage runs) installs an app into a clean folder, and the result starts and
 // holds the production dependencies only, at the versions the repo's lockfile pins.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { groveCrds } from "@grove-ts/api";
+import { startApiServer } from "@grove-ts/apiserver";
+import { CustomResourceDefinitionType, type KubeObject } from "@grove-ts/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../src/shared.js";
 
@@ -81,6 +84,57 @@ describe("scripts/image-install.mjs", () => {
       expect(drift).toEqual([]);
     });
   }
+
+  it.skipIf(!existsSync(join(repoRoot, "apps/operator/dist")))(
+    "operator: the installed image's operator runs against an API server and answers /readyz",
+    async () => {
+      // The first test's install where it ran; a fresh one otherwise.
+      let out = join(scratch, "operator");
+      if (!existsSync(join(out, "apps/operator/bin/grove-operator.js"))) {
+        out = join(scratch, "operator-run");
+        const r = install("operator", out);
+        expect(r.status, r.stderr).toBe(0);
+      }
+      const api = await startApiServer({ kubeconfigPath: join(scratch, "run.kubeconfig") });
+      const child = spawn(
+        process.execPath,
+        [
+          join(out, "apps/operator/bin/grove-operator.js"),
+          "--kubeconfig",
+          join(scratch, "run.kubeconfig"),
+          "--no-webhooks",
+          "--health-port",
+          "0",
+          "--metrics-port",
+          "0",
+        ],
+        { cwd: scratch, stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      try {
+        for (const crd of groveCrds())
+          await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
+        const t0 = Date.now();
+        while (!err.includes("grove-operator running")) {
+          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${err}`);
+          if (Date.now() - t0 > 30_000) throw new Error(`not running after 30 s: ${err}`);
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        const probes = /"serving health probes","url":"(http:\/\/[^"]+)"/.exec(err)?.[1];
+        expect(probes, err).toBeDefined();
+        const ready = await fetch(`${probes}/readyz`);
+        expect(ready.status).toBe(200);
+      } finally {
+        child.kill("SIGTERM");
+        await new Promise((res) => child.once("exit", res));
+        await api.close();
+      }
+    },
+    60_000,
+  );
 
   it("the Dockerfile installs each runtime stage with this script and starts the app's bin", () => {
     const dockerfile = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
