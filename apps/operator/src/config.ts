@@ -16,6 +16,7 @@ export interface OperatorFileConfig {
   burst?: number;
   concurrency: Partial<GroveControllersConcurrency>;
   logLevel?: ConfigLogLevel;
+  logFormat?: "json" | "text";
   topologyAwareScheduling?: boolean;
   /** initContainer.image (a grove-ts extension; Grove reads $GROVE_INIT_CONTAINER_IMAGE only). */
   initContainerImage?: string;
@@ -84,6 +85,7 @@ const HONOURED = new Set([
   "runtimeClientConnection.qps",
   "runtimeClientConnection.burst",
   "logLevel",
+  "logFormat",
   "topologyAwareScheduling.enabled",
   "initContainer.image",
   ...["enabled", "leaseDuration", "renewDeadline", "retryPeriod", "resourceLock", "resourceName"].map(
@@ -187,8 +189,10 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
       out.logLevel = doc.logLevel;
     else bad("logLevel", `must be one of debug, info, error, got ${JSON.stringify(doc.logLevel)}`);
   }
-  if (doc.logFormat !== undefined && doc.logFormat !== "json" && doc.logFormat !== "text")
-    bad("logFormat", `must be one of json, text, got ${JSON.stringify(doc.logFormat)}`);
+  if (doc.logFormat !== undefined) {
+    if (doc.logFormat === "json" || doc.logFormat === "text") out.logFormat = doc.logFormat;
+    else bad("logFormat", `must be one of json, text, got ${JSON.stringify(doc.logFormat)}`);
+  }
 
   const tas = section(doc.topologyAwareScheduling, "topologyAwareScheduling");
   if (tas?.enabled !== undefined) {

@@ -44,6 +44,7 @@ describe("parseOperatorConfig", () => {
     expect(c.burst).toBe(150);
     expect(c.concurrency).toEqual({ pcs: 20, pclq: 20, pcsg: 20 });
     expect(c.logLevel).toBe("info");
+    expect(c.logFormat).toBe("json");
     expect(c.leaderElection).toEqual({
       enabled: true,
       leaseDurationMs: 15_000,
@@ -52,7 +53,6 @@ describe("parseOperatorConfig", () => {
       resourceName: "grove-operator-leader-election",
     });
     expect(c.ignored).toEqual([
-      "logFormat",
       "runtimeClientConnection.contentType",
       "scheduler.defaultProfileName",
       "scheduler.profiles",
@@ -275,6 +275,18 @@ describe("resolveCli: flags over the file over the defaults", () => {
       },
     },
   ];
+  it("--log-format over the file's logFormat over json; anything else is a usage error", () => {
+    expect(resolveCli(["--kubeconfig", "k"], read).logFormat).toBe("json");
+    expect(resolveCli(["--kubeconfig", "k", "--log-format", "text"], read).logFormat).toBe("text");
+    const textFile = (p: string) => (p === "text.yaml" ? `${HEAD}logFormat: text\n` : read(p));
+    expect(resolveCli(["--kubeconfig", "k", "--config", "text.yaml"], textFile).logFormat).toBe("text");
+    expect(
+      resolveCli(["--kubeconfig", "k", "--config", "text.yaml", "--log-format", "json"], textFile).logFormat,
+    ).toBe("json");
+    expect(() => resolveCli(["--kubeconfig", "k", "--log-format", "yaml"], read)).toThrow(
+      '--log-format: must be json or text, got "yaml"',
+    );
+  });
   it("--scheduler-qps and --scheduler-burst set the scheduler's own client; unset, startOperator's defaults apply", () => {
     const r = resolveCli(["--kubeconfig", "k", "--scheduler-qps", "20", "--scheduler-burst", "30"], read);
     expect([r.options.schedulerQps, r.options.schedulerBurst]).toEqual([20, 30]);

@@ -25,8 +25,10 @@ const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 export interface LoggerOptions {
   /** Records below this level are dropped. Default "info". */
   level?: LogLevel;
-  /** Where records go. Default: one JSON object per line on stderr. */
+  /** Where records go. Default: one line per record on stderr, in `format`. */
   sink?: (record: LogRecord) => void;
+  /** "json" (default): one JSON object per line. "text": `<time> <LEVEL> <msg> key=value ...`. */
+  format?: "json" | "text";
 }
 
 /** Errors do not survive JSON.stringify; turn them into their message and code. */
@@ -42,6 +44,21 @@ const stderrSink = (record: LogRecord): void => {
   const out: Record<string, unknown> = { level: record.level, time: record.time, msg: record.msg };
   for (const [k, v] of Object.entries(record.values)) out[k] = plain(v);
   process.stderr.write(`${JSON.stringify(out)}\n`);
+};
+
+/** A value as a text log shows it: bare when it is one plain word, else JSON (quoted, escaped). */
+function textValue(value: unknown): string {
+  const v = plain(value);
+  if (typeof v === "string" && /^[\w./:@-]+$/.test(v)) return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+const textSink = (record: LogRecord): void => {
+  const pairs = Object.entries(record.values).map(([k, v]) => `${k}=${textValue(v)}`);
+  process.stderr.write(
+    `${[record.time, record.level.toUpperCase(), JSON.stringify(record.msg), ...pairs].join(" ")}\n`,
+  );
 };
 
 class SinkLogger implements Logger {
@@ -72,7 +89,8 @@ class SinkLogger implements Logger {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return new SinkLogger(order[options.level ?? "info"], options.sink ?? stderrSink, {});
+  const sink = options.sink ?? (options.format === "text" ? textSink : stderrSink);
+  return new SinkLogger(order[options.level ?? "info"], sink, {});
 }
 
 /** Drops everything. The default wherever a logger is optional. */

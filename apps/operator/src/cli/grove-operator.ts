@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const log = createLogger({ level: cli.logLevel });
+  const log = createLogger({ level: cli.logLevel, format: cli.logFormat });
   const opts = {
     ...cli.options,
     logger: log,

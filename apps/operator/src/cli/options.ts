@@ -21,8 +21,9 @@ Flags (a flag overrides the --config file):
   --config FILE            Grove OperatorConfiguration (operator.config.grove.io/v1alpha1) YAML; acted
                            on: runtimeClientConnection.qps/burst, controllers.<podCliqueSet|podClique|
                            podCliqueScalingGroup|podGang>.concurrentSyncs, logLevel,
-                           topologyAwareScheduling.enabled, leaderElection.*,
-                           server.healthProbes.* and server.metrics.*; other fields are
+                           logFormat, topologyAwareScheduling.enabled, leaderElection.*,
+                           server.webhooks.*, authorizer.*, server.healthProbes.*,
+                           server.metrics.*, initContainer.image; other fields are
                            validated and ignored
   --qps N                  client-side requests per second (default 100)
   --burst N                client-side burst (default 150)
@@ -57,7 +58,9 @@ Flags (a flag overrides the --config file):
                            the operator's namespace: $POD_NAMESPACE, the service account's, default)
   --leader-elect-id NAME   name of the Lease (default leaderElection.resourceName, else
                            grove-operator-leader-election)
-  --log-level LEVEL        debug, info (default), warn or error; JSON lines on stderr
+  --log-level LEVEL        debug, info (default), warn or error
+  --log-format FORMAT      json (default: one JSON object per line on stderr) or text
+                           (<time> <LEVEL> "<msg>" key=value ...); default logFormat
   -h, --help               this text
 `;
 
@@ -69,6 +72,7 @@ export interface ResolvedCli {
   help?: true;
   options: Omit<OperatorOptions, "logger"> & { qps: number; burst: number };
   logLevel: LogLevel;
+  logFormat: "json" | "text";
   /** The --config file, if any, and its fields grove-operator does not act on. */
   configPath?: string;
   ignored: string[];
@@ -119,10 +123,12 @@ export function resolveCli(
       "no-scheduler": { type: "boolean" },
       "initc-image": { type: "string" },
       "log-level": { type: "string" },
+      "log-format": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) return { help: true, options: { qps: 0, burst: 0 }, logLevel: "info", ignored: [] };
+  if (values.help)
+    return { help: true, options: { qps: 0, burst: 0 }, logLevel: "info", logFormat: "json", ignored: [] };
   if (values.kubeconfig === "") throw new UsageError("--kubeconfig: must be a path");
   let file: ReturnType<typeof parseOperatorConfig> | undefined;
   if (values.config !== undefined) {
@@ -134,6 +140,9 @@ export function resolveCli(
     }
     file = parseOperatorConfig(text, values.config);
   }
+  const logFormat = values["log-format"] ?? file?.logFormat ?? "json";
+  if (logFormat !== "json" && logFormat !== "text")
+    throw new UsageError(`--log-format: must be json or text, got ${JSON.stringify(logFormat)}`);
   const level = values["log-level"] ?? file?.logLevel ?? "info";
   if (!["debug", "info", "warn", "error"].includes(level))
     throw new UsageError(`--log-level: must be debug, info, warn or error, got ${JSON.stringify(level)}`);
@@ -203,6 +212,7 @@ export function resolveCli(
       ...initcImage(values["initc-image"], file?.initContainerImage),
     },
     logLevel: level as LogLevel,
+    logFormat,
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     ignored: file?.ignored ?? [],
   };
