@@ -1,21 +1,11 @@
-// The grove-initc image: --initc-image and the OperatorConfiguration field initContainer.image (a
-// grove-ts extension) reach the pods of a clique that starts after another; by default our own image.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { groveCrds, PodCliqueSetType } from "@grove-ts/api";
-import { type RunningApiServer, startApiServer } from "@grove-ts/apiserver";
+import { PodCliqueSetType } from "@grove-ts/api";
+import type { RunningApiServer } from "@grove-ts/apiserver";
 import { OPERATOR_VERSION } from "@grove-ts/controllers";
-import {
-  CustomResourceDefinitionType,
-  type KubeObject,
-  PodType,
-  SecretType,
-  type WatchHandle,
-} from "@grove-ts/runtime";
+import { type KubeObject, PodType } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveCli, UsageError } from "../src/cli/options.js";
 import { OperatorConfigError, parseOperatorConfig, startOperator } from "../src/index.js";
+import { startTestCluster, type TestCluster } from "./cluster.js";
 
 const config = (initContainer: unknown) =>
   `apiVersion: operator.config.grove.io/v1alpha1\nkind: OperatorConfiguration\ninitContainer: ${JSON.stringify(initContainer)}\n`;
@@ -64,36 +54,14 @@ describe("--initc-image and initContainer.image", () => {
 });
 
 describe("grove-operator puts the image into startsAfter pods", () => {
-  const dir = mkdtempSync(join(tmpdir(), "grove-operator-initc-"));
+  let cluster: TestCluster;
   let api: RunningApiServer;
   let kubeconfig: string;
-  let tokens: WatchHandle | undefined;
   beforeAll(async () => {
-    kubeconfig = join(dir, "kubeconfig");
-    api = await startApiServer({ kubeconfigPath: kubeconfig });
-    for (const crd of groveCrds())
-      await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-    // kube-controller-manager's token controller: startsAfter pods wait for the SA token Secret.
-    tokens = await api.client.watch<KubeObject & { type?: string; data?: Record<string, string> }>(
-      SecretType,
-      {},
-      (ev) => {
-        const s = ev.object;
-        if (ev.type !== "ADDED" || s.type !== "kubernetes.io/service-account-token" || s.data?.token) return;
-        void api.client
-          .patch(SecretType, s.metadata.name ?? "", s.metadata.namespace, {
-            type: "merge",
-            body: { data: { token: Buffer.from("t").toString("base64") } },
-          })
-          .catch(() => {});
-      },
-    );
+    cluster = await startTestCluster("grove-operator-initc");
+    ({ api, kubeconfig } = cluster);
   });
-  afterAll(async () => {
-    tokens?.stop();
-    await api?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.close());
 
   const pcs = (name: string): KubeObject =>
     ({

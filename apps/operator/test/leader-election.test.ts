@@ -2,38 +2,27 @@
 // leader reconciles; a lost Lease stops it and reports the loss (the CLI exits 1); stop() releases
 // the Lease for the standby.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { groveCrds, PodCliqueSetType } from "@grove-ts/api";
-import { type RunningApiServer, startApiServer } from "@grove-ts/apiserver";
-import {
-  CustomResourceDefinitionType,
-  type KubeObject,
-  type Lease,
-  LeaseType,
-  ServiceAccountType,
-} from "@grove-ts/runtime";
+import { PodCliqueSetType } from "@grove-ts/api";
+import type { RunningApiServer } from "@grove-ts/apiserver";
+import { type KubeObject, type Lease, LeaseType, ServiceAccountType } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningOperator, startOperator } from "../src/index.js";
+import { startTestCluster, type TestCluster } from "./cluster.js";
 
 const BIN = fileURLToPath(new URL("../bin/grove-operator.js", import.meta.url));
 const FAST = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 300 };
-const dir = mkdtempSync(join(tmpdir(), "grove-operator-le-"));
+let cluster: TestCluster;
 let api: RunningApiServer;
 let kubeconfig: string;
+let dir: string;
 
 beforeAll(async () => {
-  kubeconfig = join(dir, "kubeconfig");
-  api = await startApiServer({ kubeconfigPath: kubeconfig });
-  for (const crd of groveCrds())
-    await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
+  cluster = await startTestCluster("grove-operator-le", { tokens: false });
+  ({ api, kubeconfig, dir } = cluster);
 });
-afterAll(async () => {
-  await api?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 async function eventually(check: () => boolean | Promise<boolean>, what: string, limitMs = 15_000) {
   const end = Date.now() + limitMs;

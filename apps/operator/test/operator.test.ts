@@ -1,64 +1,29 @@
 // grove-operator over HTTP (client-node) against a real API server on loopback: the controllers
 // make the pods and the gang scheduler binds them; the CLI exits 0 on SIGTERM.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { groveCrds, PodCliqueSetType } from "@grove-ts/api";
-import { type RunningApiServer, startApiServer } from "@grove-ts/apiserver";
-import {
-  CustomResourceDefinitionType,
-  type KubeObject,
-  NodeType,
-  PodType,
-  SecretType,
-  type WatchHandle,
-} from "@grove-ts/runtime";
+import { PodCliqueSetType } from "@grove-ts/api";
+import type { RunningApiServer } from "@grove-ts/apiserver";
+import { type KubeObject, PodType } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOperator } from "../src/index.js";
+import { startTestCluster, type TestCluster } from "./cluster.js";
 
 const BIN = fileURLToPath(new URL("../bin/grove-operator.js", import.meta.url));
 /** Probes and metrics on free ports: parallel runs must not clash on Grove's 2751/2752. */
 const FREE_PORTS = ["--health-port", "0", "--metrics-port", "0"];
-const dir = mkdtempSync(join(tmpdir(), "grove-operator-"));
+let cluster: TestCluster;
 let api: RunningApiServer;
 let kubeconfig: string;
-let tokens: WatchHandle | undefined;
+let dir: string;
 
 beforeAll(async () => {
-  kubeconfig = join(dir, "kubeconfig");
-  api = await startApiServer({ kubeconfigPath: kubeconfig });
-  for (const crd of groveCrds())
-    await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  // kube-controller-manager's token controller: the controllers wait for the SA token Secret's data.
-  tokens = await api.client.watch<KubeObject & { type?: string; data?: Record<string, string> }>(
-    SecretType,
-    {},
-    (ev) => {
-      const s = ev.object;
-      if (ev.type !== "ADDED" || s.type !== "kubernetes.io/service-account-token" || s.data?.token) return;
-      void api.client
-        .patch(SecretType, s.metadata.name ?? "", s.metadata.namespace, {
-          type: "merge",
-          body: { data: { token: Buffer.from("t").toString("base64") } },
-        })
-        .catch(() => {});
-    },
-  );
-  for (const name of ["n1", "n2"])
-    await api.client.create(NodeType, {
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: { name, labels: { "kubernetes.io/hostname": name } },
-      status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" } },
-    } as KubeObject);
+  cluster = await startTestCluster("grove-operator", { nodes: ["n1", "n2"] });
+  ({ api, kubeconfig, dir } = cluster);
 });
-afterAll(async () => {
-  tokens?.stop();
-  await api?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -1,61 +1,20 @@
-// grove-operator's probes and /metrics, end to end: the operator (as a library) over HTTP against
-// the in-process API server, its probe and metrics servers on free ports; a PodCliqueSet applied
-// between two scrapes moves the reconcile, scheduling and request series.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { groveCrds, PodCliqueSetType } from "@grove-ts/api";
-import { type RunningApiServer, startApiServer } from "@grove-ts/apiserver";
-import {
-  CustomResourceDefinitionType,
-  type KubeObject,
-  NodeType,
-  PodType,
-  SecretType,
-  type WatchHandle,
-} from "@grove-ts/runtime";
+import { PodCliqueSetType } from "@grove-ts/api";
+import type { RunningApiServer } from "@grove-ts/apiserver";
+import { type KubeObject, PodType } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOperator } from "../src/index.js";
 import { type Exposition, parsePrometheusText, sampleSum, sampleValue } from "../src/prom-text.js";
+import { startTestCluster, type TestCluster } from "./cluster.js";
 
-const dir = mkdtempSync(join(tmpdir(), "grove-operator-metrics-"));
+let cluster: TestCluster;
 let api: RunningApiServer;
 let kubeconfig: string;
-let tokens: WatchHandle | undefined;
 
 beforeAll(async () => {
-  kubeconfig = join(dir, "kubeconfig");
-  api = await startApiServer({ kubeconfigPath: kubeconfig });
-  for (const crd of groveCrds())
-    await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  // kube-controller-manager's token controller: the controllers wait for the SA token Secret's data.
-  tokens = await api.client.watch<KubeObject & { type?: string; data?: Record<string, string> }>(
-    SecretType,
-    {},
-    (ev) => {
-      const s = ev.object;
-      if (ev.type !== "ADDED" || s.type !== "kubernetes.io/service-account-token" || s.data?.token) return;
-      void api.client
-        .patch(SecretType, s.metadata.name ?? "", s.metadata.namespace, {
-          type: "merge",
-          body: { data: { token: Buffer.from("t").toString("base64") } },
-        })
-        .catch(() => {});
-    },
-  );
-  for (const name of ["n1", "n2"])
-    await api.client.create(NodeType, {
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: { name, labels: { "kubernetes.io/hostname": name } },
-      status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" } },
-    } as KubeObject);
+  cluster = await startTestCluster("grove-operator-metrics", { nodes: ["n1", "n2"] });
+  ({ api, kubeconfig } = cluster);
 });
-afterAll(async () => {
-  tokens?.stop();
-  await api?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
