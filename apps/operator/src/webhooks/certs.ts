@@ -124,10 +124,6 @@ export function autoCertificates(options: AutoCertOptions): CertSource {
   const log = (options.logger ?? noopLogger).with({ component: "webhook-certs" });
   const { client, namespace, secretName } = options;
   const renewBefore = options.renewBeforeMs ?? 30 * 86_400_000;
-  let bundle: CertBundle | undefined;
-  const listeners: ((b: CertBundle) => void)[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
 
   const generate = (previous: ReturnType<typeof bundleOf>) => {
     const until = new Date(Date.now() + renewBefore);
@@ -204,41 +200,16 @@ export function autoCertificates(options: AutoCertOptions): CertSource {
     }
   };
 
-  const check = async () => {
-    try {
+  return pollingSource({
+    load: reconcile,
+    recheck: async (current) => {
       const next = await reconcile();
-      if (!bundle || next.certPem !== bundle.certPem || next.keyPem !== bundle.keyPem) {
-        bundle = next;
-        log.info("webhook serving certificate loaded", { notAfter: next.notAfter.toISOString() });
-        for (const l of listeners) l(next);
-      }
-    } catch (err) {
-      log.error("webhook certificate check failed", { secret: `${namespace}/${secretName}`, error: err });
-    }
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void check().finally(schedule);
-    }, options.checkIntervalMs ?? 60_000);
-    timer.unref();
-  };
-
-  return {
-    current: () => bundle,
-    async start() {
-      bundle = await reconcile();
-      log.info("webhook serving certificate loaded", { notAfter: bundle.notAfter.toISOString() });
-      schedule();
-      return bundle;
+      return next.certPem !== current.certPem || next.keyPem !== current.keyPem ? next : undefined;
     },
-    onChange: (fn) => listeners.push(fn),
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    },
-  };
+    intervalMs: options.checkIntervalMs ?? 60_000,
+    log,
+    where: { secret: `${namespace}/${secretName}` },
+  });
 }
 
 export interface ManualCertOptions {
@@ -251,11 +222,7 @@ export interface ManualCertOptions {
 /** Certificates provided from outside (cert-manager): read from `dir`, re-read when they change. */
 export function manualCertificates(options: ManualCertOptions): CertSource {
   const log = (options.logger ?? noopLogger).with({ component: "webhook-certs" });
-  let bundle: CertBundle | undefined;
   let stamp = "";
-  const listeners: ((b: CertBundle) => void)[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
   const files = ["tls.crt", "tls.key", "ca.crt"];
 
   const stampOf = () =>
@@ -291,38 +258,69 @@ export function manualCertificates(options: ManualCertOptions): CertSource {
     return { certPem, keyPem, caPem, notAfter };
   };
 
+  return pollingSource({
+    load: async () => {
+      stamp = stampOf();
+      return load();
+    },
+    // Re-read only when a file changed; a half-written set fails to load and is tried again.
+    recheck: async () => {
+      const now = stampOf();
+      if (now === stamp) return undefined;
+      const next = load();
+      stamp = now;
+      return next;
+    },
+    intervalMs: options.checkIntervalMs ?? 10_000,
+    log,
+    where: { dir: options.dir },
+  });
+}
+
+/**
+ * A CertSource that loads once, then every `intervalMs` asks `recheck` for a new bundle (undefined:
+ * unchanged) and tells the listeners. A failed check is logged; the previous bundle stays served.
+ */
+function pollingSource(p: {
+  load: () => Promise<CertBundle>;
+  recheck: (current: CertBundle) => Promise<CertBundle | undefined>;
+  intervalMs: number;
+  log: Logger;
+  where: Record<string, string>;
+}): CertSource {
+  let bundle: CertBundle | undefined;
+  const listeners: ((b: CertBundle) => void)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const loaded = (b: CertBundle, msg: string) =>
+    p.log.info(msg, { ...p.where, notAfter: b.notAfter.toISOString() });
+  const check = async () => {
+    if (!bundle) return;
+    try {
+      const next = await p.recheck(bundle);
+      if (!next || stopped) return;
+      bundle = next;
+      loaded(next, "webhook serving certificate reloaded");
+      for (const l of listeners) l(next);
+    } catch (err) {
+      p.log.error("webhook certificate check failed (still serving the previous one)", {
+        ...p.where,
+        error: err,
+      });
+    }
+  };
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      const now = stampOf();
-      if (now !== stamp) {
-        try {
-          const next = load();
-          stamp = now;
-          bundle = next;
-          log.info("webhook serving certificate reloaded", {
-            dir: options.dir,
-            notAfter: next.notAfter.toISOString(),
-          });
-          for (const l of listeners) l(next);
-        } catch (err) {
-          log.error("webhook certificate reload failed (still serving the previous one)", { error: err });
-        }
-      }
-      schedule();
-    }, options.checkIntervalMs ?? 10_000);
+      void check().finally(schedule);
+    }, p.intervalMs);
     timer.unref();
   };
-
   return {
     current: () => bundle,
     async start() {
-      stamp = stampOf();
-      bundle = load();
-      log.info("webhook serving certificate loaded", {
-        dir: options.dir,
-        notAfter: bundle.notAfter.toISOString(),
-      });
+      bundle = await p.load();
+      loaded(bundle, "webhook serving certificate loaded");
       schedule();
       return bundle;
     },
