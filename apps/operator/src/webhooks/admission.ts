@@ -203,37 +203,23 @@ const authorize: Review = async (req, { authorizer }) => {
     );
   const user = req.userInfo?.username ?? "";
   const isPod = (req.kind?.group ?? "") === "" && req.kind?.kind === "Pod";
-  if (req.operation === "DELETE") {
-    if (isPod)
-      return result(
-        req.uid,
-        true,
-        200,
-        "admission allowed, deletion of resource: Pod is allowed for all users having sufficient RBAC",
-      );
-    if (user === authorizer.operatorUserName || authorizer.exemptUserNames.includes(user))
-      return result(
-        req.uid,
-        true,
-        200,
-        `admission allowed, deletion of resource: ${key} is initiated by ${user}`,
-      );
-    return result(req.uid, false, 403, `admission denied, deletion of resource: ${key} is not allowed`);
-  }
-  if (req.operation === "CREATE" || req.operation === "UPDATE") {
-    if (user === authorizer.operatorUserName || authorizer.exemptUserNames.includes(user))
-      return result(
-        req.uid,
-        true,
-        200,
-        `admission allowed, creation/updation of resource: ${key} is initiated by ${user}`,
-      );
+  if (req.operation === "DELETE" && isPod)
     return result(
       req.uid,
-      false,
-      403,
-      `admission denied, creation/updation of resource: ${key} is not allowed`,
+      true,
+      200,
+      "admission allowed, deletion of resource: Pod is allowed for all users having sufficient RBAC",
     );
+  if (req.operation === "CREATE" || req.operation === "UPDATE" || req.operation === "DELETE") {
+    const what = req.operation === "DELETE" ? "deletion" : "creation/updation";
+    if (user === authorizer.operatorUserName || authorizer.exemptUserNames.includes(user))
+      return result(
+        req.uid,
+        true,
+        200,
+        `admission allowed, ${what} of resource: ${key} is initiated by ${user}`,
+      );
+    return result(req.uid, false, 403, `admission denied, ${what} of resource: ${key} is not allowed`);
   }
   return result(req.uid, false, 403, "Unhandled operation. Admission denied.");
 };
