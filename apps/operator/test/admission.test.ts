@@ -3,7 +3,7 @@
 // authorizer's decision; the HTTPS server's answers to bad input.
 import { request } from "node:https";
 import { defaultPodCliqueSet } from "@grove-ts/api";
-import { createCertificateAuthority, issueCertificate } from "@grove-ts/kube";
+import { createCertificateAuthority, issueCertificate } from "@grove-ts/runtime/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AuthorizerContext,

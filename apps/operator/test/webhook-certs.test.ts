@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningApiServer, startApiServer } from "@grove-ts/apiserver";
-import { createCertificateAuthority, issueCertificate } from "@grove-ts/kube";
 import type { KubeObject } from "@grove-ts/runtime";
+import { createCertificateAuthority, issueCertificate } from "@grove-ts/runtime/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   autoCertificates,

@@ -22,13 +22,13 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { type Logger, noopLogger } from "@grove-ts/runtime";
 import {
   type CertAndKey,
   createCertificateAuthority,
   generateKeyPair,
   issueCertificate,
-} from "@grove-ts/kube";
-import { type Logger, noopLogger } from "@grove-ts/runtime";
+} from "@grove-ts/runtime/pki";
 
 /** The Kubernetes release tools/k8s/kubernetes/go.mod pins (a test keeps the two equal). */
 export const KUBE_RELEASE = "v1.37.2";

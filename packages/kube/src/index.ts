@@ -28,4 +28,3 @@ export {
 export function createKubeClient(options: KubeConfigSource & KubeClientOptions = {}): KubeClient {
   return new KubeClient(loadKubeConfig(options), options);
 }
-export * from "./pki.js";

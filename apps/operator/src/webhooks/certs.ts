@@ -9,7 +9,6 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createCertificateAuthority, issueCertificate } from "@grove-ts/kube";
 import {
   type Client,
   isAlreadyExists,
@@ -20,6 +19,7 @@ import {
   noopLogger,
   type ResourceType,
 } from "@grove-ts/runtime";
+import { createCertificateAuthority, issueCertificate } from "@grove-ts/runtime/pki";
 
 export const SecretType: ResourceType = {
   apiVersion: "v1",

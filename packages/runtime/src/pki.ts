@@ -1,6 +1,8 @@
-// A small certificate authority for clusters we start ourselves (grove-sim's real control plane)
-// and for serving certificates: keys come from Node's crypto (fast, native), certificates are
-// built and signed with node-forge. Everything is PEM.
+// A small certificate authority for clusters we start ourselves (grove-sim's real control plane,
+// grove-apiserver's HTTPS) and for serving certificates (grove-operator's webhooks): keys come from
+// Node's crypto (fast, native), certificates are built and signed with node-forge. Everything is
+// PEM. Its own entry point (`@grove-ts/runtime/pki`), so controllers that never make a certificate
+// do not load node-forge; here, below both the API server and the kube client, as both use it.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import forge from "node-forge";
 
