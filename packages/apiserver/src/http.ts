@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { ApiError, type Status } from "@grove-ts/runtime";
 import { parse as parseYaml } from "yaml";
+import { authenticate } from "./authn.js";
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -25,11 +26,14 @@ import { buildTable, type IncludeObject } from "./tables.js";
 import { isObj, type Obj, parseBool } from "./util.js";
 
 export interface HttpOptions {
-  /** Bearer token every request except /version and health checks must carry. */
+  /**
+   * Bearer token every request except /version and health checks must carry (the scheme in any
+   * case, as kube-apiserver takes it); without one a request gets 401 Unauthorized.
+   */
   token: string;
   /**
-   * Serve requests that carry no Authorization header (a wrong token is still 401). kubectl never
-   * sends a bearer token over plain http://, so this is how kubectl reaches a non-TLS server.
+   * Serve requests that carry no credentials (a wrong token is still 401). kubectl never sends a
+   * bearer token over plain http://, so this is how kubectl reaches a non-TLS server.
    */
   anonymous?: boolean;
   /** Largest request body accepted, in bytes (kube-apiserver: 3 MiB). */
@@ -281,8 +285,8 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
     if (path === "/healthz" || path === "/livez" || path === "/readyz")
       return send(res, 200, "ok", {}, "text/plain; charset=utf-8");
     if (path === "/version") return send(res, 200, versionInfo);
-    const auth = String(req.headers.authorization ?? "");
-    if (auth !== `Bearer ${opts.token}` && !(opts.anonymous && auth === ""))
+    const authn = authenticate(req.headers.authorization, opts.token);
+    if (authn === "invalid" || (authn === "anonymous" && !opts.anonymous))
       return sendStatus(res, makeStatus(401, "Unauthorized", "Unauthorized"));
     let body: unknown;
     let rawBody: Buffer | undefined;

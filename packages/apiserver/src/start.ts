@@ -1,12 +1,10 @@
 // Composition: an ApiServer with an in-process client, optionally served over HTTP(S) on 127.0.0.1
 // with a generated bearer token and a kubeconfig kubectl and client-node accept (kube-api-compat §0).
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ValidationOptions } from "@grove-ts/api";
 import type { Client } from "@grove-ts/runtime";
@@ -15,6 +13,7 @@ import { InProcessClient } from "./client.js";
 import { registerGroveAdmission } from "./grove.js";
 import { createHandler } from "./http.js";
 import { ApiServer, type ApiServerOptions } from "./server.js";
+import { servingTls } from "./serving-tls.js";
 
 export interface CreateOptions extends ApiServerOptions {
   /** Grove's defaulting and validation for the grove.io kinds (on by default); `false` turns it off. */
@@ -42,6 +41,11 @@ export interface StartOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   dataDir?: string;
+  /**
+   * Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with a certificate signed by a CA generated at
+   * start, or kept in `<dataDir>/pki`; the kubeconfig then carries the CA. Off by default here
+   * (tests talk plain HTTP with client-node); the grove-apiserver command turns it on.
+   */
   tls?: boolean;
   /** Generated when omitted. */
   token?: string;
@@ -62,6 +66,8 @@ export interface StartOptions {
 export interface RunningApiServer {
   url: string;
   token: string;
+  /** With `tls`: the CA certificate (PEM) that signed the serving certificate. */
+  caPem?: string;
   kubeconfigPath?: string;
   server: ApiServer;
   /** In-process, no HTTP. */
@@ -69,45 +75,23 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
-export function kubeconfigYaml(url: string, token: string): string {
+/**
+ * A kubeconfig for `url` with a bearer token. An https server's CA goes in as
+ * `certificate-authority-data`; a plain http one gets `insecure-skip-tls-verify` (client-node refuses
+ * an http server otherwise; there is nothing to verify).
+ */
+export function kubeconfigYaml(url: string, token: string, caPem?: string): string {
+  const cluster = caPem
+    ? { server: url, "certificate-authority-data": Buffer.from(caPem).toString("base64") }
+    : { server: url, "insecure-skip-tls-verify": true };
   return stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "grove", cluster: { server: url, "insecure-skip-tls-verify": true } }],
+    clusters: [{ name: "grove", cluster }],
     contexts: [{ name: "grove", context: { cluster: "grove", user: "grove", namespace: "default" } }],
     "current-context": "grove",
     users: [{ name: "grove", user: { token } }],
   });
-}
-
-function selfSignedCert(): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), "grove-apiserver-tls-"));
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "365",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      ],
-      { stdio: "ignore" },
-    );
-    return { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 export async function startApiServer(options: StartOptions = {}): Promise<RunningApiServer> {
@@ -123,18 +107,22 @@ export async function startApiServer(options: StartOptions = {}): Promise<Runnin
     anonymous: options.anonymous === true,
     error: log,
   });
+  const tls = options.tls
+    ? servingTls(options.dataDir ? join(options.dataDir, "pki") : undefined)
+    : undefined;
   let http: Server | Http2SecureServer;
-  if (options.tls) http = createSecureServer({ allowHTTP1: true, ...selfSignedCert() }, handler);
+  if (tls) http = createSecureServer({ allowHTTP1: true, cert: tls.certPem, key: tls.keyPem }, handler);
   else http = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
   const running: RunningApiServer = {
     url,
     token,
+    ...(tls ? { caPem: tls.caPem } : {}),
     server: api,
     client: new InProcessClient(api),
     close: async () => {
@@ -147,7 +135,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<Runnin
   };
   if (options.kubeconfigPath) {
     mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
-    writeFileSync(options.kubeconfigPath, kubeconfigYaml(url, token), { mode: 0o600 });
+    writeFileSync(options.kubeconfigPath, kubeconfigYaml(url, token, tls?.caPem), { mode: 0o600 });
     running.kubeconfigPath = options.kubeconfigPath;
   }
   return running;

@@ -1,13 +1,16 @@
-// grove-apiserver [--port P] [--kubeconfig PATH] [--data-dir DIR] [--tls] [--debug]
+// grove-apiserver [--port P] [--kubeconfig PATH] [--data-dir DIR] [--insecure-http] [--anonymous] [--debug]
 // Serves the API on 127.0.0.1 until SIGINT/SIGTERM; prints one startup line with the URL and the
 // kubeconfig path. Quiet otherwise; --debug (or GROVE_APISERVER_LOG=debug) logs every request.
+// HTTPS by default, with a CA of its own (kept in --data-dir) that the kubeconfig carries, and a
+// bearer token: kubectl works with that kubeconfig as it is. --insecure-http serves plain http,
+// where kubectl sends no token: add --anonymous for kubectl there.
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startApiServer } from "../start.js";
 
 const usage =
-  "usage: grove-apiserver [--port P] [--kubeconfig PATH] [--data-dir DIR] [--tls] [--anonymous] [--debug]";
+  "usage: grove-apiserver [--port P] [--kubeconfig PATH] [--data-dir DIR] [--insecure-http] [--anonymous] [--debug]";
 
 async function main(): Promise<void> {
   let values: {
@@ -15,6 +18,7 @@ async function main(): Promise<void> {
     kubeconfig?: string;
     "data-dir"?: string;
     tls?: boolean;
+    "insecure-http"?: boolean;
     anonymous?: boolean;
     debug?: boolean;
     help?: boolean;
@@ -25,7 +29,9 @@ async function main(): Promise<void> {
         port: { type: "string" },
         kubeconfig: { type: "string" },
         "data-dir": { type: "string" },
+        // The default; kept so scripts that pass it keep working.
         tls: { type: "boolean" },
+        "insecure-http": { type: "boolean" },
         debug: { type: "boolean" },
         anonymous: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -40,6 +46,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${usage}\n`);
     return;
   }
+  if (values.tls && values["insecure-http"]) {
+    process.stderr.write(`grove-apiserver: --tls and --insecure-http: give one or the other\n${usage}\n`);
+    process.exit(2);
+  }
+  const tls = values["insecure-http"] !== true;
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`grove-apiserver: --port must be an integer in 0..65535, got "${values.port}"\n`);
@@ -54,15 +65,15 @@ async function main(): Promise<void> {
   const running = await startApiServer({
     port,
     dataDir,
-    tls: values.tls === true,
+    tls,
     kubeconfigPath,
     debug,
     anonymous: values.anonymous === true,
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  if (!values.tls && !values.anonymous)
+  if (!tls && !values.anonymous)
     process.stderr.write(
-      "grove-apiserver: note: kubectl does not send bearer tokens over plain http; use --tls (or --anonymous) for kubectl\n",
+      "grove-apiserver: note: kubectl does not send bearer tokens over plain http; drop --insecure-http (or add --anonymous) for kubectl\n",
     );
   process.stdout.write(
     `grove-apiserver listening on ${running.url} kubeconfig=${kubeconfigPath}${dataDir ? ` data-dir=${dataDir}` : ""}\n`,
