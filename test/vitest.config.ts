@@ -27,6 +27,7 @@ if (!kube)
 
 export default defineConfig({
   test: {
+    setupFiles: ["../scripts/vitest-setup.ts"],
     exclude: ["node_modules/**", "dist/**"],
     passWithNoTests: true,
     // Each file starts its own API server or simulator and spends most of its time waiting on

@@ -2,6 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    setupFiles: ["../../scripts/vitest-setup.ts"],
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     passWithNoTests: true,
     reporters: ["default", "json"],

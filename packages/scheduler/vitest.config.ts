@@ -2,6 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    setupFiles: ["../../scripts/vitest-setup.ts"],
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     passWithNoTests: true,
     // The 2-core CI runs many suites at once: waits are polls with their own deadlines.

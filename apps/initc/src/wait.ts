@@ -133,13 +133,15 @@ export async function waitForParents(options: WaitOptions): Promise<"ready" | "a
         missing: w.minAvailable - w.ready,
       });
   };
+  let onAbort: (() => void) | undefined;
   try {
     return await new Promise<"ready" | "aborted">((resolve) => {
       const check = () => {
         if (state.allReady()) resolve("ready");
         else if (informer.hasSynced()) report();
       };
-      signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+      onAbort = () => resolve("aborted");
+      signal?.addEventListener("abort", onAbort, { once: true });
       informer.addEventHandler({
         onAdd: (p) => {
           state.observe(p);
@@ -158,6 +160,8 @@ export async function waitForParents(options: WaitOptions): Promise<"ready" | "a
       informer.waitForSync(signal).then(check, () => {});
     });
   } finally {
+    // The caller's signal may outlive this wait: leave no listener on it.
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
     await informer.stop();
   }
 }

@@ -1,14 +1,15 @@
 // The real program (bin/grove-initc.js, built) against the in-process API server over HTTP, as an
 // init container runs it: pod info from files, a kubeconfig instead of the mounted service account.
 import { type ChildProcess, spawn } from "node:child_process";
+import { getEventListeners } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningApiServer, startApiServer } from "@grove-ts/apiserver";
-import { type KubeObject, PodType } from "@grove-ts/runtime";
+import { type KubeObject, noopLogger, PodType } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parentOf, parseArgs, parsePodClique } from "../src/index.js";
+import { parentOf, parseArgs, parsePodClique, waitForParents } from "../src/index.js";
 
 const BIN = fileURLToPath(new URL("../bin/grove-initc.js", import.meta.url));
 const NS = "default";
@@ -160,6 +161,24 @@ describe("grove-initc against an API server", () => {
     } finally {
       r.child.kill("SIGKILL");
     }
+  });
+
+  it("waitForParents leaves no listener on the caller's signal once the parents are Ready", async () => {
+    await createPod("wl-8-pa-x1y2z", "wl-8");
+    await setReady("wl-8-pa-x1y2z", true);
+    const ac = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      const r = await waitForParents({
+        client: api.client,
+        namespace: NS,
+        podGang: "wl-8",
+        parents: new Map([["wl-8-pa", 1]]),
+        logger: noopLogger,
+        signal: ac.signal,
+      });
+      expect(r).toBe("ready");
+    }
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
   });
 
   it("SIGTERM stops the wait: exit 1 naming the signal", async () => {

@@ -123,17 +123,27 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.synced) return Promise.resolve();
     if (this.stopped) return Promise.reject(new InformerStoppedError(this.type.kind));
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject };
-      this.syncWaiters.push(waiter);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          this.syncWaiters = this.syncWaiters.filter((w) => w !== waiter);
-          reject(signal.reason);
+      // The abort listener lives only as long as the wait: a signal shared by many waits (a
+      // manager's) must not keep one listener per wait after sync (a leak, and Node's
+      // MaxListenersExceededWarning).
+      const onAbort = (): void => {
+        this.syncWaiters = this.syncWaiters.filter((w) => w !== waiter);
+        reject(signal?.reason);
+      };
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
         },
-        { once: true },
-      );
+        reject: (e: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      };
+      this.syncWaiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

@@ -83,7 +83,7 @@ export class Manager {
       const pending = [...this.informers.values()].filter((i) => !i.hasSynced());
       if (pending.length === 0) break;
       try {
-        await Promise.all(pending.map((i) => i.waitForSync(this.abort.signal)));
+        await this.untilStopped(Promise.all(pending.map((i) => i.waitForSync())));
       } catch (err) {
         if (this.stopped) return;
         throw err;
@@ -93,6 +93,22 @@ export class Manager {
     this.state = "running";
     for (const c of this.controllers) c.start();
     this.logger.info("manager running", { controllers: this.controllers.map((c) => c.name) });
+  }
+
+  /**
+   * `p`, or the stop reason as soon as stop() is called: one abort listener for all the informers
+   * awaited (one per informer on the shared signal would trip Node's MaxListenersExceededWarning
+   * from eleven on), removed when `p` settles.
+   */
+  private untilStopped<T>(p: Promise<T>): Promise<T> {
+    const signal = this.abort.signal;
+    p.catch(() => {}); // stop() rejects the waits it leaves behind
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   /** Stops the controllers (letting current reconciles finish), then the informers. */

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   Controller,
@@ -220,6 +221,19 @@ describe("Manager", () => {
     await mgr.stop();
     expect(c.activeWatches).toBe(0);
     expect(ctl.queue.shuttingDown).toBe(true);
+  });
+
+  it("start waits for many informers with one abort listener, removed once they synced", async () => {
+    const c = new MemoryClient();
+    const mgr = new Manager({ client: c });
+    for (let i = 0; i < 20; i++) mgr.informer(PodType, { labelSelector: `i=${i}` });
+    // biome-ignore lint/complexity/useLiteralKeys: the manager's private signal, read by this test only
+    const signal = mgr["abort"].signal;
+    const starting = mgr.start();
+    expect(getEventListeners(signal, "abort")).toHaveLength(1);
+    await starting;
+    expect(getEventListeners(signal, "abort")).toHaveLength(0);
+    await mgr.stop();
   });
 
   it("stop during start (informers never synced) ends start quietly", async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ApiError,
@@ -374,5 +375,25 @@ describe("SharedInformer", () => {
     const p = inf.waitForSync(ac.signal);
     ac.abort(new Error("gave up"));
     await expect(p).rejects.toThrow("gave up");
+  });
+
+  it("waits on a shared signal leave no abort listener behind, whether they sync or the informer stops", async () => {
+    const ac = new AbortController();
+    const c = new MemoryClient();
+    const inf = make(c);
+    const waits = Array.from({ length: 20 }, () => inf.waitForSync(ac.signal));
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(20);
+    inf.start();
+    await Promise.all(waits);
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+
+    const down = new MemoryClient();
+    down.listFailures.push(new Error("down"));
+    const never = make(down, { initialBackoffMs: 60_000 });
+    never.start();
+    const stopped = Array.from({ length: 20 }, () => never.waitForSync(ac.signal));
+    await never.stop();
+    for (const w of stopped) await expect(w).rejects.toBeInstanceOf(InformerStoppedError);
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
   });
 });

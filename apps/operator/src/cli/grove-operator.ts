@@ -1,16 +1,11 @@
 // grove-operator [--kubeconfig PATH] [--config FILE] [--qps 100] [--burst 150] [--concurrency N]
 //                [--scheduler-qps 50] [--scheduler-burst 100] [--scheduler-name NAME]...
 //                [--no-scheduler] [--log-level LEVEL]
-import { setMaxListeners } from "node:events";
 import { DEFAULT_CONCURRENCY } from "@grove-ts/controllers";
 import { createLogger } from "@grove-ts/runtime";
 import { DEFAULT_LEADER_ELECTION_ID } from "../leader.js";
 import { startOperator } from "../operator.js";
 import { type ResolvedCli, resolveCli, USAGE } from "./options.js";
-
-// One process runs a dozen informers that all wait on their manager's abort signal: that is by
-// design, not a listener leak.
-setMaxListeners(64);
 
 async function main(): Promise<void> {
   let cli: ResolvedCli;

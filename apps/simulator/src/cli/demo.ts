@@ -1,7 +1,6 @@
 // `npm start`: grove-sim with the default cluster, the example workloads of examples/ applied,
 // a live progress line until their pods run, the PodCliqueSet > scaling group > clique > pod tree
 // with each pod's node and topology domains, then kubectl hints; serves until Ctrl-C.
-import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LabelPodCliqueScalingGroup, PodCliqueSetType } from "@grove-ts/api";
@@ -10,10 +9,6 @@ import type { Simulator } from "../simulator.js";
 import { UsageError } from "./args.js";
 import { type ExampleSet, expectedPods, loadExamples, progress, renderTree } from "./demo-view.js";
 import { closeOnSignal, parseUp, USAGE, up } from "./up.js";
-
-// One process runs a dozen informers that all wait on their manager's abort signal: that is by
-// design, not a listener leak.
-setMaxListeners(64);
 
 const REPO_EXAMPLES = fileURLToPath(new URL("../../../../examples", import.meta.url));
 const TIMEOUT_MS = 120_000;

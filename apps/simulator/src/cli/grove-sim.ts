@@ -1,14 +1,9 @@
 // grove-sim up [--control-plane grove|kube] [--nodes N | --cluster FILE] [--port P] [--kubeconfig PATH]
 //              [--operator in-process|external] [--ready-delay MS] [--data-dir DIR] [--log-level LEVEL]
 // grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--ready-delay MS] [--log-level LEVEL]
-import { setMaxListeners } from "node:events";
 import { ClusterFileError } from "../cluster.js";
 import { UsageError } from "./args.js";
 import { closeOnSignal, nodes, parseUp, type UpFlags, USAGE, up } from "./up.js";
-
-// One process runs a dozen informers that all wait on their manager's abort signal: that is by
-// design, not a listener leak.
-setMaxListeners(64);
 
 async function main(): Promise<void> {
   let flags: UpFlags | "help";
