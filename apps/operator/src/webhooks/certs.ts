@@ -180,9 +180,11 @@ export function autoCertificates(options: AutoCertOptions): CertSource {
             metadata: {
               name: secretName,
               namespace,
+              // Not `app.kubernetes.io/managed-by: grove-operator`: that label marks the objects the
+              // operator makes for PodCliqueSets (the authorizer guards them, e2e cleanups wait for them).
               labels: {
-                "app.kubernetes.io/managed-by": "grove-operator",
                 "app.kubernetes.io/name": "grove-operator",
+                "app.kubernetes.io/component": "webhook-cert",
               },
             },
             data,

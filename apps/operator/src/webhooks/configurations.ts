@@ -118,7 +118,7 @@ export function groveWebhookConfigurations(options: ConfigurationOptions): Webho
     object: {
       apiVersion: type.apiVersion,
       kind: type.kind,
-      metadata: { name, labels: { "app.kubernetes.io/managed-by": "grove-operator" } },
+      metadata: { name, labels: { "app.kubernetes.io/name": "grove-operator" } },
       webhooks: [webhook],
     },
   });
