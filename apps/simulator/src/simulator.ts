@@ -56,6 +56,13 @@ export interface SimulatorOptions {
   readyDelayMs?: number;
   /** Persist the API server's data (with "kube": etcd's data, the certificates and the logs) here. */
   dataDir?: string;
+  /**
+   * "grove" only: serve plain http with anonymous access (kubectl sends no token over http), as
+   * grove-sim did before it served HTTPS. Default false: HTTPS with a CA generated at start (kept in
+   * `dataDir`), a kubeconfig with `certificate-authority-data` and a bearer token, and 401 for
+   * requests without it.
+   */
+  insecureHttp?: boolean;
   logger?: Logger;
 }
 
@@ -90,11 +97,13 @@ async function startGroveBackend(
   kubeconfigPath: string,
   log: Logger,
 ): Promise<Backend> {
+  const insecure = options.insecureHttp === true;
   const api = await startApiServer({
     port: options.port ?? 0,
     kubeconfigPath,
+    tls: !insecure,
     // kubectl sends no bearer token over plain http (kube-api-compat §0); loopback only.
-    anonymous: true,
+    anonymous: insecure,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     log: (line) => log.debug("apiserver", { line }),
   });

@@ -1,5 +1,6 @@
 // grove-sim up [--control-plane grove|kube] [--nodes N | --cluster FILE] [--port P] [--kubeconfig PATH]
-//              [--operator in-process|external] [--ready-delay MS] [--data-dir DIR] [--log-level LEVEL]
+//              [--operator in-process|external] [--ready-delay MS] [--data-dir DIR] [--insecure-http]
+//              [--log-level LEVEL]
 // grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--ready-delay MS] [--log-level LEVEL]
 import { ClusterFileError } from "../cluster.js";
 import { UsageError } from "./args.js";

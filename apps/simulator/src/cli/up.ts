@@ -30,6 +30,8 @@ Flags:
   --ready-delay MS           simulated pods turn Ready this long after Running (default 0)
   --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
                              here for a later start; default: removed on exit
+  --insecure-http            grove only: plain http with anonymous access instead of HTTPS with
+                             a generated CA and a bearer token (the default)
   --log-level LEVEL          debug, info, warn (default) or error; logs go to stderr
   -h, --help                 this text
 `;
@@ -38,6 +40,7 @@ export interface UpFlags {
   command: "up" | "nodes";
   controlPlane: ControlPlaneMode;
   dataDir?: string;
+  insecureHttp?: boolean;
   nodes?: number;
   cluster?: string;
   port?: number;
@@ -59,6 +62,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       operator: { type: "string" },
       "control-plane": { type: "string" },
       "data-dir": { type: "string" },
+      "insecure-http": { type: "boolean" },
       "ready-delay": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -87,15 +91,18 @@ export function parseUp(argv: string[]): UpFlags | "help" {
   if (command === "nodes") {
     if (values.kubeconfig === undefined)
       throw new UsageError("nodes: --kubeconfig is required (the cluster to attach to)");
-    for (const f of ["operator", "control-plane", "data-dir", "port"] as const)
+    for (const f of ["operator", "control-plane", "data-dir", "port", "insecure-http"] as const)
       if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
   }
+  if (values["insecure-http"] && controlPlane === "kube")
+    throw new UsageError("--insecure-http: applies to --control-plane grove only (kube serves HTTPS)");
   const nodes = intFlag(values.nodes, "nodes", 0, 100_000);
   const port = intFlag(values.port, "port", 0, 65_535);
   return {
     command,
     controlPlane,
     ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+    ...(values["insecure-http"] ? { insecureHttp: true } : {}),
     ...(nodes !== undefined ? { nodes } : {}),
     ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
     ...(port !== undefined ? { port } : {}),
@@ -111,6 +118,7 @@ export async function up(flags: UpFlags): Promise<Simulator> {
   const sim = await startSimulator({
     controlPlane: flags.controlPlane,
     ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+    ...(flags.insecureHttp ? { insecureHttp: true } : {}),
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
     ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
