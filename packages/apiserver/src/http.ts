@@ -3,8 +3,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { ApiError, type Status } from "@grove-ts/runtime";
-import { parse as parseYaml } from "yaml";
 import { authenticate } from "./authn.js";
+import { checkBodyMediaType, parseBody } from "./body.js";
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -18,12 +18,13 @@ import {
   resourceList,
 } from "./discovery.js";
 import { patchKindOf } from "./patch.js";
-import { decodeProtobuf } from "./protobuf.js";
 import { apiVersionOf, type ResourceDef } from "./registry.js";
 import type { ApiServer, DeleteOpts, FieldValidation, Propagation, WriteOpts } from "./server.js";
+import { isLoopbackHost } from "./serving.js";
 import { badRequest, type Cause, fail, invalid, status as makeStatus, methodNotAllowed } from "./status.js";
 import { buildTable, type IncludeObject } from "./tables.js";
 import { isObj, type Obj, parseBool } from "./util.js";
+import { warningHeaderValues } from "./warnings.js";
 
 export interface HttpOptions {
   /**
@@ -97,72 +98,6 @@ function readBody(req: Req, limit: number): Promise<Buffer> {
   });
 }
 
-// Deeper bodies are refused before parsing: the yaml parser exhausts V8's regexp zone (a fatal,
-// uncatchable OOM) on a few thousand nested flow collections, and deep objects would overflow the
-// stack of every recursive walk after it. Found by test/fuzz.
-const maxNesting = 512;
-
-/** Deepest bracket nesting outside quoted strings (JSON and YAML flow style). */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === "\\" && quote === '"') i++;
-      else if (c === quote) quote = "";
-      continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === "[" || c === "{") {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (c === "]" || c === "}") depth = Math.max(0, depth - 1);
-  }
-  return max;
-}
-
-function parseBody(buf: Buffer, contentType: string | undefined): unknown {
-  const ct0 = (contentType ?? "").toLowerCase();
-  if (ct0.includes("protobuf")) {
-    let decoded: Obj | undefined;
-    try {
-      decoded = decodeProtobuf(buf);
-    } catch (err) {
-      throw badRequest(`the protobuf body could not be decoded: ${(err as Error).message}`);
-    }
-    if (decoded) return decoded;
-  }
-  if (ct0.includes("protobuf") || ct0.includes("cbor"))
-    throw fail(
-      415,
-      "UnsupportedMediaType",
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
-    );
-  const text = buf.toString("utf8");
-  if (text.trim() === "") throw badRequest("the request body is empty: an object is required");
-  const depth = nestingDepth(text);
-  if (depth > maxNesting)
-    throw badRequest(`the request body nests ${depth} levels deep; the limit is ${maxNesting}`);
-  try {
-    return JSON.parse(text);
-  } catch (jsonErr) {
-    const ct = (contentType ?? "").toLowerCase();
-    if (ct.includes("json") && !ct.includes("apply-patch"))
-      throw badRequest(`json parse error: ${(jsonErr as Error).message}`);
-    try {
-      const doc = parseYaml(text) as unknown;
-      if (doc === null || typeof doc !== "object") throw new Error("not an object");
-      return doc;
-    } catch (yamlErr) {
-      throw badRequest(
-        `the body could not be decoded as JSON or YAML: ${(yamlErr as Error).message.split("\n")[0]}`,
-      );
-    }
-  }
-}
-
 function send(
   res: Res,
   code: number,
@@ -185,6 +120,25 @@ function sendStatus(res: Res, s: Status): void {
 
 const q = (u: URL, k: string): string | undefined => u.searchParams.get(k) ?? undefined;
 
+/**
+ * An integer query parameter (limit, timeoutSeconds, gracePeriodSeconds) as kube-apiserver decodes
+ * it, with strconv.ParseInt(s, 10, 64): a 400 naming the text for anything else, an empty value
+ * included; undefined only when the parameter is absent.
+ */
+function intParam(u: URL, k: string): number | undefined {
+  const text = q(u, k);
+  if (text === undefined) return undefined;
+  const parsing = `strconv.ParseInt: parsing ${JSON.stringify(text)}`;
+  if (!/^[+-]?\d+$/.test(text)) throw badRequest(`${parsing}: invalid syntax`);
+  const n = BigInt(text.replace(/^\+/, ""));
+  if (n > 9223372036854775807n || n < -9223372036854775808n)
+    throw badRequest(`${parsing}: value out of range`);
+  return Number(n);
+}
+
+/** setTimeout's longest delay; a watch asked to last longer has no timer at all (kube's lasts centuries). */
+const maxTimerMs = 2 ** 31 - 1;
+
 function writeOpts(u: URL): WriteOpts {
   const dry = q(u, "dryRun");
   if (dry !== undefined && dry !== "All" && dry !== "")
@@ -203,8 +157,8 @@ function writeOpts(u: URL): WriteOpts {
 }
 
 function warningHeaders(o: WriteOpts): Record<string, string[]> {
-  if (!o.warnings || o.warnings.length === 0) return {};
-  return { Warning: o.warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
+  const values = warningHeaderValues(o.warnings ?? []);
+  return values.length === 0 ? {} : { Warning: values };
 }
 
 function wantsTable(req: Req): boolean {
@@ -282,6 +236,18 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
   async function handle(req: Req, res: Res, u: URL): Promise<void> {
     const path = u.pathname.replace(/\/+$/, "") || "/";
     const method = req.method ?? "GET";
+    // Anonymous access is for this machine: a web page that points a name of its own at 127.0.0.1
+    // (DNS rebinding) sends that name as Host, and is refused.
+    const host = String(req.headers.host ?? req.headers[":authority"] ?? "");
+    if (opts.anonymous && !isLoopbackHost(host))
+      return sendStatus(
+        res,
+        makeStatus(
+          403,
+          "Forbidden",
+          `Host ${JSON.stringify(host)} is not a loopback name: a server that accepts anonymous requests answers only requests addressed to localhost, 127.0.0.1 or [::1]`,
+        ),
+      );
     if (path === "/healthz" || path === "/livez" || path === "/readyz")
       return send(res, 200, "ok", {}, "text/plain; charset=utf-8");
     if (path === "/version") return send(res, 200, versionInfo);
@@ -304,6 +270,8 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         }
         throw err;
       }
+      if (method === "POST" || method === "PUT" || (method === "DELETE" && rawBody.length > 0))
+        checkBodyMediaType(req.headers["content-type"]);
     }
     const segs = path
       .split("/")
@@ -411,10 +379,10 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         namespace,
       };
       if (r.watchPath || parseBool(q(u, "watch"))) return watch(req, res, u, def, listOpts, table, include);
-      const limitText = q(u, "limit");
+      intParam(u, "timeoutSeconds");
       const result = api.list(def, {
         ...listOpts,
-        limit: limitText ? Number(limitText) : undefined,
+        limit: intParam(u, "limit"),
         continue: q(u, "continue"),
       });
       const lm: Obj = { resourceVersion: result.resourceVersion };
@@ -513,9 +481,8 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
         if (Array.isArray(b.dryRun) && b.dryRun.includes("All")) dopts.dryRun = true;
         if (typeof b.gracePeriodSeconds === "number") dopts.gracePeriodSeconds = b.gracePeriodSeconds;
       }
-      const gp = q(u, "gracePeriodSeconds");
-      if (gp !== undefined && gp !== "" && Number.isInteger(Number(gp)))
-        dopts.gracePeriodSeconds = Number(gp);
+      const gp = intParam(u, "gracePeriodSeconds");
+      if (gp !== undefined) dopts.gracePeriodSeconds = gp;
       const pp = q(u, "propagationPolicy");
       if (pp) dopts.propagationPolicy = pp as Propagation;
       if (q(u, "orphanDependents") === "true") dopts.propagationPolicy = "Orphan";
@@ -552,23 +519,32 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
     table: boolean,
     include: IncludeObject,
   ): void {
-    const timeoutText = q(u, "timeoutSeconds");
+    const timeoutSeconds = intParam(u, "timeoutSeconds");
     const bookmarks = parseBool(q(u, "allowWatchBookmarks"));
     const rv = q(u, "resourceVersion");
     const initial = watchListOptions(u);
     // The current state as synthetic ADDED events: asked for (sendInitialEvents=true, client-go's
     // watch-list), or what a watch from no version or "0" starts with.
     const sendsState = initial ?? sendsStateFrom(rv);
-    (res as ServerResponse).writeHead(200, {
-      "Content-Type": "application/json",
-      "Cache-Control": "no-cache, private",
-    });
-    (res as ServerResponse).flushHeaders();
+    // The 200 goes out with the first event, or once the watch is open: a watch the server refuses
+    // (a bad selector or resourceVersion) is an error response, as kube-apiserver's, not an ERROR
+    // event in a 200 stream. Only "too old" (410) comes as an event, there as here.
+    let headSent = false;
+    const head = () => {
+      if (headSent) return;
+      headSent = true;
+      (res as ServerResponse).writeHead(200, {
+        "Content-Type": "application/json",
+        "Cache-Control": "no-cache, private",
+      });
+      (res as ServerResponse).flushHeaders();
+    };
     let open = true;
     let sentColumns = false;
     const timers: NodeJS.Timeout[] = [];
     const write = (type: string, object: unknown) => {
       if (!open) return;
+      head();
       (res as ServerResponse).write(`${JSON.stringify({ type, object })}\n`);
       // A watcher that stopped reading is cut off (it will relist), as kube-apiserver drops
       // watchers that fall behind, instead of buffering without bound.
@@ -579,6 +555,7 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
       open = false;
       stop();
       for (const t of timers) clearTimeout(t);
+      head();
       res.end();
     };
     let stop: () => void = () => {};
@@ -615,11 +592,16 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
     try {
       stop = api.watch(def, watchOpts, sink);
     } catch (err) {
+      if (!headSent) {
+        open = false;
+        throw err;
+      }
       if (err instanceof ApiError) write("ERROR", err.status);
       finish();
       return;
     }
     if (!open) return;
+    head();
     // kube-apiserver ends the initial state with a bookmark so marked when bookmarks were asked for;
     // client-go's reflector (watch-list, on by default since 1.35) waits for it to finish syncing.
     if (bookmarks && sendsState)
@@ -644,7 +626,8 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
           bookmarkMs,
         ),
       );
-    if (timeoutText && Number(timeoutText) > 0) timers.push(setTimeout(finish, Number(timeoutText) * 1000));
+    if (timeoutSeconds !== undefined && timeoutSeconds > 0 && timeoutSeconds * 1000 <= maxTimerMs)
+      timers.push(setTimeout(finish, timeoutSeconds * 1000));
     req.on("close", finish);
     res.on("close", finish);
   }

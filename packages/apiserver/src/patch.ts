@@ -3,7 +3,7 @@
 // kubectl sends them) and server-side apply (applied as a merge of the intent, no field ownership).
 import jsonpatch from "fast-json-patch";
 import { badRequest, fail } from "./status.js";
-import { clone, isObj, type Obj } from "./util.js";
+import { clone, isObj, type Obj, own, setOwn } from "./util.js";
 
 export type PatchKind = "json" | "merge" | "strategic" | "apply";
 
@@ -47,7 +47,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   const result: Obj = isObj(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete result[k];
-    else result[k] = applyMergePatch(result[k], v);
+    else setOwn(result, k, applyMergePatch(own(result, k), v));
   }
   return result;
 }
@@ -98,7 +98,7 @@ function stripDirectives(v: unknown): unknown {
   for (const [k, x] of Object.entries(v)) {
     if (k.startsWith("$")) continue;
     if (x === null) continue;
-    out[k] = stripDirectives(x);
+    setOwn(out, k, stripDirectives(x));
   }
   return out;
 }
@@ -136,13 +136,14 @@ function mergeMap(orig: Obj, patch: Obj, path: string[]): Obj | undefined {
       continue;
     }
     const sub = [...path, key];
+    const cur = own(result, key);
     if (isObj(value)) {
-      const merged = mergeMap(isObj(result[key]) ? (result[key] as Obj) : {}, value, sub);
+      const merged = mergeMap(isObj(cur) ? cur : {}, value, sub);
       if (merged === undefined) delete result[key];
-      else result[key] = merged;
+      else setOwn(result, key, merged);
     } else if (Array.isArray(value)) {
-      result[key] = mergeList(Array.isArray(result[key]) ? (result[key] as unknown[]) : [], value, sub);
-    } else result[key] = value;
+      setOwn(result, key, mergeList(Array.isArray(cur) ? cur : [], value, sub));
+    } else setOwn(result, key, value);
   }
   for (const [field, values] of deletes) {
     const cur = result[field];

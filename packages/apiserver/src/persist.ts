@@ -1,10 +1,13 @@
 // Durability for --data-dir: an append-only JSON-lines log, fsync'd before a write is acknowledged
 // (callers await `sync()`; writes in the same event-loop turn share one fsync),
 // and a snapshot it is compacted into at start. A torn last line (kill -9 mid-append) is dropped:
-// its write was never acknowledged.
+// its write was never acknowledged. The folder holds Secrets: it is 0700 and every file 0600, as
+// etcd keeps its data directory.
 import {
+  chmodSync,
   closeSync,
   existsSync,
+  fchmodSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -32,15 +35,22 @@ export interface Loaded {
 
 const entryKey = (r: Pick<LogRecord, "k" | "ns" | "n">): string => `${r.k}|${r.ns}|${r.n}`;
 
+/** Owner-only modes of the data folder and its files. */
+export const dirMode = 0o700;
+export const fileMode = 0o600;
+
 export class Persistence {
   private fd: number | undefined;
   private readonly logPath: string;
   private readonly snapPath: string;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: dirMode });
+    // A folder (or files) left by an older version keep the modes they were made with: tighten them.
+    chmodSync(dir, dirMode);
     this.logPath = join(dir, "wal.jsonl");
     this.snapPath = join(dir, "snapshot.json");
+    for (const p of [this.logPath, this.snapPath]) if (existsSync(p)) chmodSync(p, fileMode);
   }
 
   /** Reads snapshot plus log, then compacts both into a fresh snapshot and an empty log. */
@@ -81,7 +91,8 @@ export class Persistence {
   compact(rv: number, records: LogRecord[]): void {
     this.appended = 0;
     const tmp = `${this.snapPath}.tmp`;
-    const fd = openSync(tmp, "w");
+    const fd = openSync(tmp, "w", fileMode);
+    fchmodSync(fd, fileMode);
     writeSync(fd, JSON.stringify({ rv, records }));
     fsyncSync(fd);
     closeSync(fd);
@@ -90,7 +101,7 @@ export class Persistence {
     fsyncSync(dirFd);
     closeSync(dirFd);
     if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = openSync(this.logPath, "w");
+    this.fd = openSync(this.logPath, "w", fileMode);
     fsyncSync(this.fd);
     this.dirty = false;
   }
@@ -100,7 +111,7 @@ export class Persistence {
 
   /** Writes a record; it is durable once a later `sync()` resolves. */
   append(r: LogRecord): void {
-    if (this.fd === undefined) this.fd = openSync(this.logPath, "a");
+    if (this.fd === undefined) this.fd = openSync(this.logPath, "a", fileMode);
     writeSync(this.fd, `${JSON.stringify(r)}\n`);
     this.dirty = true;
     this.appended++;

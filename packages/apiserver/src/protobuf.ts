@@ -2,7 +2,7 @@
 // send for simple built-in kinds (`kubectl create namespace|configmap|secret|serviceaccount|
 // priorityclass`): typed clients write protobuf, and client-go does not fall back to JSON on 415.
 // Anything else in protobuf stays 415 UnsupportedMediaType.
-import type { Obj } from "./util.js";
+import { type Obj, setOwn } from "./util.js";
 
 type Field = { n: number; wire: number; v: bigint | Uint8Array };
 
@@ -52,7 +52,7 @@ function map(entries: Field[], asBase64 = false): Record<string, string> {
       if (f.n === 1) k = text(f.v);
       if (f.n === 2) val = asBase64 ? Buffer.from(bytes(f.v)).toString("base64") : text(f.v);
     }
-    out[k] = val;
+    setOwn(out, k, val);
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // against the schema. CEL rules (x-kubernetes-validations) are not evaluated here; Grove's own validation
 // functions cover them through admission.
 import type { Cause } from "./status.js";
-import { clone, deepEqual, isObj, type Obj } from "./util.js";
+import { clone, deepEqual, isObj, type Obj, own } from "./util.js";
 
 export type Schema = Obj;
 
@@ -41,7 +41,8 @@ function walkPrune(
   const embedded = root || schema["x-kubernetes-embedded-resource"] === true;
   for (const key of Object.keys(value)) {
     if (embedded && rootKeys.has(key)) continue;
-    const sub = props[key];
+    // Own properties only: props.__proto__ is Object.prototype, which kept a `__proto__` field.
+    const sub = own(props, key) as Schema | undefined;
     if (sub) walkPrune(value[key], sub, join(path, key), false, unknown);
     else if (isObj(additional)) walkPrune(value[key], additional as Schema, join(path, key), false, unknown);
     else if (additional === true || preserve) continue;
@@ -69,7 +70,7 @@ export function applyDefaults(value: unknown, schema: Schema | undefined): void 
   }
   if (isObj(schema.additionalProperties)) {
     for (const key of Object.keys(value))
-      if (!(key in props)) applyDefaults(value[key], schema.additionalProperties as Schema);
+      if (!Object.hasOwn(props, key)) applyDefaults(value[key], schema.additionalProperties as Schema);
   }
 }
 
@@ -279,7 +280,7 @@ export function validateSchema(
     for (const [k, v] of Object.entries(value)) {
       if (root && rootKeys.has(k) && k === "metadata") continue;
       const sub =
-        props[k] ??
+        (own(props, k) as Schema | undefined) ??
         (isObj(schema.additionalProperties) ? (schema.additionalProperties as Schema) : undefined);
       if (sub) validateSchema(v, sub, join(path, k), out);
     }

@@ -13,6 +13,7 @@ import { InProcessClient } from "./client.js";
 import { registerGroveAdmission } from "./grove.js";
 import { createHandler } from "./http.js";
 import { ApiServer, type ApiServerOptions } from "./server.js";
+import { applyServingLimits } from "./serving.js";
 import { servingTls } from "./serving-tls.js";
 
 export interface CreateOptions extends ApiServerOptions {
@@ -113,6 +114,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<Runnin
   let http: Server | Http2SecureServer;
   if (tls) http = createSecureServer({ allowHTTP1: true, cert: tls.certPem, key: tls.keyPem }, handler);
   else http = createServer(handler);
+  applyServingLimits(http);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(options.port ?? 0, "127.0.0.1", () => resolve());

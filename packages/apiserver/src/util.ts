@@ -18,10 +18,26 @@ export function clone<T>(v: T): T {
   const out: Record<string, unknown> = {};
   for (const k in v) {
     const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) out[k] = clone(x);
+    if (x === undefined) continue;
+    if (k === "__proto__") setOwn(out, k, clone(x));
+    else out[k] = clone(x);
   }
   return out as T;
 }
+
+/**
+ * Sets a key as an own property. `__proto__` is an ordinary key in Kubernetes (a ConfigMap may hold
+ * one), but assigning it in JavaScript swaps the object's prototype instead: it was lost, and with
+ * an object value it lent the object inherited fields.
+ */
+export function setOwn(o: Obj, k: string, v: unknown): void {
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
+}
+
+/** An own property only (`o.__proto__` would be the prototype). */
+export const own = (o: Obj, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
 
 export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
