@@ -2,13 +2,20 @@
 // write pipeline (strategy, schema pruning/defaulting, admission, validation), watch with a bounded
 // history, garbage collection, namespaces and CRDs as data. The HTTP layer and the in-process
 // Client both call this class, so they cannot disagree.
-import { ApiError, type Status } from "@grove-ts/runtime";
-import { decodeContinue, encodeContinue } from "./continue.js";
+import { isDNS1123Label, isDNS1123Subdomain, isLabelKey, isValidLabelValue } from "@grove-ts/api";
+import {
+  ApiError,
+  type FieldSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+  type Selector,
+  SelectorError,
+  type Status,
+} from "@grove-ts/runtime";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 import { type LogRecord, Persistence } from "./persist.js";
 import { apiVersionOf, defsFromCrd, Registry, type ResourceDef, storageKey } from "./registry.js";
 import { applyDefaults, prune } from "./schema.js";
-import { type Matcher, type ObjectMatcher, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import {
   alreadyExists,
   badRequest,
@@ -125,20 +132,31 @@ interface Watcher {
   key: string;
   def: ResourceDef;
   ns?: string;
-  labels: Matcher;
-  fields: ObjectMatcher;
+  labels: Selector;
+  fields: FieldSelector;
   sink: WatchSink;
+}
+
+/** Runtime's selector parsers (the one copy); a bad selector is a 400 worded as kube-apiserver's. */
+function parseSelectors(opts: { labelSelector?: string | undefined; fieldSelector?: string | undefined }): {
+  labels: Selector;
+  fields: FieldSelector;
+} {
+  try {
+    return {
+      labels: parseLabelSelector(opts.labelSelector ?? ""),
+      fields: parseFieldSelector(opts.fieldSelector ?? ""),
+    };
+  } catch (e) {
+    if (e instanceof SelectorError) throw badRequest(e.message);
+    throw e;
+  }
 }
 
 const meta = (o: Obj): Obj => o.metadata as Obj;
 const entryKey = (key: string, ns: string, name: string): string => `${key}|${ns}|${name}`;
 const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
 const nameChars = "bcdfghjklmnpqrstvwxz2456789";
-const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const labelKey =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 export class ApiServer {
   readonly registry = new Registry();
@@ -375,12 +393,22 @@ export class ApiServer {
   }
 
   list(def: ResourceDef, opts: ListOpts = {}): ListResult {
-    const labels = parseLabelSelector(opts.labelSelector);
-    const fields = parseFieldSelector(opts.fieldSelector);
+    const { labels, fields } = parseSelectors(opts);
     const ns = def.namespaced ? opts.namespace || undefined : undefined;
     let after: string | undefined;
     let rv = String(this.rv);
-    if (opts.continue) ({ rv, after } = decodeContinue(opts.continue));
+    if (opts.continue) {
+      try {
+        const tok = JSON.parse(Buffer.from(opts.continue, "base64url").toString("utf8")) as {
+          rv: string;
+          after: string;
+        };
+        after = tok.after;
+        rv = tok.rv;
+      } catch {
+        throw badRequest(`continue key is not valid: ${opts.continue}`);
+      }
+    }
     const bucket = this.objects.get(storageKey(def));
     let keys = this.sortedKeys.get(storageKey(def));
     if (!keys) {
@@ -394,7 +422,8 @@ export class ApiServer {
       if (after !== undefined && k <= after) continue;
       const o = bucket?.get(k) as Obj;
       if (ns !== undefined && meta(o).namespace !== ns) continue;
-      if (!labels(meta(o).labels as Record<string, string> | undefined) || !fields(o)) continue;
+      if (!labels.matches(meta(o).labels as Record<string, string> | undefined) || !fields.matches(o))
+        continue;
       if (opts.limit && opts.limit > 0 && items.length >= opts.limit) {
         remaining++;
         continue;
@@ -404,7 +433,9 @@ export class ApiServer {
     const out: ListResult = { items, resourceVersion: rv };
     if (remaining > 0 && items.length > 0) {
       const last = items[items.length - 1] as Obj;
-      cont = encodeContinue({ rv, after: `${meta(last).namespace ?? ""}/${meta(last).name}` });
+      cont = Buffer.from(
+        JSON.stringify({ rv, after: `${meta(last).namespace ?? ""}/${meta(last).name}` }),
+      ).toString("base64url");
       out.continue = cont;
       out.remainingItemCount = remaining;
     }
@@ -417,8 +448,7 @@ export class ApiServer {
     const w: Watcher = {
       key: storageKey(def),
       def,
-      labels: parseLabelSelector(opts.labelSelector),
-      fields: parseFieldSelector(opts.fieldSelector),
+      ...parseSelectors(opts),
       sink,
     };
     if (def.namespaced && opts.namespace) w.ns = opts.namespace;
@@ -447,7 +477,7 @@ export class ApiServer {
   private matches(w: Watcher, o: Obj | undefined): boolean {
     if (!o) return false;
     if (w.ns !== undefined && meta(o).namespace !== w.ns) return false;
-    return w.labels(meta(o).labels as Record<string, string> | undefined) && w.fields(o);
+    return w.labels.matches(meta(o).labels as Record<string, string> | undefined) && w.fields.matches(o);
   }
 
   /** Selector-aware transitions: entering a selection is ADDED, leaving it DELETED. */
@@ -1324,24 +1354,12 @@ function metadataCauses(def: ResourceDef, obj: Obj, operation: string): Cause[] 
         message: `may not be '.' or '..' and may not contain '/' or '%'`,
       });
   } else if (operation === "CREATE") {
-    const label = def.group === "" && def.plural === "namespaces";
-    const ok = label
-      ? dns1123Label.test(name) && name.length <= 63
-      : dns1123Subdomain.test(name) && name.length <= 253;
-    if (!ok)
-      out.push({
-        field: "metadata.name",
-        type: "FieldValueInvalid",
-        value: name,
-        message: label
-          ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-          : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      });
+    // apimachinery's ValidateObjectMeta: one Invalid per problem the name rule finds.
+    const nameRule = def.group === "" && def.plural === "namespaces" ? isDNS1123Label : isDNS1123Subdomain;
+    for (const message of nameRule(name))
+      out.push({ field: "metadata.name", type: "FieldValueInvalid", value: name, message });
   }
-  for (const [field, re] of [
-    ["labels", labelValue],
-    ["annotations", undefined],
-  ] as const) {
+  for (const field of ["labels", "annotations"] as const) {
     const map = m[field];
     if (map === undefined || map === null) continue;
     if (!isObj(map)) {
@@ -1353,15 +1371,10 @@ function metadataCauses(def: ResourceDef, obj: Obj, operation: string): Cause[] 
       });
       continue;
     }
+    // ValidateLabels / ValidateAnnotations: keys are label keys (annotation keys checked lower-cased).
     for (const [k, v] of Object.entries(map)) {
-      if (!labelKey.test(k) || k.length > 317)
-        out.push({
-          field: `metadata.${field}`,
-          type: "FieldValueInvalid",
-          value: k,
-          message:
-            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        });
+      for (const message of isLabelKey(field === "labels" ? k : k.toLowerCase()))
+        out.push({ field: `metadata.${field}`, type: "FieldValueInvalid", value: k, message });
       if (typeof v !== "string")
         out.push({
           field: `metadata.${field}.${k}`,
@@ -1369,14 +1382,9 @@ function metadataCauses(def: ResourceDef, obj: Obj, operation: string): Cause[] 
           value: v,
           message: "must be a string",
         });
-      else if (re && (!re.test(v) || v.length > 63))
-        out.push({
-          field: `metadata.${field}`,
-          type: "FieldValueInvalid",
-          value: v,
-          message:
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        });
+      else if (field === "labels")
+        for (const message of isValidLabelValue(v))
+          out.push({ field: "metadata.labels", type: "FieldValueInvalid", value: v, message });
     }
   }
   if (isObj(m.annotations)) {
@@ -1455,7 +1463,7 @@ function crdCauses(obj: Obj): Cause[] {
       value: group,
       message: "should be a domain with at least one dot",
     });
-  if (typeof names.plural !== "string" || !dns1123Label.test(names.plural))
+  if (typeof names.plural !== "string" || isDNS1123Label(names.plural).length > 0)
     out.push({ field: "spec.names.plural", type: "FieldValueRequired", message: "" });
   if (typeof names.kind !== "string" || names.kind === "")
     out.push({ field: "spec.names.kind", type: "FieldValueRequired", message: "" });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { applyMergePatch, applyStrategicMergePatch } from "../src/index.js";
-import { parseFieldSelector, parseLabelSelector } from "../src/selectors.js";
 import { humanDuration, jsonPath } from "../src/util.js";
 
 const podSpec = {
@@ -113,41 +112,6 @@ describe("merge patch (RFC 7386)", () => {
     [{ a: 1 }, { a: null }, {}],
   ])("%j + %j", (doc, patch, want) => {
     expect(applyMergePatch(doc, patch)).toEqual(want);
-  });
-});
-
-describe("selectors", () => {
-  const labels = { app: "web", tier: "front", env: "prod" };
-  it.each([
-    ["app=web", true],
-    ["app==web,tier=front", true],
-    ["app!=web", false],
-    ["tier in (front, back)", true],
-    ["tier notin (front)", false],
-    ["env", true],
-    ["!env", false],
-    ["missing!=x", true],
-    ["", true],
-  ])("label selector %j -> %s", (sel, want) => {
-    expect(parseLabelSelector(sel)(labels)).toBe(want);
-  });
-
-  it.each(["a in (", "=x", "a b c", "bad key!=x"])("label selector %j is a 400", (sel) => {
-    expect(() => parseLabelSelector(sel)).toThrow(expect.objectContaining({ code: 400 }));
-  });
-
-  it.each([
-    ["involvedObject.kind=Pod,involvedObject.name==p", true],
-    ["spec.nodeName=", false],
-    ["spec.nodeName!=", true],
-    ["status.phase!=Running", false],
-  ])("field selector %j -> %s", (sel, want) => {
-    const ev = {
-      involvedObject: { kind: "Pod", name: "p" },
-      spec: { nodeName: "n1" },
-      status: { phase: "Running" },
-    };
-    expect(parseFieldSelector(sel)(ev)).toBe(want);
   });
 });
 

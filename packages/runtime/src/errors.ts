@@ -1,6 +1,8 @@
 // API errors carry the Kubernetes Status they came from, so callers branch on a stable reason
 // (house habit 4), never on a message.
 
+import { type FieldError, fieldErrorBody, formatFieldError, formatFieldErrors } from "@grove-ts/api";
+
 export type StatusReason =
   | "NotFound"
   | "AlreadyExists"
@@ -86,54 +88,28 @@ export function status(code: number, reason: string, message: string, details?: 
   return s;
 }
 
-export interface Cause {
-  field: string;
-  type: string;
-  message: string;
-  value?: unknown;
-}
+/**
+ * A field error (apimachinery's field.Error): @grove-ts/api's FieldError, the one shape every
+ * validator, the API server and the webhooks use. `message` is the detail, "" for none.
+ */
+export type Cause = FieldError;
 
-/** Renders a field error the way apimachinery's field.Error.Error() does. */
-export function causeText(c: Cause): string {
-  const typeText: Record<string, string> = {
-    FieldValueRequired: "Required value",
-    FieldValueInvalid: "Invalid value",
-    FieldValueDuplicate: "Duplicate value",
-    FieldValueNotFound: "Not found",
-    FieldValueNotSupported: "Unsupported value",
-    FieldValueForbidden: "Forbidden",
-    FieldValueTooLong: "Too long",
-    FieldValueTooMany: "Too many",
-    FieldValueTypeInvalid: "Invalid value",
-    InternalError: "Internal error",
-  };
-  const t = typeText[c.type] ?? c.type;
-  const shown =
-    c.value !== undefined && (t === "Invalid value" || t === "Unsupported value" || t === "Duplicate value")
-      ? `${t}: ${JSON.stringify(c.value)}`
-      : t;
-  // A detail that only repeats the type (field.Duplicate's and field.Required's defaults) is
-  // dropped, as apimachinery's field.Error has no detail then: `x: Duplicate value: "a"`.
-  const detail = c.message === t ? "" : c.message;
-  return detail ? `${c.field}: ${shown}: ${detail}` : `${c.field}: ${shown}`;
-}
+/** field.Error.Error() (one implementation, in @grove-ts/api). */
+export const causeText = formatFieldError;
 
-/** 422 Invalid with one cause per field error (reason = the error type, as kube-apiserver sends). */
-export function invalid(kind: string, group: string, name: string, causes: Cause[]): ApiError {
-  const list = causes.map(causeText);
-  const summary = list.length === 1 ? list[0] : `[${list.join(", ")}]`;
+/**
+ * apimachinery's errors.NewInvalid: 422 Invalid, message `<Kind.group> "<name>" is invalid: <errors>`,
+ * one cause per field error whose message is the error's body (ErrorBody) and whose reason is its type.
+ */
+export function invalid(kind: string, group: string, name: string, causes: readonly Cause[]): ApiError {
   const qualifiedKind = group ? `${kind}.${group}` : kind;
   const statusCauses: StatusCause[] = causes.map((c) => ({
     reason: c.type,
-    message: causeText(c).slice(c.field.length + 2),
+    message: fieldErrorBody(c),
     field: c.field,
   }));
-  return new ApiError(
-    status(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${summary}`, {
-      name,
-      group,
-      kind,
-      causes: statusCauses,
-    }),
-  );
+  const message = causes.length
+    ? `${qualifiedKind} "${name}" is invalid: ${formatFieldErrors(causes)}`
+    : `${qualifiedKind} "${name}" is invalid`;
+  return new ApiError(status(422, "Invalid", message, { name, group, kind, causes: statusCauses }));
 }

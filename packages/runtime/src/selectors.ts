@@ -1,14 +1,26 @@
 // Label and field selectors in the string forms kubectl and client-go send (?labelSelector=,
-// ?fieldSelector=), parsed once and matched many times. Shared by the informer cache and the API
-// server so that both agree on what matches.
+// ?fieldSelector=), parsed once and matched many times. The one parser: the informer cache and the
+// API server both use it, so they agree on what matches and on what is refused. Both parsers follow
+// k8s.io/apimachinery/pkg/labels (selector.go) and pkg/fields (selector.go) token for token, and a
+// SelectorError's message is the text kube-apiserver answers a bad selector with (400 BadRequest);
+// test/contract/selectors.test.ts checks both against kube-apiserver.
+
+import {
+  type FieldError,
+  fieldInvalid,
+  formatFieldErrors,
+  isLabelKey,
+  isValidLabelValue,
+} from "@grove-ts/api";
 
 export class SelectorError extends Error {
   readonly code = "InvalidSelector";
+  /** `message` is kube-apiserver's own text for the same selector. */
   constructor(
     readonly selector: string,
-    readonly rule: string,
+    message: string,
   ) {
-    super(`invalid selector ${JSON.stringify(selector)}: ${rule}`);
+    super(message);
     this.name = "SelectorError";
   }
 }
@@ -18,7 +30,7 @@ export type LabelOperator = "=" | "!=" | "in" | "notin" | "exists" | "!" | "gt" 
 export interface Requirement {
   key: string;
   operator: LabelOperator;
-  /** One value for = and !=, a set for in/notin, one integer string for gt/lt, none otherwise. */
+  /** One value for = and !=, a sorted set for in/notin, one integer string for gt/lt, none otherwise. */
   values: string[];
 }
 
@@ -43,29 +55,26 @@ export interface Selector {
   toString(): string;
 }
 
-const namePart = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Why `key` is not a valid label key, or undefined when it is. */
+/** Why `key` is not a valid label key (content.IsLabelKey's messages, "; "-joined), or undefined. */
 export function labelKeyError(key: string): string | undefined {
-  const slash = key.lastIndexOf("/");
-  const name = slash < 0 ? key : key.slice(slash + 1);
-  if (slash >= 0) {
-    const prefix = key.slice(0, slash);
-    if (prefix.length === 0 || prefix.length > 253 || !dnsSubdomain.test(prefix))
-      return `label key ${JSON.stringify(key)}: prefix must be a DNS subdomain of at most 253 characters`;
-  }
-  if (name.length === 0 || name.length > 63 || !namePart.test(name))
-    return `label key ${JSON.stringify(key)}: name must be 1-63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
-  return undefined;
+  const errs = isLabelKey(key);
+  return errs.length ? errs.join("; ") : undefined;
 }
 
-/** Why `value` is not a valid label value, or undefined when it is. */
+/** Why `value` is not a valid label value (content.IsLabelValue's messages), or undefined. */
 export function labelValueError(value: string): string | undefined {
-  if (value === "") return undefined;
-  if (value.length > 63 || !namePart.test(value))
-    return `label value ${JSON.stringify(value)}: must be at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
-  return undefined;
+  const errs = isValidLabelValue(value);
+  return errs.length ? errs.join("; ") : undefined;
+}
+
+const int64Min = -(2n ** 63n);
+const int64Max = 2n ** 63n - 1n;
+
+/** strconv.ParseInt(s, 10, 64): an optional sign, decimal digits, within int64. */
+function parseInt64(s: string): bigint | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return n < int64Min || n > int64Max ? undefined : n;
 }
 
 function matchRequirement(r: Requirement, labels: Readonly<Record<string, string>> | undefined): boolean {
@@ -73,11 +82,9 @@ function matchRequirement(r: Requirement, labels: Readonly<Record<string, string
   const v = has ? (labels as Record<string, string>)[r.key] : undefined;
   switch (r.operator) {
     case "=":
-      return has && v === r.values[0];
-    case "!=":
-      return !has || v !== r.values[0];
     case "in":
       return has && r.values.includes(v as string);
+    case "!=":
     case "notin":
       return !has || !r.values.includes(v as string);
     case "exists":
@@ -86,9 +93,9 @@ function matchRequirement(r: Requirement, labels: Readonly<Record<string, string
       return !has;
     case "gt":
     case "lt": {
-      if (!has || !/^-?\d+$/.test(v as string)) return false;
-      const n = Number(v);
-      const bound = Number(r.values[0]);
+      const n = has ? parseInt64(v as string) : undefined;
+      const bound = parseInt64(r.values[0] as string);
+      if (n === undefined || bound === undefined) return false;
       return r.operator === "gt" ? n > bound : n < bound;
     }
   }
@@ -137,176 +144,280 @@ export const nothingSelector: Selector = {
 
 export const everythingSelector: Selector = new RequirementsSelector([]);
 
-type Token =
-  | { kind: "id"; text: string }
-  | { kind: "op"; text: "=" | "==" | "!=" | "!" | "(" | ")" | "," | "<" | ">" };
+// ---- the label-selector lexer and parser (labels/selector.go) ----
 
-function lex(input: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < input.length) {
-    const c = input[i] as string;
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === "=" || c === "!") {
-      const two = input.slice(i, i + 2);
-      if (two === "==" || two === "!=") {
-        out.push({ kind: "op", text: two });
-        i += 2;
-      } else {
-        out.push({ kind: "op", text: c });
-        i++;
+type Tok = "error" | "end" | ")" | "," | "!" | "==" | "=" | ">" | "id" | "in" | "<" | "!=" | "notin" | "(";
+
+const literalTokens: ReadonlyMap<string, Tok> = new Map<string, Tok>([
+  [")", ")"],
+  [",", ","],
+  ["!", "!"],
+  ["==", "=="],
+  ["=", "="],
+  [">", ">"],
+  ["in", "in"],
+  ["<", "<"],
+  ["!=", "!="],
+  ["notin", "notin"],
+  ["(", "("],
+]);
+
+interface Scanned {
+  tok: Tok;
+  lit: string;
+}
+
+const isWhitespace = (c: string): boolean => c === " " || c === "\t" || c === "\r" || c === "\n";
+const isSpecial = (c: string): boolean => "=!(),><".includes(c);
+
+/** Lexer.Lex over the whole input: identifiers, keywords and operators, ending with "end". */
+function scan(input: string): Scanned[] {
+  const out: Scanned[] = [];
+  let pos = 0;
+  for (;;) {
+    while (pos < input.length && isWhitespace(input[pos] as string)) pos++;
+    if (pos >= input.length) {
+      out.push({ tok: "end", lit: "" });
+      return out;
+    }
+    if (isSpecial(input[pos] as string)) {
+      // The longest run of special characters that is still an operator ("!=", "==", "=").
+      let buffer = "";
+      let last: Scanned | undefined;
+      while (pos < input.length && isSpecial(input[pos] as string)) {
+        buffer += input[pos];
+        pos++;
+        const t = literalTokens.get(buffer);
+        if (t !== undefined) last = { tok: t, lit: buffer };
+        else if (last !== undefined) {
+          pos--;
+          break;
+        }
       }
-    } else if (c === "(" || c === ")" || c === "," || c === "<" || c === ">") {
-      out.push({ kind: "op", text: c });
-      i++;
+      out.push(last ?? { tok: "error", lit: `error expected: keyword found '${buffer}'` });
     } else {
-      let j = i;
-      while (j < input.length && !/[\s=!(),<>]/.test(input[j] as string)) j++;
-      out.push({ kind: "id", text: input.slice(i, j) });
-      i = j;
+      let j = pos;
+      while (j < input.length && !isSpecial(input[j] as string) && !isWhitespace(input[j] as string)) j++;
+      const lit = input.slice(pos, j);
+      pos = j;
+      out.push({ tok: literalTokens.get(lit) ?? "id", lit });
     }
   }
-  return out;
+}
+
+class ParseError extends Error {}
+
+const binaryOperators = "in, notin, =, ==, !=, gt, lt";
+
+class LabelParser {
+  private readonly items: Scanned[];
+  private position = 0;
+  constructor(input: string) {
+    this.items = scan(input);
+  }
+
+  /** In value context the keywords in and notin are plain identifiers. */
+  private lookahead(values: boolean): Scanned {
+    const it = this.items[this.position] as Scanned;
+    return values && (it.tok === "in" || it.tok === "notin") ? { tok: "id", lit: it.lit } : it;
+  }
+  private consume(values: boolean): Scanned {
+    const it = this.lookahead(values);
+    this.position++;
+    return it;
+  }
+
+  parse(): Requirement[] {
+    const reqs: Requirement[] = [];
+    for (;;) {
+      const { tok, lit } = this.lookahead(true);
+      if (tok === "id" || tok === "!") {
+        try {
+          reqs.push(this.parseRequirement());
+        } catch (e) {
+          if (e instanceof ParseError) throw new ParseError(`unable to parse requirement: ${e.message}`);
+          throw e;
+        }
+        const t = this.consume(true);
+        if (t.tok === "end") return reqs;
+        if (t.tok === ",") {
+          const t2 = this.lookahead(true);
+          if (t2.tok !== "id" && t2.tok !== "!")
+            throw new ParseError(`found '${t2.lit}', expected: identifier after ','`);
+        } else throw new ParseError(`found '${t.lit}', expected: ',' or 'end of string'`);
+      } else if (tok === "end") return reqs;
+      else throw new ParseError(`found '${lit}', expected: !, identifier, or 'end of string'`);
+    }
+  }
+
+  private parseRequirement(): Requirement {
+    let doesNotExist = false;
+    let t = this.consume(true);
+    if (t.tok === "!") {
+      doesNotExist = true;
+      t = this.consume(true);
+    }
+    if (t.tok !== "id") throw new ParseError(`found '${t.lit}', expected: identifier`);
+    const key = t.lit;
+    const keyErrs = isLabelKey(key);
+    // validateLabelKey with the parser's (nil) field path, which prints as "<nil>".
+    if (keyErrs.length)
+      throw new ParseError(formatFieldErrors([fieldInvalid("<nil>", keyErrs.join("; "), key)]));
+    const next = this.lookahead(true).tok;
+    if (doesNotExist || next === "end" || next === ",")
+      return newRequirement(key, doesNotExist ? "!" : "exists", []);
+    const op = this.consume(false);
+    let operator: LabelOperator;
+    switch (op.tok) {
+      case "in":
+      case "notin":
+        operator = op.tok;
+        break;
+      case "=":
+      case "==":
+        operator = "=";
+        break;
+      case "!=":
+        operator = "!=";
+        break;
+      case ">":
+        operator = "gt";
+        break;
+      case "<":
+        operator = "lt";
+        break;
+      default:
+        throw new ParseError(`found '${op.lit}', expected: ${binaryOperators}`);
+    }
+    const values = operator === "in" || operator === "notin" ? this.parseValues() : this.parseExactValue();
+    return newRequirement(key, operator, [...values].sort());
+  }
+
+  private parseValues(): Set<string> {
+    const open = this.consume(true);
+    if (open.tok !== "(") throw new ParseError(`found '${open.lit}' expected: '('`);
+    const { tok, lit } = this.lookahead(true);
+    if (tok === "id" || tok === ",") {
+      const s = this.parseIdentifiersList();
+      if (this.consume(true).tok !== ")") throw new ParseError(`found '${lit}', expected: ')'`);
+      return s;
+    }
+    if (tok === ")") {
+      this.consume(true);
+      return new Set([""]);
+    }
+    throw new ParseError(`found '${lit}', expected: ',', ')' or identifier`);
+  }
+
+  private parseIdentifiersList(): Set<string> {
+    const s = new Set<string>();
+    for (;;) {
+      const { tok, lit } = this.consume(true);
+      if (tok === "id") {
+        s.add(lit);
+        const t2 = this.lookahead(true);
+        if (t2.tok === ",") continue;
+        if (t2.tok === ")") return s;
+        throw new ParseError(`found '${t2.lit}', expected: ',' or ')'`);
+      }
+      if (tok === ",") {
+        if (s.size === 0) s.add(""); // "(,"
+        const t2 = this.lookahead(true).tok;
+        if (t2 === ")") {
+          s.add(""); // ",)"
+          return s;
+        }
+        if (t2 === ",") s.add(""); // ",,"
+        continue;
+      }
+      throw new ParseError(`found '${lit}', expected: ',', or identifier`);
+    }
+  }
+
+  private parseExactValue(): Set<string> {
+    const t = this.lookahead(true).tok;
+    if (t === "end" || t === ",") return new Set([""]);
+    const { tok, lit } = this.consume(true);
+    if (tok === "id") return new Set([lit]);
+    throw new ParseError(`found '${lit}', expected: identifier`);
+  }
+}
+
+/**
+ * labels.NewRequirement: the key (unless the parser checked it already), the operator's value
+ * rules, then every value a valid label value; all problems at once, as an aggregate.
+ */
+function newRequirement(
+  key: string,
+  operator: LabelOperator,
+  values: string[],
+  checkKey = false,
+): Requirement {
+  const errs: FieldError[] = [];
+  const keyErrs = checkKey ? isLabelKey(key) : [];
+  if (keyErrs.length) errs.push(fieldInvalid("key", keyErrs.join("; "), key));
+  if ((operator === "in" || operator === "notin") && values.length === 0)
+    errs.push(fieldInvalid("values", "for 'in', 'notin' operators, values set can't be empty", values));
+  if ((operator === "exists" || operator === "!") && values.length !== 0)
+    errs.push(fieldInvalid("values", "values set must be empty for exists and does not exist", values));
+  if (operator === "gt" || operator === "lt") {
+    if (values.length !== 1)
+      errs.push(fieldInvalid("values", "for 'Gt', 'Lt' operators, exactly one value is required", values));
+    values.forEach((v, i) => {
+      if (parseInt64(v) === undefined)
+        errs.push(fieldInvalid(`values[${i}]`, "for 'Gt', 'Lt' operators, the value must be an integer", v));
+    });
+  }
+  values.forEach((v, i) => {
+    const e = isValidLabelValue(v);
+    if (e.length) errs.push(fieldInvalid(`values[${i}][${key}]`, e.join("; "), v));
+  });
+  if (errs.length) throw new ParseError(formatFieldErrors(errs));
+  return { key, operator, values };
 }
 
 /**
  * Parses a label selector string: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`,
- * `a>1`, `a<1`, comma-separated (all must hold). "" selects everything.
+ * `a>1`, `a<1`, comma-separated (all must hold); "" selects everything. Requirements come out sorted
+ * by key, as labels.Parse sorts them. Throws a SelectorError with kube-apiserver's message.
  */
 export function parseLabelSelector(input: string): Selector {
-  const toks = lex(input);
-  const reqs: Requirement[] = [];
-  let p = 0;
-  const fail = (rule: string): never => {
-    throw new SelectorError(input, rule);
-  };
-  const peek = (): Token | undefined => toks[p];
-  const ident = (what: string): string => {
-    const t = toks[p];
-    if (t?.kind !== "id") return fail(`expected ${what} at token ${p + 1}`);
-    p++;
-    return t.text;
-  };
-  const checkKey = (key: string): void => {
-    const e = labelKeyError(key);
-    if (e) fail(e);
-  };
-  const checkValue = (value: string): void => {
-    const e = labelValueError(value);
-    if (e) fail(e);
-  };
-  while (p < toks.length) {
-    let t = peek();
-    if (t?.kind === "op" && t.text === "!") {
-      p++;
-      const key = ident("a label key after '!'");
-      checkKey(key);
-      reqs.push({ key, operator: "!", values: [] });
-    } else {
-      const key = ident("a label key");
-      checkKey(key);
-      t = peek();
-      if (t === undefined || (t.kind === "op" && t.text === ",")) {
-        reqs.push({ key, operator: "exists", values: [] });
-      } else if (t.kind === "op" && (t.text === "=" || t.text === "==" || t.text === "!=")) {
-        p++;
-        // An empty value is legal (`a=`): the next token is then a comma or the end.
-        const next = peek();
-        const value = next?.kind === "id" ? ident("a value") : "";
-        checkValue(value);
-        reqs.push({ key, operator: t.text === "!=" ? "!=" : "=", values: [value] });
-      } else if (t.kind === "op" && (t.text === "<" || t.text === ">")) {
-        p++;
-        const value = ident(`an integer after '${t.text}'`);
-        if (!/^-?\d+$/.test(value)) fail(`${key}${t.text}${value}: the value must be an integer`);
-        reqs.push({ key, operator: t.text === ">" ? "gt" : "lt", values: [value] });
-      } else if (t.kind === "id" && (t.text === "in" || t.text === "notin")) {
-        p++;
-        const open = peek();
-        if (open?.kind !== "op" || open.text !== "(") fail(`expected '(' after '${key} ${t.text}'`);
-        p++;
-        const values: string[] = [];
-        for (;;) {
-          const v = peek();
-          if (v?.kind === "id") {
-            checkValue(v.text);
-            values.push(v.text);
-            p++;
-          } else {
-            values.push("");
-          }
-          const sep = peek();
-          if (sep?.kind === "op" && sep.text === ",") {
-            p++;
-            continue;
-          }
-          if (sep?.kind === "op" && sep.text === ")") {
-            p++;
-            break;
-          }
-          fail(`expected ',' or ')' in the value set of '${key} ${t.text}'`);
-        }
-        if (values.length === 1 && values[0] === "") fail(`'${key} ${t.text}' needs at least one value`);
-        reqs.push({ key, operator: t.text, values: [...new Set(values)].sort() });
-      } else {
-        fail(`unexpected ${JSON.stringify(t.text)} after label key ${JSON.stringify(key)}`);
-      }
-    }
-    const sep = peek();
-    if (sep === undefined) break;
-    if (sep.kind === "op" && sep.text === ",") {
-      p++;
-      if (p >= toks.length) fail("trailing ','");
-      continue;
-    }
-    fail(`expected ',' before ${JSON.stringify(sep.text)}`);
+  try {
+    const reqs = new LabelParser(input).parse();
+    return new RequirementsSelector(reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+  } catch (e) {
+    if (e instanceof ParseError) throw new SelectorError(input, e.message);
+    throw e;
   }
-  return new RequirementsSelector(reqs);
 }
 
-/** metav1.LabelSelector to a Selector: undefined selects nothing, {} selects everything. */
+/**
+ * metav1.LabelSelectorAsSelector: undefined selects nothing, {} selects everything. A bad key, value
+ * or operator throws a SelectorError worded as apimachinery words it.
+ */
 export function selectorFromLabelSelector(sel: LabelSelector | undefined | null): Selector {
   if (sel === undefined || sel === null) return nothingSelector;
+  const text = JSON.stringify(sel);
   const reqs: Requirement[] = [];
-  for (const [key, value] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const e = labelKeyError(key) ?? labelValueError(value);
-    if (e) throw new SelectorError(JSON.stringify(sel), `matchLabels: ${e}`);
-    reqs.push({ key, operator: "=", values: [value] });
-  }
-  for (const [i, expr] of (sel.matchExpressions ?? []).entries()) {
-    const at = `matchExpressions[${i}]`;
-    const e = labelKeyError(expr.key);
-    if (e) throw new SelectorError(JSON.stringify(sel), `${at}.key: ${e}`);
-    const values = expr.values ?? [];
-    switch (expr.operator) {
-      case "In":
-      case "NotIn":
-        if (values.length === 0)
-          throw new SelectorError(
-            JSON.stringify(sel),
-            `${at}.values: must be non-empty for ${expr.operator}`,
-          );
-        reqs.push({
-          key: expr.key,
-          operator: expr.operator === "In" ? "in" : "notin",
-          values: [...values].sort(),
-        });
-        break;
-      case "Exists":
-      case "DoesNotExist":
-        if (values.length > 0)
-          throw new SelectorError(JSON.stringify(sel), `${at}.values: must be empty for ${expr.operator}`);
-        reqs.push({ key: expr.key, operator: expr.operator === "Exists" ? "exists" : "!", values: [] });
-        break;
-      default:
-        throw new SelectorError(
-          JSON.stringify(sel),
-          `${at}.operator: ${JSON.stringify(expr.operator)} is not one of In, NotIn, Exists, DoesNotExist`,
-        );
+  const add = (key: string, operator: LabelOperator, values: readonly string[]) => {
+    try {
+      reqs.push(newRequirement(key, operator, [...values].sort(), true));
+    } catch (e) {
+      if (e instanceof ParseError) throw new SelectorError(text, e.message);
+      throw e;
     }
+  };
+  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) add(key, "=", [value]);
+  for (const expr of sel.matchExpressions ?? []) {
+    const op = ({ In: "in", NotIn: "notin", Exists: "exists", DoesNotExist: "!" } as const)[expr.operator];
+    if (op === undefined)
+      throw new SelectorError(
+        text,
+        `${JSON.stringify(expr.operator)} is not a valid label selector operator`,
+      );
+    add(expr.key, op, expr.values ?? []);
   }
-  return new RequirementsSelector(reqs);
+  return new RequirementsSelector(reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
 }
 
 /** A selector that requires exactly these labels, e.g. for listing a parent's children. */
@@ -342,43 +453,65 @@ export function fieldValue(obj: unknown, path: string): string {
 
 const escapeField = (v: string): string => v.replace(/[\\,=]/g, (c) => `\\${c}`);
 
+/** fields.splitTerms: split at commas that are not escaped; the backslashes stay. */
+function splitFieldTerms(input: string): string[] {
+  if (input === "") return [];
+  const terms: string[] = [];
+  let start = 0;
+  let inSlash = false;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (inSlash) inSlash = false;
+    else if (c === "\\") inSlash = true;
+    else if (c === ",") {
+      terms.push(input.slice(start, i));
+      start = i + 1;
+    }
+  }
+  terms.push(input.slice(start));
+  return terms;
+}
+
+/** fields.UnescapeValue: `\\`, `\,` and `\=` only; a bare `,` or `=` in a value is an error. */
+function unescapeFieldValue(s: string): string {
+  let out = "";
+  let inSlash = false;
+  for (const c of s) {
+    if (inSlash) {
+      if (c !== "\\" && c !== "," && c !== "=")
+        throw new ParseError(`invalid field selector: invalid escape sequence: \\${c}`);
+      out += c;
+      inSlash = false;
+    } else if (c === "\\") inSlash = true;
+    else if (c === "," || c === "=")
+      // Go prints the rune with %v: its code point.
+      throw new ParseError(`invalid field selector: unescaped character in value: ${c.codePointAt(0)}`);
+    else out += c;
+  }
+  if (inSlash) throw new ParseError("invalid field selector: invalid escape sequence: \\");
+  return out;
+}
+
 /**
- * Parses `a.b=c,d!=e` (also `==`); `\,`, `\=` and `\\` escape inside values, as in
- * k8s.io/apimachinery/pkg/fields. Fields are dotted paths into the object.
+ * fields.ParseSelector: comma-separated `field=value`, `field==value` or `field!=value` terms, split at
+ * the first operator (no trimming: the field is what stands before it); `\,`, `\=` and `\\` escape
+ * inside values. Fields are dotted paths into the object. Throws a SelectorError with
+ * kube-apiserver's message.
  */
 export function parseFieldSelector(input: string): FieldSelector {
   const reqs: FieldRequirement[] = [];
-  const parts: string[] = [];
-  let cur = "";
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i] as string;
-    if (c === "\\" && i + 1 < input.length) {
-      cur += c + (input[i + 1] as string);
-      i++;
-    } else if (c === ",") {
-      parts.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  parts.push(cur);
-  if (input.trim() !== "") {
-    for (const part of parts) {
-      const m = /^([^=!\\]+?)\s*(==|!=|=)(.*)$/.exec(part.trim());
-      if (!m)
-        throw new SelectorError(
-          input,
-          `field requirement ${JSON.stringify(part)} is not field=value or field!=value`,
-        );
-      const field = (m[1] as string).trim();
-      const raw = m[3] as string;
-      if (raw.replace(/\\./g, "").includes("="))
-        throw new SelectorError(
-          input,
-          `field requirement ${JSON.stringify(part)}: unescaped '=' in the value`,
-        );
-      const value = raw.replace(/\\(.)/g, "$1");
-      reqs.push({ field, operator: m[2] === "!=" ? "!=" : "=", value });
+  for (const part of splitFieldTerms(input).sort()) {
+    if (part === "") continue;
+    const m = /^(.*?)(!=|==|=)(.*)$/s.exec(part);
+    if (!m) throw new SelectorError(input, `invalid selector: '${input}'; can't understand '${part}'`);
+    let value: string;
+    try {
+      value = unescapeFieldValue(m[3] as string);
+    } catch (e) {
+      if (e instanceof ParseError) throw new SelectorError(input, e.message);
+      throw e;
     }
+    reqs.push({ field: m[1] as string, operator: m[2] === "!=" ? "!=" : "=", value });
   }
   return {
     requirements: reqs,

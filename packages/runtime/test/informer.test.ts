@@ -311,7 +311,7 @@ describe("SharedInformer", () => {
 
   it("refuses a malformed selector at construction", () => {
     expect(() => new SharedInformer(new MemoryClient(), PodType, { labelSelector: "a in b" })).toThrow(
-      "expected '('",
+      "unable to parse requirement: found 'b' expected: '('",
     );
   });
 

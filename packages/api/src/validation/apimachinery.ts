@@ -56,8 +56,24 @@ export function isDNS1123Subdomain(v: string): string[] {
   return errs;
 }
 
-/** IsQualifiedName: `[prefix/]name`, prefix a DNS subdomain, name ≤ 63 of the qualified-name charset. */
-export function isQualifiedName(v: string): string[] {
+/** Byte length, as Go's len() counts a string. */
+function utf8Length(v: string): number {
+  let n = 0;
+  for (const ch of v) {
+    const c = ch.codePointAt(0) as number;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+const maxBytesMsg = (n: number) => `must be no more than ${n} bytes`;
+
+/**
+ * content.IsLabelKey (also IsQualifiedName since 1.37): `[prefix/]name`, prefix a DNS subdomain of
+ * at most 253 bytes, name at most 63 bytes of the qualified-name charset. The one label-key rule:
+ * metadata validation and the label-selector parser both use it.
+ */
+export function isLabelKey(v: string): string[] {
   const errs: string[] = [];
   const parts = v.split("/");
   let name: string;
@@ -67,17 +83,20 @@ export function isQualifiedName(v: string): string[] {
     const prefix = parts[0] ?? "";
     name = parts[1] ?? "";
     if (prefix.length === 0) errs.push("prefix part must be non-empty");
-    else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
+    else {
+      if (utf8Length(prefix) > DNS1123SubdomainMaxLength)
+        errs.push(`prefix part ${maxBytesMsg(DNS1123SubdomainMaxLength)}`);
+      if (!dns1123SubdomainRe.test(prefix)) errs.push(`prefix part ${dns1123SubdomainErrMsg}`);
+    }
   } else {
     return [
-      `a qualified name ${qualifiedNameErrMsg} (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${qualifiedNameFmt}') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a valid label key ${qualifiedNameErrMsg} (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${qualifiedNameFmt}') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name.length === 0) errs.push("name part must be non-empty");
-  else if (name.length > QualifiedNameMaxLength) {
-    errs.push(`name part ${maxLenMsg(QualifiedNameMaxLength)}`);
-  }
-  if (name.length > 0 && !qualifiedNameRe.test(name)) {
+  else if (utf8Length(name) > QualifiedNameMaxLength)
+    errs.push(`name part ${maxBytesMsg(QualifiedNameMaxLength)}`);
+  if (!qualifiedNameRe.test(name)) {
     errs.push(
       `name part ${qualifiedNameErrMsg} (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${qualifiedNameFmt}')`,
     );
@@ -85,10 +104,13 @@ export function isQualifiedName(v: string): string[] {
   return errs;
 }
 
-/** IsValidLabelValue. */
+/** IsQualifiedName is IsLabelKey in apimachinery 1.37. */
+export const isQualifiedName = isLabelKey;
+
+/** content.IsLabelValue: empty, or at most 63 bytes of the qualified-name charset. */
 export function isValidLabelValue(v: string): string[] {
   const errs: string[] = [];
-  if (v.length > LabelValueMaxLength) errs.push(maxLenMsg(LabelValueMaxLength));
+  if (utf8Length(v) > LabelValueMaxLength) errs.push(maxBytesMsg(LabelValueMaxLength));
   if (!labelValueRe.test(v)) errs.push(labelValueErrMsg);
   return errs;
 }
@@ -147,7 +169,7 @@ export function validateObjectMeta(
   opts: { requiresNamespace: boolean },
 ): FieldError[] {
   const errs: FieldError[] = [];
-  if (!isObj(meta)) return [fieldRequired(path, "Required value")];
+  if (!isObj(meta)) return [fieldRequired(path)];
   const m = meta as Obj;
   const name = str(m.name);
   const generateName = str(m.generateName);
@@ -165,7 +187,7 @@ export function validateObjectMeta(
   }
   const ns = str(m.namespace);
   if (opts.requiresNamespace) {
-    if (!ns) errs.push(fieldRequired(path.child("namespace"), "Required value"));
+    if (!ns) errs.push(fieldRequired(path.child("namespace")));
     else for (const msg of isDNS1123Label(ns)) errs.push(fieldInvalid(path.child("namespace"), msg, ns));
   } else if (ns) {
     errs.push(fieldForbidden(path.child("namespace"), "not allowed on this type"));

@@ -3,6 +3,7 @@
 // object. Grove reports binding errors under `spec.schedulerTopologyReferences`; we use the real JSON
 // field name `spec.schedulerTopologyBindings` so the path leads to the offending entry.
 
+import { TOPOLOGY_KEY_PATTERN } from "../constants.js";
 import {
   type FieldError,
   FieldPath,
@@ -17,8 +18,8 @@ import { validateTopologyDomain } from "./cel.js";
 import { arr, has, isObj, type Obj, obj, str } from "./json.js";
 import { resolveOptions, TopologyAwareSchedulers, type ValidationOptions } from "./options.js";
 
-export const LevelKeyPattern =
-  /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+/** The CRD's pattern for `spec.levels[].key` (constants.ts), as a RegExp. */
+export const LevelKeyPattern = new RegExp(TOPOLOGY_KEY_PATTERN);
 export const LevelKeyMaxLength = 63;
 export const MsgBackendNotEnabled = "scheduler backend is not enabled in Grove";
 export const MsgBackendNotTopologyAware = "scheduler backend does not implement topology-aware scheduling";

@@ -2,6 +2,7 @@ export {
   isDNS1123Label,
   isDNS1123Subdomain,
   isEnvVarName,
+  isLabelKey,
   isQualifiedName,
   isValidLabelValue,
   validateAnnotations,
