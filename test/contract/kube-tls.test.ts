@@ -1,6 +1,6 @@
-// The kube client through a kubeconfig file to a TLS server with a self-signed certificate
-// (insecure-skip-tls-verify), as grove-apiserver --tls writes it.
-import { mkdtempSync } from "node:fs";
+// The kube client through a kubeconfig file to a TLS server whose CA the kubeconfig carries
+// (certificate-authority-data, verified; no insecure-skip-tls-verify), as grove-apiserver writes it.
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApiServer } from "@grove-ts/apiserver";
@@ -15,6 +15,9 @@ describe("kube client over TLS with a kubeconfig file", () => {
     const server = await startApiServer({ port: 0, tls: true, kubeconfigPath, groveAdmission: false });
     try {
       expect(server.url.startsWith("https://")).toBe(true);
+      const kubeconfig = readFileSync(kubeconfigPath, "utf8");
+      expect(kubeconfig).toContain("certificate-authority-data:");
+      expect(kubeconfig).not.toContain("insecure-skip-tls-verify");
       const client = createKubeClient({ kubeconfigPath, qps: -1 });
       const events: WatchEvent<ConfigMap>[] = [];
       const h = await client.watch<ConfigMap>(ConfigMapType, { namespace: "default" }, (e) => events.push(e));

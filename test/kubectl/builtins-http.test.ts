@@ -1,5 +1,6 @@
-// kubectl over plain HTTP/1.1 against built-in kinds. kubectl sends no bearer token over http://,
-// so the server must be started with --anonymous for it (a measured surprise; see the README).
+// kubectl over plain HTTP/1.1 (grove-apiserver --insecure-http) against built-in kinds. kubectl sends
+// no bearer token over http://, so the server must be started with --anonymous for it (a measured
+// surprise; see the README).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, noKubectl, removeDir, startCluster } from "./harness.js";
 
@@ -25,7 +26,10 @@ const skip = noKubectl("kubectl over http");
 
 beforeAll(async () => {
   if (skip) return;
-  [open, closed] = await Promise.all([startCluster({ anonymous: true }), startCluster()]);
+  [open, closed] = await Promise.all([
+    startCluster({ insecureHttp: true, anonymous: true }),
+    startCluster({ insecureHttp: true }),
+  ]);
 }, 30_000);
 afterAll(async () => {
   for (const c of [open, closed]) {

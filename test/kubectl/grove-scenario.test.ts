@@ -32,7 +32,7 @@ const skip = noKubectl("kubectl scenario");
 
 beforeAll(async () => {
   if (skip) return;
-  c = await startCluster({ tls: true });
+  c = await startCluster();
 }, 120_000);
 afterAll(async () => {
   await c?.stop();

@@ -43,7 +43,9 @@ export interface Cluster {
 }
 
 export interface StartArgs {
-  tls?: boolean;
+  /** Plain http instead of the default HTTPS (with the CA and a token in the kubeconfig). */
+  insecureHttp?: boolean;
+  /** Serve requests without credentials (kubectl sends no token over http). */
   anonymous?: boolean;
   dataDir?: string;
   dir?: string;
@@ -52,14 +54,14 @@ export interface StartArgs {
 
 /**
  * Starts the CLI and resolves once it printed its startup line; on the kube target, the real
- * control plane (always TLS with a client certificate: `tls` and `anonymous` do not apply).
+ * control plane (always TLS with a client certificate: `insecureHttp` and `anonymous` do not apply).
  */
 export async function startCluster(args: StartArgs = {}): Promise<Cluster> {
   const dir = args.dir ?? mkdtempSync(join(tmpdir(), "grove-kubectl-"));
   if (target === "kube") return startKubeCluster(dir);
   const kubeconfig = join(dir, "kubeconfig");
   const argv = [cliPath, "--port", String(args.port ?? 0), "--kubeconfig", kubeconfig];
-  if (args.tls) argv.push("--tls");
+  if (args.insecureHttp) argv.push("--insecure-http");
   if (args.anonymous) argv.push("--anonymous");
   if (args.dataDir) argv.push("--data-dir", args.dataDir);
   const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
