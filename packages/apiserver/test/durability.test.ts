@@ -19,9 +19,9 @@ afterAll(() => {
 
 async function start(): Promise<{ url: string; token: string; proc: ChildProcess }> {
   const kubeconfig = join(dir, "kubeconfig");
-  const proc = spawn(process.execPath, [cli, "--data-dir", join(dir, "data"), "--kubeconfig", kubeconfig], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // Plain http: this suite is about the data (fetch does not take the generated CA; tls.test.ts covers HTTPS).
+  const args = [cli, "--data-dir", join(dir, "data"), "--kubeconfig", kubeconfig, "--insecure-http"];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   procs.push(proc);
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
