@@ -16,6 +16,7 @@ const KUBE_SUITES = [
   "contract/controller.test.ts",
   "contract/leader-election.test.ts",
   "contract/events.test.ts",
+  "contract/http-input.test.ts",
   "contract/selectors.test.ts",
   "kube/**/*.test.ts",
 ];
