@@ -12,6 +12,7 @@ import {
   SelectorError,
   type Status,
 } from "@grove-ts/runtime";
+import { decodeContinue, encodeContinue } from "./continue.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 import { type LogRecord, Persistence } from "./persist.js";
 import { apiVersionOf, defsFromCrd, Registry, type ResourceDef, storageKey } from "./registry.js";
@@ -397,18 +398,7 @@ export class ApiServer {
     const ns = def.namespaced ? opts.namespace || undefined : undefined;
     let after: string | undefined;
     let rv = String(this.rv);
-    if (opts.continue) {
-      try {
-        const tok = JSON.parse(Buffer.from(opts.continue, "base64url").toString("utf8")) as {
-          rv: string;
-          after: string;
-        };
-        after = tok.after;
-        rv = tok.rv;
-      } catch {
-        throw badRequest(`continue key is not valid: ${opts.continue}`);
-      }
-    }
+    if (opts.continue) ({ rv, after } = decodeContinue(opts.continue));
     const bucket = this.objects.get(storageKey(def));
     let keys = this.sortedKeys.get(storageKey(def));
     if (!keys) {
@@ -433,9 +423,7 @@ export class ApiServer {
     const out: ListResult = { items, resourceVersion: rv };
     if (remaining > 0 && items.length > 0) {
       const last = items[items.length - 1] as Obj;
-      cont = Buffer.from(
-        JSON.stringify({ rv, after: `${meta(last).namespace ?? ""}/${meta(last).name}` }),
-      ).toString("base64url");
+      cont = encodeContinue({ rv, after: `${meta(last).namespace ?? ""}/${meta(last).name}` });
       out.continue = cont;
       out.remainingItemCount = remaining;
     }
