@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The README's test command: lint, build, typecheck and test every workspace, then print one plain
-// `N passed, N failed` line (CI reads that line; vitest's own summary is not in that form).
-import { spawnSync } from "node:child_process";
+// The README's test command: lint, package hygiene (knip: unused and undeclared dependencies;
+// dependency-cruiser: the layer order), build, typecheck and test every workspace, then print what
+// failed and one plain `N passed, N failed` line, last (CI reads that line; vitest's own summary is
+// not in that form).
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,11 +27,34 @@ function workspaceDirs() {
   return dirs.filter((d) => existsSync(join(d, "package.json")));
 }
 
+/**
+ * Runs a step, relaying its output until it exits. A process it leaves behind (a server a test
+ * forgot) keeps the pipes open but is no longer heard: nothing prints after the closing line.
+ */
 function run(cmd, args) {
   console.log(`\n$ ${cmd} ${args.join(" ")}`);
-  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
-  return r.status ?? 1;
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ["inherit", "pipe", "pipe"] });
+    child.stdout.pipe(process.stdout, { end: false });
+    child.stderr.pipe(process.stderr, { end: false });
+    child.on("error", (err) => {
+      console.log(`${cmd}: ${err.message}`);
+      resolve(1);
+    });
+    child.on("exit", (code) => {
+      // What is already in the pipe is still relayed; a survivor's later output is not.
+      setImmediate(() => {
+        for (const s of [child.stdout, child.stderr]) {
+          s.unpipe();
+          s.destroy();
+        }
+        resolve(code ?? 1);
+      });
+    });
+  });
 }
+
+const firstLine = (text) => (text ?? "failed").split("\n").find((l) => l.trim() !== "") ?? "failed";
 
 // Results of an earlier run must not be counted as this run's.
 const dirs = workspaceDirs();
@@ -46,11 +71,16 @@ function controlPlaneProcesses() {
 const before = new Set(controlPlaneProcesses().map((p) => p.pid));
 
 const failures = [];
-if (run("npx", ["biome", "ci", "."]) !== 0) failures.push("lint (biome ci)");
+// Biome colours its report on a terminal whatever NO_COLOR says.
+if ((await run("npx", ["biome", "ci", "--colors=off", "."])) !== 0) failures.push("lint (biome ci)");
+if ((await run("npm", ["run", "--silent", "lint:deps"])) !== 0)
+  failures.push("unused or undeclared dependencies (npm run lint:deps: knip)");
+if ((await run("npm", ["run", "--silent", "lint:layers"])) !== 0)
+  failures.push("imports against the layer order (npm run lint:layers: dependency-cruiser)");
 // The real control plane the "kube" test project runs against: built once, then a cache check.
 // Without Go it cannot be built here: those suites are left out, visibly (in CI that is a failure:
 // CI runs them on every run).
-const k8s = run(process.execPath, [join(root, "scripts/k8s-build.mjs")]);
+const k8s = await run(process.execPath, [join(root, "scripts/k8s-build.mjs")]);
 let kubeSkipped = false;
 if (k8s === 4 && process.env.CI !== "true") {
   kubeSkipped = true;
@@ -70,7 +100,7 @@ const turboArgs = [
   "--continue=dependencies-successful",
   ...process.argv.slice(2),
 ];
-if (run("npx", turboArgs) !== 0) failures.push("turbo run build typecheck test");
+if ((await run("npx", turboArgs)) !== 0) failures.push("turbo run build typecheck test");
 
 // Nothing a test started may outlive the run (etcd, kube-apiserver, kube-controller-manager);
 // processes that were running before the tests are someone else's and left alone.
@@ -86,6 +116,8 @@ if (leftover.length > 0) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failedTests = [];
+console.log("");
 for (const d of dirs) {
   const file = join(d, "test-results.json");
   if (!existsSync(file)) continue;
@@ -94,11 +126,19 @@ for (const d of dirs) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
   console.log(`  ${relative(root, d)}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  for (const f of r.testResults ?? []) {
+    const where = relative(root, f.name);
+    const tests = (f.assertionResults ?? []).filter((t) => t.status === "failed");
+    for (const t of tests) failedTests.push(`${where} > ${t.fullName}`);
+    // A file that failed outside its tests (an import, a hook, a leak warning in afterAll).
+    if (f.status === "failed" && tests.length === 0) failedTests.push(`${where}: ${firstLine(f.message)}`);
+  }
 }
+if (kubeSkipped) console.log("  kube target: skipped (no Go toolchain)");
+for (const t of failedTests) console.log(`  FAIL ${t}`);
 // A step that failed outside vitest (lint, build, typecheck) counts as one failure each, so the
 // closing line never reads green over a red run.
 const stepFailures = failures.length > 0 && failed === 0 ? failures.length : 0;
 for (const f of failures) console.log(`  step failed: ${f}`);
-if (kubeSkipped) console.log("  kube target: skipped (no Go toolchain)");
 console.log(`tests: ${passed} passed, ${failed + stepFailures} failed, ${skipped} skipped`);
 process.exit(failures.length > 0 || failed > 0 || passed === 0 ? 1 : 0);

@@ -16,17 +16,18 @@ import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type ControlPlaneMode, kubeBinDir, missingKubeBinaries } from "@grove-ts/simulator";
-import type { RequestCounts } from "../../test/scale/lib/counting.js";
-import { type Mode, startScaleEnv } from "../../test/scale/lib/env.js";
 import {
+  type Mode,
+  type RequestCounts,
   runScaleTest,
   SCALE_TESTS,
   type ScaleTestResult,
   type SuiteKnobs,
+  startScaleEnv,
+  UPSTREAM,
   UPSTREAM_KNOBS,
-} from "../../test/scale/lib/suite.js";
-import { UPSTREAM } from "../../test/scale/lib/upstream.js";
+} from "@grove-ts/e2e/scale";
+import { type ControlPlaneMode, kubeBinDir, missingKubeBinaries } from "@grove-ts/simulator";
 
 const KNOB_ENV = [
   "SOAK_BASE",

@@ -1,13 +1,13 @@
-// The scale suite's final invariants (grove-behaviour.md §19.2; bench/scale/lib/invariants.ts) at a
+// The scale suite's final invariants (grove-behaviour.md §19.2; test/src/scale/invariants.ts) at a
 // size CI can afford: a few dozen pods churned up and down in-process must end consistent, and
 // each kind of damage the checks exist for is caught when injected into a converged cluster.
 import { PodCliqueSetType, PodCliqueType, PodGangType } from "@grove-ts/api";
 import { type KubeObject, PodType } from "@grove-ts/runtime";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ScaleEnv, startScaleEnv } from "./lib/env.js";
-import { awaitInvariants, checkInvariants, type InvariantTarget } from "./lib/invariants.js";
-import { PODS_PER_REPLICA, scaleWorkload } from "./lib/manifests.js";
-import { conditions, TimelineTracker } from "./lib/timeline.js";
+import { type ScaleEnv, startScaleEnv } from "../src/scale/env.js";
+import { awaitInvariants, checkInvariants, type InvariantTarget } from "../src/scale/invariants.js";
+import { PODS_PER_REPLICA, scaleWorkload } from "../src/scale/manifests.js";
+import { conditions, TimelineTracker } from "../src/scale/timeline.js";
 
 const NS = "default";
 
