@@ -9,6 +9,7 @@ export * from "./defaulting/index.js";
 export * from "./env.js";
 export * from "./field-errors.js";
 export * from "./hash.js";
+export * from "./json.js";
 export * from "./labels.js";
 export * from "./names.js";
 export * from "./resource-types.js";

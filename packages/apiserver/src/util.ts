@@ -1,64 +1,18 @@
 // Small helpers shared by the server's parts: copies, equality, time formats, JSONPath subset.
 import { randomUUID } from "node:crypto";
+import { getPath } from "@grove-ts/api";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Obj = Record<string, unknown>;
 
-/**
- * Deep copy of a JSON value. Hand-written: structuredClone took ~36 µs per small object on Node 20,
- * which made a 10,000-object in-process list cost 360 ms.
- */
-export function clone<T>(v: T): T {
-  if (typeof v !== "object" || v === null) return v;
-  if (Array.isArray(v)) {
-    const out = new Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = clone(v[i]);
-    return out as T;
-  }
-  const out: Record<string, unknown> = {};
-  for (const k in v) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x === undefined) continue;
-    if (k === "__proto__") setOwn(out, k, clone(x));
-    else out[k] = clone(x);
-  }
-  return out as T;
-}
-
-/**
- * Sets a key as an own property. `__proto__` is an ordinary key in Kubernetes (a ConfigMap may hold
- * one), but assigning it in JavaScript swaps the object's prototype instead: it was lost, and with
- * an object value it lent the object inherited fields.
- */
-export function setOwn(o: Obj, k: string, v: unknown): void {
-  if (k === "__proto__")
-    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-  else o[k] = v;
-}
+// Deep copy, deep equality, own-key writes and dotted-path reads are @grove-ts/api's (one copy).
+export { clone, deepEqual, getPath, setOwn } from "@grove-ts/api";
 
 /** An own property only (`o.__proto__` would be the prototype). */
 export const own = (o: Obj, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
 
 export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a as Obj;
-  const bo = b as Obj;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
-  return true;
 }
 
 export const newUid = (): string => randomUUID();
@@ -100,17 +54,6 @@ export function age(creationTimestamp: unknown, now = Date.now()): string {
   if (typeof creationTimestamp !== "string") return "<unknown>";
   const t = Date.parse(creationTimestamp);
   return Number.isNaN(t) ? "<unknown>" : humanDuration(now - t);
-}
-
-/** Reads a dotted path such as `spec.replicas` or `involvedObject.name`. */
-export function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split(".")) {
-    if (part === "") continue;
-    if (!isObj(cur)) return undefined;
-    cur = cur[part];
-  }
-  return cur;
 }
 
 /** Sets a dotted path, creating maps on the way. */

@@ -9,6 +9,7 @@ import {
   type FieldError,
   fieldInvalid,
   formatFieldErrors,
+  getPath,
   isLabelKey,
   isValidLabelValue,
 } from "@grove-ts/api";
@@ -442,13 +443,9 @@ export interface FieldSelector {
 
 /** The string value a field selector compares against: "" for missing, String() for scalars. */
 export function fieldValue(obj: unknown, path: string): string {
-  let cur: unknown = obj;
-  for (const part of path.split(".")) {
-    if (typeof cur !== "object" || cur === null) return "";
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  if (cur === undefined || cur === null) return "";
-  return typeof cur === "object" ? JSON.stringify(cur) : String(cur);
+  const v = getPath(obj, path);
+  if (v === undefined || v === null) return "";
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
 const escapeField = (v: string): string => v.replace(/[\\,=]/g, (c) => `\\${c}`);

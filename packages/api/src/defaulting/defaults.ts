@@ -2,6 +2,7 @@
 // mutating webhook `podcliqueset-defaulting-webhook`. Every function is pure (returns a new object),
 // idempotent, and tolerant of mistyped input (it only fills what is absent; it never coerces).
 
+import { clone } from "../json.js";
 import type {
   ClusterTopologyBinding,
   PodClique,
@@ -9,7 +10,7 @@ import type {
   PodCliqueSet,
   PodGang,
 } from "../validation/api-types.js";
-import { arr, clone, has, isObj, type Obj } from "../validation/json.js";
+import { arr, has, isObj, type Obj } from "../validation/json.js";
 
 export const DefaultNamespace = "default";
 export const DefaultTerminationDelay = "4h";

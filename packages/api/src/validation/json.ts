@@ -1,6 +1,6 @@
 // Defensive readers over arbitrary user JSON. Validation is called on whatever a client sent (the CLI
 // and the API server call it before or without a structural check), so a missing or mistyped field
-// must read as "absent", never throw.
+// must read as "absent", never throw. Equality and copies are ../json.ts's (one copy for every layer).
 
 export type Obj = Record<string, unknown>;
 
@@ -36,24 +36,4 @@ export function strMap(v: unknown): Record<string, string> | undefined {
 
 export function has(o: Obj | undefined, key: string): boolean {
   return o !== undefined && Object.hasOwn(o, key) && o[key] !== undefined && o[key] !== null;
-}
-
-/** Structural equality of JSON values (key order ignored), for immutability checks. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  const ao = a as Obj;
-  const bo = b as Obj;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
-}
-
-/** A deep copy of a JSON value (inputs are never mutated). */
-export function clone<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }

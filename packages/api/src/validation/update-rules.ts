@@ -1,7 +1,8 @@
 // Update-only immutability rules U1-U6 (grove-api.md §9.4). U7 is in topology.ts, U8 in mnnvl.ts.
 
 import { type FieldError, type FieldPath, fieldForbidden, fieldInvalid } from "../field-errors.js";
-import { jsonEqual, obj } from "./json.js";
+import { deepEqual } from "../json.js";
+import { obj } from "./json.js";
 import { type PcsView, templatePath } from "./model.js";
 
 export const MsgImmutable = "field is immutable";
@@ -10,7 +11,7 @@ function immutable(newValue: unknown, oldValue: unknown, path: FieldPath): Field
   // Absent and null are the same "unset" to Go's pointer comparison.
   const a = newValue === null ? undefined : newValue;
   const b = oldValue === null ? undefined : oldValue;
-  return jsonEqual(a, b) ? [] : [fieldInvalid(path, MsgImmutable, newValue)];
+  return deepEqual(a, b) ? [] : [fieldInvalid(path, MsgImmutable, newValue)];
 }
 
 export function validateUpdateRules(v: PcsView, old: PcsView): FieldError[] {
