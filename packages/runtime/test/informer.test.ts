@@ -1,4 +1,4 @@
-import { getEventListeners } from "node:events";
+import { getEventListeners, setMaxListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ApiError,
@@ -379,6 +379,8 @@ describe("SharedInformer", () => {
 
   it("waits on a shared signal leave no abort listener behind, whether they sync or the informer stops", async () => {
     const ac = new AbortController();
+    // Twenty waits at once on purpose (a leak would keep them): above Node's warning threshold.
+    setMaxListeners(20, ac.signal);
     const c = new MemoryClient();
     const inf = make(c);
     const waits = Array.from({ length: 20 }, () => inf.waitForSync(ac.signal));
