@@ -9,11 +9,14 @@ import { startApiServer } from "@grove-ts/apiserver";
 import { missingKubeBinaries, startControlPlane } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { eventually, widgetCrd } from "./targets.js";
 
 interface Reply {
   code: number;
   text: string;
   json: Record<string, unknown>;
+  /** Warning headers, one per value. */
+  warnings: string[];
 }
 
 interface RawTarget {
@@ -95,7 +98,8 @@ describe(`raw HTTP input: ${kubeRun ? "the real kube-apiserver" : "our API serve
           try {
             json = JSON.parse(text) as Record<string, unknown>;
           } catch {}
-          resolve({ code: res.statusCode ?? 0, text, json });
+          const w = res.headersDistinct.warning ?? [];
+          resolve({ code: res.statusCode ?? 0, text, json, warnings: w });
         });
       });
       r.on("error", reject);
@@ -181,6 +185,45 @@ describe(`raw HTTP input: ${kubeRun ? "the real kube-apiserver" : "our API serve
     expect(merged.code).toBe(200);
     expect(Object.keys(merged.json.data as object).sort()).toEqual(["__proto__", "b"]);
     expect(Object.getOwnPropertyDescriptor(merged.json.data, "__proto__")?.value).toBe("x");
+  });
+
+  it("answers a PATCH of another type on a built-in kind with kube's bare 415", async () => {
+    await call("POST", cms, { body: JSON.stringify({ metadata: { name: "patched" } }) });
+    const r = await call("PATCH", `${cms}/patched`, { body: "{}", type: "text/plain" });
+    expect([r.code, r.json.reason, r.json.message]).toEqual([
+      415,
+      "UnsupportedMediaType",
+      "415: Unsupported Media Type",
+    ]);
+  });
+
+  it("deduplicates warnings and caps them at 4096 runes (2,000 unknown fields, fieldValidation=Warn)", async () => {
+    expect(
+      (
+        await call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+          body: JSON.stringify(widgetCrd),
+        })
+      ).code,
+    ).toBe(201);
+    const widgets = "/apis/contract.grove.io/v1/namespaces/default/widgets";
+    await eventually(async () => (await call("GET", widgets)).code === 200, "widgets served", 60_000);
+    // Same-length names: the count does not depend on the order the fields are reported in.
+    const spec: Record<string, unknown> = { replicas: 1 };
+    for (let i = 0; i < 2000; i++) spec[`f${String(i).padStart(4, "0")}`] = i;
+    const r = await call("POST", `${widgets}?fieldValidation=Warn`, {
+      body: JSON.stringify({
+        apiVersion: "contract.grove.io/v1",
+        kind: "Widget",
+        metadata: { name: "noisy" },
+        spec,
+      }),
+    });
+    expect(r.code).toBe(201);
+    // Each text is 'unknown field "spec.fNNNN"' (26 runes): 157 fit in 4096; the 158th starts
+    // truncation (nothing is over 256 runes), the 158 are written again and the rest dropped.
+    expect(r.warnings).toHaveLength(158);
+    expect(new Set(r.warnings).size).toBe(158);
+    expect(r.warnings[0]).toMatch(/^299 - "unknown field \\"spec\.f\d{4}\\""$/);
   });
 
   it("serves a 100 KB URL (past Node's 16 KiB default header limit)", async () => {

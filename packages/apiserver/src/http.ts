@@ -446,12 +446,16 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
     }
     if (method === "PATCH" && name !== undefined) {
       const kind = patchKindOf(req.headers["content-type"]);
+      // kube-apiserver's words (v1.37.2): a bare "415: Unsupported Media Type" for built-in kinds,
+      // the patch types for custom resources.
       if (!kind)
-        throw fail(
-          415,
-          "UnsupportedMediaType",
-          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${def.builtin ? ", application/strategic-merge-patch+json" : ""}`,
-        );
+        throw def.builtin
+          ? fail(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
+          : fail(
+              415,
+              "UnsupportedMediaType",
+              "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+            );
       const o = writeOpts(u);
       body = parseBody(rawBody as Buffer, req.headers["content-type"]);
       if (subresource === "scale")

@@ -241,6 +241,16 @@ describe("over HTTP", () => {
     expect((await as("GET", `${cms}/ct`)).code).toBe(404);
   });
 
+  it("answers a PATCH of another type on a built-in kind with kube's bare 415", async () => {
+    await as("POST", cms, { body: JSON.stringify({ metadata: { name: "patched" } }) });
+    const r = await as("PATCH", `${cms}/patched`, { body: "{}", type: "text/plain" });
+    expect([r.code, r.json.reason, r.json.message]).toEqual([
+      415,
+      "UnsupportedMediaType",
+      "415: Unsupported Media Type",
+    ]);
+  });
+
   it("takes JSON with a charset, YAML, no Content-Type at all, and a body-less DELETE of any type", async () => {
     const body = (name: string) => JSON.stringify({ metadata: { name } });
     expect((await as("POST", cms, { body: body("j"), type: "application/json; charset=utf-8" })).code).toBe(
