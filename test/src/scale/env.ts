@@ -144,6 +144,9 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
     cluster: scaleCluster(o.activeNodes),
     operator: "external",
     readyDelayMs: o.readyDelayMs ?? 0,
+    // Our API server over plain http, as the counting proxy and its kubeconfig below expect and as
+    // the recorded figures were taken (grove-sim serves HTTPS by default; kube ignores this).
+    insecureHttp: true,
   });
   const stops: (() => Promise<void>)[] = [];
   let child: ChildProcess | undefined;
