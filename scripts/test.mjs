@@ -42,8 +42,13 @@ function run(cmd, args) {
       resolve(1);
     });
     child.on("exit", (code) => {
-      // What is already in the pipe is still relayed; a survivor's later output is not.
-      setImmediate(() => {
+      // The step is over: relay what its pipes still hold (they end at once unless a process it
+      // started still has them open), then stop listening.
+      const ended = [child.stdout, child.stderr].map(
+        (s) => new Promise((r) => (s.readableEnded ? r() : s.once("end", r))),
+      );
+      const grace = new Promise((r) => setTimeout(r, 2000).unref());
+      void Promise.race([Promise.all(ended), grace]).then(() => {
         for (const s of [child.stdout, child.stderr]) {
           s.unpipe();
           s.destroy();
