@@ -3,7 +3,17 @@
 // valid selector lists exactly the objects Kubernetes selects; a bad one is a 400 BadRequest whose
 // message is kube-apiserver's, word for word (our server answers with runtime's parser, the one copy:
 // packages/runtime/src/selectors.ts, a port of apimachinery's labels and fields parsers).
-import { type Client, ConfigMapType, isApiError, type KubeObject, NamespaceType } from "@grove-ts/runtime";
+import {
+  type Client,
+  ConfigMapType,
+  EventType,
+  isApiError,
+  type KubeObject,
+  NamespaceType,
+  NodeType,
+  PodType,
+  type ResourceType,
+} from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, type Target, targets } from "./targets.js";
 
@@ -99,6 +109,43 @@ const fieldSelects: [string, string[]][] = [
   [",metadata.name=a1", ["a1"]],
   ["metadata.name!=a1,metadata.name!=r", ["b5", "none"]],
   ["metadata.name=a\\=1", []],
+  // A term with neither field nor value selects everything.
+  ["==", ["a1", "b5", "none", "r"]],
+  ["metadata.name=a1,!=", ["a1"]],
+];
+
+/** Field selectors on fields a kind does not support: each kind's field-label conversion refuses them. */
+const fieldLabelRefusals: [ResourceType, string, string][] = [
+  [
+    ConfigMapType,
+    "foo=bar",
+    '"foo" is not a known field selector: only "metadata.name", "metadata.namespace"',
+  ],
+  [
+    ConfigMapType,
+    "metadata.name = a",
+    '"metadata.name " is not a known field selector: only "metadata.name", "metadata.namespace"',
+  ],
+  [
+    ConfigMapType,
+    "foo=b,bar=c",
+    '"bar" is not a known field selector: only "metadata.name", "metadata.namespace"',
+  ],
+  [ConfigMapType, "=x", '"" is not a known field selector: only "metadata.name", "metadata.namespace"'],
+  [PodType, "foo=bar", "field label not supported: foo"],
+  [PodType, "spec.containers=x", "field label not supported: spec.containers"],
+  [EventType, "involvedObject.foo=x", "field label not supported: involvedObject.foo"],
+  [NodeType, "metadata.namespace=x", "field label not supported: metadata.namespace"],
+  [NamespaceType, "metadata.namespace=x", "field label not supported: metadata.namespace"],
+];
+
+/** Field selectors on the fields a kind supports beyond name and namespace. */
+const fieldLabelSelects: [ResourceType, string][] = [
+  [PodType, "spec.nodeName=n1,status.phase!=Running"],
+  [PodType, "spec.host=n1"],
+  [EventType, "involvedObject.kind=Pod,involvedObject.name=p,reason=x,type=Normal"],
+  [NodeType, "metadata.name=n1"],
+  [NamespaceType, "status.phase=Active"],
 ];
 
 const fieldRefusals: [string, string][] = [
@@ -146,9 +193,12 @@ describe.each(targets)("selectors: $name", ({ start, controllerManager }) => {
       .map((x) => x.metadata.name as string)
       .filter((n) => n !== "kube-root-ca.crt")
       .sort();
-  async function refusal(o: { labelSelector?: string; fieldSelector?: string }): Promise<unknown> {
+  async function refusal(
+    o: { labelSelector?: string; fieldSelector?: string },
+    type: ResourceType = ConfigMapType,
+  ): Promise<unknown> {
     try {
-      await c.list(ConfigMapType, { namespace: ns, ...o });
+      await c.list(type, { ...(type.namespaced ? { namespace: ns } : {}), ...o });
     } catch (e) {
       return e;
     }
@@ -180,4 +230,24 @@ describe.each(targets)("selectors: $name", ({ start, controllerManager }) => {
       message,
     });
   });
+
+  it.each(fieldLabelRefusals.map(([type, sel, message]) => [type.kind, sel, message, type] as const))(
+    "%s: fieldSelector %j is a 400: %s",
+    async (_, fieldSelector, message, type) => {
+      const err = await refusal({ fieldSelector }, type);
+      expect(isApiError(err) && { code: err.code, reason: err.reason, message: err.status.message }).toEqual({
+        code: 400,
+        reason: "BadRequest",
+        message,
+      });
+    },
+  );
+
+  it.each(fieldLabelSelects.map(([type, sel]) => [type.kind, sel, type] as const))(
+    "%s: fieldSelector %j is served",
+    async (_, fieldSelector, type) => {
+      const got = await c.list(type, { ...(type.namespaced ? { namespace: ns } : {}), fieldSelector });
+      expect(Array.isArray(got.items)).toBe(true);
+    },
+  );
 });

@@ -42,6 +42,8 @@ export interface ResourceDef {
   storage: boolean;
   /** Whether Kubernetes bumps metadata.generation for this kind. */
   generation: boolean;
+  /** A custom resource version's selectableFields, as field-selector labels (`spec.color`). */
+  selectableFields?: string[];
 }
 
 export const apiVersionOf = (d: { group: string; version: string }): string =>
@@ -195,6 +197,9 @@ export function defsFromCrd(crd: Obj): ResourceDef[] {
         : undefined,
     };
     if (name) def.crd = name;
+    const selectable = Array.isArray(v.selectableFields) ? v.selectableFields.filter(isObj) : [];
+    if (selectable.length)
+      def.selectableFields = selectable.map((f) => (str(f.jsonPath) ?? "").replace(/^\./, ""));
     if (scale)
       def.scale = {
         specReplicasPath: str(scale.specReplicasPath) ?? ".spec.replicas",

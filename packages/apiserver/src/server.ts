@@ -13,6 +13,7 @@ import {
   type Status,
 } from "@grove-ts/runtime";
 import { decodeContinue, encodeContinue } from "./continue.js";
+import { fieldLabelConversion } from "./field-labels.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 import { type LogRecord, Persistence } from "./persist.js";
 import { apiVersionOf, defsFromCrd, Registry, type ResourceDef, storageKey } from "./registry.js";
@@ -138,15 +139,18 @@ interface Watcher {
   sink: WatchSink;
 }
 
-/** Runtime's selector parsers (the one copy); a bad selector is a 400 worded as kube-apiserver's. */
-function parseSelectors(opts: { labelSelector?: string | undefined; fieldSelector?: string | undefined }): {
-  labels: Selector;
-  fields: FieldSelector;
-} {
+/**
+ * Runtime's selector parsers (the one copy), with the kind's field-label conversion; a bad selector
+ * is a 400 worded as kube-apiserver's.
+ */
+function parseSelectors(
+  def: ResourceDef,
+  opts: { labelSelector?: string | undefined; fieldSelector?: string | undefined },
+): { labels: Selector; fields: FieldSelector } {
   try {
     return {
       labels: parseLabelSelector(opts.labelSelector ?? ""),
-      fields: parseFieldSelector(opts.fieldSelector ?? ""),
+      fields: parseFieldSelector(opts.fieldSelector ?? "", fieldLabelConversion(def)),
     };
   } catch (e) {
     if (e instanceof SelectorError) throw badRequest(e.message);
@@ -394,7 +398,7 @@ export class ApiServer {
   }
 
   list(def: ResourceDef, opts: ListOpts = {}): ListResult {
-    const { labels, fields } = parseSelectors(opts);
+    const { labels, fields } = parseSelectors(def, opts);
     const ns = def.namespaced ? opts.namespace || undefined : undefined;
     let after: string | undefined;
     let rv = String(this.rv);
@@ -436,7 +440,7 @@ export class ApiServer {
     const w: Watcher = {
       key: storageKey(def),
       def,
-      ...parseSelectors(opts),
+      ...parseSelectors(def, opts),
       sink,
     };
     if (def.namespaced && opts.namespace) w.ns = opts.namespace;

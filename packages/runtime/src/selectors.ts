@@ -490,12 +490,20 @@ function unescapeFieldValue(s: string): string {
 }
 
 /**
- * fields.ParseSelector: comma-separated `field=value`, `field==value` or `field!=value` terms, split at
- * the first operator (no trimming: the field is what stands before it); `\,`, `\=` and `\\` escape
- * inside values. Fields are dotted paths into the object. Throws a SelectorError with
- * kube-apiserver's message.
+ * What a server does with each field requirement after parsing (fields.TransformFunc, which
+ * kube-apiserver fills with the kind's field-label conversion): the field and value to select on,
+ * or the error message that refuses the requirement.
  */
-export function parseFieldSelector(input: string): FieldSelector {
+export type FieldTransform = (field: string, value: string) => { field: string; value: string } | string;
+
+/**
+ * fields.ParseAndTransformSelector: comma-separated `field=value`, `field==value` or `field!=value`
+ * terms, split at the first operator (no trimming: the field is what stands before it); `\,`, `\=`
+ * and `\\` escape inside values. Fields are dotted paths into the object. Every term is parsed first,
+ * then each goes through `transform` in sorted order. Throws a SelectorError with kube-apiserver's
+ * message.
+ */
+export function parseFieldSelector(input: string, transform?: FieldTransform): FieldSelector {
   const reqs: FieldRequirement[] = [];
   for (const part of splitFieldTerms(input).sort()) {
     if (part === "") continue;
@@ -508,8 +516,17 @@ export function parseFieldSelector(input: string): FieldSelector {
       if (e instanceof ParseError) throw new SelectorError(input, e.message);
       throw e;
     }
+    // A term with neither field nor value (`==`) selects everything: ParseSelector drops it.
+    if (m[1] === "" && value === "") continue;
     reqs.push({ field: m[1] as string, operator: m[2] === "!=" ? "!=" : "=", value });
   }
+  if (transform)
+    for (const r of reqs) {
+      const t = transform(r.field, r.value);
+      if (typeof t === "string") throw new SelectorError(input, t);
+      r.field = t.field;
+      r.value = t.value;
+    }
   return {
     requirements: reqs,
     empty: reqs.length === 0,

@@ -191,6 +191,29 @@ describe("field selectors", () => {
     expect(() => parseFieldSelector(sel)).toThrow(new SelectorError(sel, message));
   });
 
+  it("a term with neither field nor value selects everything (ParseSelector drops it)", () => {
+    expect(parseFieldSelector("==").empty).toBe(true);
+    expect(parseFieldSelector("a=b,!=").requirements).toEqual([{ field: "a", operator: "=", value: "b" }]);
+  });
+
+  it("a transform (the server's field-label conversion) rewrites or refuses each term, after parsing, in sorted order", () => {
+    const known = (field: string, value: string) =>
+      field === "spec.host"
+        ? { field: "spec.nodeName", value }
+        : field === "b"
+          ? { field, value }
+          : `field label not supported: ${field}`;
+    expect(parseFieldSelector("spec.host=n1,b=2", known).requirements).toEqual([
+      { field: "b", operator: "=", value: "2" },
+      { field: "spec.nodeName", operator: "=", value: "n1" },
+    ]);
+    expect(() => parseFieldSelector("z=1,y=2", known)).toThrow(
+      new SelectorError("z=1,y=2", "field label not supported: y"),
+    );
+    // A syntax error anywhere comes before any conversion error.
+    expect(() => parseFieldSelector("a=1,z>2", known)).toThrow("can't understand 'z>2'");
+  });
+
   it("splits at the first operator and trims nothing; empty terms are skipped", () => {
     expect(parseFieldSelector(",a = b,").requirements).toEqual([{ field: "a ", operator: "=", value: " b" }]);
     expect(parseFieldSelector("x==y").requirements).toEqual([{ field: "x", operator: "=", value: "y" }]);
