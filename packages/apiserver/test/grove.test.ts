@@ -50,6 +50,24 @@ describe("Grove admission through @grove-ts/api", () => {
     }
   });
 
+  it.each([
+    ["an empty clique name", ["", "b"], "spec.template.cliques[0].name", "Required value"],
+    // The CRD's list-map key check (x-kubernetes-list-map-keys), before Grove's webhook rules.
+    ["a duplicate clique name", ["a", "a"], "spec.template.cliques[1]", 'Duplicate value: {"name":"a"}'],
+  ])(
+    "words %s as apimachinery's field.Error does (no repeated type, no detail)",
+    async (_, names, field, body) => {
+      const err = await h.client.create(PodCliqueSetType, pcs("words", names)).catch((e: unknown) => e);
+      if (!isApiError(err)) throw err;
+      expect(err.code).toBe(422);
+      expect(err.status.details?.causes).toContainEqual(expect.objectContaining({ field, message: body }));
+      expect(err.status.message).toContain(`${field}: ${body}`);
+      expect(err.status.message).not.toMatch(
+        /Required value: Required value|Duplicate value: "a": Duplicate value/,
+      );
+    },
+  );
+
   it("leaves status writes to the status subresource alone", async () => {
     const cur = await h.client.get<KubeObject & { status?: unknown }>(PodCliqueSetType, "ok", "default");
     const out = await h.client.updateStatus<KubeObject & { status?: { replicas?: number } }>(
