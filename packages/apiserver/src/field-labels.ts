@@ -9,41 +9,23 @@ import { goQuote } from "@grove-ts/api";
 import type { FieldTransform } from "@grove-ts/runtime";
 import type { ResourceDef } from "./registry.js";
 
-const builtinFields: Record<string, readonly string[]> = {
-  "/Pod": [
-    "metadata.name",
-    "metadata.namespace",
-    "spec.nodeName",
-    "spec.restartPolicy",
-    "spec.schedulerName",
-    "spec.serviceAccountName",
-    "spec.hostNetwork",
-    "status.phase",
-    "status.podIP",
-    "status.podIPs",
-    "status.nominatedNodeName",
-  ],
-  "/Node": ["metadata.name", "spec.unschedulable"],
-  "/ReplicationController": ["metadata.name", "metadata.namespace", "status.replicas"],
-  "/Event": [
-    "involvedObject.kind",
-    "involvedObject.namespace",
-    "involvedObject.name",
-    "involvedObject.uid",
-    "involvedObject.apiVersion",
-    "involvedObject.resourceVersion",
-    "involvedObject.fieldPath",
-    "reason",
-    "reportingComponent",
-    "source",
-    "type",
-    "metadata.namespace",
-    "metadata.name",
-  ],
-  "/Namespace": ["status.phase", "metadata.name"],
-  "/Secret": ["type", "metadata.namespace", "metadata.name"],
-  "/Service": ["metadata.namespace", "metadata.name", "spec.clusterIP", "spec.type"],
-};
+/** Per built-in kind with a conversion of its own (`<group>/<Kind>`): the field labels it accepts. */
+const builtinFields: Record<string, readonly string[]> = Object.fromEntries(
+  Object.entries({
+    "/Pod":
+      "metadata.name metadata.namespace spec.nodeName spec.restartPolicy spec.schedulerName " +
+      "spec.serviceAccountName spec.hostNetwork status.phase status.podIP status.podIPs status.nominatedNodeName",
+    "/Node": "metadata.name spec.unschedulable",
+    "/ReplicationController": "metadata.name metadata.namespace status.replicas",
+    "/Event":
+      "involvedObject.kind involvedObject.namespace involvedObject.name involvedObject.uid " +
+      "involvedObject.apiVersion involvedObject.resourceVersion involvedObject.fieldPath reason " +
+      "reportingComponent source type metadata.namespace metadata.name",
+    "/Namespace": "status.phase metadata.name",
+    "/Secret": "type metadata.namespace metadata.name",
+    "/Service": "metadata.namespace metadata.name spec.clusterIP spec.type",
+  }).map(([kind, fields]) => [kind, fields.split(" ")]),
+);
 
 /** The field-label conversion of `def`'s kind, as parseFieldSelector's transform. */
 export function fieldLabelConversion(def: ResourceDef): FieldTransform {
