@@ -250,4 +250,38 @@ describe.each(targets)("selectors: $name", ({ start, controllerManager }) => {
       expect(Array.isArray(got.items)).toBe(true);
     },
   );
+
+  // Field-error text: the one formatter (@grove-ts/api's formatFieldError, apimachinery's
+  // field.Error.Error()) against kube-apiserver's own words for the same bad objects.
+  it.each([
+    [
+      "an invalid name",
+      { name: "Bad_Name" },
+      `ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": ${subdomainRule}`,
+    ],
+    [
+      "an invalid label key",
+      { name: "k1", labels: { "-a": "x" } },
+      `ConfigMap "k1" is invalid: metadata.labels: Invalid value: "-a": ${keyRule}`,
+    ],
+    [
+      "an invalid and a too long label value",
+      { name: "k2", labels: { a: `-${long}` } },
+      `ConfigMap "k2" is invalid: [metadata.labels: Invalid value: "-${long}": must be no more than 63 bytes, metadata.labels: Invalid value: "-${long}": ${valueRule}]`,
+    ],
+    [
+      "a label key with an empty name part",
+      { name: "k3", labels: { "example.com/": "x" } },
+      `ConfigMap "k3" is invalid: [metadata.labels: Invalid value: "example.com/": name part must be non-empty, metadata.labels: Invalid value: "example.com/": ${keyRule}]`,
+    ],
+  ])("a ConfigMap with %s is a 422 worded as kube-apiserver's", async (_, metadata, message) => {
+    const err = await c
+      .create(ConfigMapType, { metadata: { namespace: ns, ...metadata } } as KubeObject)
+      .catch((e: unknown) => e);
+    expect(isApiError(err) && { code: err.code, reason: err.reason, message: err.status.message }).toEqual({
+      code: 422,
+      reason: "Invalid",
+      message,
+    });
+  });
 });
