@@ -284,4 +284,37 @@ describe.each(targets)("selectors: $name", ({ start, controllerManager }) => {
       message,
     });
   });
+
+  it.each([
+    ["labelSelector", "a=b,", "found '', expected: identifier after ','"],
+    [
+      "fieldSelector",
+      "metadata.name>a",
+      "invalid selector: 'metadata.name>a'; can't understand 'metadata.name>a'",
+    ],
+    [
+      "fieldSelector",
+      "foo=bar",
+      '"foo" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    ],
+  ])("a watch with %s %j is refused: a 400 as for a list", async (param, sel, message) => {
+    const err = await c
+      .watch(ConfigMapType, { namespace: ns, [param]: sel }, () => {})
+      .then(
+        async (h) => {
+          const e = await h.done.then(
+            () => new Error("the watch ended cleanly"),
+            (e: unknown) => e,
+          );
+          h.stop();
+          return e;
+        },
+        (e: unknown) => e,
+      );
+    expect(isApiError(err) && { code: err.code, reason: err.reason, message: err.status.message }).toEqual({
+      code: 400,
+      reason: "BadRequest",
+      message,
+    });
+  });
 });
