@@ -1,7 +1,7 @@
 // grove-operator as a child process over HTTP (the external operator mode): started with
 // --kubeconfig, stopped with SIGTERM (graceful) or killed with SIGKILL (the restart test).
 import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { repoRoot } from "../../src/shared.js";
 
 export const operatorBin = join(repoRoot, "apps/operator/bin/grove-operator.js");
@@ -20,9 +20,19 @@ export interface ChildHandle {
 export function spawnNode(script: string, args: readonly string[]): ChildHandle {
   const proc = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
+  let leakReported = false;
   const keep = (c: Buffer) => {
     out += c.toString();
     if (out.length > 200_000) out = out.slice(-100_000);
+    // A listener leak in the child is one in the test: re-emitted here, it fails the test
+    // (scripts/vitest-setup.ts) instead of sitting unread in the child's output.
+    const at = leakReported ? -1 : out.indexOf("MaxListenersExceededWarning");
+    if (at >= 0) {
+      leakReported = true;
+      const end = out.indexOf("\n", at);
+      const line = out.slice(at, end < 0 ? undefined : end);
+      process.emitWarning(`${basename(script)} (pid ${proc.pid}): ${line}`, "MaxListenersExceededWarning");
+    }
   };
   proc.stdout?.on("data", keep);
   proc.stderr?.on("data", keep);
