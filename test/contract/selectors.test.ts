@@ -286,6 +286,21 @@ describe.each(targets)("selectors: $name", ({ start, controllerManager }) => {
   });
 
   it.each([
+    ["a.b", 'Namespace "a.b" is invalid: metadata.name: Invalid value: "a.b": must not contain dots'],
+    [
+      "A",
+      `Namespace "A" is invalid: metadata.name: Invalid value: "A": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    ],
+  ])("a Namespace named %j is a 422 worded as kube-apiserver's", async (name, message) => {
+    const err = await c.create(NamespaceType, { metadata: { name } }).catch((e: unknown) => e);
+    expect(isApiError(err) && { code: err.code, reason: err.reason, message: err.status.message }).toEqual({
+      code: 422,
+      reason: "Invalid",
+      message,
+    });
+  });
+
+  it.each([
     ["labelSelector", "a=b,", "found '', expected: identifier after ','"],
     [
       "fieldSelector",

@@ -44,7 +44,9 @@ const envVarNameErrMsg =
 export function isDNS1123Label(v: string): string[] {
   const errs: string[] = [];
   if (v.length > DNS1123LabelMaxLength) errs.push(maxLenMsg(DNS1123LabelMaxLength));
-  if (!dns1123LabelRe.test(v)) errs.push(dns1123LabelErrMsg);
+  if (!dns1123LabelRe.test(v))
+    // A valid subdomain that is no label (the length is checked above) can only have dots.
+    errs.push(dns1123SubdomainRe.test(v) ? "must not contain dots" : dns1123LabelErrMsg);
   return errs;
 }
 
