@@ -1,3 +1,4 @@
+import { LabelPartOf } from "@grove-ts/api";
 // Cache lookups of a PodCliqueSet's children. Children are found through the part-of label index
 // and kept only when controlled by the given owner uid, so objects of a deleted-and-recreated PCS of
 // the same name (or foreign objects carrying our labels) are never adopted.
@@ -43,6 +44,6 @@ export const podsOf = (ctx: ControllerContext, pclq: PodClique): Pod[] =>
 
 /** The PCS named by a child's part-of label, from the cache. */
 export function owningPcs(ctx: ControllerContext, child: KubeObject): PodCliqueSet | undefined {
-  const name = child.metadata.labels?.["app.kubernetes.io/part-of"];
+  const name = child.metadata.labels?.[LabelPartOf];
   return name ? ctx.informers.pcs.cache.get(name, child.metadata.namespace) : undefined;
 }

@@ -6,6 +6,7 @@
 // templates are patched in place and nothing is deleted (§13.5).
 import {
   ConditionMinAvailableBreached,
+  LabelPodCliqueScalingGroup,
   LabelPodCliqueScalingGroupReplicaIndex,
   LabelPodCliqueSetReplicaIndex,
   LabelPodTemplateHash,
@@ -137,7 +138,7 @@ export async function rollPodClique(
   let progress = pclq.status?.updateProgress ? structuredClone(pclq.status.updateProgress) : undefined;
   const pcsHash = pcs?.status?.currentGenerationHash;
   const labelHash = pclq.metadata.labels?.[LabelPodTemplateHash];
-  if (!pcs || !pcsHash || !labelHash || pclq.metadata.labels?.["grove.io/podcliquescalinggroup"])
+  if (!pcs || !pcsHash || !labelHash || pclq.metadata.labels?.[LabelPodCliqueScalingGroup])
     return { progress };
   const now = rfc3339(ctx.options.now());
   const onDelete = isOnDelete(pcs);

@@ -6,9 +6,11 @@
 // capacity that freed up) wakes a cycle after a short coalescing delay; gangs that still do not
 // fit are retried on a doubling backoff (grove-behaviour.md §6.3, issue 5 item 2).
 import {
+  AnnotationTopologyName,
   type ClusterTopologyBinding,
   ClusterTopologyBindingType,
   LabelBasePodGang,
+  LabelPodCliquePodIndex,
   LabelPodGang,
   type PodGang,
   PodGangConditionInitialized,
@@ -674,7 +676,7 @@ class Scheduler implements GangScheduler {
       for (const g of w.groups) groupNames.add(g.name);
       const levels = levelsFor(
         w.keys,
-        w.podGang?.metadata?.annotations?.["grove.io/topology-name"],
+        w.podGang?.metadata?.annotations?.[AnnotationTopologyName],
         bindingList,
         nodeList,
       );
@@ -1082,8 +1084,8 @@ function firstLabel(groups: Pick<WorkGroup, "bound" | "pending">[], label: strin
 
 /** Pods of a clique by their Grove pod index, then name: the lowest indices get nodes first. */
 function byPodIndex(a: Pod, b: Pod): number {
-  const ia = Number(a.metadata?.labels?.["grove.io/podclique-pod-index"] ?? Number.NaN);
-  const ib = Number(b.metadata?.labels?.["grove.io/podclique-pod-index"] ?? Number.NaN);
+  const ia = Number(a.metadata?.labels?.[LabelPodCliquePodIndex] ?? Number.NaN);
+  const ib = Number(b.metadata?.labels?.[LabelPodCliquePodIndex] ?? Number.NaN);
   if (!Number.isNaN(ia) && !Number.isNaN(ib) && ia !== ib) return ia - ib;
   return (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
 }

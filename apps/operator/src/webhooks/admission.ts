@@ -5,8 +5,10 @@
 // server's in-process admission and grove-validate run, and a denial carries the 422 Invalid Status
 // our API server sends, so kubectl prints the same field and rule from either server.
 import {
+  AnnotationDisableManagedResourceProtection,
   type ClusterTopologyBinding,
   defaultPodCliqueSet,
+  LabelPartOf,
   type PodCliqueSet,
   podCliqueSetWarnings,
   type ValidationOptions,
@@ -124,8 +126,8 @@ const validateCtb: Review = (req, { validation: options = {} }) => {
   return allow(req.uid);
 };
 
-const PART_OF = "app.kubernetes.io/part-of";
-const DISABLE_PROTECTION = "grove.io/disable-managed-resource-protection";
+const PART_OF = LabelPartOf;
+const DISABLE_PROTECTION = AnnotationDisableManagedResourceProtection;
 
 const result = (uid: string, allowed: boolean, code: number, message: string, warnings: string[] = []) => ({
   uid,

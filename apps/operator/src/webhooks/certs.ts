@@ -9,6 +9,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { LabelComponent, LabelName } from "@grove-ts/api";
 import {
   type Client,
   isAlreadyExists,
@@ -183,8 +184,8 @@ export function autoCertificates(options: AutoCertOptions): CertSource {
               // Not `app.kubernetes.io/managed-by: grove-operator`: that label marks the objects the
               // operator makes for PodCliqueSets (the authorizer guards them, e2e cleanups wait for them).
               labels: {
-                "app.kubernetes.io/name": "grove-operator",
-                "app.kubernetes.io/component": "webhook-cert",
+                [LabelName]: "grove-operator",
+                [LabelComponent]: "webhook-cert",
               },
             },
             data,

@@ -1,3 +1,4 @@
+import { LabelManagedBy, LabelName } from "@grove-ts/api";
 // Grove's webhook configurations (grove-behaviour.md §15, grove-api.md §9.7), by Grove's names: the
 // chart installs them pointing at the operator's Service and the operator keeps their caBundle
 // current; out of a cluster (grove-sim, tests, development) the operator writes them itself with a
@@ -118,7 +119,7 @@ export function groveWebhookConfigurations(options: ConfigurationOptions): Webho
     object: {
       apiVersion: type.apiVersion,
       kind: type.kind,
-      metadata: { name, labels: { "app.kubernetes.io/name": "grove-operator" } },
+      metadata: { name, labels: { [LabelName]: "grove-operator" } },
       webhooks: [webhook],
     },
   });
@@ -154,7 +155,7 @@ export function groveWebhookConfigurations(options: ConfigurationOptions): Webho
         ValidatingWebhookConfigurationType,
         WEBHOOK_CONFIGURATIONS.authorizer,
         hook("authorizer.webhooks.grove.io", WEBHOOK_PATHS.authorizer, AUTHORIZER_RULES, {
-          objectSelector: { matchLabels: { "app.kubernetes.io/managed-by": "grove-operator" } },
+          objectSelector: { matchLabels: { [LabelManagedBy]: "grove-operator" } },
         }),
       ),
     );

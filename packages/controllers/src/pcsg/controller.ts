@@ -6,8 +6,10 @@ import {
   ConditionMinAvailableBreached,
   FinalizerPodCliqueScalingGroup,
   LabelPodCliqueScalingGroupReplicaIndex,
+  LabelPodCliqueSetReplicaIndex,
   PodCliqueScalingGroupType,
   PodCliqueType,
+  podCliqueScalingGroupName,
   UpdateStrategyOnDelete,
 } from "@grove-ts/api";
 import {
@@ -68,10 +70,11 @@ function memberPodCliques(
     existingNames: (pcsg) => membersOf(ctx, pcsg).map((p) => p.metadata.name ?? ""),
     async sync(pcsg) {
       const ns = pcsg.metadata.namespace;
-      const cfgName = (pcsg.metadata.name ?? "").slice(
-        `${pcs.metadata.name}-${pcsg.metadata.labels?.["grove.io/podcliqueset-replica-index"]}-`.length,
+      // The config whose generated name this PCSG carries (names are built, never sliced apart).
+      const replica = Number(pcsg.metadata.labels?.[LabelPodCliqueSetReplicaIndex]);
+      const cfg = (pcs.spec.template.podCliqueScalingGroups ?? []).find(
+        (g) => podCliqueScalingGroupName(pcs.metadata.name ?? "", replica, g.name) === pcsg.metadata.name,
       );
-      const cfg = (pcs.spec.template.podCliqueScalingGroups ?? []).find((g) => g.name === cfgName);
       if (!cfg) return;
       const members = membersOf(ctx, pcsg);
       // Scale-in: whole replicas at the highest indices.

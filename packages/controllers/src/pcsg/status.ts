@@ -3,6 +3,7 @@ import {
   ConditionGangTerminationInProgress,
   ConditionMinAvailableBreached,
   ConditionPodCliqueScheduled,
+  LabelPartOf,
   LabelPodCliqueScalingGroupReplicaIndex,
   LabelPodTemplateHash,
   type PodCliqueScalingGroupStatus,
@@ -79,10 +80,7 @@ export function computePcsgStatus(input: PcsgStatusInput): PodCliqueScalingGroup
     scheduledReplicas: scheduled,
     availableReplicas: available,
     updatedReplicas: updated,
-    selector: podCliqueScalingGroupPodSelector(
-      pcsg.metadata.labels?.["app.kubernetes.io/part-of"] ?? "",
-      pcsgName,
-    ),
+    selector: podCliqueScalingGroupPodSelector(pcsg.metadata.labels?.[LabelPartOf] ?? "", pcsgName),
   } as PodCliqueScalingGroupStatus;
   if (input.specCompleted && pcsg.metadata.generation !== undefined)
     status.observedGeneration = pcsg.metadata.generation;
