@@ -71,3 +71,16 @@ export async function startTestCluster(
     },
   };
 }
+
+/** Retries `check` (which throws until it holds) every 50 ms; rethrows its last error after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -9,7 +9,7 @@ import type { RunningApiServer } from "@grove-ts/apiserver";
 import { type KubeObject, PodType } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOperator } from "../src/index.js";
-import { startTestCluster, type TestCluster } from "./cluster.js";
+import { eventually, startTestCluster, type TestCluster } from "./cluster.js";
 
 const BIN = fileURLToPath(new URL("../bin/grove-operator.js", import.meta.url));
 /** Probes and metrics on free ports: parallel runs must not clash on Grove's 2751/2752. */
@@ -24,18 +24,6 @@ beforeAll(async () => {
   ({ api, kubeconfig, dir } = cluster);
 });
 afterAll(() => cluster?.close());
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 function pcs(name: string): KubeObject {
   return {

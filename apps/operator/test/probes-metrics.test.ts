@@ -4,7 +4,7 @@ import { type KubeObject, PodType } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOperator } from "../src/index.js";
 import { type Exposition, parsePrometheusText, sampleSum, sampleValue } from "../src/prom-text.js";
-import { startTestCluster, type TestCluster } from "./cluster.js";
+import { eventually, startTestCluster, type TestCluster } from "./cluster.js";
 
 let cluster: TestCluster;
 let api: RunningApiServer;
@@ -15,18 +15,6 @@ beforeAll(async () => {
   ({ api, kubeconfig } = cluster);
 });
 afterAll(() => cluster?.close());
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
@@ -97,7 +85,7 @@ describe("grove-operator probes and metrics", () => {
         });
         expect(pods.items).toHaveLength(2);
         for (const p of pods.items) expect(p.spec?.nodeName).toBeDefined();
-      });
+      }, 20_000);
       // The gang's latency is observed on the scheduler's status pass after its binds.
       const after = await eventually(async () => {
         const x = await scrape(metricsUrl as string);
@@ -105,7 +93,7 @@ describe("grove-operator probes and metrics", () => {
           sampleValue(x, "grove_scheduler_podgang_scheduling_latency_seconds_count"),
         ).toBeGreaterThanOrEqual(1);
         return x;
-      });
+      }, 20_000);
 
       const reconciles = (x: Exposition) => sampleSum(x, "controller_runtime_reconcile_total", pcsCtl);
       expect(reconciles(after)).toBeGreaterThan(reconciles(before));
