@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { type KubeObject, LeaseType, type WatchHandle } from "@grove-ts/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectedObjects, type Shape, sorted } from "./lib/expected.js";
+import { busyboxManifest, expectedObjects, type Shape, sorted } from "./lib/expected.js";
 import { E2E, NS, T } from "./lib/harness.js";
 import { type ChildHandle, operatorBin, startOperator } from "./lib/operator.js";
 import { waitFor } from "./lib/wait.js";
@@ -19,26 +19,7 @@ const shape: Shape = {
   pcs: "le",
   cliques: { prefill: { replicas: 2 }, decode: { replicas: 2 } },
 };
-const manifest = (replicas: number) => `apiVersion: grove.io/v1alpha1
-kind: PodCliqueSet
-metadata: { name: le }
-spec:
-  replicas: ${replicas}
-  template:
-    cliques:
-${Object.entries(shape.cliques)
-  .map(
-    ([name, c]) => `      - name: ${name}
-        spec:
-          roleName: ${name}
-          replicas: ${c.replicas}
-          minAvailable: ${c.replicas}
-          podSpec:
-            containers:
-              - { name: ${name}, image: busybox:1.36, command: [sleep, infinity], resources: { requests: { cpu: 100m } } }`,
-  )
-  .join("\n")}
-`;
+const manifest = (replicas: number) => busyboxManifest(shape, replicas, "100m");
 const clusterFile = `kind: Cluster
 name: grove-e2e-leader
 pools:

@@ -5,7 +5,7 @@
 // object exists exactly once, every PodClique has exactly its pods with distinct hostnames, and
 // nothing is owned by an object that does not exist.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectedObjects, type Shape, sorted } from "./lib/expected.js";
+import { busyboxManifest, expectedObjects, type Shape, sorted } from "./lib/expected.js";
 import { E2E, MANAGED_KINDS, T } from "./lib/harness.js";
 import { waitFor } from "./lib/wait.js";
 
@@ -15,28 +15,7 @@ const shape: Shape = {
   cliques: { frontend: { replicas: 1 }, leader: { replicas: 1 }, worker: { replicas: 2, minAvailable: 1 } },
   pcsgs: { group: { replicas: 2, minAvailable: 1, cliques: ["leader", "worker"] } },
 };
-const manifest = `apiVersion: grove.io/v1alpha1
-kind: PodCliqueSet
-metadata: { name: restart }
-spec:
-  replicas: ${REPLICAS}
-  template:
-    cliques:
-${Object.entries(shape.cliques)
-  .map(
-    ([name, c]) => `      - name: ${name}
-        spec:
-          roleName: ${name}
-          replicas: ${c.replicas}
-          minAvailable: ${c.minAvailable ?? c.replicas}
-          podSpec:
-            containers:
-              - { name: ${name}, image: busybox:1.36, command: [sleep, infinity], resources: { requests: { cpu: 10m } } }`,
-  )
-  .join("\n")}
-    podCliqueScalingGroups:
-      - { name: group, replicas: 2, minAvailable: 1, cliqueNames: [leader, worker] }
-`;
+const manifest = busyboxManifest(shape, REPLICAS, "10m");
 const clusterFile = `kind: Cluster
 name: grove-e2e-restart
 pools:

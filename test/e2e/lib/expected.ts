@@ -13,6 +13,46 @@ export interface Shape {
   pcsgs?: Record<string, { replicas?: number; minAvailable?: number; cliques: string[] }>;
 }
 
+/**
+ * A PodCliqueSet manifest for `shape` with `replicas` replicas: each clique one busybox container
+ * sleeping forever that asks for `cpu`, minAvailable as the shape says (default its replicas), and
+ * the shape's scaling groups.
+ */
+export function busyboxManifest(shape: Shape, replicas: number, cpu: string): string {
+  const cliques = Object.entries(shape.cliques)
+    .map(
+      ([name, c]) => `      - name: ${name}
+        spec:
+          roleName: ${name}
+          replicas: ${c.replicas}
+          minAvailable: ${c.minAvailable ?? c.replicas}
+          podSpec:
+            containers:
+              - { name: ${name}, image: busybox:1.36, command: [sleep, infinity], resources: { requests: { cpu: ${cpu} } } }`,
+    )
+    .join("\n");
+  const groups = Object.entries(shape.pcsgs ?? {});
+  const pcsgs = groups.length
+    ? `    podCliqueScalingGroups:
+${groups
+  .map(
+    ([name, g]) =>
+      `      - { name: ${name}, replicas: ${g.replicas ?? 1}, minAvailable: ${g.minAvailable ?? 1}, cliqueNames: [${g.cliques.join(", ")}] }`,
+  )
+  .join("\n")}
+`
+    : "";
+  return `apiVersion: grove.io/v1alpha1
+kind: PodCliqueSet
+metadata: { name: ${shape.pcs} }
+spec:
+  replicas: ${replicas}
+  template:
+    cliques:
+${cliques}
+${pcsgs}`;
+}
+
 /** The live sizes after scaling (template values apply at creation only, grove-behaviour.md §12.1). */
 export interface Sizes {
   pcsReplicas: number;
