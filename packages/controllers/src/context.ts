@@ -4,10 +4,9 @@
 // within one process; a fresh process starts without them and relies on the synced caches, which is
 // why a restart is safe (see test/restart.test.ts).
 
-import type { Client, Informer, KubeObject, Logger } from "@grove-ts/runtime";
+import type { Client, Informer, KubeObject, Logger, StatusMemory } from "@grove-ts/runtime";
 import type { ControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";
-import type { StatusMemory } from "./status-write.js";
 import type {
   ClusterTopologyBinding,
   PodClique,

@@ -36,6 +36,7 @@ import {
   SecretType,
   ServiceAccountType,
   ServiceType,
+  StatusMemory,
 } from "@grove-ts/runtime";
 import {
   type ClusterTopologyControllerOptions,
@@ -58,7 +59,6 @@ import { pclqReconciler } from "./pclq/controller.js";
 import { pcsReconciler } from "./pcs/controller.js";
 import { pcsgReconciler } from "./pcsg/controller.js";
 import { podGangReconciler } from "./podgang/controller.js";
-import { StatusMemory } from "./status-write.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet, PodGang } from "./types.js";
 import { podCondition } from "./util.js";
 

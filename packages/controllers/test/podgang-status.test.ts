@@ -1,6 +1,6 @@
-// The PodGang status is shared with the gang scheduler (src/podgang/status.ts): the controller's
-// Initialized writes must keep the scheduler's Scheduled condition even when the scheduler wrote
-// between the controller's read and its write. The scheduler is played by a client wrapper that,
+// The PodGang status is shared with the gang scheduler (statusPatchOps in @grove-ts/runtime): the
+// controller's Initialized writes must keep the scheduler's Scheduled condition even when the
+// scheduler wrote between the controller's read and its write. The scheduler is played by a client wrapper that,
 // just before each of the controllers' first PodGang status writes per PodGang and condition
 // status, writes Scheduled the way packages/scheduler does (JSON patch: list-guarded append or
 // in-place replace) from a fresh read.

@@ -1,22 +1,14 @@
 // Status writes that change nothing. The operator's informers see the Grove kinds late (as over HTTP
 // under load), so a reconcile often runs before the watch delivered its own previous status write.
 // Comparing against that stale cache re-writes the same status (issue 6: needless writes are bugs);
-// the controllers must compare against the newest status they know (src/status-write.ts).
+// the controllers must compare against the newest status they know (src/status-write.ts;
+// StatusMemory itself is tested in packages/runtime/test/status-patch.test.ts).
 import { PodCliqueScalingGroupType, PodCliqueSetType, PodCliqueType } from "@grove-ts/api";
 import { type Client, deepEqual, type KubeObject, type ResourceType } from "@grove-ts/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GroveControllers } from "../src/index.js";
-import { StatusMemory } from "../src/status-write.js";
 import { pcsOf } from "./fixtures.js";
-import {
-  createPcs,
-  fastControllers,
-  type Harness,
-  NS,
-  runToReady,
-  startHarness,
-  waitIdle,
-} from "./harness.js";
+import { createPcs, fastControllers, type Harness, runToReady, startHarness, waitIdle } from "./harness.js";
 
 const LAGGING = new Set<string>([PodCliqueSetType.kind, PodCliqueScalingGroupType.kind, PodCliqueType.kind]);
 
@@ -97,66 +89,5 @@ describe("status writes against a lagging informer view", () => {
     // The lag must actually have made reconciles read their own stale status for this to mean anything.
     expect(lagging.statusWrites.filter((w) => w.kind === PodCliqueType.kind).length).toBeGreaterThan(0);
     expect(noops).toEqual([]);
-  });
-});
-
-describe("StatusMemory", () => {
-  const obj = (uid: string, rv: string, generation: number, status: unknown) =>
-    ({
-      metadata: { uid, name: uid, namespace: NS, resourceVersion: rv, generation },
-      status,
-    }) as KubeObject & {
-      status?: unknown;
-    };
-  it.each([
-    { name: "a stale cache yields the write", written: ["7", 1], cached: ["5", 1], want: "written", kept: 1 },
-    {
-      name: "the cache at the write's version wins",
-      written: ["7", 1],
-      cached: ["7", 1],
-      want: "cached",
-      kept: 0,
-    },
-    { name: "a newer cache wins", written: ["7", 1], cached: ["9", 1], want: "cached", kept: 0 },
-    {
-      name: "a newer generation in the cache wins",
-      written: ["7", 1],
-      cached: ["5", 2],
-      want: "cached",
-      kept: 0,
-    },
-    {
-      name: "opaque resourceVersions: the cache wins",
-      written: ["b", 1],
-      cached: ["a", 1],
-      want: "cached",
-      kept: 0,
-    },
-  ] as const)("$name", ({ written, cached, want, kept }) => {
-    const m = new StatusMemory();
-    const w = obj("u", written[0], written[1], { phase: "written" });
-    const c = obj("u", cached[0], cached[1], { phase: "cached" });
-    m.record(w);
-    expect(m.newest(c)).toBe(want === "written" ? w : c);
-    expect(m.size).toBe(kept);
-  });
-  it("asking again with the remembered object keeps it (the cache has not caught up)", () => {
-    const m = new StatusMemory();
-    const w = obj("u", "7", 1, {});
-    m.record(w);
-    expect(m.newest(m.newest(obj("u", "5", 1, {})))).toBe(w);
-    expect(m.newest(obj("u", "5", 1, {}))).toBe(w);
-    expect(m.size).toBe(1);
-  });
-  it("keys by uid and forgets deleted objects", () => {
-    const m = new StatusMemory();
-    const w = obj("u", "7", 1, {});
-    m.record(w);
-    const other = obj("v", "5", 1, {});
-    expect(m.newest(other)).toBe(other);
-    expect(m.size).toBe(1);
-    m.forget(w);
-    expect(m.size).toBe(0);
-    expect(m.newest(undefined)).toBeUndefined();
   });
 });

@@ -15,4 +15,5 @@ export * from "./rate-limit.js";
 export * from "./reconcile-errors.js";
 export * from "./resources.js";
 export * from "./selectors.js";
+export * from "./status-patch.js";
 export * from "./work-queue.js";

@@ -28,6 +28,7 @@ import {
   ServiceAccountType,
   ServiceType,
   setCondition,
+  statusPatchOps,
 } from "@grove-ts/runtime";
 import { childrenOf, pcsgsOf, podGangsOf, podsOf, standalonePodCliquesOf } from "../children.js";
 import type { Component } from "../component.js";
@@ -68,7 +69,6 @@ import {
   recorded,
 } from "../events.js";
 import { pcsReplicaGangTermination } from "../gang-termination.js";
-import { initializedOps } from "../podgang/status.js";
 import type { PodCliqueSet, PodGang } from "../types.js";
 import {
   createIgnoreExists,
@@ -453,7 +453,7 @@ async function initializeGang(
 ): Promise<boolean> {
   const namespace = ns(pcs);
   if (!current) return false;
-  // A PodGang the scheduler wrote meanwhile fails the patch's test (podgang/status.ts): once more
+  // A PodGang the scheduler wrote meanwhile fails the patch's test (statusPatchOps): once more
   // from a fresh read, since PodGang status events do not requeue the PodCliqueSet.
   for (let attempt = 0, base = ctx.statusMemory.newest(current); ; attempt++) {
     const initialized = findCondition(base.status?.conditions, PodGangConditionInitialized);
@@ -477,12 +477,15 @@ async function initializeGang(
       (c) => c.type === PodGangConditionInitialized,
     );
     if (!cond) return false;
+    // The first status carries phase Pending; afterwards phase is the scheduler's.
+    const ops = statusPatchOps(base, { initial: { phase: PodGangPhasePending }, condition: cond });
+    if (ops.length === 0) return ready;
     try {
       const written = await ctx.client.patch<PodGang>(
         PodGangType,
         d.name,
         namespace,
-        { type: "json", body: initializedOps(base, cond, PodGangPhasePending) },
+        { type: "json", body: ops },
         { subresource: "status" },
       );
       ctx.statusMemory.record(written);
