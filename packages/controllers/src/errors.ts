@@ -12,8 +12,12 @@ export class SecretConflictError extends ReconcileError {
   }
 }
 
-/** A component's sync failed; `kind` names the component, the cause is kept. */
+/**
+ * A component's sync failed (Grove's GroveError from an operator's Sync): the code names the
+ * component (ERR_SYNC_PODGANG, as grove-api.md's ERR_SYNC_COMPUTEDOMAIN), the cause is kept.
+ */
 export class ComponentSyncError extends ReconcileError {
+  readonly operation = "Sync";
   constructor(
     readonly kind: string,
     cause: unknown,

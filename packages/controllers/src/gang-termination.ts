@@ -103,8 +103,6 @@ const delayOf = (pcs: PodCliqueSet) =>
 export function pcsReplicaGangTermination(ctx: ControllerContext): Component<PodCliqueSet> {
   return {
     kind: "PodCliqueSetReplica",
-    existingNames: () => [],
-    delete: async () => {},
     async sync(pcs): Promise<SyncHint | undefined> {
       const delayMs = delayOf(pcs);
       const now = ctx.options.now().getTime();

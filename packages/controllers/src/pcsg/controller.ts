@@ -21,7 +21,7 @@ import {
   type ReconcileContext,
   type ReconcileResult,
 } from "@grove-ts/runtime";
-import type { Component } from "../component.js";
+import { type Component, syncComponent } from "../component.js";
 import { type ControllerContext, INDEX_PCSG } from "../context.js";
 import { cliqueByName, cliqueTemplateHash, desiredMemberPodClique } from "../desired.js";
 import { OwnerNotFoundError } from "../errors.js";
@@ -38,15 +38,7 @@ import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
 import { autoUpdateInProgress, type PcsgUpdateResult, rollPcsg } from "../rolling-update.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
-import {
-  createOrPatch,
-  deleteIgnoreNotFound,
-  intLabel,
-  isTerminating,
-  minHint,
-  runSteps,
-  slowStart,
-} from "../util.js";
+import { createOrPatch, intLabel, isTerminating, minHint, runSteps, slowStart } from "../util.js";
 import { computePcsgStatus } from "./status.js";
 
 export const membersOf = (ctx: ControllerContext, pcsg: PodCliqueScalingGroup): PodClique[] =>
@@ -67,7 +59,6 @@ function memberPodCliques(
 ): Component<PodCliqueScalingGroup> {
   return {
     kind: "PodClique",
-    existingNames: (pcsg) => membersOf(ctx, pcsg).map((p) => p.metadata.name ?? ""),
     async sync(pcsg) {
       const ns = pcsg.metadata.namespace;
       // The config whose generated name this PCSG carries (names are built, never sliced apart).
@@ -111,10 +102,6 @@ function memberPodCliques(
       onUpdate(update);
       if (autoUpdateInProgress(update.progress)) return update.hint;
       return minHint(update.hint, await pcsgReplicaGangTermination(ctx, pcs, pcsg, membersOf(ctx, pcsg)));
-    },
-    async delete(pcsg) {
-      for (const n of this.existingNames(pcsg))
-        await deleteIgnoreNotFound(ctx.client, PodCliqueType, n, pcsg.metadata.namespace);
     },
   };
 }
@@ -161,9 +148,10 @@ export function pcsgReconciler(ctx: ControllerContext) {
           name: "syncPodCliques",
           run: async () => {
             if (!pcs) throw new OwnerNotFoundError("PodCliqueScalingGroup", rc.name);
-            return memberPodCliques(ctx, pcs, (u) => {
+            const members = memberPodCliques(ctx, pcs, (u) => {
               update = u;
-            }).sync(pcsg);
+            });
+            return syncComponent(members, pcsg);
           },
         },
       ],
