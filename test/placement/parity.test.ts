@@ -1,6 +1,12 @@
 // Engine parity (STYLE habit 7): the TypeScript reference and both WebAssembly builds give identical
 // PlacementResults on seeded random problems, and every result passes the independent verifier.
-import { createSnapshot, type PlacementResult, solve } from "@grove-ts/placement";
+import {
+  createSnapshot,
+  type GangCode,
+  type PlacementProblem,
+  type PlacementResult,
+  solve,
+} from "@grove-ts/placement";
 import { type RandomProblemOptions, randomProblem, verifyPlacement } from "@grove-ts/testing";
 import { describe, expect, it } from "vitest";
 
@@ -44,6 +50,24 @@ const comparable = (r: PlacementResult) => ({
   podsPlaced: r.stats?.podsPlaced,
 });
 
+/**
+ * A gang coded "Unresolvable" must not fit even alone on the same nodes with nothing allocated:
+ * the code claims that no placement exists, so one the solver finds disproves it.
+ */
+function expectUnresolvableAlone(problem: PlacementProblem, result: PlacementResult, seed: number): void {
+  for (const g of result.gangs) {
+    if (g.code !== "Unresolvable") continue;
+    const alone: PlacementProblem = {
+      ...problem,
+      nodes: problem.nodes.map(({ allocated: _, ...n }) => n),
+      gangs: problem.gangs.filter((x) => x.name === g.name),
+    };
+    expect(solve(alone, { engine: "js" }).gangs[0]?.placed, `seed ${seed} gang ${g.name}`).toBe(false);
+  }
+}
+
+const codes = new Map<GangCode | null | undefined, number>();
+
 describe.each(batches)("parity: $name", (batch) => {
   it(`${batch.seeds.length} problems: js = wasm release = wasm debug, and valid`, () => {
     let placed = 0;
@@ -57,9 +81,12 @@ describe.each(batches)("parity: $name", (batch) => {
         expect(comparable(solve(problem, e)), `seed ${seed} on ${e.engine} ${e.wasmBuild}`).toEqual(
           comparable(ref),
         );
-      for (const g of ref.gangs)
+      expectUnresolvableAlone(problem, ref, seed);
+      for (const g of ref.gangs) {
         if (g.placed) placed++;
         else unplaced++;
+        codes.set(g.code, (codes.get(g.code) ?? 0) + 1);
+      }
     }
     // The random set must exercise both outcomes, or the comparison proves little.
     expect(placed).toBeGreaterThan(0);
@@ -81,6 +108,10 @@ it("a snapshot places like solve() on random problems, on both engines, reusing 
       snap.dispose();
     }
   }
+});
+
+it("the random problems exercise every code but Error (which only a failing engine gives)", () => {
+  expect([...codes.keys()].sort()).toEqual([null, "Unresolvable", "Unschedulable"].sort());
 });
 
 it("the suite covers at least 500 problems", () => {

@@ -3,6 +3,7 @@ import type { CheckedGang, CheckedGroup, CheckedLevel, CheckedNode } from "./che
 import type { CallEncoding, TreeInfo } from "./encode.js";
 import { P, R, REASON_SLOTS } from "./layout.js";
 import type { GangPlacement, GroupPlacement } from "./types.js";
+import { Verdicts } from "./verdict.js";
 
 export interface Decoded {
   gangs: GangPlacement[];
@@ -89,6 +90,7 @@ export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices =
     attempts: stats[0] as number,
     nodeIndices: withIndices ? new Array<Int32Array[]>(K) : [],
   };
+  let verdicts: Verdicts | null = null;
   for (let k = 0; k < K; k++) {
     const gang = gangs[k] as CheckedGang;
     const first = call.groupFirst[k] as number;
@@ -96,12 +98,14 @@ export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices =
     for (let i = 0; i < nGroups; i++) out.podsWanted += (gang.groups[i] as CheckedGroup).count;
     if (ok[k] === 0) {
       const at = k * REASON_SLOTS;
+      verdicts ??= new Verdicts(call);
       const inner = reason[at + 5] !== 0 ? sentence(levels, tree, reason, at + 5, "") : "";
       out.gangs[k] = {
         name: gang.name,
         placed: false,
         groups: [],
         reason: sentence(levels, tree, reason, at, inner),
+        code: verdicts.of(k, reason[at] as number),
       };
       if (withIndices) out.nodeIndices[k] = [];
       continue;
@@ -119,7 +123,7 @@ export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices =
       groups[i] = { name: (gang.groups[i] as CheckedGroup).name, nodes: nodeNames };
     }
     if (withIndices) out.nodeIndices[k] = idx;
-    out.gangs[k] = { name: gang.name, placed: true, groups, reason: null };
+    out.gangs[k] = { name: gang.name, placed: true, groups, reason: null, code: null };
   }
   return out;
 }

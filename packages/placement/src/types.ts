@@ -113,12 +113,24 @@ export interface GroupPlacement {
   nodes: string[];
 }
 
+/**
+ * Why a gang was not placed, for a program to act on (README, "Result codes"): "Unschedulable"
+ * does not fit now but could once capacity is freed; "Unresolvable" could never fit this cluster
+ * as given, even with every node empty; "Error" the engine failed on the gang.
+ */
+export type GangCode = "Unschedulable" | "Unresolvable" | "Error";
+
 export interface GangPlacement {
   name: string;
   placed: boolean;
   groups: GroupPlacement[];
   /** Human-readable; always set when not placed, null when placed. */
   reason: string | null;
+  /**
+   * An extension beyond the spec's fixed fields: null when placed, else why not. This package
+   * sets it on every gang; optional for results made elsewhere (files, other solvers).
+   */
+  code?: GangCode | null;
 }
 
 export interface PlacementStats {
