@@ -7,15 +7,13 @@ export {
   type ScheduleResult,
 } from "./metrics.js";
 export { podRequests, type Requests } from "./requests.js";
+export { createGangScheduler, type GangScheduler, type GangSchedulerOptions } from "./scheduler.js";
+export { Snapshot } from "./snapshot.js";
 export {
-  createGangScheduler,
   DEFAULT_SCHEDULER_NAME,
   EventReasonFailedScheduling,
   EventReasonScheduled,
-  type GangScheduler,
-  type GangSchedulerOptions,
   ReasonScheduled,
   ReasonUnschedulable,
-} from "./scheduler.js";
-export { Snapshot } from "./snapshot.js";
+} from "./status-writer.js";
 export { levelsFor } from "./topology.js";

@@ -1,0 +1,265 @@
+// The cluster as a scheduling cycle sees it: which pods are ours and schedulable, which gangs hold
+// their minimum, and the pending gangs ready to place (each with its pods sorted into bound and
+// schedulable ones), read from the informers' caches and the capacity snapshot
+// (grove-behaviour.md §6.3). Level-based: it looks at state, never at the events that woke it.
+import {
+  type ClusterTopologyBinding,
+  LabelBasePodGang,
+  LabelPodCliquePodIndex,
+  LabelPodGang,
+  type PodGang,
+  PodGangConditionInitialized,
+} from "@grove-ts/api";
+import { type Cache, type Condition, findCondition, type KubeObject } from "@grove-ts/runtime";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { constraintKeys, type Within, type WorkGang, type WorkGroup } from "./gangs.js";
+import { podKey, type Snapshot } from "./snapshot.js";
+
+/** What a pod without spec.schedulerName is scheduled by. */
+export const KUBE_DEFAULT_SCHEDULER = "default-scheduler";
+
+export const pk = (p: Pod): string => podKey(p.metadata?.namespace, p.metadata?.name);
+
+/** A lone pod's gang key (it cannot clash with a PodGang's `<ns>/<name>`). */
+export const lonePodKey = (p: Pod): string => `pod:${pk(p)}`;
+
+export const gatedOrDone = (p: Pod): boolean =>
+  (p.spec?.schedulingGates?.length ?? 0) > 0 ||
+  Boolean(p.metadata?.deletionTimestamp) ||
+  p.status?.phase === "Succeeded" ||
+  p.status?.phase === "Failed";
+
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** One look at the pending gangs. */
+export interface Pending {
+  /** Gangs ready to place: base gangs first, then by age. */
+  ready: WorkGang[];
+  /** Scaled gangs waiting for their base gang to hold, by the base's key. */
+  waitingFor: Map<string, string[]>;
+  /** The PodGang key of every pod some PodGang lists. */
+  gangOf: Map<string, string>;
+}
+
+export class ClusterView {
+  constructor(
+    private readonly names: ReadonlySet<string>,
+    readonly pods: Cache<Pod & KubeObject>,
+    readonly gangs: Cache<PodGang & KubeObject>,
+    readonly nodes: Cache<Node & KubeObject>,
+    readonly bindings: Cache<ClusterTopologyBinding & KubeObject>,
+    readonly snapshot: Snapshot,
+  ) {}
+
+  /** The pod's scheduler is one of ours. */
+  ours(p: Pod): boolean {
+    return this.names.has(p.spec?.schedulerName || KUBE_DEFAULT_SCHEDULER);
+  }
+
+  /** Ours, unbound, ungated, not being deleted nor finished. */
+  schedulable(p: Pod): boolean {
+    return !p.spec?.nodeName && !gatedOrDone(p) && this.ours(p);
+  }
+
+  /** Pods of a group counted as placed: bound, or bound by us and not yet seen so. */
+  isPlaced = (p: Pod): boolean => this.snapshot.boundNode(p) !== undefined && !gatedOrDone(p);
+
+  /** The pending gangs, base gangs first, then by age. Returns gangs ready to place. */
+  collect(): Pending {
+    const out: WorkGang[] = [];
+    const inGang = new Map<string, string>();
+    /** Scaled gangs whose base does not hold yet, by base gang key (their pods may still be gated). */
+    const waiting = new Map<string, WorkGang[]>();
+    for (const pg of this.gangs.list()) {
+      const ns = pg.metadata.namespace ?? "";
+      const key = `${ns}/${pg.metadata.name}`;
+      const groups: WorkGroup[] = [];
+      /** Per group, its unplaced pods gated or not: what a scaled gang will ask for once ungated. */
+      const unplaced: Pod[][] = [];
+      let complete = true;
+      let ours = false;
+      for (const g of pg.spec.podgroups) {
+        const bound: Pod[] = [];
+        const pending: Pod[] = [];
+        const later: Pod[] = [];
+        for (const ref of g.podReferences) {
+          inGang.set(podKey(ref.namespace || ns, ref.name), key);
+          const pod = this.pods.get(ref.name, ref.namespace || ns);
+          if (!pod) {
+            complete = false;
+            continue;
+          }
+          if (this.ours(pod)) ours = true;
+          if (this.isPlaced(pod)) bound.push(pod);
+          else if (this.schedulable(pod) && !this.snapshot.boundNode(pod)) pending.push(pod);
+          const ungated = { ...pod, spec: { ...pod.spec, schedulingGates: [] } } as Pod;
+          if (this.schedulable(ungated) && !this.snapshot.boundNode(pod)) later.push(pod);
+        }
+        pending.sort(byPodIndex);
+        unplaced.push(later.sort(byPodIndex));
+        groups.push({
+          name: `${ns}/${g.name}`,
+          podGroup: g.name,
+          bound,
+          pending,
+          neededMin: Math.max(0, g.minReplicas - bound.length),
+          constraint: g.topologyConstraint,
+        });
+      }
+      if (!ours) continue;
+      const base =
+        pg.metadata.labels?.[LabelBasePodGang] ??
+        firstLabel([...groups, ...unplaced.map((pods) => ({ bound: [], pending: pods }))], LabelBasePodGang);
+      const scaled = Boolean(base && base !== pg.metadata.name);
+      if (scaled && !this.gangHolds(`${ns}/${base}`)) {
+        // Waits for its base; meanwhile it helps the base pick a domain (WorkGang.companions).
+        const probe = groups.map((g, i) => {
+          const pods = unplaced[i] ?? [];
+          return { ...g, pending: pods, neededMin: Math.min(g.neededMin, pods.length) };
+        });
+        if (probe.some((g) => g.pending.length > 0)) {
+          const c: WorkGang = {
+            key,
+            namespace: ns,
+            podGang: pg,
+            groups: probe,
+            keys: new Set(),
+            createdAt: "",
+            scaled,
+          };
+          c.keys = constraintKeys(c);
+          const list = waiting.get(`${ns}/${base}`) ?? [];
+          list.push(c);
+          waiting.set(`${ns}/${base}`, list);
+        }
+        continue;
+      }
+      if (groups.every((g) => g.pending.length === 0)) continue;
+      // Grove marks a gang Initialized once all its pods exist (§9 step 4); a PodGang made by
+      // hand carries no condition and is ready when every referenced pod exists, or once it has
+      // started (a pod that went away must not hold back the others).
+      const init = findCondition(
+        pg.status?.conditions as Condition[] | undefined,
+        PodGangConditionInitialized,
+      );
+      const started = groups.some((g) => g.bound.length > 0);
+      if (init ? init.status !== "True" : !complete && !started) continue;
+      // Not enough schedulable pods yet for the minimum (some still gated): wait, not a failure.
+      if (groups.some((g) => g.pending.length < g.neededMin)) continue;
+      const w: WorkGang = {
+        key,
+        namespace: ns,
+        podGang: pg,
+        groups,
+        keys: new Set(),
+        createdAt: pg.metadata.creationTimestamp ?? "",
+        scaled,
+        within: scaled && base ? this.baseDomains(ns, base) : undefined,
+      };
+      w.keys = constraintKeys(w);
+      out.push(w);
+    }
+    for (const w of out) {
+      const c = waiting.get(w.key);
+      const pack = w.podGang?.spec.topologyConstraint?.packConstraint;
+      if (!c || !(pack?.required || pack?.preferred)) continue;
+      w.companions = c.filter((x) => !x.podGang?.spec.topologyConstraintGroupConfigs?.length);
+      for (const x of w.companions) for (const k of x.keys) w.keys.add(k);
+    }
+    for (const pod of this.pods.list()) {
+      if (!this.schedulable(pod) || this.snapshot.boundNode(pod)) continue;
+      const ns = pod.metadata.namespace ?? "";
+      if (inGang.has(pk(pod))) continue;
+      const gangName = pod.metadata.labels?.[LabelPodGang];
+      // A Grove pod whose PodGang exists but does not list it yet waits for the next spec update.
+      if (gangName && this.gangs.get(gangName, ns)) continue;
+      out.push({
+        // A lone pod's names cannot clash with a PodGang's (`<ns>/<name>`) or its groups (PCLQ names).
+        key: lonePodKey(pod),
+        namespace: ns,
+        groups: [
+          {
+            name: lonePodKey(pod),
+            podGroup: pod.metadata.name ?? "",
+            bound: [],
+            pending: [pod],
+            neededMin: 1,
+          },
+        ],
+        keys: new Set(),
+        createdAt: pod.metadata.creationTimestamp ?? "",
+        scaled: false,
+      });
+    }
+    out.sort(
+      (a, b) =>
+        Number(a.scaled) - Number(b.scaled) ||
+        a.createdAt.localeCompare(b.createdAt) ||
+        a.key.localeCompare(b.key),
+    );
+    const waitingFor = new Map<string, string[]>();
+    for (const [base, list] of waiting)
+      waitingFor.set(
+        base,
+        list.map((c) => c.key),
+      );
+    return { ready: out, waitingFor, gangOf: inGang };
+  }
+
+  /**
+   * Where a scaled gang tries first (grove-behaviour.md §18.6 TAS10, TAS12, TAS15, TAS16: every pod
+   * of a PCS replica in the PCS's block, scaled gangs included). The scaled PodGang carries the
+   * PCSG's constraint (TAS10: only `rack`) or the PCS's (TAS12: `block`) but never says which
+   * domain; its base gang's top-level constraint is the PCS's. So: the domains the base gang's
+   * placed pods hold at the base's top-level level (`required`, else `preferred`). Undefined when the
+   * base has no top-level constraint or no placed pod on a labelled node.
+   */
+  baseDomains(ns: string, base: string): Within | undefined {
+    const pg = this.gangs.get(base, ns);
+    const pack = pg?.spec.topologyConstraint?.packConstraint;
+    const key = pack?.required || pack?.preferred;
+    if (!pg || !key) return undefined;
+    const values = new Set<string>();
+    for (const g of pg.spec.podgroups)
+      for (const ref of g.podReferences) {
+        const pod = this.pods.get(ref.name, ref.namespace || ns);
+        const n = pod && this.isPlaced(pod) ? this.snapshot.boundNode(pod) : undefined;
+        const v = n ? this.snapshot.node(n)?.metadata?.labels?.[key] : undefined;
+        if (v !== undefined) values.add(v);
+      }
+    return values.size > 0 ? { key, values: [...values].sort() } : undefined;
+  }
+
+  /** A gang holds when every group has at least minReplicas pods placed. */
+  gangHolds(key: string): boolean {
+    const [ns, name] = splitKey(key);
+    const pg = this.gangs.get(name, ns);
+    if (!pg) return false;
+    return pg.spec.podgroups.every((g) => {
+      let placed = 0;
+      for (const ref of g.podReferences) {
+        const pod = this.pods.get(ref.name, ref.namespace || ns);
+        if (pod && this.isPlaced(pod)) placed++;
+      }
+      return placed >= g.minReplicas;
+    });
+  }
+}
+
+function firstLabel(groups: Pick<WorkGroup, "bound" | "pending">[], label: string): string | undefined {
+  for (const g of groups)
+    for (const p of [...g.pending, ...g.bound])
+      if (p.metadata?.labels?.[label]) return p.metadata.labels[label];
+  return undefined;
+}
+
+/** Pods of a clique by their Grove pod index, then name: the lowest indices get nodes first. */
+function byPodIndex(a: Pod, b: Pod): number {
+  const ia = Number(a.metadata?.labels?.[LabelPodCliquePodIndex] ?? Number.NaN);
+  const ib = Number(b.metadata?.labels?.[LabelPodCliquePodIndex] ?? Number.NaN);
+  if (!Number.isNaN(ia) && !Number.isNaN(ib) && ia !== ib) return ia - ib;
+  return (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
+}

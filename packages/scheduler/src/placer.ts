@@ -1,0 +1,125 @@
+// The solver as the scheduling cycle calls it: one placement call over the current capacity, on an
+// encoded `PlacementSnapshot` kept per topology and updated per bound or freed pod (the `incremental`
+// option), or solved from scratch; and the translation of a pending gang into the placement
+// problem's gang, checked against the contract (placement-problem.md).
+import {
+  checkProblem,
+  createSnapshot,
+  type Gang,
+  type PlacementResult,
+  type PlacementSnapshot,
+  solve,
+  type TopologyLevel,
+} from "@grove-ts/placement";
+import { toPlacementGang, type WorkGang } from "./gangs.js";
+import type { GangSchedulerMetrics } from "./metrics.js";
+import { toQuantities } from "./requests.js";
+import type { Snapshot } from "./snapshot.js";
+
+export interface PlacerOptions {
+  engine?: "wasm" | "js" | undefined;
+  /** Keep an encoded snapshot per topology across cycles (default true). */
+  incremental?: boolean | undefined;
+  metrics?: GangSchedulerMetrics | undefined;
+}
+
+export class Placer {
+  /** Encoded clusters per topology signature, kept in step with `snapshot`. */
+  private readonly placements = new Map<string, PlacementSnapshot>();
+
+  constructor(
+    private readonly snapshot: Snapshot,
+    private readonly options: PlacerOptions,
+  ) {
+    snapshot.onUsage((node, requests, sign) => {
+      const q = toQuantities(requests);
+      for (const [sig, ps] of this.placements) {
+        try {
+          if (sign > 0) ps.bind(node, q);
+          else ps.free(node, q);
+        } catch {
+          // Out of step (e.g. a pod on a node the encoding lacks): rebuild at the next cycle.
+          ps.dispose();
+          this.placements.delete(sig);
+        }
+      }
+    });
+  }
+
+  /** Forgets the encoding for `levels` (all of them when undefined): a node changed. */
+  drop(levels?: TopologyLevel[]): void {
+    const sig = levels === undefined ? undefined : JSON.stringify(levels);
+    for (const [k, ps] of this.placements)
+      if (sig === undefined || k === sig) {
+        ps.dispose();
+        this.placements.delete(k);
+      }
+  }
+
+  /** One placement call over the current capacity (solver time reported to the metrics). */
+  place(levels: TopologyLevel[], gangs: Gang[]): PlacementResult {
+    const m = this.options.metrics;
+    if (!m) return this.solve(levels, gangs);
+    const started = performance.now();
+    try {
+      return this.solve(levels, gangs);
+    } finally {
+      m.solverDuration((performance.now() - started) / 1000);
+    }
+  }
+
+  /** The placement gang for `w`; throws when the contract rejects it (reported on its pods). */
+  toGang(w: WorkGang, levels: TopologyLevel[]): Gang {
+    const build = (x: WorkGang) =>
+      toPlacementGang(
+        x,
+        levels,
+        (p) => this.snapshot.boundNode(p),
+        (n) => this.snapshot.node(n)?.metadata?.labels,
+      );
+    const gang = build(w);
+    checkProblem({ topology: { levels }, nodes: [], gangs: [gang] });
+    if (!w.companions?.length) return gang;
+    // The base gang with its waiting scaled gangs as sub-groups (each keeping its own top-level
+    // constraint) under the base's constraint: a domain that holds them all, when one does. Only
+    // the base's pods are bound from it; the scaled gangs follow into that domain (`within`).
+    const whole: Gang = { ...gang, groups: [...gang.groups], subGroups: [...(gang.subGroups ?? [])] };
+    for (const c of w.companions) {
+      const cg = build(c);
+      if (cg.groups.length === 0) continue;
+      whole.groups.push(...cg.groups);
+      whole.subGroups?.push({
+        name: `scaled:${c.key}`,
+        groups: cg.groups.map((g) => g.name),
+        ...(cg.constraint ? { constraint: cg.constraint } : {}),
+      });
+    }
+    try {
+      checkProblem({ topology: { levels }, nodes: [], gangs: [whole] });
+      return whole;
+    } catch {
+      return gang;
+    }
+  }
+
+  dispose(): void {
+    this.drop();
+  }
+
+  private solve(levels: TopologyLevel[], gangs: Gang[]): PlacementResult {
+    const engine = this.options.engine ?? "wasm";
+    const topology = levels.length > 0 ? { levels } : undefined;
+    if (this.options.incremental === false)
+      return solve(
+        { ...(topology ? { topology } : {}), nodes: this.snapshot.placementNodes(), gangs },
+        { engine },
+      );
+    const sig = JSON.stringify(levels);
+    let ps = this.placements.get(sig);
+    if (!ps) {
+      ps = createSnapshot(topology, this.snapshot.placementNodes(), { engine });
+      this.placements.set(sig, ps);
+    }
+    return ps.place(gangs);
+  }
+}
