@@ -1,35 +1,24 @@
-// Pure builders of the desired children (grove-behaviour.md §3.5, §5.3, §9, §11.1, §14.1): given the
-// PodCliqueSet (and live PCSG replica counts), what objects should exist and what they look like.
-// The reconcilers compare these with their caches; nothing here does I/O.
+// Pure builders of the desired PodCliques and PodCliqueScalingGroups (grove-behaviour.md §3.5, §5.3,
+// §11.1) and the clique helpers the other builders share: given the PodCliqueSet, what objects should
+// exist and what they look like. The PodGangs are built in desired-gangs.ts, the PCS's own children
+// in desired-pcs.ts. The reconcilers compare these with their caches; nothing here does I/O.
 import {
-  AnnotationServiceAccountName,
   AnnotationTopologyName,
   basePodGangName,
   CliqueStartupTypeExplicit,
   CliqueStartupTypeInOrder,
-  ComponentHeadlessService,
-  ComponentHPA,
   ComponentPCSG,
-  ComponentPodGang,
-  ComponentPodRole,
-  ComponentPodRoleBinding,
-  ComponentPodSATokenSecret,
-  ComponentPodServiceAccount,
   FinalizerPodClique,
   FinalizerPodCliqueScalingGroup,
-  headlessServiceName,
   LabelComponent,
   LabelName,
   LabelPodCliqueSetReplicaIndex,
-  LabelSchedulerName,
   managedLabels,
   type PodCliqueScalingGroupConfig,
   PodCliqueScalingGroupType,
   PodCliqueSetType,
   type PodCliqueTemplateSpec,
   PodCliqueType,
-  type PodGangTopologyConstraint,
-  type PodGroup,
   pcsgEnvVars,
   pcsgMemberPodCliqueName,
   pcsgTemplateNumPods,
@@ -38,26 +27,10 @@ import {
   podCliqueScalingGroupName,
   podGangNameForPCSGReplica,
   podTemplateHash,
-  roleBindingName,
-  roleLabelName,
-  roleName,
-  SCHEDULER_API_VERSION,
-  saTokenSecretName,
-  scaledPodGangName,
-  serviceAccountName,
-  type TopologyConstraint,
-  topologyConstraintGroupConfigName,
   withEnvVars,
 } from "@grove-ts/api";
 import { controllerReference, type KubeObject } from "@grove-ts/runtime";
-import type {
-  ClusterTopologyBinding,
-  PodClique,
-  PodCliqueScalingGroup,
-  PodCliqueSet,
-  PodGang,
-} from "./types.js";
-import { withoutGroveKeys } from "./util.js";
+import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "./types.js";
 
 export const cliqueByName = (pcs: PodCliqueSet, name: string): PodCliqueTemplateSpec | undefined =>
   pcs.spec.template.cliques.find((c) => c.name === name);
@@ -286,276 +259,4 @@ export function desiredPcsg(
     object,
     patch: { metadata: { labels, ...(annotations ? { annotations } : {}) }, spec: syncedSpec },
   };
-}
-
-// ---- topology (§14.1) ----------------------------------------------------------------------------
-
-/** The CT name: the first explicit topologyName found PCS → PCSGs → cliques. */
-export function topologyNameOf(pcs: PodCliqueSet): string | undefined {
-  const t = pcs.spec.template;
-  if (t.topologyConstraint?.topologyName) return t.topologyConstraint.topologyName;
-  for (const g of t.podCliqueScalingGroups ?? [])
-    if (g.topologyConstraint?.topologyName) return g.topologyConstraint.topologyName;
-  for (const c of t.cliques) if (c.topologyConstraint?.topologyName) return c.topologyConstraint.topologyName;
-  return undefined;
-}
-
-export type Translate = (c: TopologyConstraint | undefined) => PodGangTopologyConstraint | undefined;
-
-/**
- * Domain → node-label-key translation through the CT; undefined when TAS is off, the CT is missing,
- * or no domain of the constraint is known (dropped, not an error).
- */
-export function topologyTranslator(ctb: ClusterTopologyBinding | undefined, tasEnabled: boolean): Translate {
-  return (c) => {
-    if (!tasEnabled || !ctb || !c) return undefined;
-    const key = (domain: string | undefined) => ctb.spec.levels.find((l) => l.domain === domain)?.key;
-    const required = key(c.pack?.required ?? c.packDomain);
-    const preferred = key(c.pack?.preferred);
-    if (!required && !preferred) return undefined;
-    return { packConstraint: { ...(required ? { required } : {}), ...(preferred ? { preferred } : {}) } };
-  };
-}
-
-// ---- PodGangs (§9) -------------------------------------------------------------------------------
-
-export interface DesiredPodGang {
-  name: string;
-  /** PodGroup name (= PCLQ FQN) → minReplicas and topology. podReferences are filled by the caller. */
-  groups: { name: string; minReplicas: number; topologyConstraint?: PodGangTopologyConstraint }[];
-  topologyConstraint?: PodGangTopologyConstraint;
-  groupConfigs?: { name: string; podGroupNames: string[]; topologyConstraint?: PodGangTopologyConstraint }[];
-}
-
-/**
- * Every PodGang the PCS should have: per replica the base gang, and one scaled gang per PCSG replica
- * ≥ minAvailable using the live PCSG replica count (`pcsgReplicas(name)`, template value when absent).
- */
-export function desiredPodGangs(
-  pcs: PodCliqueSet,
-  pcsgReplicas: (pcsgName: string) => number | undefined,
-  translate: Translate,
-): DesiredPodGang[] {
-  const pcsName = pcs.metadata.name ?? "";
-  const t = pcs.spec.template;
-  const out: DesiredPodGang[] = [];
-  const minOf = (cliqueName: string) => {
-    const c = cliqueByName(pcs, cliqueName);
-    return c?.spec.minAvailable ?? c?.spec.replicas ?? 1;
-  };
-  const topo = (cliqueName: string) => translate(cliqueByName(pcs, cliqueName)?.topologyConstraint);
-  const group = (name: string, clique: string) => {
-    const tc = topo(clique);
-    return { name, minReplicas: minOf(clique), ...(tc ? { topologyConstraint: tc } : {}) };
-  };
-  const pcsTopo = translate(t.topologyConstraint);
-  for (let i = 0; i < (pcs.spec.replicas ?? 0); i++) {
-    const base: DesiredPodGang = { name: basePodGangName(pcsName, i), groups: [] };
-    if (pcsTopo) base.topologyConstraint = pcsTopo;
-    for (const c of standaloneCliques(pcs))
-      base.groups.push(group(podCliqueName(pcsName, i, c.name), c.name));
-    const scaled: DesiredPodGang[] = [];
-    for (const cfg of t.podCliqueScalingGroups ?? []) {
-      const pcsgName = podCliqueScalingGroupName(pcsName, i, cfg.name);
-      const min = pcsgMinAvailable(cfg);
-      const replicas = pcsgReplicas(pcsgName) ?? cfg.replicas ?? 1;
-      const cfgTopo = translate(cfg.topologyConstraint);
-      for (let j = 0; j < replicas; j++) {
-        const names = cfg.cliqueNames.map((c) => pcsgMemberPodCliqueName(pcsgName, j, c));
-        const groups = cfg.cliqueNames.map((c, k) => group(names[k] as string, c));
-        if (j < min) {
-          base.groups.push(...groups);
-          if (cfgTopo) {
-            base.groupConfigs ??= [];
-            base.groupConfigs.push({
-              name: topologyConstraintGroupConfigName(pcsgName, j),
-              podGroupNames: names,
-              topologyConstraint: cfgTopo,
-            });
-          }
-        } else {
-          const tc = cfgTopo ?? pcsTopo;
-          scaled.push({
-            name: scaledPodGangName(pcsgName, j, min),
-            groups,
-            ...(tc ? { topologyConstraint: tc } : {}),
-          });
-        }
-      }
-    }
-    out.push(base, ...scaled);
-  }
-  return out;
-}
-
-/** The PodGang object for `d` with its podReferences (names sorted) filled from `refs`. */
-export function podGangObject(
-  pcs: PodCliqueSet,
-  d: DesiredPodGang,
-  refs: (podGroupName: string) => string[],
-  schedulerName: string,
-  topologyName: string | undefined,
-  existing?: PodGang,
-): PodGang {
-  const pcsName = pcs.metadata.name ?? "";
-  const ns = pcs.metadata.namespace ?? "";
-  const groveOnly = (m: Record<string, string> | undefined) =>
-    Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => k.startsWith("grove.io/")));
-  const labels = {
-    ...withoutGroveKeys(pcs.metadata.labels),
-    ...groveOnly(existing?.metadata.labels),
-    ...managedLabels(pcsName),
-    [LabelComponent]: ComponentPodGang,
-    [LabelSchedulerName]: schedulerName,
-  };
-  const annotations: Record<string, string> = {
-    ...withoutGroveKeys(pcs.metadata.annotations),
-    ...groveOnly(existing?.metadata.annotations),
-  };
-  delete annotations[AnnotationTopologyName];
-  const anyTopo =
-    d.topologyConstraint !== undefined ||
-    (d.groupConfigs?.length ?? 0) > 0 ||
-    d.groups.some((g) => g.topologyConstraint !== undefined);
-  if (anyTopo && topologyName) annotations[AnnotationTopologyName] = topologyName;
-  const podgroups: PodGroup[] = d.groups.map((g) => ({
-    name: g.name,
-    podReferences: refs(g.name).map((name) => ({ namespace: ns, name })),
-    minReplicas: g.minReplicas,
-    ...(g.topologyConstraint ? { topologyConstraint: g.topologyConstraint } : {}),
-  }));
-  const pc = pcs.spec.template.priorityClassName;
-  return {
-    apiVersion: SCHEDULER_API_VERSION,
-    kind: "PodGang",
-    metadata: {
-      name: d.name,
-      namespace: ns,
-      labels,
-      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-      ownerReferences: [controllerReference(pcs, PodCliqueSetType)],
-    },
-    spec: {
-      podgroups,
-      ...(d.topologyConstraint ? { topologyConstraint: d.topologyConstraint } : {}),
-      ...(d.groupConfigs ? { topologyConstraintGroupConfigs: d.groupConfigs } : {}),
-      ...(pc ? { priorityClassName: pc } : {}),
-    },
-  } as PodGang;
-}
-
-// ---- per-PCS objects (§3.5) ----------------------------------------------------------------------
-
-const childMeta = (
-  pcs: PodCliqueSet,
-  name: string,
-  component: string,
-  extra: Record<string, string> = {},
-) => ({
-  name,
-  namespace: pcs.metadata.namespace,
-  labels: {
-    ...managedLabels(pcs.metadata.name ?? ""),
-    [LabelComponent]: component,
-    [LabelName]: name,
-    ...extra,
-  },
-  ownerReferences: [controllerReference(pcs, PodCliqueSetType)],
-});
-
-export function desiredServiceAccount(pcs: PodCliqueSet): KubeObject & Record<string, unknown> {
-  const name = serviceAccountName(pcs.metadata.name ?? "");
-  return {
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: childMeta(pcs, name, ComponentPodServiceAccount),
-    automountServiceAccountToken: true,
-  };
-}
-
-export function desiredRole(pcs: PodCliqueSet): KubeObject & Record<string, unknown> {
-  const p = pcs.metadata.name ?? "";
-  return {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "Role",
-    metadata: {
-      ...childMeta(pcs, roleName(p), ComponentPodRole),
-      labels: { ...childMeta(pcs, roleName(p), ComponentPodRole).labels, [LabelName]: roleLabelName(p) },
-    },
-    rules: [{ apiGroups: [""], resources: ["pods", "pods/status"], verbs: ["get", "list", "watch"] }],
-  };
-}
-
-export function desiredRoleBinding(pcs: PodCliqueSet): KubeObject & Record<string, unknown> {
-  const p = pcs.metadata.name ?? "";
-  const meta = childMeta(pcs, roleBindingName(p), ComponentPodRoleBinding);
-  return {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
-    metadata: { ...meta, labels: { ...meta.labels, [LabelName]: roleLabelName(p) } },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: roleName(p) },
-    subjects: [{ kind: "ServiceAccount", name: serviceAccountName(p), namespace: pcs.metadata.namespace }],
-  };
-}
-
-export function desiredTokenSecret(pcs: PodCliqueSet): KubeObject & Record<string, unknown> {
-  const p = pcs.metadata.name ?? "";
-  const meta = childMeta(pcs, saTokenSecretName(p), ComponentPodSATokenSecret);
-  return {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { ...meta, annotations: { [AnnotationServiceAccountName]: serviceAccountName(p) } },
-    type: "kubernetes.io/service-account-token",
-  };
-}
-
-export function desiredService(
-  pcs: PodCliqueSet,
-  pcsReplica: number,
-): KubeObject & { spec: Record<string, unknown> } {
-  const p = pcs.metadata.name ?? "";
-  const name = headlessServiceName(p, pcsReplica);
-  const idx = { [LabelPodCliqueSetReplicaIndex]: String(pcsReplica) };
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: childMeta(pcs, name, ComponentHeadlessService, idx),
-    spec: {
-      clusterIP: "None",
-      publishNotReadyAddresses: pcs.spec.template.headlessServiceConfig?.publishNotReadyAddresses ?? true,
-      selector: { ...managedLabels(p), ...idx },
-    },
-  };
-}
-
-/** HPAs: per replica, one per standalone clique with autoScalingConfig and per PCSG with scaleConfig. */
-export function desiredHpas(pcs: PodCliqueSet): (KubeObject & { spec: Record<string, unknown> })[] {
-  const p = pcs.metadata.name ?? "";
-  const out: (KubeObject & { spec: Record<string, unknown> })[] = [];
-  const hpa = (
-    i: number,
-    target: string,
-    kind: string,
-    cfg: { minReplicas?: number; maxReplicas: number; metrics?: unknown[] },
-  ) =>
-    out.push({
-      apiVersion: "autoscaling/v2",
-      kind: "HorizontalPodAutoscaler",
-      metadata: childMeta(pcs, target, ComponentHPA, { [LabelPodCliqueSetReplicaIndex]: String(i) }),
-      spec: {
-        scaleTargetRef: { apiVersion: PodCliqueType.apiVersion, kind, name: target },
-        ...(cfg.minReplicas !== undefined ? { minReplicas: cfg.minReplicas } : {}),
-        maxReplicas: cfg.maxReplicas,
-        ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
-      },
-    });
-  for (let i = 0; i < (pcs.spec.replicas ?? 0); i++) {
-    for (const c of standaloneCliques(pcs))
-      if (c.spec.autoScalingConfig)
-        hpa(i, podCliqueName(p, i, c.name), "PodClique", c.spec.autoScalingConfig);
-    for (const g of pcs.spec.template.podCliqueScalingGroups ?? [])
-      if (g.scaleConfig)
-        hpa(i, podCliqueScalingGroupName(p, i, g.name), "PodCliqueScalingGroup", g.scaleConfig);
-  }
-  return out;
 }

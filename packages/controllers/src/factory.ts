@@ -51,7 +51,7 @@ import {
   PodExpectations,
   type ResolvedOptions,
 } from "./context.js";
-import { topologyNameOf } from "./desired.js";
+import { topologyNameOf } from "./desired-gangs.js";
 import { InvalidOptionError } from "./errors.js";
 import { createControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";

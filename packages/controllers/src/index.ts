@@ -2,7 +2,8 @@
 // controllers over runtime's Client.
 
 export * from "./clustertopology/index.js";
-export { desiredPodGangs, resolveStartsAfter, topologyTranslator } from "./desired.js";
+export { resolveStartsAfter } from "./desired.js";
+export { desiredPodGangs, topologyTranslator } from "./desired-gangs.js";
 export * from "./errors.js";
 export {
   type ControllerEvents,

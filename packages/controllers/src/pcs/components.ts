@@ -15,17 +15,15 @@ import {
 import { childrenOf, pcsgsOf, standalonePodCliquesOf } from "../children.js";
 import type { Component } from "../component.js";
 import type { ControllerContext } from "../context.js";
+import { desiredPcsg, desiredStandalonePodClique, standaloneCliques } from "../desired.js";
 import {
   desiredHpas,
-  desiredPcsg,
   desiredRole,
   desiredRoleBinding,
   desiredService,
   desiredServiceAccount,
-  desiredStandalonePodClique,
   desiredTokenSecret,
-  standaloneCliques,
-} from "../desired.js";
+} from "../desired-pcs.js";
 import { SecretConflictError } from "../errors.js";
 import {
   errText,

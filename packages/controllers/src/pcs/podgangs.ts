@@ -24,14 +24,14 @@ import {
 import { podGangsOf, podsOf } from "../children.js";
 import type { Component } from "../component.js";
 import type { ControllerContext } from "../context.js";
+import { schedulerNameOf } from "../desired.js";
 import {
   type DesiredPodGang,
   desiredPodGangs,
   podGangObject,
-  schedulerNameOf,
   topologyNameOf,
   topologyTranslator,
-} from "../desired.js";
+} from "../desired-gangs.js";
 import {
   errText,
   objectKey,

@@ -14,13 +14,8 @@ import {
   type TopologyConstraint,
 } from "@grove-ts/api";
 import { type ConditionInput, removeCondition, setCondition } from "@grove-ts/runtime";
-import {
-  cliqueByName,
-  cliqueTemplateHash,
-  pcsgMinAvailable,
-  standaloneCliques,
-  topologyNameOf,
-} from "../desired.js";
+import { cliqueByName, cliqueTemplateHash, pcsgMinAvailable, standaloneCliques } from "../desired.js";
+import { topologyNameOf } from "../desired-gangs.js";
 import { pclqUpdateComplete, planPcsUpdate } from "../rolling-update.js";
 import type { ClusterTopologyBinding, PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
 import { intLabel, isTerminating } from "../util.js";
