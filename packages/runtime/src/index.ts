@@ -5,6 +5,7 @@ export * from "./controller.js";
 export * from "./deep-equal.js";
 export * from "./errors.js";
 export * from "./events.js";
+export * from "./field-selectors.js";
 export * from "./informer.js";
 export * from "./leader-election.js";
 export * from "./logger.js";

@@ -11,10 +11,11 @@ import { Cache, type IndexFunc, objectKey } from "./cache.js";
 import type { Client, KubeObject, ResourceType, WatchEvent, WatchHandle } from "./client.js";
 import { deepFreeze } from "./deep-equal.js";
 import { ApiError, isGone, type Status } from "./errors.js";
+import { parseFieldSelector } from "./field-selectors.js";
 import { type Logger, noopLogger } from "./logger.js";
 import { sleep } from "./rate-limit.js";
 import { errorCode } from "./reconcile-errors.js";
-import { parseFieldSelector, parseLabelSelector, type Selector } from "./selectors.js";
+import { parseLabelSelector, type Selector } from "./selectors.js";
 
 export interface EventHandler<T extends KubeObject> {
   onAdd?(obj: T): void;
