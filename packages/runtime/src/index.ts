@@ -8,6 +8,8 @@ export * from "./events.js";
 export * from "./field-selectors.js";
 export * from "./informer.js";
 export * from "./leader-election.js";
+export * from "./leader-election-options.js";
+export * from "./lease-record.js";
 export * from "./logger.js";
 export * from "./manager.js";
 export * from "./metrics.js";

@@ -15,163 +15,28 @@
 //   elector that never led is stopped.
 // - After leadership is lost the elector is finished (client-go's Run returns): make a new one to
 //   stand again. Controllers stop and the process restarts as a standby, as controller-runtime does.
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
-import type { Client, KubeObject } from "./client.js";
+//
+// Its options and their rules are in leader-election-options.ts, the Lease record in lease-record.ts.
+import type { Client } from "./client.js";
 import { isAlreadyExists, isConflict, isNotFound } from "./errors.js";
+import {
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  defaultLeaderIdentity,
+  LEADER_ELECTION_JITTER_FACTOR,
+  type LeaderElectorOptions,
+  validateLeaderElectionOptions,
+} from "./leader-election-options.js";
+import {
+  formatMicroTime,
+  type LeaderElectionRecord,
+  type Lease,
+  type LeaseSpec,
+  leaseRecord,
+} from "./lease-record.js";
 import { type Logger, noopLogger } from "./logger.js";
 import { LeaseType } from "./resources.js";
-
-/** client-go's defaults (and controller-runtime's): 15 s / 10 s / 2 s. */
-export const DEFAULT_LEASE_DURATION_MS = 15_000;
-export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
-export const DEFAULT_RETRY_PERIOD_MS = 2_000;
-/** client-go's JitterFactor: a standby waits retryPeriod * (1 + random * 1.2) between attempts. */
-export const LEADER_ELECTION_JITTER_FACTOR = 1.2;
-
-/** coordination.k8s.io/v1 Lease spec as JSON (times are MicroTime: RFC 3339 with 6 fraction digits). */
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-  preferredHolder?: string;
-  strategy?: string;
-}
-
-export interface Lease extends KubeObject {
-  spec?: LeaseSpec;
-}
-
-/** client-go's LeaderElectionRecord: a Lease spec read with defaults for what is missing or malformed. */
-export interface LeaderElectionRecord {
-  holderIdentity: string;
-  leaseDurationSeconds: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions: number;
-}
-
-export interface LeaderElectorOptions {
-  client: Client;
-  /** Namespace and name of the Lease. */
-  namespace: string;
-  name: string;
-  /** Unique per replica. Default `<hostname>_<uuid>`, as controller-runtime makes it. */
-  identity?: string;
-  /** How long a standby waits from its last sight of a changed record before taking the Lease. Default 15000; at least 1000 (the Lease stores whole seconds). */
-  leaseDurationMs?: number;
-  /** How long the leader keeps leading without a successful renewal. Default 10000; below leaseDurationMs. */
-  renewDeadlineMs?: number;
-  /** Time between attempts. Default 2000; renewDeadlineMs must exceed 1.2 times it. */
-  retryPeriodMs?: number;
-  /** stop() while leading writes an empty holder and a 1 s duration, so a standby takes over at once. Default true. */
-  releaseOnCancel?: boolean;
-  logger?: Logger;
-  /**
-   * Called once when this elector becomes the leader. `signal` aborts when leadership ends (lost, or
-   * stop()). Code protected by the Lease must stop when it aborts.
-   */
-  onStartedLeading(signal: AbortSignal): void | Promise<void>;
-  /** Called once when leadership ends, right after the signal aborted. */
-  onStoppedLeading(): void;
-  /** Called when the observed holder changes to a non-empty identity (this elector's own included). */
-  onNewLeader?(identity: string): void;
-}
-
-/** Options that break client-go's rules; names each field and the rule. */
-export class LeaderElectionConfigError extends Error {
-  readonly code = "InvalidLeaderElectionConfig";
-  constructor(
-    readonly field: string,
-    readonly rule: string,
-  ) {
-    super(`leader election: ${field}: ${rule}`);
-    this.name = "LeaderElectionConfigError";
-  }
-}
-
-/** `<hostname>_<uuid>`: unique per process even when two replicas share a host name. */
-export function defaultLeaderIdentity(): string {
-  return `${hostname()}_${randomUUID()}`;
-}
-
-/** metav1.MicroTime as JSON: RFC 3339 with exactly 6 fraction digits, UTC. */
-export function formatMicroTime(ms: number): string {
-  const iso = new Date(Math.floor(ms)).toISOString(); // 2026-12-07T00:40:00.123Z
-  const micros = String(Math.floor((ms % 1) * 1000)).padStart(3, "0");
-  return `${iso.slice(0, -1)}${micros}Z`;
-}
-
-/** Checks the options against client-go's NewLeaderElector rules. Throws LeaderElectionConfigError. */
-export function validateLeaderElectionOptions(o: LeaderElectorOptions): void {
-  const lease = o.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS;
-  const renew = o.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
-  const retry = o.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
-  const positive = (v: number, f: string) => {
-    if (!Number.isFinite(v) || v <= 0) throw new LeaderElectionConfigError(f, `must be > 0, got ${v}`);
-  };
-  positive(lease, "leaseDurationMs");
-  positive(renew, "renewDeadlineMs");
-  positive(retry, "retryPeriodMs");
-  if (lease < 1000)
-    throw new LeaderElectionConfigError(
-      "leaseDurationMs",
-      `must be at least 1000 (the Lease stores whole seconds), got ${lease}`,
-    );
-  if (lease <= renew)
-    throw new LeaderElectionConfigError(
-      "leaseDurationMs",
-      `must be greater than renewDeadlineMs (${lease} <= ${renew})`,
-    );
-  if (renew <= LEADER_ELECTION_JITTER_FACTOR * retry)
-    throw new LeaderElectionConfigError(
-      "renewDeadlineMs",
-      `must be greater than retryPeriodMs * ${LEADER_ELECTION_JITTER_FACTOR} (${renew} <= ${LEADER_ELECTION_JITTER_FACTOR * retry})`,
-    );
-  if (o.identity !== undefined && o.identity === "")
-    throw new LeaderElectionConfigError("identity", "must not be empty");
-  if (!o.namespace) throw new LeaderElectionConfigError("namespace", "required");
-  if (!o.name) throw new LeaderElectionConfigError("name", "required");
-}
-
-/**
- * Reads a Lease's spec as client-go's LeaseSpecToLeaderElectionRecord does, except that a field of
- * the wrong type reads as absent (and is reported) instead of failing the whole read: a garbage
- * Lease then looks expired and is overwritten with a valid record.
- */
-export function leaseRecord(lease: Lease): { record: LeaderElectionRecord; malformed: string[] } {
-  const malformed: string[] = [];
-  const raw: unknown = lease.spec;
-  const spec =
-    typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-  if (raw !== undefined && spec !== raw) malformed.push("spec");
-  const str = (k: string): string | undefined => {
-    const v = spec[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === "string") return v;
-    malformed.push(`spec.${k}`);
-    return undefined;
-  };
-  const int = (k: string): number | undefined => {
-    const v = spec[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
-    malformed.push(`spec.${k}`);
-    return undefined;
-  };
-  const record: LeaderElectionRecord = {
-    holderIdentity: str("holderIdentity") ?? "",
-    leaseDurationSeconds: int("leaseDurationSeconds") ?? 0,
-    leaseTransitions: int("leaseTransitions") ?? 0,
-  };
-  const acquire = str("acquireTime");
-  const renew = str("renewTime");
-  if (acquire !== undefined) record.acquireTime = acquire;
-  if (renew !== undefined) record.renewTime = renew;
-  return { record, malformed };
-}
 
 function recordToSpec(r: LeaderElectionRecord): LeaseSpec {
   return {
