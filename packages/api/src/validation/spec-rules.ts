@@ -4,29 +4,18 @@
 //
 // Field paths are always indexed (`spec.template.cliques[1].spec.startsAfter[0]`), also where Grove's
 // webhook reports a list path without an index, so a user can find the offending entry.
+//
+// V4-V9 are in resource-sharing-rules.ts, V11-V20 (one clique) in clique-rules.ts, the messages and
+// shared checks in spec-messages.ts.
 
-import {
-  type FieldError,
-  type FieldPath,
-  fieldDuplicate,
-  fieldInvalid,
-  fieldNotFound,
-  fieldNotSupported,
-  fieldRequired,
-} from "../field-errors.js";
-import {
-  isDNS1123Subdomain,
-  isEnvVarName,
-  validateAnnotations,
-  validateLabels,
-  validateObjectMeta,
-} from "./apimachinery.js";
+import { type FieldError, fieldInvalid, fieldRequired } from "../field-errors.js";
+import { isDNS1123Subdomain, validateObjectMeta } from "./apimachinery.js";
+import { validateClique } from "./clique-rules.js";
 import { parseGoDuration } from "./duration.js";
 import { stronglyConnectedCycles } from "./graph.js";
-import { arr, has, int, isObj, type Obj, obj, str } from "./json.js";
+import { arr, has, int, isObj, obj, str } from "./json.js";
 import {
   CliqueStartupTypes,
-  type CliqueView,
   cliqueScheduler,
   groupMemberNames,
   isExplicit,
@@ -36,341 +25,24 @@ import {
   templatePath,
 } from "./model.js";
 import type { ResolvedOptions } from "./options.js";
-
-export const MaxCombinedResourceNameLength = 45;
-export const ResourceSharingScopes = ["AllReplicas", "PerReplica"] as const;
-
-export const MsgAtLeastOneClique = "at least one PodClique must be defined";
-export const MsgCliqueNameDNS = "invalid PodCliqueTemplateSpec name, must be a valid DNS subdomain";
-export const MsgGroupNameDNS = "invalid PodCliqueScalingGroupConfig name, must be a valid DNS subdomain";
-export const MsgGreaterThanZero = "must be greater than 0";
-export const MsgMinAvailableGtReplicas = "minAvailable must not be greater than replicas";
-export const MsgFieldRequired = "field is required";
-export const MsgDepEmpty = "clique dependency must not be empty";
-export const MsgDepSelf = "clique dependency cannot refer to itself";
-export const MsgDepUnknown = "unknown clique names found, all clique dependencies must be defined as cliques";
-export const MsgDepCycle = "clique must not have circular dependencies";
-export const MsgSameScheduler = "the schedulerName for all pods have to be the same";
-export const MsgMustNotBeSet = "must not be set";
-export const MsgUnidentifiedCliques = "unidentified PodClique names found";
-export const MsgAutoScalingInGroup =
-  "AutoScalingConfig is not allowed to be defined for PodClique that is part of scaling group";
-export const MsgTerminationDelay = "terminationDelay must be greater than 0";
-export const MsgRestartPolicyWarning = "restartPolicy will be ignored, it will be set to Always";
-export const MsgDeviceRequest = "at least one device request is required";
-
-export function combinedNameMessage(n: number, pcs: string, clique: string, group?: string): string {
-  return group === undefined
-    ? `combined resource name length ${n} exceeds 45-character limit required for pod naming. Consider shortening: PodCliqueSet '${pcs}' or PodClique '${clique}'`
-    : `combined resource name length ${n} exceeds 45-character limit required for pod naming. Consider shortening: PodCliqueSet '${pcs}', PodCliqueScalingGroup '${group}', or PodClique '${clique}'`;
-}
-
-/** Reports every later occurrence of a value already seen, at that entry's own path. */
-function duplicates<T>(items: { value: T | undefined; path: FieldPath }[]): FieldError[] {
-  const seen = new Set<T>();
-  const errs: FieldError[] = [];
-  for (const it of items) {
-    if (it.value === undefined || it.value === "") continue;
-    if (seen.has(it.value)) errs.push(fieldDuplicate(it.path, it.value));
-    else seen.add(it.value);
-  }
-  return errs;
-}
-
-function validateInt(
-  value: unknown,
-  path: FieldPath,
-  check: (n: number) => boolean,
-  message: string,
-): FieldError[] {
-  if (value === undefined || value === null) return [];
-  if (typeof value !== "number" || !Number.isInteger(value))
-    return [fieldInvalid(path, "must be an integer", value)];
-  return check(value) ? [] : [fieldInvalid(path, message, value)];
-}
-
-// V4-V6
-function validateResourceClaimTemplates(v: PcsView): { errs: FieldError[]; internal: Set<string> } {
-  const path = templatePath.child("resourceClaimTemplates");
-  const errs: FieldError[] = [];
-  const internal = new Set<string>();
-  const names: { value: string | undefined; path: FieldPath }[] = [];
-  arr(v.template?.resourceClaimTemplates).forEach((t, i) => {
-    const p = path.index(i);
-    const to = obj(t) ?? {};
-    const name = str(to.name);
-    if (!name) errs.push(fieldRequired(p.child("name")));
-    else internal.add(name);
-    names.push({ value: name, path: p.child("name") });
-    const requests = obj(obj(obj(to.templateSpec)?.spec)?.devices)?.requests;
-    if (arr(requests).length === 0) {
-      errs.push(fieldRequired(p.child("templateSpec", "spec", "devices", "requests"), MsgDeviceRequest));
-    }
-  });
-  errs.push(...duplicates(names));
-  return { errs, internal };
-}
-
-// V7 (one resourceSharing list), V8/V9 filters via the callback.
-function validateSharingList(
-  list: unknown,
-  path: FieldPath,
-  internal: Set<string>,
-  filter?: (f: Obj, p: FieldPath) => FieldError[],
-): FieldError[] {
-  const errs: FieldError[] = [];
-  const names: { value: string | undefined; path: FieldPath }[] = [];
-  arr(list).forEach((e, i) => {
-    const p = path.index(i);
-    const eo = obj(e) ?? {};
-    const name = str(eo.name);
-    if (!name) errs.push(fieldRequired(p.child("name")));
-    names.push({ value: name, path: p.child("name") });
-    const ns = str(eo.namespace);
-    if (name && ns && internal.has(name)) {
-      errs.push(
-        fieldInvalid(
-          p.child("namespace"),
-          `namespace must be empty when name refers to a template in spec.template.resourceClaimTemplates (${name})`,
-          ns,
-        ),
-      );
-    }
-    if (!has(eo, "scope")) errs.push(fieldRequired(p.child("scope")));
-    else if (!(ResourceSharingScopes as readonly unknown[]).includes(eo.scope)) {
-      errs.push(fieldNotSupported(p.child("scope"), eo.scope, ResourceSharingScopes));
-    }
-    if (filter && has(eo, "filter")) errs.push(...filter(obj(eo.filter) ?? {}, p.child("filter")));
-  });
-  errs.push(...duplicates(names));
-  return errs;
-}
-
-function validateResourceSharing(v: PcsView, internal: Set<string>): FieldError[] {
-  const errs: FieldError[] = [];
-  const cliqueNames = new Set(v.cliques.map((c) => c.name).filter((n): n is string => !!n));
-  const groupNames = new Set(v.groups.map((g) => g.name).filter((n): n is string => !!n));
-  // V8: PCS-level filter.
-  errs.push(
-    ...validateSharingList(
-      v.template?.resourceSharing,
-      templatePath.child("resourceSharing"),
-      internal,
-      (f, p) => {
-        const out: FieldError[] = [];
-        const cl = arr(f.childCliqueNames);
-        const sg = arr(f.childScalingGroupNames);
-        if (cl.length === 0 && sg.length === 0) {
-          out.push(
-            fieldRequired(
-              p,
-              "filter must specify at least one of childCliqueNames or childScalingGroupNames",
-            ),
-          );
-        }
-        cl.forEach((n, i) => {
-          if (typeof n !== "string" || !cliqueNames.has(n)) {
-            out.push(
-              fieldNotFound(
-                p.child("childCliqueNames").index(i),
-                "PodClique not found in spec.template.cliques",
-                n,
-              ),
-            );
-          }
-        });
-        sg.forEach((n, i) => {
-          if (typeof n !== "string" || !groupNames.has(n)) {
-            out.push(
-              fieldNotFound(
-                p.child("childScalingGroupNames").index(i),
-                "PodCliqueScalingGroup not found in spec.template.podCliqueScalingGroups",
-                n,
-              ),
-            );
-          }
-        });
-        return out;
-      },
-    ),
-  );
-  // V9: PCSG-level filter.
-  for (const g of v.groups) {
-    const members = new Set(g.cliqueNames.filter((n): n is string => !!n));
-    errs.push(
-      ...validateSharingList(g.raw.resourceSharing, g.path.child("resourceSharing"), internal, (f, p) => {
-        const out: FieldError[] = [];
-        const cl = arr(f.childCliqueNames);
-        if (cl.length === 0)
-          out.push(
-            fieldRequired(
-              p.child("childCliqueNames"),
-              "filter must specify at least one childCliqueNames entry",
-            ),
-          );
-        cl.forEach((n, i) => {
-          if (typeof n !== "string" || !members.has(n)) {
-            out.push(
-              fieldNotFound(
-                p.child("childCliqueNames").index(i),
-                `PodClique is not a member of PodCliqueScalingGroup '${g.name ?? ""}'`,
-                n,
-              ),
-            );
-          }
-        });
-        return out;
-      }),
-    );
-  }
-  // V7 at clique level (no filter).
-  for (const c of v.cliques) {
-    errs.push(...validateSharingList(c.raw.resourceSharing, c.path.child("resourceSharing"), internal));
-  }
-  return errs;
-}
-
-// V20
-function validateContainersEnv(podSpec: Obj, path: FieldPath): FieldError[] {
-  const errs: FieldError[] = [];
-  for (const list of ["initContainers", "containers"] as const) {
-    arr(podSpec[list]).forEach((ct, j) => {
-      const env = arr(obj(ct)?.env);
-      const seen = new Set<string>();
-      env.forEach((e, k) => {
-        const p = path.child(list).index(j).child("env").index(k).child("name");
-        const name = str(obj(e)?.name);
-        if (name === undefined || name === "") {
-          errs.push(fieldRequired(p));
-          return;
-        }
-        for (const m of isEnvVarName(name)) errs.push(fieldInvalid(p, m, name));
-        if (seen.has(name)) errs.push(fieldDuplicate(p, name));
-        seen.add(name);
-      });
-    });
-  }
-  return errs;
-}
-
-// V11-V20 for one clique; returns warnings (V18) separately.
-function validateClique(
-  v: PcsView,
-  c: CliqueView,
-  members: Set<string>,
-  create: boolean,
-): { errs: FieldError[]; warnings: string[] } {
-  const errs: FieldError[] = [];
-  const warnings: string[] = [];
-  const namePath = c.path.child("name");
-  // V11
-  if (!c.name) errs.push(fieldRequired(namePath));
-  else if (isDNS1123Subdomain(c.name).length > 0) errs.push(fieldInvalid(namePath, MsgCliqueNameDNS, c.name));
-  // V12 (standalone cliques only; members are checked with their PCSG, V28)
-  if (c.name && !members.has(c.name)) {
-    const n = v.name.length + c.name.length;
-    if (n > MaxCombinedResourceNameLength) {
-      const msg = combinedNameMessage(n, v.name, c.name);
-      errs.push(fieldInvalid(namePath, msg, c.name));
-      errs.push(fieldInvalid(metadataPath.child("name"), msg, v.name));
-    }
-  }
-  // V13
-  errs.push(...validateLabels(c.raw.labels, c.path.child("labels")));
-  errs.push(...validateAnnotations(c.raw.annotations, c.path.child("annotations")));
-
-  const sp = c.path.child("spec");
-  const cs = c.spec;
-  if (!cs) {
-    errs.push(fieldRequired(sp));
-    return { errs, warnings };
-  }
-  // CRD required keys (§9.1); roleName uniqueness is V21.
-  if (!has(cs, "roleName")) errs.push(fieldRequired(sp.child("roleName")));
-  if (!has(cs, "podSpec")) errs.push(fieldRequired(sp.child("podSpec")));
-  // V14
-  const replicas = int(cs.replicas);
-  if (!has(cs, "replicas")) errs.push(fieldRequired(sp.child("replicas")));
-  else errs.push(...validateInt(cs.replicas, sp.child("replicas"), (n) => n > 0, MsgGreaterThanZero));
-  // V15
-  const minAvailable = int(cs.minAvailable);
-  if (!has(cs, "minAvailable")) errs.push(fieldRequired(sp.child("minAvailable"), MsgFieldRequired));
-  else {
-    errs.push(...validateInt(cs.minAvailable, sp.child("minAvailable"), (n) => n > 0, MsgGreaterThanZero));
-    if (minAvailable !== undefined && replicas !== undefined && minAvailable > replicas) {
-      errs.push(fieldInvalid(sp.child("minAvailable"), MsgMinAvailableGtReplicas, minAvailable));
-    }
-  }
-  // V16
-  if (isExplicit(v)) {
-    const seen = new Set<string>();
-    arr(cs.startsAfter).forEach((d, j) => {
-      const p = sp.child("startsAfter").index(j);
-      if (typeof d !== "string" || d === "") {
-        errs.push(fieldRequired(p, MsgDepEmpty));
-        return;
-      }
-      if (d === c.name) errs.push(fieldInvalid(p, MsgDepSelf, d));
-      if (seen.has(d)) errs.push(fieldDuplicate(p, d));
-      seen.add(d);
-    });
-  }
-  // V17
-  const asc = obj(cs.autoScalingConfig);
-  if (asc) {
-    const ap = sp.child("autoScalingConfig");
-    const minReplicas = int(asc.minReplicas);
-    const maxReplicas = int(asc.maxReplicas);
-    if (!has(asc, "minReplicas")) errs.push(fieldRequired(ap.child("minReplicas"), MsgFieldRequired));
-    else if (minReplicas !== undefined && minAvailable !== undefined && minReplicas < minAvailable) {
-      errs.push(
-        fieldInvalid(
-          ap.child("minReplicas"),
-          "must be greater than or equal to podCliqueSpec.minAvailable",
-          minReplicas,
-        ),
-      );
-    }
-    if (!has(asc, "maxReplicas")) errs.push(fieldRequired(ap.child("maxReplicas")));
-    else {
-      if (maxReplicas !== undefined && minReplicas !== undefined && maxReplicas < minReplicas) {
-        errs.push(
-          fieldInvalid(
-            ap.child("maxReplicas"),
-            "must be greater than or equal to podCliqueSpec.minReplicas",
-            maxReplicas,
-          ),
-        );
-      }
-      if (maxReplicas !== undefined && replicas !== undefined && maxReplicas < replicas) {
-        errs.push(
-          fieldInvalid(ap.child("maxReplicas"), "must be greater than or equal to replicas", maxReplicas),
-        );
-      }
-    }
-  }
-  const ps = c.podSpec;
-  if (ps) {
-    // V18
-    if (typeof ps.restartPolicy === "string" && ps.restartPolicy !== "")
-      warnings.push(MsgRestartPolicyWarning);
-    // V19
-    const pp = sp.child("podSpec");
-    if (create) {
-      if (has(ps, "topologySpreadConstraints")) {
-        errs.push(
-          fieldInvalid(pp.child("topologySpreadConstraints"), MsgMustNotBeSet, ps.topologySpreadConstraints),
-        );
-      }
-      if (typeof ps.nodeName === "string" && ps.nodeName !== "") {
-        errs.push(fieldInvalid(pp.child("nodeName"), MsgMustNotBeSet, ps.nodeName));
-      }
-    }
-    // V20
-    errs.push(...validateContainersEnv(ps, pp));
-  }
-  return { errs, warnings };
-}
+import { validateResourceClaimTemplates, validateResourceSharing } from "./resource-sharing-rules.js";
+import {
+  combinedNameMessage,
+  duplicates,
+  MaxCombinedResourceNameLength,
+  MsgAtLeastOneClique,
+  MsgAutoScalingInGroup,
+  MsgDepCycle,
+  MsgDepUnknown,
+  MsgFieldRequired,
+  MsgGreaterThanZero,
+  MsgGroupNameDNS,
+  MsgMinAvailableGtReplicas,
+  MsgSameScheduler,
+  MsgTerminationDelay,
+  MsgUnidentifiedCliques,
+  validateInt,
+} from "./spec-messages.js";
 
 // V21-V25 across cliques.
 function validateCliquesTogether(v: PcsView, o: ResolvedOptions): FieldError[] {
