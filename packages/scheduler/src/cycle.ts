@@ -48,9 +48,8 @@ export interface CycleResult {
 
 type Item = { w: WorkGang; gang: Gang };
 
-/** The solver's per-gang code; a result without one (an older engine) counts as Unschedulable. */
-const codeOf = (res: GangPlacement): FailureCode =>
-  (res as GangPlacement & { code?: FailureCode }).code ?? "Unschedulable";
+/** The solver's per-gang code; a result without one (another producer) counts as Unschedulable. */
+const codeOf = (res: GangPlacement): FailureCode => res.code ?? "Unschedulable";
 
 export class Cycle {
   /** First and last node change of the current burst (see `surplusSettleMs`). */

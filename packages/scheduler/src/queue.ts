@@ -7,10 +7,11 @@
 //   them (a node added or changed, capacity freed, a topology binding changed) or the periodic
 //   flush (kube-scheduler's podMaxInUnschedulablePodsDuration, 5 min).
 // Keys are a PodGang's `<namespace>/<name>` or a lone pod's `pod:<namespace>/<name>`.
+import type { GangCode } from "@grove-ts/placement";
 import { ExponentialBackoffRateLimiter, sleep, WorkQueue } from "@grove-ts/runtime";
 
 /** Why a gang was not placed: the solver's closed set (`@grove-ts/placement` GangPlacement.code). */
-export type FailureCode = "Unschedulable" | "Unresolvable" | "Error";
+export type FailureCode = GangCode;
 
 /** What happened to a gang in a cycle. */
 export type Outcome = "Scheduled" | FailureCode;

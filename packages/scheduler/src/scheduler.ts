@@ -188,7 +188,7 @@ class Scheduler implements GangScheduler {
         onUpdate: (o, p) => {
           this.snapshot.setPod(p);
           this.podTouched(p);
-          if (holdsCapacity(o) && !holdsCapacity(p)) this.queue.activate("freed");
+          if (holdsCapacity(o) && !holdsCapacity(p)) this.podFreed(p);
           else if (this.view.schedulable(p) && !this.view.schedulable(o)) this.workFor(p);
         },
         onDelete: (p) => {
@@ -196,7 +196,7 @@ class Scheduler implements GangScheduler {
           this.status.podDeleted(p, lonePodKey(p));
           this.queue.remove(lonePodKey(p));
           this.podTouched(p);
-          if (holdsCapacity(p)) this.queue.activate("freed");
+          if (holdsCapacity(p)) this.podFreed(p);
         },
       }),
       this.gangs.addEventHandler({
@@ -267,6 +267,16 @@ class Scheduler implements GangScheduler {
     this.placer.drop();
     this.cycle.nodeChanged();
     this.queue.activate("node");
+  }
+
+  /**
+   * A pod gave its node's room back (deleted or finished): gangs that did not fit may now, and its
+   * own gang changed (bound pods pin where the rest of a gang goes).
+   */
+  private podFreed(p: Pod): void {
+    this.queue.activate("freed");
+    const gang = gangKeyOf(p);
+    if (gang) this.queue.add(gang);
   }
 
   /** A pod became schedulable: its gang (or itself, alone) is tried in the next cycle. */

@@ -1,6 +1,7 @@
 // What the scheduler writes besides bindings: per pod it cannot place, PodScheduled=False and a
 // FailedScheduling Event (once per distinct message); a Scheduled Event per bound pod; PodGang
-// status (phase and the Scheduled condition, written only when it changed, see gang-status.ts);
+// status (phase and the Scheduled condition, written only when it changed, as a JSON patch that
+// leaves the operator's Initialized condition alone: podGangStatusOps);
 // and the pending-gang metrics. Status passes run one at a time, coalesced, apart from the cycle:
 // a slow status write never holds back a placement.
 import { LabelBasePodGang, type PodGang, PodGangConditionScheduled, PodGangType } from "@grove-ts/api";
@@ -10,14 +11,16 @@ import {
   createEventRecorder,
   type EventRecorder,
   findCondition,
+  type JsonPatchOp,
   type KubeObject,
   type Logger,
   PodType,
   rfc3339,
+  StatusMemory,
   setCondition,
+  statusPatchOps,
 } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { gangStatusOps, newerRv } from "./gang-status.js";
 import type { WorkGang } from "./gangs.js";
 import { type GangSchedulerMetrics, PENDING_REASONS, type PendingReason } from "./metrics.js";
 import { type ClusterView, pk, splitKey } from "./pending.js";
@@ -27,6 +30,24 @@ export const ReasonUnschedulable = "Unschedulable";
 export const ReasonScheduled = "Scheduled";
 export const EventReasonFailedScheduling = "FailedScheduling";
 export const EventReasonScheduled = "Scheduled";
+
+/**
+ * The scheduler's part of a PodGang's status as an RFC 6902 patch (runtime's statusPatchOps): `phase`
+ * and the Scheduled condition, the operator's Initialized condition left alone. A PodGang with no
+ * status yet is the operator's to start (it writes the first one, with Initialized): a lone
+ * `phase: Pending` would only race it.
+ */
+export function podGangStatusOps(
+  base: KubeObject & { status?: { conditions?: Condition[] } },
+  want: { phase?: string; condition?: Condition | undefined },
+): JsonPatchOp[] {
+  const { phase, condition } = want;
+  if (!base.status && !condition && (phase === undefined || phase === "Pending")) return [];
+  return statusPatchOps(base, {
+    ...(phase !== undefined ? { fields: { phase } } : {}),
+    ...(condition ? { condition } : {}),
+  });
+}
 
 interface Verdict {
   message: string;
@@ -50,8 +71,8 @@ export class StatusWriter {
   private readonly podMessages = new Map<string, string>();
   /** PodGangs whose status may be stale. */
   private readonly dirty = new Set<string>();
-  /** The PodGang each status write of ours returned, until the cache shows it (by gang key). */
-  private readonly gangWrites = new Map<string, PodGang & KubeObject>();
+  /** The PodGang each status write of ours returned, until the cache shows it. */
+  private readonly gangWrites = new StatusMemory();
   /** PodGang uids whose scheduling latency was observed (only kept with metrics). */
   private readonly latencyObserved = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -148,7 +169,7 @@ export class StatusWriter {
   gangDeleted(key: string, uid: string | undefined): void {
     if (uid) this.latencyObserved.delete(uid);
     this.verdicts.delete(key);
-    this.gangWrites.delete(key);
+    if (uid) this.gangWrites.forget({ metadata: { uid } } as KubeObject);
   }
 
   // ---- PodGang status ---------------------------------------------------------------------------
@@ -279,9 +300,7 @@ export class StatusWriter {
       const phase = !holds ? "Pending" : running === all ? "Running" : "Starting";
       const verdict = this.verdicts.get(key);
       // The newer of the cache and our own last write: a lagging watch must not make us rewrite.
-      const mine = this.gangWrites.get(key);
-      const base = mine && newerRv(mine.metadata.resourceVersion, pg.metadata.resourceVersion) ? mine : pg;
-      if (base === pg) this.gangWrites.delete(key);
+      const base = this.gangWrites.newest(pg);
       const conditions = base.status?.conditions as Condition[] | undefined;
       const condition = holds
         ? setCondition(conditions, {
@@ -298,7 +317,7 @@ export class StatusWriter {
               message: verdict.message,
             })
           : undefined;
-      const ops = gangStatusOps(base as PodGang & KubeObject, {
+      const ops = podGangStatusOps(base, {
         phase,
         ...(condition ? { condition: findCondition(condition, PodGangConditionScheduled) } : {}),
       });
@@ -311,10 +330,10 @@ export class StatusWriter {
           { type: "json", body: ops },
           { subresource: "status" },
         );
-        this.gangWrites.set(key, written);
+        this.gangWrites.record(written);
       } catch (err) {
         // A failed test or a stale resourceVersion means a newer PodGang is on its way: its update
-        // event marks it dirty again (gang-status.ts).
+        // event marks it dirty again (runtime's status-patch.ts).
         this.log.debug("PodGang status not written", { podGang: key, error: err });
       }
     }

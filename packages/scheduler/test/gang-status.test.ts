@@ -1,12 +1,12 @@
-// PodGang status shared by two writers (src/gang-status.ts): the operator's Initialized condition and
-// the scheduler's phase and Scheduled condition, each written from a view of the PodGang that may be
-// behind the other writer's. Against the real in-process API server; the operator's writes follow
+// PodGang status shared by two writers (podGangStatusOps, on runtime's statusPatchOps): the
+// operator's Initialized condition and the scheduler's phase and Scheduled condition, each written
+// from a view of the PodGang that may be behind the other writer's. Against the real in-process API server; the operator's writes follow
 // the same rules as packages/controllers/src/podgang/status.ts (phase only with a new status).
 import { type PodGang, PodGangType } from "@grove-ts/api";
 import { type Client, type Condition, isConflict, isInvalid, memoryLogger, PodType } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { gangStatusOps } from "../src/gang-status.js";
+import { podGangStatusOps } from "../src/status-writer.js";
 import { createAll, eventually, type Harness, harness, type K, node, pod, podGang } from "./harness.js";
 
 let h: Harness | undefined;
@@ -40,7 +40,7 @@ async function write(
       PodGangType,
       base.metadata.name ?? "",
       "default",
-      { type: "json", body: gangStatusOps(base, want) },
+      { type: "json", body: podGangStatusOps(base, want) },
       { subresource: "status" },
     );
   } catch (err) {
@@ -54,7 +54,7 @@ const operatorWrite = (client: Client, base: K<PodGang>, c: Condition) =>
 
 const types = (g: K<PodGang>) => (g.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).sort();
 
-describe("gangStatusOps", () => {
+describe("podGangStatusOps", () => {
   // Each step: who writes what, from the object as it was after step `from` (0 = just created).
   interface Step {
     who: "operator" | "scheduler";
@@ -136,11 +136,11 @@ describe("gangStatusOps", () => {
     await createAll(h.client, { gangs: [podGang("g", [{ name: "g-a", pods: ["a-0"], min: 1 }])] });
     const created = await get(h.client, "g");
     // No status reads as Pending: the operator's first write makes the status, not the scheduler.
-    expect(gangStatusOps(created, { phase: "Pending" })).toEqual([]);
+    expect(podGangStatusOps(created, { phase: "Pending" })).toEqual([]);
     const first = await operatorWrite(h.client, created, cond("Initialized", "True"));
     if (first === "refused") throw new Error("refused");
-    expect(gangStatusOps(first, { condition: cond("Initialized", "True") })).toEqual([]);
-    expect(gangStatusOps(first, { phase: "Pending" })).toEqual([]);
+    expect(podGangStatusOps(first, { condition: cond("Initialized", "True") })).toEqual([]);
+    expect(podGangStatusOps(first, { phase: "Pending" })).toEqual([]);
   });
 });
 
