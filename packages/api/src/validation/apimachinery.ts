@@ -9,7 +9,7 @@ import {
   fieldRequired,
   fieldTooLong,
 } from "../field-errors.js";
-import { arr, isObj, type Obj, str } from "./json.js";
+import { isObj, type Obj, str } from "./json.js";
 
 const dns1123LabelFmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
@@ -142,7 +142,7 @@ export function validateLabels(labels: unknown, path: FieldPath): FieldError[] {
   return errs;
 }
 
-/** ValidateAnnotations: keys are qualified names (checked lower-cased); total size ≤ 256 KiB. */
+/** ValidateAnnotations: keys are qualified names (checked lower-cased); total size ≤ 256 KiB in bytes. */
 export function validateAnnotations(annotations: unknown, path: FieldPath): FieldError[] {
   if (!isObj(annotations)) return [];
   const errs: FieldError[] = [];
@@ -153,7 +153,7 @@ export function validateAnnotations(annotations: unknown, path: FieldPath): Fiel
       errs.push(fieldInvalid(path.key(k), "must be a string", v));
       continue;
     }
-    total += k.length + v.length;
+    total += utf8Length(k) + utf8Length(v);
   }
   if (total > TotalAnnotationSizeLimitB) {
     errs.push(fieldTooLong(path, `may not be more than ${TotalAnnotationSizeLimitB} bytes`));
@@ -162,30 +162,113 @@ export function validateAnnotations(annotations: unknown, path: FieldPath): Fiel
 }
 
 /**
- * ValidateObjectMeta(meta, requiresNamespace, NameIsDNSSubdomain): name or generateName, DNS-subdomain
- * name, DNS-label namespace, labels, annotations, finalizers, non-negative generation.
+ * apimachinery's ValidateNameFunc: the problems with a name, or with a generateName prefix
+ * (`prefix`), which has a random suffix appended and so may end in '-'.
  */
-export function validateObjectMeta(
-  meta: unknown,
-  path: FieldPath,
-  opts: { requiresNamespace: boolean },
-): FieldError[] {
+export type NameValidator = (name: string, prefix: boolean) => string[];
+
+/** maskTrailingDash, exactly as apimachinery writes it (it drops the two last characters and adds "a"). */
+const maskTrailingDash = (name: string): string =>
+  name.length > 1 && name.endsWith("-") ? `${name.slice(0, -2)}a` : name;
+
+/** NameIsDNSSubdomain: most kinds. */
+export const nameIsDNSSubdomain: NameValidator = (name, prefix) =>
+  isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
+
+/** NameIsDNSLabel: Namespaces. */
+export const nameIsDNSLabel: NameValidator = (name, prefix) =>
+  isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+
+/** path.ValidatePathSegmentName: RBAC kinds (`grove.io:pcs:<name>` is valid). */
+export const nameIsPathSegment: NameValidator = (name, prefix) => {
+  if (!prefix && (name === "." || name === "..")) return [`may not be '${name}'`];
+  return ["/", "%"].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+};
+
+export interface ObjectMetaOptions {
+  requiresNamespace: boolean;
+  /** The kind's name rule (default NameIsDNSSubdomain). */
+  nameFn?: NameValidator;
+  /**
+   * The core API group's extra finalizer rule (validateKubeFinalizerName): a finalizer with no
+   * '/' must be one of Kubernetes' own. Most built-in kinds have it; custom resources do not.
+   */
+  kubeFinalizers?: boolean;
+}
+
+/** The finalizers Kubernetes itself sets (helper.IsStandardFinalizerName). */
+const standardFinalizers = new Set([
+  "kubernetes",
+  "orphan",
+  "foregroundDeletion",
+  "kubernetes.io/pvc-protection",
+  "kubernetes.io/pv-protection",
+]);
+
+/** ValidateFinalizers (and, with kubeFinalizers, core's per-finalizer rule). */
+function validateFinalizers(finalizers: unknown, path: FieldPath, kubeFinalizers: boolean): FieldError[] {
+  if (finalizers === undefined || finalizers === null) return [];
+  if (!Array.isArray(finalizers) || !finalizers.every((f) => typeof f === "string"))
+    return [fieldInvalid(path, "must be a list of strings", finalizers)];
+  const errs: FieldError[] = [];
+  for (const f of finalizers as string[])
+    for (const msg of isQualifiedName(f)) errs.push(fieldInvalid(path, msg, f));
+  if (finalizers.includes("orphan") && finalizers.includes("foregroundDeletion"))
+    errs.push(fieldInvalid(path, "finalizer orphan and foregroundDeletion cannot be both set", finalizers));
+  if (kubeFinalizers)
+    (finalizers as string[]).forEach((f, i) => {
+      if (!f.includes("/") && !standardFinalizers.has(f))
+        errs.push(
+          fieldInvalid(
+            path.index(i),
+            "name is neither a standard finalizer name nor is it fully qualified",
+            f,
+          ),
+        );
+    });
+  return errs;
+}
+
+/** ValidateOwnerReferences: apiVersion, kind, name and uid set; apiVersion parses as a GroupVersion. */
+function validateOwnerReferences(refs: unknown, path: FieldPath): FieldError[] {
+  if (refs === undefined || refs === null) return [];
+  if (!Array.isArray(refs)) return [fieldInvalid(path, "must be a list", refs)];
+  const errs: FieldError[] = [];
+  refs.forEach((r, i) => {
+    const ref = isObj(r) ? r : {};
+    const at = path.index(i);
+    const apiVersion = str(ref.apiVersion) ?? "";
+    const slashes = apiVersion.split("/").length - 1;
+    if (apiVersion === "") errs.push(fieldRequired(at.child("apiVersion"), "must not be empty"));
+    else if (slashes > 1 || apiVersion.endsWith("/"))
+      errs.push(fieldInvalid(at.child("apiVersion"), "must be <group>/<version> or <version>", apiVersion));
+    for (const f of ["kind", "name", "uid"])
+      if (!str(ref[f])) errs.push(fieldRequired(at.child(f), "must not be empty"));
+  });
+  return errs;
+}
+
+/**
+ * ValidateObjectMeta(meta, requiresNamespace, nameFn): name or generateName (each by the kind's
+ * name rule), DNS-label namespace, labels, annotations, finalizers, owner references, non-negative
+ * generation. kube-apiserver's messages; the API server and the webhook both call this one copy.
+ */
+export function validateObjectMeta(meta: unknown, path: FieldPath, opts: ObjectMetaOptions): FieldError[] {
   const errs: FieldError[] = [];
   if (!isObj(meta)) return [fieldRequired(path)];
   const m = meta as Obj;
+  const nameFn = opts.nameFn ?? nameIsDNSSubdomain;
   const name = str(m.name);
   const generateName = str(m.generateName);
   if (generateName) {
-    // A prefix is valid when, with a trailing '-' dropped, it is a valid name.
-    const prefix = generateName.endsWith("-") ? generateName.slice(0, -1) : generateName;
-    for (const msg of isDNS1123Subdomain(prefix)) {
+    for (const msg of nameFn(generateName, true)) {
       errs.push(fieldInvalid(path.child("generateName"), msg, generateName));
     }
   }
   if (!name) {
     if (!generateName) errs.push(fieldRequired(path.child("name"), "name or generateName is required"));
   } else {
-    for (const msg of isDNS1123Subdomain(name)) errs.push(fieldInvalid(path.child("name"), msg, name));
+    for (const msg of nameFn(name, false)) errs.push(fieldInvalid(path.child("name"), msg, name));
   }
   const ns = str(m.namespace);
   if (opts.requiresNamespace) {
@@ -197,14 +280,15 @@ export function validateObjectMeta(
   if (typeof m.generation === "number" && m.generation < 0) {
     errs.push(fieldInvalid(path.child("generation"), "must be greater than or equal to 0", m.generation));
   }
+  for (const field of ["labels", "annotations"] as const) {
+    const v = m[field];
+    if (v !== undefined && v !== null && !isObj(v))
+      errs.push(fieldInvalid(path.child(field), "must be a map of string keys to string values", v));
+  }
   errs.push(...validateLabels(m.labels, path.child("labels")));
   errs.push(...validateAnnotations(m.annotations, path.child("annotations")));
-  arr(m.finalizers).forEach((f, i) => {
-    if (typeof f !== "string") return;
-    for (const msg of isQualifiedName(f)) {
-      errs.push(fieldInvalid(path.child("finalizers").index(i), msg, f));
-    }
-  });
+  errs.push(...validateFinalizers(m.finalizers, path.child("finalizers"), opts.kubeFinalizers === true));
+  errs.push(...validateOwnerReferences(m.ownerReferences, path.child("ownerReferences")));
   return errs;
 }
 
