@@ -10,24 +10,16 @@ import {
   RequeueAfterError,
   type ResourceType,
   ServiceAccountType,
+  status,
 } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Component, syncGroup } from "../src/component.js";
-import type { GroveControllers } from "../src/index.js";
 import type { PodCliqueSet } from "../src/types.js";
 import { pcsOf } from "./fixtures.js";
-import { createPcs, fastControllers, type Harness, NS, startHarness, waitFor } from "./harness.js";
+import { createPcs, harnessPerTest, NS, waitFor } from "./harness.js";
 
 const forbidden = (kind: string) =>
-  new ApiError({
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    reason: "Forbidden",
-    code: 403,
-    message: `${kind.toLowerCase()}s is forbidden: test refuses creates`,
-  });
+  new ApiError(status(403, "Forbidden", `${kind.toLowerCase()}s is forbidden: test refuses creates`));
 
 /** `inner`, refusing every create of `refused` with 403 Forbidden. */
 function refusing(inner: Client, refused: ResourceType): Client {
@@ -46,22 +38,14 @@ function refusing(inner: Client, refused: ResourceType): Client {
 }
 
 describe("status.lastErrors name the failed component", () => {
-  let h: Harness;
-  let ctl: GroveControllers | undefined;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    await ctl?.stop();
-    await h.close();
-  });
+  const t = harnessPerTest();
 
   it.each([
     { refused: ServiceAccountType, code: "ERR_SYNC_SERVICEACCOUNT", kind: "ServiceAccount" },
     { refused: PodGangType, code: "ERR_SYNC_PODGANG", kind: "PodGang" },
   ])("a refused $kind create is $code", async ({ refused, code, kind }) => {
-    ctl = fastControllers(refusing(h.client, refused));
-    await ctl.start();
+    const { h } = t;
+    await t.start(refusing(h.client, refused));
     await createPcs(h.client, pcsOf("fail", [{ name: "w", replicas: 1 }]));
     const pcs = await waitFor(`${code} in lastErrors`, async () => {
       const p = await h.client.get<PodCliqueSet>(PodCliqueSetType, "fail", NS);

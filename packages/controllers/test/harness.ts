@@ -142,22 +142,51 @@ export function fastControllers(client: Client, options: GroveControllersOptions
   return createGroveControllers(client, { requeueAfterMs: 50, ...options });
 }
 
+/** What harnessPerTest hands each test. */
+export interface PerTest {
+  /** This test's harness. */
+  readonly h: Harness;
+  /** Starts fast controllers over `client` (default: the harness's), stopped after the test. */
+  start(client?: Client, options?: GroveControllersOptions): Promise<GroveControllers>;
+}
+
+/**
+ * For every test of the calling describe block: a fresh harness; the controllers a test starts with
+ * `start` are stopped, and the server closed, after it.
+ */
+export function harnessPerTest(): PerTest {
+  let h: Harness | undefined;
+  let ctl: GroveControllers | undefined;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await ctl?.stop();
+    ctl = undefined;
+    await h?.close();
+  });
+  return {
+    get h() {
+      if (!h) throw new Error("harnessPerTest: no harness outside a test");
+      return h;
+    },
+    async start(client, options) {
+      ctl = fastControllers(client ?? this.h.client, options);
+      await ctl.start();
+      return ctl;
+    },
+  };
+}
+
 /**
  * For every test of the calling describe block: a fresh harness with fast controllers running,
  * handed to `use`; the controllers are stopped and the server closed after the test.
  */
 export function withControllersPerTest(use: (h: Harness) => void): void {
-  let h: Harness;
-  let ctl: GroveControllers;
+  const t = harnessPerTest();
   beforeEach(async () => {
-    h = await startHarness();
-    ctl = fastControllers(h.client);
-    await ctl.start();
-    use(h);
-  });
-  afterEach(async () => {
-    await ctl.stop();
-    await h.close();
+    await t.start();
+    use(t.h);
   });
 }
 

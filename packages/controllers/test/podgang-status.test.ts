@@ -6,11 +6,10 @@
 // in-place replace) from a fresh read.
 import { PodGangType } from "@grove-ts/api";
 import type { Client, Condition, KubeObject, ResourceType } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GroveControllers } from "../src/index.js";
+import { describe, expect, it } from "vitest";
 import type { PodGang } from "../src/types.js";
 import { pcsOf } from "./fixtures.js";
-import { createPcs, fastControllers, type Harness, NS, startHarness, waitFor, waitIdle } from "./harness.js";
+import { createPcs, harnessPerTest, NS, waitFor, waitIdle } from "./harness.js";
 
 const scheduled = (status: "True" | "False"): Condition => ({
   type: "Scheduled",
@@ -74,20 +73,12 @@ function interleaved(inner: Client, injected: string[]): Client {
 }
 
 describe("PodGang status shared with the scheduler", () => {
-  let h: Harness;
-  let ctl: GroveControllers | undefined;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    await ctl?.stop();
-    await h.close();
-  });
+  const t = harnessPerTest();
 
   it("Initialized written after the scheduler's write keeps its Scheduled condition", async () => {
     const injected: string[] = [];
-    ctl = fastControllers(interleaved(h.client, injected));
-    await ctl.start();
+    const { h } = t;
+    const ctl = await t.start(interleaved(h.client, injected));
     await createPcs(h.client, pcsOf("shared", [{ name: "w", replicas: 2 }], [], 3));
     await waitFor("3 PodGangs Initialized=True", async () => {
       const items = (await h.client.list<PodGang & KubeObject>(PodGangType, { namespace: NS })).items;

@@ -5,10 +5,9 @@
 // StatusMemory itself is tested in packages/runtime/test/status-patch.test.ts).
 import { PodCliqueScalingGroupType, PodCliqueSetType, PodCliqueType } from "@grove-ts/api";
 import { type Client, deepEqual, type KubeObject, type ResourceType } from "@grove-ts/runtime";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GroveControllers } from "../src/index.js";
+import { describe, expect, it } from "vitest";
 import { pcsOf } from "./fixtures.js";
-import { createPcs, fastControllers, type Harness, runToReady, startHarness, waitIdle } from "./harness.js";
+import { createPcs, harnessPerTest, runToReady, waitIdle } from "./harness.js";
 
 const LAGGING = new Set<string>([PodCliqueSetType.kind, PodCliqueScalingGroupType.kind, PodCliqueType.kind]);
 
@@ -67,20 +66,12 @@ const workload = () =>
 const PODS = 6 * (2 + 2 * (1 + 2));
 
 describe("status writes against a lagging informer view", () => {
-  let h: Harness;
-  let ctl: GroveControllers | undefined;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    await ctl?.stop();
-    await h.close();
-  });
+  const t = harnessPerTest();
 
   it("no status write repeats the status the server already has", async () => {
+    const { h } = t;
     const lagging = new LaggingClient(h.client, 40);
-    ctl = fastControllers(lagging.client);
-    await ctl.start();
+    const ctl = await t.start(lagging.client);
     await createPcs(h.client, workload());
     await runToReady(h.client, PODS, 30_000);
     await waitIdle(ctl, 300);

@@ -125,31 +125,14 @@ describe("StatusMemory", () => {
     }) as KubeObject & {
       status?: unknown;
     };
+  // [case, written rv and generation, cached rv and generation, which newest() returns, memories kept]
   it.each([
-    { name: "a stale cache yields the write", written: ["7", 1], cached: ["5", 1], want: "written", kept: 1 },
-    {
-      name: "the cache at the write's version wins",
-      written: ["7", 1],
-      cached: ["7", 1],
-      want: "cached",
-      kept: 0,
-    },
-    { name: "a newer cache wins", written: ["7", 1], cached: ["9", 1], want: "cached", kept: 0 },
-    {
-      name: "a newer generation in the cache wins",
-      written: ["7", 1],
-      cached: ["5", 2],
-      want: "cached",
-      kept: 0,
-    },
-    {
-      name: "opaque resourceVersions: the cache wins",
-      written: ["b", 1],
-      cached: ["a", 1],
-      want: "cached",
-      kept: 0,
-    },
-  ] as const)("$name", ({ written, cached, want, kept }) => {
+    ["a stale cache yields the write", ["7", 1], ["5", 1], "written", 1],
+    ["the cache at the write's version wins", ["7", 1], ["7", 1], "cached", 0],
+    ["a newer cache wins", ["7", 1], ["9", 1], "cached", 0],
+    ["a newer generation in the cache wins", ["7", 1], ["5", 2], "cached", 0],
+    ["opaque resourceVersions: the cache wins", ["b", 1], ["a", 1], "cached", 0],
+  ] as const)("%s", (_name, written, cached, want, kept) => {
     const m = new StatusMemory();
     const w = at("u", written[0], written[1], { phase: "written" });
     const c = at("u", cached[0], cached[1], { phase: "cached" });

@@ -71,6 +71,15 @@ function validateSharingList(
   return errs;
 }
 
+/** A filter's name list: every entry not in `known` is NotFound at its own index. */
+function unknownNames(list: unknown, path: FieldPath, known: Set<string>, message: string): FieldError[] {
+  const errs: FieldError[] = [];
+  arr(list).forEach((n, i) => {
+    if (typeof n !== "string" || !known.has(n)) errs.push(fieldNotFound(path.index(i), message, n));
+  });
+  return errs;
+}
+
 export function validateResourceSharing(v: PcsView, internal: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   const cliqueNames = new Set(v.cliques.map((c) => c.name).filter((n): n is string => !!n));
@@ -83,9 +92,7 @@ export function validateResourceSharing(v: PcsView, internal: Set<string>): Fiel
       internal,
       (f, p) => {
         const out: FieldError[] = [];
-        const cl = arr(f.childCliqueNames);
-        const sg = arr(f.childScalingGroupNames);
-        if (cl.length === 0 && sg.length === 0) {
+        if (arr(f.childCliqueNames).length === 0 && arr(f.childScalingGroupNames).length === 0) {
           out.push(
             fieldRequired(
               p,
@@ -93,28 +100,20 @@ export function validateResourceSharing(v: PcsView, internal: Set<string>): Fiel
             ),
           );
         }
-        cl.forEach((n, i) => {
-          if (typeof n !== "string" || !cliqueNames.has(n)) {
-            out.push(
-              fieldNotFound(
-                p.child("childCliqueNames").index(i),
-                "PodClique not found in spec.template.cliques",
-                n,
-              ),
-            );
-          }
-        });
-        sg.forEach((n, i) => {
-          if (typeof n !== "string" || !groupNames.has(n)) {
-            out.push(
-              fieldNotFound(
-                p.child("childScalingGroupNames").index(i),
-                "PodCliqueScalingGroup not found in spec.template.podCliqueScalingGroups",
-                n,
-              ),
-            );
-          }
-        });
+        out.push(
+          ...unknownNames(
+            f.childCliqueNames,
+            p.child("childCliqueNames"),
+            cliqueNames,
+            "PodClique not found in spec.template.cliques",
+          ),
+          ...unknownNames(
+            f.childScalingGroupNames,
+            p.child("childScalingGroupNames"),
+            groupNames,
+            "PodCliqueScalingGroup not found in spec.template.podCliqueScalingGroups",
+          ),
+        );
         return out;
       },
     ),
@@ -125,25 +124,21 @@ export function validateResourceSharing(v: PcsView, internal: Set<string>): Fiel
     errs.push(
       ...validateSharingList(g.raw.resourceSharing, g.path.child("resourceSharing"), internal, (f, p) => {
         const out: FieldError[] = [];
-        const cl = arr(f.childCliqueNames);
-        if (cl.length === 0)
+        if (arr(f.childCliqueNames).length === 0)
           out.push(
             fieldRequired(
               p.child("childCliqueNames"),
               "filter must specify at least one childCliqueNames entry",
             ),
           );
-        cl.forEach((n, i) => {
-          if (typeof n !== "string" || !members.has(n)) {
-            out.push(
-              fieldNotFound(
-                p.child("childCliqueNames").index(i),
-                `PodClique is not a member of PodCliqueScalingGroup '${g.name ?? ""}'`,
-                n,
-              ),
-            );
-          }
-        });
+        out.push(
+          ...unknownNames(
+            f.childCliqueNames,
+            p.child("childCliqueNames"),
+            members,
+            `PodClique is not a member of PodCliqueScalingGroup '${g.name ?? ""}'`,
+          ),
+        );
         return out;
       }),
     );
