@@ -67,10 +67,18 @@ export class SchedulingQueue {
     this.coalesceMs = options.coalesceMs ?? 10;
     this.capacityMs = options.capacityCoalesceMs ?? 200;
     this.maxParkedMs = options.maxUnschedulableMs ?? 300_000;
-    this.backoff = new ExponentialBackoffRateLimiter(
-      options.initialBackoffMs ?? 1000,
-      options.maxBackoffMs ?? 30_000,
-    );
+    const initial = options.initialBackoffMs ?? 1000;
+    const max = options.maxBackoffMs ?? 30_000;
+    for (const [name, v, min] of [
+      ["coalesceMs", this.coalesceMs, 0],
+      ["capacityCoalesceMs", this.capacityMs, 0],
+      ["maxUnschedulableMs", this.maxParkedMs, 1],
+      ["initialBackoffMs", initial, 1],
+    ] as const)
+      if (!(v >= min)) throw new RangeError(`${name}: must be a number >= ${min}, got ${v}`);
+    if (!(max >= initial))
+      throw new RangeError(`maxBackoffMs: must be >= initialBackoffMs (${initial}), got ${max}`);
+    this.backoff = new ExponentialBackoffRateLimiter(initial, max);
     this.active = new WorkQueue({ rateLimiter: this.backoff });
     // kube-scheduler looks for leftovers every 30 s; never less often than the limit itself.
     this.flushTimer = setInterval(() => this.flush(), Math.min(30_000, this.maxParkedMs));

@@ -235,6 +235,7 @@ export class StatusWriter {
       return;
     }
     this.running = this.writeGangStatuses()
+      .then(() => this.reportPending())
       .catch((err) => this.log.error("PodGang status pass failed", { error: err }))
       .finally(() => {
         this.running = undefined;

@@ -149,3 +149,18 @@ describe("scheduling queue", () => {
     expect(await batchWithin(queue, 5)).toBeUndefined();
   });
 });
+
+describe("scheduling queue options", () => {
+  it.each([
+    [{ initialBackoffMs: 0 }, /^initialBackoffMs: must be a number >= 1, got 0$/],
+    [
+      { initialBackoffMs: 100, maxBackoffMs: 50 },
+      /^maxBackoffMs: must be >= initialBackoffMs \(100\), got 50$/,
+    ],
+    [{ maxUnschedulableMs: 0 }, /^maxUnschedulableMs: must be a number >= 1, got 0$/],
+    [{ coalesceMs: -1 }, /^coalesceMs: must be a number >= 0, got -1$/],
+    [{ capacityCoalesceMs: Number.NaN }, /^capacityCoalesceMs: must be a number >= 0, got NaN$/],
+  ])("refuses %o, naming the option", (o, message) => {
+    expect(() => new SchedulingQueue(o)).toThrow(message);
+  });
+});
