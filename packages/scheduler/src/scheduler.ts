@@ -80,7 +80,7 @@ export interface GangSchedulerOptions {
 }
 
 export interface GangScheduler {
-  /** Resolves once the informers have synced and the first cycle is queued. */
+  /** Resolves once the informers have synced and every pending gang is queued. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
