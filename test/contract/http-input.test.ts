@@ -1,7 +1,8 @@
 // Raw HTTP the clients never send but a prober (or a web page) does, answered the same by our API
 // server (project "grove", plain HTTP with a token) and by the real kube-apiserver (project "kube",
 // HTTPS with the admin client certificate): other body media types, malformed continue tokens,
-// bad watch and list parameters, an enormous timeoutSeconds, `__proto__` keys, a long URL.
+// bad watch and list parameters, an enormous timeoutSeconds, `__proto__` keys, a long URL, paths
+// and methods no route serves.
 import { readFileSync } from "node:fs";
 import { request as httpRequest, type RequestOptions } from "node:http";
 import { request as httpsRequest, type RequestOptions as TlsRequestOptions } from "node:https";
@@ -119,6 +120,37 @@ describe(`raw HTTP input: ${kubeRun ? "the real kube-apiserver" : "our API serve
       });
     }
     expect((await call("GET", `${cms}/plain`)).code).toBe(404);
+  });
+
+  // The route table: a path no route serves is 404 before anything else is looked at (query, body,
+  // the object); a path served for other methods is 405.
+  const pods = "/api/v1/namespaces/default/pods";
+  const notServed = [404, "NotFound", "the server could not find the requested resource"];
+  const notAllowed = [
+    405,
+    "MethodNotAllowed",
+    "the server does not allow this method on the requested resource",
+  ];
+  it.each([
+    ["GET", `${pods}/absent/binding`, notAllowed],
+    ["PUT", `${pods}/absent/binding`, notAllowed],
+    ["POST", `${pods}/absent/status`, notAllowed],
+    ["DELETE", `${pods}/absent/status`, notAllowed],
+    ["POST", `${cms}/absent`, notAllowed],
+    ["PUT", cms, notAllowed],
+    ["POST", "/api/v1/configmaps", notAllowed],
+    ["DELETE", `${cms}/absent/status`, notServed],
+    ["PUT", `${cms}/absent/status?dryRun=bad`, notServed],
+    ["POST", `${cms}/absent/bogus`, notServed],
+    ["DELETE", `${cms}/absent/bogus`, notServed],
+    ["GET", `${cms}/absent/scale`, notServed],
+    ["PATCH", `${cms}/absent/scale`, notServed],
+  ])("answers %s %s as the route table does", async (method, path, want) => {
+    const body =
+      method === "GET" || method === "DELETE" ? undefined : JSON.stringify({ metadata: { name: "absent" } });
+    const type = method === "PATCH" ? "application/merge-patch+json" : undefined;
+    const r = await call(method, path, { ...(body ? { body } : {}), ...(type ? { type } : {}) });
+    expect([r.code, r.json.reason, r.json.message]).toEqual(want);
   });
 
   it.each([
