@@ -18,6 +18,7 @@ const KUBE_SUITES = [
   "contract/events.test.ts",
   "contract/http-input.test.ts",
   "contract/selectors.test.ts",
+  "contract/object-meta.test.ts",
   "kube/**/*.test.ts",
 ];
 const missing = missingKubeBinaries().filter((p) => p !== "helm");

@@ -81,31 +81,24 @@ export class InProcessClient implements Client {
   }
 
   async update<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
-    return this.ack(
-      copy<T>(
-        this.server.update(
-          this.def(type),
-          this.ns(type, obj.metadata?.namespace),
-          String(obj.metadata?.name),
-          obj,
-          writeOpts(options),
-        ),
-      ),
-    );
+    return this.put(type, obj, options);
   }
 
   async updateStatus<T extends KubeObject>(type: ResourceType, obj: T, options?: WriteOptions): Promise<T> {
+    return this.put(type, obj, options, "status");
+  }
+
+  /** An update of the object or of its status subresource. */
+  private put<T extends KubeObject>(
+    type: ResourceType,
+    obj: T,
+    options: WriteOptions | undefined,
+    subresource?: "status",
+  ): Promise<T> {
+    const ns = this.ns(type, obj.metadata?.namespace);
+    const name = String(obj.metadata?.name);
     return this.ack(
-      copy<T>(
-        this.server.update(
-          this.def(type),
-          this.ns(type, obj.metadata?.namespace),
-          String(obj.metadata?.name),
-          obj,
-          writeOpts(options),
-          "status",
-        ),
-      ),
+      copy<T>(this.server.update(this.def(type), ns, name, obj, writeOpts(options), subresource)),
     );
   }
 

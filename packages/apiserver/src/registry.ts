@@ -1,6 +1,14 @@
 // What the server serves: built-in kinds, plus one ResourceDef per served version of every stored
-// CustomResourceDefinition. Discovery, OpenAPI, Tables and the REST handlers all read from here.
+// CustomResourceDefinition. Discovery, OpenAPI, Tables and the REST handlers all read from here; the
+// write pipeline reads each kind's rules from its strategy (strategies/).
 import { type Schema, SchemaValidator } from "./schema.js";
+import { crdStrategy } from "./strategies/crds.js";
+import { customResourceStrategy } from "./strategies/custom-resources.js";
+import { namespaceStrategy } from "./strategies/namespaces.js";
+import { nodeStrategy } from "./strategies/nodes.js";
+import { podStrategy } from "./strategies/pods.js";
+import { rbacStrategy } from "./strategies/rbac.js";
+import { genericStrategy, plainFinalizersStrategy, type Strategy } from "./strategies/strategy.js";
 import { isObj, type Obj } from "./util.js";
 
 export interface PrinterColumn {
@@ -44,6 +52,8 @@ export interface ResourceDef {
   generation: boolean;
   /** A custom resource version's selectableFields, as field-selector labels (`spec.color`). */
   selectableFields?: string[];
+  /** The kind's write rules (create, update, validation, graceful delete). */
+  strategy: Strategy;
 }
 
 export const apiVersionOf = (d: { group: string; version: string }): string =>
@@ -65,6 +75,7 @@ function builtin(s: BuiltinSpec): ResourceDef {
     builtin: true,
     storage: true,
     generation: false,
+    strategy: genericStrategy,
     ...s,
   };
 }
@@ -75,6 +86,7 @@ export const builtinDefs: ResourceDef[] = [
     version: "v1",
     kind: "Namespace",
     plural: "namespaces",
+    strategy: namespaceStrategy,
     namespaced: false,
     shortNames: ["ns"],
     status: true,
@@ -84,6 +96,7 @@ export const builtinDefs: ResourceDef[] = [
     version: "v1",
     kind: "Node",
     plural: "nodes",
+    strategy: nodeStrategy,
     namespaced: false,
     shortNames: ["no"],
     status: true,
@@ -93,6 +106,7 @@ export const builtinDefs: ResourceDef[] = [
     version: "v1",
     kind: "Pod",
     plural: "pods",
+    strategy: podStrategy,
     shortNames: ["po"],
     categories: ["all"],
     status: true,
@@ -116,9 +130,28 @@ export const builtinDefs: ResourceDef[] = [
   }),
   builtin({ group: "", version: "v1", kind: "Secret", plural: "secrets" }),
   builtin({ group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"] }),
-  builtin({ group: "", version: "v1", kind: "Event", plural: "events", shortNames: ["ev"] }),
-  builtin({ group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles" }),
-  builtin({ group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings" }),
+  builtin({
+    group: "",
+    version: "v1",
+    kind: "Event",
+    plural: "events",
+    strategy: plainFinalizersStrategy,
+    shortNames: ["ev"],
+  }),
+  builtin({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    kind: "Role",
+    plural: "roles",
+    strategy: rbacStrategy,
+  }),
+  builtin({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    kind: "RoleBinding",
+    plural: "rolebindings",
+    strategy: rbacStrategy,
+  }),
   builtin({
     group: "autoscaling",
     version: "v2",
@@ -129,7 +162,13 @@ export const builtinDefs: ResourceDef[] = [
     status: true,
     generation: true,
   }),
-  builtin({ group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases" }),
+  builtin({
+    group: "coordination.k8s.io",
+    version: "v1",
+    kind: "Lease",
+    plural: "leases",
+    strategy: plainFinalizersStrategy,
+  }),
   builtin({
     group: "scheduling.k8s.io",
     version: "v1",
@@ -143,6 +182,7 @@ export const builtinDefs: ResourceDef[] = [
     version: "v1",
     kind: "CustomResourceDefinition",
     plural: "customresourcedefinitions",
+    strategy: crdStrategy,
     namespaced: false,
     shortNames: ["crd", "crds"],
     categories: ["api-extensions"],
@@ -185,6 +225,7 @@ export function defsFromCrd(crd: Obj): ResourceDef[] {
       builtin: false,
       storage: v.storage === true,
       generation: true,
+      strategy: customResourceStrategy,
       printerColumns: Array.isArray(v.additionalPrinterColumns)
         ? v.additionalPrinterColumns.filter(isObj).map((c) => ({
             name: str(c.name) ?? "",

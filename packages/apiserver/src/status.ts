@@ -38,3 +38,11 @@ export const badRequest = (message: string): ApiError => fail(400, "BadRequest",
 export const methodNotAllowed = (
   message = "the server does not allow this method on the requested resource",
 ) => fail(405, "MethodNotAllowed", message);
+
+/** A delete, update or binding whose UID precondition names another object than the stored one. */
+export const uidConflict = (r: ResourceRef, name: string, want: unknown, stored: unknown): ApiError =>
+  conflict(
+    r,
+    name,
+    `Precondition failed: UID in precondition: ${String(want)}, UID in object meta: ${String(stored)}`,
+  );
