@@ -43,6 +43,8 @@ export class Verdicts {
   /** Allocatable per domain and resource, row D the whole cluster (usable nodes only); built on first use. */
   private caps: Float64Array | null = null;
   private readonly demand: Float64Array;
+  /** shapeCapacities' answers. */
+  private readonly byShape = new Map<number, { most: Float64Array; sum: Float64Array }>();
 
   constructor(call: CallEncoding) {
     const c = call.cluster.views();
@@ -101,27 +103,79 @@ export class Verdicts {
     for (let t = this.gTree[g] as number; t >= 0; t = this.tParent[t] as number)
       lvl = Math.max(lvl, this.tReq[t] as number);
     const need = this.gMin[g] as number;
-    if (lvl < 0) return this.podsFit(g, 0, this.N, need) >= need;
-    const d1 = this.levelDom[lvl + 1] as number;
-    for (let d = this.levelDom[lvl] as number; d < d1; d++)
-      if (this.podsFit(g, this.domStart[d] as number, this.domEnd[d] as number, need) >= need) return true;
+    const { D, Rn } = this;
+    const { most, sum } = this.shapeCapacities(this.gShape[g] as number);
+    const d0 = lvl < 0 ? D : (this.levelDom[lvl] as number);
+    const d1 = lvl < 0 ? D + 1 : (this.levelDom[lvl + 1] as number);
+    for (let d = d0; d < d1; d++) {
+      // Node by node only where the domain's best node and its sum could hold the pods: a
+      // group that fits nowhere is mostly told by these bounds, without a scan of every node.
+      let may = true;
+      for (let r = 0; r < Rn && may; r++) {
+        const q = this.gReq[g * Rn + r] as number;
+        if (q > 0) may = (most[d * Rn + r] as number) >= q && (sum[d * Rn + r] as number) >= need * q;
+      }
+      if (!may) continue;
+      const a = d === D ? 0 : (this.domStart[d] as number);
+      const b = d === D ? this.N : (this.domEnd[d] as number);
+      if (this.podsFit(g, a, b, need) >= need) return true;
+    }
     return false;
+  }
+
+  /**
+   * Over the nodes eligible for shape s: the largest allocatable of one node and the sum, per
+   * domain (row D: the whole cluster) and resource; built once per shape per call.
+   */
+  private shapeCapacities(s: number): { most: Float64Array; sum: Float64Array } {
+    const known = this.byShape.get(s);
+    if (known !== undefined) return known;
+    const { N, Rn, L, D, alloc, elig, nodeDom } = this;
+    const most = new Float64Array((D + 1) * Rn);
+    const sum = new Float64Array((D + 1) * Rn);
+    const add = (d: number, r: number, a: number) => {
+      if (a > (most[d * Rn + r] as number)) most[d * Rn + r] = a;
+      sum[d * Rn + r] = (sum[d * Rn + r] as number) + a;
+    };
+    for (let n = 0; n < N; n++) {
+      if (elig[s * N + n] === 0) continue;
+      for (let r = 0; r < Rn; r++) {
+        const a = alloc[n * Rn + r] as number;
+        add(D, r, a);
+        for (let l = 0; l < L; l++) {
+          const d = nodeDom[n * L + l] as number;
+          if (d < 0) break;
+          add(d, r, a);
+        }
+      }
+    }
+    const caps = { most, sum };
+    this.byShape.set(s, caps);
+    return caps;
   }
 
   /** Pods of group g that nodes a..b-1 hold when empty, counted up to `need`. */
   private podsFit(g: number, a: number, b: number, need: number): number {
-    const { Rn, N } = this;
-    const row = (this.gShape[g] as number) * N;
+    const { Rn, alloc, elig, gReq } = this;
+    const row = (this.gShape[g] as number) * this.N;
+    const q0 = g * Rn;
     let count = 0;
     for (let n = a; n < b; n++) {
-      if (this.elig[row + n] === 0) continue;
+      if (elig[row + n] === 0) continue;
+      // Pods of g that node n holds: the least allocatable / request over the requested
+      // resources (resource 0, `pods`, is requested by every pod, so it ends finite).
       let fit = Number.POSITIVE_INFINITY;
-      // Resource 0 is `pods`, asked by every pod: fit ends finite.
-      for (let r = 0; r < Rn && fit > 0; r++) {
-        const q = this.gReq[g * Rn + r] as number;
-        if (q > 0) fit = Math.min(fit, Math.floor((this.alloc[n * Rn + r] as number) / q));
+      for (let r = 0; r < Rn; r++) {
+        const q = gReq[q0 + r] as number;
+        if (q <= 0) continue;
+        const f = (alloc[n * Rn + r] as number) / q;
+        if (f < fit) {
+          fit = f;
+          if (fit < 1) break;
+        }
       }
-      count += fit;
+      if (fit < 1) continue;
+      count += Math.floor(fit);
       if (count >= need) return count;
     }
     return count;

@@ -113,6 +113,17 @@ const cases: Case[] = [
     codes: ["Unresolvable"],
   },
   {
+    name: "Unresolvable: a pod no node holds, though each resource it asks for is offered somewhere",
+    problem: problem(
+      [
+        node("gpus", {}, { "nvidia.com/gpu": "8", cpu: "2" }),
+        node("cpus", {}, { "nvidia.com/gpu": "1", cpu: "64" }),
+      ],
+      [gang("g", [group("x", 1, { requests: { "nvidia.com/gpu": 4, cpu: 8 } })])],
+    ),
+    codes: ["Unresolvable"],
+  },
+  {
     name: "Unresolvable: a group's minimum larger than its eligible nodes hold",
     problem: problem(nodes(), [
       gang("g", [group("x", 10, { minCount: 9, nodeSelector: { "kubernetes.io/hostname": "b0-r0-h0" } })]),
