@@ -120,31 +120,25 @@ export class SchedulingQueue {
    * kube-scheduler does for events that arrive while a pod is in flight.
    */
   done(key: string, outcome: Outcome): void {
-    const missed =
-      outcome === "Unresolvable"
-        ? this.events.node > this.batchEvents.node
-        : this.events.any > this.batchEvents.any;
-    if (outcome === "Unschedulable" || outcome === "Unresolvable") {
-      if (missed) {
-        this.active.add(key);
-        return;
-      }
-    }
     switch (outcome) {
       case "Scheduled":
         this.parked.delete(key);
         this.backoff.forget(key);
         return;
-      case "Unresolvable":
-        // Retried by node and topology events and the flush only: a timer cannot help it.
-        this.parked.set(key, { code: outcome, since: Date.now() });
-        return;
-      case "Unschedulable":
-        this.parked.set(key, { code: outcome, since: Date.now() });
-        this.active.addRateLimited(key);
-        return;
       case "Error":
         this.active.addRateLimited(key);
+        return;
+      case "Unresolvable":
+        if (this.events.node > this.batchEvents.node) this.active.add(key);
+        // Retried by node and topology events and the flush only: a timer cannot help it.
+        else this.parked.set(key, { code: outcome, since: Date.now() });
+        return;
+      case "Unschedulable":
+        if (this.events.any > this.batchEvents.any) this.active.add(key);
+        else {
+          this.parked.set(key, { code: outcome, since: Date.now() });
+          this.active.addRateLimited(key);
+        }
         return;
     }
   }
