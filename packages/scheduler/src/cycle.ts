@@ -96,7 +96,9 @@ export class Cycle {
     const settled = this.settledAt();
     const now = Date.now();
     if (now < settled && pending.ready.some((w) => w.groups.some((g) => g.neededMin > 0))) {
-      out.hold = { keys: work.map((w) => w.key), afterMs: settled - now };
+      // Only the gangs whose surplus waits come back for it; the waiting gangs go by their outcome.
+      const held = work.filter((w) => w.groups.some((g) => g.pending.length > g.neededMin));
+      if (held.length > 0) out.hold = { keys: held.map((w) => w.key), afterMs: settled - now };
       work = work.flatMap((w) => {
         const groups = w.groups.map((g) => ({ ...g, pending: g.pending.slice(0, g.neededMin) }));
         return groups.some((g) => g.pending.length > 0) ? [{ ...w, groups }] : [];
