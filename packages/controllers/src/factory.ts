@@ -19,7 +19,6 @@ import {
 import {
   type Client,
   Controller,
-  type ControllerMetricsProvider,
   deepEqual,
   findCondition,
   getControllerOf,
@@ -27,7 +26,6 @@ import {
   type Informer,
   indexByControllerUid,
   type KubeObject,
-  type Logger,
   Manager,
   noopLogger,
   PodType,
@@ -38,10 +36,7 @@ import {
   ServiceType,
   StatusMemory,
 } from "@grove-ts/runtime";
-import {
-  type ClusterTopologyControllerOptions,
-  createClusterTopologyController,
-} from "./clustertopology/index.js";
+import { createClusterTopologyController } from "./clustertopology/index.js";
 import {
   type ControllerContext,
   INDEX_CONTROLLER_UID,
@@ -52,82 +47,22 @@ import {
   type ResolvedOptions,
 } from "./context.js";
 import { topologyNameOf } from "./desired-gangs.js";
-import { InvalidOptionError } from "./errors.js";
 import { createControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";
+import {
+  checkOptions,
+  DEFAULT_CONCURRENCY,
+  defaultInitContainerImage,
+  type GroveControllers,
+  type GroveControllersOptions,
+  initContainerImageRef,
+} from "./options.js";
 import { pclqReconciler } from "./pclq/controller.js";
 import { pcsReconciler } from "./pcs/controller.js";
 import { pcsgReconciler } from "./pcsg/controller.js";
 import { podGangReconciler } from "./podgang/controller.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet, PodGang } from "./types.js";
 import { podCondition } from "./util.js";
-
-export interface GroveControllersConcurrency {
-  pcs: number;
-  pcsg: number;
-  pclq: number;
-  podgang: number;
-}
-
-export interface GroveControllersOptions {
-  logger?: Logger;
-  /** Workers per controller (MaxConcurrentReconciles). Defaults: pcs 10, pcsg 5, pclq 10, podgang 5. */
-  concurrency?: Partial<GroveControllersConcurrency>;
-  /** Translate topology constraints into PodGangs (grove-behaviour.md §14.1). Default true. */
-  topologyAwareScheduling?: boolean;
-  /** Scheduler for pods whose clique names none. Default "default-scheduler". */
-  defaultSchedulerName?: string;
-  /**
-   * Image of the startsAfter init container (apps/initc): a full reference, or a repository to which
-   * `:<OPERATOR_VERSION>` is added. Default `$GROVE_INIT_CONTAINER_IMAGE:<version>` as Grove, else
-   * `grove-ts/grove-initc:<version>`.
-   */
-  initContainerImage?: string;
-  /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
-  requeueAfterMs?: number;
-  /**
-   * The ClusterTopologyBinding controller (src/clustertopology), run with the others as upstream
-   * does; `false` leaves it out. Default: on, with its own defaults and this logger.
-   */
-  clusterTopology?: false | ClusterTopologyControllerOptions;
-  /**
-   * Reports every controller's reconciles and work queue (controller-runtime's metrics, queue
-   * named after the controller), the ClusterTopologyBinding controller's too. None by default.
-   */
-  metrics?: ControllerMetricsProvider;
-}
-
-export interface GroveControllers {
-  /** Resolves once every informer has synced and the workers run. */
-  start(): Promise<void>;
-  /** Lets current reconciles finish, then stops workers and informers. */
-  stop(): Promise<void>;
-  /** Keys queued, in flight or waiting for a requeue, over all controllers (0 = quiescent). */
-  pending(): number;
-  /** Resolves once the Events recorded so far are written (they are written in the background). */
-  flushEvents(): Promise<void>;
-  /** Every informer has synced (a readiness check); false before start(). */
-  hasSynced(): boolean;
-}
-
-export const DEFAULT_CONCURRENCY: GroveControllersConcurrency = { pcs: 10, pcsg: 5, pclq: 10, podgang: 5 };
-/** Our own grove-initc (apps/initc), not upstream's image. */
-export const DEFAULT_INIT_CONTAINER_IMAGE = "grove-ts/grove-initc";
-export const OPERATOR_VERSION = "v0.1.0-dev";
-
-/**
- * An image reference with a tag: `image` as given when it names a tag or digest, else
- * `image:<OPERATOR_VERSION>` (a `host:port/` registry prefix is not a tag).
- */
-export function initContainerImageRef(image: string): string {
-  const last = image.slice(image.lastIndexOf("/") + 1);
-  return last.includes(":") || image.includes("@") ? image : `${image}:${OPERATOR_VERSION}`;
-}
-
-/** The image when no option names one: Grove's $GROVE_INIT_CONTAINER_IMAGE (a repository) or ours. */
-export function defaultInitContainerImage(env: NodeJS.ProcessEnv = process.env): string {
-  return `${env.GROVE_INIT_CONTAINER_IMAGE || DEFAULT_INIT_CONTAINER_IMAGE}:${OPERATOR_VERSION}`;
-}
 
 const key = (ns: string | undefined, name: string): string => (ns ? `${ns}/${name}` : name);
 
@@ -164,26 +99,6 @@ const updatingChanged = (a: PodCliqueSet, b: PodCliqueSet) =>
   a.status?.currentGenerationHash !== b.status?.currentGenerationHash ||
   !deepEqual(a.status?.updateProgress?.currentlyUpdating, b.status?.updateProgress?.currentlyUpdating) ||
   a.status?.updateProgress?.updateEndedAt !== b.status?.updateProgress?.updateEndedAt;
-
-function checkOptions(options: GroveControllersOptions): void {
-  for (const [k, v] of Object.entries(options.concurrency ?? {}))
-    if (!Number.isInteger(v) || (v as number) < 1)
-      throw new InvalidOptionError(`options.concurrency.${k}`, `must be an integer >= 1, got ${String(v)}`);
-  const r = options.requeueAfterMs;
-  if (r !== undefined && !(Number.isFinite(r) && r > 0))
-    throw new InvalidOptionError(
-      "options.requeueAfterMs",
-      `must be a positive number of milliseconds, got ${String(r)}`,
-    );
-  const img = options.initContainerImage;
-  if (img !== undefined && (img === "" || /\s/.test(img)))
-    throw new InvalidOptionError(
-      "options.initContainerImage",
-      `must be an image reference without spaces, got ${JSON.stringify(img)}`,
-    );
-  if (options.defaultSchedulerName !== undefined && options.defaultSchedulerName === "")
-    throw new InvalidOptionError("options.defaultSchedulerName", "must not be empty");
-}
 
 export function createGroveControllers(
   client: Client,

@@ -35,8 +35,8 @@ export {
   ReasonPodGangDeleteFailed,
   ReasonPodGangDeleteSuccessful,
 } from "./events.js";
+export { createGroveControllers } from "./factory.js";
 export {
-  createGroveControllers,
   DEFAULT_CONCURRENCY,
   DEFAULT_INIT_CONTAINER_IMAGE,
   defaultInitContainerImage,
@@ -45,7 +45,7 @@ export {
   type GroveControllersOptions,
   initContainerImageRef,
   OPERATOR_VERSION,
-} from "./factory.js";
+} from "./options.js";
 export { compareForDeletion, selectVictims } from "./pclq/deletion-order.js";
 export { computePclqStatus } from "./pclq/status.js";
 export { computePcsStatus, topologyCondition } from "./pcs/status.js";
