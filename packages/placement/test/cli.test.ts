@@ -34,6 +34,8 @@ describe.each(["wasm", "js"])("grove-place --engine %s", (engine) => {
     const out = JSON.parse(r.stdout);
     expect(out.gangs.map((g: { placed: boolean }) => g.placed)).toEqual([true, false]);
     expect(out.gangs[1].reason).toBe("required rack: the best rack fits 4 of 5 pods of the gang's minimum");
+    // Each rack has 4 GPUs: the 5 pods never fit one.
+    expect(out.gangs.map((g: { code: string | null }) => g.code)).toEqual([null, "Unresolvable"]);
     expect(out.stats.engine).toBe(engine);
   });
 
