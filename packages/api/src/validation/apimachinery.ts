@@ -60,10 +60,11 @@ export function isDNS1123Subdomain(v: string): string[] {
 
 /** Byte length, as Go's len() counts a string. */
 function utf8Length(v: string): number {
-  let n = 0;
-  for (const ch of v) {
-    const c = ch.codePointAt(0) as number;
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  let n = v.length;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // A surrogate pair is 2 UTF-16 units and 4 bytes: each unit adds one byte here.
+    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c < 0xe000 ? 1 : 2;
   }
   return n;
 }
@@ -285,10 +286,14 @@ export function validateObjectMeta(meta: unknown, path: FieldPath, opts: ObjectM
     if (v !== undefined && v !== null && !isObj(v))
       errs.push(fieldInvalid(path.child(field), "must be a map of string keys to string values", v));
   }
-  errs.push(...validateLabels(m.labels, path.child("labels")));
-  errs.push(...validateAnnotations(m.annotations, path.child("annotations")));
-  errs.push(...validateFinalizers(m.finalizers, path.child("finalizers"), opts.kubeFinalizers === true));
-  errs.push(...validateOwnerReferences(m.ownerReferences, path.child("ownerReferences")));
+  // Each list or map only when present: this runs on every write the API server takes.
+  if (m.labels !== undefined) errs.push(...validateLabels(m.labels, path.child("labels")));
+  if (m.annotations !== undefined)
+    errs.push(...validateAnnotations(m.annotations, path.child("annotations")));
+  if (m.finalizers !== undefined)
+    errs.push(...validateFinalizers(m.finalizers, path.child("finalizers"), opts.kubeFinalizers === true));
+  if (m.ownerReferences !== undefined)
+    errs.push(...validateOwnerReferences(m.ownerReferences, path.child("ownerReferences")));
   return errs;
 }
 
