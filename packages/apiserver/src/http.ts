@@ -52,7 +52,8 @@ const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res: Res) => void {
   const limit = opts.maxBodyBytes ?? 3 * 1024 * 1024;
-  const serving = { api, heartbeatMs: opts.heartbeatMs ?? 5_000, bookmarkMs: opts.bookmarkMs ?? 30_000 };
+  const heartbeatMs = opts.heartbeatMs ?? 5_000;
+  const bookmarkMs = opts.bookmarkMs ?? 30_000;
 
   async function handle(req: Req, res: Res, url: URL): Promise<void> {
     const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -97,7 +98,8 @@ export function createHandler(api: ApiServer, opts: HttpOptions): (req: Req, res
       .split("/")
       .filter((s) => s !== "")
       .map(decodeURIComponent);
-    const call: Call = { ...serving, req, res, url, method, segs, params: {} };
+    // Built property by property: an object spread here cost more than all the routing (measured).
+    const call: Call = { api, heartbeatMs, bookmarkMs, req, res, url, method, segs, params: {} };
     if (body !== undefined) call.body = body;
     return dispatch(call);
   }

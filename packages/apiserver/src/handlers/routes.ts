@@ -79,11 +79,15 @@ const resourceRoutes = new Map<string, TargetRoutes>([
 export function dispatch(c: Call): void | Promise<void> {
   for (const route of pathRoutes) {
     const params = route.method === c.method ? matchPath(route.parts, c.segs) : undefined;
-    if (params) return route.handler({ ...c, params });
+    if (params) {
+      c.params = params;
+      return route.handler(c);
+    }
   }
   const target = resourceTarget(c.api.registry, c.segs);
   if (!target) throw notFoundPath();
-  const rc: ResourceCall = { ...c, ...target };
+  // The call becomes a ResourceCall in place: copying it with a spread doubled a GET's cost.
+  const rc: ResourceCall = Object.assign(c, target);
   const verb = verbOf(rc);
   // A create needs the namespace of a namespaced kind in its path.
   if (verb === "create" && rc.name === undefined && rc.namespace === undefined && rc.def.namespaced)
