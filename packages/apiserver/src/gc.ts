@@ -213,7 +213,8 @@ export class GarbageCollector {
       if (ref && ref.blockOwnerDeletion === true) blocking++;
     }
     if (blocking > 0) return;
-    const ownerEntry = this.entry(this.byUid.get(uid) ?? "");
+    const ownerKey = this.byUid.get(uid);
+    const ownerEntry = ownerKey ? this.entry(ownerKey) : undefined;
     if (!ownerEntry) return;
     const { obj: current, def } = ownerEntry;
     const next = clone(current);
