@@ -159,7 +159,7 @@ describe.each(targets)("ObjectMeta validation: $name", ({ start }) => {
     const seen = isApiError(err) && {
       code: err.code,
       reason: err.reason,
-      message: err.status.message.replace(/"([^"]*-|Bad_|a\/)[a-z0-9]{5}"/g, '"$1XXXXX"'),
+      message: (err.status.message ?? "").replace(/"([^"]*-|Bad_|a\/)[a-z0-9]{5}"/g, '"$1XXXXX"'),
     };
     expect(seen).toEqual({ code: 422, reason: "Invalid", message });
   });
