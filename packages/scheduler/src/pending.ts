@@ -233,18 +233,25 @@ export class ClusterView {
     return values.size > 0 ? { key, values: [...values].sort() } : undefined;
   }
 
-  /** A gang holds when every group has at least minReplicas pods placed. */
-  gangHolds(key: string): boolean {
+  /** Pods of a group whose binding landed (the API server has their node), not merely assumed. */
+  isBound = (p: Pod): boolean => !!p.spec?.nodeName && !gatedOrDone(p);
+
+  /**
+   * A gang holds when every group has at least minReplicas pods placed (`counts`: bound or assumed,
+   * as the cycle plans with; the status writer passes `isBound`, so a PodGang is reported Scheduled
+   * only once its bindings landed).
+   */
+  gangHolds(key: string, counts: (p: Pod) => boolean = this.isPlaced): boolean {
     const [ns, name] = splitKey(key);
     const pg = this.gangs.get(name, ns);
     if (!pg) return false;
     return pg.spec.podgroups.every((g) => {
-      let placed = 0;
+      let n = 0;
       for (const ref of g.podReferences) {
         const pod = this.pods.get(ref.name, ref.namespace || ns);
-        if (pod && this.isPlaced(pod)) placed++;
+        if (pod && counts(pod)) n++;
       }
-      return placed >= g.minReplicas;
+      return n >= g.minReplicas;
     });
   }
 }

@@ -212,14 +212,14 @@ export class StatusWriter {
           return pod !== undefined && this.view.ours(pod);
         }),
       );
-      if (!ours || this.view.gangHolds(key)) continue;
+      if (!ours || this.view.gangHolds(key, this.view.isBound)) continue;
       const verdict = this.verdicts.get(key);
       const base = pg.metadata.labels?.[LabelBasePodGang];
       const reason: PendingReason = verdict
         ? verdict.invalid
           ? "invalid"
           : "unschedulable"
-        : base && base !== pg.metadata.name && !this.view.gangHolds(`${ns}/${base}`)
+        : base && base !== pg.metadata.name && !this.view.gangHolds(`${ns}/${base}`, this.view.isBound)
           ? "waiting_for_base"
           : "waiting_for_pods";
       counts[reason]++;
@@ -296,7 +296,7 @@ export class StatusWriter {
           if (pod.status?.phase === "Running" && !pod.metadata.deletionTimestamp) running++;
         }
       if (!ours) continue;
-      const holds = all > 0 && this.view.gangHolds(key);
+      const holds = all > 0 && this.view.gangHolds(key, this.view.isBound);
       if (holds && this.options.metrics) this.observeLatency(pg, this.options.metrics);
       const phase = !holds ? "Pending" : running === all ? "Running" : "Starting";
       const verdict = this.verdicts.get(key);

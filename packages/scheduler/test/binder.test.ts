@@ -2,12 +2,13 @@
 // cycle assumed and sends the gang back to the (real) scheduling queue with backoff; a pod that is
 // bound already is no failure.
 import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
-import { NodeType, noopLogger, PodType } from "@grove-ts/runtime";
+import { Cache, NodeType, noopLogger, PodType } from "@grove-ts/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { Binder, type Binding } from "../src/binder.js";
+import { ClusterView } from "../src/pending.js";
 import { SchedulingQueue } from "../src/queue.js";
 import { Snapshot } from "../src/snapshot.js";
-import { getPod, node, pod } from "./harness.js";
+import { getPod, node, pod, podGang } from "./harness.js";
 
 let api: InProcessApiServer | undefined;
 let queue: SchedulingQueue | undefined;
@@ -92,5 +93,30 @@ describe("binder", () => {
     await binder.drained();
     expect(bound).toHaveLength(7);
     expect(binder.size()).toBe(0);
+  });
+
+  it("a gang whose pods are only assumed holds for the next cycle, not for its status", async () => {
+    const { client, snapshot, binder } = await setup();
+    const p = await client.create(PodType, pod({ name: "p", gang: "g" }));
+    const pods = new Cache<typeof p>();
+    const gangs = new Cache();
+    pods.set(p);
+    gangs.set(podGang("g", [{ name: "w", pods: ["p"], min: 1 }]));
+    const view = new ClusterView(
+      new Set(["grove-scheduler"]),
+      pods,
+      gangs as never,
+      new Cache(),
+      new Cache(),
+      snapshot,
+    );
+    snapshot.assume(p, "n1");
+    // The cycle plans with the assumption; the status writer waits for the binding to land.
+    expect(view.gangHolds("default/g")).toBe(true);
+    expect(view.gangHolds("default/g", view.isBound)).toBe(false);
+    binder.add([{ pod: p, node: "n1", gang: "default/g" }]);
+    await binder.drained();
+    pods.set(await getPod(client, "p"));
+    expect(view.gangHolds("default/g", view.isBound)).toBe(true);
   });
 });
