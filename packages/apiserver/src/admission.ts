@@ -1,7 +1,8 @@
-// Admission (kube-apiserver's admission chain, as this server has it): structural-schema pruning and
-// defaulting for custom resources (unknown fields reported per fieldValidation), then the mutating
-// hooks in registration order, pruning and defaulting again, the kind's validation (the strategy's,
-// passed in by the write pipeline), and last the validating hooks. Hooks are in-process functions
+// Admission (kube-apiserver's admission chain, as this server has it), in two halves around the
+// strategy as kube-apiserver runs them: mutate (structural-schema pruning and defaulting for custom
+// resources, unknown fields reported per fieldValidation, then the mutating hooks in registration
+// order, pruning and defaulting again), then the write pipeline's PrepareForCreate/Update and the
+// kind's validation, then validate (the validating hooks, only when the kind's validation passed). Hooks are in-process functions
 // (grove.ts registers Grove's webhooks as such), matched by group and optionally kind.
 import type { ResourceDef } from "./registry.js";
 import { applyDefaults, prune } from "./schema.js";
@@ -45,12 +46,12 @@ export class Admission {
   }
 
   /**
-   * Runs the chain on `a.obj` in place; throws 400 (strict decoding) or 422 (Invalid) with every
-   * cause found. `validate` is the kind's validation between mutation and the validating hooks.
+   * The mutating half, on `a.obj` in place (kube-apiserver runs it in the handler, before the
+   * strategy's PrepareForCreate/PrepareForUpdate): structural pruning and defaulting, the mutating
+   * hooks, pruning and defaulting again. Throws 400 on strict decoding errors.
    */
-  admit(a: Attributes, validate: (obj: Obj) => Cause[]): void {
+  mutate(a: Attributes): void {
     const { def, obj, opts } = a;
-    const name = String((obj.metadata as Obj).name ?? "");
     const fv = opts.fieldValidation ?? "Warn";
     const schema = def.builtin ? undefined : def.schema;
     if (schema) {
@@ -61,20 +62,7 @@ export class Admission {
         for (const f of unknown) opts.warnings.push(`unknown field "${f}"`);
       applyDefaults(obj, schema);
     }
-    const req: AdmissionRequest = {
-      operation: a.operation,
-      group: def.group,
-      version: def.version,
-      kind: def.kind,
-      resource: def.plural,
-      namespace: a.namespace,
-      name,
-      object: obj,
-      dryRun: opts.dryRun === true,
-      lookup: this.lookup,
-    };
-    if (a.subresource) req.subresource = a.subresource;
-    if (a.old) req.oldObject = a.old;
+    const req = this.request(a);
     for (const [match, hook] of this.mutating) {
       if (!matches(match, def)) continue;
       req.object = obj;
@@ -88,16 +76,44 @@ export class Admission {
       prune(obj, schema);
       applyDefaults(obj, schema);
     }
-    const causes = validate(obj);
-    if (causes.length > 0) throw invalid(def.kind, def.group, name, causes);
-    req.object = obj;
+  }
+
+  /**
+   * The validating half (after the strategy prepared the object): `causes` are the strategy's
+   * findings; the validating hooks run only when there are none, as kube-apiserver's
+   * createValidation/updateValidation follow the strategy's Validate. Throws 422 (Invalid) with
+   * every cause found.
+   */
+  validate(a: Attributes, causes: Cause[]): void {
+    const name = String((a.obj.metadata as Obj).name ?? "");
+    if (causes.length > 0) throw invalid(a.def.kind, a.def.group, name, causes);
+    const req = this.request(a);
     for (const [match, hook] of this.validating) {
-      if (!matches(match, def)) continue;
+      if (!matches(match, a.def)) continue;
       const out = hook(req);
       const result: ValidationResult = Array.isArray(out) ? { errors: out } : (out ?? {});
-      if (result.warnings && opts.warnings) opts.warnings.push(...result.warnings);
+      if (result.warnings && a.opts.warnings) a.opts.warnings.push(...result.warnings);
       if (result.errors && result.errors.length > 0) causes.push(...result.errors);
     }
-    if (causes.length > 0) throw invalid(def.kind, def.group, name, causes);
+    if (causes.length > 0) throw invalid(a.def.kind, a.def.group, name, causes);
+  }
+
+  private request(a: Attributes): AdmissionRequest {
+    const { def, obj } = a;
+    const req: AdmissionRequest = {
+      operation: a.operation,
+      group: def.group,
+      version: def.version,
+      kind: def.kind,
+      resource: def.plural,
+      namespace: a.namespace,
+      name: String((obj.metadata as Obj).name ?? ""),
+      object: obj,
+      dryRun: a.opts.dryRun === true,
+      lookup: this.lookup,
+    };
+    if (a.subresource) req.subresource = a.subresource;
+    if (a.old) req.oldObject = a.old;
+    return req;
   }
 }

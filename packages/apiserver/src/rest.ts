@@ -104,7 +104,7 @@ export function decodeForCreate(
 
 /**
  * BeforeUpdate's generic part: the object an update of `old` proposes (the status subresource
- * takes only status; the main resource keeps the stored status), with the fields a client cannot
+ * takes only status; see keepStoredStatus for the main resource), with the fields a client cannot
  * change carried over; 409 on a stale resourceVersion or another UID, and no new finalizers on an
  * object being deleted.
  */
@@ -136,11 +136,8 @@ export function decodeForUpdate(
     else next.status = obj.status;
     next.apiVersion = obj.apiVersion;
   } else {
+    // The stored status is put back by keepStoredStatus after mutating admission.
     next = obj;
-    if (def.status) {
-      if (old.status === undefined) delete next.status;
-      else next.status = clone(old.status);
-    }
   }
   const nm = meta(next);
   nm.name = name;
@@ -252,4 +249,14 @@ export function deletionMark(
   if (finalizers.length > 0) nm.finalizers = finalizers;
   if (def.generation) nm.generation = Number(om.generation ?? 0) + 1;
   return next;
+}
+
+/**
+ * PrepareForUpdate's generic half for the main resource of a kind with a status subresource: the
+ * stored status stays (a client, or a mutating webhook before it, cannot change it there).
+ */
+export function keepStoredStatus(def: ResourceDef, next: Obj, old: Obj): void {
+  if (!def.status) return;
+  if (old.status === undefined) delete next.status;
+  else next.status = clone(old.status);
 }

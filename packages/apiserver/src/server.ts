@@ -18,6 +18,7 @@ import {
   decodeForUpdate,
   deletionMark,
   immutableFields,
+  keepStoredStatus,
   propagation,
   specChanged,
 } from "./rest.js";
@@ -209,9 +210,11 @@ export class ApiServer {
     const { obj, ns } = decodeForCreate(def, namespace, body);
     if (ns) requireActiveNamespace(this.store, ns, () => notFound({ group: "", plural: "namespaces" }, ns));
     const m = meta(obj);
+    // kube-apiserver's order: mutating admission, PrepareForCreate, Validate, validating admission.
+    const attrs = { def, operation: "CREATE" as const, obj, old: undefined, opts, namespace: ns };
+    this.admission.mutate(attrs);
     def.strategy.prepareForCreate(def, obj);
-    const validate = (o: Obj) => validateObject(def, o);
-    this.admission.admit({ def, operation: "CREATE", obj, old: undefined, opts, namespace: ns }, validate);
+    this.admission.validate(attrs, validateObject(def, obj));
     // Admission may have replaced metadata wholesale: read it again.
     const am = meta(obj);
     const name = String(am.name);
@@ -239,11 +242,6 @@ export class ApiServer {
     const om = meta(old);
     const next = decodeForUpdate(def, ns, name, body, old, subresource);
     const nm = meta(next);
-    if (subresource !== "status") {
-      def.strategy.prepareForUpdate(def, next, old);
-      const causes = def.strategy.validateUpdate(def, next, old);
-      if (causes.length > 0) throw invalid(def.kind, def.group, name, causes);
-    }
     const attrs = {
       def,
       operation: "UPDATE" as const,
@@ -253,7 +251,16 @@ export class ApiServer {
       namespace: ns,
       subresource,
     };
-    this.admission.admit(attrs, (o) => validateObject(def, o));
+    // kube-apiserver's order: mutating admission, PrepareForUpdate, ValidateUpdate (the change,
+    // then the object), validating admission.
+    this.admission.mutate(attrs);
+    if (subresource !== "status") {
+      keepStoredStatus(def, next, old);
+      def.strategy.prepareForUpdate(def, next, old);
+      const causes = def.strategy.validateUpdate(def, next, old);
+      if (causes.length > 0) throw invalid(def.kind, def.group, name, causes);
+    }
+    this.admission.validate(attrs, validateObject(def, next));
     // Admission may have replaced metadata wholesale: restore what callers cannot change.
     const am = meta(next);
     carry(am, nm, ["name", "namespace", ...immutableFields, "resourceVersion"]);

@@ -247,6 +247,18 @@ describe("admission", () => {
       ]);
     }
   });
+  it("runs mutating hooks before the strategy prepares the object, as kube-apiserver does", async () => {
+    // A mutating webhook cannot set what PrepareForCreate/PrepareForUpdate own (status on the main
+    // resource, when the status subresource is on): the strategy runs after it and wins.
+    h.server.addMutatingHook({ group: "example.com", kind: "Widget" }, (req) => {
+      req.object.status = { replicas: 42 };
+      return undefined;
+    });
+    const a = await h.client.create<Widget>(WidgetType, widget("a"));
+    expect(a.status).toBeUndefined();
+    const u = await h.client.update<Widget>(WidgetType, { ...a, spec: { ...a.spec, replicas: 2 } });
+    expect(u.status).toBeUndefined();
+  });
 });
 
 describe("patches", () => {
