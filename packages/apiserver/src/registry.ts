@@ -7,6 +7,7 @@ import { customResourceStrategy } from "./strategies/custom-resources.js";
 import { namespaceStrategy } from "./strategies/namespaces.js";
 import { nodeStrategy } from "./strategies/nodes.js";
 import { podStrategy } from "./strategies/pods.js";
+import { priorityClassStrategy } from "./strategies/priority-classes.js";
 import { rbacStrategy } from "./strategies/rbac.js";
 import { genericStrategy, plainFinalizersStrategy, type Strategy } from "./strategies/strategy.js";
 import { isObj, type Obj } from "./util.js";
@@ -174,6 +175,7 @@ export const builtinDefs: ResourceDef[] = [
     version: "v1",
     kind: "PriorityClass",
     plural: "priorityclasses",
+    strategy: priorityClassStrategy,
     namespaced: false,
     shortNames: ["pc"],
   }),

@@ -25,6 +25,8 @@ export interface Strategy {
    * it, or undefined when it is under way already.
    */
   terminate?(old: Obj): Obj | undefined;
+  /** A kind some of whose objects may never be deleted (the system PriorityClasses): throws for those. */
+  checkDelete?(old: Obj): void;
   /** ValidateNameFunc: the kind's name rule. */
   readonly nameFn: NameValidator;
   /** The core group's finalizer-name rule applies (most built-in kinds; not custom resources). */
