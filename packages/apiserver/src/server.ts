@@ -8,6 +8,7 @@ import { ApiError } from "@grove-ts/runtime";
 import { Admission } from "./admission.js";
 import { GarbageCollector } from "./gc.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
+import { registerPriorityAdmission } from "./priority.js";
 import { defsFromCrd, Registry, type ResourceDef, storageKey } from "./registry.js";
 import {
   applyPatch,
@@ -26,6 +27,7 @@ import { alreadyExists, badRequest, fail, invalid, notFound } from "./status.js"
 import { meta, present, Store } from "./storage/store.js";
 import { requireActiveNamespace, systemNamespaces } from "./strategies/namespaces.js";
 import { bindingTarget, boundPod } from "./strategies/pods.js";
+import { systemPriorityClasses } from "./strategies/priority-classes.js";
 import { scaled, scaleOf, scalePaths } from "./strategies/scale.js";
 import { validateObject } from "./strategies/strategy.js";
 import type {
@@ -70,6 +72,7 @@ export interface ApiServerOptions {
 }
 
 const crdKey = "apiextensions.k8s.io/customresourcedefinitions";
+const priorityClassKey = "scheduling.k8s.io/priorityclasses";
 export class ApiServer {
   readonly registry = new Registry();
   private readonly store: Store;
@@ -89,6 +92,12 @@ export class ApiServer {
     for (const ns of systemNamespaces) {
       if (!this.store.stored("/namespaces", "", ns))
         this.create(this.def("", "v1", "namespaces"), "", { metadata: { name: ns } }, {});
+    }
+    registerPriorityAdmission(this.admission, () => this.store.all(priorityClassKey));
+    const pcDef = this.def("scheduling.k8s.io", "v1", "priorityclasses");
+    for (const pc of systemPriorityClasses) {
+      if (!this.store.stored(priorityClassKey, "", String(meta(pc).name)))
+        this.create(pcDef, "", clone(pc), {});
     }
   }
 
@@ -373,6 +382,7 @@ export class ApiServer {
     const om = meta(old);
     checkPreconditions(def, name, old, opts);
     const s = def.strategy;
+    s.checkDelete?.(old);
     const terminated = s.terminate?.(old);
     const policy = propagation(opts);
     if (opts.dryRun) return present(def, old);
