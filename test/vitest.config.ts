@@ -19,6 +19,7 @@ const KUBE_SUITES = [
   "contract/http-input.test.ts",
   "contract/selectors.test.ts",
   "contract/object-meta.test.ts",
+  "contract/priority.test.ts",
   "kube/**/*.test.ts",
 ];
 const missing = missingKubeBinaries().filter((p) => p !== "helm");
