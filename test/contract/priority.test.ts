@@ -38,13 +38,16 @@ const pc = (name: string, fields: Partial<PriorityClass> = {}): PriorityClass =>
   ...fields,
 });
 
-const pod = (name: string, spec: Partial<PodSpecPriority> = {}): KubeObject =>
-  ({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: ns },
-    spec: { containers: [{ name: "c", image: "i" }], ...spec },
-  }) as KubeObject;
+interface PriorityPod extends KubeObject {
+  spec: PodSpecPriority;
+}
+
+const pod = (name: string, spec: Partial<PodSpecPriority> = {}): PriorityPod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: ns },
+  spec: { containers: [{ name: "c", image: "i" }], ...spec },
+});
 
 /** The refusal a promise ends in, as code, reason and message. */
 const refusal = (p: Promise<unknown>) =>
@@ -141,7 +144,7 @@ describe.each(targets)("PriorityClass and Priority admission: $name", ({ start }
   });
 
   it("keeps value and preemptionPolicy as created", async () => {
-    const high = await c.get<PriorityClass>(PriorityClassType, "high");
+    const high = (await c.get<PriorityClass>(PriorityClassType, "high")) as PriorityClass;
     expect(await refusal(c.update(PriorityClassType, { ...high, value: 7 }))).toEqual(
       invalidPc("high", "value: Forbidden: may not be changed in an update."),
     );
@@ -162,10 +165,10 @@ describe.each(targets)("PriorityClass and Priority admission: $name", ({ start }
     const same = await c.create(PodType, pod("same", { priorityClassName: "high", priority: 1000 }), {
       dryRun: true,
     });
-    expect((same.spec as PodSpecPriority).priority).toBe(1000);
+    expect(same.spec.priority).toBe(1000);
     const none = await c.create(PodType, pod("none"));
     expect(none.spec).toMatchObject({ priority: 0, preemptionPolicy: "PreemptLowerPriority" });
-    expect((none.spec as PodSpecPriority).priorityClassName).toBeUndefined();
+    expect(none.spec.priorityClassName).toBeUndefined();
   });
 
   it("refuses a pod whose class does not exist, or whose priority disagrees with it, with 403", async () => {
@@ -209,7 +212,7 @@ describe.each(targets)("PriorityClass and Priority admission: $name", ({ start }
           "PriorityClass default-a is already marked as default. Only one default can exist",
         ),
       );
-      const high = await c.get<PriorityClass>(PriorityClassType, "high");
+      const high = (await c.get<PriorityClass>(PriorityClassType, "high")) as PriorityClass;
       expect(await refusal(c.update(PriorityClassType, { ...high, globalDefault: true }))).toEqual(
         forbidden(
           "priorityclasses.scheduling.k8s.io",
