@@ -38,6 +38,11 @@ export interface WorkGang {
   /** Base gangs before scaled ones: scaled gangs are placed only once their base holds. */
   scaled: boolean;
   /**
+   * The highest `spec.priority` of its pods, or its PodGang's priorityClassName's value when that
+   * is higher (Grove copies the PodCliqueSet's class onto the PodGang, not the pods). Default 0.
+   */
+  priority?: number | undefined;
+  /**
    * A scaled gang's first try: only nodes whose label `key` is one of `values`, the domains its base
    * gang's bound pods hold at the base's top-level constraint level (see `baseDomains`).
    */
@@ -193,6 +198,7 @@ export function toPlacementGang(
   }
   return {
     name: g.key,
+    ...(g.priority ? { priority: g.priority } : {}),
     ...(gangConstraint ? { constraint: gangConstraint } : {}),
     groups,
     ...(subGroups.length > 0 ? { subGroups } : {}),

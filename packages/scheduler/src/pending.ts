@@ -36,7 +36,7 @@ export function splitKey(key: string): [string, string] {
 
 /** One look at the pending gangs. */
 export interface Pending {
-  /** Gangs ready to place: base gangs first, then by age. */
+  /** Gangs ready to place: higher priority first, then base gangs before scaled ones, then by age and key. */
   ready: WorkGang[];
   /** Scaled gangs waiting for their base gang to hold, by the base's key. */
   waitingFor: Map<string, string[]>;
@@ -52,7 +52,23 @@ export class ClusterView {
     readonly nodes: Cache<Node & KubeObject>,
     readonly bindings: Cache<ClusterTopologyBinding & KubeObject>,
     readonly snapshot: Snapshot,
+    /** PriorityClasses by name (a PodGang's priorityClassName); without it, only pods' spec.priority counts. */
+    readonly priorityClasses?: Cache<KubeObject & { value?: number }>,
   ) {}
+
+  /** A PriorityClass's value, 0 when it is unknown. */
+  private classValue(name: string | undefined): number {
+    if (!name || !this.priorityClasses) return 0;
+    const v = this.priorityClasses.get(name)?.value;
+    return typeof v === "number" ? v : 0;
+  }
+
+  /** A pod's priority: spec.priority as admission resolved it, else its class's value. */
+  private podPriority(p: Pod): number {
+    return typeof p.spec?.priority === "number"
+      ? p.spec.priority
+      : this.classValue(p.spec?.priorityClassName);
+  }
 
   /** The pod's scheduler is one of ours. */
   ours(p: Pod): boolean {
@@ -67,7 +83,10 @@ export class ClusterView {
   /** Pods of a group counted as placed: bound, or bound by us and not yet seen so. */
   isPlaced = (p: Pod): boolean => this.snapshot.boundNode(p) !== undefined && !gatedOrDone(p);
 
-  /** The pending gangs, base gangs first, then by age. Returns gangs ready to place. */
+  /**
+   * The pending gangs in queue order (as KAI's and coscheduling's QueueSort: higher priority first,
+   * then base gangs before scaled ones, then older first, then by key). Returns gangs ready to place.
+   */
   collect(): Pending {
     const out: WorkGang[] = [];
     const inGang = new Map<string, string>();
@@ -158,6 +177,10 @@ export class ClusterView {
         createdAt: pg.metadata.creationTimestamp ?? "",
         scaled,
         within: scaled && base ? this.baseDomains(ns, base) : undefined,
+        priority: Math.max(
+          this.classValue(pg.spec.priorityClassName),
+          ...groups.flatMap((g) => [...g.bound, ...g.pending].map((p) => this.podPriority(p))),
+        ),
       };
       w.keys = constraintKeys(w);
       out.push(w);
@@ -192,10 +215,12 @@ export class ClusterView {
         keys: new Set(),
         createdAt: pod.metadata.creationTimestamp ?? "",
         scaled: false,
+        priority: this.podPriority(pod),
       });
     }
     out.sort(
       (a, b) =>
+        (b.priority ?? 0) - (a.priority ?? 0) ||
         Number(a.scaled) - Number(b.scaled) ||
         a.createdAt.localeCompare(b.createdAt) ||
         a.key.localeCompare(b.key),

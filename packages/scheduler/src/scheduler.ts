@@ -23,6 +23,7 @@ import {
   NodeType,
   noopLogger,
   PodType,
+  PriorityClassType,
   SharedInformer,
 } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
@@ -104,6 +105,7 @@ class Scheduler implements GangScheduler {
   private readonly pods: SharedInformer<Pod & KubeObject>;
   private readonly gangs: SharedInformer<PodGang & KubeObject>;
   private readonly bindings: SharedInformer<ClusterTopologyBinding & KubeObject>;
+  private readonly classes: SharedInformer<KubeObject & { value?: number }>;
   private readonly snapshot = new Snapshot();
   private readonly view: ClusterView;
   private readonly queue: SchedulingQueue;
@@ -123,6 +125,7 @@ class Scheduler implements GangScheduler {
     this.pods = new SharedInformer(client, PodType, inf);
     this.gangs = new SharedInformer(client, PodGangType, inf);
     this.bindings = new SharedInformer(client, ClusterTopologyBindingType, inf);
+    this.classes = new SharedInformer(client, PriorityClassType, inf);
     this.view = new ClusterView(
       this.names,
       this.pods.cache,
@@ -130,6 +133,7 @@ class Scheduler implements GangScheduler {
       this.nodes.cache,
       this.bindings.cache,
       this.snapshot,
+      this.classes.cache,
     );
     this.queue = new SchedulingQueue(options);
     this.placer = new Placer(this.snapshot, options);
@@ -223,11 +227,15 @@ class Scheduler implements GangScheduler {
         onDelete: () => this.queue.activate("topology"),
       }),
     );
-    for (const i of [this.nodes, this.pods, this.gangs, this.bindings]) i.start();
-    await Promise.all([this.nodes, this.pods, this.gangs, this.bindings].map((i) => i.waitForSync()));
+    for (const i of this.informers()) i.start();
+    await Promise.all(this.informers().map((i) => i.waitForSync()));
     this.log.info("started", { schedulerNames: [...this.names] });
     this.status.start();
     this.loop = this.run();
+  }
+
+  private informers(): SharedInformer<KubeObject>[] {
+    return [this.nodes, this.pods, this.gangs, this.bindings, this.classes] as SharedInformer<KubeObject>[];
   }
 
   async stop(): Promise<void> {
@@ -236,7 +244,7 @@ class Scheduler implements GangScheduler {
     await this.loop;
     await this.binder.stop();
     await this.status.stop();
-    await Promise.all([this.nodes, this.pods, this.gangs, this.bindings].map((i) => i.stop()));
+    await Promise.all(this.informers().map((i) => i.stop()));
     this.placer.dispose();
   }
 

@@ -70,6 +70,7 @@ export interface PodSpecIn {
   basePodGang?: string;
   gated?: boolean;
   schedulerName?: string;
+  priorityClassName?: string;
   nodeSelector?: Record<string, string>;
   tolerations?: { key: string; operator: "Equal" | "Exists"; value?: string; effect?: "NoSchedule" }[];
 }
@@ -89,6 +90,7 @@ export function pod(p: PodSpecIn): K<Pod> {
     spec: {
       schedulerName: p.schedulerName ?? "grove-scheduler",
       ...(p.gated ? { schedulingGates: [{ name: "grove.io/podgang-pending-creation" }] } : {}),
+      ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
       ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
       ...(p.tolerations ? { tolerations: p.tolerations } : {}),
       containers: [{ name: "c", image: "busybox", resources: { requests: { cpu: p.cpu ?? "1" } } }],
@@ -111,6 +113,7 @@ export function podGang(
     preferred?: string;
     configs?: { name: string; groups: string[]; required: string }[];
     labels?: Record<string, string>;
+    priorityClassName?: string;
   } = {},
 ): K<PodGang> {
   return {
@@ -118,6 +121,7 @@ export function podGang(
     kind: "PodGang",
     metadata: { name, namespace: "default", labels: extra.labels ?? {} },
     spec: {
+      ...(extra.priorityClassName ? { priorityClassName: extra.priorityClassName } : {}),
       podgroups: groups.map((g) => ({
         name: g.name,
         minReplicas: g.min,
