@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 // Writes the Helm chart's CRDs (charts/grove-ts/crds/<group>_<plural>.yaml) from @grove-ts/api's
-// groveCrds(), the same YAML as packages/api/crds, and removes files no CRD generates any more.
+// allCrds(), the same YAML as packages/api/crds, and removes files no CRD generates any more.
 // Run: npm run chart:crds (builds @grove-ts/api first). test/tools/chart.test.ts fails when the
 // committed files are stale.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crdFileName, groveCrds, renderCrdYaml } from "@grove-ts/api";
+import { allCrds, crdFileName, renderCrdYaml } from "@grove-ts/api";
 
 const dir = resolve(dirname(fileURLToPath(import.meta.url)), "../charts/grove-ts/crds");
 mkdirSync(dir, { recursive: true });
 const written = new Set();
-for (const crd of groveCrds()) {
+for (const crd of allCrds()) {
   const file = crdFileName(crd);
   writeFileSync(join(dir, file), renderCrdYaml(crd));
   written.add(file);

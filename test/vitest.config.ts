@@ -20,6 +20,7 @@ const KUBE_SUITES = [
   "contract/selectors.test.ts",
   "contract/object-meta.test.ts",
   "contract/priority.test.ts",
+  "contract/queue.test.ts",
   "kube/**/*.test.ts",
 ];
 const missing = missingKubeBinaries().filter((p) => p !== "helm");

@@ -6,13 +6,13 @@
 //   values.schema.json (which rejects values it does not know).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { crdFileName, groveCrds, renderCrdYaml } from "@grove-ts/api";
+import { allCrds, crdFileName, renderCrdYaml } from "@grove-ts/api";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { repoRoot } from "../src/shared.js";
 
 const chart = join(repoRoot, "charts/grove-ts");
-const crds = groveCrds();
+const crds = allCrds();
 
 describe("charts/grove-ts/crds (run `npm run chart:crds` after a schema change)", () => {
   it("holds one file per Grove CRD and nothing else", () => {

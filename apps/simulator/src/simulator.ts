@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { groveCrds } from "@grove-ts/api";
+import { allCrds } from "@grove-ts/api";
 import { startApiServer, versionInfo } from "@grove-ts/apiserver";
 import { createGroveControllers } from "@grove-ts/controllers";
 import { createKubeClient } from "@grove-ts/kube";
@@ -158,9 +158,9 @@ interface CrdSpec {
   versions: { name: string; storage?: boolean }[];
 }
 
-/** Creates Grove's CRDs where absent and waits until the server serves them (Established). */
+/** Creates Grove's CRDs and KAI's Queue CRD where absent and waits until the server serves them (Established). */
 async function installCrds(client: Client, timeoutMs = 60_000): Promise<void> {
-  const crds = groveCrds() as unknown as KubeObject[];
+  const crds = allCrds() as unknown as KubeObject[];
   for (const crd of crds) await createIfAbsent(client, CustomResourceDefinitionType, crd);
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {

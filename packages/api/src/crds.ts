@@ -1,4 +1,4 @@
-// The five CustomResourceDefinitions, generated from the TypeBox schemas (grove-api.md §1.2, §1.3).
+// The five Grove CustomResourceDefinitions and KAI's Queue, generated from the TypeBox schemas (grove-api.md §1.2, §1.3).
 // packages/api/crds/*.yaml is written from `groveCrds()` by scripts/gen-crds.ts; a test keeps it current.
 import type { TSchema } from "@sinclair/typebox";
 import type {
@@ -23,6 +23,7 @@ import { KUBE_REF } from "./schema/kube-inline.js";
 import { PodCliqueSchema } from "./schema/podclique.js";
 import { PodCliqueSetSchema } from "./schema/podcliqueset.js";
 import { PodGangSchema } from "./schema/podgang.js";
+import { QueueSchema } from "./schema/queue.js";
 import { PodCliqueScalingGroupSchema } from "./schema/scalinggroup.js";
 
 export type { CustomResourceDefinition };
@@ -222,7 +223,33 @@ export function toOpenAPIV3Schema(schema: unknown, options: { kubeRefBase?: stri
   return out as JSONSchemaProps;
 }
 
-export function crdFor(info: GroveKindInfo): CustomResourceDefinition {
+/** What a CRD is built from: a Grove kind's facts, or another kind's (KAI's Queue). */
+export type KindInfo = Omit<GroveKindInfo, "kind"> & { kind: string };
+
+/**
+ * KAI-Scheduler's Queue (scheduling.run.ai/v2, cluster-scoped, status subresource), our own CRD of
+ * it (../shared/spec/placement-peers.md "KAI's Queue API"); quota above limit is refused by a CEL
+ * rule (our API server applies the same rule in admission).
+ */
+export const KAI_QUEUE_KIND: KindInfo = {
+  group: "scheduling.run.ai",
+  version: "v2",
+  kind: "Queue",
+  plural: "queues",
+  singular: "queue",
+  shortNames: [],
+  namespaced: false,
+  categories: [],
+  printerColumns: [
+    int("Priority", ".spec.priority"),
+    { name: "Parent", type: "string", jsonPath: ".spec.parentQueue" },
+    { name: "Children", type: "string", jsonPath: ".status.childQueues" },
+    { name: "DisplayName", type: "string", jsonPath: ".spec.displayName" },
+  ],
+  schema: QueueSchema,
+};
+
+export function crdFor(info: KindInfo): CustomResourceDefinition {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -255,6 +282,16 @@ export function crdFor(info: GroveKindInfo): CustomResourceDefinition {
 /** The five CRDs in a stable order: PodCliqueSet, PodClique, PodCliqueScalingGroup, ClusterTopologyBinding, PodGang. */
 export function groveCrds(): CustomResourceDefinition[] {
   return GROVE_KINDS.map(crdFor);
+}
+
+/** KAI's Queue CRD. */
+export function kaiQueueCrd(): CustomResourceDefinition {
+  return crdFor(KAI_QUEUE_KIND);
+}
+
+/** Every CRD grove-ts installs: Grove's five, then KAI's Queue. */
+export function allCrds(): CustomResourceDefinition[] {
+  return [...groveCrds(), kaiQueueCrd()];
 }
 
 /** File name of a CRD as upstream names it, e.g. `grove.io_podcliquesets.yaml`. */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildK8sDefinitions } from "../scripts/gen-k8s-definitions.js";
-import { crdFileName, GROVE_KINDS, groveCrds, renderCrdYaml } from "../src/index.js";
+import { allCrds, crdFileName, GROVE_KINDS, renderCrdYaml } from "../src/index.js";
 import { k8sDefinitions } from "../src/schema/k8s-definitions.generated.js";
 
 const crdDir = join(import.meta.dirname, "..", "crds");
@@ -19,7 +19,7 @@ function walk(node: Node, path: string, visit: (n: Node, p: string) => void): vo
 }
 
 describe("CRDs", () => {
-  const crds = groveCrds();
+  const crds = allCrds();
 
   it.each(crds.map((c) => [crdFileName(c), c] as const))(
     "committed crds/%s is what the schemas generate (run `npm run gen:crds -w @grove-ts/api`)",
@@ -126,8 +126,22 @@ describe("CRDs", () => {
         categories: ["all", "grove"],
         subresources: { status: {} },
       },
+      // KAI's Queue, ours to write (../shared/spec/placement-peers.md "KAI's Queue API").
+      {
+        name: "queues.scheduling.run.ai",
+        shortNames: [],
+        scope: "Cluster",
+        categories: [],
+        subresources: { status: {} },
+      },
     ]);
-    expect(GROVE_KINDS.map((k) => k.kind)).toEqual(crds.map((c) => c.spec.names.kind));
+    expect([...GROVE_KINDS.map((k) => k.kind), "Queue"]).toEqual(crds.map((c) => c.spec.names.kind));
+    expect(crds[5]!.spec.versions[0]!.additionalPrinterColumns!.map((c) => [c.name, c.jsonPath])).toEqual([
+      ["Priority", ".spec.priority"],
+      ["Parent", ".spec.parentQueue"],
+      ["Children", ".status.childQueues"],
+      ["DisplayName", ".spec.displayName"],
+    ]);
   });
 
   it("embeds the complete core/v1 PodSpec with descriptions, int-or-string and Quantity fields", () => {

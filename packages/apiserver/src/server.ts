@@ -9,6 +9,7 @@ import { Admission } from "./admission.js";
 import { GarbageCollector } from "./gc.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 import { registerPriorityAdmission } from "./priority.js";
+import { registerQueueAdmission } from "./queues.js";
 import { defsFromCrd, Registry, type ResourceDef, storageKey } from "./registry.js";
 import {
   applyPatch,
@@ -94,6 +95,7 @@ export class ApiServer {
         this.create(this.def("", "v1", "namespaces"), "", { metadata: { name: ns } }, {});
     }
     registerPriorityAdmission(this.admission, () => this.store.all(priorityClassKey));
+    registerQueueAdmission(this.admission);
     const pcDef = this.def("scheduling.k8s.io", "v1", "priorityclasses");
     for (const pc of systemPriorityClasses) {
       if (!this.store.stored(priorityClassKey, "", String(meta(pc).name)))

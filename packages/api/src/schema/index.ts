@@ -6,4 +6,5 @@ export { type JsonSchema, kubeSchema } from "./kube-inline.js";
 export * from "./podclique.js";
 export * from "./podcliqueset.js";
 export * from "./podgang.js";
+export * from "./queue.js";
 export * from "./scalinggroup.js";
