@@ -72,6 +72,7 @@ describe.skipIf(skip)(`kubectl against ${target === "kube" ? "kube-apiserver" : 
       "customresourcedefinition.apiextensions.k8s.io/podcliquescalinggroups.grove.io",
       "customresourcedefinition.apiextensions.k8s.io/podcliquesets.grove.io",
       "customresourcedefinition.apiextensions.k8s.io/podgangs.scheduler.grove.io",
+      "customresourcedefinition.apiextensions.k8s.io/queues.scheduling.run.ai",
     ]);
     const resources = await c.ok(["api-resources", "--api-group=grove.io", "--no-headers"]);
     for (const row of ["podcliques", "podcliquescalinggroups", "podcliquesets"])
