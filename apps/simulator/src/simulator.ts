@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allCrds } from "@grove-ts/api";
+import { allCrds, DEFAULT_KAI_QUEUES, KaiQueueType } from "@grove-ts/api";
 import { startApiServer, versionInfo } from "@grove-ts/apiserver";
 import { createGroveControllers } from "@grove-ts/controllers";
 import { createKubeClient } from "@grove-ts/kube";
@@ -158,6 +158,25 @@ interface CrdSpec {
   versions: { name: string; storage?: boolean }[];
 }
 
+/**
+ * KAI's default queues and the one Grove's e2e workloads name (`kai.scheduler/queue: test`), with
+ * no quota nor limit: the scheduler keeps a pod whose queue does not exist pending once Queues are
+ * served, so the workloads the suites apply need theirs.
+ */
+async function installQueues(client: Client): Promise<void> {
+  const unlimited = { quota: -1, limit: -1, overQuotaWeight: 1 };
+  for (const name of DEFAULT_KAI_QUEUES)
+    await createIfAbsent(client, KaiQueueType, {
+      apiVersion: KaiQueueType.apiVersion,
+      kind: KaiQueueType.kind,
+      metadata: { name },
+      spec: {
+        ...(name === "default" ? {} : { parentQueue: "default" }),
+        resources: { cpu: unlimited, gpu: unlimited, memory: unlimited },
+      },
+    } as KubeObject);
+}
+
 /** Creates Grove's CRDs and KAI's Queue CRD where absent and waits until the server serves them (Established). */
 async function installCrds(client: Client, timeoutMs = 60_000): Promise<void> {
   const crds = allCrds() as unknown as KubeObject[];
@@ -215,6 +234,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   try {
     await installCrds(client);
+    await installQueues(client);
     if (mode === "kube" && (options.webhooks ?? true)) {
       // The operator's own webhook serving, registered with a url: to this process (no Service
       // routes here); the certificate is kept in a Secret as in a cluster.

@@ -52,6 +52,17 @@ export const PodGangType = {
   namespaced: true,
 } as const satisfies GroveResourceType;
 
+/** KAI's Queue (scheduling.run.ai/v2, cluster-scoped): served once kaiQueueCrd() is installed. */
+export const KaiQueueType = {
+  apiVersion: "scheduling.run.ai/v2",
+  kind: "Queue",
+  plural: "queues",
+  namespaced: false,
+} as const satisfies GroveResourceType;
+
+/** The queues grove-sim creates: KAI's defaults and the one Grove's e2e workloads name. */
+export const DEFAULT_KAI_QUEUES = ["default", "default-queue", "test"] as const;
+
 export const GROVE_RESOURCE_TYPES = [
   PodCliqueSetType,
   PodCliqueType,

@@ -7,7 +7,7 @@
 // Surplus and waiting gangs (README): while node changes have not settled and some gang waits for
 // its minimum, a cycle places minimums only; the surplus is tried again once the burst settles,
 // together with the waiting gangs, where the solver puts every minimum first.
-import { AnnotationTopologyName } from "@grove-ts/api";
+import { AnnotationTopologyName, LabelKaiQueue } from "@grove-ts/api";
 import {
   type Gang,
   type GangPlacement,
@@ -89,7 +89,20 @@ export class Cycle {
       if (gang) active.add(gang);
     }
     const out: CycleResult = { outcomes: new Map(), bindings: [], next: [] };
-    let work = pending.ready.filter((w) => active.has(w.key));
+    let work: WorkGang[] = [];
+    for (const w of pending.ready) {
+      if (!active.has(w.key)) continue;
+      // KAI's Queue served: a gang whose pods name a queue that does not exist waits for it.
+      const queue = this.view.missingQueue(w);
+      if (queue === undefined) work.push(w);
+      else
+        await this.failed(
+          w,
+          `queue "${queue}" (label ${LabelKaiQueue}) does not exist`,
+          "Unschedulable",
+          out,
+        );
+    }
     if (work.length === 0) return out;
     // "Waits" is over every ready gang, not only this batch's: one parked or backing off still
     // keeps its claim on new nodes before anyone's surplus.

@@ -5,6 +5,7 @@
 import {
   type ClusterTopologyBinding,
   LabelBasePodGang,
+  LabelKaiQueue,
   LabelPodCliquePodIndex,
   LabelPodGang,
   type PodGang,
@@ -55,6 +56,20 @@ export class ClusterView {
     /** PriorityClasses by name (a PodGang's priorityClassName); without it, only pods' spec.priority counts. */
     readonly priorityClasses?: Cache<KubeObject & { value?: number }>,
   ) {}
+
+  /** KAI's Queues, when the kind is served (the scheduler looks at start): a gang's queue must exist. */
+  queues: Cache<KubeObject> | undefined = undefined;
+
+  /**
+   * The queue `w`'s pods name with `kai.scheduler/queue` when Queues are served and it does not
+   * exist; undefined otherwise (no label, the queue exists, or Queues are not served).
+   */
+  missingQueue(w: WorkGang): string | undefined {
+    if (!this.queues) return undefined;
+    const first = w.groups.flatMap((g) => [...g.pending, ...g.bound])[0];
+    const name = first?.metadata?.labels?.[LabelKaiQueue] ?? w.podGang?.metadata?.labels?.[LabelKaiQueue];
+    return name && !this.queues.get(name) ? name : undefined;
+  }
 
   /** A PriorityClass's value, 0 when it is unknown. */
   private classValue(name: string | undefined): number {

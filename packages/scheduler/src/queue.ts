@@ -20,11 +20,12 @@ export type Outcome = "Scheduled" | FailureCode;
  * The cluster events that re-activate parked gangs (kube-scheduler's ClusterEvent):
  * - node: a node added, deleted, made schedulable, or its capacity, labels or taints changed;
  * - topology: a ClusterTopologyBinding changed (the levels a gang is placed under);
- * - freed: a pod deleted or finished, so its node has room again.
+ * - freed: a pod deleted or finished, so its node has room again;
+ * - queue: a KAI Queue created, changed or deleted (a gang may have waited for its queue).
  * Unschedulable gangs wake on any of them; Unresolvable ones (no node as it is could ever hold
  * them) only on node and topology events.
  */
-export type ClusterEvent = "node" | "topology" | "freed";
+export type ClusterEvent = "node" | "topology" | "freed" | "queue";
 
 export interface SchedulingQueueOptions {
   /** Delay that coalesces bursts of events into one cycle. Default 10 ms. */

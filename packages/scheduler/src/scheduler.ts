@@ -9,6 +9,7 @@
 import {
   type ClusterTopologyBinding,
   ClusterTopologyBindingType,
+  KaiQueueType,
   LabelPodGang,
   type PodGang,
   PodGangConditionInitialized,
@@ -106,6 +107,8 @@ class Scheduler implements GangScheduler {
   private readonly gangs: SharedInformer<PodGang & KubeObject>;
   private readonly bindings: SharedInformer<ClusterTopologyBinding & KubeObject>;
   private readonly classes: SharedInformer<KubeObject & { value?: number }>;
+  /** KAI's Queues, only when the kind is served (start() looks). */
+  private queues: SharedInformer<KubeObject> | undefined;
   private readonly snapshot = new Snapshot();
   private readonly view: ClusterView;
   private readonly queue: SchedulingQueue;
@@ -117,7 +120,10 @@ class Scheduler implements GangScheduler {
   private loop: Promise<void> | undefined;
   private started = false;
 
-  constructor(client: Client, options: GangSchedulerOptions) {
+  constructor(
+    private readonly client: Client,
+    options: GangSchedulerOptions,
+  ) {
     this.names = new Set(options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME]);
     this.log = (options.logger ?? noopLogger).with({ component: "gang-scheduler" });
     const inf = { logger: this.log };
@@ -227,6 +233,7 @@ class Scheduler implements GangScheduler {
         onDelete: () => this.queue.activate("topology"),
       }),
     );
+    await this.watchQueues();
     for (const i of this.informers()) i.start();
     await Promise.all(this.informers().map((i) => i.waitForSync()));
     this.log.info("started", { schedulerNames: [...this.names] });
@@ -235,7 +242,33 @@ class Scheduler implements GangScheduler {
   }
 
   private informers(): SharedInformer<KubeObject>[] {
-    return [this.nodes, this.pods, this.gangs, this.bindings, this.classes] as SharedInformer<KubeObject>[];
+    const all = [
+      this.nodes,
+      this.pods,
+      this.gangs,
+      this.bindings,
+      this.classes,
+    ] as SharedInformer<KubeObject>[];
+    return this.queues ? [...all, this.queues] : all;
+  }
+
+  /**
+   * KAI's Queue served (its CRD installed): gangs whose queue does not exist wait for it, and a
+   * Queue's changes wake them. Not served (or not readable): queues are not checked.
+   */
+  private async watchQueues(): Promise<void> {
+    const served = await this.client.list(KaiQueueType, { limit: 1 }).then(
+      () => true,
+      (err: unknown) => {
+        this.log.info("KAI Queues not checked", { reason: err instanceof Error ? err.message : String(err) });
+        return false;
+      },
+    );
+    if (!served) return;
+    this.queues = new SharedInformer<KubeObject>(this.client, KaiQueueType, { logger: this.log });
+    this.view.queues = this.queues.cache;
+    const wake = () => this.queue.activate("queue");
+    this.removers.push(this.queues.addEventHandler({ onAdd: wake, onUpdate: wake, onDelete: wake }));
   }
 
   async stop(): Promise<void> {
