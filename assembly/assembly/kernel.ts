@@ -28,6 +28,7 @@ import {
   P_CAPT,
   P_CID,
   P_CKEY,
+  P_DCAP,
   P_ELIG,
   P_ELIGCOUNT,
   P_EXPRKEY,
@@ -211,6 +212,11 @@ let rKey: usize = 0;
 let victim: usize = 0;
 let rSave: usize = 0;
 let mSave: usize = 0;
+let dCap: usize = 0;
+// Set by fill(): some node of the scope lacks the label of a level below the scope.
+let orphans: bool = false;
+// Set by init(): every domain of the narrowest level is one node.
+let singleLeaf: bool = false;
 let undoTop: i32 = 0;
 let ripBudget: i32 = 0;
 // Per fill(): the resources the group asks for (index, amount), so the node loop skips the rest.
@@ -311,6 +317,7 @@ function bind(c: usize, p: usize): void {
   victim = p + <usize>gi(p, P_VICTIM);
   rSave = p + <usize>gi(p, P_RSAVE);
   mSave = p + <usize>gi(p, P_MSAVE);
+  dCap = p + <usize>gi(p, P_DCAP);
 }
 
 /** Places every gang of the call arena `p` on the cluster arena `c`; returns 0. */
@@ -367,6 +374,12 @@ function init(): void {
     }
   }
   for (let r = 0; r < R; r++) if (gf(capT, r) <= 0) sf(capT, r, 1);
+  singleLeaf = L > 0;
+  if (L > 0) {
+    const d1 = gi(levelDom, L);
+    for (let d = gi(levelDom, L - 1); d < d1 && singleLeaf; d++)
+      if (gi(domEnd, d) - gi(domStart, d) !== 1) singleLeaf = false;
+  }
   for (let s = 0; s < S; s++) {
     let count = 0;
     for (let n = 0; n < N; n++) {
@@ -715,10 +728,218 @@ function freeFracListed(nr: i32, x: i32): f64 {
   return s;
 }
 
+/**
+ * Places up to `want` pods of g inside `scope`; returns how many. Locality first: below the scope,
+ * level by level, the pods take as few domains as they can (while no domain holds all that is
+ * left, the one that holds the most of them; then the tightest that holds the rest, by free
+ * capacity as in collect()), and inside
+ * the last level's domains the most-allocated nodes. Nodes without a level's label come before
+ * that level's domains. `spread` keeps the whole scope as one pool.
+ */
 function fill(g: i32, scope: i32, want: i32): i32 {
   if (want <= 0) return 0;
   const a = scope < 0 ? 0 : gi(domStart, scope);
   const b = scope < 0 ? N : gi(domEnd, scope);
+  const lvl0 = levelOf(scope) + 1;
+  if (spread || lvl0 >= L) return fillNodes(g, a, b, want, -1);
+  if (lvl0 === L - 1 && singleLeaf) {
+    const got = fillSingles(g, a, b, want);
+    if (got >= 0) return got;
+  }
+  const eligRow = elig + <usize>(gi(gShape, g) * N);
+  const nr = listRequests(g);
+  let anyOrphan = false;
+  for (let x = a; x < b; x++) {
+    const fit: f64 = load<u8>(eligRow + <usize>x) === 0 ? 0 : <f64>podsFitListed(nr, x);
+    for (let l = lvl0; l < L; l++) {
+      const d = gi(nodeDom, x * L + l);
+      if (d < 0) {
+        anyOrphan = true;
+        break;
+      }
+      if (x === gi(domStart, d)) sf(dCap, d, fit);
+      else sf(dCap, d, gf(dCap, d) + fit);
+    }
+  }
+  orphans = anyOrphan;
+  return fillDom(g, scope, lvl0, want);
+}
+
+/**
+ * fill() when the only level below the scope is the narrowest and its domains are single nodes
+ * (hosts): the same choices as fillDom() over them, in one pass over the nodes per choice and no
+ * pod counts while some node holds every pod left. -1 (nothing placed) when a node of the scope
+ * lacks the level's label: then fillDom() does it. The JS engine runs fillDom(): same result.
+ */
+function fillSingles(g: i32, a: i32, b: i32, want: i32): i32 {
+  const eligRow = elig + <usize>(gi(gShape, g) * N);
+  const nr = listRequests(g);
+  const leaf = L - 1;
+  const remF: f64 = <f64>want;
+  let fitX = -1;
+  let fitKey: f64 = 0;
+  let total = 0;
+  let n = 0;
+  // One pass: the tightest node that holds every pod, else the nodes' pod counts in a heap.
+  for (let x = a; x < b; x++) {
+    if (gi(nodeDom, x * L + leaf) < 0) return -1;
+    if (load<u8>(eligRow + <usize>x) === 0) continue;
+    const o = (<usize>(x * R)) << 3;
+    let one = true;
+    let all = true;
+    for (let i = 0; i < nr; i++) {
+      const r = (<usize>load<i32>(reqR + ((<usize>i) << 2))) << 3;
+      const f = load<f64>(wFree + o + r);
+      const q = load<f64>(reqQ + ((<usize>i) << 3));
+      if (f < q && Math.floor(f / q) < 1) {
+        one = false;
+        break;
+      }
+      if (f < remF * q) all = false;
+    }
+    if (!one) continue;
+    // f >= want * q for every resource: it holds them all; else count (exact, with division).
+    let k = 0;
+    if (!all) {
+      k = podsFitListed(nr, x);
+      all = k >= want;
+    }
+    if (all) {
+      const key = leafKey(nr, x);
+      if (fitX < 0 || key < fitKey) {
+        fitX = x;
+        fitKey = key;
+      }
+    } else if (fitX < 0) {
+      si(hId, n, x);
+      sf(hKey, n, -(<f64>k));
+      n++;
+      total += k;
+    }
+  }
+  if (fitX >= 0) {
+    for (let j = 0; j < want; j++) placePod(g, fitX, nr);
+    return want;
+  }
+  heapify(hId, hKey, 0, n, 0);
+  let placed = 0;
+  while (n > 0) {
+    const rem = want - placed;
+    if (total <= rem) return placed + fillNodes(g, a, b, rem, -1);
+    const big = <i32>-gf(hKey, 0);
+    if (rem <= big) {
+      // The tightest of the nodes left that holds the rest (ties: the first in node order).
+      let best = -1;
+      let bestKey: f64 = 0;
+      for (let i = 0; i < n; i++) {
+        if (<i32>-gf(hKey, i) < rem) continue;
+        const x = gi(hId, i);
+        const key = leafKey(nr, x);
+        if (best < 0 || key < bestKey || (key === bestKey && x < best)) {
+          best = x;
+          bestKey = key;
+        }
+      }
+      for (let j = 0; j < rem; j++) placePod(g, best, nr);
+      return want;
+    }
+    // None holds the rest: the biggest, in node order, while the rest is more than they hold.
+    while (n > 0 && <i32>-gf(hKey, 0) === big && want - placed > big) {
+      const x = gi(hId, 0);
+      for (let j = 0; j < big; j++) placePod(g, x, nr);
+      placed += big;
+      total -= big;
+      n = heapPop(hId, hKey, 0, n, 0);
+    }
+  }
+  return placed;
+}
+
+/** fillDom()'s tightness key of a one-node domain: free capacity left in g's resources. */
+function leafKey(nr: i32, x: i32): f64 {
+  const w = (<usize>(gi(nodeDom, x * L + L - 1) * R)) << 3;
+  let key: f64 = 0;
+  for (let i = 0; i < nr; i++) {
+    const r = (<usize>load<i32>(reqR + ((<usize>i) << 2))) << 3;
+    key += load<f64>(wDom + w + r) / load<f64>(capT + r);
+  }
+  return key;
+}
+
+/** Up to `want` pods of g in the domains of level `lvl` inside d (fewest, then tightest), after d's nodes without that level. */
+function fillDom(g: i32, d: i32, lvl: i32, want: i32): i32 {
+  const s0 = d < 0 ? 0 : gi(domStart, d);
+  const s1 = d < 0 ? N : gi(domEnd, d);
+  if (lvl >= L) return fillNodes(g, s0, s1, want, -1);
+  if (lvl === L - 1 && singleLeaf && !orphans) return fillSingles(g, s0, s1, want);
+  let ca = gi(levelDom, lvl);
+  let cb = gi(levelDom, lvl + 1);
+  if (d >= 0) {
+    ca = firstDom(ca, cb, s0);
+    cb = firstDom(ca, cb, s1);
+  }
+  // Nodes without this level's label first: no constrained gang can use them at this level.
+  let placed = 0;
+  if (orphans) {
+    let covered = 0;
+    for (let c = ca; c < cb; c++) covered += gi(domEnd, c) - gi(domStart, c);
+    if (covered < s1 - s0) placed = fillNodes(g, s0, s1, want, lvl);
+  }
+  while (placed < want) {
+    const rem: f64 = <f64>(want - placed);
+    let fitD = -1;
+    let fitKey: f64 = 0;
+    let bigCap: f64 = 0;
+    let total: f64 = 0;
+    for (let c = ca; c < cb; c++) {
+      const cap = gf(dCap, c);
+      if (cap <= 0) continue;
+      total += cap;
+      if (cap >= rem) {
+        // Tightest: least free capacity left in the resources g asks for (as in collect()).
+        let key: f64 = 0;
+        for (let r = 0; r < R; r++) if (gf(gReq, g * R + r) > 0) key += gf(wDom, c * R + r) / gf(capT, r);
+        if (fitD < 0 || key < fitKey) {
+          fitD = c;
+          fitKey = key;
+        }
+      }
+      if (cap > bigCap) bigCap = cap;
+    }
+    // Every domain left is needed whole: the order they are taken in changes nothing, one pass.
+    if (total <= rem) return placed + fillNodes(g, s0, s1, want - placed, -1);
+    if (fitD >= 0) {
+      sf(dCap, fitD, 0);
+      placed += fillDom(g, fitD, lvl + 1, want - placed);
+      continue;
+    }
+    if (bigCap <= 0) break;
+    // None holds the rest: the biggest, in domain order, while the rest is more than it holds
+    // (then no other domain holds the rest either).
+    for (let c = ca; c < cb && <f64>(want - placed) > bigCap; c++) {
+      if (gf(dCap, c) !== bigCap) continue;
+      sf(dCap, c, 0);
+      placed += fillDom(g, c, lvl + 1, <i32>bigCap);
+    }
+  }
+  return placed;
+}
+
+/** The first domain in [a, b) (one level, in node order) that starts at or after node `s`. */
+function firstDom(a: i32, b: i32, s: i32): i32 {
+  let lo = a;
+  let hi = b;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (gi(domStart, mid) < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Up to `want` pods of g on nodes [a, b), most-allocated first (`spread`: least); with `orphan` >= 0 only on nodes without a domain of that level. */
+function fillNodes(g: i32, a: i32, b: i32, want: i32, orphan: i32): i32 {
+  if (want <= 0) return 0;
   const eligRow = elig + <usize>(gi(gShape, g) * N);
   const nr = listRequests(g);
   let n = 0;
@@ -727,6 +948,7 @@ function fill(g: i32, scope: i32, want: i32): i32 {
   let bestRank = 0;
   for (let x = a; x < b; x++) {
     if (load<u8>(eligRow + <usize>x) === 0) continue;
+    if (orphan >= 0 && gi(nodeDom, x * L + orphan) >= 0) continue;
     // Whether one pod fits and freeFracListed, in one pass over the node's row. f >= q means
     // floor(f / q) >= 1, so the division is only needed when f < q (where it is < 1 except at
     // magnitudes beyond 2^53); the pod count itself is needed only for the best node, below.

@@ -85,6 +85,7 @@ export const P_RKEY: i32 = 62;
 export const P_VICTIM: i32 = 63;
 export const P_RSAVE: i32 = 64;
 export const P_MSAVE: i32 = 65;
+export const P_DCAP: i32 = 66;
 
 export const DEPTH: i32 = 3;
 export const REASON_SLOTS: i32 = 10;

@@ -165,6 +165,7 @@ export class CallEncoding {
       i32(P.VICTIM, K),
       i32(P.RSAVE, REASON_SLOTS),
       i32(P.MSAVE, G),
+      f64(P.DCAP, D),
     ]);
     this.region = allocator.alloc(p.bytes);
     const v = this.views();

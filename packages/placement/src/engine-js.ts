@@ -108,6 +108,9 @@ export class JsKernel {
   private cKey!: Float64Array;
   private hId!: Int32Array;
   private hKey!: Float64Array;
+  private dCap!: Float64Array;
+  /** Set by fill(): some node of the scope lacks the label of a level below the scope. */
+  private orphans = false;
   private capT!: Float64Array;
   private gPlaced!: Int32Array;
   private eligCount!: Int32Array;
@@ -233,6 +236,7 @@ export class JsKernel {
     this.cKey = pf(P.CKEY, DEPTH * (D + 1));
     this.hId = pi(P.HID, N);
     this.hKey = pf(P.HKEY, N);
+    this.dCap = pf(P.DCAP, D);
     this.capT = pf(P.CAPT, Rn);
     this.gPlaced = pi(P.GPLACED, G);
     this.eligCount = pi(P.ELIGCOUNT, S);
@@ -591,11 +595,122 @@ export class JsKernel {
     return s;
   }
 
-  /** Places up to `want` pods of g on nodes of `scope`; returns how many. */
+  /**
+   * Places up to `want` pods of g inside `scope`; returns how many. Locality first: below the
+   * scope, level by level, the pods take as few domains as they can (while no domain holds all
+   * that is left, the one that holds the most of them; then the tightest that holds the rest, by
+   * free capacity as in collect(): the most-used domain that fits), and inside the last level's domains the most-allocated
+   * nodes. Nodes without a level's label come before that level's domains. `spread` keeps the
+   * whole scope as one pool.
+   */
   private fill(g: number, scope: number, want: number): number {
     if (want <= 0) return 0;
     const a = scope < 0 ? 0 : (this.domStart[scope] as number);
     const b = scope < 0 ? this.N : (this.domEnd[scope] as number);
+    const lvl0 = this.levelOf(scope) + 1;
+    const L = this.L;
+    if (this.spread || lvl0 >= L) return this.fillNodes(g, a, b, want, -1);
+    // Pods of g each domain below the scope holds (nodes are in domain order, so a domain's
+    // first node resets its sum).
+    const row = (this.gShape[g] as number) * this.N;
+    const dCap = this.dCap;
+    let orphans = false;
+    for (let x = a; x < b; x++) {
+      const fit = this.elig[row + x] === 0 ? 0 : this.podsFit(g, x);
+      for (let l = lvl0; l < L; l++) {
+        const d = this.nodeDom[x * L + l] as number;
+        if (d < 0) {
+          orphans = true;
+          break;
+        }
+        if (x === (this.domStart[d] as number)) dCap[d] = fit;
+        else dCap[d] = (dCap[d] as number) + fit;
+      }
+    }
+    this.orphans = orphans;
+    return this.fillDom(g, scope, lvl0, want);
+  }
+
+  /** Up to `want` pods of g in the domains of level `lvl` inside d (fewest, then tightest), after d's nodes without that level. */
+  private fillDom(g: number, d: number, lvl: number, want: number): number {
+    const s0 = d < 0 ? 0 : (this.domStart[d] as number);
+    const s1 = d < 0 ? this.N : (this.domEnd[d] as number);
+    if (lvl >= this.L) return this.fillNodes(g, s0, s1, want, -1);
+    let ca = this.levelDom[lvl] as number;
+    let cb = this.levelDom[lvl + 1] as number;
+    if (d >= 0) {
+      ca = this.firstDom(ca, cb, s0);
+      cb = this.firstDom(ca, cb, s1);
+    }
+    const dCap = this.dCap;
+    const Rn = this.R;
+    // Nodes without this level's label first: no constrained gang can use them at this level.
+    let placed = 0;
+    if (this.orphans) {
+      let covered = 0;
+      for (let c = ca; c < cb; c++) covered += (this.domEnd[c] as number) - (this.domStart[c] as number);
+      if (covered < s1 - s0) placed = this.fillNodes(g, s0, s1, want, lvl);
+    }
+    while (placed < want) {
+      const rem = want - placed;
+      let fitD = -1;
+      let fitKey = 0;
+      let bigCap = 0;
+      let total = 0;
+      for (let c = ca; c < cb; c++) {
+        const cap = dCap[c] as number;
+        if (cap <= 0) continue;
+        total += cap;
+        if (cap >= rem) {
+          // Tightest: least free capacity left in the resources g asks for (as in collect()).
+          let key = 0;
+          for (let r = 0; r < Rn; r++)
+            if ((this.gReq[g * Rn + r] as number) > 0)
+              key += (this.wDom[c * Rn + r] as number) / (this.capT[r] as number);
+          if (fitD < 0 || key < fitKey) {
+            fitD = c;
+            fitKey = key;
+          }
+        }
+        if (cap > bigCap) bigCap = cap;
+      }
+      // Every domain left is needed whole: the order they are taken in changes nothing, one pass.
+      if (total <= rem) return placed + this.fillNodes(g, s0, s1, rem, -1);
+      if (fitD >= 0) {
+        dCap[fitD] = 0;
+        placed += this.fillDom(g, fitD, lvl + 1, rem);
+        continue;
+      }
+      if (bigCap <= 0) break;
+      // None holds the rest: the biggest, in domain order, while the rest is more than it holds
+      // (then no other domain holds the rest either).
+      for (let c = ca; c < cb && want - placed > bigCap; c++) {
+        if ((dCap[c] as number) !== bigCap) continue;
+        dCap[c] = 0;
+        placed += this.fillDom(g, c, lvl + 1, bigCap);
+      }
+    }
+    return placed;
+  }
+
+  /** The first domain in [a, b) (one level, in node order) that starts at or after node `s`. */
+  private firstDom(a: number, b: number, s: number): number {
+    let lo = a;
+    let hi = b;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.domStart[mid] as number) < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Places up to `want` pods of g on nodes [a, b), most-allocated first (`spread`: least); with
+   * `orphan` >= 0 only on nodes without a domain of that level. Returns how many.
+   */
+  private fillNodes(g: number, a: number, b: number, want: number, orphan: number): number {
+    if (want <= 0) return 0;
     const row = (this.gShape[g] as number) * this.N;
     const spread = this.spread;
     const rank = this.rank;
@@ -603,8 +718,10 @@ export class JsKernel {
     let best = -1;
     let bestKey = 0;
     let bestFit = 0;
+    const L = this.L;
     for (let x = a; x < b; x++) {
       if (this.elig[row + x] === 0) continue;
+      if (orphan >= 0 && (this.nodeDom[x * L + orphan] as number) >= 0) continue;
       const fit = this.podsFit(g, x);
       if (fit < 1) continue;
       const key = spread ? -this.freeFrac(g, x) : this.freeFrac(g, x);

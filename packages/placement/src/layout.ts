@@ -98,6 +98,7 @@ export const P = {
   VICTIM: 63, // i32 K: gangs taken out by a rip-up
   RSAVE: 64, // i32 REASON_SLOTS: the failed gang's reason, kept across rip-up attempts
   MSAVE: 65, // i32 G: minCounts while a gang is re-placed for its full count
+  DCAP: 66, // f64 D: pods of the group being placed each domain holds (fill)
   HEADER: 72,
 } as const;
 
