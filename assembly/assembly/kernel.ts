@@ -769,7 +769,7 @@ function fill(g: i32, scope: i32, want: i32): i32 {
  * fill() when the only level below the scope is the narrowest and its domains are single nodes
  * (hosts): the same choices as fillDom() over them, in one pass over the nodes per choice and no
  * pod counts while some node holds every pod left. -1 (nothing placed) when a node of the scope
- * lacks the level's label: then fillDom() does it. The JS engine runs fillDom(): same result.
+ * lacks the level's label: then fillDom() does it.
  */
 function fillSingles(g: i32, a: i32, b: i32, want: i32): i32 {
   const eligRow = elig + <usize>(gi(gShape, g) * N);

@@ -111,6 +111,8 @@ export class JsKernel {
   private dCap!: Float64Array;
   /** Set by fill(): some node of the scope lacks the label of a level below the scope. */
   private orphans = false;
+  /** Set by init(): every domain of the narrowest level is one node. */
+  private singleLeaf = false;
   private capT!: Float64Array;
   private gPlaced!: Int32Array;
   private eligCount!: Int32Array;
@@ -279,6 +281,12 @@ export class JsKernel {
       }
     }
     for (let r = 0; r < Rn; r++) if ((this.capT[r] as number) <= 0) this.capT[r] = 1;
+    this.singleLeaf = L > 0;
+    if (L > 0) {
+      const d1 = this.levelDom[L] as number;
+      for (let d = this.levelDom[L - 1] as number; d < d1 && this.singleLeaf; d++)
+        if ((this.domEnd[d] as number) - (this.domStart[d] as number) !== 1) this.singleLeaf = false;
+    }
     for (let s = 0; s < this.S; s++) {
       let count = 0;
       for (let n = 0; n < N; n++) {
@@ -610,6 +618,10 @@ export class JsKernel {
     const lvl0 = this.levelOf(scope) + 1;
     const L = this.L;
     if (this.spread || lvl0 >= L) return this.fillNodes(g, a, b, want, -1);
+    if (lvl0 === L - 1 && this.singleLeaf) {
+      const got = this.fillSingles(g, a, b, want);
+      if (got >= 0) return got;
+    }
     // Pods of g each domain below the scope holds (nodes are in domain order, so a domain's
     // first node resets its sum).
     const row = (this.gShape[g] as number) * this.N;
@@ -631,11 +643,93 @@ export class JsKernel {
     return this.fillDom(g, scope, lvl0, want);
   }
 
+  /**
+   * fillDom() over the narrowest level when its domains are single nodes (hosts): the same
+   * choices in one pass over the nodes per choice. -1 (nothing placed) when a node of [a, b)
+   * lacks the level's label: then fillDom() does it.
+   */
+  private fillSingles(g: number, a: number, b: number, want: number): number {
+    const L = this.L;
+    const leaf = L - 1;
+    const row = (this.gShape[g] as number) * this.N;
+    let fitX = -1;
+    let fitKey = 0;
+    let total = 0;
+    let n = 0;
+    // One pass: the tightest node that holds every pod, else the nodes' pod counts in a heap.
+    for (let x = a; x < b; x++) {
+      if ((this.nodeDom[x * L + leaf] as number) < 0) return -1;
+      if (this.elig[row + x] === 0) continue;
+      const k = this.podsFit(g, x);
+      if (k < 1) continue;
+      if (k >= want) {
+        const key = this.leafKey(g, x);
+        if (fitX < 0 || key < fitKey) {
+          fitX = x;
+          fitKey = key;
+        }
+      } else if (fitX < 0) {
+        this.hId[n] = x;
+        this.hKey[n] = -k;
+        n++;
+        total += k;
+      }
+    }
+    if (fitX >= 0) {
+      for (let j = 0; j < want; j++) this.placePod(g, fitX);
+      return want;
+    }
+    heapify(this.hId, this.hKey, 0, n, null);
+    let placed = 0;
+    while (n > 0) {
+      const rem = want - placed;
+      if (total <= rem) return placed + this.fillNodes(g, a, b, rem, -1);
+      const big = -(this.hKey[0] as number);
+      if (rem <= big) {
+        // The tightest of the nodes left that holds the rest (ties: the first in node order).
+        let best = -1;
+        let bestKey = 0;
+        for (let i = 0; i < n; i++) {
+          if (-(this.hKey[i] as number) < rem) continue;
+          const x = this.hId[i] as number;
+          const key = this.leafKey(g, x);
+          if (best < 0 || key < bestKey || (key === bestKey && x < best)) {
+            best = x;
+            bestKey = key;
+          }
+        }
+        for (let j = 0; j < rem; j++) this.placePod(g, best);
+        return want;
+      }
+      // None holds the rest: the biggest, in node order, while the rest is more than they hold.
+      while (n > 0 && -(this.hKey[0] as number) === big && want - placed > big) {
+        const x = this.hId[0] as number;
+        for (let j = 0; j < big; j++) this.placePod(g, x);
+        placed += big;
+        total -= big;
+        n = heapPop(this.hId, this.hKey, 0, n, null);
+      }
+    }
+    return placed;
+  }
+
+  /** fillDom()'s tightness key of a one-node domain: free capacity left in g's resources. */
+  private leafKey(g: number, x: number): number {
+    const Rn = this.R;
+    const d = this.nodeDom[x * this.L + this.L - 1] as number;
+    let key = 0;
+    for (let r = 0; r < Rn; r++)
+      if ((this.gReq[g * Rn + r] as number) > 0)
+        key += (this.wDom[d * Rn + r] as number) / (this.capT[r] as number);
+    return key;
+  }
+
   /** Up to `want` pods of g in the domains of level `lvl` inside d (fewest, then tightest), after d's nodes without that level. */
   private fillDom(g: number, d: number, lvl: number, want: number): number {
     const s0 = d < 0 ? 0 : (this.domStart[d] as number);
     const s1 = d < 0 ? this.N : (this.domEnd[d] as number);
     if (lvl >= this.L) return this.fillNodes(g, s0, s1, want, -1);
+    if (lvl === this.L - 1 && this.singleLeaf && !this.orphans) return this.fillSingles(g, s0, s1, want);
     let ca = this.levelDom[lvl] as number;
     let cb = this.levelDom[lvl + 1] as number;
     if (d >= 0) {
