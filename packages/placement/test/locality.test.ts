@@ -18,7 +18,7 @@ const racksOf = (r: PlacementResult, g: string) => distinct(podsOf(r, g).map(rac
 describe.each(ENGINES)("locality ($engine $wasmBuild)", (opts) => {
   it("a preferred-rack gang that fits one rack lands in one rack, not in a more-allocated rack's scattered room", () => {
     // Rack b0-r0 has 8 GPUs free in sum, one per host (tightest by sum); the 2-GPU pods fit only
-    // in rack b0-r1, which is empty.
+    // in rack b0-r1, which is empty. (Held before the locality step too, by backtracking: a guard.)
     const used: Record<string, number> = {};
     for (let h = 0; h < 8; h++) used[`b0-r0-h${h}`] = 7;
     const nodes = withUsed(grid(1, 2, 8), used);
@@ -53,7 +53,7 @@ describe.each(ENGINES)("locality ($engine $wasmBuild)", (opts) => {
   it("a required-block gang larger than a rack uses the fewest racks, the last one the tightest", () => {
     // Racks of 16 GPUs; b0-r0..r2 have 10 free (2 + 8), b0-r3 16. 20 pods need 2 racks: the whole
     // of b0-r3, then the tightest rack that holds the other 4 (b0-r0, first by name among equals).
-    // The old rule (most-allocated nodes first) took 2 from each of b0-r0..r2: four racks.
+    // The old rule (most-allocated nodes first) began with the 2 free on each of b0-r0..r2: three racks.
     const nodes = withUsed(grid(1, 4, 2), { "b0-r0-h0": 6, "b0-r1-h0": 6, "b0-r2-h0": 6 });
     const p = problem(nodes, [gang("g", [group("w", 20)], { constraint: { required: "block" } })]);
     const r = solve(p, opts);
@@ -65,6 +65,7 @@ describe.each(ENGINES)("locality ($engine $wasmBuild)", (opts) => {
   });
 
   it("a preferred-rack gang that climbs to its block uses the fewest racks", () => {
+    // The old rule (most-allocated nodes first) spread it over three racks.
     const nodes = withUsed(grid(2, 3, 2), { "b0-r0-h0": 4, "b0-r1-h0": 4, "b0-r2-h0": 4 });
     // 20 pods: no rack holds them (16 each); block b0 (36 free) is tighter than b1 (48).
     const p = problem(nodes, [
