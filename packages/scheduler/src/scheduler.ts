@@ -34,6 +34,7 @@ import type { GangSchedulerMetrics } from "./metrics.js";
 import { ClusterView, lonePodKey } from "./pending.js";
 import { Placer } from "./placer.js";
 import { SchedulingQueue } from "./queue.js";
+import { QueueStatusWriter } from "./queue-status.js";
 import { holdsCapacity, Snapshot } from "./snapshot.js";
 import { DEFAULT_SCHEDULER_NAME, StatusWriter } from "./status-writer.js";
 
@@ -79,6 +80,8 @@ export interface GangSchedulerOptions {
   incremental?: boolean;
   /** Instrumentation hooks (attempts, latency, pending gangs, solver time); none by default. */
   metrics?: GangSchedulerMetrics;
+  /** Least time between two passes writing KAI Queue status (queue-status.ts). Default 1000. */
+  queueStatusIntervalMs?: number;
 }
 
 export interface GangScheduler {
@@ -109,6 +112,8 @@ class Scheduler implements GangScheduler {
   private readonly classes: SharedInformer<KubeObject & { value?: number }>;
   /** KAI's Queues, only when the kind is served (start() looks). */
   private queues: SharedInformer<KubeObject> | undefined;
+  /** Writes Queue status (requested, allocated, childQueues) when Queues are served. */
+  private queueStatus: QueueStatusWriter | undefined;
   private readonly snapshot = new Snapshot();
   private readonly view: ClusterView;
   private readonly queue: SchedulingQueue;
@@ -122,7 +127,7 @@ class Scheduler implements GangScheduler {
 
   constructor(
     private readonly client: Client,
-    options: GangSchedulerOptions,
+    private readonly options: GangSchedulerOptions,
   ) {
     this.names = new Set(options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME]);
     this.log = (options.logger ?? noopLogger).with({ component: "gang-scheduler" });
@@ -193,11 +198,14 @@ class Scheduler implements GangScheduler {
         onAdd: (p) => {
           this.snapshot.setPod(p);
           this.podTouched(p);
+          this.queueStatus?.podChanged(p);
           if (this.view.schedulable(p)) this.workFor(p);
         },
         onUpdate: (o, p) => {
           this.snapshot.setPod(p);
           this.podTouched(p);
+          this.queueStatus?.podChanged(o);
+          this.queueStatus?.podChanged(p);
           if (holdsCapacity(o) && !holdsCapacity(p)) this.podFreed(p);
           else if (this.view.schedulable(p) && !this.view.schedulable(o)) this.workFor(p);
         },
@@ -206,6 +214,7 @@ class Scheduler implements GangScheduler {
           this.status.podDeleted(p, lonePodKey(p));
           this.queue.remove(lonePodKey(p));
           this.podTouched(p);
+          this.queueStatus?.podChanged(p);
           if (holdsCapacity(p)) this.podFreed(p);
         },
       }),
@@ -238,6 +247,7 @@ class Scheduler implements GangScheduler {
     await Promise.all(this.informers().map((i) => i.waitForSync()));
     this.log.info("started", { schedulerNames: [...this.names] });
     this.status.start();
+    this.queueStatus?.markDirty();
     this.loop = this.run();
   }
 
@@ -267,8 +277,27 @@ class Scheduler implements GangScheduler {
     if (!served) return;
     this.queues = new SharedInformer<KubeObject>(this.client, KaiQueueType, { logger: this.log });
     this.view.queues = this.queues.cache;
-    const wake = () => this.queue.activate("queue");
-    this.removers.push(this.queues.addEventHandler({ onAdd: wake, onUpdate: wake, onDelete: wake }));
+    this.queueStatus = new QueueStatusWriter(
+      this.client,
+      this.pods.cache,
+      this.queues.cache,
+      this.names,
+      this.log,
+      this.options.queueStatusIntervalMs,
+    );
+    const wake = () => {
+      this.queue.activate("queue");
+      this.queueStatus?.markDirty();
+    };
+    this.removers.push(
+      this.queues.addEventHandler({
+        onAdd: wake,
+        // Our own status writes do not wake parked gangs (status changes leave generation alone).
+        onUpdate: (o, n) =>
+          o.metadata.generation !== n.metadata.generation ? wake() : this.queueStatus?.markDirty(),
+        onDelete: wake,
+      }),
+    );
   }
 
   async stop(): Promise<void> {
@@ -277,6 +306,7 @@ class Scheduler implements GangScheduler {
     await this.loop;
     await this.binder.stop();
     await this.status.stop();
+    await this.queueStatus?.stop();
     await Promise.all(this.informers().map((i) => i.stop()));
     this.placer.dispose();
   }
