@@ -6,13 +6,11 @@
 // Queue informers: a change marks the statuses dirty, one pass recomputes them from the caches at
 // most once per interval, and a Queue's status is written (a JSON merge patch of the fields above,
 // through the status subresource) only when it differs from what the cache holds.
-import { KaiQueueType } from "@grove-ts/api";
+import { KaiQueueType, LabelKaiQueue } from "@grove-ts/api";
 import { parseQuantity } from "@grove-ts/placement";
 import type { Cache, Client, KubeObject, Logger } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { podRequests, type Requests } from "./requests.js";
-
-export const LabelKaiQueue = "kai.scheduler/queue";
 
 type Quantities = Record<string, string>;
 interface Owned {
