@@ -1,7 +1,7 @@
 // Builders and a harness over the real in-process API server (no mocks): nodes, pods and PodGangs
 // the way the operator and grove-sim make them.
 
-import { groveCrds, type PodGang, PodGangType } from "@grove-ts/api";
+import { groveCrds, KaiQueueType, LabelKaiQueue, type PodGang, PodGangType } from "@grove-ts/api";
 import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
 import {
   type Client,
@@ -96,6 +96,22 @@ export function pod(p: PodSpecIn): K<Pod> {
       containers: [{ name: "c", image: "busybox", resources: { requests: { cpu: p.cpu ?? "1" } } }],
     },
   };
+}
+
+/** A KAI Queue, optionally under `parentQueue`. */
+export function kaiQueue(name: string, parentQueue?: string): KubeObject {
+  return {
+    apiVersion: KaiQueueType.apiVersion,
+    kind: KaiQueueType.kind,
+    metadata: { name },
+    ...(parentQueue ? { spec: { parentQueue } } : {}),
+  } as KubeObject;
+}
+
+/** `p` labelled into KAI queue `queue` (`kai.scheduler/queue`). */
+export function inQueue<T extends K<Pod>>(p: T, queue: string): T {
+  p.metadata.labels = { ...p.metadata.labels, [LabelKaiQueue]: queue };
+  return p;
 }
 
 export interface GroupIn {

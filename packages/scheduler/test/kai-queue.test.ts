@@ -6,7 +6,7 @@ import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
 import { type Client, CustomResourceDefinitionType, EventType, type KubeObject } from "@grove-ts/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGangScheduler, type GangScheduler } from "../src/index.js";
-import { createAll, eventually, getPod, node, nodesOf, pod, podGang } from "./harness.js";
+import { createAll, eventually, getPod, inQueue, kaiQueue, node, nodesOf, pod, podGang } from "./harness.js";
 
 let api: InProcessApiServer | undefined;
 let scheduler: GangScheduler | undefined;
@@ -26,19 +26,13 @@ async function start(queuesServed: boolean): Promise<Client> {
   return api.client;
 }
 
-const queued = (name: string, queue: string, gang?: string) => {
-  const p = pod({ name, ...(gang ? { gang } : {}) });
-  p.metadata.labels = { ...p.metadata.labels, "kai.scheduler/queue": queue };
-  return p;
-};
-
-const queueObj = (name: string) =>
-  ({ apiVersion: KaiQueueType.apiVersion, kind: KaiQueueType.kind, metadata: { name } }) as KubeObject;
+const queued = (name: string, queue: string, gang?: string) =>
+  inQueue(pod({ name, ...(gang ? { gang } : {}) }), queue);
 
 describe("KAI queues", () => {
   it("keeps a pod whose queue does not exist pending, says why, and places it once the queue exists", async () => {
     const c = await start(true);
-    await c.create(KaiQueueType, queueObj("test"));
+    await c.create(KaiQueueType, kaiQueue("test"));
     await createAll(c, {
       nodes: [node({ name: "n1", cpu: "4" })],
       gangs: [podGang("g", [{ name: "g-w", pods: ["g-0", "g-1"], min: 2 }])],
@@ -78,7 +72,7 @@ describe("KAI queues", () => {
         ),
       ).toBe(true);
     });
-    await c.create(KaiQueueType, queueObj("team-a"));
+    await c.create(KaiQueueType, kaiQueue("team-a"));
     await eventually(async () =>
       expect((await nodesOf(c, ["g-0", "g-1"])).every((n) => n === "n1")).toBe(true),
     );

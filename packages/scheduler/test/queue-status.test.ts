@@ -6,7 +6,7 @@ import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
 import { type Client, CustomResourceDefinitionType, type KubeObject, PodType } from "@grove-ts/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGangScheduler, type GangScheduler } from "../src/index.js";
-import { createAll, eventually, node, nodesOf, pod } from "./harness.js";
+import { createAll, eventually, inQueue, kaiQueue, node, nodesOf, pod } from "./harness.js";
 
 let api: InProcessApiServer | undefined;
 let scheduler: GangScheduler | undefined;
@@ -21,17 +21,8 @@ type Queue = KubeObject & {
   status?: { requested?: Record<string, string>; allocated?: Record<string, string>; childQueues?: string[] };
 };
 
-const queueObj = (name: string, parentQueue?: string) =>
-  ({
-    apiVersion: KaiQueueType.apiVersion,
-    kind: KaiQueueType.kind,
-    metadata: { name },
-    ...(parentQueue ? { spec: { parentQueue } } : {}),
-  }) as KubeObject;
-
 const queued = (name: string, queue: string, cpu: string, gpu?: string) => {
-  const p = pod({ name, cpu, ...(gpu ? { nodeSelector: { gpu: "yes" } } : {}) });
-  p.metadata.labels = { ...p.metadata.labels, "kai.scheduler/queue": queue };
+  const p = inQueue(pod({ name, cpu, ...(gpu ? { nodeSelector: { gpu: "yes" } } : {}) }), queue);
   if (gpu) {
     const c = p.spec?.containers[0];
     if (c?.resources) c.resources.requests = { ...c.resources.requests, "nvidia.com/gpu": gpu };
@@ -54,7 +45,7 @@ describe("KAI Queue status", () => {
     const c = api.client;
     for (const crd of [...groveCrds(), kaiQueueCrd()])
       await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-    for (const q of [queueObj("parent"), queueObj("team-b", "parent"), queueObj("team-a", "parent")])
+    for (const q of [kaiQueue("parent"), kaiQueue("team-b", "parent"), kaiQueue("team-a", "parent")])
       await c.create(KaiQueueType, q);
     scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
     await scheduler.start();
@@ -118,7 +109,7 @@ describe("KAI Queue status", () => {
         ),
       );
     const before = await rv();
-    await c.create(KaiQueueType, queueObj("other"));
+    await c.create(KaiQueueType, kaiQueue("other"));
     await createAll(c, { pods: [queued("o-1", "other", "100m")] });
     await eventually(async () => expect((await statusOf(c, "other")).requested).toEqual({ cpu: "100m" }));
     expect(await rv()).toEqual(before);
