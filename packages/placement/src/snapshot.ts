@@ -17,9 +17,19 @@ import {
 import { ClusterEncoding, FLAG_CORDONED, FLAG_REMOVED } from "./encode.js";
 import { type Engine, type EngineName, engine } from "./engines.js";
 import { PlacementProblemError } from "./errors.js";
+import { preemptGang } from "./preempt-js.js";
 import { parseQuantity } from "./quantity.js";
 import { needsLabels, placeEncoded, resourceNames } from "./solve.js";
-import type { Gang, PlacementNode, PlacementOptions, PlacementResult, Quantity, Topology } from "./types.js";
+import type {
+  Gang,
+  PlacementNode,
+  PlacementOptions,
+  PlacementResult,
+  PreemptionResult,
+  Quantity,
+  RunningGang,
+  Topology,
+} from "./types.js";
 
 export interface SnapshotOptions {
   /** "wasm" (default) or "js". */
@@ -130,6 +140,19 @@ export class PlacementSnapshot {
       }
     }
     return result;
+  }
+
+  /**
+   * Dry run: which candidates to evict, whole, so `gang` fits (all-or-nothing on its minimums,
+   * constraints honoured); the snapshot is not changed. README, "Preemption".
+   */
+  preempt(gang: Gang, candidates: RunningGang[], options: PlacementOptions = {}): PreemptionResult {
+    if (this.disposed) throw new Error("the snapshot was disposed");
+    const checked = checkGangs([gang], this.levels, "gang");
+    const spread = checkOptions(options).spread;
+    const cluster = this.ensure(resourceNames([], checked), needsLabels(checked));
+    const ctx = { eng: this.eng, cluster, levels: this.levels, spread };
+    return preemptGang(ctx, checked[0] as CheckedGang, candidates);
   }
 
   /** Frees the engine memory held by the snapshot. */

@@ -100,6 +100,29 @@ export interface PlacementOptions {
   spread?: boolean;
 }
 
+/** A gang (or a lone pod) already running that the caller allows the solver to evict, whole. */
+export interface RunningGang {
+  /** Unique among the candidates, e.g. "<namespace>/<podgang>" or "<namespace>/pod/<pod>". */
+  name: string;
+  priority: number;
+  /** Its pods: the node each runs on and what it requests (already counted in the node's allocated). */
+  pods: Array<{ node: string; requests?: Record<string, Quantity> }>;
+}
+
+/** What PlacementSnapshot.preempt() found (README, "Preemption"). */
+export interface PreemptionResult {
+  /** The preemptor gang's name. */
+  name: string;
+  /** A victim set was found: once every victim's pods are gone, the gang fits as `groups` say. */
+  placed: boolean;
+  /** RunningGang names to evict (whole), [] when not placed. */
+  victims: string[];
+  /** The nominated placement, [] when not placed. */
+  groups: GroupPlacement[];
+  /** Why no victim set works (null when placed). */
+  reason: string | null;
+}
+
 export interface PlacementProblem {
   topology?: Topology;
   nodes: PlacementNode[];
