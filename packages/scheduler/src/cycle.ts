@@ -23,6 +23,7 @@ import type { GangSchedulerMetrics } from "./metrics.js";
 import type { ClusterView } from "./pending.js";
 import type { Placer } from "./placer.js";
 import type { FailureCode, Outcome } from "./queue.js";
+import { QueueShares } from "./queue-share.js";
 import type { StatusWriter } from "./status-writer.js";
 import { levelsFor } from "./topology.js";
 
@@ -90,15 +91,18 @@ export class Cycle {
     }
     const out: CycleResult = { outcomes: new Map(), bindings: [], next: [] };
     let work: WorkGang[] = [];
-    for (const w of pending.ready) {
+    // KAI's Queues served: their order across queues and their limits (queue-share.ts).
+    const shares = QueueShares.of(this.view);
+    for (const w of shares ? shares.order(pending.ready) : pending.ready) {
       if (!active.has(w.key)) continue;
       // KAI's Queue served: a gang whose pods name a queue that does not exist waits for it.
       const queue = this.view.missingQueue(w);
-      if (queue === undefined) work.push(w);
+      const admitted = queue === undefined ? (shares?.admit(w) ?? { gang: w }) : undefined;
+      if (admitted && "gang" in admitted) work.push(admitted.gang);
       else
         await this.failed(
           w,
-          `queue "${queue}" (label ${LabelKaiQueue}) does not exist`,
+          admitted?.refused.message ?? `queue "${queue}" (label ${LabelKaiQueue}) does not exist`,
           "Unschedulable",
           out,
         );
