@@ -46,6 +46,12 @@ export const AnnotationKaiPodGroupName = "pod-group-name";
 export const AnnotationK8sGroupName = "scheduling.k8s.io/group-name";
 export const AnnotationVolcanoGroupName = "scheduling.volcano.sh/group-name";
 export const AnnotationServiceAccountName = "kubernetes.io/service-account.name";
+/**
+ * grove-ts's own (not Grove's): on a PodCliqueSet, spread its replicas over the domains of this
+ * ClusterTopologyBinding level (a domain name, e.g. `zone`): each replica's base PodGang prefers a
+ * domain no other replica of the PCS uses. Copied to its PodGangs with the PCS's other annotations.
+ */
+export const AnnotationSpreadReplicas = "grove-ts.dev/spread-replicas";
 /** Removed legacy annotation; ignored. */
 export const AnnotationLegacyAutoMNNVL = "grove.io/auto-mnnvl";
 /** `grove.io/mnnvl-group` value that opts a layer out of MNNVL. */

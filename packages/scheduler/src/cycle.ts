@@ -22,12 +22,14 @@ import { GangBuildError, type WorkGang } from "./gangs.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
 import type { ClusterView } from "./pending.js";
 import type { Placer } from "./placer.js";
+import { gangPolicy, type PolicyOptions } from "./policies.js";
 import type { FailureCode, Outcome } from "./queue.js";
 import { QueueShares } from "./queue-share.js";
+import { spreadReplicas } from "./replica-spread.js";
 import type { StatusWriter } from "./status-writer.js";
 import { levelsFor } from "./topology.js";
 
-export interface CycleOptions {
+export interface CycleOptions extends PolicyOptions {
   /** Quiet time after a node change before surplus is placed while a gang waits. Default 500. */
   surplusSettleMs?: number | undefined;
   /** Cap on one burst's surplus hold, from its first node change. Default 3000. */
@@ -107,6 +109,10 @@ export class Cycle {
           out,
         );
     }
+    // One spreading replica of a PCS per cycle, kept off the domains the others took (first try).
+    const spread = spreadReplicas(this.view, work);
+    work = spread.work;
+    out.next.push(...spread.deferred);
     if (work.length === 0) return out;
     // "Waits" is over every ready gang, not only this batch's: one parked or backing off still
     // keeps its claim on new nodes before anyone's surplus.
@@ -127,13 +133,15 @@ export class Cycle {
       let items: Item[] = b.items;
       // Pass 1: every gang, scaled gangs within their base's domains, a base gang together with its
       // waiting scaled gangs; pass 2: what pass 1 left of those scaled gangs, anywhere their own
-      // constraints allow (scale-out is best-effort, §15.8), and those base gangs alone.
-      for (let pass = 1; pass <= 2 && items.length > 0; pass++) {
+      // constraints allow (scale-out is best-effort, §15.8), and those base gangs alone; pass 3: a
+      // spreading replica that found no unused domain, in a used one.
+      for (let pass = 1; pass <= 3 && items.length > 0; pass++) {
         let result: PlacementResult;
         try {
           result = this.placer.place(
             b.levels,
             items.map((i) => i.gang),
+            b.spread,
           );
         } catch (err) {
           this.options.log.error("placement failed", { error: err, gangs: items.length });
@@ -173,12 +181,12 @@ export class Cycle {
   private async batches(
     work: WorkGang[],
     out: CycleResult,
-  ): Promise<{ levels: TopologyLevel[]; items: Item[] }[]> {
+  ): Promise<{ levels: TopologyLevel[]; spread: boolean; items: Item[] }[]> {
     const bindingList = this.view.bindings.list();
     const nodeList = this.view.nodes.list();
-    const batches: { levels: TopologyLevel[]; items: Item[] }[] = [];
+    const batches: { levels: TopologyLevel[]; spread: boolean; items: Item[] }[] = [];
     const bySig = new Map<string, (typeof batches)[number]>();
-    const free: Item[] = [];
+    const free: (Item & { spread: boolean })[] = [];
     const groupNames = new Set<string>();
     for (const w of work) {
       const clash = w.groups.find((g) => groupNames.has(g.name));
@@ -207,23 +215,29 @@ export class Cycle {
         await this.failed(w, `invalid gang: ${msg}`, "Error", out);
         continue;
       }
+      // The profile's policy: a Spread gang and a BinPack gang never share a call.
+      const spread = gangPolicy(w, this.options) === "Spread";
       if (w.keys.size === 0) {
-        free.push({ w, gang });
+        free.push({ w, gang, spread });
         continue;
       }
-      const sig = JSON.stringify(levels);
+      const sig = JSON.stringify([levels, spread]);
       let b = bySig.get(sig);
       if (!b) {
-        b = { levels, items: [] };
+        b = { levels, spread, items: [] };
         bySig.set(sig, b);
         batches.push(b);
       }
       b.items.push({ w, gang });
     }
-    // Gangs without constraints ride along with the first call.
-    if (free.length > 0) {
-      if (batches[0]) batches[0].items.push(...free);
-      else batches.push({ levels: [], items: free });
+    // Gangs without constraints ride along with the first call of their policy.
+    for (const { w, gang, spread } of free) {
+      let b = batches.find((x) => x.spread === spread);
+      if (!b) {
+        b = { levels: [], spread, items: [] };
+        batches.push(b);
+      }
+      b.items.push({ w, gang });
     }
     return batches;
   }
@@ -244,6 +258,11 @@ export class Cycle {
       const w = item.w;
       if (w.companions?.length && !res.placed) {
         again.push({ ...w, companions: undefined });
+        continue;
+      }
+      // Replica spreading is a preference: no unused domain holds it, so a used one may.
+      if (w.avoid && !res.placed) {
+        again.push({ ...w, avoid: undefined });
         continue;
       }
       const byName = new Map(res.placed ? res.groups.map((g) => [g.name, g.nodes]) : []);

@@ -48,6 +48,11 @@ export interface WorkGang {
    */
   within?: Within | undefined;
   /**
+   * Domains to keep off on a first try (PCS replica spreading, replica-spread.ts): the ones other
+   * replicas of its PodCliqueSet hold at the annotated level. Dropped when that try does not place it.
+   */
+  avoid?: Within | undefined;
+  /**
    * A base gang's scaled gangs that are ready but wait for it to hold: its first try places them
    * with it (only its own pods are bound), so it takes a domain with room for them too.
    */

@@ -6,6 +6,8 @@ export {
   type PendingReason,
   type ScheduleResult,
 } from "./metrics.js";
+export { PLACEMENT_POLICIES, type PlacementPolicy, type PolicyOptions } from "./policies.js";
+export { spreadKey } from "./replica-spread.js";
 export { podRequests, type Requests } from "./requests.js";
 export { createGangScheduler, type GangScheduler, type GangSchedulerOptions } from "./scheduler.js";
 export { Snapshot } from "./snapshot.js";

@@ -13,6 +13,7 @@ import {
 } from "@grove-ts/placement";
 import { toPlacementGang, type WorkGang } from "./gangs.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
+import { avoidDomains } from "./replica-spread.js";
 import { toQuantities } from "./requests.js";
 import type { Snapshot } from "./snapshot.js";
 
@@ -56,13 +57,16 @@ export class Placer {
       }
   }
 
-  /** One placement call over the current capacity (solver time reported to the metrics). */
-  place(levels: TopologyLevel[], gangs: Gang[]): PlacementResult {
+  /**
+   * One placement call over the current capacity (solver time reported to the metrics); `spread`:
+   * the Spread policy (least-allocated nodes first inside the chosen domain).
+   */
+  place(levels: TopologyLevel[], gangs: Gang[], spread = false): PlacementResult {
     const m = this.options.metrics;
-    if (!m) return this.solve(levels, gangs);
+    if (!m) return this.solve(levels, gangs, spread);
     const started = performance.now();
     try {
-      return this.solve(levels, gangs);
+      return this.solve(levels, gangs, spread);
     } finally {
       m.solverDuration((performance.now() - started) / 1000);
     }
@@ -77,7 +81,7 @@ export class Placer {
         (p) => this.snapshot.boundNode(p),
         (n) => this.snapshot.node(n)?.metadata?.labels,
       );
-    const gang = build(w);
+    const gang = w.avoid ? avoidDomains(build(w), w.avoid) : build(w);
     checkProblem({ topology: { levels }, nodes: [], gangs: [gang] });
     if (!w.companions?.length) return gang;
     // The base gang with its waiting scaled gangs as sub-groups (each keeping its own top-level
@@ -106,13 +110,13 @@ export class Placer {
     this.drop();
   }
 
-  private solve(levels: TopologyLevel[], gangs: Gang[]): PlacementResult {
+  private solve(levels: TopologyLevel[], gangs: Gang[], spread: boolean): PlacementResult {
     const engine = this.options.engine ?? "wasm";
     const topology = levels.length > 0 ? { levels } : undefined;
     if (this.options.incremental === false)
       return solve(
         { ...(topology ? { topology } : {}), nodes: this.snapshot.placementNodes(), gangs },
-        { engine },
+        { engine, spread },
       );
     const sig = JSON.stringify(levels);
     let ps = this.placements.get(sig);
@@ -120,6 +124,6 @@ export class Placer {
       ps = createSnapshot(topology, this.snapshot.placementNodes(), { engine });
       this.placements.set(sig, ps);
     }
-    return ps.place(gangs);
+    return ps.place(gangs, spread ? { spread } : {});
   }
 }

@@ -1,6 +1,7 @@
 // KAI Queue status (only when the Queue kind is served): `status.requested` (what the queue's
 // live, unfinished pods request, bound or not), `status.allocated` (what its bound, unfinished pods
-// request), each for the queue plus its descendants (spec.parentQueue), and `status.childQueues`
+// request), `status.allocatedNonPreemptible` (the part of allocated whose pods' priority is
+// non-preemptible: KAI's >= 100), each for the queue plus its descendants (spec.parentQueue), and `status.childQueues`
 // (sorted names of its direct children). Pods are ours (spec.schedulerName) and pick their queue
 // with the `kai.scheduler/queue` label; requests as requests.ts computes them. Driven by the pod and
 // Queue informers: a change marks the statuses dirty, one pass recomputes them from the caches at
@@ -16,6 +17,7 @@ type Quantities = Record<string, string>;
 interface Owned {
   requested: Quantities;
   allocated: Quantities;
+  allocatedNonPreemptible: Quantities;
   childQueues: string[];
 }
 type QueueObj = KubeObject & {
@@ -23,6 +25,7 @@ type QueueObj = KubeObject & {
   status?: {
     requested?: Record<string, unknown>;
     allocated?: Record<string, unknown>;
+    allocatedNonPreemptible?: Record<string, unknown>;
     childQueues?: string[];
   };
 };
@@ -83,6 +86,8 @@ export class QueueStatusWriter {
     private readonly schedulerNames: Set<string>,
     private readonly log: Logger,
     private readonly intervalMs = 1000,
+    /** Pods of this priority and above are not preemptible (KAI's 100); null: every pod is. */
+    private readonly nonPreemptible: number | null = 100,
   ) {}
 
   /** A labelled pod or a Queue changed: recompute soon (coalesced). */
@@ -117,6 +122,7 @@ export class QueueStatusWriter {
     const names = new Set(queues.map((q) => q.metadata.name ?? ""));
     const ownReq = new Map<string, Requests>();
     const ownAlloc = new Map<string, Requests>();
+    const ownFixed = new Map<string, Requests>();
     for (const p of this.pods.list()) {
       const q = p.metadata.labels?.[LabelKaiQueue];
       if (!q || !names.has(q)) continue;
@@ -130,7 +136,10 @@ export class QueueStatusWriter {
         continue;
       }
       add(ownReq.get(q) ?? ownReq.set(q, new Map()).get(q) ?? new Map(), r);
-      if (p.spec?.nodeName) add(ownAlloc.get(q) ?? ownAlloc.set(q, new Map()).get(q) ?? new Map(), r);
+      if (!p.spec?.nodeName) continue;
+      add(ownAlloc.get(q) ?? ownAlloc.set(q, new Map()).get(q) ?? new Map(), r);
+      if (this.nonPreemptible !== null && (p.spec.priority ?? 0) >= this.nonPreemptible)
+        add(ownFixed.get(q) ?? ownFixed.set(q, new Map()).get(q) ?? new Map(), r);
     }
     const children = new Map<string, string[]>();
     for (const q of queues) {
@@ -142,6 +151,7 @@ export class QueueStatusWriter {
     for (const name of names) {
       const req: Requests = new Map();
       const alloc: Requests = new Map();
+      const fixed: Requests = new Map();
       // The queue and its descendants; a cycle in spec.parentQueue counts each queue once.
       const seen = new Set<string>();
       const stack = [name];
@@ -151,11 +161,13 @@ export class QueueStatusWriter {
         seen.add(n);
         add(req, ownReq.get(n) ?? new Map());
         add(alloc, ownAlloc.get(n) ?? new Map());
+        add(fixed, ownFixed.get(n) ?? new Map());
         stack.push(...(children.get(n) ?? []));
       }
       out.set(name, {
         requested: toQuantities(req),
         allocated: toQuantities(alloc),
+        allocatedNonPreemptible: toQuantities(fixed),
         childQueues: [...(children.get(name) ?? [])].sort(),
       });
     }
@@ -172,6 +184,7 @@ export class QueueStatusWriter {
       const has: Owned = {
         requested: canonical(q.status?.requested),
         allocated: canonical(q.status?.allocated),
+        allocatedNonPreemptible: canonical(q.status?.allocatedNonPreemptible),
         childQueues: [...(q.status?.childQueues ?? [])].sort(),
       };
       const wantJson = JSON.stringify(want);
@@ -189,6 +202,7 @@ export class QueueStatusWriter {
               status: {
                 requested: mapPatch(has.requested, want.requested),
                 allocated: mapPatch(has.allocated, want.allocated),
+                allocatedNonPreemptible: mapPatch(has.allocatedNonPreemptible, want.allocatedNonPreemptible),
                 childQueues: want.childQueues.length ? want.childQueues : null,
               },
             },

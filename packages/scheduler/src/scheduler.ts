@@ -33,12 +33,17 @@ import { Cycle } from "./cycle.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
 import { ClusterView, lonePodKey } from "./pending.js";
 import { Placer } from "./placer.js";
+import { checkPolicies, type PolicyOptions } from "./policies.js";
 import { SchedulingQueue } from "./queue.js";
 import { QueueStatusWriter } from "./queue-status.js";
 import { holdsCapacity, Snapshot } from "./snapshot.js";
 import { DEFAULT_SCHEDULER_NAME, StatusWriter } from "./status-writer.js";
 
-export interface GangSchedulerOptions {
+/**
+ * `placementPolicies` / `defaultPlacementPolicy` (policies.ts): BinPack or Spread per scheduler
+ * name, as OperatorConfiguration `scheduler.profiles[].config.placement` says (README "Policies").
+ */
+export interface GangSchedulerOptions extends PolicyOptions {
   /** Pods whose spec.schedulerName is one of these are ours. Default ["grove-scheduler"]. */
   schedulerNames?: string[];
   /** Placement engine; default "wasm". */
@@ -129,6 +134,7 @@ class Scheduler implements GangScheduler {
     private readonly client: Client,
     private readonly options: GangSchedulerOptions,
   ) {
+    checkPolicies(options);
     this.names = new Set(options.schedulerNames ?? [DEFAULT_SCHEDULER_NAME]);
     this.log = (options.logger ?? noopLogger).with({ component: "gang-scheduler" });
     const inf = { logger: this.log };

@@ -3,7 +3,13 @@
 // lowers them; nothing is written when nothing changed.
 import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
 import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
-import { type Client, CustomResourceDefinitionType, type KubeObject, PodType } from "@grove-ts/runtime";
+import {
+  type Client,
+  CustomResourceDefinitionType,
+  type KubeObject,
+  PodType,
+  PriorityClassType,
+} from "@grove-ts/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGangScheduler, type GangScheduler } from "../src/index.js";
 import { createAll, eventually, inQueue, kaiQueue, node, nodesOf, pod } from "./harness.js";
@@ -18,7 +24,12 @@ afterEach(async () => {
 });
 
 type Queue = KubeObject & {
-  status?: { requested?: Record<string, string>; allocated?: Record<string, string>; childQueues?: string[] };
+  status?: {
+    requested?: Record<string, string>;
+    allocated?: Record<string, string>;
+    allocatedNonPreemptible?: Record<string, string>;
+    childQueues?: string[];
+  };
 };
 
 const queued = (name: string, queue: string, cpu: string, gpu?: string) => {
@@ -113,5 +124,45 @@ describe("KAI Queue status", () => {
     await createAll(c, { pods: [queued("o-1", "other", "100m")] });
     await eventually(async () => expect((await statusOf(c, "other")).requested).toEqual({ cpu: "100m" }));
     expect(await rv()).toEqual(before);
+  });
+
+  it("shows the part of allocated whose pods are not preemptible (priority >= 100) as allocatedNonPreemptible", async () => {
+    api = createApiServer();
+    const c = api.client;
+    for (const crd of [...groveCrds(), kaiQueueCrd()])
+      await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
+    await c.create(KaiQueueType, kaiQueue("parent"));
+    await c.create(KaiQueueType, kaiQueue("team-a", "parent"));
+    for (const [name, value] of [
+      ["build", 100],
+      ["train", 50],
+    ] as const)
+      await c.create(PriorityClassType, {
+        apiVersion: "scheduling.k8s.io/v1",
+        kind: "PriorityClass",
+        metadata: { name },
+        value,
+      } as never);
+    scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
+    await scheduler.start();
+    const withClass = (p: ReturnType<typeof queued>, cls: string) => {
+      if (p.spec) p.spec.priorityClassName = cls;
+      return p;
+    };
+    await createAll(c, {
+      nodes: [node({ name: "n1", cpu: "4" })],
+      pods: [
+        withClass(queued("fixed", "team-a", "1"), "build"),
+        withClass(queued("movable", "team-a", "500m"), "train"),
+        withClass(queued("waiting", "team-a", "8"), "build"),
+      ],
+    });
+    await eventually(async () => expect(await nodesOf(c, ["fixed", "movable"])).toEqual(["n1", "n1"]));
+    for (const name of ["team-a", "parent"])
+      await eventually(async () => {
+        const q = await c.get<Queue>(KaiQueueType, name);
+        expect(q?.status?.allocated).toEqual({ cpu: "1500m" });
+        expect(q?.status?.allocatedNonPreemptible).toEqual({ cpu: "1" });
+      });
   });
 });
