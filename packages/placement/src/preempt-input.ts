@@ -25,6 +25,22 @@ export interface EncodedCandidates {
   shapes: Quantities[];
 }
 
+/** A candidate's pods as read for one encoding: reused while the caller passes the same array. */
+interface PodsEntry {
+  cluster: ClusterEncoding;
+  /** Encoded node index per known pod. */
+  nodes: Int32Array;
+  /** Per known pod, its requests without `pods` and resources the encoding lacks. */
+  reqs: Quantities[];
+}
+
+/**
+ * Keyed by the candidate's `pods` array: a scheduler passes the same running gangs decision after
+ * decision, and reading thousands of pods again each time would cost more than the search. A
+ * caller must therefore not change a `pods` array after passing it (pass a new one).
+ */
+const podsCache = new WeakMap<object, PodsEntry>();
+
 /**
  * `resources`: encoded resource indices the amounts are wanted for (resource 0 is `pods`: 1000 per
  * pod). Requests of a resource the encoding lacks are dropped: no node offers it and no gang asks it.
@@ -42,42 +58,9 @@ export function encodeCandidates(
   const priority = new Float64Array(K);
   const pods = new Int32Array(K);
   const podOff = new Int32Array(K + 1);
-  const nodes: number[] = [];
-  const shapeOf: number[] = [];
-  const shapes: Quantities[] = [];
-  const amounts: number[] = [];
-  // Callers pass the same requests object (or equal ones) for the pods of one group.
-  const byObject = new Map<unknown, number>();
-  const byKey = new Map<string, number>();
-  const shape = (req: unknown, f: () => string): number => {
-    const hit = byObject.get(req);
-    if (hit !== undefined) return hit;
-    const q = quantities(req, f);
-    const key = `${q.names.join("\u0000")}\u0001${q.values.join(",")}`;
-    let s = byKey.get(key);
-    if (s === undefined) {
-      s = shapes.length;
-      const kept: string[] = [];
-      const values: number[] = [];
-      for (let j = 0; j < q.names.length; j++)
-        if (q.names[j] !== "pods" && cluster.resourceIndex.has(q.names[j] as string)) {
-          kept.push(q.names[j] as string);
-          values.push(q.values[j] as number);
-        }
-      shapes.push({ names: kept, values });
-      for (const r of resources) {
-        if (r === 0) {
-          amounts.push(1000);
-          continue;
-        }
-        const i = kept.indexOf(cluster.resources[r] as string);
-        amounts.push(i < 0 ? 0 : (values[i] as number));
-      }
-      byKey.set(key, s);
-    }
-    byObject.set(req, s);
-    return s;
-  };
+  const entries = new Array<PodsEntry>(K);
+  const byObject = new Map<unknown, Quantities>();
+  let total = 0;
   for (let k = 0; k < K; k++) {
     const f = () => `${field}[${k}]`;
     const o = object(raw[k], f);
@@ -91,30 +74,95 @@ export function encodeCandidates(
     if (typeof o.priority !== "number" || !Number.isFinite(o.priority))
       fail("FieldValueTypeInvalid", () => `${path(f)}.priority`, "must be a number");
     priority[k] = o.priority as number;
-    const ps = array(o.pods, () => `${path(f)}.pods`);
-    for (let j = 0; j < ps.length; j++) {
-      const pv = ps[j];
-      const pf = () => `${path(f)}.pods[${j}]`;
-      const po = isObject(pv) ? pv : object(pv, pf);
-      const node = name(po.node, () => `${path(pf)}.node`);
-      const s = shape(po.requests ?? null, () => `${path(pf)}.requests`);
-      const x = cluster.indexOf(node);
-      if (x === undefined) continue;
-      nodes.push(x);
-      shapeOf.push(s);
+    const cached = Array.isArray(o.pods) ? podsCache.get(o.pods) : undefined;
+    const entry =
+      cached !== undefined && cached.cluster === cluster ? cached : readPods(o.pods, f, cluster, byObject);
+    entries[k] = entry;
+    total += entry.nodes.length;
+    podOff[k + 1] = total;
+    pods[k] = entry.nodes.length;
+  }
+  const podNode = new Int32Array(total);
+  const podShape = new Int32Array(total);
+  const shapes: Quantities[] = [];
+  const amounts: number[] = [];
+  const rowOf = new Map<Quantities, number>();
+  let lastQ: Quantities | null = null;
+  let lastRow = -1;
+  for (let k = 0; k < K; k++) {
+    const e = entries[k] as PodsEntry;
+    const at = podOff[k] as number;
+    podNode.set(e.nodes, at);
+    for (let j = 0; j < e.reqs.length; j++) {
+      const q = e.reqs[j] as Quantities;
+      if (q !== lastQ) {
+        let row = rowOf.get(q);
+        if (row === undefined) {
+          row = shapes.length;
+          shapes.push(q);
+          rowOf.set(q, row);
+          for (const r of resources) {
+            if (r === 0) amounts.push(1000);
+            else {
+              const i = q.names.indexOf(cluster.resources[r] as string);
+              amounts.push(i < 0 ? 0 : (q.values[i] as number));
+            }
+          }
+        }
+        lastQ = q;
+        lastRow = row;
+      }
+      podShape[at + j] = lastRow;
     }
-    podOff[k + 1] = nodes.length;
-    pods[k] = nodes.length - (podOff[k] as number);
   }
   return {
     names,
     priority,
     pods,
     podOff,
-    podNode: Int32Array.from(nodes),
-    podShape: Int32Array.from(shapeOf),
+    podNode,
+    podShape,
     amounts: Float64Array.from(amounts),
     resources,
     shapes,
   };
+}
+
+/** Checks a candidate's pods and keeps those on known nodes (cached by the array, see podsCache). */
+function readPods(
+  v: unknown,
+  f: () => string,
+  cluster: ClusterEncoding,
+  byObject: Map<unknown, Quantities>,
+): PodsEntry {
+  const ps = array(v, () => `${path(f)}.pods`);
+  const nodes: number[] = [];
+  const reqs: Quantities[] = [];
+  for (let j = 0; j < ps.length; j++) {
+    const pv = ps[j];
+    const pf = () => `${path(f)}.pods[${j}]`;
+    const po = isObject(pv) ? pv : object(pv, pf);
+    const node = name(po.node, () => `${path(pf)}.node`);
+    const req = po.requests ?? null;
+    let q = byObject.get(req);
+    if (q === undefined) {
+      const all = quantities(req, () => `${path(pf)}.requests`);
+      const kept: string[] = [];
+      const values: number[] = [];
+      for (let i = 0; i < all.names.length; i++)
+        if (all.names[i] !== "pods" && cluster.resourceIndex.has(all.names[i] as string)) {
+          kept.push(all.names[i] as string);
+          values.push(all.values[i] as number);
+        }
+      q = { names: kept, values };
+      byObject.set(req, q);
+    }
+    const x = cluster.indexOf(node);
+    if (x === undefined) continue;
+    nodes.push(x);
+    reqs.push(q);
+  }
+  const entry = { cluster, nodes: Int32Array.from(nodes), reqs };
+  if (Array.isArray(v)) podsCache.set(v, entry);
+  return entry;
 }

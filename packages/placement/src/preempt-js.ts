@@ -7,23 +7,17 @@
 // selector and taint holds), growing on failure; then a reprieve pass drops victims, highest
 // priority first, while the gang still fits. Across domains the cheapest set wins, by (highest
 // victim priority, victims, pods evicted); a domain whose lower bound cannot beat the best is skipped.
-import type { CheckedGang, CheckedLevel, Quantities } from "./check-types.js";
+import type { CheckedGang } from "./check-types.js";
 import type { ClusterEncoding } from "./encode.js";
-import type { Engine } from "./engines.js";
 import { C } from "./layout.js";
+import { Attempts, type PreemptContext } from "./preempt-attempt.js";
 import { type EncodedCandidates, encodeCandidates } from "./preempt-input.js";
-import { placeEncoded } from "./solve.js";
 import type { GangPlacement, PreemptionResult } from "./types.js";
 
-/** Placement attempts one preempt() call may make (each is a place() of the gang on the cluster). */
-export const MAX_ATTEMPTS = 256;
+export type { PreemptContext } from "./preempt-attempt.js";
 
-export interface PreemptContext {
-  eng: Engine;
-  cluster: ClusterEncoding;
-  levels: CheckedLevel[];
-  spread: boolean;
-}
+/** Placement attempts one preempt() call may make (each is a place() of the gang). */
+export const MAX_ATTEMPTS = 256;
 
 type Cost = [maxPriority: number, victims: number, pods: number];
 
@@ -53,45 +47,57 @@ export function preemptGang(
   candidates: unknown,
   field = "candidates",
 ): PreemptionResult {
-  const { cluster } = ctx;
-  const { resources, need } = demand(gang, cluster);
-  const c = encodeCandidates(candidates, cluster, resources, field);
-  let attempts = 0;
-  const attempt = (victims: readonly number[]): GangPlacement => {
-    attempts++;
-    freeVictims(cluster, c, victims, 1);
-    try {
-      return placeEncoded(ctx.eng, cluster, ctx.levels, [gang], ctx.spread, performance.now()).result
-        .gangs[0] as GangPlacement;
-    } finally {
-      freeVictims(cluster, c, victims, -1);
-    }
-  };
-  const first = attempt([]);
-  if (first.placed) return { name: gang.name, placed: true, victims: [], groups: first.groups, reason: null };
+  const { resources, need } = demand(gang, ctx.cluster);
+  const c = encodeCandidates(candidates, ctx.cluster, resources, field);
+  const tries = new Attempts(ctx, gang, c);
+  try {
+    return search(ctx, gang, c, need, tries);
+  } finally {
+    tries.done();
+  }
+}
 
-  const R = resources.length;
+function search(
+  ctx: PreemptContext,
+  gang: CheckedGang,
+  c: EncodedCandidates,
+  need: number[],
+  tries: Attempts,
+): PreemptionResult {
+  const R = need.length;
   const L = gang.constraint.required;
   const agg = aggregates(ctx, c, L, need);
+  // The gang may fit as things are only where a domain's free capacity covers its minimum.
+  let firstReason = "";
+  let fitsFree = false;
+  for (let d = 0; d < agg.domains && !fitsFree; d++) fitsFree = coversIn(agg, d, [], need, R);
+  if (fitsFree || c.names.length === 0) {
+    const first = tries.whole([]);
+    if (first.placed)
+      return { name: gang.name, placed: true, victims: [], groups: first.groups, reason: null };
+    firstReason = first.reason ?? "";
+  }
+  const attempt = (d: number, entries: readonly number[]) => {
+    const victims = entries.map((e) => agg.entCand[e] as number);
+    return L < 0 ? tries.whole(victims) : tries.inDomain(agg.d0 + d, victims);
+  };
   const where = L < 0 ? "the cluster" : `any ${ctx.levels[L]?.domain ?? `level ${L}`}`;
   const order = domainOrder(agg, c, need, R);
   let best: { cost: Cost; victims: number[]; groups: GangPlacement["groups"] } | null = null;
-  let lastReason = first.reason ?? "";
+  let lastReason = firstReason;
   for (const { d, prefix, bound } of order) {
     if (best !== null && (bound[0] > best.cost[0] || (bound[0] === best.cost[0] && bound[1] > best.cost[1])))
       break;
-    if (attempts >= MAX_ATTEMPTS) break;
+    if (tries.count >= MAX_ATTEMPTS) break;
     const list = agg.byDomain[d] as number[];
-    const covers = (set: readonly number[]) => coversIn(agg, d, set, need, R);
     // Grow the prefix until the engine confirms (by one at first, then by a quarter: a long list
     // of small candidates should not cost one attempt each).
     let k = prefix;
     let found: GangPlacement | null = null;
-    while (k <= list.length && attempts < MAX_ATTEMPTS) {
+    while (k <= list.length && tries.count < MAX_ATTEMPTS) {
       const victims = list.slice(0, k);
-      const cost = costOf(c, agg, victims);
-      if (best !== null && !cheaper(cost, best.cost)) break;
-      const r = attempt(victims.map((e) => agg.entCand[e] as number));
+      if (best !== null && !cheaper(costOf(c, agg, victims), best.cost)) break;
+      const r = attempt(d, victims);
       if (r.placed) {
         found = r;
         break;
@@ -101,14 +107,14 @@ export function preemptGang(
       k = Math.min(list.length, k + Math.max(1, k >> 2));
     }
     if (found === null) continue;
-    // Reprieve: highest priority (then most pods) first, each dropped while the gang still fits.
+    // Reprieve: highest priority (then most pods) first, each given back while the gang still fits.
     let kept = list.slice(0, k);
     const byCost = kept.slice().sort((a, b) => compareReprieve(c, agg, a, b));
     for (const e of byCost) {
-      if (attempts >= MAX_ATTEMPTS) break;
+      if (tries.count >= MAX_ATTEMPTS) break;
       const without = kept.filter((x) => x !== e);
-      if (without.length === 0 || !covers(without)) continue;
-      const r = attempt(without.map((x) => agg.entCand[x] as number));
+      if (without.length === 0 || !coversIn(agg, d, without, need, R)) continue;
+      const r = attempt(d, without);
       if (r.placed) {
         kept = without;
         found = r;
@@ -129,28 +135,18 @@ export function preemptGang(
     };
   }
   let reason: string;
-  if (c.names.length === 0) reason = `no running gang may be evicted; ${first.reason}`;
+  if (c.names.length === 0) reason = `no running gang may be evicted; ${firstReason}`;
   else if (order.length === 0)
     reason = `even with all ${c.names.length} candidates evicted, ${where} lacks the free capacity for the gang's minimum`;
   else reason = `no set of the ${c.names.length} candidates lets the gang fit (last try: ${lastReason})`;
   return { name: gang.name, placed: false, victims: [], groups: [], reason };
 }
 
-/** Adds (sign 1) or takes back (-1) the victims' pods to the free capacity of their nodes. */
-function freeVictims(
-  cluster: ClusterEncoding,
-  c: EncodedCandidates,
-  victims: readonly number[],
-  sign: number,
-): void {
-  for (const k of victims)
-    for (let p = c.podOff[k] as number; p < (c.podOff[k + 1] as number); p++)
-      cluster.adjustFree(c.podNode[p] as number, c.shapes[c.podShape[p] as number] as Quantities, 1, sign);
-}
-
 /** Per domain: free capacity; per (candidate, domain) entry: what the candidate frees there. */
 interface Aggregates {
+  /** Domains of the level (1: the whole cluster), and the snapshot's id of the first. */
   domains: number;
+  d0: number;
   /** domains x R: free capacity on schedulable nodes (a node's negative free counts as 0). */
   base: Float64Array;
   entCand: number[];
@@ -224,7 +220,7 @@ function aggregates(ctx: PreemptContext, c: EncodedCandidates, L: number, need: 
         entSize[e] =
           (entSize[e] as number) +
           Math.min(entVec[e * R + j] as number, need[j] as number) / (need[j] as number);
-  return { domains, base, entCand, entVec, entSize, byDomain };
+  return { domains, d0, base, entCand, entVec, entSize, byDomain };
 }
 
 /**

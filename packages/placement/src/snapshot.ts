@@ -150,8 +150,9 @@ export class PlacementSnapshot {
     if (this.disposed) throw new Error("the snapshot was disposed");
     const checked = checkGangs([gang], this.levels, "gang");
     const spread = checkOptions(options).spread;
-    const cluster = this.ensure(resourceNames([], checked), needsLabels(checked));
-    const ctx = { eng: this.eng, cluster, levels: this.levels, spread };
+    const labels = needsLabels(checked);
+    const cluster = this.ensure(resourceNames([], checked), labels);
+    const ctx = { eng: this.eng, cluster, levels: this.levels, spread, labels };
     return preemptGang(ctx, checked[0] as CheckedGang, candidates);
   }
 

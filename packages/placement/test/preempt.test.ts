@@ -189,6 +189,24 @@ describe.each(ENGINES)("preempt on $engine ($wasmBuild)", (opts) => {
     snap.dispose();
   });
 
+  it("removed and cordoned nodes free nothing: the rack that can hold the gang is chosen", () => {
+    const nodes = grid(1, 2, 2);
+    const cands = [
+      running("a", 1, ["b0-r0-h0"], 8),
+      running("b", 1, ["b0-r0-h1"], 8),
+      running("c", 2, ["b0-r1-h0"], 8),
+      running("d", 2, ["b0-r1-h1"], 8),
+    ];
+    const snap = cluster(opts, nodes, cands);
+    const g = gang("g", [group("w", 16)], { constraint: { required: "rack" } });
+    expect(snap.preempt(g, cands).victims).toEqual(["a", "b"]);
+    snap.removeNode("b0-r0-h1");
+    expect(snap.preempt(g, cands).victims).toEqual(["c", "d"]);
+    snap.cordon("b0-r1-h1");
+    expect(snap.preempt(g, cands)).toMatchObject({ placed: false, victims: [] });
+    snap.dispose();
+  });
+
   it("the snapshot is not changed", () => {
     const nodes = grid(1, 2, 2);
     const cands = [running("a", 1, ["b0-r0-h0", "b0-r0-h1"], 16), running("b", 1, ["b0-r1-h0"], 8)];
