@@ -4,14 +4,18 @@
 // defines are accepted and reported, so one file serves both operators.
 import type { GroveControllersConcurrency } from "@grove-ts/controllers";
 import { parse as parseYaml } from "yaml";
+import { type ProfilePolicies, profilePolicies } from "./profiles.js";
 
 export const OPERATOR_CONFIG_API_VERSION = "operator.config.grove.io/v1alpha1";
 export const OPERATOR_CONFIG_KIND = "OperatorConfiguration";
 
 export type ConfigLogLevel = "debug" | "info" | "error";
 
-/** What grove-operator takes from the file; each field only when the file sets it. */
-export interface OperatorFileConfig {
+/**
+ * What grove-operator takes from the file; each field only when the file sets it. From
+ * `scheduler.profiles[].config.placement` (profiles.ts): the gang scheduler's placement policies.
+ */
+export interface OperatorFileConfig extends ProfilePolicies {
   qps?: number;
   burst?: number;
   concurrency: Partial<GroveControllersConcurrency>;
@@ -263,7 +267,9 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
     else out.authorizer.exemptServiceAccountUserNames = list as string[];
   }
 
-  // Grove's rules for sections grove-operator does not act on: a file Grove rejects is rejected here.
+  // Grove's rules for the profiles (a file Grove rejects is rejected here); of each profile's
+  // config, grove-operator acts on `placement` only.
+  const profileIgnored: string[] = [];
   const scheduler = section(doc.scheduler, "scheduler");
   if (scheduler) {
     const profiles = scheduler.profiles;
@@ -287,6 +293,7 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
     if (typeof dflt !== "string" || dflt === "") bad("scheduler.defaultProfileName", "required");
     else if (Array.isArray(profiles) && ![...names, "default-scheduler"].includes(dflt))
       bad("scheduler.defaultProfileName", `must be one of the profiles, got ${JSON.stringify(dflt)}`);
+    Object.assign(out, profilePolicies(profiles, String(dflt), bad, profileIgnored));
   }
 
   const le = section(doc.leaderElection, "leaderElection");
@@ -336,6 +343,11 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
   if (problems.length > 0) throw new OperatorConfigError(source, problems);
   const set: string[] = [];
   leaves(doc, "", set);
-  out.ignored = set.filter((p) => !HONOURED.has(p)).sort();
+  // Profiles are acted on once one of them sets a placement policy; then their other config keys are listed.
+  const honoured = (p: string) =>
+    HONOURED.has(p) ||
+    (out.placementPolicies !== undefined &&
+      (p === "scheduler.profiles" || p === "scheduler.defaultProfileName"));
+  out.ignored = [...set.filter((p) => !honoured(p)), ...(out.placementPolicies ? profileIgnored : [])].sort();
   return out;
 }

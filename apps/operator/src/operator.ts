@@ -3,7 +3,7 @@
 import { createGroveControllers, type GroveControllersConcurrency } from "@grove-ts/controllers";
 import { createKubeClient } from "@grove-ts/kube";
 import { type Client, type Logger, noopLogger } from "@grove-ts/runtime";
-import { createGangScheduler, DEFAULT_SCHEDULER_NAME } from "@grove-ts/scheduler";
+import { createGangScheduler, DEFAULT_SCHEDULER_NAME, type PolicyOptions } from "@grove-ts/scheduler";
 import {
   type Check,
   CheckSet,
@@ -15,7 +15,11 @@ import { type OperatorLeaderElection, startLeaderGate } from "./leader.js";
 import { createOperatorMetrics } from "./metrics.js";
 import { type RunningWebhooks, startWebhooks, type WebhookServingOptions } from "./webhooks/index.js";
 
-export interface OperatorOptions {
+/**
+ * `placementPolicies` / `defaultPlacementPolicy`: the gang scheduler's BinPack or Spread per
+ * scheduler name (OperatorConfiguration `scheduler.profiles[].config.placement`, profiles.ts).
+ */
+export interface OperatorOptions extends PolicyOptions {
   /** A kubeconfig file; absent: the pod's service account (in-cluster mode). */
   kubeconfigPath?: string;
   /** Client-side requests per second (client-go --qps). Default 100, as Grove's scale runs use. */
@@ -146,6 +150,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         });
         const scheduler = createGangScheduler(schedulerClient, {
           schedulerNames: names,
+          ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
+          ...(options.defaultPlacementPolicy
+            ? { defaultPlacementPolicy: options.defaultPlacementPolicy }
+            : {}),
           logger,
           ...(metrics ? { metrics: metrics.scheduler } : {}),
         });

@@ -23,7 +23,10 @@ Flags (a flag overrides the --config file):
                            podCliqueScalingGroup|podGang>.concurrentSyncs, logLevel,
                            logFormat, topologyAwareScheduling.enabled, leaderElection.*,
                            server.webhooks.*, authorizer.*, server.healthProbes.*,
-                           server.metrics.*, initContainer.image; other fields are
+                           server.metrics.*, initContainer.image,
+                           scheduler.profiles[].config.placement (BinPack or Spread: the
+                           gang scheduler's policy for pods of that scheduler name; the
+                           defaultProfileName's also for grove-scheduler); other fields are
                            validated and ignored
   --qps N                  client-side requests per second (default 100)
   --burst N                client-side burst (default 150)
@@ -210,6 +213,8 @@ export function resolveCli(
         ? { topologyAwareScheduling: file.topologyAwareScheduling }
         : {}),
       ...initcImage(values["initc-image"], file?.initContainerImage),
+      ...(file?.placementPolicies ? { placementPolicies: file.placementPolicies } : {}),
+      ...(file?.defaultPlacementPolicy ? { defaultPlacementPolicy: file.defaultPlacementPolicy } : {}),
     },
     logLevel: level as LogLevel,
     logFormat,

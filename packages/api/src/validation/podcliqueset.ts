@@ -14,6 +14,7 @@ import { validateMNNVLOnCreate, validateMNNVLUpdate } from "./mnnvl.js";
 import { viewPodCliqueSet } from "./model.js";
 import { resolveOptions, type ValidationOptions } from "./options.js";
 import { validateSpecRules } from "./spec-rules.js";
+import { validateSpreadReplicas } from "./spread-replicas.js";
 import { packDomainWarnings, validateTopologyOnCreate, validateTopologyUpdate } from "./topology.js";
 import { validateUpdateRules } from "./update-rules.js";
 
@@ -38,11 +39,13 @@ function run(pcs: unknown, old: unknown, options: ValidationOptions | undefined)
     const topo = validateTopologyOnCreate(v, o);
     errs.push(...topo.errs);
     warnings.push(...topo.warnings);
+    errs.push(...validateSpreadReplicas(v, o));
     return { errs, warnings };
   }
   const ov = viewPodCliqueSet(old);
   errs.push(...validateMNNVLUpdate(v, ov));
   errs.push(...validateBackend(v, o));
+  errs.push(...validateSpreadReplicas(v, o, ov));
   warnings.push(...packDomainWarnings(v));
   if (errs.length > 0) return { errs, warnings };
   errs.push(...validateUpdateRules(v, ov));
