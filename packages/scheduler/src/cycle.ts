@@ -23,6 +23,7 @@ import type { GangSchedulerMetrics } from "./metrics.js";
 import type { ClusterView } from "./pending.js";
 import type { Placer } from "./placer.js";
 import { gangPolicy, type PolicyOptions } from "./policies.js";
+import type { Preemption, Unfit } from "./preemption.js";
 import type { FailureCode, Outcome } from "./queue.js";
 import { QueueShares } from "./queue-share.js";
 import { spreadReplicas } from "./replica-spread.js";
@@ -35,6 +36,8 @@ export interface CycleOptions extends PolicyOptions {
   /** Cap on one burst's surplus hold, from its first node change. Default 3000. */
   surplusSettleMaxMs?: number | undefined;
   metrics?: GangSchedulerMetrics | undefined;
+  /** Priority preemption for gangs that do not fit (preemption.ts); none: no preemption. */
+  preemption?: Preemption | undefined;
   log: Logger;
 }
 
@@ -58,6 +61,8 @@ export class Cycle {
   /** First and last node change of the current burst (see `surplusSettleMs`). */
   private nodeBurstStart: number | undefined;
   private lastNodeChange: number | undefined;
+  /** This cycle's gangs that did not fit now (Unschedulable): preemption's candidates. */
+  private unfit: Unfit[] = [];
 
   constructor(
     private readonly view: ClusterView,
@@ -114,6 +119,9 @@ export class Cycle {
     work = spread.work;
     out.next.push(...spread.deferred);
     if (work.length === 0) return out;
+    // Room held for a nominated gang (preemption.ts) is its own to place into, and it goes first.
+    this.unfit = [];
+    if (this.options.preemption) work = this.options.preemption.release(work);
     // "Waits" is over every ready gang, not only this batch's: one parked or backing off still
     // keeps its claim on new nodes before anyone's surplus.
     const settled = this.settledAt();
@@ -153,7 +161,7 @@ export class Cycle {
           break;
         }
         const before = out.bindings.length;
-        const again = await this.take(items, result, out);
+        const again = await this.take(items, result, out, b.levels);
         // Assumed at once: the next pass, batch and cycle count these pods before their bindings
         // land (the usage hook also binds them into every placement snapshot).
         for (const bd of out.bindings.slice(before)) this.view.snapshot.assume(bd.pod, bd.node);
@@ -169,6 +177,8 @@ export class Cycle {
     }
     // Gangs waiting on what was just placed (scaled gangs on their base) get their turn next.
     const placed = new Set(out.bindings.map((b) => b.gang));
+    for (const f of (await this.options.preemption?.after(work, placed, this.unfit)) ?? [])
+      await this.failed(f.w, f.message, "Unschedulable", out, false);
     for (const k of placed) out.next.push(...(pending.waitingFor.get(k) ?? []));
     return out;
   }
@@ -247,7 +257,12 @@ export class Cycle {
    * comes back as the gang still to place (its placed pods now bound), to be tried again
    * unrestricted, and so does a base gang whose try with its scaled gangs failed.
    */
-  private async take(items: Item[], result: PlacementResult, out: CycleResult): Promise<WorkGang[]> {
+  private async take(
+    items: Item[],
+    result: PlacementResult,
+    out: CycleResult,
+    levels: TopologyLevel[],
+  ): Promise<WorkGang[]> {
     const again: WorkGang[] = [];
     const bind = (w: WorkGang, pod: Pod | undefined, node: string | undefined) => {
       if (pod && node) out.bindings.push({ pod, node, gang: w.key });
@@ -276,7 +291,12 @@ export class Cycle {
         continue;
       }
       if (!res.placed) {
-        await this.failed(w, res.reason ?? "no placement", codeOf(res), out, false);
+        const reason = res.reason ?? "no placement";
+        // Does not fit now: preemption may help; it is reported once preemption had its say.
+        if (codeOf(res) === "Unschedulable" && this.options.preemption) {
+          out.outcomes.set(w.key, "Unschedulable");
+          this.unfit.push({ w, gang: item.gang, levels, reason });
+        } else await this.failed(w, reason, codeOf(res), out, false);
         continue;
       }
       this.status.placed(w);

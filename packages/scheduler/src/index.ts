@@ -1,6 +1,13 @@
 // @grove-ts/scheduler: the gang scheduler (pending PodGangs -> placement -> bindings).
 
 export {
+  ConditionDisruptionTarget,
+  EventReasonPreempted,
+  type Eviction,
+  Evictor,
+  ReasonPreemptionByScheduler,
+} from "./evictor.js";
+export {
   type GangSchedulerMetrics,
   PENDING_REASONS,
   type PendingReason,
@@ -15,7 +22,15 @@ export {
   DEFAULT_SCHEDULER_NAME,
   EventReasonFailedScheduling,
   EventReasonScheduled,
+  ReasonPreempting,
   ReasonScheduled,
   ReasonUnschedulable,
 } from "./status-writer.js";
 export { levelsFor } from "./topology.js";
+export {
+  DEFAULT_NON_PREEMPTIBLE_PRIORITY,
+  priorityVictimPolicy,
+  runningGangs,
+  type VictimCandidate,
+  type VictimPolicy,
+} from "./victims.js";

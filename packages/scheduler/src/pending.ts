@@ -72,14 +72,14 @@ export class ClusterView {
   }
 
   /** A PriorityClass's value, 0 when it is unknown. */
-  private classValue(name: string | undefined): number {
+  classValue(name: string | undefined): number {
     if (!name || !this.priorityClasses) return 0;
     const v = this.priorityClasses.get(name)?.value;
     return typeof v === "number" ? v : 0;
   }
 
   /** A pod's priority: spec.priority as admission resolved it, else its class's value. */
-  private podPriority(p: Pod): number {
+  podPriority(p: Pod): number {
     return typeof p.spec?.priority === "number"
       ? p.spec.priority
       : this.classValue(p.spec?.priorityClassName);

@@ -8,6 +8,8 @@ import {
   type Gang,
   type PlacementResult,
   type PlacementSnapshot,
+  type PreemptionResult,
+  type RunningGang,
   solve,
   type TopologyLevel,
 } from "@grove-ts/placement";
@@ -108,6 +110,30 @@ export class Placer {
 
   dispose(): void {
     this.drop();
+  }
+
+  /**
+   * Preemption's dry run for `gang` (preemption.ts): which `candidates` to evict so it fits, on the
+   * kept encoding for `levels` (a fresh one when not incremental); nothing is changed.
+   */
+  preempt(levels: TopologyLevel[], gang: Gang, candidates: RunningGang[]): PreemptionResult {
+    const topology = levels.length > 0 ? { levels } : undefined;
+    const engine = this.options.engine ?? "wasm";
+    if (this.options.incremental === false) {
+      const ps = createSnapshot(topology, this.snapshot.placementNodes(), { engine });
+      try {
+        return ps.preempt(gang, candidates);
+      } finally {
+        ps.dispose();
+      }
+    }
+    const sig = JSON.stringify(levels);
+    let ps = this.placements.get(sig);
+    if (!ps) {
+      ps = createSnapshot(topology, this.snapshot.placementNodes(), { engine });
+      this.placements.set(sig, ps);
+    }
+    return ps.preempt(gang, candidates);
   }
 
   private solve(levels: TopologyLevel[], gangs: Gang[], spread: boolean): PlacementResult {

@@ -30,10 +30,12 @@ import {
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { Binder } from "./binder.js";
 import { Cycle } from "./cycle.js";
+import { Evictor } from "./evictor.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
 import { ClusterView, lonePodKey } from "./pending.js";
 import { Placer } from "./placer.js";
 import { checkPolicies, type PolicyOptions } from "./policies.js";
+import { Preemption } from "./preemption.js";
 import { SchedulingQueue } from "./queue.js";
 import { QueueStatusWriter } from "./queue-status.js";
 import { holdsCapacity, Snapshot } from "./snapshot.js";
@@ -87,6 +89,13 @@ export interface GangSchedulerOptions extends PolicyOptions {
   metrics?: GangSchedulerMetrics;
   /** Least time between two passes writing KAI Queue status (queue-status.ts). Default 1000. */
   queueStatusIntervalMs?: number;
+  /** Priority preemption of running gangs for a gang that does not fit (README "Preemption"). Default true. */
+  preemption?: boolean;
+  /**
+   * Running pods of this priority or higher are never preempted (KAI's rule); null: any priority
+   * below the preemptor's is. Default 100.
+   */
+  nonPreemptiblePriority?: number | null;
 }
 
 export interface GangScheduler {
@@ -126,6 +135,7 @@ class Scheduler implements GangScheduler {
   private readonly cycle: Cycle;
   private readonly binder: Binder;
   private readonly status: StatusWriter;
+  private readonly preemption: Preemption | undefined;
   private readonly removers: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private started = false;
@@ -160,7 +170,25 @@ class Scheduler implements GangScheduler {
       coalesceMs,
       metrics: options.metrics,
     });
-    this.cycle = new Cycle(this.view, this.placer, this.status, { ...options, log: this.log });
+    const npp = options.nonPreemptiblePriority;
+    if (npp !== undefined && npp !== null && !Number.isInteger(npp))
+      throw new RangeError(`nonPreemptiblePriority: must be an integer or null, got ${npp}`);
+    this.preemption =
+      options.preemption === false
+        ? undefined
+        : new Preemption(
+            client,
+            this.view,
+            this.placer,
+            this.status,
+            new Evictor(client, (...a) => this.status.event(...a), this.log),
+            { nonPreemptiblePriority: npp, log: this.log },
+          );
+    this.cycle = new Cycle(this.view, this.placer, this.status, {
+      ...options,
+      preemption: this.preemption,
+      log: this.log,
+    });
     this.binder = new Binder(
       client,
       this.snapshot,
@@ -218,6 +246,7 @@ class Scheduler implements GangScheduler {
         onDelete: (p) => {
           this.snapshot.deletePod(p.metadata.namespace, p.metadata.name);
           this.status.podDeleted(p, lonePodKey(p));
+          this.preemption?.forget(lonePodKey(p));
           this.queue.remove(lonePodKey(p));
           this.podTouched(p);
           this.queueStatus?.podChanged(p);
@@ -239,6 +268,7 @@ class Scheduler implements GangScheduler {
         onDelete: (g) => {
           const key = `${g.metadata.namespace}/${g.metadata.name}`;
           this.status.gangDeleted(key, g.metadata.uid);
+          this.preemption?.forget(key);
           this.queue.remove(key);
         },
       }),
@@ -311,6 +341,7 @@ class Scheduler implements GangScheduler {
     this.queue.shutDown();
     await this.loop;
     await this.binder.stop();
+    await this.preemption?.stop();
     await this.status.stop();
     await this.queueStatus?.stop();
     await Promise.all(this.informers().map((i) => i.stop()));

@@ -23,6 +23,8 @@ export class Snapshot {
   private readonly nodes = new Map<string, Node>();
   private readonly usage = new Map<string, Usage>();
   private readonly assumed = new Map<string, Usage>();
+  /** Room held for a nominated pod (preemption.ts) while its victims terminate; not a binding. */
+  private readonly reserved = new Map<string, Usage>();
   /** node -> resource -> milli-units in use (bound and assumed pods; "pods" counts pods x1000). */
   private readonly used = new Map<string, Requests>();
   private readonly listeners: ((node: string, requests: Requests, sign: 1 | -1) => void)[] = [];
@@ -75,6 +77,15 @@ export class Snapshot {
 
   unassume(key: string): void {
     this.drop(this.assumed, key);
+  }
+
+  /** Holds `requests` on `node` for a pod nominated there (counted as used; `boundNode` ignores it). */
+  reserve(key: string, node: string, requests: Requests): void {
+    this.put(this.reserved, key, { node, requests });
+  }
+
+  unreserve(key: string): void {
+    this.drop(this.reserved, key);
   }
 
   /** The node a pod is bound or assumed to, if any. */

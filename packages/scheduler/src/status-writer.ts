@@ -28,6 +28,8 @@ import { type ClusterView, pk, splitKey } from "./pending.js";
 export const DEFAULT_SCHEDULER_NAME = "grove-scheduler";
 export const ReasonUnschedulable = "Unschedulable";
 export const ReasonScheduled = "Scheduled";
+/** The PodGang's Scheduled=False reason while the victims of its preemption terminate. */
+export const ReasonPreempting = "Preempting";
 export const EventReasonFailedScheduling = "FailedScheduling";
 export const EventReasonScheduled = "Scheduled";
 
@@ -51,6 +53,8 @@ export function podGangStatusOps(
 
 interface Verdict {
   message: string;
+  /** The Scheduled condition's reason; default Unschedulable (Preempting: preemption.ts). */
+  reason?: string;
   /** The gang could not be built (an "error" attempt, an "invalid" pending gang). */
   invalid?: boolean;
 }
@@ -102,6 +106,18 @@ export class StatusWriter {
     this.verdicts.set(w.key, { message: reason, ...(result === "error" ? { invalid: true } : {}) });
     const message = w.podGang ? `gang ${w.key}: ${reason}` : reason;
     for (const gr of w.groups) for (const pod of gr.pending) await this.markPod(pod, message);
+  }
+
+  /**
+   * `w` preempted running gangs and waits for them to go: the PodGang's Scheduled=False condition
+   * says `Preempting` (preemption.ts), its pods say why they wait.
+   */
+  async nominated(w: WorkGang, message: string): Promise<void> {
+    this.options.metrics?.scheduleAttempt("unschedulable");
+    if (w.podGang && this.verdicts.get(w.key)?.message !== message) this.markDirty(w.key);
+    this.verdicts.set(w.key, { message, reason: ReasonPreempting });
+    const text = w.podGang ? `gang ${w.key}: ${message}` : message;
+    for (const gr of w.groups) for (const pod of gr.pending) await this.markPod(pod, text);
   }
 
   /** `w`'s minimum was placed. */
@@ -243,9 +259,17 @@ export class StatusWriter {
     await this.running;
   }
 
-  /** Recorded in the background by the recorder of the pod's scheduler name (its Events' source). */
-  private event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
-    const component = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+  /**
+   * Recorded in the background by the recorder of `component` (default the pod's scheduler name),
+   * the Events' source.
+   */
+  event(
+    pod: Pod,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+    component = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME,
+  ): void {
     let recorder = this.recorders.get(component);
     if (!recorder) {
       recorder = createEventRecorder(this.client, { component, logger: this.log });
@@ -314,7 +338,7 @@ export class StatusWriter {
           ? setCondition(conditions, {
               type: PodGangConditionScheduled,
               status: "False",
-              reason: ReasonUnschedulable,
+              reason: verdict.reason ?? ReasonUnschedulable,
               message: verdict.message,
             })
           : undefined;

@@ -1,0 +1,265 @@
+// Priority preemption (kube-scheduler's PostFilter, for gangs): a gang the solver found
+// Unschedulable (not Unresolvable, not Error) whose preemptionPolicy is not Never asks the solver
+// which running gangs to evict, whole (`PlacementSnapshot.preempt`, through the placer), among the
+// candidates its VictimPolicy allows (default: strictly lower priority, and below
+// `nonPreemptiblePriority`, KAI's 100). The victims are evicted (evictor.ts); the gang is
+// *nominated*: its pods get status.nominatedNodeName, its PodGang Scheduled=False/Preempting, and
+// the room it was given is held for it in the capacity snapshot, so no other gang is placed there
+// while the victims terminate (kube's rule for nominated pods). It is not placed before every
+// victim pod is gone (their room is still allocated), and it preempts nobody else meanwhile; once
+// they are gone the normal placement binds it, where the room was held or anywhere else.
+import type { Gang, PreemptionResult, TopologyLevel } from "@grove-ts/placement";
+import type { Client, Logger } from "@grove-ts/runtime";
+import { PodType } from "@grove-ts/runtime";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Evictor } from "./evictor.js";
+import type { WorkGang } from "./gangs.js";
+import { type ClusterView, pk } from "./pending.js";
+import type { Placer } from "./placer.js";
+import { podRequests } from "./requests.js";
+import { DEFAULT_SCHEDULER_NAME, type StatusWriter } from "./status-writer.js";
+import {
+  DEFAULT_NON_PREEMPTIBLE_PRIORITY,
+  priorityVictimPolicy,
+  runningGangs,
+  type VictimPolicy,
+} from "./victims.js";
+
+export interface PreemptionOptions {
+  /** Victims of this priority or higher are never evicted (KAI); null: any lower priority is. Default 100. */
+  nonPreemptiblePriority?: number | null | undefined;
+  /** Which running gangs may be evicted; default `priorityVictimPolicy(nonPreemptiblePriority)`. */
+  victimPolicy?: VictimPolicy | undefined;
+  log: Logger;
+}
+
+/** A gang that could not be placed now (Unschedulable), as the cycle tried it. */
+export interface Unfit {
+  w: WorkGang;
+  gang: Gang;
+  levels: TopologyLevel[];
+  /** The solver's reason. */
+  reason: string;
+}
+
+interface Nomination {
+  victims: string[];
+  /** Victim pods not yet confirmed gone: uid -> [namespace, name]. */
+  pods: Map<string, [string, string]>;
+  /** Room held: pod key -> node, with the pod's requests. */
+  held: { key: string; node: string; pod: Pod }[];
+  holding: boolean;
+}
+
+export class Preemption {
+  private readonly nominations = new Map<string, Nomination>();
+  private readonly policy: VictimPolicy;
+  private readonly writes = new Set<Promise<void>>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly view: ClusterView,
+    private readonly placer: Placer,
+    private readonly status: StatusWriter,
+    private readonly evictor: Evictor,
+    private readonly options: PreemptionOptions,
+  ) {
+    this.policy =
+      options.victimPolicy ??
+      priorityVictimPolicy(
+        options.nonPreemptiblePriority === undefined
+          ? DEFAULT_NON_PREEMPTIBLE_PRIORITY
+          : options.nonPreemptiblePriority,
+      );
+  }
+
+  /**
+   * Before a cycle places `work`: nominated gangs go first, and once every victim pod is gone the
+   * room held for one is given back for it to take (no gang after it in the call, equal priority
+   * included, gets there first). While victims remain the room stays held, against the nominated
+   * gang too: it cannot be placed there yet, and a gang tried after it must not be.
+   */
+  release(work: readonly WorkGang[]): WorkGang[] {
+    const first: WorkGang[] = [];
+    const rest: WorkGang[] = [];
+    for (const w of work) {
+      const n = this.nominations.get(w.key);
+      if (n && !this.victimsLeft(n)) this.hold(n, false);
+      (n ? first : rest).push(w);
+    }
+    return [...first, ...rest];
+  }
+
+  /**
+   * After the cycle placed `work`: a placed gang's nomination ends; one still waiting for its
+   * victims holds its room again; one whose victims are gone and still does not fit loses it and
+   * may preempt afresh. Then every gang in `unfit` that may preempt tries to. Returns the gangs to
+   * report unschedulable, with the solver's reason and why preemption does not help (as
+   * kube-scheduler's "preemption: ..." part); nominated and waiting gangs are not among them.
+   */
+  async after(
+    work: readonly WorkGang[],
+    placed: ReadonlySet<string>,
+    unfit: readonly Unfit[],
+  ): Promise<{ w: WorkGang; message: string }[]> {
+    for (const w of work) {
+      const n = this.nominations.get(w.key);
+      if (!n) continue;
+      if (!placed.has(w.key) && this.victimsLeft(n)) this.hold(n, true);
+      else this.forget(w.key);
+    }
+    const out: { w: WorkGang; message: string }[] = [];
+    for (const u of unfit) {
+      if (this.nominations.has(u.w.key)) continue;
+      const why = await this.tryPreempt(u);
+      if (why !== undefined) out.push({ w: u.w, message: `${u.reason}; preemption: ${why}` });
+    }
+    return out;
+  }
+
+  /** Pods of nominated gangs, and victim pods not yet gone: queue reclaim (reclaim.ts) counts them. */
+  inFlight(): { nominated: Pod[]; victims: Pod[] } {
+    const out: { nominated: Pod[]; victims: Pod[] } = { nominated: [], victims: [] };
+    for (const n of this.nominations.values()) {
+      for (const h of n.held) out.nominated.push(h.pod);
+      for (const [uid, [ns, name]] of n.pods) {
+        const p = this.view.pods.get(name, ns);
+        if (p?.metadata.uid === uid) out.victims.push(p);
+      }
+    }
+    return out;
+  }
+
+  /** The gang is gone (or no longer ours to place): its held room goes back. */
+  forget(key: string): void {
+    const n = this.nominations.get(key);
+    if (!n) return;
+    this.hold(n, false);
+    this.nominations.delete(key);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.writes]);
+    await this.evictor.stop();
+  }
+
+  /** Nominates `w` and evicts its victims; else says why not. */
+  private async tryPreempt({ w, gang, levels }: Unfit): Promise<string | undefined> {
+    const pods = w.groups.flatMap((g) => g.pending);
+    // preemptionPolicy as the Priority admission resolved it from the class (pods), or the
+    // PodGang's own class (Grove puts the PCS's class on the PodGang).
+    const cls = this.view.priorityClasses?.get(w.podGang?.spec.priorityClassName ?? "") as
+      | { preemptionPolicy?: string }
+      | undefined;
+    if (cls?.preemptionPolicy === "Never" || pods.some((p) => p.spec?.preemptionPolicy === "Never"))
+      return "not eligible due to preemptionPolicy=Never";
+    const claimed = new Set<string>();
+    for (const n of this.nominations.values()) for (const uid of n.pods.keys()) claimed.add(uid);
+    const candidates = runningGangs(this.view, w).filter(
+      (c) => this.policy(w, c) && !c.objects.some((p) => claimed.has(p.metadata?.uid ?? "")),
+    );
+    if (candidates.length === 0) return this.noCandidates(w);
+    let res: PreemptionResult;
+    try {
+      res = this.placer.preempt(
+        levels,
+        gang,
+        candidates.map(({ name, priority, pods }) => ({ name, priority, pods })),
+      );
+    } catch (err) {
+      this.options.log.error("preemption failed", { gang: w.key, error: err });
+      return `failed: ${(err as Error).message}`;
+    }
+    if (!res.placed) return `no set of running gangs of lower priority to evict: ${res.reason}`;
+    if (res.victims.length === 0) return "fits without evicting anyone; tried again";
+    const chosen = new Set(res.victims);
+    const victims = candidates.filter((c) => chosen.has(c.name));
+    const byGroup = new Map(res.groups.map((g) => [g.name, g.nodes]));
+    const n: Nomination = { victims: res.victims, pods: new Map(), held: [], holding: false };
+    for (const v of victims)
+      for (const p of v.objects)
+        n.pods.set(p.metadata?.uid ?? "", [p.metadata?.namespace ?? "", p.metadata?.name ?? ""]);
+    for (const g of w.groups)
+      (byGroup.get(g.name) ?? []).forEach((node, k) => {
+        const pod = g.pending[k];
+        if (pod) n.held.push({ key: `nominated:${pk(pod)}`, node, pod });
+      });
+    this.nominations.set(w.key, n);
+    this.hold(n, true);
+    const scheduler = pods[0]?.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+    const who = w.podGang ? `gang ${w.key}` : `pod ${w.key.slice(4)}`;
+    const nodes = [...new Set(n.held.map((h) => h.node))].sort();
+    this.options.log.info("preempting", { gang: w.key, victims: res.victims, nodes });
+    this.track(
+      this.evictor.evict({
+        pods: victims.flatMap((v) => v.objects),
+        condition: `${scheduler}: preempting to accommodate a higher priority ${who}`,
+        event: (p) => `Preempted by ${who} on node ${p.spec?.nodeName ?? ""}`,
+        component: scheduler,
+      }),
+    );
+    for (const h of n.held) this.track(this.nominate(h.pod, h.node));
+    await this.status.nominated(
+      w,
+      `preempting ${res.victims.join(", ")} (lower priority) to make room on ${nodes.join(", ")}; ` +
+        "binds once their pods are gone",
+    );
+    return undefined;
+  }
+
+  private noCandidates(w: WorkGang): string {
+    const npp = this.options.nonPreemptiblePriority;
+    const rule =
+      this.options.victimPolicy !== undefined || npp === null
+        ? ""
+        : ` (priority >= ${npp ?? DEFAULT_NON_PREEMPTIBLE_PRIORITY} is never preempted)`;
+    return `no running gang of priority below ${w.priority ?? 0} may be preempted${rule}`;
+  }
+
+  /** Any victim pod still there (same uid): the gang keeps waiting. */
+  private victimsLeft(n: Nomination): boolean {
+    for (const [uid, [ns, name]] of n.pods) {
+      if (this.view.pods.get(name, ns)?.metadata.uid === uid) return true;
+      n.pods.delete(uid);
+    }
+    return false;
+  }
+
+  /** Holds (or gives back) the nominated room in the capacity snapshot. */
+  private hold(n: Nomination, on: boolean): void {
+    if (n.holding === on) return;
+    n.holding = on;
+    for (const h of n.held) {
+      if (!on) {
+        this.view.snapshot.unreserve(h.key);
+        continue;
+      }
+      try {
+        this.view.snapshot.reserve(h.key, h.node, podRequests(h.pod));
+      } catch {
+        // A malformed quantity: the gang cannot be built either; nothing to hold.
+      }
+    }
+  }
+
+  /** status.nominatedNodeName, as kube-scheduler writes it on a preemptor. */
+  private async nominate(pod: Pod, node: string): Promise<void> {
+    if (pod.status?.nominatedNodeName === node) return;
+    try {
+      await this.client.patch(
+        PodType,
+        pod.metadata?.name ?? "",
+        pod.metadata?.namespace,
+        { type: "strategic", body: { status: { nominatedNodeName: node } } },
+        { subresource: "status" },
+      );
+    } catch (err) {
+      this.options.log.debug("nominatedNodeName not written", { pod: pk(pod), error: err });
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    const t = p.finally(() => this.writes.delete(t));
+    this.writes.add(t);
+  }
+}
