@@ -19,7 +19,7 @@ import {
   noopLogger,
   type ResourceType,
 } from "@grove-ts/runtime";
-import { createGangScheduler } from "@grove-ts/scheduler";
+import { createGangScheduler, type PolicyOptions } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
 import { createIfAbsent, startSimNodes } from "./nodes.js";
@@ -54,6 +54,12 @@ export interface SimulatorOptions {
   webhooks?: boolean;
   /** Running -> Ready delay of simulated pods. Default 0. */
   readyDelayMs?: number;
+  /**
+   * The in-process gang scheduler's placement policies: BinPack or Spread per scheduler name, and
+   * the default for the others (BinPack), as an OperatorConfiguration's profiles give grove-operator.
+   */
+  placementPolicies?: PolicyOptions["placementPolicies"];
+  defaultPlacementPolicy?: PolicyOptions["defaultPlacementPolicy"];
   /** Persist the API server's data (with "kube": etcd's data, the certificates and the logs) here. */
   dataDir?: string;
   /**
@@ -259,7 +265,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stops.push(() => tokens.stop());
     }
     if ((options.operator ?? "in-process") === "in-process") {
-      const scheduler = createGangScheduler(client, { schedulerNames: SIM_SCHEDULER_NAMES, logger: log });
+      const scheduler = createGangScheduler(client, {
+        schedulerNames: SIM_SCHEDULER_NAMES,
+        logger: log,
+        ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
+        ...(options.defaultPlacementPolicy ? { defaultPlacementPolicy: options.defaultPlacementPolicy } : {}),
+      });
       await scheduler.start();
       stops.push(() => scheduler.stop());
       const controllers = createGroveControllers(client, { logger: log });

@@ -88,6 +88,10 @@ authorizer:
   {{- else }}
   exemptServiceAccountUserNames: []
   {{- end }}
+{{- with $c.scheduler }}
+scheduler:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 initContainer:
   image: {{ include "grove-ts.initcImage" . }}
 {{- end -}}

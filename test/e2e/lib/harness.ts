@@ -124,6 +124,8 @@ export interface E2EOptions {
   startOperator?: boolean;
   /** grove-sim serves Grove's webhooks on the real control plane (default true). */
   webhooks?: boolean;
+  /** The in-process gang scheduler's placement policy per scheduler name (default BinPack). */
+  placementPolicies?: Record<string, "BinPack" | "Spread">;
 }
 
 const natural = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
@@ -153,6 +155,7 @@ export class E2E {
       readyDelayMs: options.readyDelayMs ?? 20,
       kubeconfigPath: join(dir, "kubeconfig"),
       ...(options.webhooks !== undefined ? { webhooks: options.webhooks } : {}),
+      ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
     });
     const e2e = new E2E(
       dir,

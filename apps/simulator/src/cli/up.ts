@@ -4,9 +4,16 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createKubeClient } from "@grove-ts/kube";
 import { createLogger, type LogLevel } from "@grove-ts/runtime";
+import { PLACEMENT_POLICIES, type PlacementPolicy } from "@grove-ts/scheduler";
 import { defaultCluster, loadClusterFile, shippedClusters } from "../cluster.js";
 import { type SimNodes, startSimNodes } from "../nodes.js";
-import { type ControlPlaneMode, type OperatorMode, type Simulator, startSimulator } from "../simulator.js";
+import {
+  type ControlPlaneMode,
+  type OperatorMode,
+  SIM_SCHEDULER_NAMES,
+  type Simulator,
+  startSimulator,
+} from "../simulator.js";
 import { intFlag, UsageError } from "./args.js";
 
 export const USAGE = `Usage: grove-sim up [flags]
@@ -28,6 +35,10 @@ Flags:
   --operator MODE            in-process (default) or external (no controllers, no scheduler:
                              run grove-operator --kubeconfig PATH against it)
   --ready-delay MS           simulated pods turn Ready this long after Running (default 0)
+  --placement [NAME=]POLICY  the gang scheduler's placement policy, BinPack (default) or Spread,
+                             for pods of scheduler NAME (grove-scheduler, default-scheduler,
+                             kai-scheduler); without NAME: for every name not given its own.
+                             Repeatable
   --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
                              here for a later start; default: removed on exit
   --insecure-http            grove only: plain http with anonymous access instead of HTTPS with
@@ -48,6 +59,31 @@ export interface UpFlags {
   operator: OperatorMode;
   readyDelayMs: number;
   logLevel: LogLevel;
+  placementPolicies?: Record<string, PlacementPolicy>;
+  defaultPlacementPolicy?: PlacementPolicy;
+}
+
+/** `--placement [NAME=]POLICY`, repeated: per scheduler name, or the default without a name. */
+function placementFlags(
+  values: string[] | undefined,
+): Pick<UpFlags, "placementPolicies" | "defaultPlacementPolicy"> {
+  const out: Pick<UpFlags, "placementPolicies" | "defaultPlacementPolicy"> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf("=");
+    const name = eq < 0 ? undefined : v.slice(0, eq);
+    const policy = eq < 0 ? v : v.slice(eq + 1);
+    if (!PLACEMENT_POLICIES.includes(policy as PlacementPolicy))
+      throw new UsageError(
+        `--placement: the policy must be one of ${PLACEMENT_POLICIES.join(", ")}, got ${JSON.stringify(policy)}`,
+      );
+    if (name === undefined) out.defaultPlacementPolicy = policy as PlacementPolicy;
+    else if (!SIM_SCHEDULER_NAMES.includes(name))
+      throw new UsageError(
+        `--placement: the scheduler name must be one of ${SIM_SCHEDULER_NAMES.join(", ")}, got ${JSON.stringify(name)}`,
+      );
+    else out.placementPolicies = { ...out.placementPolicies, [name]: policy as PlacementPolicy };
+  }
+  return out;
 }
 
 export function parseUp(argv: string[]): UpFlags | "help" {
@@ -64,6 +100,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "data-dir": { type: "string" },
       "insecure-http": { type: "boolean" },
       "ready-delay": { type: "string" },
+      placement: { type: "string", multiple: true },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -91,7 +128,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
   if (command === "nodes") {
     if (values.kubeconfig === undefined)
       throw new UsageError("nodes: --kubeconfig is required (the cluster to attach to)");
-    for (const f of ["operator", "control-plane", "data-dir", "port", "insecure-http"] as const)
+    for (const f of ["operator", "control-plane", "data-dir", "port", "insecure-http", "placement"] as const)
       if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
   }
   if (values["insecure-http"] && controlPlane === "kube")
@@ -110,6 +147,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     operator,
     readyDelayMs: intFlag(values["ready-delay"], "ready-delay", 0, 3_600_000) ?? 0,
     logLevel: level as LogLevel,
+    ...placementFlags(values.placement),
   };
 }
 
@@ -125,6 +163,8 @@ export async function up(flags: UpFlags): Promise<Simulator> {
     kubeconfigPath: flags.kubeconfig,
     operator: flags.operator,
     readyDelayMs: flags.readyDelayMs,
+    ...(flags.placementPolicies ? { placementPolicies: flags.placementPolicies } : {}),
+    ...(flags.defaultPlacementPolicy ? { defaultPlacementPolicy: flags.defaultPlacementPolicy } : {}),
     logger: createLogger({ level: flags.logLevel }),
   });
   const pools = sim.cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
