@@ -14,6 +14,8 @@ export interface PlacementWasm {
   release(ptr: number): void;
   /** Runs the kernel on a cluster arena and a call arena; 0 on success. */
   solve(cluster: number, call: number): number;
+  /** Runs the preemption kernel on a cluster arena and a preemption arena; 0 on success. */
+  preempt(cluster: number, call: number): number;
 }
 
 /** Where the compiled module of a build lies (build/<build>.wasm in this package). */
@@ -46,6 +48,7 @@ export function loadPlacementWasm(build: WasmBuild = "release"): PlacementWasm {
     alloc(bytes: number): number;
     release(ptr: number): void;
     solve(c: number, p: number): number;
+    preempt(c: number, q: number): number;
   };
   memory = e.memory;
   return {
@@ -54,5 +57,6 @@ export function loadPlacementWasm(build: WasmBuild = "release"): PlacementWasm {
     alloc: (bytes) => e.alloc(bytes) >>> 0,
     release: (ptr) => e.release(ptr),
     solve: (c, p) => e.solve(c, p),
+    preempt: (c, q) => e.preempt(c, q),
   };
 }

@@ -3,17 +3,21 @@ import { loadPlacementWasm, type PlacementWasm, type WasmBuild } from "@grove-ts
 import type { Allocator, Region } from "./encode.js";
 import { JsKernel } from "./engine-js.js";
 import { PlacementEngineError } from "./errors.js";
+import { PreemptKernel } from "./preempt-kernel.js";
 
 export type EngineName = "wasm" | "js";
 
 export interface Engine extends Allocator {
   readonly name: EngineName;
   run(cluster: Region, call: Region): void;
+  /** The preemption kernel (preempt-kernel.ts) on a cluster arena and a preemption arena. */
+  preempt(cluster: Region, call: Region): void;
 }
 
 class JsEngine implements Engine {
   readonly name = "js" as const;
   private readonly kernel = new JsKernel();
+  private readonly preemption = new PreemptKernel();
   /** Released buffers, reused: a fresh megabyte-sized ArrayBuffer per call costs more in GC than the work. */
   private readonly pool: ArrayBuffer[] = [];
   alloc(bytes: number): Region {
@@ -27,6 +31,9 @@ class JsEngine implements Engine {
   }
   run(cluster: Region, call: Region): void {
     this.kernel.run(cluster.buffer(), cluster.base, call.buffer(), call.base);
+  }
+  preempt(cluster: Region, call: Region): void {
+    this.preemption.run(cluster.buffer(), cluster.base, call.buffer(), call.base);
   }
 }
 
@@ -44,6 +51,10 @@ class WasmEngine implements Engine {
   run(cluster: Region, call: Region): void {
     const rc = this.wasm.solve(cluster.base, call.base);
     if (rc !== 0) throw new PlacementEngineError(`the wasm kernel failed with code ${rc}`);
+  }
+  preempt(cluster: Region, call: Region): void {
+    const rc = this.wasm.preempt(cluster.base, call.base);
+    if (rc !== 0) throw new PlacementEngineError(`the wasm preemption kernel failed with code ${rc}`);
   }
 }
 

@@ -30,8 +30,10 @@ interface PodsEntry {
   cluster: ClusterEncoding;
   /** Encoded node index per known pod. */
   nodes: Int32Array;
-  /** Per known pod, its requests without `pods` and resources the encoding lacks. */
-  reqs: Quantities[];
+  /** The distinct requests of its pods, without `pods` and resources the encoding lacks. */
+  distinct: Quantities[];
+  /** Per known pod, its index into `distinct`; null when there is one (or no pod). */
+  local: Int32Array | null;
 }
 
 /**
@@ -62,21 +64,28 @@ export function encodeCandidates(
   const byObject = new Map<unknown, Quantities>();
   let total = 0;
   for (let k = 0; k < K; k++) {
-    const f = () => `${field}[${k}]`;
-    const o = object(raw[k], f);
-    const n = name(o.name, () => `${path(f)}.name`);
-    if (seen.has(n))
-      fail("FieldValueDuplicate", () => `${path(f)}.name`, `duplicate candidate ${JSON.stringify(n)}`);
+    const o = raw[k] as Record<string, unknown> | null;
+    // The usual candidate is checked inline; anything off goes through the readers naming the field.
+    const ok =
+      typeof o === "object" &&
+      o !== null &&
+      typeof o.name === "string" &&
+      o.name.length > 0 &&
+      typeof o.priority === "number" &&
+      Number.isFinite(o.priority);
+    const n = ok ? (o.name as string) : checkCandidate(raw[k], k, field);
+    const size = seen.size;
     seen.add(n);
+    if (seen.size === size)
+      fail("FieldValueDuplicate", `${field}[${k}].name`, `duplicate candidate ${JSON.stringify(n)}`);
     names[k] = n;
-    if (o.priority === undefined || o.priority === null)
-      fail("FieldValueRequired", () => `${path(f)}.priority`, "is required");
-    if (typeof o.priority !== "number" || !Number.isFinite(o.priority))
-      fail("FieldValueTypeInvalid", () => `${path(f)}.priority`, "must be a number");
-    priority[k] = o.priority as number;
-    const cached = Array.isArray(o.pods) ? podsCache.get(o.pods) : undefined;
+    priority[k] = (o as Record<string, unknown>).priority as number;
+    const ps = (o as Record<string, unknown>).pods;
+    const cached = Array.isArray(ps) ? podsCache.get(ps) : undefined;
     const entry =
-      cached !== undefined && cached.cluster === cluster ? cached : readPods(o.pods, f, cluster, byObject);
+      cached !== undefined && cached.cluster === cluster
+        ? cached
+        : readPods(ps, () => `${field}[${k}]`, cluster, byObject);
     entries[k] = entry;
     total += entry.nodes.length;
     podOff[k + 1] = total;
@@ -87,32 +96,40 @@ export function encodeCandidates(
   const shapes: Quantities[] = [];
   const amounts: number[] = [];
   const rowOf = new Map<Quantities, number>();
+  const rowFor = (q: Quantities): number => {
+    let row = rowOf.get(q);
+    if (row === undefined) {
+      row = shapes.length;
+      shapes.push(q);
+      rowOf.set(q, row);
+      for (const r of resources) {
+        if (r === 0) amounts.push(1000);
+        else {
+          const i = q.names.indexOf(cluster.resources[r] as string);
+          amounts.push(i < 0 ? 0 : (q.values[i] as number));
+        }
+      }
+    }
+    return row;
+  };
   let lastQ: Quantities | null = null;
   let lastRow = -1;
   for (let k = 0; k < K; k++) {
     const e = entries[k] as PodsEntry;
+    const n = e.nodes.length;
+    if (n === 0) continue;
     const at = podOff[k] as number;
     podNode.set(e.nodes, at);
-    for (let j = 0; j < e.reqs.length; j++) {
-      const q = e.reqs[j] as Quantities;
+    if (e.local === null) {
+      const q = e.distinct[0] as Quantities;
       if (q !== lastQ) {
-        let row = rowOf.get(q);
-        if (row === undefined) {
-          row = shapes.length;
-          shapes.push(q);
-          rowOf.set(q, row);
-          for (const r of resources) {
-            if (r === 0) amounts.push(1000);
-            else {
-              const i = q.names.indexOf(cluster.resources[r] as string);
-              amounts.push(i < 0 ? 0 : (q.values[i] as number));
-            }
-          }
-        }
         lastQ = q;
-        lastRow = row;
+        lastRow = rowFor(q);
       }
-      podShape[at + j] = lastRow;
+      podShape.fill(lastRow, at, at + n);
+    } else {
+      const rows = e.distinct.map(rowFor);
+      for (let j = 0; j < n; j++) podShape[at + j] = rows[e.local[j] as number] as number;
     }
   }
   return {
@@ -137,7 +154,8 @@ function readPods(
 ): PodsEntry {
   const ps = array(v, () => `${path(f)}.pods`);
   const nodes: number[] = [];
-  const reqs: Quantities[] = [];
+  const local: number[] = [];
+  const distinct: Quantities[] = [];
   for (let j = 0; j < ps.length; j++) {
     const pv = ps[j];
     const pf = () => `${path(f)}.pods[${j}]`;
@@ -160,9 +178,27 @@ function readPods(
     const x = cluster.indexOf(node);
     if (x === undefined) continue;
     nodes.push(x);
-    reqs.push(q);
+    let i = distinct.indexOf(q);
+    if (i < 0) i = distinct.push(q) - 1;
+    local.push(i);
   }
-  const entry = { cluster, nodes: Int32Array.from(nodes), reqs };
+  const entry: PodsEntry = {
+    cluster,
+    nodes: Int32Array.from(nodes),
+    distinct,
+    local: distinct.length > 1 ? Int32Array.from(local) : null,
+  };
   if (Array.isArray(v)) podsCache.set(v, entry);
   return entry;
+}
+
+/** The checked path for a candidate the inline check refused: throws naming the field. */
+function checkCandidate(v: unknown, k: number, field: string): string {
+  const f = () => `${field}[${k}]`;
+  const o = object(v, f);
+  const n = name(o.name, () => `${path(f)}.name`);
+  if (o.priority === undefined || o.priority === null)
+    fail("FieldValueRequired", () => `${path(f)}.priority`, "is required");
+  fail("FieldValueTypeInvalid", () => `${path(f)}.priority`, "must be a number");
+  return n;
 }

@@ -9,9 +9,10 @@
 // victim priority, victims, pods evicted); a domain whose lower bound cannot beat the best is skipped.
 import type { CheckedGang } from "./check-types.js";
 import type { ClusterEncoding } from "./encode.js";
-import { C } from "./layout.js";
+import { ArenaViews, C, plan, type Section, writeHeader } from "./layout.js";
 import { Attempts, type PreemptContext } from "./preempt-attempt.js";
 import { type EncodedCandidates, encodeCandidates } from "./preempt-input.js";
+import { Q } from "./preempt-kernel.js";
 import type { GangPlacement, PreemptionResult } from "./types.js";
 
 export type { PreemptContext } from "./preempt-attempt.js";
@@ -66,7 +67,7 @@ function search(
 ): PreemptionResult {
   const R = need.length;
   const L = gang.constraint.required;
-  const agg = aggregates(ctx, c, L, need);
+  const { agg, order } = aggregates(ctx, c, L, need);
   // The gang may fit as things are only where a domain's free capacity covers its minimum.
   let firstReason = "";
   let fitsFree = false;
@@ -82,7 +83,6 @@ function search(
     return L < 0 ? tries.whole(victims) : tries.inDomain(agg.d0 + d, victims);
   };
   const where = L < 0 ? "the cluster" : `any ${ctx.levels[L]?.domain ?? `level ${L}`}`;
-  const order = domainOrder(agg, c, need, R);
   let best: { cost: Cost; victims: number[]; groups: GangPlacement["groups"] } | null = null;
   let lastReason = firstReason;
   for (const { d, prefix, bound } of order) {
@@ -142,100 +142,125 @@ function search(
   return { name: gang.name, placed: false, victims: [], groups: [], reason };
 }
 
-/** Per domain: free capacity; per (candidate, domain) entry: what the candidate frees there. */
+/** The kernel's answer (preempt-kernel.ts), copied out of its arena. */
 interface Aggregates {
-  /** Domains of the level (1: the whole cluster), and the snapshot's id of the first. */
+  /** Domains of the level (1: the whole cluster), and the cluster arena's id of the first. */
   domains: number;
   d0: number;
-  /** domains x R: free capacity on schedulable nodes (a node's negative free counts as 0). */
+  /** domains x R: free capacity on usable nodes. */
   base: Float64Array;
-  entCand: number[];
-  /** entries x R. */
-  entVec: number[];
-  /** Per entry: the share of the gang's minimum it frees, summed over the asked resources but pods. */
-  entSize: number[];
-  /** Per domain, its entries. */
+  entCand: Int32Array;
+  /** entries x R: what each entry's candidate frees in its domain. */
+  entVec: Float64Array;
+  /** Per domain, its entries in the order victims are taken. */
   byDomain: number[][];
 }
 
-function aggregates(ctx: PreemptContext, c: EncodedCandidates, L: number, need: number[]): Aggregates {
-  const R = need.length;
-  const cl = ctx.cluster;
-  const N = cl.nodes.length;
-  const Rn = cl.resources.length;
-  const Lc = ctx.levels.length;
-  const v = cl.views();
-  const free = v.f64(C.FREE, N * Rn);
-  const flags = v.i32(C.FLAGS, N);
-  const nodeDom = v.i32(C.NODEDOM, N * Lc);
-  const levelDom = v.i32(C.LEVELDOM, Lc + 1);
-  const d0 = L < 0 ? 0 : (levelDom[L] as number);
-  const domains = L < 0 ? 1 : (levelDom[L + 1] as number) - d0;
-  const domOf = (x: number) => {
-    if (L < 0) return 0;
-    const d = nodeDom[x * Lc + L] as number;
-    return d < 0 ? -1 : d - d0;
-  };
-  const res = c.resources;
-  const base = new Float64Array(domains * R);
-  for (let x = 0; x < N; x++) {
-    if (flags[x] !== 0) continue;
-    const d = domOf(x);
-    if (d < 0) continue;
-    for (let j = 0; j < R; j++) {
-      const f = free[x * Rn + (res[j] as number)] as number;
-      if (f > 0) base[d * R + j] = (base[d * R + j] as number) + f;
-    }
-  }
-  const entCand: number[] = [];
-  const entDom: number[] = [];
-  const entVec: number[] = [];
-  const byDomain: number[][] = Array.from({ length: domains }, () => []);
-  for (let k = 0; k < c.names.length; k++) {
-    const firstEntry = entCand.length;
-    for (let p = c.podOff[k] as number; p < (c.podOff[k + 1] as number); p++) {
-      const x = c.podNode[p] as number;
-      if (flags[x] !== 0) continue;
-      const d = domOf(x);
-      if (d < 0) continue;
-      let e = firstEntry;
-      while (e < entCand.length && entDom[e] !== d) e++;
-      if (e === entCand.length) {
-        entCand.push(k);
-        entDom.push(d);
-        for (let j = 0; j < R; j++) entVec.push(0);
-        (byDomain[d] as number[]).push(e);
-      }
-      const s = c.podShape[p] as number;
-      for (let j = 0; j < R; j++)
-        entVec[e * R + j] = (entVec[e * R + j] as number) + (c.amounts[s * R + j] as number);
-    }
-  }
-  // Size: pods count only when the gang asks for nothing else.
-  const entSize = new Array<number>(entCand.length).fill(0);
-  const from = R > 1 ? 1 : 0;
-  for (let e = 0; e < entCand.length; e++)
-    for (let j = from; j < R; j++)
-      if ((need[j] as number) > 0)
-        entSize[e] =
-          (entSize[e] as number) +
-          Math.min(entVec[e * R + j] as number, need[j] as number) / (need[j] as number);
-  return { domains, d0, base, entCand, entVec, entSize, byDomain };
+interface DomainPlan {
+  d: number;
+  /** The shortest prefix of the sorted entries that covers the minimum (at least 1). */
+  prefix: number;
+  /** Lower bound of any covering set's cost: (highest priority, victims). */
+  bound: [number, number];
 }
 
-/**
- * The order victims are taken in: lowest priority first, then the one that frees most of what the
- * gang asks for in the domain (fewer victims), then fewer pods, then input order.
- */
-function compareEntries(c: EncodedCandidates, agg: Aggregates, a: number, b: number): number {
-  const ka = agg.entCand[a] as number;
-  const kb = agg.entCand[b] as number;
-  return (
-    (c.priority[ka] as number) - (c.priority[kb] as number) ||
-    (agg.entSize[b] as number) - (agg.entSize[a] as number) ||
-    (c.pods[ka] as number) - (c.pods[kb] as number) ||
-    ka - kb
-  );
+/** Runs the engine's preemption kernel: aggregates per domain and the domains in the order to try. */
+function aggregates(
+  ctx: PreemptContext,
+  c: EncodedCandidates,
+  L: number,
+  need: number[],
+): { agg: Aggregates; order: DomainPlan[] } {
+  const cl = ctx.cluster;
+  const cv = cl.views();
+  const Lc = ctx.levels.length;
+  const levelDom = cv.i32(C.LEVELDOM, Lc + 1);
+  const d0 = L < 0 ? 0 : (levelDom[L] as number);
+  const domains = L < 0 ? 1 : (levelDom[L + 1] as number) - d0;
+  const K = c.names.length;
+  const P = c.podNode.length;
+  const R = need.length;
+  const S = c.shapes.length;
+  const sections: Section[] = [
+    { slot: Q.RES, kind: "i32", length: R },
+    { slot: Q.NEED, kind: "f64", length: R },
+    { slot: Q.PRIO, kind: "f64", length: K },
+    { slot: Q.CPODS, kind: "i32", length: K },
+    { slot: Q.PODOFF, kind: "i32", length: K + 1 },
+    { slot: Q.PODNODE, kind: "i32", length: P },
+    { slot: Q.PODSHAPE, kind: "i32", length: P },
+    { slot: Q.AMOUNTS, kind: "f64", length: S * R },
+    { slot: Q.BASE, kind: "f64", length: domains * R },
+    { slot: Q.ENTCAND, kind: "i32", length: P },
+    { slot: Q.ENTDOM, kind: "i32", length: P },
+    { slot: Q.ENTVEC, kind: "f64", length: P * R },
+    { slot: Q.ENTSIZE, kind: "f64", length: P },
+    { slot: Q.DOMOFF, kind: "i32", length: domains + 1 },
+    { slot: Q.DOMENT, kind: "i32", length: P },
+    { slot: Q.PLAND, kind: "i32", length: domains },
+    { slot: Q.PLANPREFIX, kind: "i32", length: domains },
+    { slot: Q.PLANPRIO, kind: "f64", length: domains },
+    { slot: Q.PLANCOUNT, kind: "i32", length: domains },
+    { slot: Q.ORDER, kind: "i32", length: domains },
+    { slot: Q.SUM, kind: "f64", length: R },
+    { slot: Q.FREES, kind: "f64", length: P },
+  ];
+  const p = plan(Q.HEADER, sections);
+  const region = ctx.eng.alloc(p.bytes);
+  try {
+    let v = new ArenaViews(region.buffer(), region.base, Q.HEADER);
+    writeHeader(v, p);
+    const h = v.hdr;
+    h[Q.K] = K;
+    h[Q.P] = P;
+    h[Q.R] = R;
+    h[Q.L] = L;
+    h[Q.S] = S;
+    h[Q.DOMS] = domains;
+    h[Q.D0] = d0;
+    v.i32(Q.RES, R).set(c.resources);
+    v.f64(Q.NEED, R).set(need);
+    v.f64(Q.PRIO, K).set(c.priority);
+    v.i32(Q.CPODS, K).set(c.pods);
+    v.i32(Q.PODOFF, K + 1).set(c.podOff);
+    v.i32(Q.PODNODE, P).set(c.podNode);
+    v.i32(Q.PODSHAPE, P).set(c.podShape);
+    v.f64(Q.AMOUNTS, S * R).set(c.amounts);
+    ctx.eng.preempt(cl.region, region);
+    v = new ArenaViews(region.buffer(), region.base, Q.HEADER);
+    const E = v.hdr[Q.E] as number;
+    const M = v.hdr[Q.M] as number;
+    const domOff = v.i32(Q.DOMOFF, domains + 1);
+    const domEnt = v.i32(Q.DOMENT, P);
+    const byDomain: number[][] = new Array(domains);
+    for (let d = 0; d < domains; d++)
+      byDomain[d] = Array.from(domEnt.subarray(domOff[d] as number, domOff[d + 1] as number));
+    const agg: Aggregates = {
+      domains,
+      d0,
+      base: v.f64(Q.BASE, domains * R).slice(),
+      entCand: v.i32(Q.ENTCAND, E).slice(),
+      entVec: v.f64(Q.ENTVEC, E * R).slice(),
+      byDomain,
+    };
+    const planD = v.i32(Q.PLAND, domains);
+    const planPrefix = v.i32(Q.PLANPREFIX, domains);
+    const planPrio = v.f64(Q.PLANPRIO, domains);
+    const planCount = v.i32(Q.PLANCOUNT, domains);
+    const ord = v.i32(Q.ORDER, domains);
+    const order: DomainPlan[] = [];
+    for (let i = 0; i < M; i++) {
+      const m = ord[i] as number;
+      order.push({
+        d: planD[m] as number,
+        prefix: planPrefix[m] as number,
+        bound: [planPrio[m] as number, planCount[m] as number],
+      });
+    }
+    return { agg, order };
+  } finally {
+    ctx.eng.release(region);
+  }
 }
 
 /** Reprieve order: highest priority first, then most pods, then last in input order. */
@@ -267,49 +292,4 @@ function coversIn(agg: Aggregates, d: number, set: readonly number[], need: numb
     if (sum < (need[j] as number)) return false;
   }
   return true;
-}
-
-interface DomainPlan {
-  d: number;
-  /** The shortest prefix of the sorted entries that covers the minimum (at least 1). */
-  prefix: number;
-  /** Lower bound of any covering set's cost: (highest priority, victims). */
-  bound: [number, number];
-}
-
-/** The domains some set of candidates can cover, sorted by their lower bound; entries sorted too. */
-function domainOrder(agg: Aggregates, c: EncodedCandidates, need: number[], R: number): DomainPlan[] {
-  const out: DomainPlan[] = [];
-  const sum = new Float64Array(R);
-  for (let d = 0; d < agg.domains; d++) {
-    const list = agg.byDomain[d] as number[];
-    if (list.length === 0) continue;
-    list.sort((a, b) => compareEntries(c, agg, a, b));
-    for (let j = 0; j < R; j++) sum[j] = agg.base[d * R + j] as number;
-    const short = () => {
-      for (let j = 0; j < R; j++) if ((sum[j] as number) < (need[j] as number)) return true;
-      return false;
-    };
-    let k = 0;
-    while (k < list.length && (k === 0 || short())) {
-      const e = list[k] as number;
-      for (let j = 0; j < R; j++) sum[j] = (sum[j] as number) + (agg.entVec[e * R + j] as number);
-      k++;
-    }
-    if (short()) continue;
-    // Victims needed at least: per resource short without victims, the largest frees first.
-    let count = 1;
-    for (let j = 0; j < R; j++) {
-      let missing = (need[j] as number) - (agg.base[d * R + j] as number);
-      if (missing <= 0) continue;
-      const frees = list.map((e) => agg.entVec[e * R + j] as number).sort((a, b) => b - a);
-      let n = 0;
-      while (missing > 0 && n < frees.length) missing -= frees[n++] as number;
-      count = Math.max(count, n);
-    }
-    const top = agg.entCand[list[k - 1] as number] as number;
-    out.push({ d, prefix: k, bound: [c.priority[top] as number, count] });
-  }
-  out.sort((a, b) => a.bound[0] - b.bound[0] || a.bound[1] - b.bound[1] || a.d - b.d);
-  return out;
 }
