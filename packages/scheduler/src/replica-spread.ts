@@ -83,8 +83,9 @@ function usedDomains(view: ClusterView, namespace: string, ask: Ask): string[] {
 }
 
 /**
- * Marks each spreading gang of `work` with the domains to avoid (`WorkGang.avoid`), and keeps one
- * spreading gang per PCS in this cycle: the others are `deferred` to the next one.
+ * Marks each spreading gang of `work` with no pod placed yet with the domains to avoid
+ * (`WorkGang.avoid`), and keeps one such gang per PCS in this cycle: the others are `deferred` to
+ * the next one.
  */
 export function spreadReplicas(
   view: ClusterView,
@@ -95,7 +96,8 @@ export function spreadReplicas(
   const deferred: string[] = [];
   for (const w of work) {
     const ask = askOf(view, w);
-    if (!ask) {
+    // A replica with pods already placed stays where they are: its own constraints pin it.
+    if (!ask || w.groups.some((g) => g.bound.length > 0)) {
       out.push(w);
       continue;
     }
