@@ -54,6 +54,77 @@ export function encodeCandidates(
   field = "candidates",
 ): EncodedCandidates {
   const raw = array(v, field);
+  const key = resources.join(",");
+  const prev = lastCall.get(cluster);
+  const out =
+    (prev !== undefined && prev.key === key ? reuse(raw, prev) : null) ??
+    readCandidates(raw, cluster, resources, field);
+  lastCall.set(cluster, { key, objects: raw.slice(), encoded: out });
+  return out;
+}
+
+/** The last call's candidates per encoding (for the asked resources `key`). */
+interface LastCall {
+  key: string;
+  objects: unknown[];
+  encoded: EncodedCandidates;
+}
+
+/**
+ * A scheduler deciding one gang after another passes the same running gangs minus the ones it
+ * evicted: when every candidate object of this call was in the last call, in the same order, its
+ * rows are copied from the last encoding instead of read again (candidates are values: a caller
+ * must not change one after passing it).
+ */
+const lastCall = new WeakMap<ClusterEncoding, LastCall>();
+
+function reuse(raw: unknown[], prev: LastCall): EncodedCandidates | null {
+  const objects = prev.objects;
+  const old = prev.encoded;
+  const K = raw.length;
+  if (K > objects.length) return null;
+  const from = new Int32Array(K);
+  let j = 0;
+  for (let k = 0; k < K; k++) {
+    const o = raw[k];
+    while (j < objects.length && objects[j] !== o) j++;
+    if (j === objects.length) return null;
+    from[k] = j++;
+  }
+  const names = new Array<string>(K);
+  const priority = new Float64Array(K);
+  const pods = new Int32Array(K);
+  const podOff = new Int32Array(K + 1);
+  for (let k = 0; k < K; k++) {
+    const i = from[k] as number;
+    names[k] = old.names[i] as string;
+    priority[k] = old.priority[i] as number;
+    pods[k] = old.pods[i] as number;
+    podOff[k + 1] = (podOff[k] as number) + (old.pods[i] as number);
+  }
+  const total = podOff[K] as number;
+  const podNode = new Int32Array(total);
+  const podShape = new Int32Array(total);
+  // Copy runs of consecutive candidates at once.
+  let k = 0;
+  while (k < K) {
+    let end = k + 1;
+    while (end < K && from[end] === (from[end - 1] as number) + 1) end++;
+    const a = old.podOff[from[k] as number] as number;
+    const b = old.podOff[(from[end - 1] as number) + 1] as number;
+    podNode.set(old.podNode.subarray(a, b), podOff[k] as number);
+    podShape.set(old.podShape.subarray(a, b), podOff[k] as number);
+    k = end;
+  }
+  return { ...old, names, priority, pods, podOff, podNode, podShape };
+}
+
+function readCandidates(
+  raw: unknown[],
+  cluster: ClusterEncoding,
+  resources: number[],
+  field: string,
+): EncodedCandidates {
   const K = raw.length;
   const names = new Array<string>(K);
   const seen = new Set<string>();

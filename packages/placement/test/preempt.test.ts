@@ -207,6 +207,28 @@ describe.each(ENGINES)("preempt on $engine ($wasmBuild)", (opts) => {
     snap.dispose();
   });
 
+  it("calls with the last call's candidates minus some, or new ones, answer as a fresh call", () => {
+    const nodes = grid(1, 3, 2);
+    const cands = nodes.map((n, i) => running(`c${i}`, i % 3, [n.name], 8));
+    const g = gang("g", [group("w", 16)], { constraint: { required: "rack" } });
+    const fresh = (list: RunningGang[]) => {
+      const s = cluster(opts, nodes, cands);
+      const r = s.preempt(g, list);
+      s.dispose();
+      return r;
+    };
+    const snap = cluster(opts, nodes, cands);
+    const lists = [
+      cands,
+      cands.filter((c) => c.name !== "c0"),
+      cands.filter((c) => c.name !== "c0" && c.name !== "c3"),
+      [running("late", 0, ["b0-r2-h0"], 8), ...cands.slice(1)],
+      cands.slice(2),
+    ];
+    for (const list of lists) expect(snap.preempt(g, list)).toEqual(fresh(list));
+    snap.dispose();
+  });
+
   it("the snapshot is not changed", () => {
     const nodes = grid(1, 2, 2);
     const cands = [running("a", 1, ["b0-r0-h0", "b0-r0-h1"], 16), running("b", 1, ["b0-r1-h0"], 8)];
