@@ -22,6 +22,7 @@ import { GangBuildError, type WorkGang } from "./gangs.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
 import type { ClusterView } from "./pending.js";
 import type { Placer } from "./placer.js";
+import { CyclePodConstraints, type NamespaceLabels } from "./pod-cycle.js";
 import { gangPolicy, type PolicyOptions } from "./policies.js";
 import type { Preemption, Unfit } from "./preemption.js";
 import type { FailureCode, Outcome } from "./queue.js";
@@ -36,6 +37,10 @@ export interface CycleOptions extends PolicyOptions {
   /** Cap on one burst's surplus hold, from its first node change. Default 3000. */
   surplusSettleMaxMs?: number | undefined;
   metrics?: GangSchedulerMetrics | undefined;
+  /** The solver engine, for calls that carry pod constraints (pod-cycle.ts). */
+  engine?: "wasm" | "js" | undefined;
+  /** Namespace labels, for pod affinity terms with a namespaceSelector. */
+  namespaceLabels?: NamespaceLabels | undefined;
   /** Priority preemption for gangs that do not fit (preemption.ts); none: no preemption. */
   preemption?: Preemption | undefined;
   log: Logger;
@@ -61,6 +66,8 @@ export class Cycle {
   /** First and last node change of the current burst (see `surplusSettleMs`). */
   private nodeBurstStart: number | undefined;
   private lastNodeChange: number | undefined;
+  /** The current cycle's pod constraints (pod-cycle.ts). */
+  private pc!: CyclePodConstraints;
   /** This cycle's gangs that did not fit now (Unschedulable): preemption's candidates. */
   private unfit: Unfit[] = [];
 
@@ -119,6 +126,7 @@ export class Cycle {
     work = spread.work;
     out.next.push(...spread.deferred);
     if (work.length === 0) return out;
+    this.pc = new CyclePodConstraints(this.view, this.options.engine, this.options.namespaceLabels);
     // Room held for a nominated gang (preemption.ts) is its own to place into, and it goes first.
     this.unfit = [];
     if (this.options.preemption) work = this.options.preemption.release(work);
@@ -146,7 +154,7 @@ export class Cycle {
       for (let pass = 1; pass <= 3 && items.length > 0; pass++) {
         let result: PlacementResult;
         try {
-          result = this.placer.place(
+          result = this.pc.wrap(this.placer).place(
             b.levels,
             items.map((i) => i.gang),
             b.spread,
@@ -168,7 +176,9 @@ export class Cycle {
         items = [];
         for (const w of again) {
           try {
-            items.push({ w, gang: this.placer.toGang(w, b.levels) });
+            const c = this.pc.apply(w, this.placer.toGang(w, b.levels), b.levels);
+            if (c.unplaceable) await this.failed(w, c.unplaceable, "Unschedulable", out);
+            else items.push({ w, gang: c.gang });
           } catch (err) {
             await this.failed(w, `invalid gang: ${(err as Error).message}`, "Error", out);
           }
@@ -218,7 +228,12 @@ export class Cycle {
       );
       let gang: Gang;
       try {
-        gang = this.placer.toGang(w, levels);
+        const c = this.pc.apply(w, this.placer.toGang(w, levels), levels);
+        if (c.unplaceable) {
+          await this.failed(w, c.unplaceable, "Unschedulable", out);
+          continue;
+        }
+        gang = c.gang;
       } catch (err) {
         const msg =
           err instanceof PlacementProblemError || err instanceof GangBuildError ? err.message : String(err);
@@ -282,6 +297,12 @@ export class Cycle {
       }
       const byName = new Map(res.placed ? res.groups.map((g) => [g.name, g.nodes]) : []);
       const short = w.groups.some((gr) => (byName.get(gr.name)?.length ?? 0) < gr.pending.length);
+      // The safety net: a placement breaking a pod constraint is not bound (pod-filters.ts).
+      const unsafe = res.placed ? this.pc.checkGang(w, byName) : undefined;
+      if (unsafe) {
+        await this.failed(w, unsafe, "Unschedulable", out);
+        continue;
+      }
       if (w.within && short) {
         for (const gr of w.groups)
           (byName.get(gr.name) ?? []).forEach((node, k) => {

@@ -1,0 +1,171 @@
+// Issue 13 acceptance, "anti-affinity across hosts holds for every pod": pod constraints a user's
+// PodCliqueSet already carries, honoured by the gang scheduler, checked with the real kubectl
+// against grove-sim (and the real control plane, project "kube"). A worker clique with required
+// pod anti-affinity on kubernetes.io/hostname gets one host per pod (kubectl get pods -o wide);
+// one host short, the gang stays pending with a reason naming the constraint; a pod of another
+// scheduler already running with anti-affinity against the workers keeps them off its host.
+import type { ClusterSpec } from "@grove-ts/simulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { E2E } from "./lib/harness.js";
+import { waitFor } from "./lib/wait.js";
+
+const HOST = "kubernetes.io/hostname";
+const NODES = 5;
+
+const cluster: ClusterSpec = {
+  name: "grove-pod-constraints",
+  pools: [
+    {
+      name: "cpu",
+      count: NODES,
+      namePrefix: "cpu-node-",
+      allocatable: { cpu: "16", memory: "64Gi", pods: "110" },
+    },
+  ],
+};
+
+/** A PCS of one worker clique of `replicas` pods (all its minimum), one host each. */
+const workers = (name: string, replicas: number) => `apiVersion: grove.io/v1alpha1
+kind: PodCliqueSet
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  template:
+    cliques:
+      - name: worker
+        labels: { app: ${name}-worker }
+        spec:
+          roleName: worker
+          replicas: ${replicas}
+          minAvailable: ${replicas}
+          podSpec:
+            schedulerName: grove-scheduler
+            terminationGracePeriodSeconds: 1
+            affinity:
+              podAntiAffinity:
+                requiredDuringSchedulingIgnoredDuringExecution:
+                  - topologyKey: ${HOST}
+                    labelSelector:
+                      matchLabels: { app: ${name}-worker }
+            containers:
+              - name: worker
+                image: busybox:1.36
+                command: [sleep, infinity]
+                resources:
+                  requests: { cpu: 100m, memory: 64Mi }
+`;
+
+/** A pod of another scheduler, bound by hand to `node`, that wants no `app` pod on its host. */
+const guard = (node: string, app: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: guard
+  labels: { app: guard }
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: 1
+  affinity:
+    podAntiAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        - topologyKey: ${HOST}
+          labelSelector:
+            matchLabels: { app: ${app} }
+  containers:
+    - name: guard
+      image: busybox:1.36
+      command: [sleep, infinity]
+`;
+
+interface Row {
+  name: string;
+  status: string;
+  node: string;
+}
+
+let e2e: E2E;
+
+/** `kubectl get pods -l app=<app> -o wide`: name, status and NODE column of each pod. */
+async function wide(app: string): Promise<Row[]> {
+  const out = await e2e.kubectl.ok(["get", "pods", "-l", `app=${app}`, "-o", "wide", "--no-headers"]);
+  return out
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => {
+      const c = l.trim().split(/\s+/);
+      // NAME READY STATUS RESTARTS AGE IP NODE NOMINATED-NODE READINESS-GATES
+      return { name: c[0] as string, status: c[2] as string, node: c[6] as string };
+    });
+}
+
+async function runningOnHosts(app: string, count: number): Promise<Row[]> {
+  let rows: Row[] = [];
+  await waitFor(
+    `${count} ${app} pods Running`,
+    async () => {
+      rows = await wide(app);
+      return {
+        ok: rows.length === count && rows.every((r) => r.status === "Running" && r.node !== "<none>"),
+        state: JSON.stringify(rows),
+      };
+    },
+    { intervalMs: 200 },
+  );
+  return rows;
+}
+
+beforeAll(async () => {
+  e2e = await E2E.start({ cluster, readyDelayMs: 10 });
+});
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+describe("pod constraints (issue 13): anti-affinity across hosts holds for every pod", () => {
+  it("a worker clique with required anti-affinity on hostname gets one host per pod", async () => {
+    await e2e.apply(e2e.file("spread.yaml", workers("spread", NODES)));
+    const rows = await runningOnHosts("spread-worker", NODES);
+    expect(new Set(rows.map((r) => r.node)).size).toBe(NODES);
+    await e2e.cleanup();
+  });
+
+  it("one host short: every pod stays pending with a reason naming the anti-affinity", async () => {
+    await e2e.apply(e2e.file("short.yaml", workers("short", NODES + 1)));
+    let message = "";
+    await waitFor(
+      "short workers PodScheduled=False/Unschedulable",
+      async () => {
+        const pods = await e2e.kubectl.json<{
+          items: {
+            spec?: { nodeName?: string };
+            status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+          }[];
+        }>(["get", "pods", "-l", "app=short-worker"]);
+        const conds = pods.items.map((p) => p.status?.conditions?.find((c) => c.type === "PodScheduled"));
+        message = conds[0]?.message ?? "";
+        return {
+          ok:
+            pods.items.length === NODES + 1 &&
+            pods.items.every((p) => !p.spec?.nodeName) &&
+            conds.every((c) => c?.status === "False" && c.reason === "Unschedulable"),
+          state: JSON.stringify(conds.map((c) => c?.message)),
+        };
+      },
+      { intervalMs: 200 },
+    );
+    expect(message).toContain("required pod anti-affinity (topologyKey kubernetes.io/hostname");
+    expect((await wide("short-worker")).every((r) => r.node === "<none>")).toBe(true);
+    await e2e.cleanup();
+  });
+
+  it("a running pod's anti-affinity keeps the workers off its host", async () => {
+    await e2e.apply(e2e.file("guard.yaml", guard("cpu-node-1", "guarded-worker")));
+    await e2e.apply(e2e.file("guarded.yaml", workers("guarded", NODES - 1)));
+    const rows = await runningOnHosts("guarded-worker", NODES - 1);
+    expect(rows.map((r) => r.node)).not.toContain("cpu-node-1");
+    expect(new Set(rows.map((r) => r.node)).size).toBe(NODES - 1);
+    await e2e.kubectl.ok(["delete", "pod", "guard", "--wait=false"]);
+    await e2e.cleanup();
+  });
+});
