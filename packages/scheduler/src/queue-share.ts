@@ -83,6 +83,8 @@ interface Stats {
   demand: Map<string, Amounts>;
   allocated: Map<string, Amounts>;
   fairShare: Map<string, Amounts>;
+  /** The schedulable nodes' allocatable, summed. */
+  capacity: Amounts;
 }
 
 /**
@@ -137,10 +139,25 @@ export class QueueShares {
     return this.stats().fairShare;
   }
 
+  /**
+   * Resources the queues ask for more of than the schedulable nodes have (the top-level queues'
+   * demand above capacity): where fair shares bind.
+   */
+  contended(): Set<string> {
+    const { capacity, demand } = this.stats();
+    const out = new Set<string>();
+    for (const r of Object.keys(capacity)) {
+      let total = 0;
+      for (const [q, d] of demand) if (this.parentOf.get(q) === undefined) total += d[r] ?? 0;
+      if (total > (capacity[r] ?? 0)) out.add(r);
+    }
+    return out;
+  }
+
   private stats(): Stats {
     if (this.computed) return this.computed;
     const src = this.src;
-    const st: Stats = { demand: new Map(), allocated: new Map(), fairShare: new Map() };
+    const st: Stats = { demand: new Map(), allocated: new Map(), fairShare: new Map(), capacity: {} };
     const add = (m: Map<string, Amounts>, q: string, r: Requests | Amounts) => {
       for (const a of this.chain(q)) sum(m.get(a) ?? m.set(a, {}).get(a) ?? {}, r);
     };
@@ -158,7 +175,7 @@ export class QueueShares {
       add(st.demand, q, r);
       if (src.snapshot.boundNode(p) !== undefined) add(st.allocated, q, r);
     }
-    const capacity: Amounts = {};
+    const capacity = st.capacity;
     for (const n of src.nodes.list()) {
       if (n.spec?.unschedulable || n.metadata.deletionTimestamp) continue;
       const alloc = n.status?.allocatable ?? n.status?.capacity ?? {};
@@ -179,6 +196,11 @@ export class QueueShares {
   static of(src: QueueSources): QueueShares | undefined {
     if (!src.queues) return undefined;
     return new QueueShares(src.queues.list() as QueueObj[], src);
+  }
+
+  /** The Queue exists. */
+  has(name: string): boolean {
+    return this.specs.has(name);
   }
 
   /** The queue `w` belongs to when that Queue exists. */

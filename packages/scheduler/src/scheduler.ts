@@ -38,8 +38,10 @@ import { checkPolicies, type PolicyOptions } from "./policies.js";
 import { Preemption } from "./preemption.js";
 import { SchedulingQueue } from "./queue.js";
 import { QueueStatusWriter } from "./queue-status.js";
+import { reclaimPolicy } from "./reclaim.js";
 import { holdsCapacity, Snapshot } from "./snapshot.js";
 import { DEFAULT_SCHEDULER_NAME, StatusWriter } from "./status-writer.js";
+import { DEFAULT_NON_PREEMPTIBLE_PRIORITY, priorityVictimPolicy, runningGangs } from "./victims.js";
 
 /**
  * `placementPolicies` / `defaultPlacementPolicy` (policies.ts): BinPack or Spread per scheduler
@@ -182,7 +184,23 @@ class Scheduler implements GangScheduler {
             this.placer,
             this.status,
             new Evictor(client, (...a) => this.status.event(...a), this.log),
-            { nonPreemptiblePriority: npp, log: this.log },
+            {
+              nonPreemptiblePriority: npp,
+              // Priority preemption, or reclaim across KAI queues (reclaim.ts).
+              victimPolicy: (
+                (priority, reclaim) => (w, c) =>
+                  priority(w, c) || reclaim(w, c)
+              )(
+                priorityVictimPolicy(npp === undefined ? DEFAULT_NON_PREEMPTIBLE_PRIORITY : npp),
+                reclaimPolicy(
+                  this.view,
+                  (w) => runningGangs(this.view, w),
+                  () => this.preemption?.inFlight() ?? { nominated: [], victims: [] },
+                  npp === undefined ? DEFAULT_NON_PREEMPTIBLE_PRIORITY : npp,
+                ),
+              ),
+              log: this.log,
+            },
           );
     this.cycle = new Cycle(this.view, this.placer, this.status, {
       ...options,

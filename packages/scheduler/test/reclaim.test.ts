@@ -1,0 +1,106 @@
+// Reclaim across KAI queues (reclaim.ts): a queue below its fair share takes back, whole gangs at a
+// time, what a queue above its share holds, down to the shares and no further. No kubelet runs here:
+// a reclaimed pod stays terminating until the test deletes it for good, as a kubelet would.
+import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
+import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
+import { type Client, CustomResourceDefinitionType, type KubeObject, PodType } from "@grove-ts/runtime";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { createGangScheduler, type GangScheduler } from "../src/index.js";
+import { createAll, eventually, inQueue, type K, kaiQueue, node, pod, podGang, sleep } from "./harness.js";
+
+let api: InProcessApiServer | undefined;
+let scheduler: GangScheduler | undefined;
+afterEach(async () => {
+  await scheduler?.stop();
+  await api?.close();
+  scheduler = undefined;
+  api = undefined;
+});
+
+const cpuQueue = (name: string, quota: number) => {
+  const q = kaiQueue(name) as KubeObject & { spec?: Record<string, unknown> };
+  q.spec = { resources: { cpu: { quota, limit: -1, overQuotaWeight: 1 } } };
+  return q;
+};
+
+async function start(): Promise<Client> {
+  api = createApiServer();
+  const c = api.client;
+  for (const crd of [...groveCrds(), kaiQueueCrd()])
+    await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
+  for (const q of [cpuQueue("team-a", 6000), cpuQueue("team-b", 4000)]) await c.create(KaiQueueType, q);
+  scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
+  await scheduler.start();
+  await createAll(c, { nodes: Array.from({ length: 10 }, (_, i) => node({ name: `n${i}`, cpu: "1" })) });
+  return c;
+}
+
+/** `n` gangs of 2 pods (1 cpu each, both needed) in `queue`: `<queue>-<i>-<0|1>`. */
+function gangs(queue: string, from: number, n: number) {
+  const out = { gangs: [] as ReturnType<typeof podGang>[], pods: [] as K<Pod>[] };
+  for (let i = from; i < from + n; i++) {
+    const name = `${queue}-${i}`;
+    const pods = [`${name}-0`, `${name}-1`];
+    out.gangs.push(podGang(name, [{ name: `${name}-w`, pods, min: 2 }]));
+    out.pods.push(...pods.map((p) => inQueue(pod({ name: p, gang: name, cpu: "1" }), queue)));
+  }
+  return out;
+}
+
+async function pods(c: Client): Promise<K<Pod>[]> {
+  return (await c.list<K<Pod>>(PodType, { namespace: "default" })).items;
+}
+
+const queueOf = (p: K<Pod>) => p.metadata.labels?.["kai.scheduler/queue"] ?? "";
+
+/** Bound pods per queue, terminating ones left out. */
+async function running(c: Client): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const p of await pods(c))
+    if (p.spec?.nodeName && !p.metadata.deletionTimestamp) out[queueOf(p)] = (out[queueOf(p)] ?? 0) + 1;
+  return out;
+}
+
+const terminating = async (c: Client) =>
+  (await pods(c))
+    .filter((p) => p.metadata.deletionTimestamp)
+    .map((p) => p.metadata.name ?? "")
+    .sort();
+
+describe("KAI queues: reclaim", () => {
+  it("a queue below its fair share reclaims whole gangs from the one above it, down to 60/40", async () => {
+    const c = await start();
+    // team-a alone: idle capacity above its quota (6 of 10) is its to use.
+    await createAll(c, gangs("team-a", 0, 5));
+    await eventually(async () => expect(await running(c)).toEqual({ "team-a": 10 }));
+    // team-b's two gangs (4 cpu, its quota) arrive: team-a is above its share by 4.
+    await createAll(c, gangs("team-b", 0, 2));
+    const victims = await eventually(async () => {
+      const t = await terminating(c);
+      expect(t).toHaveLength(4);
+      return t;
+    });
+    // Whole gangs of team-a only, two of them.
+    const victimGangs = [...new Set(victims.map((n) => n.replace(/-[01]$/, "")))];
+    expect(victimGangs).toHaveLength(2);
+    for (const g of victimGangs) expect(g).toMatch(/^team-a-\d$/);
+    for (const v of victims) {
+      const p = (await pods(c)).find((x) => x.metadata.name === v);
+      expect(p?.status?.conditions?.find((x) => x.type === "DisruptionTarget")?.status).toBe("True");
+    }
+    // The kubelet finishes them: team-b binds, 60/40.
+    for (const v of victims) await c.delete(PodType, v, "default", { gracePeriodSeconds: 0 });
+    await eventually(async () => expect(await running(c)).toEqual({ "team-a": 6, "team-b": 4 }));
+
+    // team-b at its share asks for more: nothing of team-a's (at its share) is reclaimed.
+    await createAll(c, gangs("team-b", 2, 1));
+    await eventually(async () => {
+      const p = (await pods(c)).find((x) => x.metadata.name === "team-b-2-0");
+      expect(p?.status?.conditions?.find((x) => x.type === "PodScheduled")?.reason).toBe("Unschedulable");
+    });
+    await sleep(300);
+    expect(await terminating(c)).toEqual([]);
+    expect(await running(c)).toEqual({ "team-a": 6, "team-b": 4 });
+  });
+});
