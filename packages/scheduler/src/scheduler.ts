@@ -338,6 +338,9 @@ class Scheduler implements GangScheduler {
       this.names,
       this.log,
       this.options.queueStatusIntervalMs,
+      this.options.nonPreemptiblePriority === undefined
+        ? DEFAULT_NON_PREEMPTIBLE_PRIORITY
+        : this.options.nonPreemptiblePriority,
     );
     const wake = () => {
       this.queue.activate("queue");
