@@ -18,18 +18,18 @@ afterEach(async () => {
   api = undefined;
 });
 
-const cpuQueue = (name: string, quota: number) => {
-  const q = kaiQueue(name) as KubeObject & { spec?: Record<string, unknown> };
-  q.spec = { resources: { cpu: { quota, limit: -1, overQuotaWeight: 1 } } };
+const cpuQueue = (name: string, quota: number, parentQueue?: string) => {
+  const q = kaiQueue(name, parentQueue) as KubeObject & { spec?: Record<string, unknown> };
+  q.spec = { ...(q.spec ?? {}), resources: { cpu: { quota, limit: -1, overQuotaWeight: 1 } } };
   return q;
 };
 
-async function start(): Promise<Client> {
+async function start(queues = [cpuQueue("team-a", 6000), cpuQueue("team-b", 4000)]): Promise<Client> {
   api = createApiServer();
   const c = api.client;
   for (const crd of [...groveCrds(), kaiQueueCrd()])
     await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  for (const q of [cpuQueue("team-a", 6000), cpuQueue("team-b", 4000)]) await c.create(KaiQueueType, q);
+  for (const q of queues) await c.create(KaiQueueType, q);
   scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
   await scheduler.start();
   await createAll(c, { nodes: Array.from({ length: 10 }, (_, i) => node({ name: `n${i}`, cpu: "1" })) });
@@ -102,5 +102,30 @@ describe("KAI queues: reclaim", () => {
     await sleep(300);
     expect(await terminating(c)).toEqual([]);
     expect(await running(c)).toEqual({ "team-a": 6, "team-b": 4 });
+  });
+
+  it("reclaims between queues of different parents down to the parents' shares", async () => {
+    // org-1 (quota 6) holds team-a; org-2 (quota 4) holds team-b and team-c (quota 2 each).
+    const c = await start([
+      cpuQueue("org-1", 6000),
+      cpuQueue("org-2", 4000),
+      cpuQueue("team-a", 0, "org-1"),
+      cpuQueue("team-b", 2000, "org-2"),
+      cpuQueue("team-c", 2000, "org-2"),
+    ]);
+    await createAll(c, gangs("team-a", 0, 4));
+    await createAll(c, gangs("team-b", 0, 1));
+    await eventually(async () => expect(await running(c)).toEqual({ "team-a": 8, "team-b": 2 }));
+    // team-c (below its share: 2 of org-2's 4) reclaims from team-a (org-1 above its 6), not from
+    // its sibling team-b (at its share).
+    await createAll(c, gangs("team-c", 0, 1));
+    const victims = await eventually(async () => {
+      const t = await terminating(c);
+      expect(t).toHaveLength(2);
+      return t;
+    });
+    expect(victims.every((v) => v.startsWith("team-a-"))).toBe(true);
+    for (const v of victims) await c.delete(PodType, v, "default", { gracePeriodSeconds: 0 });
+    await eventually(async () => expect(await running(c)).toEqual({ "team-a": 6, "team-b": 2, "team-c": 2 }));
   });
 });
