@@ -1,6 +1,8 @@
 // The checked form of a PlacementProblem: what check.ts returns and encode.ts reads. Names, levels
 // and quantities are resolved (levels to indices, quantities to thousandths) and shared where equal.
 
+import type { RunningGang } from "./types.js";
+
 /**
  * Resource amounts in thousandths, names and values side by side. Immutable: nodes with equal
  * amounts share one object (and nodes with the same resource names share `names`), so a change
@@ -97,6 +99,7 @@ export interface CheckedLevel {
 
 export interface CheckedOptions {
   spread: boolean;
+  preemption: boolean;
 }
 
 export interface CheckedProblem {
@@ -104,6 +107,8 @@ export interface CheckedProblem {
   nodes: CheckedNode[];
   gangs: CheckedGang[];
   options: CheckedOptions;
+  /** Shape checked; the objects as given. */
+  running: RunningGang[];
 }
 
 /** The label under which a node's own name is matched by `matchFields` (`metadata.name`). */

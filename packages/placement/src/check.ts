@@ -9,6 +9,7 @@ import { array, fail, name, object, path, Recent } from "./check-common.js";
 import { fastGang } from "./check-gang-fast.js";
 import { checkConstraint, checkGroup } from "./check-group.js";
 import { checkNodes, checkTopology } from "./check-nodes.js";
+import { checkRunning } from "./check-running.js";
 import type {
   CheckedGang,
   CheckedGroup,
@@ -165,11 +166,13 @@ function checkGang(
 }
 
 export function checkOptions(v: unknown, field = "options"): CheckedOptions {
-  if (v === undefined || v === null) return { spread: false };
+  if (v === undefined || v === null) return { spread: false, preemption: false };
   const o = object(v, field);
   if (o.spread !== undefined && typeof o.spread !== "boolean")
     fail("FieldValueTypeInvalid", () => `${path(field)}.spread`, "must be a boolean");
-  return { spread: o.spread === true };
+  if (o.preemption !== undefined && typeof o.preemption !== "boolean")
+    fail("FieldValueTypeInvalid", () => `${path(field)}.preemption`, "must be a boolean");
+  return { spread: o.spread === true, preemption: o.preemption === true };
 }
 
 /** Parses and checks a whole PlacementProblem; throws PlacementProblemError naming the field. */
@@ -183,5 +186,6 @@ export function checkProblem(v: unknown): CheckedProblem {
     nodes: checkNodes(o.nodes),
     gangs: checkGangs(o.gangs, levels),
     options: checkOptions(o.options),
+    running: checkRunning(o.running),
   };
 }

@@ -3,6 +3,7 @@ import { type CheckedGang, type CheckedLevel, type CheckedNode, checkProblem } f
 import { decode } from "./decode.js";
 import { CallEncoding, ClusterEncoding } from "./encode.js";
 import { type Engine, type EngineName, engine } from "./engines.js";
+import { solvePreempting } from "./solve-preempt.js";
 import type { PlacementOptions, PlacementProblem, PlacementResult } from "./types.js";
 
 export interface SolveOptions extends PlacementOptions {
@@ -80,6 +81,14 @@ export function solve(problem: PlacementProblem | unknown, options: SolveOptions
   const eng = engine(options.engine ?? "wasm", options.wasmBuild ?? "release");
   const t0 = performance.now();
   const p = checkProblem(problem);
+  if (options.preemption ?? p.options.preemption)
+    return solvePreempting(
+      problem as PlacementProblem,
+      p,
+      eng.name,
+      options.wasmBuild ?? "release",
+      options.spread ?? p.options.spread,
+    );
   const resources = resourceNames(p.nodes, p.gangs);
   const cluster = new ClusterEncoding(p.levels, p.nodes, resources, eng, needsLabels(p.gangs));
   try {

@@ -98,6 +98,8 @@ export interface Gang {
 export interface PlacementOptions {
   /** Inside a chosen domain, put pods on the least-allocated nodes first instead of the most-allocated. */
   spread?: boolean;
+  /** solve(): name, per unplaced gang, the `running` gangs to evict so it fits (README "Preemption"). */
+  preemption?: boolean;
 }
 
 /** A gang (or a lone pod) already running that the caller allows the solver to evict, whole. */
@@ -128,6 +130,8 @@ export interface PlacementProblem {
   nodes: PlacementNode[];
   gangs: Gang[];
   options?: PlacementOptions;
+  /** Gangs already running (their pods counted in the nodes' `allocated`) that preemption may evict. */
+  running?: RunningGang[];
 }
 
 export interface GroupPlacement {
@@ -154,6 +158,11 @@ export interface GangPlacement {
    * sets it on every gang; optional for results made elsewhere (files, other solvers).
    */
   code?: GangCode | null;
+  /**
+   * With `options.preemption`, on every unplaced gang: the `running` gangs (strictly lower
+   * priority) whose eviction, whole, lets it fit; [] when no set does. Absent otherwise.
+   */
+  victims?: string[];
 }
 
 export interface PlacementStats {
