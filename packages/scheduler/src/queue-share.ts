@@ -238,6 +238,20 @@ export class QueueShares {
     return worst;
   }
 
+  /** Some resource of `q` is still allocated (plus `extra`) below min(quota, demand): its guarantee is not met. */
+  underQuota(q: string, extra: ReadonlyMap<string, Amounts> = this.planned): boolean {
+    const spec = this.nodes.find((n) => n.name === q)?.resources ?? {};
+    const demand = this.demand.get(q) ?? {};
+    const used: Amounts = { ...(this.allocated.get(q) ?? {}) };
+    sum(used, extra.get(q) ?? {});
+    return Object.entries(spec).some(([r, res]) => {
+      const quota = res?.quota ?? 0;
+      const d = demand[r] ?? 0;
+      const deserved = quota < 0 ? d : Math.min(quota, d);
+      return deserved - (used[r] ?? 0) > 1e-6;
+    });
+  }
+
   /**
    * The limit that `w`'s pods still to place would break for its queue or an ancestor (counting
    * what this cycle already planned), or undefined. `minimumOnly`: only each group's minimum.
@@ -290,7 +304,8 @@ export class QueueShares {
   /**
    * KAI's order across queues, applied to `ready` (already in priority order): the places queued
    * gangs hold are refilled one gang at a time from the queue that comes first (top level first:
-   * higher priority, then lower allocated/fair-share, then name; then the same among its children),
+   * a queue still below its quota (its deserved share, min(quota, demand)), then higher priority,
+   * then lower allocated/fair-share, then name; then the same among its children),
    * each gang counted as allocated to its queue once taken. Gangs of no queue keep their places;
    * inside a queue the order stays.
    */
@@ -314,7 +329,12 @@ export class QueueShares {
         const x = pa[i] as string;
         const y = pb[i] as string;
         if (x === y) continue;
-        return this.priority(y) - this.priority(x) || cmp(ratio(x), ratio(y)) || x.localeCompare(y);
+        return (
+          Number(this.underQuota(y, taken)) - Number(this.underQuota(x, taken)) ||
+          this.priority(y) - this.priority(x) ||
+          cmp(ratio(x), ratio(y)) ||
+          x.localeCompare(y)
+        );
       }
       return pa.length - pb.length;
     };

@@ -74,6 +74,15 @@ describe("KAI queues: fair share and limits", () => {
     expect(await boundPerQueue(c)).toEqual({ "team-a": 6, "team-b": 4 });
   });
 
+  it("gives what is above the quotas to the higher-priority queue first", async () => {
+    const hi = cpuQueue("team-hi", 2000);
+    hi.spec.priority = 200;
+    const c = await serve([hi, cpuQueue("team-lo", 2000)]);
+    await createAll(c, { nodes: nodes(10), pods: [...pods("team-lo", 10), ...pods("team-hi", 10)] });
+    await startScheduler(c);
+    await eventually(async () => expect(await boundPerQueue(c)).toEqual({ "team-hi": 8, "team-lo": 2 }));
+  });
+
   it("lets a queue with no competition use idle capacity above its quota up to its limit", async () => {
     const c = await serve([cpuQueue("team-a", 6000, 8000), cpuQueue("team-b", 4000)]);
     await startScheduler(c);
