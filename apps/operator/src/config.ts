@@ -24,6 +24,11 @@ export interface OperatorFileConfig extends ProfilePolicies {
   topologyAwareScheduling?: boolean;
   /** initContainer.image (a grove-ts extension; Grove reads $GROVE_INIT_CONTAINER_IMAGE only). */
   initContainerImage?: string;
+  /**
+   * scheduler.nonPreemptiblePriority (a grove-ts extension): running pods of this priority or
+   * higher are never preempted by the gang scheduler (KAI's 100 when unset); null: no limit.
+   */
+  nonPreemptiblePriority?: number | null;
   /** server.webhooks.* as set in the file. */
   webhooks: {
     bindAddress?: string;
@@ -92,6 +97,7 @@ const HONOURED = new Set([
   "logFormat",
   "topologyAwareScheduling.enabled",
   "initContainer.image",
+  "scheduler.nonPreemptiblePriority",
   ...["enabled", "leaseDuration", "renewDeadline", "retryPeriod", "resourceLock", "resourceName"].map(
     (k) => `leaderElection.${k}`,
   ),
@@ -294,6 +300,13 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
     else if (Array.isArray(profiles) && ![...names, "default-scheduler"].includes(dflt))
       bad("scheduler.defaultProfileName", `must be one of the profiles, got ${JSON.stringify(dflt)}`);
     Object.assign(out, profilePolicies(profiles, String(dflt), bad, profileIgnored));
+    const npp = scheduler.nonPreemptiblePriority;
+    if (npp === null) out.nonPreemptiblePriority = null;
+    else if (npp !== undefined) {
+      if (typeof npp !== "number" || !Number.isInteger(npp))
+        bad("scheduler.nonPreemptiblePriority", `must be an integer or null, got ${JSON.stringify(npp)}`);
+      else out.nonPreemptiblePriority = npp;
+    }
   }
 
   const le = section(doc.leaderElection, "leaderElection");

@@ -38,6 +38,11 @@ export interface OperatorOptions extends PolicyOptions {
   /** Run the gang scheduler too. Default true. */
   scheduler?: boolean;
   /**
+   * The gang scheduler's preemption: running pods of this priority or higher are never preempted
+   * (OperatorConfiguration scheduler.nonPreemptiblePriority). Default 100 (KAI's rule); null: no limit.
+   */
+  nonPreemptiblePriority?: number | null;
+  /**
    * Workers per controller (Grove's `controllers.*.concurrentSyncs`). Default: the controllers'
    * package defaults (pcs 10, pcsg 5, pclq 10, podgang 5); Grove's scale preset runs 20.
    */
@@ -151,6 +156,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         const scheduler = createGangScheduler(schedulerClient, {
           schedulerNames: names,
           ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
+          ...(options.nonPreemptiblePriority !== undefined
+            ? { nonPreemptiblePriority: options.nonPreemptiblePriority }
+            : {}),
           ...(options.defaultPlacementPolicy
             ? { defaultPlacementPolicy: options.defaultPlacementPolicy }
             : {}),

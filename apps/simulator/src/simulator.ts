@@ -60,6 +60,11 @@ export interface SimulatorOptions {
    */
   placementPolicies?: PolicyOptions["placementPolicies"];
   defaultPlacementPolicy?: PolicyOptions["defaultPlacementPolicy"];
+  /**
+   * The in-process gang scheduler's preemption: running pods of this priority or higher are never
+   * preempted. Default 100 (KAI's rule); null: no limit.
+   */
+  nonPreemptiblePriority?: number | null;
   /** Persist the API server's data (with "kube": etcd's data, the certificates and the logs) here. */
   dataDir?: string;
   /**
@@ -270,6 +275,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         logger: log,
         ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
         ...(options.defaultPlacementPolicy ? { defaultPlacementPolicy: options.defaultPlacementPolicy } : {}),
+        ...(options.nonPreemptiblePriority !== undefined
+          ? { nonPreemptiblePriority: options.nonPreemptiblePriority }
+          : {}),
       });
       await scheduler.start();
       stops.push(() => scheduler.stop());

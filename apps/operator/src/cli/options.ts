@@ -215,6 +215,9 @@ export function resolveCli(
       ...initcImage(values["initc-image"], file?.initContainerImage),
       ...(file?.placementPolicies ? { placementPolicies: file.placementPolicies } : {}),
       ...(file?.defaultPlacementPolicy ? { defaultPlacementPolicy: file.defaultPlacementPolicy } : {}),
+      ...(file?.nonPreemptiblePriority !== undefined
+        ? { nonPreemptiblePriority: file.nonPreemptiblePriority }
+        : {}),
     },
     logLevel: level as LogLevel,
     logFormat,

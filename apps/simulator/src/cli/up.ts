@@ -39,6 +39,9 @@ Flags:
                              for pods of scheduler NAME (grove-scheduler, default-scheduler,
                              kai-scheduler); without NAME: for every name not given its own.
                              Repeatable
+  --non-preemptible-priority N|none
+                             running pods of priority N or higher are never preempted by the
+                             gang scheduler (default 100, KAI's rule); none: no limit
   --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
                              here for a later start; default: removed on exit
   --insecure-http            grove only: plain http with anonymous access instead of HTTPS with
@@ -61,6 +64,19 @@ export interface UpFlags {
   logLevel: LogLevel;
   placementPolicies?: Record<string, PlacementPolicy>;
   defaultPlacementPolicy?: PlacementPolicy;
+  nonPreemptiblePriority?: number | null;
+}
+
+/** `--non-preemptible-priority N|none`: a PriorityClass value (a 32-bit integer), or no limit. */
+function nonPreemptibleFlag(v: string | undefined): Pick<UpFlags, "nonPreemptiblePriority"> {
+  if (v === undefined) return {};
+  if (v === "none") return { nonPreemptiblePriority: null };
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v) || n < -2147483648 || n > 2147483647)
+    throw new UsageError(
+      `--non-preemptible-priority: must be an integer (a priority value) or none, got ${JSON.stringify(v)}`,
+    );
+  return { nonPreemptiblePriority: n };
 }
 
 /** `--placement [NAME=]POLICY`, repeated: per scheduler name, or the default without a name. */
@@ -101,6 +117,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "insecure-http": { type: "boolean" },
       "ready-delay": { type: "string" },
       placement: { type: "string", multiple: true },
+      "non-preemptible-priority": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -128,7 +145,15 @@ export function parseUp(argv: string[]): UpFlags | "help" {
   if (command === "nodes") {
     if (values.kubeconfig === undefined)
       throw new UsageError("nodes: --kubeconfig is required (the cluster to attach to)");
-    for (const f of ["operator", "control-plane", "data-dir", "port", "insecure-http", "placement"] as const)
+    for (const f of [
+      "operator",
+      "control-plane",
+      "data-dir",
+      "port",
+      "insecure-http",
+      "placement",
+      "non-preemptible-priority",
+    ] as const)
       if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
   }
   if (values["insecure-http"] && controlPlane === "kube")
@@ -148,6 +173,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     readyDelayMs: intFlag(values["ready-delay"], "ready-delay", 0, 3_600_000) ?? 0,
     logLevel: level as LogLevel,
     ...placementFlags(values.placement),
+    ...nonPreemptibleFlag(values["non-preemptible-priority"]),
   };
 }
 
@@ -165,6 +191,9 @@ export async function up(flags: UpFlags): Promise<Simulator> {
     readyDelayMs: flags.readyDelayMs,
     ...(flags.placementPolicies ? { placementPolicies: flags.placementPolicies } : {}),
     ...(flags.defaultPlacementPolicy ? { defaultPlacementPolicy: flags.defaultPlacementPolicy } : {}),
+    ...(flags.nonPreemptiblePriority !== undefined
+      ? { nonPreemptiblePriority: flags.nonPreemptiblePriority }
+      : {}),
     logger: createLogger({ level: flags.logLevel }),
   });
   const pools = sim.cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
