@@ -22,6 +22,7 @@ import {
   DEFAULT_NON_PREEMPTIBLE_PRIORITY,
   priorityVictimPolicy,
   runningGangs,
+  type VictimCandidate,
   type VictimPolicy,
 } from "./victims.js";
 
@@ -109,9 +110,11 @@ export class Preemption {
       else this.forget(w.key);
     }
     const out: { w: WorkGang; message: string }[] = [];
+    // The running gangs, listed once per cycle (a pass over every pod) for all its preemptors.
+    const listing: { all?: VictimCandidate[] } = {};
     for (const u of unfit) {
       if (this.nominations.has(u.w.key)) continue;
-      const why = await this.tryPreempt(u);
+      const why = await this.tryPreempt(u, listing);
       if (why !== undefined) out.push({ w: u.w, message: `${u.reason}; preemption: ${why}` });
     }
     return out;
@@ -144,7 +147,10 @@ export class Preemption {
   }
 
   /** Nominates `w` and evicts its victims; else says why not. */
-  private async tryPreempt({ w, gang, levels }: Unfit): Promise<string | undefined> {
+  private async tryPreempt(
+    { w, gang, levels }: Unfit,
+    listing: { all?: VictimCandidate[] },
+  ): Promise<string | undefined> {
     const pods = w.groups.flatMap((g) => g.pending);
     // preemptionPolicy as the Priority admission resolved it from the class (pods), or the
     // PodGang's own class (Grove puts the PCS's class on the PodGang).
@@ -153,10 +159,14 @@ export class Preemption {
       | undefined;
     if (cls?.preemptionPolicy === "Never" || pods.some((p) => p.spec?.preemptionPolicy === "Never"))
       return "not eligible due to preemptionPolicy=Never";
-    const claimed = new Set<string>();
-    for (const n of this.nominations.values()) for (const uid of n.pods.keys()) claimed.add(uid);
-    const candidates = runningGangs(this.view, w).filter(
-      (c) => this.policy(w, c) && !c.objects.some((p) => claimed.has(p.metadata?.uid ?? "")),
+    // Not its own pods, nor victims another nomination already claimed.
+    const skip = new Set(
+      w.groups.flatMap((g) => [...g.bound, ...g.pending]).map((p) => p.metadata?.uid ?? ""),
+    );
+    for (const n of this.nominations.values()) for (const uid of n.pods.keys()) skip.add(uid);
+    listing.all ??= runningGangs(this.view);
+    const candidates = listing.all.filter(
+      (c) => c.name !== w.key && !c.objects.some((p) => skip.has(p.metadata?.uid ?? "")) && this.policy(w, c),
     );
     if (candidates.length === 0) return this.noCandidates(w);
     let res: PreemptionResult;

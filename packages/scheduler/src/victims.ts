@@ -41,12 +41,12 @@ export function priorityVictimPolicy(
 const running = (p: Pod): boolean => holdsCapacity(p) && !p.metadata?.deletionTimestamp;
 
 /**
- * Every running gang and lone pod, `preemptor`'s own pods left out. A PodGang's priority is the
- * highest of its class's value and its pods' (as for a pending gang: pending.ts).
+ * Every running gang and lone pod, `preemptor`'s own pods left out (when given). A PodGang's
+ * priority is the highest of its class's value and its pods' (as for a pending gang: pending.ts).
  */
-export function runningGangs(view: ClusterView, preemptor: WorkGang): VictimCandidate[] {
+export function runningGangs(view: ClusterView, preemptor?: WorkGang): VictimCandidate[] {
   const own = new Set(
-    preemptor.groups.flatMap((g) => [...g.bound, ...g.pending]).map((p) => p.metadata?.uid),
+    preemptor?.groups.flatMap((g) => [...g.bound, ...g.pending]).map((p) => p.metadata?.uid),
   );
   const byGang = new Map<string, VictimCandidate>();
   const out: VictimCandidate[] = [];
@@ -61,7 +61,7 @@ export function runningGangs(view: ClusterView, preemptor: WorkGang): VictimCand
       continue;
     }
     const name = `${ns}/${gang}`;
-    if (name === preemptor.key) continue;
+    if (name === preemptor?.key) continue;
     let c = byGang.get(name);
     if (!c) {
       const pg = view.gangs.get(gang, ns);
