@@ -13,6 +13,7 @@ import { ArenaViews, C, plan, type Section, writeHeader } from "./layout.js";
 import { Attempts, type PreemptContext } from "./preempt-attempt.js";
 import { type EncodedCandidates, encodeCandidates } from "./preempt-input.js";
 import { Q } from "./preempt-kernel.js";
+import { PodSlots } from "./preempt-slots.js";
 import type { GangPlacement, PreemptionResult } from "./types.js";
 
 export type { PreemptContext } from "./preempt-attempt.js";
@@ -82,17 +83,35 @@ function search(
     const victims = entries.map((e) => agg.entCand[e] as number);
     return L < 0 ? tries.whole(victims) : tries.inDomain(agg.d0 + d, victims);
   };
+  // Capacity counted per node in pods of the gang, when its pods all ask the same.
+  const slots = PodSlots.of(ctx, gang, c);
+  /** The shortest prefix of `entries` the slots say may hold the gang (entries.length + 1: none). */
+  const slotPrefix = (d: number, entries: readonly number[]) => {
+    if (slots === null) return 0;
+    const [a, b] = slots.range(L < 0 ? -1 : agg.d0 + d);
+    return slots.prefix(
+      a,
+      b,
+      entries.map((e) => agg.entCand[e] as number),
+    );
+  };
+  const holds = (d: number, entries: readonly number[]) => slotPrefix(d, entries) <= entries.length;
   const where = L < 0 ? "the cluster" : `any ${ctx.levels[L]?.domain ?? `level ${L}`}`;
   let best: { cost: Cost; victims: number[]; groups: GangPlacement["groups"] } | null = null;
   let lastReason = firstReason;
   for (const { d, prefix, bound } of order) {
-    if (best !== null && (bound[0] > best.cost[0] || (bound[0] === best.cost[0] && bound[1] > best.cost[1])))
+    // Domains come in their lower bound's order: once it is no better than the best set found in
+    // (highest priority, victims), no later domain can beat it there (a tie in both goes to the
+    // domain tried first, not to the fewest pods).
+    if (best !== null && (bound[0] > best.cost[0] || (bound[0] === best.cost[0] && bound[1] >= best.cost[1])))
       break;
     if (tries.count >= MAX_ATTEMPTS) break;
-    const list = agg.byDomain[d] as number[];
+    const list = agg.byDomain(d);
+    const least = slotPrefix(d, list);
+    if (least > list.length) continue;
     // Grow the prefix until the engine confirms (by one at first, then by a quarter: a long list
     // of small candidates should not cost one attempt each).
-    let k = prefix;
+    let k = Math.max(prefix, least);
     let found: GangPlacement | null = null;
     while (k <= list.length && tries.count < MAX_ATTEMPTS) {
       const victims = list.slice(0, k);
@@ -110,10 +129,28 @@ function search(
     // Reprieve: highest priority (then most pods) first, each given back while the gang still fits.
     let kept = list.slice(0, k);
     const byCost = kept.slice().sort((a, b) => compareReprieve(c, agg, a, b));
-    for (const e of byCost) {
+    const fits = (set: number[]) => set.length > 0 && coversIn(agg, d, set, need, R) && holds(d, set);
+    // With pod slots, first give back every victim they say is not needed, and confirm once.
+    let reprieved = false;
+    if (slots !== null) {
+      let trial = kept;
+      for (const e of byCost) {
+        const without = trial.filter((x) => x !== e);
+        if (fits(without)) trial = without;
+      }
+      if (trial.length < kept.length && tries.count < MAX_ATTEMPTS) {
+        const r = attempt(d, trial);
+        if (r.placed) {
+          kept = trial;
+          found = r;
+          reprieved = true;
+        }
+      } else reprieved = trial.length === kept.length;
+    }
+    for (const e of reprieved ? [] : byCost) {
       if (tries.count >= MAX_ATTEMPTS) break;
       const without = kept.filter((x) => x !== e);
-      if (without.length === 0 || !coversIn(agg, d, without, need, R)) continue;
+      if (!fits(without)) continue;
       const r = attempt(d, without);
       if (r.placed) {
         kept = without;
@@ -152,8 +189,8 @@ interface Aggregates {
   entCand: Int32Array;
   /** entries x R: what each entry's candidate frees in its domain. */
   entVec: Float64Array;
-  /** Per domain, its entries in the order victims are taken. */
-  byDomain: number[][];
+  /** A domain's entries in the order victims are taken. */
+  byDomain: (d: number) => number[];
 }
 
 interface DomainPlan {
@@ -230,11 +267,9 @@ function aggregates(
     v = new ArenaViews(region.buffer(), region.base, Q.HEADER);
     const E = v.hdr[Q.E] as number;
     const M = v.hdr[Q.M] as number;
-    const domOff = v.i32(Q.DOMOFF, domains + 1);
-    const domEnt = v.i32(Q.DOMENT, P);
-    const byDomain: number[][] = new Array(domains);
-    for (let d = 0; d < domains; d++)
-      byDomain[d] = Array.from(domEnt.subarray(domOff[d] as number, domOff[d + 1] as number));
+    const domOff = v.i32(Q.DOMOFF, domains + 1).slice();
+    const domEnt = v.i32(Q.DOMENT, E).slice();
+    const byDomain = (d: number) => Array.from(domEnt.subarray(domOff[d] as number, domOff[d + 1] as number));
     const agg: Aggregates = {
       domains,
       d0,
