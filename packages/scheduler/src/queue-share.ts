@@ -98,6 +98,8 @@ export class QueueShares {
   private readonly planned = new Map<string, Amounts>();
   private readonly specs = new Map<string, QueueObj>();
   private readonly nodes: QueueNode[];
+  /** Per queue, its spec.resources in milli-units by pod resource name. */
+  private readonly resources = new Map<string, NonNullable<QueueNode["resources"]>>();
   private computed: Stats | undefined;
 
   private constructor(
@@ -123,6 +125,7 @@ export class QueueShares {
       ),
     }));
     this.parentOf = queueTree(this.nodes).parentOf;
+    for (const n of this.nodes) this.resources.set(n.name, n.resources ?? {});
   }
 
   /** Per queue, what its and its descendants' live pods (bound or pending) request. */
@@ -240,7 +243,7 @@ export class QueueShares {
 
   /** Some resource of `q` is still allocated (plus `extra`) below min(quota, demand): its guarantee is not met. */
   underQuota(q: string, extra: ReadonlyMap<string, Amounts> = this.planned): boolean {
-    const spec = this.nodes.find((n) => n.name === q)?.resources ?? {};
+    const spec = this.resources.get(q) ?? {};
     const demand = this.demand.get(q) ?? {};
     const used: Amounts = { ...(this.allocated.get(q) ?? {}) };
     sum(used, extra.get(q) ?? {});
@@ -321,30 +324,49 @@ export class QueueShares {
     if (byQueue.size < 2) return [...ready];
     const out = [...ready];
     const taken = new Map<string, Amounts>();
-    const ratio = (q: string) => this.ratio(q, taken);
+    // Each queue's standing, recomputed only for the queues whose allocation a taken gang changed.
+    const standing = new Map<string, { under: number; priority: number; ratio: number }>();
+    const rank = (q: string) => {
+      let k = standing.get(q);
+      if (!k) {
+        k = {
+          under: Number(this.underQuota(q, taken)),
+          priority: this.priority(q),
+          ratio: this.ratio(q, taken),
+        };
+        standing.set(q, k);
+      }
+      return k;
+    };
+    const paths = new Map([...byQueue.keys()].map((q) => [q, this.chain(q).reverse()]));
     const before = (a: string, b: string): number => {
-      const pa = this.chain(a).reverse();
-      const pb = this.chain(b).reverse();
+      const pa = paths.get(a) ?? [];
+      const pb = paths.get(b) ?? [];
       for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
         const x = pa[i] as string;
         const y = pb[i] as string;
         if (x === y) continue;
+        const kx = rank(x);
+        const ky = rank(y);
         return (
-          Number(this.underQuota(y, taken)) - Number(this.underQuota(x, taken)) ||
-          this.priority(y) - this.priority(x) ||
-          cmp(ratio(x), ratio(y)) ||
-          x.localeCompare(y)
+          ky.under - kx.under || ky.priority - kx.priority || cmp(kx.ratio, ky.ratio) || x.localeCompare(y)
         );
       }
       return pa.length - pb.length;
     };
+    const open = [...byQueue.keys()];
     for (const slot of slots) {
-      const q = [...byQueue.keys()]
-        .filter((k) => (byQueue.get(k)?.length ?? 0) > 0)
-        .sort(before)[0] as string;
-      const w = byQueue.get(q)?.shift() as WorkGang;
+      let q = open[0] as string;
+      for (const k of open) if (before(k, q) < 0) q = k;
+      const list = byQueue.get(q) as WorkGang[];
+      const w = list.shift() as WorkGang;
+      if (list.length === 0) open.splice(open.indexOf(q), 1);
       out[slot] = w;
-      for (const a of this.chain(q)) sum(taken.get(a) ?? taken.set(a, {}).get(a) ?? {}, gangRequests(w));
+      const want = gangRequests(w);
+      for (const a of paths.get(q) ?? []) {
+        sum(taken.get(a) ?? taken.set(a, {}).get(a) ?? {}, want);
+        standing.delete(a);
+      }
     }
     return out;
   }
