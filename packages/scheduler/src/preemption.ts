@@ -103,11 +103,20 @@ export class Preemption {
     placed: ReadonlySet<string>,
     unfit: readonly Unfit[],
   ): Promise<{ w: WorkGang; message: string }[]> {
+    /** Unplaced gangs whose nomination ended: their pods' nominatedNodeName, unless nominated anew. */
+    const ended = new Map<string, Pod[]>();
     for (const w of work) {
       const n = this.nominations.get(w.key);
       if (!n) continue;
       if (!placed.has(w.key) && this.victimsLeft(n)) this.hold(n, true);
-      else this.forget(w.key);
+      else {
+        if (!placed.has(w.key))
+          ended.set(
+            w.key,
+            n.held.map((h) => h.pod),
+          );
+        this.forget(w.key);
+      }
     }
     const out: { w: WorkGang; message: string }[] = [];
     // The running gangs, listed once per cycle (a pass over every pod) for all its preemptors.
@@ -117,6 +126,9 @@ export class Preemption {
       const why = await this.tryPreempt(u, listing);
       if (why !== undefined) out.push({ w: u.w, message: `${u.reason}; preemption: ${why}` });
     }
+    // kube-scheduler clears nominatedNodeName when a pod's nomination ends without a new one.
+    for (const [key, pods] of ended)
+      if (!this.nominations.has(key)) for (const p of pods) this.track(this.nominate(p, null));
     return out;
   }
 
@@ -252,9 +264,9 @@ export class Preemption {
     }
   }
 
-  /** status.nominatedNodeName, as kube-scheduler writes it on a preemptor. */
-  private async nominate(pod: Pod, node: string): Promise<void> {
-    if (pod.status?.nominatedNodeName === node) return;
+  /** status.nominatedNodeName, as kube-scheduler writes it on a preemptor (null: cleared). */
+  private async nominate(pod: Pod, node: string | null): Promise<void> {
+    if (node !== null && pod.status?.nominatedNodeName === node) return;
     try {
       await this.client.patch(
         PodType,

@@ -2,7 +2,7 @@
 // here, so a preempted pod stays terminating (its graceful delete is only marked) until the test
 // deletes it for good, as a kubelet would: that is what lets the tests look at the waiting state.
 import { PodGangType } from "@grove-ts/api";
-import { type Client, EventType, PodType, PriorityClassType } from "@grove-ts/runtime";
+import { type Client, EventType, NodeType, PodType, PriorityClassType } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGangScheduler, type GangSchedulerOptions } from "../src/index.js";
@@ -181,6 +181,34 @@ describe.each([true, false])("priority preemption (incremental snapshot: %s)", (
     await eventually(async () => expect((await getPod(h.client, "mid-0")).spec?.nodeName).toBeDefined());
     for (const p of ["eq-0", "never-0"]) expect((await getPod(h.client, p)).spec?.nodeName).toBeUndefined();
     expect(await terminating(h, ["low-x-0", "low-y-0"])).toEqual([]);
+  });
+});
+
+describe("a nomination that ends", () => {
+  it("clears nominatedNodeName when the victims are gone and the gang still cannot be placed", async () => {
+    const h = await start();
+    await createAll(h.client, { nodes: [node({ name: "n1", cpu: "2" }), node({ name: "n2", cpu: "2" })] });
+    await run(h, gang("low-b", 1, "2", "low"), gang("low-c", 1, "2", "low"));
+    await createAll(h.client, gang("high", 1, "2", "high"));
+    const victim = await eventually(async () => {
+      const t = await terminating(h, ["low-b-0", "low-c-0"]);
+      expect(t.length).toBe(1);
+      expect((await getPod(h.client, "high-0")).status?.nominatedNodeName).toBeDefined();
+      return t[0] as string;
+    });
+    // Every node cordoned before the victim goes: the gang fits nowhere, and may evict nobody.
+    for (const n of ["n1", "n2"])
+      await h.client.patch(NodeType, n, undefined, {
+        type: "merge",
+        body: { spec: { unschedulable: true } },
+      });
+    await kubeletDeletes(h, [victim]);
+    await eventually(async () => {
+      const hp = await getPod(h.client, "high-0");
+      expect(hp.status?.nominatedNodeName).toBeUndefined();
+      expect(hp.spec?.nodeName).toBeUndefined();
+    });
+    expect(await terminating(h, ["low-b-0", "low-c-0"])).toEqual([]);
   });
 });
 
