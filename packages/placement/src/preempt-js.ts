@@ -109,52 +109,54 @@ function search(
     const list = agg.byDomain(d);
     const least = slotPrefix(d, list);
     if (least > list.length) continue;
-    // Grow the prefix until the engine confirms (by one at first, then by a quarter: a long list
-    // of small candidates should not cost one attempt each).
-    let k = Math.max(prefix, least);
-    let found: GangPlacement | null = null;
-    while (k <= list.length && tries.count < MAX_ATTEMPTS) {
-      const victims = list.slice(0, k);
-      if (best !== null && !cheaper(costOf(c, agg, victims), best.cost)) break;
-      const r = attempt(d, victims);
-      if (r.placed) {
-        found = r;
-        break;
-      }
-      lastReason = r.reason ?? lastReason;
-      if (k === list.length) break;
-      k = Math.min(list.length, k + Math.max(1, k >> 2));
-    }
-    if (found === null) continue;
-    // Reprieve: highest priority (then most pods) first, each given back while the gang still fits.
-    let kept = list.slice(0, k);
-    const byCost = kept.slice().sort((a, b) => compareReprieve(c, agg, a, b));
     const fits = (set: number[]) => set.length > 0 && coversIn(agg, d, set, need, R) && holds(d, set);
-    // With pod slots, first give back every victim they say is not needed, and confirm once.
-    let reprieved = false;
+    const reprieveOrder = (set: number[]) => set.slice().sort((x, y) => compareReprieve(c, agg, x, y));
+    let k = Math.max(prefix, least);
+    let kept: number[] = [];
+    let found: GangPlacement | null = null;
+    // With pod slots, the prefix less every victim they do not need is tried first: one attempt
+    // when they are right (capacity is all they miss: selectors, taints, nested constraints).
     if (slots !== null) {
-      let trial = kept;
-      for (const e of byCost) {
+      let trial = list.slice(0, k);
+      for (const e of reprieveOrder(trial)) {
         const without = trial.filter((x) => x !== e);
         if (fits(without)) trial = without;
       }
-      if (trial.length < kept.length && tries.count < MAX_ATTEMPTS) {
+      if (best === null || cheaper(costOf(c, agg, trial), best.cost)) {
         const r = attempt(d, trial);
         if (r.placed) {
           kept = trial;
           found = r;
-          reprieved = true;
-        }
-      } else reprieved = trial.length === kept.length;
+        } else lastReason = r.reason ?? lastReason;
+      }
     }
-    for (const e of reprieved ? [] : byCost) {
-      if (tries.count >= MAX_ATTEMPTS) break;
-      const without = kept.filter((x) => x !== e);
-      if (!fits(without)) continue;
-      const r = attempt(d, without);
-      if (r.placed) {
-        kept = without;
-        found = r;
+    if (found === null) {
+      // Grow the prefix until the engine confirms (by one at first, then by a quarter: a long
+      // list of small candidates should not cost one attempt each).
+      while (k <= list.length && tries.count < MAX_ATTEMPTS) {
+        const victims = list.slice(0, k);
+        if (best !== null && !cheaper(costOf(c, agg, victims), best.cost)) break;
+        const r = attempt(d, victims);
+        if (r.placed) {
+          found = r;
+          break;
+        }
+        lastReason = r.reason ?? lastReason;
+        if (k === list.length) break;
+        k = Math.min(list.length, k + Math.max(1, k >> 2));
+      }
+      if (found === null) continue;
+      // Reprieve: highest priority (then most pods) first, each given back while the gang fits.
+      kept = list.slice(0, k);
+      for (const e of reprieveOrder(kept)) {
+        if (tries.count >= MAX_ATTEMPTS) break;
+        const without = kept.filter((x) => x !== e);
+        if (!fits(without)) continue;
+        const r = attempt(d, without);
+        if (r.placed) {
+          kept = without;
+          found = r;
+        }
       }
     }
     const cost = costOf(c, agg, kept);
