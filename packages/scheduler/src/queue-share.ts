@@ -85,6 +85,8 @@ interface Stats {
   fairShare: Map<string, Amounts>;
   /** The schedulable nodes' allocatable, summed. */
   capacity: Amounts;
+  /** Uids of the pods counted in `allocated`. */
+  counted: Set<string>;
 }
 
 /**
@@ -138,6 +140,11 @@ export class QueueShares {
     return this.stats().allocated;
   }
 
+  /** The pod (by uid) is counted in `allocated`. */
+  countsAllocated(uid: string | undefined): boolean {
+    return uid !== undefined && this.stats().counted.has(uid);
+  }
+
   get fairShare(): Map<string, Amounts> {
     return this.stats().fairShare;
   }
@@ -160,7 +167,13 @@ export class QueueShares {
   private stats(): Stats {
     if (this.computed) return this.computed;
     const src = this.src;
-    const st: Stats = { demand: new Map(), allocated: new Map(), fairShare: new Map(), capacity: {} };
+    const st: Stats = {
+      demand: new Map(),
+      allocated: new Map(),
+      fairShare: new Map(),
+      capacity: {},
+      counted: new Set(),
+    };
     const add = (m: Map<string, Amounts>, q: string, r: Requests | Amounts) => {
       for (const a of this.chain(q)) sum(m.get(a) ?? m.set(a, {}).get(a) ?? {}, r);
     };
@@ -176,7 +189,9 @@ export class QueueShares {
       }
       sum(ownDemand.get(q) ?? ownDemand.set(q, {}).get(q) ?? {}, r);
       add(st.demand, q, r);
-      if (src.snapshot.boundNode(p) !== undefined) add(st.allocated, q, r);
+      if (src.snapshot.boundNode(p) === undefined) continue;
+      add(st.allocated, q, r);
+      st.counted.add(p.metadata.uid ?? "");
     }
     const capacity = st.capacity;
     for (const n of src.nodes.list()) {

@@ -8,7 +8,6 @@ import { LabelKaiQueue } from "@grove-ts/api";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Amounts } from "./fair-share.js";
 import type { WorkGang } from "./gangs.js";
-import { gatedOrDone } from "./pending.js";
 import { gangRequests, QueueShares, type QueueSources } from "./queue-share.js";
 import { podRequests } from "./requests.js";
 
@@ -59,9 +58,9 @@ const newest = (c: ReclaimCandidate): string =>
  */
 export function reclaimable(
   shares: QueueShares,
-  src: Pick<QueueSources, "pods" | "snapshot">,
   preemptor: WorkGang,
-  candidates: readonly ReclaimCandidate[],
+  /** The running gangs, asked for only once the preemptor's queue may reclaim at all. */
+  candidates: readonly ReclaimCandidate[] | (() => readonly ReclaimCandidate[]),
   inFlight: InFlight = { nominated: [], victims: [] },
   nonPreemptible: number | null = 100,
 ): Set<string> {
@@ -86,9 +85,8 @@ export function reclaimable(
     for (const p of pods) {
       const queue = p.metadata?.labels?.[LabelKaiQueue];
       if (!queue || !shares.has(queue)) continue;
-      const now = src.pods.get(p.metadata?.name ?? "", p.metadata?.namespace);
-      const counted =
-        now && now.metadata.uid === p.metadata?.uid && !gatedOrDone(now) && !!src.snapshot.boundNode(now);
+      // Against what the shares counted (they may be a moment older than the caches).
+      const counted = shares.countsAllocated(p.metadata?.uid);
       // A victim still counted leaves; a nominated pod not yet bound arrives.
       if (sign < 0 ? !counted : counted) continue;
       const r = requestsOf([p]);
@@ -105,7 +103,7 @@ export function reclaimable(
   for (const a of chainQ)
     for (const r of rs) if ((allocOf(a)[r] ?? 0) + (need[r] ?? 0) > share(a, r) + EPS) return out;
   const byQueue = new Map<string, { c: ReclaimCandidate; req: Amounts }[]>();
-  for (const c of candidates) {
+  for (const c of typeof candidates === "function" ? candidates() : candidates) {
     const v = c.objects[0]?.metadata?.labels?.[LabelKaiQueue];
     if (v === undefined || !shares.has(v)) continue;
     if (chainQ.includes(v) || shares.chain(v).includes(q)) continue;
@@ -149,13 +147,26 @@ export function reclaimPolicy(
   nonPreemptible: number | null = 100,
 ): (preemptor: WorkGang, candidate: ReclaimCandidate) => boolean {
   const memo = new WeakMap<WorkGang, Set<string>>();
+  // The queues' view is shared by the preemptors of one cycle: recomputed once capacity use changed
+  // (a pod bound, assumed, freed or its room held) or after a second (new pending pods' demand).
+  let usage = 0;
+  src.snapshot.onUsage(() => {
+    usage++;
+  });
+  let view: { shares: QueueShares | undefined; usage: number; at: number } | undefined;
+  const current = () => {
+    const now = Date.now();
+    if (!view || view.usage !== usage || now - view.at > 1000)
+      view = { shares: QueueShares.of(src), usage, at: now };
+    return view.shares;
+  };
   return (preemptor, candidate) => {
     let allowed = memo.get(preemptor);
     if (!allowed) {
-      const shares = QueueShares.of(src);
+      const shares = current();
       allowed =
         shares?.queueOf(preemptor) !== undefined
-          ? reclaimable(shares, src, preemptor, list(preemptor), inFlight(), nonPreemptible)
+          ? reclaimable(shares, preemptor, () => list(preemptor), inFlight(), nonPreemptible)
           : new Set<string>();
       memo.set(preemptor, allowed);
     }
