@@ -118,10 +118,22 @@ function search(
     // when they are right (capacity is all they miss: selectors, taints, nested constraints).
     if (slots !== null) {
       let trial = list.slice(0, k);
+      const [a, b] = slots.range(L < 0 ? -1 : agg.d0 + d);
+      slots.hold(
+        a,
+        b,
+        trial.map((e) => agg.entCand[e] as number),
+      );
       for (const e of reprieveOrder(trial)) {
         const without = trial.filter((x) => x !== e);
-        if (fits(without)) trial = without;
+        if (
+          without.length > 0 &&
+          coversIn(agg, d, without, need, R) &&
+          slots.giveBack(agg.entCand[e] as number)
+        )
+          trial = without;
       }
+      slots.release();
       if (best === null || cheaper(costOf(c, agg, trial), best.cost)) {
         const r = attempt(d, trial);
         if (r.placed) {

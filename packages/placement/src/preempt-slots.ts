@@ -141,6 +141,67 @@ export class PodSlots {
     return this.prefix(start, end, victims) <= victims.length;
   }
 
+  // A victim set kept incrementally, for the reprieve: `hold` frees every victim's pods, then
+  // `giveBack` returns one victim when the rest still hold the minimum, at the cost of its pods.
+  private heldStart = 0;
+  private heldEnd = 0;
+  private heldSum = 0;
+  private held: number[] = [];
+
+  /** Frees the pods of `victims` on the nodes start..end (undoing the previous hold). */
+  hold(start: number, end: number, victims: readonly number[]): void {
+    this.release();
+    this.load(start, end);
+    this.heldStart = start;
+    this.heldEnd = end;
+    let sum = 0;
+    for (let x = start; x < end; x++) sum += this.slots[x] as number;
+    for (const v of victims) sum += this.shift(v, 1);
+    this.heldSum = sum;
+  }
+
+  /** Gives victim `v` back (its pods take their capacity again) if the rest still hold the minimum. */
+  giveBack(v: number): boolean {
+    const change = this.shift(v, -1);
+    if (this.heldSum + change >= this.total) {
+      this.heldSum += change;
+      return true;
+    }
+    this.shift(v, 1);
+    return false;
+  }
+
+  /** Adds (1) or takes back (-1) a victim's pods in the held range; the change in slots. */
+  private shift(v: number, sign: number): number {
+    const c = this.c;
+    const R = this.R;
+    let change = 0;
+    for (let p = c.podOff[v] as number; p < (c.podOff[v + 1] as number); p++) {
+      const x = c.podNode[p] as number;
+      if (x < this.heldStart || x >= this.heldEnd) continue;
+      if ((this.free[x * R] as number) === Number.NEGATIVE_INFINITY) continue;
+      if (this.mark[x] === 0) {
+        this.mark[x] = 1;
+        this.held.push(x);
+      }
+      const before = this.slotsOf(x, this.delta);
+      const s = c.podShape[p] as number;
+      for (let j = 0; j < R; j++)
+        this.delta[x * R + j] = (this.delta[x * R + j] as number) + sign * (c.amounts[s * R + j] as number);
+      change += this.slotsOf(x, this.delta) - before;
+    }
+    return change;
+  }
+
+  /** Undoes the hold. */
+  release(): void {
+    for (const x of this.held) {
+      this.mark[x] = 0;
+      for (let j = 0; j < this.R; j++) this.delta[x * this.R + j] = 0;
+    }
+    this.held = [];
+  }
+
   /** The node range of domain `d` of the cluster arena (-1: every node). */
   range(d: number): [number, number] {
     if (d < 0) return [0, this.slots.length];
