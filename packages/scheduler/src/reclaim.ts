@@ -103,7 +103,10 @@ export function reclaimable(
   for (const a of chainQ)
     for (const r of rs) if ((allocOf(a)[r] ?? 0) + (need[r] ?? 0) > share(a, r) + EPS) return out;
   const byQueue = new Map<string, { c: ReclaimCandidate; req: Amounts }[]>();
+  // Gangs another nomination already evicts are counted gone above, not offered twice.
+  const claimed = new Set(inFlight.victims.map((p) => p.metadata?.uid));
   for (const c of typeof candidates === "function" ? candidates() : candidates) {
+    if (c.objects.some((p) => claimed.has(p.metadata?.uid))) continue;
     const v = c.objects[0]?.metadata?.labels?.[LabelKaiQueue];
     if (v === undefined || !shares.has(v)) continue;
     if (chainQ.includes(v) || shares.chain(v).includes(q)) continue;
