@@ -56,6 +56,8 @@ import {
   P_MSAVE,
   P_PODNODE,
   P_PODS,
+  P_PREF,
+  P_PSCORE,
   P_RCAND,
   P_REASON,
   P_RKEY,
@@ -213,6 +215,8 @@ let victim: usize = 0;
 let rSave: usize = 0;
 let mSave: usize = 0;
 let dCap: usize = 0;
+let sPref: usize = 0;
+let pScore: usize = 0;
 // Set by fill(): some node of the scope lacks the label of a level below the scope.
 let orphans: bool = false;
 // Set by init(): every domain of the narrowest level is one node.
@@ -318,6 +322,8 @@ function bind(c: usize, p: usize): void {
   rSave = p + <usize>gi(p, P_RSAVE);
   mSave = p + <usize>gi(p, P_MSAVE);
   dCap = p + <usize>gi(p, P_DCAP);
+  sPref = p + <usize>gi(p, P_PREF);
+  pScore = p + <usize>gi(p, P_PSCORE);
 }
 
 /** Places every gang of the call arena `p` on the cluster arena `c`; returns 0. */
@@ -737,6 +743,36 @@ function freeFracListed(nr: i32, x: i32): f64 {
  * that level's domains. `spread` keeps the whole scope as one pool.
  */
 function fill(g: i32, scope: i32, want: i32): i32 {
+  const s = gi(gShape, g);
+  const pr = gi(sPref, s);
+  if (pr < 0 || want <= 0) return fillIn(g, scope, want);
+  // Node preferences: the tiers of the scope's node scores, best first (engine-js.ts fill()).
+  const a = scope < 0 ? 0 : gi(domStart, scope);
+  const b = scope < 0 ? N : gi(domEnd, scope);
+  const row = s * N;
+  const tmp = S * N;
+  const prow = pr * N;
+  si(gShape, g, S);
+  let placed = 0;
+  let tier: f64 = Infinity;
+  while (placed < want) {
+    let next: f64 = -Infinity;
+    for (let x = a; x < b; x++) {
+      if (gb(elig, row + x) === 0) continue;
+      const sc = gf(pScore, prow + x);
+      if (sc < tier && sc > next) next = sc;
+    }
+    if (next === -Infinity) break;
+    for (let x = a; x < b; x++)
+      sb(elig, tmp + x, gb(elig, row + x) !== 0 && gf(pScore, prow + x) >= next ? 1 : 0);
+    placed += fillIn(g, scope, want - placed);
+    tier = next;
+  }
+  si(gShape, g, s);
+  return placed;
+}
+
+function fillIn(g: i32, scope: i32, want: i32): i32 {
   if (want <= 0) return 0;
   const a = scope < 0 ? 0 : gi(domStart, scope);
   const b = scope < 0 ? N : gi(domEnd, scope);

@@ -27,6 +27,7 @@ export const P_T: i32 = 2;
 export const P_S: i32 = 3;
 export const P_PODS: i32 = 4;
 export const P_SPREAD: i32 = 5;
+export const P_NPREF: i32 = 6;
 export const P_GANGORDER: i32 = 8;
 export const P_GANGROOT: i32 = 9;
 export const P_GANGGRP: i32 = 10;
@@ -86,6 +87,8 @@ export const P_VICTIM: i32 = 63;
 export const P_RSAVE: i32 = 64;
 export const P_MSAVE: i32 = 65;
 export const P_DCAP: i32 = 66;
+export const P_PREF: i32 = 67;
+export const P_PSCORE: i32 = 68;
 
 export const DEPTH: i32 = 3;
 export const REASON_SLOTS: i32 = 10;

@@ -3,7 +3,8 @@
 // against grove-sim (and the real control plane, project "kube"). A worker clique with required
 // pod anti-affinity on kubernetes.io/hostname gets one host per pod (kubectl get pods -o wide);
 // one host short, the gang stays pending with a reason naming the constraint; a pod of another
-// scheduler already running with anti-affinity against the workers keeps them off its host.
+// scheduler already running with anti-affinity against the workers keeps them off its host; a
+// preferred node affinity is followed while the preferred node has room.
 import type { ClusterSpec } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E } from "./lib/harness.js";
@@ -17,9 +18,16 @@ const cluster: ClusterSpec = {
   pools: [
     {
       name: "cpu",
-      count: NODES,
+      count: NODES - 1,
       namePrefix: "cpu-node-",
       allocatable: { cpu: "16", memory: "64Gi", pods: "110" },
+    },
+    {
+      name: "fast",
+      count: 1,
+      namePrefix: "fast-node-",
+      allocatable: { cpu: "16", memory: "64Gi", pods: "110" },
+      labels: { tier: "fast" },
     },
   ],
 };
@@ -54,6 +62,39 @@ spec:
                 command: [sleep, infinity]
                 resources:
                   requests: { cpu: 100m, memory: 64Mi }
+`;
+
+/** A PCS of one clique of `replicas` pods of 4 CPU that prefer nodes labelled tier=fast. */
+const preferring = (name: string, replicas: number) => `apiVersion: grove.io/v1alpha1
+kind: PodCliqueSet
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  template:
+    cliques:
+      - name: worker
+        labels: { app: ${name}-worker }
+        spec:
+          roleName: worker
+          replicas: ${replicas}
+          minAvailable: ${replicas}
+          podSpec:
+            schedulerName: grove-scheduler
+            terminationGracePeriodSeconds: 1
+            affinity:
+              nodeAffinity:
+                preferredDuringSchedulingIgnoredDuringExecution:
+                  - weight: 50
+                    preference:
+                      matchExpressions:
+                        - { key: tier, operator: In, values: [fast] }
+            containers:
+              - name: worker
+                image: busybox:1.36
+                command: [sleep, infinity]
+                resources:
+                  requests: { cpu: "4", memory: 64Mi }
 `;
 
 /** A pod of another scheduler, bound by hand to `node`, that wants no `app` pod on its host. */
@@ -166,6 +207,17 @@ describe("pod constraints (issue 13): anti-affinity across hosts holds for every
     expect(rows.map((r) => r.node)).not.toContain("cpu-node-1");
     expect(new Set(rows.map((r) => r.node)).size).toBe(NODES - 1);
     await e2e.kubectl.ok(["delete", "pod", "guard", "--wait=false"]);
+    await e2e.cleanup();
+  });
+
+  it("a preferred node affinity is followed while there is room (4 of 5 pods on the fast node)", async () => {
+    // Without the preference, packing would start on cpu-node-0 (ties by name).
+    await e2e.apply(e2e.file("preferring.yaml", preferring("pf", 5)));
+    const rows = await runningOnHosts("pf-worker", 5);
+    expect(
+      rows.filter((r) => r.node === "fast-node-0"),
+      JSON.stringify(rows),
+    ).toHaveLength(4);
     await e2e.cleanup();
   });
 });

@@ -33,6 +33,11 @@ const batches: Batch[] = [
     options: (s) => ({ nodes: 200 + ((s * 37) % 300), gangs: 40, maxPods: 12, levels: 1 + (s % 4) }),
   },
   {
+    name: "node preferences",
+    seeds: range(6001, 120),
+    options: (s) => ({ preferences: true, ...(s % 4 === 0 ? { nodes: 100 + (s % 200), gangs: 20 } : {}) }),
+  },
+  {
     name: "large, 2,000 nodes",
     seeds: range(4001, 3),
     options: (s) => ({ nodes: 2000, gangs: 80, maxPods: 24, levels: 2 + (s % 3) }),

@@ -152,6 +152,8 @@ export function fastGang(v: unknown, levels: CheckedLevel[], requests: Recent): 
       if (req.values[pods] !== 1000) return null;
       req = without(req, pods);
     }
+    // Node preferences: the checked path.
+    if (g.preferences !== undefined && g.preferences !== null) return null;
     const nodeSelector = fastSelector(g.nodeSelector);
     if (nodeSelector === null) return null;
     const terms = fastAffinity(g.affinity);

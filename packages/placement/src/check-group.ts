@@ -22,6 +22,7 @@ import {
   NAME_LABEL,
   type Operator,
 } from "./check-types.js";
+import { checkPreferences, preferencesKey } from "./node-prefs.js";
 
 /** An implementation limit: the engines hold a slot per wanted pod. */
 export const MAX_COUNT = 1_000_000;
@@ -138,23 +139,25 @@ export function checkAffinity(v: unknown, field: Field): CheckedRequirement[][] 
   // An empty term list constrains nothing (the contract's example shows `[]`); an empty term
   // matches no node, as in Kubernetes.
   if (terms.length === 0) return null;
-  return terms.map((t, i) => {
-    const f = () => `${path(f2)}.nodeSelectorTerms[${i}]`;
-    const o = object(t, f);
-    const exprs =
-      o.matchExpressions === undefined || o.matchExpressions === null
-        ? []
-        : array(o.matchExpressions, () => `${path(f)}.matchExpressions`).map((e, j) =>
-            checkRequirement(e, () => `${path(f)}.matchExpressions[${j}]`, false),
-          );
-    const fields =
-      o.matchFields === undefined || o.matchFields === null
-        ? []
-        : array(o.matchFields, () => `${path(f)}.matchFields`).map((e, j) =>
-            checkRequirement(e, () => `${path(f)}.matchFields[${j}]`, true),
-          );
-    return [...exprs, ...fields];
-  });
+  return terms.map((t, i) => checkNodeTerm(t, () => `${path(f2)}.nodeSelectorTerms[${i}]`));
+}
+
+/** One node selector term: its requirements, `matchFields` under NAME_LABEL. */
+export function checkNodeTerm(t: unknown, f: Field): CheckedRequirement[] {
+  const o = object(t, f);
+  const exprs =
+    o.matchExpressions === undefined || o.matchExpressions === null
+      ? []
+      : array(o.matchExpressions, () => `${path(f)}.matchExpressions`).map((e, j) =>
+          checkRequirement(e, () => `${path(f)}.matchExpressions[${j}]`, false),
+        );
+  const fields =
+    o.matchFields === undefined || o.matchFields === null
+      ? []
+      : array(o.matchFields, () => `${path(f)}.matchFields`).map((e, j) =>
+          checkRequirement(e, () => `${path(f)}.matchFields[${j}]`, true),
+        );
+  return [...exprs, ...fields];
 }
 
 const TOLERATION_EFFECTS = new Set(["", "NoSchedule", "NoExecute", "PreferNoSchedule"]);
@@ -211,6 +214,7 @@ export function checkGroup(v: unknown, field: Field, levels: CheckedLevel[], flo
   );
   const terms = checkAffinity(o.affinity, () => `${path(field)}.affinity`);
   const tolerations = checkTolerations(o.tolerations, () => `${path(field)}.tolerations`);
+  const prefs = checkPreferences(o.preferences, () => `${path(field)}.preferences`);
   return {
     name: groupName,
     count,
@@ -220,7 +224,8 @@ export function checkGroup(v: unknown, field: Field, levels: CheckedLevel[], flo
     nodeSelector,
     terms,
     tolerations,
-    shapeKey: shapeKeyOf(nodeSelector, terms, tolerations),
+    shapeKey: shapeKeyOf(nodeSelector, terms, tolerations) + preferencesKey(prefs),
+    ...(prefs ? { prefs } : {}),
   };
 }
 

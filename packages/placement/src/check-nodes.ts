@@ -61,6 +61,7 @@ function checkNodeAt(v: unknown, at: () => string): CheckedNode {
   if (o.unschedulable !== undefined && typeof o.unschedulable !== "boolean")
     fail("FieldValueTypeInvalid", `${at()}.unschedulable`, "must be a boolean");
   const taints: CheckedTaint[] = [];
+  const prefer: { key: string; value: string }[] = [];
   if (o.taints !== undefined && o.taints !== null)
     array(o.taints, `${at()}.taints`).forEach((t, i) => {
       const f = `${at()}.taints[${i}]`;
@@ -76,6 +77,7 @@ function checkNodeAt(v: unknown, at: () => string): CheckedNode {
         );
       if (effect !== "PreferNoSchedule")
         taints.push({ key, value, effect: effect as "NoSchedule" | "NoExecute" });
+      else prefer.push({ key, value });
     });
   return {
     name: nodeName,
@@ -84,6 +86,7 @@ function checkNodeAt(v: unknown, at: () => string): CheckedNode {
     allocated,
     unschedulable: o.unschedulable === true,
     taints,
+    ...(prefer.length > 0 ? { preferTaints: prefer } : {}),
   };
 }
 
@@ -107,6 +110,7 @@ function fastNode(v: unknown, allocatable: Recent, allocated: Recent): CheckedNo
   const uns = v.unschedulable;
   if (uns !== undefined && typeof uns !== "boolean") return null;
   let taints = NO_TAINTS;
+  let prefer: { key: string; value: string }[] | undefined;
   const t = v.taints;
   if (t !== undefined && t !== null) {
     if (!Array.isArray(t)) return null;
@@ -118,7 +122,10 @@ function fastNode(v: unknown, allocatable: Recent, allocated: Recent): CheckedNo
         if (typeof key !== "string" || key.length === 0) return null;
         if (value !== undefined && value !== null && typeof value !== "string") return null;
         if (effect === "NoSchedule" || effect === "NoExecute") kept.push({ key, value: value ?? "", effect });
-        else if (effect !== "PreferNoSchedule") return null;
+        else if (effect === "PreferNoSchedule") {
+          if (prefer === undefined) prefer = [];
+          prefer.push({ key, value: value ?? "" });
+        } else return null;
       }
       if (kept.length > 0) taints = kept;
     }
@@ -134,6 +141,7 @@ function fastNode(v: unknown, allocatable: Recent, allocated: Recent): CheckedNo
     allocated: used,
     unschedulable: uns === true,
     taints,
+    ...(prefer ? { preferTaints: prefer } : {}),
   };
 }
 

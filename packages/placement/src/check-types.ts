@@ -35,6 +35,8 @@ export interface CheckedNode {
   unschedulable: boolean;
   /** Only the effects that keep pods off (NoSchedule, NoExecute). */
   taints: readonly CheckedTaint[];
+  /** PreferNoSchedule taints, when the node has any (read only for groups' preferences). */
+  preferTaints?: readonly { key: string; value: string }[];
 }
 
 export interface CheckedTaint {
@@ -74,8 +76,10 @@ export interface CheckedGroup {
   /** null: no required node affinity. Terms are ORed, requirements ANDed. */
   terms: CheckedRequirement[][] | null;
   tolerations: readonly CheckedToleration[];
-  /** Groups with equal keys are feasible on the same nodes. */
+  /** Groups with equal keys are feasible on the same nodes (and prefer the same ones). */
   shapeKey: string;
+  /** Node preferences; absent or null: none. */
+  prefs?: import("./node-prefs.js").CheckedPreferences | null;
 }
 
 export interface CheckedSubGroup {

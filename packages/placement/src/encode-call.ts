@@ -5,6 +5,7 @@ import type { CheckedGang, CheckedGroup, CheckedSubGroup } from "./check-types.j
 import type { ClusterEncoding } from "./encode-cluster.js";
 import { type Allocator, Columns, Dict, type Region, Scratch } from "./encode-common.js";
 import { ArenaViews, DEPTH, P, plan, REASON_SLOTS, type Section, writeHeader } from "./layout.js";
+import { writeScores } from "./node-prefs.js";
 
 /** The call encoder's: the shape of every group. */
 const shapeScratch = new Scratch();
@@ -103,6 +104,8 @@ export class CallEncoding {
     this.treeFirst[K] = T;
     this.pods = pods;
     const S = shapeOf.length;
+    let nPref = 0;
+    for (const g of shapeOf) if (g.prefs) nPref++;
 
     const i32 = (slot: number, length: number): Section => ({ slot, kind: "i32", length });
     const f64 = (slot: number, length: number): Section => ({ slot, kind: "f64", length });
@@ -140,7 +143,7 @@ export class CallEncoding {
       f64(P.EXPRNUM, nExpr),
       f64(P.WFREE, N * Rn),
       f64(P.WDOM, D * Rn),
-      { slot: P.ELIG, kind: "u8", length: S * N },
+      { slot: P.ELIG, kind: "u8", length: (nPref > 0 ? S + 1 : S) * N },
       i32(P.UNDO, 2 * pods),
       f64(P.TDEMAND, T * Rn),
       f64(P.TFULL, T * Rn),
@@ -166,6 +169,8 @@ export class CallEncoding {
       i32(P.RSAVE, REASON_SLOTS),
       i32(P.MSAVE, G),
       f64(P.DCAP, D),
+      i32(P.PREF, S),
+      f64(P.PSCORE, nPref * N),
     ]);
     this.region = allocator.alloc(p.bytes);
     const v = this.views();
@@ -176,6 +181,8 @@ export class CallEncoding {
     v.hdr[P.S] = S;
     v.hdr[P.PODS] = pods;
     v.hdr[P.SPREAD] = spread ? 1 : 0;
+    v.hdr[P.NPREF] = nPref;
+    writeScores(v.i32(P.PREF, S), v.f64(P.PSCORE, nPref * N), shapeOf, cluster.nodes);
 
     // Pass 2: gangs, groups and the tree, straight into the arena.
     const gangOrder = v.i32(P.GANGORDER, K);

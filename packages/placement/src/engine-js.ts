@@ -109,6 +109,8 @@ export class JsKernel {
   private hId!: Int32Array;
   private hKey!: Float64Array;
   private dCap!: Float64Array;
+  private sPref!: Int32Array;
+  private pScore!: Float64Array;
   /** Set by fill(): some node of the scope lacks the label of a level below the scope. */
   private orphans = false;
   /** Set by init(): every domain of the narrowest level is one node. */
@@ -228,7 +230,9 @@ export class JsKernel {
     this.exprNum = pf(P.EXPRNUM, nexpr);
     this.wFree = pf(P.WFREE, N * Rn);
     this.wDom = pf(P.WDOM, D * Rn);
-    this.elig = new Uint8Array(pBuf, pBase + (ph[P.ELIG] as number), S * N);
+    // A scratch row after the shapes' when some shape has node preferences (fill()).
+    const eligRows = (ph[P.NPREF] as number) > 0 ? S + 1 : S;
+    this.elig = new Uint8Array(pBuf, pBase + (ph[P.ELIG] as number), eligRows * N);
     this.undo = pi(P.UNDO, 2 * PODS);
     this.tDemand = pf(P.TDEMAND, T * Rn);
     this.tFull = pf(P.TFULL, T * Rn);
@@ -239,6 +243,8 @@ export class JsKernel {
     this.hId = pi(P.HID, N);
     this.hKey = pf(P.HKEY, N);
     this.dCap = pf(P.DCAP, D);
+    this.sPref = pi(P.PREF, S);
+    this.pScore = pf(P.PSCORE, (ph[P.NPREF] as number) * N);
     this.capT = pf(P.CAPT, Rn);
     this.gPlaced = pi(P.GPLACED, G);
     this.eligCount = pi(P.ELIGCOUNT, S);
@@ -612,6 +618,39 @@ export class JsKernel {
    * whole scope as one pool.
    */
   private fill(g: number, scope: number, want: number): number {
+    const s = this.gShape[g] as number;
+    const pr = this.sPref[s] as number;
+    if (pr < 0 || want <= 0) return this.fillIn(g, scope, want);
+    // Node preferences: the tiers of the scope's node scores, best first. Each tier's fill sees the
+    // nodes scoring at least the tier's score (an eligibility row of its own, shape S), so the pods
+    // take the best nodes that hold them, with locality and packing inside each tier.
+    const N = this.N;
+    const a = scope < 0 ? 0 : (this.domStart[scope] as number);
+    const b = scope < 0 ? N : (this.domEnd[scope] as number);
+    const row = s * N;
+    const tmp = this.S * N;
+    const prow = pr * N;
+    this.gShape[g] = this.S;
+    let placed = 0;
+    let tier = Number.POSITIVE_INFINITY;
+    while (placed < want) {
+      let next = Number.NEGATIVE_INFINITY;
+      for (let x = a; x < b; x++) {
+        if (this.elig[row + x] === 0) continue;
+        const sc = this.pScore[prow + x] as number;
+        if (sc < tier && sc > next) next = sc;
+      }
+      if (next === Number.NEGATIVE_INFINITY) break;
+      for (let x = a; x < b; x++)
+        this.elig[tmp + x] = this.elig[row + x] !== 0 && (this.pScore[prow + x] as number) >= next ? 1 : 0;
+      placed += this.fillIn(g, scope, want - placed);
+      tier = next;
+    }
+    this.gShape[g] = s;
+    return placed;
+  }
+
+  private fillIn(g: number, scope: number, want: number): number {
     if (want <= 0) return 0;
     const a = scope < 0 ? 0 : (this.domStart[scope] as number);
     const b = scope < 0 ? this.N : (this.domEnd[scope] as number);

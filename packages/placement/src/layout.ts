@@ -39,6 +39,7 @@ export const P = {
   S: 3,
   PODS: 4,
   SPREAD: 5,
+  NPREF: 6, // group shapes with node preferences (rows of PSCORE)
   GANGORDER: 8, // i32 K: priority first, then input order
   GANGROOT: 9, // i32 K: tree node of the gang
   GANGGRP: 10, // i32 K+1: first group of each gang
@@ -99,6 +100,8 @@ export const P = {
   RSAVE: 64, // i32 REASON_SLOTS: the failed gang's reason, kept across rip-up attempts
   MSAVE: 65, // i32 G: minCounts while a gang is re-placed for its full count
   DCAP: 66, // f64 D: pods of the group being placed each domain holds (fill)
+  PREF: 67, // i32 S: the shape's row of PSCORE, -1 when it prefers nothing
+  PSCORE: 68, // f64 NPREF*N: each node's preference score (higher first); ELIG then has a scratch row S
   HEADER: 72,
 } as const;
 

@@ -66,6 +66,20 @@ export interface Affinity {
   };
 }
 
+export interface PreferredSchedulingTerm {
+  /** 1-100. */
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+
+/** Which nodes a group's pods take first inside the domain its constraints chose (README "Node preferences"). */
+export interface NodePreferences {
+  /** Kubernetes' preferred node affinity: a node scores the weights of the terms it matches. */
+  nodeAffinity?: PreferredSchedulingTerm[];
+  /** Fewer PreferNoSchedule taints the group does not tolerate first (before any weight). */
+  preferNoSchedule?: boolean;
+}
+
 export interface PodGroup {
   name: string;
   /** Pods wanted. */
@@ -77,6 +91,7 @@ export interface PodGroup {
   nodeSelector?: Record<string, string>;
   affinity?: Affinity;
   tolerations?: Toleration[];
+  preferences?: NodePreferences;
 }
 
 export interface SubGroup {

@@ -3,11 +3,12 @@
 // translation for the solver (pod-constraints.ts), the placement call with the counted resources
 // that translation adds, and the safety net before binding (pod-filters.ts).
 import { type Gang, type PlacementResult, solve, type TopologyLevel } from "@grove-ts/placement";
-import type { Node } from "kubernetes-types/core/v1.js";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { WorkGang } from "./gangs.js";
 import type { ClusterView } from "./pending.js";
 import { type Constrained, constrainGang, type ExtraCapacity } from "./pod-constraints.js";
 import { checkPod, needsCheck, type PlacedPod, type PodWorld } from "./pod-filters.js";
+import { anyPreferNoSchedule, withPreferences } from "./pod-preferences.js";
 import type { NamespaceLabels } from "./pod-terms.js";
 
 export type { NamespaceLabels };
@@ -20,6 +21,7 @@ export class CycleWorld implements PodWorld {
   /** Placed by this cycle, maybe not yet assumed in the snapshot. */
   private readonly added: PlacedPod[] = [];
   private nodeList: Node[] | undefined;
+  private pns: boolean | undefined;
 
   constructor(
     private readonly view: ClusterView,
@@ -52,6 +54,12 @@ export class CycleWorld implements PodWorld {
     return this.list;
   }
 
+  /** Some node has a PreferNoSchedule taint: groups then prefer the nodes whose taints they tolerate. */
+  preferNoSchedule(): boolean {
+    this.pns ??= anyPreferNoSchedule(this.nodes());
+    return this.pns;
+  }
+
   /** Pods the cycle just placed (bound from now on as far as later gangs are concerned). */
   add(bindings: readonly PlacedPod[]): void {
     this.added.push(...bindings);
@@ -78,6 +86,12 @@ export class CyclePodConstraints {
   apply(w: WorkGang, gang: Gang, levels: readonly TopologyLevel[]): Constrained {
     const c = constrainGang(w, gang, this.world, levels, this.seq++);
     if (c.gang !== gang) this.touched.add(gang.name);
+    if (!c.unplaceable) {
+      const firsts = new Map<string, Pod | undefined>();
+      for (const x of [w, ...(w.companions ?? [])])
+        for (const g of x.groups) firsts.set(g.name, g.pending[0]);
+      c.gang = withPreferences(c.gang, (name) => firsts.get(name), this.world.preferNoSchedule());
+    }
     if (c.extra) this.extras.set(gang.name, c.extra);
     else this.extras.delete(gang.name);
     if (c.notes) this.notes.set(gang.name, c.notes);

@@ -194,6 +194,62 @@ describe.each(["wasm", "js"] as const)("pod constraints (%s engine)", (engine) =
     expect([...per.values()]).toEqual([2, 2, 2]);
   });
 
+  it("preferred node affinity is followed while there is room, the rest placed elsewhere", async () => {
+    h = await harness({ engine });
+    const nodes = racks(2, 2).map((n, i) =>
+      i >= 2 ? { ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, tier: "fast" } } } : n,
+    );
+    const prefer = (p: K<Pod>) => {
+      p.spec = {
+        ...p.spec,
+        containers: p.spec?.containers ?? [],
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 50,
+                preference: { matchExpressions: [{ key: "tier", operator: "In", values: ["fast"] }] },
+              },
+            ],
+          },
+        },
+      };
+      return p;
+    };
+    const fits = names("f", 4);
+    await createAll(h.client, {
+      nodes,
+      gangs: [podGang("g", [{ name: "f", pods: fits, min: 4 }])],
+      pods: fits.map((f) => prefer(cpod(f, "g", { cpu: "1" }))),
+    });
+    const got = await eventually(() => bound(fits));
+    expect(got.every((n) => n === "n3" || n === "n4")).toBe(true);
+    // 20 more pods of 1 CPU: the fast hosts have 12 CPUs left, the other 8 pods go elsewhere.
+    const more = names("m", 20);
+    await createAll(h.client, {
+      gangs: [podGang("g2", [{ name: "m", pods: more, min: 20 }])],
+      pods: more.map((m) => prefer(cpod(m, "g2", { cpu: "1" }))),
+    });
+    const got2 = await eventually(() => bound(more));
+    expect(got2.filter((n) => n === "n3" || n === "n4")).toHaveLength(12);
+  });
+
+  it("PreferNoSchedule taints the pods do not tolerate are avoided when there is room", async () => {
+    h = await harness({ engine });
+    const nodes = racks(1, 3).map((n, i) =>
+      i < 2
+        ? { ...n, spec: { ...n.spec, taints: [{ key: "spot", value: "x", effect: "PreferNoSchedule" }] } }
+        : n,
+    );
+    const ps = names("p", 3);
+    await createAll(h.client, {
+      nodes,
+      gangs: [podGang("g", [{ name: "p", pods: ps, min: 3 }])],
+      pods: ps.map((p) => cpod(p, "g", { cpu: "1" })),
+    });
+    expect(await eventually(() => bound(ps))).toEqual(["n3", "n3", "n3"]);
+  });
+
   it("the safety net: spread over racks the solver does not model is refused, not broken", async () => {
     h = await harness({ engine });
     const ss = names("s", 2);

@@ -51,6 +51,10 @@ export interface RGroup {
     value?: string;
     effect?: "" | "NoSchedule" | "NoExecute" | "PreferNoSchedule";
   }[];
+  preferences?: {
+    nodeAffinity?: { weight: number; preference: { matchExpressions?: RRequirement[] } }[];
+    preferNoSchedule?: boolean;
+  };
 }
 
 export interface RGang {

@@ -18,6 +18,11 @@ export interface RandomProblemOptions {
   filters?: boolean;
   /** Set options.spread (default: from the seed, 20%). */
   spread?: boolean;
+  /**
+   * Node preferences on some groups (default false). Drawn from a stream of their own after the
+   * problem, so the same seed gives the same problem plus preferences.
+   */
+  preferences?: boolean;
 }
 
 /** mulberry32: small, fast, good enough for test data. */
@@ -234,5 +239,36 @@ export function randomProblem(seed: number, options: RandomProblemOptions = {}):
     problem.topology = { levels: levelNames.map((d) => ({ domain: d, key: KEYS[d] as string })) };
   const spread = options.spread ?? chance(0.2);
   if (spread) problem.options = { spread: true };
+  if (options.preferences) addPreferences(problem, seed);
   return problem;
+}
+
+/** Preferred node affinity (weights 1-100 over the pool, gen and host labels) and PreferNoSchedule on some groups. */
+function addPreferences(problem: RProblem, seed: number): void {
+  const r = rng(seed * 104729 + 3);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const names = problem.nodes.map((n) => n.name);
+  for (const gang of problem.gangs)
+    for (const group of gang.groups) {
+      if (r() >= 0.5) continue;
+      const expr = (): RRequirement =>
+        pick<RRequirement>([
+          { key: "pool", operator: "In", values: [pick(["a", "b", "c"])] },
+          { key: "pool", operator: "NotIn", values: [pick(["a", "b"])] },
+          { key: "gen", operator: "Gt", values: [String(int(0, 4))] },
+          { key: "gen", operator: "Exists" },
+          { key: "kubernetes.io/hostname", operator: "In", values: [pick(names)] },
+        ]);
+      const terms = Array.from({ length: int(0, 3) }, () => ({
+        weight: int(1, 100),
+        preference: { matchExpressions: Array.from({ length: int(1, 2) }, expr) },
+      }));
+      const preferNoSchedule = r() < 0.4;
+      if (terms.length === 0 && !preferNoSchedule) continue;
+      group.preferences = {
+        ...(terms.length > 0 ? { nodeAffinity: terms } : {}),
+        ...(preferNoSchedule ? { preferNoSchedule } : {}),
+      };
+    }
 }
