@@ -1,11 +1,12 @@
 // KAI's queues as one scheduling cycle sees them (README "Queues"): each Queue's demand (what its
 // live pods request, bound or pending), allocation (bound or assumed pods), limit and fair share
-// (fair-share.ts over the schedulable nodes' allocatable), all in the scheduler's milli-units and
-// aggregated up spec.parentQueue. From that the cycle takes the order of gangs across queues
-// (KAI's: queue priority, then the queue least allocated relative to its fair share), the limit
-// check (a gang that would take its queue or an ancestor above spec.resources.<r>.limit is not
-// placed) and, for reclaim, which queues are below or above their fair share. Only gangs whose pods
-// carry `kai.scheduler/queue` naming an existing Queue take part; the rest keep their order.
+// (fair-share.ts over the schedulable nodes' allocatable less what running pods of no queue take),
+// all in the scheduler's milli-units and aggregated up spec.parentQueue. From that the cycle takes
+// the order of gangs across queues (KAI's: a queue below its quota, then queue priority, then the
+// queue least allocated relative to its fair share), the limit check (a gang that would take its
+// queue or an ancestor above spec.resources.<r>.limit is not placed) and, for reclaim, which
+// queues are below or above their fair share. Only gangs whose pods carry `kai.scheduler/queue`
+// naming an existing Queue take part; the rest keep their order.
 import { LabelKaiQueue } from "@grove-ts/api";
 import { parseQuantity } from "@grove-ts/placement";
 import type { Cache, KubeObject } from "@grove-ts/runtime";
@@ -83,7 +84,7 @@ interface Stats {
   demand: Map<string, Amounts>;
   allocated: Map<string, Amounts>;
   fairShare: Map<string, Amounts>;
-  /** The schedulable nodes' allocatable, summed. */
+  /** The schedulable nodes' allocatable, summed, less what running pods of no queue take there. */
   capacity: Amounts;
   /** Uids of the pods counted in `allocated`. */
   counted: Set<string>;
@@ -178,9 +179,22 @@ export class QueueShares {
       for (const a of this.chain(q)) sum(m.get(a) ?? m.set(a, {}).get(a) ?? {}, r);
     };
     const ownDemand = new Map<string, Amounts>();
+    /** Per node, what running pods of no queue take (not there for the queues to share). */
+    const outside = new Map<string, Amounts>();
     for (const p of src.pods.list()) {
       const q = p.metadata.labels?.[LabelKaiQueue];
-      if (!q || !this.specs.has(q) || !src.ours(p) || gatedOrDone(p)) continue;
+      if (!q || !this.specs.has(q) || !src.ours(p)) {
+        const node = src.snapshot.boundNode(p);
+        const phase = p.status?.phase;
+        if (node === undefined || phase === "Succeeded" || phase === "Failed") continue;
+        try {
+          sum(outside.get(node) ?? outside.set(node, {}).get(node) ?? {}, podRequests(p));
+        } catch {
+          // A malformed quantity takes nothing.
+        }
+        continue;
+      }
+      if (gatedOrDone(p)) continue;
       let r: Requests;
       try {
         r = podRequests(p);
@@ -204,6 +218,9 @@ export class QueueShares {
           } catch {
             // A node with a malformed quantity adds nothing.
           }
+      const taken = outside.get(n.metadata.name ?? "") ?? {};
+      for (const { resource } of KAI_RESOURCES)
+        if (capacity[resource] !== undefined) capacity[resource] -= taken[resource] ?? 0;
     }
     st.fairShare = fairShares(this.nodes, ownDemand, capacity);
     this.computed = st;

@@ -128,4 +128,24 @@ describe("KAI queues: reclaim", () => {
     for (const v of victims) await c.delete(PodType, v, "default", { gracePeriodSeconds: 0 });
     await eventually(async () => expect(await running(c)).toEqual({ "team-a": 6, "team-b": 2, "team-c": 2 }));
   });
+
+  it("shares only what pods of no queue leave: a queue with the whole guarantee reclaims all of it", async () => {
+    const c = await start([cpuQueue("team-a", 6000), cpuQueue("team-b", 0)]);
+    // 4 of the 10 CPUs run pods of no queue: 6 are the queues' to share, all team-a's by quota.
+    await createAll(c, { pods: Array.from({ length: 4 }, (_, i) => pod({ name: `other-${i}`, cpu: "1" })) });
+    await eventually(async () => expect(await running(c)).toEqual({ "": 4 }));
+    const lone = (queue: string, n: number) =>
+      Array.from({ length: n }, (_, i) => inQueue(pod({ name: `${queue}-${i}`, cpu: "1" }), queue));
+    await createAll(c, { pods: lone("team-b", 6) });
+    await eventually(async () => expect(await running(c)).toEqual({ "": 4, "team-b": 6 }));
+    await createAll(c, { pods: lone("team-a", 6) });
+    const victims = await eventually(async () => {
+      const t = await terminating(c);
+      expect(t).toHaveLength(6);
+      return t;
+    });
+    expect(victims.every((v) => v.startsWith("team-b-"))).toBe(true);
+    for (const v of victims) await c.delete(PodType, v, "default", { gracePeriodSeconds: 0 });
+    await eventually(async () => expect(await running(c)).toEqual({ "": 4, "team-a": 6 }));
+  });
 });
