@@ -96,8 +96,21 @@ function siftEntries(ids: usize, a: i32, i0: i32, n: i32): void {
   }
 }
 
+/** Insertion sort for the short lists of a domain, heap sort for long ones (as the TS twin). */
 function sortEntries(ids: usize, a: i32, b: i32): void {
   const n = b - a;
+  if (n <= 32) {
+    for (let i = a + 1; i < b; i++) {
+      const v = gi(ids, i);
+      let j = i - 1;
+      while (j >= a && entBefore(v, gi(ids, j))) {
+        si(ids, j + 1, gi(ids, j));
+        j--;
+      }
+      si(ids, j + 1, v);
+    }
+    return;
+  }
   for (let i = (n >> 1) - 1; i >= 0; i--) siftEntries(ids, a, i, n);
   for (let end = n - 1; end > 0; end--) {
     const t = gi(ids, a);

@@ -226,9 +226,22 @@ export class PreemptKernel {
     return (this.planD[a] as number) < (this.planD[b] as number);
   }
 
-  /** Heap sort of ids[a..b) by entBefore (a total order: any sort gives the same result). */
+  /** Sorts ids[a..b) by entBefore (a total order: any sort gives the same result): insertion
+   * sort for the short lists of a domain, heap sort for long ones. */
   private sortEntries(ids: Int32Array, a: number, b: number): void {
     const n = b - a;
+    if (n <= 32) {
+      for (let i = a + 1; i < b; i++) {
+        const v = ids[i] as number;
+        let j = i - 1;
+        while (j >= a && this.entBefore(v, ids[j] as number)) {
+          ids[j + 1] = ids[j] as number;
+          j--;
+        }
+        ids[j + 1] = v;
+      }
+      return;
+    }
     for (let i = (n >> 1) - 1; i >= 0; i--) this.siftEntries(ids, a, i, n);
     for (let end = n - 1; end > 0; end--) {
       const t = ids[a] as number;
