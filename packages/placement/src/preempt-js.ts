@@ -20,6 +20,13 @@ export type { PreemptContext } from "./preempt-attempt.js";
 
 /** Placement attempts one preempt() call may make (each is a place() of the gang). */
 export const MAX_ATTEMPTS = 256;
+/**
+ * Domains examined after the first one that gave a victim set. The lower bounds order the domains
+ * but are loose (a rack's bound may say 4 victims where 9 are needed); on the KEP-5732 bench shape
+ * 16 more find as few victims as examining every domain (930 against 929 over 100 decisions, 8
+ * give 953) at a third less time.
+ */
+export const MAX_EXTRA_DOMAINS = 16;
 
 type Cost = [maxPriority: number, victims: number, pods: number];
 
@@ -99,7 +106,9 @@ function search(
   const where = L < 0 ? "the cluster" : `any ${ctx.levels[L]?.domain ?? `level ${L}`}`;
   let best: { cost: Cost; victims: number[]; groups: GangPlacement["groups"] } | null = null;
   let lastReason = firstReason;
+  let extra = 0;
   for (const { d, prefix, bound } of order) {
+    if (best !== null && ++extra > MAX_EXTRA_DOMAINS) break;
     // Domains come in their lower bound's order: once it is no better than the best set found in
     // (highest priority, victims), no later domain can beat it there (a tie in both goes to the
     // domain tried first, not to the fewest pods).
