@@ -32,6 +32,7 @@ const Q_PLANCOUNT: i32 = 27;
 const Q_ORDER: i32 = 28;
 const Q_SUM: i32 = 29;
 const Q_FREES: i32 = 30;
+const Q_PODCOUNT: i32 = 31;
 
 function gi(a: usize, i: i32): i32 {
   return load<i32>(a + ((<usize>i) << 2));
@@ -160,8 +161,20 @@ function siftDescending(v: usize, i0: i32, m: i32): void {
   }
 }
 
-/** Sorts v[0..n) from largest to smallest (heap sort). */
+/** Sorts v[0..n) from largest to smallest (insertion sort up to 32 values, else heap sort). */
 function sortDescending(v: usize, n: i32): void {
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const x = gf(v, i);
+      let j = i - 1;
+      while (j >= 0 && gf(v, j) < x) {
+        sf(v, j + 1, gf(v, j));
+        j--;
+      }
+      sf(v, j + 1, x);
+    }
+    return;
+  }
   for (let i = (n >> 1) - 1; i >= 0; i--) siftDescending(v, i, n);
   for (let end = n - 1; end > 0; end--) {
     const t = gf(v, 0);
@@ -191,6 +204,7 @@ export function preempt(c: usize, q: usize): i32 {
   const podOff = q + <usize>gi(q, Q_PODOFF);
   const podNode = q + <usize>gi(q, Q_PODNODE);
   const podShape = q + <usize>gi(q, Q_PODSHAPE);
+  const podCount = q + <usize>gi(q, Q_PODCOUNT);
   const amounts = q + <usize>gi(q, Q_AMOUNTS);
   const base = q + <usize>gi(q, Q_BASE);
   entCand = q + <usize>gi(q, Q_ENTCAND);
@@ -238,7 +252,8 @@ export function preempt(c: usize, q: usize): i32 {
         E++;
       }
       const s = gi(podShape, p);
-      for (let j = 0; j < R; j++) sf(entVec, e * R + j, gf(entVec, e * R + j) + gf(amounts, s * R + j));
+      const n = <f64>gi(podCount, p);
+      for (let j = 0; j < R; j++) sf(entVec, e * R + j, gf(entVec, e * R + j) + gf(amounts, s * R + j) * n);
     }
   }
   si(q, Q_E, E);
@@ -279,11 +294,20 @@ export function preempt(c: usize, q: usize): i32 {
       for (let j = 0; j < R; j++) if (gf(sum, j) < gf(need, j)) short = true;
     }
     if (short) continue;
+    // Victims needed at least, for the resource shortest in share of the minimum.
     let count = 1;
+    let shortest = -1;
+    let worst: f64 = 0;
     for (let j = 0; j < R; j++) {
-      let missing = gf(need, j) - gf(base, d * R + j);
-      if (missing <= 0) continue;
-      for (let i = a; i < b; i++) sf(frees, i - a, gf(entVec, gi(domEnt, i) * R + j));
+      const missing = gf(need, j) - gf(base, d * R + j);
+      if (missing > 0 && missing / gf(need, j) > worst) {
+        worst = missing / gf(need, j);
+        shortest = j;
+      }
+    }
+    if (shortest >= 0) {
+      let missing = gf(need, shortest) - gf(base, d * R + shortest);
+      for (let i = a; i < b; i++) sf(frees, i - a, gf(entVec, gi(domEnt, i) * R + shortest));
       sortDescending(frees, b - a);
       let n = 0;
       while (missing > 0 && n < b - a) {

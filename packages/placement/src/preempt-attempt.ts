@@ -108,7 +108,8 @@ export class Attempts {
         const x = c.podNode[p] as number;
         if (x < start || x >= end) continue;
         const y = index === null ? x : (index[x - start] as number);
-        if (y >= 0) enc.adjustFree(y, c.shapes[c.podShape[p] as number] as Quantities, 1, sign);
+        if (y >= 0)
+          enc.adjustFree(y, c.shapes[c.podShape[p] as number] as Quantities, c.podCount[p] as number, sign);
       }
   }
 }

@@ -6,17 +6,19 @@ import { array, fail, isObject, name, object, path, quantities } from "./check-c
 import type { Quantities } from "./check-types.js";
 import type { ClusterEncoding } from "./encode.js";
 
-/** The candidates as flat arrays; pods of candidate k are podOff[k]..podOff[k+1]. */
+/** The candidates as flat arrays; the pod rows of candidate k are podOff[k]..podOff[k+1]. */
 export interface EncodedCandidates {
   names: string[];
   priority: Float64Array;
   /** Pods on known nodes: the "pods evicted" of the cost. */
   pods: Int32Array;
   podOff: Int32Array;
-  /** Encoded node index of each known pod. */
+  /** Encoded node index of each row. */
   podNode: Int32Array;
-  /** Per known pod: row into `amounts`. */
+  /** Per row: row into `amounts`. */
   podShape: Int32Array;
+  /** Per row: the pods it stands for (consecutive pods of a candidate on one node asking alike). */
+  podCount: Int32Array;
   /** Per distinct request shape, what one pod frees of each of `resources` (thousandths). */
   amounts: Float64Array;
   /** The encoded resource indices the amounts are given for (the asked ones, `pods` first). */
@@ -28,11 +30,15 @@ export interface EncodedCandidates {
 /** A candidate's pods as read for one encoding: reused while the caller passes the same array. */
 interface PodsEntry {
   cluster: ClusterEncoding;
-  /** Encoded node index per known pod. */
+  /** Encoded node index per row of known pods. */
   nodes: Int32Array;
+  /** Pods per row. */
+  counts: Int32Array;
+  /** Known pods, all rows. */
+  pods: number;
   /** The distinct requests of its pods, without `pods` and resources the encoding lacks. */
   distinct: Quantities[];
-  /** Per known pod, its index into `distinct`; null when there is one (or no pod). */
+  /** Per row, its index into `distinct`; null when there is one (or no pod). */
   local: Int32Array | null;
 }
 
@@ -100,11 +106,12 @@ function reuse(raw: unknown[], prev: LastCall): EncodedCandidates | null {
     names[k] = old.names[i] as string;
     priority[k] = old.priority[i] as number;
     pods[k] = old.pods[i] as number;
-    podOff[k + 1] = (podOff[k] as number) + (old.pods[i] as number);
+    podOff[k + 1] = (podOff[k] as number) + (old.podOff[i + 1] as number) - (old.podOff[i] as number);
   }
   const total = podOff[K] as number;
   const podNode = new Int32Array(total);
   const podShape = new Int32Array(total);
+  const podCount = new Int32Array(total);
   // Copy runs of consecutive candidates at once.
   let k = 0;
   while (k < K) {
@@ -114,9 +121,10 @@ function reuse(raw: unknown[], prev: LastCall): EncodedCandidates | null {
     const b = old.podOff[(from[end - 1] as number) + 1] as number;
     podNode.set(old.podNode.subarray(a, b), podOff[k] as number);
     podShape.set(old.podShape.subarray(a, b), podOff[k] as number);
+    podCount.set(old.podCount.subarray(a, b), podOff[k] as number);
     k = end;
   }
-  return { ...old, names, priority, pods, podOff, podNode, podShape };
+  return { ...old, names, priority, pods, podOff, podNode, podShape, podCount };
 }
 
 function readCandidates(
@@ -160,10 +168,11 @@ function readCandidates(
     entries[k] = entry;
     total += entry.nodes.length;
     podOff[k + 1] = total;
-    pods[k] = entry.nodes.length;
+    pods[k] = entry.pods;
   }
   const podNode = new Int32Array(total);
   const podShape = new Int32Array(total);
+  const podCount = new Int32Array(total);
   const shapes: Quantities[] = [];
   const amounts: number[] = [];
   const rowOf = new Map<Quantities, number>();
@@ -191,6 +200,7 @@ function readCandidates(
     if (n === 0) continue;
     const at = podOff[k] as number;
     podNode.set(e.nodes, at);
+    podCount.set(e.counts, at);
     if (e.local === null) {
       const q = e.distinct[0] as Quantities;
       if (q !== lastQ) {
@@ -210,6 +220,7 @@ function readCandidates(
     podOff,
     podNode,
     podShape,
+    podCount,
     amounts: Float64Array.from(amounts),
     resources,
     shapes,
@@ -225,8 +236,10 @@ function readPods(
 ): PodsEntry {
   const ps = array(v, () => `${path(f)}.pods`);
   const nodes: number[] = [];
+  const counts: number[] = [];
   const local: number[] = [];
   const distinct: Quantities[] = [];
+  let known = 0;
   for (let j = 0; j < ps.length; j++) {
     const pv = ps[j];
     const pf = () => `${path(f)}.pods[${j}]`;
@@ -248,14 +261,22 @@ function readPods(
     }
     const x = cluster.indexOf(node);
     if (x === undefined) continue;
-    nodes.push(x);
+    known++;
     let i = distinct.indexOf(q);
     if (i < 0) i = distinct.push(q) - 1;
-    local.push(i);
+    const last = nodes.length - 1;
+    if (last >= 0 && nodes[last] === x && local[last] === i) counts[last] = (counts[last] as number) + 1;
+    else {
+      nodes.push(x);
+      counts.push(1);
+      local.push(i);
+    }
   }
   const entry: PodsEntry = {
     cluster,
     nodes: Int32Array.from(nodes),
+    counts: Int32Array.from(counts),
+    pods: known,
     distinct,
     local: distinct.length > 1 ? Int32Array.from(local) : null,
   };

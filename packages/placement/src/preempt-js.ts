@@ -249,6 +249,7 @@ function aggregates(
     { slot: Q.PODOFF, kind: "i32", length: K + 1 },
     { slot: Q.PODNODE, kind: "i32", length: P },
     { slot: Q.PODSHAPE, kind: "i32", length: P },
+    { slot: Q.PODCOUNT, kind: "i32", length: P },
     { slot: Q.AMOUNTS, kind: "f64", length: S * R },
     { slot: Q.BASE, kind: "f64", length: domains * R },
     { slot: Q.ENTCAND, kind: "i32", length: P },
@@ -285,6 +286,7 @@ function aggregates(
     v.i32(Q.PODOFF, K + 1).set(c.podOff);
     v.i32(Q.PODNODE, P).set(c.podNode);
     v.i32(Q.PODSHAPE, P).set(c.podShape);
+    v.i32(Q.PODCOUNT, P).set(c.podCount);
     v.f64(Q.AMOUNTS, S * R).set(c.amounts);
     ctx.eng.preempt(cl.region, region);
     v = new ArenaViews(region.buffer(), region.base, Q.HEADER);

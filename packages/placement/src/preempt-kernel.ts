@@ -9,14 +9,15 @@
 //    size, the share of the gang's minimum it frees (resources but pods; pods alone if only asked);
 // 3. per domain its entries sorted: lowest priority, then largest size, fewest pods, input order;
 // 4. per domain the shortest prefix (at least 1) whose sum covers the minimum, and a lower bound of
-//    any covering set: (priority of the prefix's last, victims needed per resource, largest first);
+//    any covering set: (priority of the prefix's last, victims needed for the resource shortest in
+//    share of the minimum, largest first);
 // 5. those plans sorted by (bound priority, bound count, domain).
 import { C, FLAG_CORDONED, FLAG_REMOVED } from "./layout.js";
 
 /** The preemption arena: header slots (counts or byte offsets), as in layout.ts. */
 export const Q = {
   K: 0, // candidates
-  P: 1, // candidate pods on known nodes
+  P: 1, // rows of candidate pods on known nodes (pods of a candidate on one node asking alike)
   R: 2, // asked resources (pods first)
   L: 3, // level of the domains, -1: the whole cluster
   S: 4, // request shapes
@@ -46,6 +47,7 @@ export const Q = {
   ORDER: 28, // out i32 DOMS: plans in the order to try
   SUM: 29, // scratch f64 R
   FREES: 30, // scratch f64 P
+  PODCOUNT: 31, // i32 P: pods each row stands for
   HEADER: 32,
 } as const;
 
@@ -85,6 +87,7 @@ export class PreemptKernel {
     const podOff = qi(Q.PODOFF, K + 1);
     const podNode = qi(Q.PODNODE, P);
     const podShape = qi(Q.PODSHAPE, P);
+    const podCount = qi(Q.PODCOUNT, P);
     const amounts = qf(Q.AMOUNTS, S * R);
     const base = qf(Q.BASE, DOMS * R);
     this.entCand = qi(Q.ENTCAND, P);
@@ -132,8 +135,9 @@ export class PreemptKernel {
           E++;
         }
         const s = podShape[p] as number;
+        const n = podCount[p] as number;
         for (let j = 0; j < R; j++)
-          entVec[e * R + j] = (entVec[e * R + j] as number) + (amounts[s * R + j] as number);
+          entVec[e * R + j] = (entVec[e * R + j] as number) + (amounts[s * R + j] as number) * n;
       }
     }
     q[Q.E] = E;
@@ -175,11 +179,21 @@ export class PreemptKernel {
         for (let j = 0; j < R; j++) if ((sum[j] as number) < (need[j] as number)) short = true;
       }
       if (short) continue;
+      // Victims needed at least, for the resource shortest in share of the minimum (largest
+      // frees first): one sort per domain, not one per resource.
       let count = 1;
+      let shortest = -1;
+      let worst = 0;
       for (let j = 0; j < R; j++) {
-        let missing = (need[j] as number) - (base[d * R + j] as number);
-        if (missing <= 0) continue;
-        for (let i = a; i < b; i++) frees[i - a] = entVec[(domEnt[i] as number) * R + j] as number;
+        const missing = (need[j] as number) - (base[d * R + j] as number);
+        if (missing > 0 && missing / (need[j] as number) > worst) {
+          worst = missing / (need[j] as number);
+          shortest = j;
+        }
+      }
+      if (shortest >= 0) {
+        let missing = (need[shortest] as number) - (base[d * R + shortest] as number);
+        for (let i = a; i < b; i++) frees[i - a] = entVec[(domEnt[i] as number) * R + shortest] as number;
         sortDescending(frees, b - a);
         let n = 0;
         while (missing > 0 && n < b - a) {
@@ -290,8 +304,20 @@ export class PreemptKernel {
   }
 }
 
-/** Sorts v[0..n) from largest to smallest (heap sort). */
+/** Sorts v[0..n) from largest to smallest (insertion sort up to 32 values, else heap sort). */
 function sortDescending(v: Float64Array, n: number): void {
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const x = v[i] as number;
+      let j = i - 1;
+      while (j >= 0 && (v[j] as number) < x) {
+        v[j + 1] = v[j] as number;
+        j--;
+      }
+      v[j + 1] = x;
+    }
+    return;
+  }
   const sift = (i0: number, m: number) => {
     let i = i0;
     for (;;) {

@@ -124,8 +124,9 @@ export class PodSlots {
         }
         const before = this.slotsOf(x, this.delta);
         const s = c.podShape[p] as number;
+        const n = c.podCount[p] as number;
         for (let j = 0; j < R; j++)
-          this.delta[x * R + j] = (this.delta[x * R + j] as number) + (c.amounts[s * R + j] as number);
+          this.delta[x * R + j] = (this.delta[x * R + j] as number) + (c.amounts[s * R + j] as number) * n;
         sum += this.slotsOf(x, this.delta) - before;
       }
     }
@@ -186,8 +187,9 @@ export class PodSlots {
       }
       const before = this.slotsOf(x, this.delta);
       const s = c.podShape[p] as number;
+      const n = sign * (c.podCount[p] as number);
       for (let j = 0; j < R; j++)
-        this.delta[x * R + j] = (this.delta[x * R + j] as number) + sign * (c.amounts[s * R + j] as number);
+        this.delta[x * R + j] = (this.delta[x * R + j] as number) + (c.amounts[s * R + j] as number) * n;
       change += this.slotsOf(x, this.delta) - before;
     }
     return change;
