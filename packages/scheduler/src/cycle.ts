@@ -221,7 +221,7 @@ export class Cycle {
       }
       for (const g of w.groups) groupNames.add(g.name);
       const levels = levelsFor(
-        w.keys,
+        this.pc.keysFor(w),
         w.podGang?.metadata?.annotations?.[AnnotationTopologyName],
         bindingList,
         nodeList,
@@ -242,7 +242,7 @@ export class Cycle {
       }
       // The profile's policy: a Spread gang and a BinPack gang never share a call.
       const spread = gangPolicy(w, this.options) === "Spread";
-      if (w.keys.size === 0) {
+      if (levels.length === 0) {
         free.push({ w, gang, spread });
         continue;
       }

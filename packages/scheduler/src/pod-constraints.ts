@@ -18,7 +18,7 @@
 import type { Gang, NodeSelectorTerm, PodGroup, TopologyLevel } from "@grove-ts/placement";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { WorkGang, WorkGroup } from "./gangs.js";
-import { globalMin, type PodWorld, spreadCounts } from "./pod-filters.js";
+import { globalMin, type PodWorld, placedAntiAffinity, spreadCounts } from "./pod-filters.js";
 import { hasTerms, podTerms, termMatches } from "./pod-terms.js";
 
 /** Prefix of the counted resources the translation adds for one call (never a real resource). */
@@ -34,7 +34,7 @@ export interface Constrained {
   extra?: ExtraCapacity | undefined;
   /** Set when no node can ever satisfy a group's constraints as the cluster stands. */
   unplaceable?: string | undefined;
-  /** What the counted resources stand for, for the reason of a gang that does not fit. */
+  /** What the counted resources and node restrictions stand for, for the reason of a gang that does not fit. */
   notes?: string[] | undefined;
 }
 
@@ -52,7 +52,7 @@ export function constrainGang(
   for (const x of [w, ...(w.companions ?? [])]) for (const g of x.groups) work.set(g.name, g);
   const pendingPods = gang.groups.flatMap((g) => work.get(g.name)?.pending ?? []);
   const placed = world.placed();
-  const anyPlacedAnti = placed.some((e) => podTerms(e.pod).antiAffinity.length > 0);
+  const anyPlacedAnti = placedAntiAffinity(world);
   if (!anyPlacedAnti && !pendingPods.some((p) => hasTerms(podTerms(p)))) return { gang };
 
   const nodes = world.nodes();
@@ -200,7 +200,17 @@ export function constrainGang(
         `topology spread constraint (topologyKey ${key}, maxSkew ${c.maxSkew}): at most ${level} matching pods per ${key} domain`,
       );
     }
-    if (forbidden.size > 0 || allowed) restrictNodes(g, forbidden, allowed);
+    if (forbidden.size > 0 || allowed) {
+      restrictNodes(g, forbidden, allowed);
+      if (forbidden.size > 0)
+        notes.push(
+          `group ${g.name}: ${forbidden.size} node(s) excluded by required pod anti-affinity with running pods`,
+        );
+      if (allowed)
+        notes.push(
+          `group ${g.name}: only the ${allowed.size} node(s) in domains holding the pods its required pod affinity selects`,
+        );
+    }
   }
 
   function matchesGroup(t: Parameters<typeof termMatches>[0], h: PodGroup): boolean {
@@ -208,7 +218,7 @@ export function constrainGang(
     return p !== undefined && termMatches(t, p, world.namespaceLabels);
   }
 
-  return { gang: out, ...(extra.size > 0 ? { extra, notes } : {}) };
+  return { gang: out, ...(extra.size > 0 ? { extra } : {}), ...(notes.length > 0 ? { notes } : {}) };
 }
 
 /** Adds `metadata.name NotIn forbidden` / `In allowed` to every required node-affinity term of `g`. */

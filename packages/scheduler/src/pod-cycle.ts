@@ -9,7 +9,7 @@ import type { ClusterView } from "./pending.js";
 import { type Constrained, constrainGang, type ExtraCapacity } from "./pod-constraints.js";
 import { checkPod, needsCheck, type PlacedPod, type PodWorld } from "./pod-filters.js";
 import { anyPreferNoSchedule, withPreferences } from "./pod-preferences.js";
-import type { NamespaceLabels } from "./pod-terms.js";
+import { type NamespaceLabels, podTerms, termMatches } from "./pod-terms.js";
 
 export type { NamespaceLabels };
 
@@ -22,6 +22,7 @@ export class CycleWorld implements PodWorld {
   private readonly added: PlacedPod[] = [];
   private nodeList: Node[] | undefined;
   private pns: boolean | undefined;
+  private anti: boolean | undefined;
 
   constructor(
     private readonly view: ClusterView,
@@ -60,10 +61,17 @@ export class CycleWorld implements PodWorld {
     return this.pns;
   }
 
+  placedAntiAffinity(): boolean {
+    this.anti ??= this.placed().some((e) => podTerms(e.pod).antiAffinity.length > 0);
+    return this.anti;
+  }
+
   /** Pods the cycle just placed (bound from now on as far as later gangs are concerned). */
   add(bindings: readonly PlacedPod[]): void {
     this.added.push(...bindings);
     this.list?.push(...bindings);
+    if (this.anti === false && bindings.some((b) => podTerms(b.pod).antiAffinity.length > 0))
+      this.anti = true;
   }
 }
 
@@ -80,6 +88,29 @@ export class CyclePodConstraints {
     namespaceLabels?: NamespaceLabels,
   ) {
     this.world = new CycleWorld(view, namespaceLabels);
+  }
+
+  /**
+   * The node-label keys `w` is placed under: its constraints' keys; for a gang without any, the
+   * keys of required pod affinity its own pods satisfy (no placed pod matches the term, one of the
+   * gang's does), so that affinity can become a `required` constraint at that level.
+   */
+  keysFor(w: WorkGang): ReadonlySet<string> {
+    if (w.keys.size > 0) return w.keys;
+    const pods = w.groups.flatMap((g) => g.pending);
+    const keys = new Set<string>();
+    for (const g of w.groups) {
+      const first = g.pending[0];
+      if (!first) continue;
+      for (const t of podTerms(first).affinity) {
+        if (keys.has(t.topologyKey)) continue;
+        const ns = this.world.namespaceLabels;
+        if (!pods.some((p) => termMatches(t, p, ns))) continue;
+        if (this.world.placed().some((e) => termMatches(t, e.pod, ns))) continue;
+        keys.add(t.topologyKey);
+      }
+    }
+    return keys.size > 0 ? keys : w.keys;
   }
 
   /** `gang` (of `w`) restricted by its pods' constraints, or why it cannot be placed now. */
@@ -119,7 +150,7 @@ export class CyclePodConstraints {
           if (g.placed) continue;
           if (g.code === "Unresolvable" && this.touched.has(g.name)) g.code = "Unschedulable";
           const notes = this.notes.get(g.name);
-          if (notes) g.reason = `${g.reason ?? "not placed"}; pods counted against ${notes.join("; ")}`;
+          if (notes) g.reason = `${g.reason ?? "not placed"}; pod constraints: ${notes.join("; ")}`;
         }
         return result;
       },

@@ -27,6 +27,8 @@ export interface PodWorld {
   nodes(): readonly Node[];
   /** Pods bound or assumed to a node and not finished. */
   placed(): readonly PlacedPod[];
+  /** Some placed pod has required anti-affinity (a cache of it; computed from placed() when absent). */
+  placedAntiAffinity?(): boolean;
   namespaceLabels?: NamespaceLabels | undefined;
 }
 
@@ -35,7 +37,14 @@ const podName = (p: Pod): string => `${p.metadata?.namespace ?? ""}/${p.metadata
 /** True when checking `pods` can find anything: some pod has a term, or some placed pod has anti-affinity. */
 export function needsCheck(pods: readonly Pod[], world: PodWorld): boolean {
   if (pods.some((p) => hasTerms(podTerms(p)))) return true;
-  return world.placed().some((e) => podTerms(e.pod).antiAffinity.length > 0);
+  return placedAntiAffinity(world);
+}
+
+/** Some pod placed in `world` has required anti-affinity. */
+export function placedAntiAffinity(world: PodWorld): boolean {
+  return world.placedAntiAffinity
+    ? world.placedAntiAffinity()
+    : world.placed().some((e) => podTerms(e.pod).antiAffinity.length > 0);
 }
 
 /**

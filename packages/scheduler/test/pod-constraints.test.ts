@@ -118,6 +118,24 @@ describe.each(["wasm", "js"] as const)("pod constraints (%s engine)", (engine) =
     expect(await eventually(() => bound(["a0", "a1"]))).toEqual(["n2", "n2"]);
   });
 
+  it("running pods' anti-affinity on every host: pending, the reason says the nodes were excluded", async () => {
+    h = await harness({ engine });
+    await createAll(h.client, {
+      nodes: racks(1, 2),
+      pods: ["n1", "n2"].map((n) =>
+        cpod(`x-${n}`, undefined, { nodeName: n, anti: [term(HOST, { app: "a" })] }),
+      ),
+    });
+    await createAll(h.client, {
+      gangs: [podGang("g", [{ name: "a", pods: ["a0"], min: 1 }])],
+      pods: [cpod("a0", "g", { labels: { app: "a" } })],
+    });
+    const why = await eventually(() => pendingWhy("a0"));
+    expect(why).toContain(
+      "pod constraints: group default/a: 2 node(s) excluded by required pod anti-affinity",
+    );
+  });
+
   it("own anti-affinity against running pods keeps it off their rack", async () => {
     h = await harness({ engine });
     await createAll(h.client, {
@@ -172,6 +190,31 @@ describe.each(["wasm", "js"] as const)("pod constraints (%s engine)", (engine) =
     });
     const nodes = await eventually(() => bound(ws));
     expect(new Set(nodes.map(rackOf)).size).toBe(1);
+  });
+
+  it("workers with required affinity to their gang's leader's rack, no topology constraint: one rack", async () => {
+    h = await harness({ engine });
+    // Rack r1 has 3 CPUs free (a pod of another scheduler takes 1), r2 has 4: packing alone would
+    // split the gang over both racks; the affinity's key becomes the gang's level instead.
+    await createAll(h.client, {
+      nodes: racks(2, 2, "2"),
+      pods: [cpod("x", undefined, { nodeName: "n1", cpu: "1" })],
+    });
+    const ws = names("w", 3);
+    await createAll(h.client, {
+      gangs: [
+        podGang("g", [
+          { name: "leader", pods: ["leader"], min: 1 },
+          { name: "w", pods: ws, min: 3 },
+        ]),
+      ],
+      pods: [
+        cpod("leader", "g", { cpu: "1", labels: { role: "leader" } }),
+        ...ws.map((w) => cpod(w, "g", { cpu: "1", affinity: [term(RACK, { role: "leader" })] })),
+      ],
+    });
+    const nodes = await eventually(() => bound(["leader", ...ws]));
+    expect(new Set(nodes.map(rackOf))).toEqual(new Set(["r2"]));
   });
 
   it("topology spread on hostname, maxSkew 1: spread evenly", async () => {
