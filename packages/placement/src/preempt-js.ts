@@ -133,16 +133,23 @@ function search(
         b,
         trial.map((e) => agg.entCand[e] as number),
       );
+      // The domain's sums with the trial set freed, kept as victims are given back.
+      const sums = new Float64Array(R);
+      for (let j = 0; j < R; j++) sums[j] = agg.base[d * R + j] as number;
+      for (const e of trial)
+        for (let j = 0; j < R; j++) sums[j] = (sums[j] as number) + (agg.entVec[e * R + j] as number);
+      const back = new Set<number>();
       for (const e of reprieveOrder(trial)) {
-        const without = trial.filter((x) => x !== e);
-        if (
-          without.length > 0 &&
-          coversIn(agg, d, without, need, R) &&
-          slots.giveBack(agg.entCand[e] as number)
-        )
-          trial = without;
+        if (back.size + 1 >= trial.length) break;
+        let covered = true;
+        for (let j = 0; j < R && covered; j++)
+          covered = (sums[j] as number) - (agg.entVec[e * R + j] as number) >= (need[j] as number);
+        if (!covered || !slots.giveBack(agg.entCand[e] as number)) continue;
+        back.add(e);
+        for (let j = 0; j < R; j++) sums[j] = (sums[j] as number) - (agg.entVec[e * R + j] as number);
       }
       slots.release();
+      if (back.size > 0) trial = trial.filter((e) => !back.has(e));
       if (best === null || cheaper(costOf(c, agg, trial), best.cost)) {
         const r = attempt(d, trial);
         if (r.placed) {
