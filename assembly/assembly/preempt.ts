@@ -266,7 +266,7 @@ export function preempt(c: usize, q: usize): i32 {
     }
     sf(entSize, e, size);
   }
-  // 3. entries by domain (counting sort), each domain sorted
+  // 3. entries by domain (counting sort); each domain is sorted in 4 if it can cover the minimum
   for (let d = 0; d <= DOMS; d++) si(domOff, d, 0);
   for (let e = 0; e < E; e++) si(domOff, gi(entDom, e) + 1, gi(domOff, gi(entDom, e) + 1) + 1);
   for (let d = 0; d < DOMS; d++) si(domOff, d + 1, gi(domOff, d + 1) + gi(domOff, d));
@@ -276,13 +276,22 @@ export function preempt(c: usize, q: usize): i32 {
     si(domEnt, gi(order, d), e);
     si(order, d, gi(order, d) + 1);
   }
-  for (let d = 0; d < DOMS; d++) sortEntries(domEnt, gi(domOff, d), gi(domOff, d + 1));
   // 4. plans
   let M = 0;
   for (let d = 0; d < DOMS; d++) {
     const a = gi(domOff, d);
     const b = gi(domOff, d + 1);
     if (a === b) continue;
+    // A domain whose candidates all together do not cover the minimum gets no plan (and no sort).
+    for (let j = 0; j < R; j++) sf(sum, j, gf(base, d * R + j));
+    for (let i = a; i < b; i++) {
+      const e = gi(domEnt, i);
+      for (let j = 0; j < R; j++) sf(sum, j, gf(sum, j) + gf(entVec, e * R + j));
+    }
+    let all = true;
+    for (let j = 0; j < R; j++) if (gf(sum, j) < gf(need, j)) all = false;
+    if (!all) continue;
+    sortEntries(domEnt, a, b);
     for (let j = 0; j < R; j++) sf(sum, j, gf(base, d * R + j));
     let k = 0;
     let short = true;

@@ -7,7 +7,8 @@
 //    (the whole cluster: one domain), a node's negative free counting 0;
 // 2. an entry per (candidate, domain): what the candidate's pods on usable nodes there free; its
 //    size, the share of the gang's minimum it frees (resources but pods; pods alone if only asked);
-// 3. per domain its entries sorted: lowest priority, then largest size, fewest pods, input order;
+// 3. per domain its entries sorted (domains whose entries all together fall short are skipped):
+//    lowest priority, then largest size, fewest pods, input order;
 // 4. per domain the shortest prefix (at least 1) whose sum covers the minimum, and a lower bound of
 //    any covering set: (priority of the prefix's last, victims needed for the resource shortest in
 //    share of the minimum, largest first);
@@ -150,7 +151,7 @@ export class PreemptKernel {
       }
       this.entSize[e] = size;
     }
-    // 3. entries by domain (counting sort), each domain sorted
+    // 3. entries by domain (counting sort); each domain is sorted in 4 if it can cover the minimum
     domOff.fill(0);
     for (let e = 0; e < E; e++)
       domOff[(entDom[e] as number) + 1] = (domOff[(entDom[e] as number) + 1] as number) + 1;
@@ -161,13 +162,22 @@ export class PreemptKernel {
       domEnt[order[d] as number] = e;
       order[d] = (order[d] as number) + 1;
     }
-    for (let d = 0; d < DOMS; d++) this.sortEntries(domEnt, domOff[d] as number, domOff[d + 1] as number);
     // 4. plans
     let M = 0;
     for (let d = 0; d < DOMS; d++) {
       const a = domOff[d] as number;
       const b = domOff[d + 1] as number;
       if (a === b) continue;
+      // A domain whose candidates all together do not cover the minimum gets no plan (and no sort).
+      for (let j = 0; j < R; j++) sum[j] = base[d * R + j] as number;
+      for (let i = a; i < b; i++) {
+        const e = domEnt[i] as number;
+        for (let j = 0; j < R; j++) sum[j] = (sum[j] as number) + (entVec[e * R + j] as number);
+      }
+      let all = true;
+      for (let j = 0; j < R; j++) if ((sum[j] as number) < (need[j] as number)) all = false;
+      if (!all) continue;
+      this.sortEntries(domEnt, a, b);
       for (let j = 0; j < R; j++) sum[j] = base[d * R + j] as number;
       let k = 0;
       let short = true;
