@@ -184,6 +184,7 @@ const objectMetaSchema: Obj = {
       description: "Namespace defines the space within which each name must be unique.",
     },
     uid: { type: "string", description: "UID is the unique in time and space value for this object." },
+    selfLink: { type: "string", description: "Deprecated: selfLink is a legacy read-only field." },
     resourceVersion: {
       type: "string",
       description: "An opaque value that represents the internal version of this object.",

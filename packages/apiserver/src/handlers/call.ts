@@ -53,7 +53,7 @@ export function send(
   headers: Record<string, string | string[]> = {},
   contentType = "application/json",
 ): void {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const text = typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   (res as ServerResponse).writeHead(code, {
     "Content-Type": contentType,
     "Cache-Control": "no-cache, private",

@@ -14,7 +14,7 @@ import { deleteCollection } from "./deletecollection.js";
 import { groupDiscovery, resourceDiscovery, rootDiscovery } from "./discovery.js";
 import { get } from "./get.js";
 import { list } from "./list.js";
-import { openApiGroupVersion, openApiIndex } from "./openapi.js";
+import { openApiGroupVersion, openApiIndex, openApiV2 } from "./openapi.js";
 import { patch } from "./patch.js";
 import { q } from "./request.js";
 import { getScale, patchScale, updateScale } from "./scale.js";
@@ -40,6 +40,7 @@ const pathRoutes: PathRoute[] = [
   at("GET", "/api/{version}", resourceDiscovery),
   at("GET", "/apis/{group}", groupDiscovery),
   at("GET", "/apis/{group}/{version}", resourceDiscovery),
+  at("GET", "/openapi/v2", openApiV2),
   at("GET", "/openapi/v3", openApiIndex),
   at("GET", "/openapi/v3/api/{version}", openApiGroupVersion),
   at("GET", "/openapi/v3/apis/{group}/{version}", openApiGroupVersion),
