@@ -31,15 +31,15 @@ export interface EncodedCandidates {
 interface PodsEntry {
   cluster: ClusterEncoding;
   /** Encoded node index per row of known pods. */
-  nodes: Int32Array;
+  nodes: readonly number[];
   /** Pods per row. */
-  counts: Int32Array;
+  counts: readonly number[];
   /** Known pods, all rows. */
   pods: number;
   /** The distinct requests of its pods, without `pods` and resources the encoding lacks. */
   distinct: Quantities[];
   /** Per row, its index into `distinct`; null when there is one (or no pod). */
-  local: Int32Array | null;
+  local: readonly number[] | null;
 }
 
 /**
@@ -274,11 +274,12 @@ function readPods(
   }
   const entry: PodsEntry = {
     cluster,
-    nodes: Int32Array.from(nodes),
-    counts: Int32Array.from(counts),
+    // Plain arrays: thousands of small typed arrays cost more to make than they save.
+    nodes,
+    counts,
     pods: known,
     distinct,
-    local: distinct.length > 1 ? Int32Array.from(local) : null,
+    local: distinct.length > 1 ? local : null,
   };
   if (Array.isArray(v)) podsCache.set(v, entry);
   return entry;
