@@ -2,7 +2,9 @@
 // real kubectl against grove-sim (and against the real control plane in the kube project): a cluster
 // full of a low-priority PodCliqueSet (one PodGang per replica, one 80Mi pod per 150Mi node); a
 // PodCliqueSet of the same class stays pending and evicts nobody; a high-priority PodCliqueSet whose
-// gang needs 3 nodes of one rack evicts exactly 3 low gangs, all in one rack, and runs there.
+// gang needs 3 nodes of one rack evicts exactly 3 low gangs, all in one rack, and runs there; the
+// victims' pods and PodGangs carry DisruptionTarget and the pods a Preempted Event naming it. Then a
+// lone pod bound by hand (nodeName, no scheduler of ours) is evicted as a gang of one.
 // PriorityClasses are created with kubectl; the PCS's priorityClassName reaches its PodGangs.
 import type { ClusterSpec } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -177,12 +179,70 @@ describe("priority preemption with kubectl", () => {
     );
     for (const e of events.items) {
       expect(e.type).toBe("Normal");
-      expect(e.message).toMatch(/^Preempted by gang default\/high-0 on node kwok-node-\d$/);
+      expect(e.message).toMatch(/^Preempted by podgang default\/high-0 on node kwok-node-\d$/);
+    }
+    // The victim PodGangs carry DisruptionTarget too, naming the preemptor.
+    for (const g of lostGangs) {
+      const pg = await e2e.kubectl.json<{
+        status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+      }>(["get", "podgangs.scheduler.grove.io", g ?? "", "-o", "json"]);
+      expect(pg.status?.conditions?.find((c) => c.type === "DisruptionTarget")).toMatchObject({
+        status: "True",
+        reason: "PreemptionByScheduler",
+        message: "grove-scheduler: preempting to accommodate a higher priority podgang default/high-0",
+      });
     }
 
     // The evicted gangs' new pods and the equal-priority PCS wait; the other 5 low gangs kept theirs.
     const eq = await pods("eq");
     expect(eq.map((p) => p.spec?.nodeName)).toEqual([undefined]);
     expect((await pods("low")).filter((p) => before.has(p.metadata.uid)).length).toBe(NODES - 3);
+  });
+
+  it("a lone pod of another scheduler, bound with nodeName, is preempted as a gang of one", async () => {
+    await e2e.kubectl.ok(["delete", "podcliquesets.grove.io", "--all", "--wait=false"]);
+    await waitFor(
+      "every PCS pod gone",
+      async () => {
+        const left = (
+          await e2e.kubectl.json<{ items: unknown[] }>(["get", "pods", "-l", "app.kubernetes.io/part-of"])
+        ).items.length;
+        return { ok: left === 0, state: `${left} left` };
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    // Only kwok-node-0 is open to the scheduler; the lone pod is placed there by hand.
+    for (let i = 1; i < NODES; i++) await e2e.kubectl.ok(["cordon", `kwok-node-${i}`]);
+    const lone = stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "lone" },
+      spec: {
+        nodeName: "kwok-node-0",
+        priorityClassName: "e2e-low",
+        terminationGracePeriodSeconds: 5,
+        tolerations: [{ key: AGENT_LABEL, operator: "Equal", value: "agent", effect: "NoSchedule" }],
+        containers: [
+          {
+            name: "w",
+            image: "busybox:1.36",
+            command: ["sleep", "infinity"],
+            resources: { requests: { memory: "120Mi" } },
+          },
+        ],
+      },
+    });
+    await e2e.kubectl.ok(["apply", "-f", e2e.file("lone.yaml", lone)]);
+    const loneUid = await e2e.kubectl.ok(["get", "pod", "lone", "-o", "jsonpath={.metadata.uid}"]);
+    await e2e.kubectl.ok(["apply", "-f", e2e.file("solo.yaml", pcs("solo", "e2e-high", 1, 1))]);
+    await running("solo", 1);
+    expect((await pods("solo"))[0]?.spec?.nodeName).toBe("kwok-node-0");
+    const events = await e2e.kubectl.json<{
+      items: { message?: string; involvedObject?: { name?: string; uid?: string } }[];
+    }>(["get", "events", "--field-selector", "reason=Preempted,involvedObject.name=lone"]);
+    expect(events.items.filter((e) => e.involvedObject?.uid === loneUid).map((e) => e.message)).toEqual([
+      "Preempted by podgang default/solo-0 on node kwok-node-0",
+    ]);
+    for (let i = 1; i < NODES; i++) await e2e.kubectl.ok(["uncordon", `kwok-node-${i}`]);
   });
 });

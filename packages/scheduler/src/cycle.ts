@@ -129,7 +129,12 @@ export class Cycle {
     this.pc = new CyclePodConstraints(this.view, this.options.engine, this.options.namespaceLabels);
     // Room held for a nominated gang (preemption.ts) is its own to place into, and it goes first.
     this.unfit = [];
-    if (this.options.preemption) work = this.options.preemption.release(work);
+    if (this.options.preemption) {
+      // Room held for a lower-priority nomination is lent to a higher gang; the rest waits a cycle.
+      const r = this.options.preemption.release(work);
+      work = r.work;
+      out.next.push(...r.deferred);
+    }
     // "Waits" is over every ready gang, not only this batch's: one parked or backing off still
     // keeps its claim on new nodes before anyone's surplus.
     const settled = this.settledAt();

@@ -5,6 +5,7 @@ export {
   EventReasonPreempted,
   type Eviction,
   Evictor,
+  type EvictorOptions,
   ReasonPreemptionByScheduler,
 } from "./evictor.js";
 export {

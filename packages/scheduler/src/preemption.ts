@@ -4,10 +4,13 @@
 // candidates its VictimPolicy allows (default: strictly lower priority, and below
 // `nonPreemptiblePriority`, KAI's 100). The victims are evicted (evictor.ts); the gang is
 // *nominated*: its pods get status.nominatedNodeName, its PodGang Scheduled=False/Preempting, and
-// the room it was given is held for it in the capacity snapshot, so no other gang is placed there
-// while the victims terminate (kube's rule for nominated pods). It is not placed before every
+// the room it was given is held for it in the capacity snapshot while the victims terminate: no
+// gang of its priority or lower is placed there, one of strictly higher priority may be (kube's
+// rule for nominated pods; the nominated gang then re-evaluates). It is not placed before every
 // victim pod is gone (their room is still allocated), and it preempts nobody else meanwhile; once
-// they are gone the normal placement binds it, where the room was held or anywhere else.
+// they are gone the normal placement binds it, where the room was held or anywhere else. Victims
+// not gone within their longest grace period plus `nominationMarginMs` end the nomination (a
+// later cycle may preempt anew).
 import type { Gang, PreemptionResult, TopologyLevel } from "@grove-ts/placement";
 import type { Client, Logger } from "@grove-ts/runtime";
 import { PodType } from "@grove-ts/runtime";
@@ -31,8 +34,18 @@ export interface PreemptionOptions {
   nonPreemptiblePriority?: number | null | undefined;
   /** Which running gangs may be evicted; default `priorityVictimPolicy(nonPreemptiblePriority)`. */
   victimPolicy?: VictimPolicy | undefined;
+  /**
+   * A nomination whose victims are not all gone within their longest grace period plus this is
+   * dropped. Default 30 000.
+   */
+  nominationMarginMs?: number | undefined;
+  /** Asks for a cycle for gang `key` in `ms` (the scheduling queue's addAfter): the bound's check. */
+  wake?: ((key: string, ms: number) => void) | undefined;
   log: Logger;
 }
+
+/** A pod's grace period when it sets none (the API server's default). */
+const DEFAULT_GRACE_SECONDS = 30;
 
 /** A gang that could not be placed now (Unschedulable), as the cycle tried it. */
 export interface Unfit {
@@ -50,12 +63,21 @@ interface Nomination {
   /** Room held: pod key -> node, with the pod's requests. */
   held: { key: string; node: string; pod: Pod }[];
   holding: boolean;
+  /** The nominated gang's priority: only a strictly higher one may use the held room. */
+  priority: number;
+  /** When it was made, and Date.now() past which victims still there end it. */
+  since: number;
+  deadline: number;
+  /** Stops the eviction's retries once the nomination ends. */
+  abort: AbortController;
 }
 
 export class Preemption {
   private readonly nominations = new Map<string, Nomination>();
   private readonly policy: VictimPolicy;
   private readonly writes = new Set<Promise<void>>();
+  /** Nominations whose room a higher-priority gang of the current cycle may use (see release). */
+  private yielded: Nomination[] = [];
 
   constructor(
     private readonly client: Client,
@@ -78,9 +100,11 @@ export class Preemption {
    * Before a cycle places `work`: nominated gangs go first, and once every victim pod is gone the
    * room held for one is given back for it to take (no gang after it in the call, equal priority
    * included, gets there first). While victims remain the room stays held, against the nominated
-   * gang too: it cannot be placed there yet, and a gang tried after it must not be.
+   * gang too, except from gangs of strictly higher priority (kube's rule): when `work` has such a
+   * gang the room is lent to it, and the gangs of that nomination's priority or lower are
+   * `deferred` to the next cycle, where the room is held again.
    */
-  release(work: readonly WorkGang[]): WorkGang[] {
+  release(work: readonly WorkGang[]): { work: WorkGang[]; deferred: string[] } {
     const first: WorkGang[] = [];
     const rest: WorkGang[] = [];
     for (const w of work) {
@@ -88,7 +112,18 @@ export class Preemption {
       if (n && !this.victimsLeft(n)) this.hold(n, false);
       (n ? first : rest).push(w);
     }
-    return [...first, ...rest];
+    const ordered = [...first, ...rest];
+    const top = Math.max(...ordered.map((w) => w.priority ?? 0));
+    let lent: number | undefined;
+    for (const n of this.nominations.values())
+      if (n.holding && n.priority < top) {
+        this.hold(n, false);
+        this.yielded.push(n);
+        lent = Math.max(lent ?? n.priority, n.priority);
+      }
+    if (lent === undefined) return { work: ordered, deferred: [] };
+    const low = (w: WorkGang) => (w.priority ?? 0) <= (lent as number);
+    return { work: ordered.filter((w) => !low(w)), deferred: ordered.filter(low).map((w) => w.key) };
   }
 
   /**
@@ -105,10 +140,31 @@ export class Preemption {
   ): Promise<{ w: WorkGang; message: string }[]> {
     /** Unplaced gangs whose nomination ended: their pods' nominatedNodeName, unless nominated anew. */
     const ended = new Map<string, Pod[]>();
+    const out: { w: WorkGang; message: string }[] = [];
+    /** Dropped for victims that did not go in time: reported, not preempting again this cycle. */
+    const dropped = new Set<string>();
+    const reasons = new Map(unfit.map((u) => [u.w.key, u.reason]));
     for (const w of work) {
       const n = this.nominations.get(w.key);
       if (!n) continue;
-      if (!placed.has(w.key) && this.victimsLeft(n)) this.hold(n, true);
+      const waiting = !placed.has(w.key) && this.victimsLeft(n);
+      if (waiting && Date.now() >= n.deadline) {
+        const left = [...n.pods.values()].map(([ns, name]) => `${ns}/${name}`).sort();
+        this.options.log.info("nomination dropped: victims not gone in time", { gang: w.key, left });
+        ended.set(
+          w.key,
+          n.held.map((h) => h.pod),
+        );
+        this.forget(w.key);
+        dropped.add(w.key);
+        const reason = reasons.get(w.key);
+        const secs = Math.round((n.deadline - n.since) / 1000);
+        if (reason !== undefined)
+          out.push({
+            w,
+            message: `${reason}; preemption: victim pods ${left.join(", ")} not gone within ${secs}s of their eviction; nomination dropped`,
+          });
+      } else if (waiting) this.hold(n, true);
       else {
         if (!placed.has(w.key))
           ended.set(
@@ -118,11 +174,14 @@ export class Preemption {
         this.forget(w.key);
       }
     }
-    const out: { w: WorkGang; message: string }[] = [];
+    // Room lent to higher-priority gangs in this cycle is held again while its nomination lasts.
+    const live = new Set(this.nominations.values());
+    for (const n of this.yielded) if (live.has(n)) this.hold(n, true);
+    this.yielded = [];
     // The running gangs, listed once per cycle (a pass over every pod) for all its preemptors.
     const listing: { all?: VictimCandidate[] } = {};
     for (const u of unfit) {
-      if (this.nominations.has(u.w.key)) continue;
+      if (this.nominations.has(u.w.key) || dropped.has(u.w.key)) continue;
       const why = await this.tryPreempt(u, listing);
       if (why !== undefined) out.push({ w: u.w, message: `${u.reason}; preemption: ${why}` });
     }
@@ -150,6 +209,7 @@ export class Preemption {
     const n = this.nominations.get(key);
     if (!n) return;
     this.hold(n, false);
+    n.abort.abort();
     this.nominations.delete(key);
   }
 
@@ -197,10 +257,25 @@ export class Preemption {
     const chosen = new Set(res.victims);
     const victims = candidates.filter((c) => chosen.has(c.name));
     const byGroup = new Map(res.groups.map((g) => [g.name, g.nodes]));
-    const n: Nomination = { victims: res.victims, pods: new Map(), held: [], holding: false };
-    for (const v of victims)
-      for (const p of v.objects)
-        n.pods.set(p.metadata?.uid ?? "", [p.metadata?.namespace ?? "", p.metadata?.name ?? ""]);
+    const objects = victims.flatMap((v) => v.objects);
+    const graceSeconds = Math.max(
+      0,
+      ...objects.map((p) => p.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS),
+    );
+    const boundMs = 1000 * graceSeconds + (this.options.nominationMarginMs ?? 30_000);
+    const since = Date.now();
+    const n: Nomination = {
+      victims: res.victims,
+      pods: new Map(),
+      held: [],
+      holding: false,
+      priority: w.priority ?? 0,
+      since,
+      deadline: since + boundMs,
+      abort: new AbortController(),
+    };
+    for (const p of objects)
+      n.pods.set(p.metadata?.uid ?? "", [p.metadata?.namespace ?? "", p.metadata?.name ?? ""]);
     for (const g of w.groups)
       (byGroup.get(g.name) ?? []).forEach((node, k) => {
         const pod = g.pending[k];
@@ -209,17 +284,26 @@ export class Preemption {
     this.nominations.set(w.key, n);
     this.hold(n, true);
     const scheduler = pods[0]?.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
-    const who = w.podGang ? `gang ${w.key}` : `pod ${w.key.slice(4)}`;
+    // kube-scheduler v1.37's strings (its preemption executor): "<scheduler>: preempting to
+    // accommodate a higher priority <pod|podgroup>" and "Preempted by <pod|podgroup> <uid> on node
+    // <node>"; ours name the preemptor, a PodGang or a lone pod, by <namespace>/<name>.
+    const who = w.podGang ? `podgang ${w.key}` : `pod ${w.key.slice(4)}`;
     const nodes = [...new Set(n.held.map((h) => h.node))].sort();
     this.options.log.info("preempting", { gang: w.key, victims: res.victims, nodes });
+    const podGangs: [string, string][] = [];
+    for (const v of victims)
+      if (v.podGang) podGangs.push([v.objects[0]?.metadata?.namespace ?? "", v.podGang]);
     this.track(
       this.evictor.evict({
-        pods: victims.flatMap((v) => v.objects),
+        pods: objects,
         condition: `${scheduler}: preempting to accommodate a higher priority ${who}`,
         event: (p) => `Preempted by ${who} on node ${p.spec?.nodeName ?? ""}`,
         component: scheduler,
+        podGangs,
+        signal: n.abort.signal,
       }),
     );
+    this.options.wake?.(w.key, boundMs);
     for (const h of n.held) this.track(this.nominate(h.pod, h.node));
     await this.status.nominated(
       w,

@@ -98,6 +98,13 @@ export interface GangSchedulerOptions extends PolicyOptions {
    * below the preemptor's is. Default 100.
    */
   nonPreemptiblePriority?: number | null;
+  /**
+   * A preemptor's nomination ends when its victims are not all gone within their longest grace
+   * period plus this (README "Preemption"). Default 30 000.
+   */
+  nominationMarginMs?: number;
+  /** First retry delay of an eviction the API server refused; doubles up to 30 s. Default 1000. */
+  evictionBackoffMs?: number;
 }
 
 export interface GangScheduler {
@@ -175,6 +182,12 @@ class Scheduler implements GangScheduler {
     const npp = options.nonPreemptiblePriority;
     if (npp !== undefined && npp !== null && !Number.isInteger(npp))
       throw new RangeError(`nonPreemptiblePriority: must be an integer or null, got ${npp}`);
+    for (const [name, v, min] of [
+      ["nominationMarginMs", options.nominationMarginMs, 0],
+      ["evictionBackoffMs", options.evictionBackoffMs, 1],
+    ] as const)
+      if (v !== undefined && !(v >= min))
+        throw new RangeError(`${name}: must be a number >= ${min}, got ${v}`);
     this.preemption =
       options.preemption === false
         ? undefined
@@ -183,7 +196,9 @@ class Scheduler implements GangScheduler {
             this.view,
             this.placer,
             this.status,
-            new Evictor(client, (...a) => this.status.event(...a), this.log),
+            new Evictor(client, (...a) => this.status.event(...a), this.log, {
+              initialBackoffMs: options.evictionBackoffMs,
+            }),
             {
               nonPreemptiblePriority: npp,
               // Priority preemption, or reclaim across KAI queues (reclaim.ts).
@@ -199,6 +214,8 @@ class Scheduler implements GangScheduler {
                   npp === undefined ? DEFAULT_NON_PREEMPTIBLE_PRIORITY : npp,
                 ),
               ),
+              nominationMarginMs: options.nominationMarginMs,
+              wake: (key, ms) => this.queue.addAfter(key, ms),
               log: this.log,
             },
           );

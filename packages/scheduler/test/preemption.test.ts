@@ -1,98 +1,24 @@
 // Priority preemption (README "Preemption"), against the in-process API server. No kubelet runs
 // here, so a preempted pod stays terminating (its graceful delete is only marked) until the test
 // deletes it for good, as a kubelet would: that is what lets the tests look at the waiting state.
-import { PodGangType } from "@grove-ts/api";
-import { type Client, EventType, NodeType, PodType, PriorityClassType } from "@grove-ts/runtime";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import { type Client, EventType, NodeType } from "@grove-ts/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGangScheduler, type GangSchedulerOptions } from "../src/index.js";
+import { createAll, eventually, getPod, type K, node, pod } from "./harness.js";
 import {
-  createAll,
-  eventually,
-  getPod,
-  type Harness,
-  harness,
-  type K,
-  node,
-  pod,
-  podGang,
-} from "./harness.js";
+  closeHarness,
+  condition,
+  gang,
+  gangCondition,
+  kubeletDeletes,
+  refused,
+  run,
+  start,
+  terminating,
+  withPodClass,
+} from "./preemption-lib.js";
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
-const CLASSES: [string, number, string?][] = [
-  ["low", 10],
-  ["mid", 50],
-  ["guarded", 150],
-  ["high", 1000],
-  // Above the victims' 10, below the preemptor's 50: it could preempt, were it not for Never.
-  ["never", 40, "Never"],
-];
-
-async function start(options: GangSchedulerOptions = {}): Promise<Harness> {
-  h = await harness(options);
-  for (const [name, value, preemptionPolicy] of CLASSES)
-    await h.client.create(PriorityClassType, {
-      apiVersion: "scheduling.k8s.io/v1",
-      kind: "PriorityClass",
-      metadata: { name },
-      value,
-      ...(preemptionPolicy ? { preemptionPolicy } : {}),
-    } as never);
-  return h;
-}
-
-/** A gang `name` of `n` pods of `cpu` each, all needed, its class on the PodGang (as Grove sets it). */
-function gang(name: string, n: number, cpu: string, pc?: string) {
-  const pods = Array.from({ length: n }, (_, i) => `${name}-${i}`);
-  return {
-    gangs: [podGang(name, [{ name: `${name}-w`, pods, min: n }], pc ? { priorityClassName: pc } : {})],
-    pods: pods.map((p) => pod({ name: p, gang: name, cpu })),
-  };
-}
-
-/** Pods created with `priorityClassName` (the Priority admission resolves priority and preemptionPolicy). */
-function withPodClass(g: ReturnType<typeof gang>, pc: string) {
-  for (const p of g.pods) (p.spec as NonNullable<Pod["spec"]>).priorityClassName = pc;
-  return g;
-}
-
-async function run(h: Harness, ...gs: ReturnType<typeof gang>[]): Promise<void> {
-  for (const g of gs) await createAll(h.client, g);
-  const names = gs.flatMap((g) => g.pods.map((p) => p.metadata.name ?? ""));
-  await eventually(async () => {
-    for (const n of names) expect((await getPod(h.client, n)).spec?.nodeName, n).toBeDefined();
-  });
-}
-
-const terminating = async (h: Harness, names: string[]) =>
-  (
-    await Promise.all(
-      names.map(async (n) =>
-        (await h.client.get<K<Pod>>(PodType, n, "default"))?.metadata.deletionTimestamp ? n : "",
-      ),
-    )
-  ).filter((n) => n !== "");
-
-const condition = (p: K<Pod>, type: string) => p.status?.conditions?.find((c) => c.type === type);
-
-/** Waits until `name`'s PodScheduled message says preemption had its say, and returns it. */
-async function refused(h: Harness, name: string): Promise<string> {
-  return eventually(async () => {
-    const msg = condition(await getPod(h.client, name), "PodScheduled")?.message ?? "";
-    expect(msg).toContain("preemption:");
-    return msg;
-  });
-}
-
-/** What a kubelet does once a terminating pod's containers stopped. */
-async function kubeletDeletes(h: Harness, names: string[]): Promise<void> {
-  for (const n of names) await h.client.delete(PodType, n, "default", { gracePeriodSeconds: 0 });
-}
+afterEach(closeHarness);
 
 describe.each([true, false])("priority preemption (incremental snapshot: %s)", (incremental) => {
   it("evicts exactly the cheapest victims, holds their room for the preemptor and binds it once they are gone", async () => {
@@ -112,9 +38,19 @@ describe.each([true, false])("priority preemption (incremental snapshot: %s)", (
       const c = condition(await getPod(h.client, v), "DisruptionTarget");
       expect(c).toMatchObject({ status: "True", reason: "PreemptionByScheduler" });
       expect(c?.message).toBe(
-        "grove-scheduler: preempting to accommodate a higher priority gang default/high",
+        "grove-scheduler: preempting to accommodate a higher priority podgang default/high",
       );
     }
+    // The victim PodGangs carry it too; the other one does not.
+    await eventually(async () => {
+      for (const g of ["low-b", "low-c"])
+        expect(await gangCondition(h, g, "DisruptionTarget")).toMatchObject({
+          status: "True",
+          reason: "PreemptionByScheduler",
+          message: "grove-scheduler: preempting to accommodate a higher priority podgang default/high",
+        });
+    });
+    expect(await gangCondition(h, "mid-a", "DisruptionTarget")).toBeUndefined();
     await eventually(async () => {
       const events = (
         await h.client.list<K<{ reason?: string; message?: string; involvedObject?: { name?: string } }>>(
@@ -124,7 +60,7 @@ describe.each([true, false])("priority preemption (incremental snapshot: %s)", (
       ).items;
       for (const v of ["low-b-0", "low-c-0"])
         expect(events.find((e) => e.involvedObject?.name === v && e.reason === "Preempted")?.message).toMatch(
-          /^Preempted by gang default\/high on node n[12]$/,
+          /^Preempted by podgang default\/high on node n[12]$/,
         );
     });
     // Nominated: pods know their node, the PodGang says why it waits; nothing bound yet.
@@ -137,10 +73,7 @@ describe.each([true, false])("priority preemption (incremental snapshot: %s)", (
         expect(victimNodes.has(hp.status?.nominatedNodeName)).toBe(true);
         expect(hp.spec?.nodeName).toBeUndefined();
       }
-      const pg = await h.client.get<
-        K<{ status?: { conditions?: { type: string; reason?: string; message?: string }[] } }>
-      >(PodGangType, "high", "default");
-      const sc = pg?.status?.conditions?.find((c) => c.type === "Scheduled");
+      const sc = await gangCondition(h, "high", "Scheduled");
       expect(sc?.reason).toBe("Preempting");
       expect(sc?.message).toContain("preempting default/low-b, default/low-c");
     });
