@@ -6,23 +6,41 @@
 // messages carrying their value as YAML text (JSON is YAML), as gnostic fills them.
 import { isObj, type Obj } from "./util.js";
 
-/** A protobuf message being written: its encoded fields, in order. */
+/**
+ * A protobuf message being written: its bytes so far, and nested messages kept as they are (only
+ * their size is needed here), so the document is copied once, into one buffer, by encode().
+ */
 class Msg {
-  private chunks: Buffer[] = [];
+  private parts: (Buffer | Msg)[] = [];
+  private scalars: number[] = [];
+  /** Encoded size in bytes. */
+  size = 0;
+
+  private flush(): void {
+    if (this.scalars.length === 0) return;
+    this.parts.push(Buffer.from(this.scalars));
+    this.scalars = [];
+  }
 
   private varint(v: number): void {
-    if (v >= 0 && v < 0x80) {
-      this.chunks.push(Buffer.of(v));
+    if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      let x = v;
+      while (x >= 0x80) {
+        this.scalars.push((x % 0x80) | 0x80);
+        x = Math.floor(x / 0x80);
+      }
+      this.scalars.push(x);
+      this.size += varintSize(v);
       return;
     }
-    const out: number[] = [];
     let x = BigInt.asUintN(64, BigInt(v));
     while (x >= 0x80n) {
-      out.push(Number(x & 0x7fn) | 0x80);
+      this.scalars.push(Number(x & 0x7fn) | 0x80);
+      this.size++;
       x >>= 7n;
     }
-    out.push(Number(x));
-    this.chunks.push(Buffer.from(out));
+    this.scalars.push(Number(x));
+    this.size++;
   }
 
   private tag(n: number, wire: number): void {
@@ -60,25 +78,50 @@ class Msg {
       this.tag(n, 1);
       const b = Buffer.alloc(8);
       b.writeDoubleLE(v);
-      this.chunks.push(b);
+      this.push(b);
     }
     return this;
   }
 
   msg(n: number, m: Msg | undefined): this {
-    if (m) this.bytes(n, m.encode());
+    if (!m) return this;
+    this.tag(n, 2);
+    this.varint(m.size);
+    this.push(m);
     return this;
   }
 
   private bytes(n: number, b: Buffer): void {
     this.tag(n, 2);
     this.varint(b.length);
-    this.chunks.push(b);
+    this.push(b);
+  }
+
+  private push(part: Buffer | Msg): void {
+    this.flush();
+    this.parts.push(part);
+    this.size += part instanceof Msg ? part.size : part.length;
   }
 
   encode(): Buffer {
-    return Buffer.concat(this.chunks);
+    const out = Buffer.allocUnsafe(this.size);
+    const end = this.writeTo(out, 0);
+    if (end !== this.size) throw new Error(`protobuf size mismatch: ${end} != ${this.size}`);
+    return out;
   }
+
+  private writeTo(out: Buffer, at: number): number {
+    this.flush();
+    let i = at;
+    for (const p of this.parts) i = p instanceof Msg ? p.writeTo(out, i) : i + p.copy(out, i);
+    return i;
+  }
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  for (let x = v; x >= 0x80; x = Math.floor(x / 0x80)) n++;
+  return n;
 }
 
 const objs = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);

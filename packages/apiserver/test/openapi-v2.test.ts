@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { negotiateV2 } from "../src/handlers/openapi.js";
 import { type RunningApiServer, startApiServer } from "../src/index.js";
 import { toV2Schema } from "../src/openapi-v2.js";
+import { encodeOpenApiV2 } from "../src/openapi-v2-proto.js";
 import { widgetCrd } from "./fixtures.js";
 
 const PROTO = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
@@ -199,6 +200,25 @@ describe("GET /openapi/v2", () => {
       expect(schemaShape(schema), name).toEqual(
         jsonShape((doc.definitions as Record<string, Json>)[name] as Json),
       );
+  });
+
+  it("writes gnostic's field numbers and proto3's wire format (golden bytes)", () => {
+    const doc = {
+      swagger: "2.0",
+      info: { title: "K", version: "1" },
+      definitions: { D: { type: "object", maxLength: 300, minimum: -1, additionalProperties: false } },
+    };
+    expect(encodeOpenApiV2(doc).toString("hex")).toBe(
+      [
+        "0a03322e30", // swagger = 1: "2.0"
+        "12060a014b120131", // info = 2 { title = 1: "K", version = 2: "1" }
+        "4a230a210a0144121c", // definitions = 9 { NamedSchema = 1 { name = 1: "D", value = 2: Schema {
+        "49000000000000f0bf", // minimum = 9: -1.0 (fixed64)
+        "58ac02", // max_length = 11: 300 (varint)
+        "aa01021000", // additional_properties = 21 { boolean = 2: false }
+        "b201080a066f626a656374", // type = 22 { value = 1: "object" } } } }
+      ].join(""),
+    );
   });
 
   it("negotiates as kube-apiserver: JSON by default and for wildcards, q-values weigh, anything else is 406", async () => {
