@@ -221,6 +221,8 @@ let pScore: usize = 0;
 let orphans: bool = false;
 // Set by init(): every domain of the narrowest level is one node.
 let singleLeaf: bool = false;
+// solve()'s second pass: fill() packs the chosen domain without the locality step.
+let packing: bool = false;
 let undoTop: i32 = 0;
 let ripBudget: i32 = 0;
 // Per fill(): the resources the group asks for (index, amount), so the node loop skips the rest.
@@ -329,6 +331,37 @@ function bind(c: usize, p: usize): void {
 /** Places every gang of the call arena `p` on the cluster arena `c`; returns 0. */
 export function solve(c: usize, p: usize): i32 {
   bind(c, p);
+  packing = false;
+  pass();
+  const got = podsPlaced();
+  if (spread || got >= PODS) return 0;
+  // Pods left out: the same call with packing only (most-allocated nodes of the chosen domain, no
+  // locality step) may place more, since locality choices can leave nodes too fragmented for a
+  // later gang. The better answer is kept (better(); on a tie the locality one). The out
+  // sections' second halves keep the locality answer meanwhile.
+  const bK = (<usize>K) << 2;
+  const bG = (<usize>G) << 2;
+  const bP = (<usize>PODS) << 2;
+  const bR = (<usize>(K * REASON_SLOTS)) << 2;
+  const tries = gi(stats, 0);
+  memory.copy(gangOk + bK, gangOk, bK);
+  memory.copy(gPlaced + bG, gPlaced, bG);
+  memory.copy(podNode + bP, podNode, bP);
+  memory.copy(reason + bR, reason, bR);
+  packing = true;
+  pass();
+  packing = false;
+  si(stats, 0, gi(stats, 0) + tries);
+  if (better(got)) return 0;
+  memory.copy(gangOk, gangOk + bK, bK);
+  memory.copy(gPlaced, gPlaced + bG, bG);
+  memory.copy(podNode, podNode + bP, bP);
+  memory.copy(reason, reason + bR, bR);
+  return 0;
+}
+
+/** Every gang's minimum in gang order (with repairs), then the pods above the minimums. */
+function pass(): void {
   init();
   for (let i = 0; i < K; i++) {
     const k = gi(gangOrder, i);
@@ -336,7 +369,31 @@ export function solve(c: usize, p: usize): i32 {
     si(gangOk, k, solveGang(k) || ripUp(k, i) ? 1 : 0);
   }
   surplus();
-  return 0;
+}
+
+/**
+ * Whether this pass's answer beats the kept one (`got` pods): in gang order, the first gang placed
+ * by one and not the other decides (an earlier gang never gives way to later pods, as in the
+ * contract's order); with the same gangs placed, more pods.
+ */
+function better(got: i32): bool {
+  for (let i = 0; i < K; i++) {
+    const k = gi(gangOrder, i);
+    const now = gi(gangOk, k);
+    if (now !== gi(gangOk, K + k)) return now !== 0;
+  }
+  return podsPlaced() > got;
+}
+
+/** Pods of the placed gangs, as decode() counts them. */
+function podsPlaced(): i32 {
+  let n = 0;
+  for (let k = 0; k < K; k++) {
+    if (gi(gangOk, k) === 0) continue;
+    const g1 = gi(gangGrp, k + 1);
+    for (let g = gi(gangGrp, k); g < g1; g++) n += gi(gPlaced, g);
+  }
+  return n;
 }
 
 function usable(n: i32): bool {
@@ -777,7 +834,7 @@ function fillIn(g: i32, scope: i32, want: i32): i32 {
   const a = scope < 0 ? 0 : gi(domStart, scope);
   const b = scope < 0 ? N : gi(domEnd, scope);
   const lvl0 = levelOf(scope) + 1;
-  if (spread || lvl0 >= L) return fillNodes(g, a, b, want, -1);
+  if (spread || packing || lvl0 >= L) return fillNodes(g, a, b, want, -1);
   if (lvl0 === L - 1 && singleLeaf) {
     const got = fillSingles(g, a, b, want);
     if (got >= 0) return got;

@@ -115,6 +115,8 @@ export class JsKernel {
   private orphans = false;
   /** Set by init(): every domain of the narrowest level is one node. */
   private singleLeaf = false;
+  /** run()'s second pass: fill() packs the chosen domain without the locality step. */
+  private packing = false;
   private capT!: Float64Array;
   private gPlaced!: Int32Array;
   private eligCount!: Int32Array;
@@ -137,6 +139,36 @@ export class JsKernel {
 
   run(cBuf: ArrayBuffer, cBase: number, pBuf: ArrayBuffer, pBase: number): number {
     this.bind(cBuf, cBase, pBuf, pBase);
+    this.packing = false;
+    this.pass();
+    const got = this.podsPlaced();
+    if (this.spread || got >= this.PODS) return 0;
+    // Pods left out: the same call with packing only (most-allocated nodes of the chosen domain, no
+    // locality step) may place more, since locality choices can leave nodes too fragmented for a
+    // later gang. The better answer is kept (better(); on a tie the locality one).
+    const K = this.K;
+    const G = this.G;
+    const PODS = this.PODS;
+    const RS = K * REASON_SLOTS;
+    const tries = this.stats[0] as number;
+    this.gangOk.copyWithin(K, 0, K);
+    this.gPlaced.copyWithin(G, 0, G);
+    this.podNode.copyWithin(PODS, 0, PODS);
+    this.reason.copyWithin(RS, 0, RS);
+    this.packing = true;
+    this.pass();
+    this.packing = false;
+    this.stats[0] = (this.stats[0] as number) + tries;
+    if (this.better(got)) return 0;
+    this.gangOk.copyWithin(0, K, 2 * K);
+    this.gPlaced.copyWithin(0, G, 2 * G);
+    this.podNode.copyWithin(0, PODS, 2 * PODS);
+    this.reason.copyWithin(0, RS, 2 * RS);
+    return 0;
+  }
+
+  /** Every gang's minimum in gang order (with repairs), then the pods above the minimums. */
+  private pass(): void {
     this.init();
     for (let i = 0; i < this.K; i++) {
       const k = this.gangOrder[i] as number;
@@ -144,7 +176,32 @@ export class JsKernel {
       this.gangOk[k] = this.solveGang(k) || this.ripUp(k, i) ? 1 : 0;
     }
     this.surplus();
-    return 0;
+  }
+
+  /**
+   * Whether this pass's answer beats the kept one (`got` pods): in gang order, the first gang
+   * placed by one and not the other decides (an earlier gang never gives way to later pods, as in
+   * the contract's order); with the same gangs placed, more pods.
+   */
+  private better(got: number): boolean {
+    const K = this.K;
+    for (let i = 0; i < K; i++) {
+      const k = this.gangOrder[i] as number;
+      const now = this.gangOk[k] as number;
+      if (now !== (this.gangOk[K + k] as number)) return now !== 0;
+    }
+    return this.podsPlaced() > got;
+  }
+
+  /** Pods of the placed gangs, as decode() counts them. */
+  private podsPlaced(): number {
+    let n = 0;
+    for (let k = 0; k < this.K; k++) {
+      if (this.gangOk[k] === 0) continue;
+      const g1 = this.gangGrp[k + 1] as number;
+      for (let g = this.gangGrp[k] as number; g < g1; g++) n += this.gPlaced[g] as number;
+    }
+    return n;
   }
 
   private bind(cBuf: ArrayBuffer, cBase: number, pBuf: ArrayBuffer, pBase: number): void {
@@ -246,11 +303,12 @@ export class JsKernel {
     this.sPref = pi(P.PREF, S);
     this.pScore = pf(P.PSCORE, (ph[P.NPREF] as number) * N);
     this.capT = pf(P.CAPT, Rn);
-    this.gPlaced = pi(P.GPLACED, G);
+    // Out sections are twice as long: the second half keeps the locality pass's answer (run()).
+    this.gPlaced = pi(P.GPLACED, 2 * G);
     this.eligCount = pi(P.ELIGCOUNT, S);
-    this.podNode = pi(P.PODNODE, PODS);
-    this.gangOk = pi(P.GANGOK, K);
-    this.reason = pi(P.REASON, K * REASON_SLOTS);
+    this.podNode = pi(P.PODNODE, 2 * PODS);
+    this.gangOk = pi(P.GANGOK, 2 * K);
+    this.reason = pi(P.REASON, 2 * K * REASON_SLOTS);
     this.stats = pi(P.STATS, 8);
     this.save = pi(P.SAVE, PODS);
     this.gSave = pi(P.GSAVE, G);
@@ -339,10 +397,10 @@ export class JsKernel {
         this.tChild[j + 1] = c;
       }
     }
-    this.podNode.fill(-1);
-    this.gPlaced.fill(0);
-    this.gangOk.fill(0);
-    this.reason.fill(0);
+    this.podNode.fill(-1, 0, this.PODS);
+    this.gPlaced.fill(0, 0, this.G);
+    this.gangOk.fill(0, 0, this.K);
+    this.reason.fill(0, 0, this.K * REASON_SLOTS);
     this.stats.fill(0);
     this.undoTop = 0;
     this.ripBudget = REPAIR_WORK * (this.PODS + N) + REPAIR_FLOOR;
@@ -656,7 +714,7 @@ export class JsKernel {
     const b = scope < 0 ? this.N : (this.domEnd[scope] as number);
     const lvl0 = this.levelOf(scope) + 1;
     const L = this.L;
-    if (this.spread || lvl0 >= L) return this.fillNodes(g, a, b, want, -1);
+    if (this.spread || this.packing || lvl0 >= L) return this.fillNodes(g, a, b, want, -1);
     if (lvl0 === L - 1 && this.singleLeaf) {
       const got = this.fillSingles(g, a, b, want);
       if (got >= 0) return got;

@@ -83,11 +83,13 @@ export const P = {
   HID: 48, // i32 N node heap
   HKEY: 49, // f64 N
   CAPT: 50, // f64 R cluster capacity per resource
-  GPLACED: 51, // i32 G out: pods placed per group
+  GPLACED: 51, // i32 2G out: pods placed per group (second half: the kernel's scratch, below)
   ELIGCOUNT: 52, // i32 S
-  PODNODE: 53, // i32 PODS out: node of each pod slot, -1
-  GANGOK: 54, // i32 K out
-  REASON: 55, // i32 K*REASON_SLOTS out
+  PODNODE: 53, // i32 2*PODS out: node of each pod slot, -1
+  GANGOK: 54, // i32 2K out
+  REASON: 55, // i32 2*K*REASON_SLOTS out
+  // (The second half of GPLACED, PODNODE, GANGOK and REASON keeps the locality pass's answer while
+  // the kernel runs the packing pass: see the engines' run()/solve().)
   STATS: 56, // i32 8 out: [0] attempts
   TFULL: 57, // f64 T*R: like TDEMAND for every wanted pod (count, not minCount)
   // Scratch of the repair steps (rip-up of earlier gangs, re-placing a gang for its full count).

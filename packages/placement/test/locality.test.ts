@@ -3,7 +3,7 @@
 // constraint go to the most-used domain that fits. On every engine.
 import { describe, expect, it } from "vitest";
 import { type PlacementNode, type PlacementResult, solve } from "../src/index.js";
-import { distinct, ENGINES, gang, grid, group, podsOf, problem, rackOf } from "./helpers.js";
+import { distinct, ENGINES, gang, grid, group, node, podsOf, problem, rackOf } from "./helpers.js";
 
 /** The grid with `used` GPUs already allocated on the named nodes. */
 function withUsed(nodes: PlacementNode[], used: Record<string, number>): PlacementNode[] {
@@ -74,5 +74,45 @@ describe.each(ENGINES)("locality ($engine $wasmBuild)", (opts) => {
     const r = solve(p, opts);
     expect(r.gangs[0]?.placed).toBe(true);
     expect(racksOf(r, "g")).toHaveLength(2);
+  });
+
+  it("locality never costs pods: when packing places more, the packing answer is kept", () => {
+    // Rack b0-r0: "small" (3 GPUs, empty); rack b0-r1: "big" (100 GPUs, 4 free, most allocated).
+    // Locality puts gang a's 2 pods in the tightest rack, b0-r0, leaving gang b (only "small" fits
+    // it, minCount 1 of 2) one pod: 3 pods. Packing (most-allocated nodes) puts a on "big": 4 pods.
+    // Found in the quality bench, where earlier gangs' locality choices fragmented the nodes a
+    // later gang's minimum or surplus needed (see the README's "Locality first").
+    const nodes = [
+      node("small", { block: "b0", rack: "b0-r0" }, { "nvidia.com/gpu": "3" }, { labels: { pool: "small" } }),
+      node(
+        "big",
+        { block: "b0", rack: "b0-r1" },
+        { "nvidia.com/gpu": "100" },
+        {
+          allocated: { "nvidia.com/gpu": "96" },
+        },
+      ),
+    ];
+    const p = problem(nodes, [
+      gang("a", [group("w", 2)]),
+      gang("b", [group("x", 2, { minCount: 1, nodeSelector: { pool: "small" } })]),
+    ]);
+    const r = solve(p, opts);
+    expect(podsOf(r, "a")).toEqual(["big", "big"]);
+    expect(podsOf(r, "b")).toEqual(["small", "small"]);
+    expect(r.stats?.podsPlaced).toBe(4);
+  });
+
+  it("with pods left out either way, the locality answer stays when packing places no more", () => {
+    // As in "fills the most-used rack that fits", plus a gang no rack can hold (20 GPUs on one host).
+    const nodes = withUsed(grid(1, 3, 2), { "b0-r0-h0": 6, "b0-r0-h1": 6, "b0-r1-h1": 8 });
+    const p = problem(nodes, [
+      gang("free", [group("w", 6)]),
+      gang("huge", [group("x", 20)], { constraint: { required: "host" } }),
+    ]);
+    const r = solve(p, opts);
+    expect(podsOf(r, "free")).toEqual(Array(6).fill("b0-r1-h0"));
+    expect(r.gangs[1]?.placed).toBe(false);
+    expect(r.gangs[1]?.reason).toContain("host");
   });
 });
