@@ -103,93 +103,120 @@ function search(
     );
   };
   const holds = (d: number, entries: readonly number[]) => slotPrefix(d, entries) <= entries.length;
+  /** `set` less every victim (highest priority first) the domain's sums and slots do not need. */
+  const slotTrial = (d: number, set: number[]): number[] => {
+    if (slots === null) return set;
+    const [a, b] = slots.range(L < 0 ? -1 : agg.d0 + d);
+    slots.hold(
+      a,
+      b,
+      set.map((e) => agg.entCand[e] as number),
+    );
+    // The domain's sums with the set freed, kept as victims are given back.
+    const sums = new Float64Array(R);
+    for (let j = 0; j < R; j++) sums[j] = agg.base[d * R + j] as number;
+    for (const e of set)
+      for (let j = 0; j < R; j++) sums[j] = (sums[j] as number) + (agg.entVec[e * R + j] as number);
+    const back = new Set<number>();
+    for (const e of set.slice().sort((x, y) => compareReprieve(c, agg, x, y))) {
+      if (back.size + 1 >= set.length) break;
+      let covered = true;
+      for (let j = 0; j < R && covered; j++)
+        covered = (sums[j] as number) - (agg.entVec[e * R + j] as number) >= (need[j] as number);
+      if (!covered || !slots.giveBack(agg.entCand[e] as number)) continue;
+      back.add(e);
+      for (let j = 0; j < R; j++) sums[j] = (sums[j] as number) - (agg.entVec[e * R + j] as number);
+    }
+    slots.release();
+    return back.size > 0 ? set.filter((e) => !back.has(e)) : set;
+  };
   const where = L < 0 ? "the cluster" : `any ${ctx.levels[L]?.domain ?? `level ${L}`}`;
-  let best: { cost: Cost; victims: number[]; groups: GangPlacement["groups"] } | null = null;
+  // Assigned in closures: declared so that TypeScript does not narrow it to null.
+  let best = null as { cost: Cost; victims: number[]; groups: GangPlacement["groups"] } | null;
   let lastReason = firstReason;
-  let extra = 0;
-  for (const { d, prefix, bound } of order) {
-    if (best !== null && ++extra > MAX_EXTRA_DOMAINS) break;
-    // Domains come in their lower bound's order: once it is no better than the best set found in
-    // (highest priority, victims), no later domain can beat it there (a tie in both goes to the
-    // domain tried first, not to the fewest pods).
-    if (best !== null && (bound[0] > best.cost[0] || (bound[0] === best.cost[0] && bound[1] >= best.cost[1])))
-      break;
-    if (tries.count >= MAX_ATTEMPTS) break;
-    const list = agg.byDomain(d);
-    const least = slotPrefix(d, list);
-    if (least > list.length) continue;
-    const fits = (set: number[]) => set.length > 0 && coversIn(agg, d, set, need, R) && holds(d, set);
-    const reprieveOrder = (set: number[]) => set.slice().sort((x, y) => compareReprieve(c, agg, x, y));
-    let k = Math.max(prefix, least);
-    let kept: number[] = [];
-    let found: GangPlacement | null = null;
-    // With pod slots, the prefix less every victim they do not need is tried first: one attempt
-    // when they are right (capacity is all they miss: selectors, taints, nested constraints).
-    if (slots !== null) {
-      let trial = list.slice(0, k);
-      const [a, b] = slots.range(L < 0 ? -1 : agg.d0 + d);
-      slots.hold(
-        a,
-        b,
-        trial.map((e) => agg.entCand[e] as number),
-      );
-      // The domain's sums with the trial set freed, kept as victims are given back.
-      const sums = new Float64Array(R);
-      for (let j = 0; j < R; j++) sums[j] = agg.base[d * R + j] as number;
-      for (const e of trial)
-        for (let j = 0; j < R; j++) sums[j] = (sums[j] as number) + (agg.entVec[e * R + j] as number);
-      const back = new Set<number>();
-      for (const e of reprieveOrder(trial)) {
-        if (back.size + 1 >= trial.length) break;
-        let covered = true;
-        for (let j = 0; j < R && covered; j++)
-          covered = (sums[j] as number) - (agg.entVec[e * R + j] as number) >= (need[j] as number);
-        if (!covered || !slots.giveBack(agg.entCand[e] as number)) continue;
-        back.add(e);
-        for (let j = 0; j < R; j++) sums[j] = (sums[j] as number) - (agg.entVec[e * R + j] as number);
-      }
-      slots.release();
-      if (back.size > 0) trial = trial.filter((e) => !back.has(e));
-      if (best === null || cheaper(costOf(c, agg, trial), best.cost)) {
-        const r = attempt(d, trial);
-        if (r.placed) {
-          kept = trial;
-          found = r;
-        } else lastReason = r.reason ?? lastReason;
-      }
-    }
-    if (found === null) {
-      // Grow the prefix until the engine confirms (by one at first, then by a quarter: a long
-      // list of small candidates should not cost one attempt each).
-      while (k <= list.length && tries.count < MAX_ATTEMPTS) {
-        const victims = list.slice(0, k);
-        if (best !== null && !cheaper(costOf(c, agg, victims), best.cost)) break;
-        const r = attempt(d, victims);
-        if (r.placed) {
-          found = r;
-          break;
-        }
-        lastReason = r.reason ?? lastReason;
-        if (k === list.length) break;
-        k = Math.min(list.length, k + Math.max(1, k >> 2));
-      }
-      if (found === null) continue;
-      // Reprieve: highest priority (then most pods) first, each given back while the gang fits.
-      kept = list.slice(0, k);
-      for (const e of reprieveOrder(kept)) {
-        if (tries.count >= MAX_ATTEMPTS) break;
-        const without = kept.filter((x) => x !== e);
-        if (!fits(without)) continue;
-        const r = attempt(d, without);
-        if (r.placed) {
-          kept = without;
-          found = r;
-        }
-      }
-    }
+  const take = (kept: number[], groups: GangPlacement["groups"]) => {
     const cost = costOf(c, agg, kept);
     if (cheaper(cost, best?.cost ?? null))
-      best = { cost, victims: kept.map((e) => agg.entCand[e] as number), groups: found.groups };
+      best = { cost, victims: kept.map((e) => agg.entCand[e] as number), groups };
+  };
+  const reprieveOrder = (set: number[]) => set.slice().sort((x, y) => compareReprieve(c, agg, x, y));
+  /** Domains come in their lower bound's order: once it is no better than `than` in (highest
+   * priority, victims), no later domain can beat it there (a tie goes to the domain first). */
+  const noBetter = (bound: [number, number], than: Cost) =>
+    bound[0] > than[0] || (bound[0] === than[0] && bound[1] >= than[1]);
+
+  /** The engine's way in domain `d`: grow the prefix from `k` until a placement confirms it, then
+   * give victims back one attempt at a time. */
+  const confirmGrowing = (d: number, list: number[], k0: number): void => {
+    let k = k0;
+    let found: GangPlacement | null = null;
+    // By one at first, then by a quarter: a long list of small candidates should not cost one
+    // attempt each.
+    while (k <= list.length && tries.count < MAX_ATTEMPTS) {
+      const victims = list.slice(0, k);
+      if (best !== null && !cheaper(costOf(c, agg, victims), best.cost)) return;
+      const r = attempt(d, victims);
+      if (r.placed) {
+        found = r;
+        break;
+      }
+      lastReason = r.reason ?? lastReason;
+      if (k === list.length) return;
+      k = Math.min(list.length, k + Math.max(1, k >> 2));
+    }
+    if (found === null) return;
+    // Reprieve: highest priority (then most pods) first, each given back while the gang fits.
+    let kept = list.slice(0, k);
+    for (const e of reprieveOrder(kept)) {
+      if (tries.count >= MAX_ATTEMPTS) break;
+      const without = kept.filter((x) => x !== e);
+      if (without.length === 0 || !coversIn(agg, d, without, need, R) || !holds(d, without)) continue;
+      const r = attempt(d, without);
+      if (r.placed) {
+        kept = without;
+        found = r;
+      }
+    }
+    take(kept, found.groups);
+  };
+
+  if (slots === null) {
+    let extra = 0;
+    for (const { d, prefix, bound } of order) {
+      if (best !== null && (++extra > MAX_EXTRA_DOMAINS || noBetter(bound, best.cost))) break;
+      if (tries.count >= MAX_ATTEMPTS) break;
+      confirmGrowing(d, agg.byDomain(d), prefix);
+    }
+  } else {
+    // With pod slots: per domain, the prefix the slots call enough less every victim they do not
+    // need, priced without placing anything; then the cheapest is confirmed first (one attempt
+    // when the slots are right: capacity is all they see, not selectors, taints or nested
+    // constraints), the engine's way taking over in a domain where they were wrong.
+    const trials: { d: number; list: number[]; k: number; trial: number[]; cost: Cost }[] = [];
+    let cheapest: Cost | null = null;
+    let extra = 0;
+    for (const { d, prefix, bound } of order) {
+      if (cheapest !== null && (++extra > MAX_EXTRA_DOMAINS || noBetter(bound, cheapest))) break;
+      const list = agg.byDomain(d);
+      const least = slotPrefix(d, list);
+      if (least > list.length) continue;
+      const k = Math.max(prefix, least);
+      const trial = slotTrial(d, list.slice(0, k));
+      const cost = costOf(c, agg, trial);
+      trials.push({ d, list, k, trial, cost });
+      if (cheaper(cost, cheapest)) cheapest = cost;
+    }
+    const ranked = trials.map((t, i) => ({ t, i }));
+    ranked.sort((x, y) => (cheaper(x.t.cost, y.t.cost) ? -1 : cheaper(y.t.cost, x.t.cost) ? 1 : x.i - y.i));
+    for (const { t } of ranked) {
+      if ((best !== null && !cheaper(t.cost, best.cost)) || tries.count >= MAX_ATTEMPTS) break;
+      const r = attempt(t.d, t.trial);
+      if (r.placed) take(t.trial, r.groups);
+      else {
+        lastReason = r.reason ?? lastReason;
+        confirmGrowing(t.d, t.list, t.k);
+      }
+    }
   }
   if (best !== null) {
     const victims = best.victims.slice().sort((a, b) => a - b);
