@@ -102,6 +102,9 @@ async function main(): Promise<void> {
       p99Ms: round(all[Math.min(all.length - 1, Math.floor(all.length * 0.99))] as number, 3),
       cpuMsPerDecision: round(median(rs.map((r) => r.cpuMs / n)), 3),
       decisionsPerSecond: Math.round(1000 / meanMs),
+      // The median decision's rate: on a shared machine, the central figure (the mean carries the
+      // first decision, which reads every candidate, and the other work's bursts).
+      decisionsPerSecondAtP50: Math.round(1000 / (all[(all.length - 1) >> 1] as number)),
     };
   });
   const js = rows.find((r) => r.engine === "js");
@@ -109,8 +112,8 @@ async function main(): Promise<void> {
   const wasmOverJs = js && wasm ? round(js.meanMsPerDecision / wasm.meanMsPerDecision, 2) : 0;
   console.table(rows);
   const target = {
-    target: "wasm >= 1,000 preemption decisions/s",
-    measured: wasm?.decisionsPerSecond ?? 0,
+    target: "wasm >= 1,000 preemption decisions/s (mean; at the median decision in parentheses)",
+    measured: `${wasm?.decisionsPerSecond ?? 0} (${wasm?.decisionsPerSecondAtP50 ?? 0})`,
     met: (wasm?.decisionsPerSecond ?? 0) >= 1000,
   };
   console.table([
