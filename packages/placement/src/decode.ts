@@ -2,6 +2,7 @@
 import type { CheckedGang, CheckedGroup, CheckedLevel, CheckedNode } from "./check.js";
 import type { CallEncoding, TreeInfo } from "./encode.js";
 import { P, R, REASON_SLOTS } from "./layout.js";
+import { ReasonCounter, type ReasonRecord } from "./reason-count.js";
 import type { GangPlacement, GroupPlacement } from "./types.js";
 import { Verdicts } from "./verdict.js";
 
@@ -35,18 +36,25 @@ function label(levels: CheckedLevel[], info: TreeInfo, lvl: number): string {
   return info.kind === "gang" ? s : `${s} of ${info.kind} ${info.name}`;
 }
 
+function record(r: Int32Array, at: number): ReasonRecord {
+  return {
+    code: r[at] as number,
+    t: r[at + 1] as number,
+    lvl: r[at + 2] as number,
+    a: r[at + 3] as number,
+    need: r[at + 4] as number,
+    nested: true,
+  };
+}
+
 function sentence(
   levels: CheckedLevel[],
   tree: (t: number) => TreeInfo,
-  r: Int32Array,
-  at: number,
+  rec: ReasonRecord,
   inner: string,
 ): string {
-  const code = r[at] as number;
-  const info = tree(r[at + 1] as number);
-  const lvl = r[at + 2] as number;
-  const a = r[at + 3] as number;
-  const need = r[at + 4] as number;
+  const { code, lvl, a, need } = rec;
+  const info = tree(rec.t);
   const ln = levelName(levels, lvl);
   switch (code) {
     case R.SHORTFALL:
@@ -56,7 +64,7 @@ function sentence(
     case R.NESTED:
       return (
         `${label(levels, info, lvl)}: ${a} ${lvl < 0 ? "cluster" : ln}${a === 1 ? "" : "s"} can hold the ${need} pods of ` +
-        `${whose(info)}, but the nested constraints fail in each` +
+        `${whose(info)}, but ${rec.nested ? "the nested constraints fail" : "its groups could not be placed together"} in each` +
         (inner ? ` (last: ${inner})` : "")
       );
     case R.LEAF:
@@ -91,6 +99,7 @@ export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices =
     nodeIndices: withIndices ? new Array<Int32Array[]>(K) : [],
   };
   let verdicts: Verdicts | null = null;
+  let counter: ReasonCounter | null = null;
   for (let k = 0; k < K; k++) {
     const gang = gangs[k] as CheckedGang;
     const first = call.groupFirst[k] as number;
@@ -99,12 +108,17 @@ export function decode(call: CallEncoding, levels: CheckedLevel[], withIndices =
     if (ok[k] === 0) {
       const at = k * REASON_SLOTS;
       verdicts ??= new Verdicts(call);
-      const inner = reason[at + 5] !== 0 ? sentence(levels, tree, reason, at + 5, "") : "";
+      counter ??= new ReasonCounter(call, ok, placedPer, podNode);
+      const top = counter.top(k, record(reason, at));
+      const inner =
+        top.code === R.NESTED && reason[at + 5] !== 0
+          ? sentence(levels, tree, record(reason, at + 5), "")
+          : "";
       out.gangs[k] = {
         name: gang.name,
         placed: false,
         groups: [],
-        reason: sentence(levels, tree, reason, at, inner),
+        reason: sentence(levels, tree, top, inner),
         code: verdicts.of(k, reason[at] as number),
       };
       if (withIndices) out.nodeIndices[k] = [];
