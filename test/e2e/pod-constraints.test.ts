@@ -4,7 +4,8 @@
 // pod anti-affinity on kubernetes.io/hostname gets one host per pod (kubectl get pods -o wide);
 // one host short, the gang stays pending with a reason naming the constraint; a pod of another
 // scheduler already running with anti-affinity against the workers keeps them off its host; a
-// preferred node affinity is followed while the preferred node has room.
+// preferred node affinity is followed while the preferred node has room; a preferred pod affinity
+// brings the workers to the host of the pod they prefer.
 import type { ClusterSpec } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E } from "./lib/harness.js";
@@ -95,6 +96,55 @@ spec:
                 command: [sleep, infinity]
                 resources:
                   requests: { cpu: "4", memory: 64Mi }
+`;
+
+/** A PCS of one clique of `replicas` pods that prefer the host of a pod labelled app=`anchor`. */
+const nearAnchor = (name: string, replicas: number, anchor: string) => `apiVersion: grove.io/v1alpha1
+kind: PodCliqueSet
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  template:
+    cliques:
+      - name: worker
+        labels: { app: ${name}-worker }
+        spec:
+          roleName: worker
+          replicas: ${replicas}
+          minAvailable: ${replicas}
+          podSpec:
+            schedulerName: grove-scheduler
+            terminationGracePeriodSeconds: 1
+            affinity:
+              podAffinity:
+                preferredDuringSchedulingIgnoredDuringExecution:
+                  - weight: 60
+                    podAffinityTerm:
+                      topologyKey: ${HOST}
+                      labelSelector:
+                        matchLabels: { app: ${anchor} }
+            containers:
+              - name: worker
+                image: busybox:1.36
+                command: [sleep, infinity]
+                resources:
+                  requests: { cpu: 100m, memory: 64Mi }
+`;
+
+/** A pod of another scheduler labelled app=`app`, bound by hand to `node`, asking for nothing. */
+const anchorPod = (node: string, app: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${app}
+  labels: { app: ${app} }
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: anchor
+      image: busybox:1.36
+      command: [sleep, infinity]
 `;
 
 /** A pod of another scheduler, bound by hand to `node`, that wants no `app` pod on its host. */
@@ -218,6 +268,16 @@ describe("pod constraints (issue 13): anti-affinity across hosts holds for every
       rows.filter((r) => r.node === "fast-node-0"),
       JSON.stringify(rows),
     ).toHaveLength(4);
+    await e2e.cleanup();
+  });
+
+  it("a preferred pod affinity is followed: the workers join the host of the pod they prefer", async () => {
+    // Without the preference, packing would start on cpu-node-0 (ties by name; the anchor asks nothing).
+    await e2e.apply(e2e.file("anchor.yaml", anchorPod("cpu-node-2", "anchor")));
+    await e2e.apply(e2e.file("near.yaml", nearAnchor("near", 3, "anchor")));
+    const rows = await runningOnHosts("near-worker", 3);
+    expect(rows.map((r) => r.node)).toEqual(["cpu-node-2", "cpu-node-2", "cpu-node-2"]);
+    await e2e.kubectl.ok(["delete", "pod", "anchor", "--wait=false"]);
     await e2e.cleanup();
   });
 });

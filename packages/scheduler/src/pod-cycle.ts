@@ -9,6 +9,7 @@ import type { ClusterView } from "./pending.js";
 import { type Constrained, constrainGang, type ExtraCapacity } from "./pod-constraints.js";
 import { checkPod, needsCheck, type PlacedPod, type PodWorld } from "./pod-filters.js";
 import { anyPreferNoSchedule, withPreferences } from "./pod-preferences.js";
+import { withSoftPreferences } from "./pod-soft.js";
 import { type NamespaceLabels, podTerms, termMatches } from "./pod-terms.js";
 
 export type { NamespaceLabels };
@@ -122,6 +123,7 @@ export class CyclePodConstraints {
       for (const x of [w, ...(w.companions ?? [])])
         for (const g of x.groups) firsts.set(g.name, g.pending[0]);
       c.gang = withPreferences(c.gang, (name) => firsts.get(name), this.world.preferNoSchedule());
+      c.gang = withSoftPreferences(c.gang, (name) => firsts.get(name), this.world);
     }
     if (c.extra) this.extras.set(gang.name, c.extra);
     else this.extras.delete(gang.name);

@@ -67,7 +67,7 @@ export function podTerms(pod: Pod): PodTerms {
 export const hasTerms = (t: PodTerms): boolean =>
   t.affinity.length > 0 || t.antiAffinity.length > 0 || t.spread.length > 0;
 
-function withLabelKeys(
+export function withLabelKeys(
   sel: PodAffinityTerm["labelSelector"],
   match: string[] | undefined,
   mismatch: string[] | undefined,
@@ -92,7 +92,7 @@ function withLabelKeys(
   });
 }
 
-function compileTerm(t: PodAffinityTerm, owner: Pod): Term {
+export function compileTerm(t: PodAffinityTerm, owner: Pod): Term {
   const own = owner.metadata?.namespace ?? "";
   const names = t.namespaces ?? [];
   return {
