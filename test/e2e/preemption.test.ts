@@ -4,7 +4,9 @@
 // PodCliqueSet of the same class stays pending and evicts nobody; a high-priority PodCliqueSet whose
 // gang needs 3 nodes of one rack evicts exactly 3 low gangs, all in one rack, and runs there; the
 // victims' pods and PodGangs carry DisruptionTarget and the pods a Preempted Event naming it. Then a
-// lone pod bound by hand (nodeName, no scheduler of ours) is evicted as a gang of one.
+// lone pod bound by hand (nodeName, no scheduler of ours) is evicted as a gang of one. Last, room
+// held for a nominated gang (its victim kept terminating by a finalizer) goes to a gang of strictly
+// higher priority, not to one of equal priority; the nominated gang then re-evaluates.
 // PriorityClasses are created with kubectl; the PCS's priorityClassName reaches its PodGangs.
 import type { ClusterSpec } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +46,7 @@ const cluster: ClusterSpec = {
 const classes = (
   [
     ["e2e-low", 10],
+    ["e2e-mid", 50],
     ["e2e-high", 1000],
   ] as const
 )
@@ -53,7 +56,14 @@ const classes = (
   .join("---\n");
 
 /** A PCS of `replicas` replicas of `pods` 80Mi pods each (all needed), optionally rack-required. */
-function pcs(name: string, priorityClassName: string, replicas: number, pods: number, rack = false): string {
+function pcs(
+  name: string,
+  priorityClassName: string,
+  replicas: number,
+  pods: number,
+  rack = false,
+  memory = "80Mi",
+): string {
   return stringify({
     apiVersion: "grove.io/v1alpha1",
     kind: "PodCliqueSet",
@@ -79,7 +89,7 @@ function pcs(name: string, priorityClassName: string, replicas: number, pods: nu
                     name: "w",
                     image: "busybox:1.36",
                     command: ["sleep", "infinity"],
-                    resources: { requests: { memory: "80Mi" } },
+                    resources: { requests: { memory } },
                   },
                 ],
               },
@@ -87,6 +97,29 @@ function pcs(name: string, priorityClassName: string, replicas: number, pods: nu
           },
         ],
       },
+    },
+  });
+}
+
+/** A plain pod of class e2e-low bound to kwok-node-0 by hand (no scheduler of ours), 5 s grace. */
+function lonePod(name: string, memory: string, finalizer = false): string {
+  return stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, ...(finalizer ? { finalizers: ["e2e.grove.io/hold"] } : {}) },
+    spec: {
+      nodeName: "kwok-node-0",
+      priorityClassName: "e2e-low",
+      terminationGracePeriodSeconds: 5,
+      tolerations: [{ key: AGENT_LABEL, operator: "Equal", value: "agent", effect: "NoSchedule" }],
+      containers: [
+        {
+          name: "w",
+          image: "busybox:1.36",
+          command: ["sleep", "infinity"],
+          resources: { requests: { memory } },
+        },
+      ],
     },
   });
 }
@@ -111,6 +144,21 @@ describe("priority preemption with kubectl", () => {
     (
       await e2e.kubectl.json<{ items: PodJson[] }>(["get", "pods", "-l", `app.kubernetes.io/part-of=${name}`])
     ).items.filter((p) => !p.metadata.deletionTimestamp);
+  /** Every PodCliqueSet deleted and its pods gone; every node but kwok-node-0 cordoned. */
+  const onlyNodeZero = async () => {
+    await e2e.kubectl.ok(["delete", "podcliquesets.grove.io", "--all", "--wait=false"]);
+    await waitFor(
+      "every PCS pod gone",
+      async () => {
+        const left = (
+          await e2e.kubectl.json<{ items: unknown[] }>(["get", "pods", "-l", "app.kubernetes.io/part-of"])
+        ).items.length;
+        return { ok: left === 0, state: `${left} left` };
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    for (let i = 1; i < NODES; i++) await e2e.kubectl.ok(["cordon", `kwok-node-${i}`]);
+  };
   const running = async (name: string, n: number) =>
     waitFor(
       `${name}: ${n} pods Running`,
@@ -200,38 +248,8 @@ describe("priority preemption with kubectl", () => {
   });
 
   it("a lone pod of another scheduler, bound with nodeName, is preempted as a gang of one", async () => {
-    await e2e.kubectl.ok(["delete", "podcliquesets.grove.io", "--all", "--wait=false"]);
-    await waitFor(
-      "every PCS pod gone",
-      async () => {
-        const left = (
-          await e2e.kubectl.json<{ items: unknown[] }>(["get", "pods", "-l", "app.kubernetes.io/part-of"])
-        ).items.length;
-        return { ok: left === 0, state: `${left} left` };
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
-    // Only kwok-node-0 is open to the scheduler; the lone pod is placed there by hand.
-    for (let i = 1; i < NODES; i++) await e2e.kubectl.ok(["cordon", `kwok-node-${i}`]);
-    const lone = stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "lone" },
-      spec: {
-        nodeName: "kwok-node-0",
-        priorityClassName: "e2e-low",
-        terminationGracePeriodSeconds: 5,
-        tolerations: [{ key: AGENT_LABEL, operator: "Equal", value: "agent", effect: "NoSchedule" }],
-        containers: [
-          {
-            name: "w",
-            image: "busybox:1.36",
-            command: ["sleep", "infinity"],
-            resources: { requests: { memory: "120Mi" } },
-          },
-        ],
-      },
-    });
+    await onlyNodeZero();
+    const lone = lonePod("lone", "120Mi");
     await e2e.kubectl.ok(["apply", "-f", e2e.file("lone.yaml", lone)]);
     const loneUid = await e2e.kubectl.ok(["get", "pod", "lone", "-o", "jsonpath={.metadata.uid}"]);
     await e2e.kubectl.ok(["apply", "-f", e2e.file("solo.yaml", pcs("solo", "e2e-high", 1, 1))]);
@@ -243,6 +261,85 @@ describe("priority preemption with kubectl", () => {
     expect(events.items.filter((e) => e.involvedObject?.uid === loneUid).map((e) => e.message)).toEqual([
       "Preempted by podgang default/solo-0 on node kwok-node-0",
     ]);
+  });
+
+  it("room held for a nominated gang goes to strictly higher priority only; the nominated gang then re-evaluates", async () => {
+    await onlyNodeZero();
+    // Two lone low pods fill kwok-node-0 (70 + 70 of 150Mi); a finalizer keeps lone-a terminating.
+    await e2e.kubectl.ok(["apply", "-f", e2e.file("lone-a.yaml", lonePod("lone-a", "70Mi", true))]);
+    await e2e.kubectl.ok(["apply", "-f", e2e.file("lone-b.yaml", lonePod("lone-b", "70Mi"))]);
+    // mid (priority 50, 140Mi) evicts both; lone-b goes, lone-a stays: 80Mi free, held for mid.
+    await e2e.kubectl.ok(["apply", "-f", e2e.file("mid.yaml", pcs("mid", "e2e-mid", 1, 1, false, "140Mi"))]);
+    await waitFor(
+      "mid nominated, lone-a terminating, lone-b gone",
+      async () => {
+        const all = (
+          await e2e.kubectl.json<{ items: (PodJson & { status?: { nominatedNodeName?: string } })[] }>([
+            "get",
+            "pods",
+          ])
+        ).items;
+        const mid = all.find((p) => p.metadata.labels?.["app.kubernetes.io/part-of"] === "mid");
+        const a = all.find((p) => p.metadata.name === "lone-a");
+        const b = all.find((p) => p.metadata.name === "lone-b");
+        const state = `mid ${mid?.status?.nominatedNodeName}, lone-a ${a?.metadata.deletionTimestamp}, lone-b ${b ? "there" : "gone"}`;
+        return {
+          ok: mid?.status?.nominatedNodeName === "kwok-node-0" && !!a?.metadata.deletionTimestamp && !b,
+          state,
+        };
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    // Equal priority does not get the held room...
+    await e2e.kubectl.ok(["apply", "-f", e2e.file("eq2.yaml", pcs("eq2", "e2e-mid", 1, 1, false, "60Mi"))]);
+    await waitFor(
+      "eq2 pending with preemption's verdict",
+      async () => {
+        const p = (
+          await e2e.kubectl.json<{
+            items: { status?: { conditions?: { type: string; message?: string }[] } }[];
+          }>(["get", "pods", "-l", "app.kubernetes.io/part-of=eq2"])
+        ).items[0];
+        const msg = p?.status?.conditions?.find((c) => c.type === "PodScheduled")?.message ?? "";
+        return { ok: msg.includes("preemption: no running gang of priority below 50"), state: msg };
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    // ...strictly higher priority does.
+    await e2e.kubectl.ok(["apply", "-f", e2e.file("top.yaml", pcs("top", "e2e-high", 1, 1, false, "60Mi"))]);
+    await running("top", 1);
+    expect((await pods("top"))[0]?.spec?.nodeName).toBe("kwok-node-0");
+    expect((await pods("eq2"))[0]?.spec?.nodeName).toBeUndefined();
+    // lone-a goes: mid (140Mi) no longer fits beside top and has no one to preempt; its nomination
+    // ends and eq2 takes the room left.
+    await e2e.kubectl.ok([
+      "patch",
+      "pod",
+      "lone-a",
+      "--type",
+      "merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    await running("eq2", 1);
+    await waitFor(
+      "mid's nomination cleared",
+      async () => {
+        const mid = (
+          await e2e.kubectl.json<{ items: (PodJson & { status?: { nominatedNodeName?: string } })[] }>([
+            "get",
+            "pods",
+            "-l",
+            "app.kubernetes.io/part-of=mid",
+          ])
+        ).items[0];
+        return {
+          ok: !!mid && !mid.spec?.nodeName && !mid.status?.nominatedNodeName,
+          state: `${mid?.spec?.nodeName} ${mid?.status?.nominatedNodeName}`,
+        };
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
     for (let i = 1; i < NODES; i++) await e2e.kubectl.ok(["uncordon", `kwok-node-${i}`]);
   });
 });

@@ -78,6 +78,8 @@ export class Preemption {
   private readonly writes = new Set<Promise<void>>();
   /** Nominations whose room a higher-priority gang of the current cycle may use (see release). */
   private yielded: Nomination[] = [];
+  /** Gangs the last release() deferred: they are not deferred twice in a row. */
+  private deferredLast = new Set<string>();
 
   constructor(
     private readonly client: Client,
@@ -113,6 +115,12 @@ export class Preemption {
       (n ? first : rest).push(w);
     }
     const ordered = [...first, ...rest];
+    // A cycle after one that deferred gangs places them (rooms held), so a higher gang tried again
+    // and again cannot keep them waiting.
+    if (ordered.some((w) => this.deferredLast.has(w.key))) {
+      this.deferredLast.clear();
+      return { work: ordered, deferred: [] };
+    }
     const top = Math.max(...ordered.map((w) => w.priority ?? 0));
     let lent: number | undefined;
     for (const n of this.nominations.values())
@@ -123,7 +131,9 @@ export class Preemption {
       }
     if (lent === undefined) return { work: ordered, deferred: [] };
     const low = (w: WorkGang) => (w.priority ?? 0) <= (lent as number);
-    return { work: ordered.filter((w) => !low(w)), deferred: ordered.filter(low).map((w) => w.key) };
+    const deferred = ordered.filter(low).map((w) => w.key);
+    this.deferredLast = new Set(deferred);
+    return { work: ordered.filter((w) => !low(w)), deferred };
   }
 
   /**
