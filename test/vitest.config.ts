@@ -12,6 +12,7 @@ const KUBE_SUITES = [
   // kubectl/builtins-http is about our server over plain HTTP, which kube-apiserver does not serve.
   "kubectl/grove-scenario.test.ts",
   "kubectl/apply-list.test.ts",
+  "kubectl/restart-policy-warning.test.ts",
   "tutorial/**/*.test.ts",
   "contract/client.test.ts",
   "contract/controller.test.ts",

@@ -2,6 +2,8 @@
 // name, labels and annotations, replicas and minAvailable, startsAfter, autoScalingConfig, podSpec
 // (restartPolicy warning, create-only fields, container env names). Part of validateSpecRules
 // (spec-rules.ts); the rules across cliques (V21-V25) stay there.
+
+import { DefaultRestartPolicy } from "../defaulting/defaults.js";
 import {
   type FieldError,
   type FieldPath,
@@ -148,8 +150,14 @@ export function validateClique(
   }
   const ps = c.podSpec;
   if (ps) {
-    // V18
-    if (typeof ps.restartPolicy === "string" && ps.restartPolicy !== "")
+    // V18, narrowed on purpose: Grove warns after its own defaulting, which sets Always on every
+    // clique, so it warns on every write. Only a value other than Always is ignored (the defaulted
+    // Always cannot be told from a user's own), so only that warns (issue 16, item 6).
+    if (
+      typeof ps.restartPolicy === "string" &&
+      ps.restartPolicy !== "" &&
+      ps.restartPolicy !== DefaultRestartPolicy
+    )
       warnings.push(MsgRestartPolicyWarning);
     // V19
     const pp = sp.child("podSpec");

@@ -90,8 +90,16 @@ spec:
 `;
 
 describe("grove-validate (child process) on written files", { timeout: 120_000 }, () => {
-  it("valid file: exit 0, no error lines, warnings on stderr", () => {
+  it("valid file: exit 0, no error lines, no warning for the restartPolicy it never set", () => {
     const f = write("good.yaml", validPcs);
+    const r = run([f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toEqual([]);
+    expect(r.stderr).toEqual([]);
+  });
+
+  it("valid file that sets restartPolicy: exit 0, the warning on stderr", () => {
+    const f = write("never.yaml", validPcs.replace("podSpec:", "podSpec:\n            restartPolicy: Never"));
     const r = run([f]);
     expect(r.code).toBe(0);
     expect(r.stdout).toEqual([]);

@@ -399,10 +399,18 @@ table("V17 autoScalingConfig bounds", [
 ]);
 
 describe("V18 restartPolicy set is a warning, not an error", () => {
-  it("warns once per clique with restartPolicy (the defaulting webhook sets it)", () => {
+  it("warns once per clique whose restartPolicy is not Always", () => {
+    const set = {
+      [`${C(0)}.spec.podSpec.restartPolicy`]: "Never",
+      [`${C(1)}.spec.podSpec.restartPolicy`]: "OnFailure",
+    };
+    const w = warningsOf({ name: "set", set });
+    expect(w.filter((x) => x === "restartPolicy will be ignored, it will be set to Always")).toHaveLength(2);
+    expect(() => check({ name: "no error", set })).not.toThrow();
+  });
+  it("no warning for Always, the value the defaulting webhook sets (we differ from Grove on purpose)", () => {
     const w = warningsOf({ name: "defaulted" });
-    expect(w.filter((x) => x === "restartPolicy will be ignored, it will be set to Always")).toHaveLength(3);
-    expect(() => check({ name: "no error" })).not.toThrow();
+    expect(w).toEqual([]);
   });
   it("no warning when restartPolicy is empty", () => {
     const set = {
