@@ -240,7 +240,7 @@ export class Preemption {
       | { preemptionPolicy?: string }
       | undefined;
     if (cls?.preemptionPolicy === "Never" || pods.some((p) => p.spec?.preemptionPolicy === "Never"))
-      return "not eligible due to preemptionPolicy=Never";
+      return "not eligible due to preemptionPolicy=Never.";
     // Not its own pods, nor victims another nomination already claimed.
     const skip = new Set(
       w.groups.flatMap((g) => [...g.bound, ...g.pending]).map((p) => p.metadata?.uid ?? ""),

@@ -101,7 +101,9 @@ describe.each([true, false])("priority preemption (incremental snapshot: %s)", (
     expect(await refused(h, "eq-0")).toContain("no running gang of priority below 10 may be preempted");
     await createAll(h.client, withPodClass(gang("never", 1, "2"), "never"));
     expect((await getPod(h.client, "never-0")).spec?.preemptionPolicy).toBe("Never");
-    expect(await refused(h, "never-0")).toContain("preemption: not eligible due to preemptionPolicy=Never");
+    expect(await refused(h, "never-0")).toMatch(
+      /; preemption: not eligible due to preemptionPolicy=Never\.$/,
+    );
     expect(await terminating(h, ["low-x-0", "low-y-0"])).toEqual([]);
     // A gang that may preempt takes exactly one 2-cpu gang's room.
     await createAll(h.client, gang("mid", 1, "2", "mid"));
