@@ -300,24 +300,36 @@ export class Preemption {
     const who = w.podGang ? `podgang ${w.key}` : `pod ${w.key.slice(4)}`;
     const nodes = [...new Set(n.held.map((h) => h.node))].sort();
     this.options.log.info("preempting", { gang: w.key, victims: res.victims, nodes });
-    const podGangs: [string, string][] = [];
-    for (const v of victims)
-      if (v.podGang) podGangs.push([v.objects[0]?.metadata?.namespace ?? "", v.podGang]);
-    this.track(
-      this.evictor.evict({
-        pods: objects,
-        condition: `${scheduler}: preempting to accommodate a higher priority ${who}`,
-        event: (p) => `Preempted by ${who} on node ${p.spec?.nodeName ?? ""}`,
-        component: scheduler,
-        podGangs,
-        signal: n.abort.signal,
-      }),
-    );
+    // A victim of strictly lower priority is preempted; any other one is taken back by queue
+    // reclaim (reclaim.ts: a queue above its fair share), and its condition and Event say so.
+    const mine = w.priority ?? 0;
+    const evict = (list: VictimCandidate[], reclaim: boolean) => {
+      if (list.length === 0) return;
+      const podGangs: [string, string][] = [];
+      for (const v of list)
+        if (v.podGang) podGangs.push([v.objects[0]?.metadata?.namespace ?? "", v.podGang]);
+      this.track(
+        this.evictor.evict({
+          pods: list.flatMap((v) => v.objects),
+          condition: reclaim
+            ? `${scheduler}: reclaiming resources of a queue above its fair share for ${who}`
+            : `${scheduler}: preempting to accommodate a higher priority ${who}`,
+          event: (p) => `${reclaim ? "Reclaimed" : "Preempted"} by ${who} on node ${p.spec?.nodeName ?? ""}`,
+          component: scheduler,
+          podGangs,
+          signal: n.abort.signal,
+        }),
+      );
+    };
+    const lower = victims.filter((v) => v.priority < mine);
+    const reclaimed = victims.filter((v) => v.priority >= mine);
+    evict(lower, false);
+    evict(reclaimed, true);
     this.options.wake?.(w.key, boundMs);
     for (const h of n.held) this.track(this.nominate(h.pod, h.node));
     await this.status.nominated(
       w,
-      `preempting ${res.victims.join(", ")} (lower priority) to make room on ${nodes.join(", ")}; ` +
+      `preempting ${res.victims.join(", ")} (${reclaimed.length ? "lower priority or reclaimed from queues above their fair share" : "lower priority"}) to make room on ${nodes.join(", ")}; ` +
         "binds once their pods are gone",
     );
     return undefined;

@@ -3,8 +3,14 @@
 // a reclaimed pod stays terminating until the test deletes it for good, as a kubelet would.
 import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
 import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
-import { type Client, CustomResourceDefinitionType, type KubeObject, PodType } from "@grove-ts/runtime";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import {
+  type Client,
+  CustomResourceDefinitionType,
+  EventType,
+  type KubeObject,
+  PodType,
+} from "@grove-ts/runtime";
+import type { Event as CoreEvent, Pod } from "kubernetes-types/core/v1.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGangScheduler, type GangScheduler } from "../src/index.js";
 import { createAll, eventually, inQueue, type K, kaiQueue, node, pod, podGang, sleep } from "./harness.js";
@@ -85,10 +91,22 @@ describe("KAI queues: reclaim", () => {
     const victimGangs = [...new Set(victims.map((n) => n.replace(/-[01]$/, "")))];
     expect(victimGangs).toHaveLength(2);
     for (const g of victimGangs) expect(g).toMatch(/^team-a-\d$/);
+    // Same priority as the reclaimer: the condition and Event say reclaim, not priority preemption.
     for (const v of victims) {
       const p = (await pods(c)).find((x) => x.metadata.name === v);
-      expect(p?.status?.conditions?.find((x) => x.type === "DisruptionTarget")?.status).toBe("True");
+      const dt = p?.status?.conditions?.find((x) => x.type === "DisruptionTarget");
+      expect(dt?.status).toBe("True");
+      expect(dt?.message).toMatch(
+        /^grove-scheduler: reclaiming resources of a queue above its fair share for podgang default\/team-b-\d$/,
+      );
     }
+    const events = (await c.list<K<CoreEvent>>(EventType, { namespace: "default" })).items;
+    const reclaimed = events.filter(
+      (e) => e.reason === "Preempted" && victims.includes(e.involvedObject?.name ?? ""),
+    );
+    expect(reclaimed.map((e) => e.message)).toEqual(
+      victims.map(() => expect.stringMatching(/^Reclaimed by podgang default\/team-b-\d on node n\d$/)),
+    );
     // The kubelet finishes them: team-b binds, 60/40.
     for (const v of victims) await c.delete(PodType, v, "default", { gracePeriodSeconds: 0 });
     await eventually(async () => expect(await running(c)).toEqual({ "team-a": 6, "team-b": 4 }));
