@@ -21,6 +21,11 @@ server and admission webhooks would: structure (unknown fields, types, required 
 
   FILE: Kind/name: field.path: message
 
+A field the schema does not know is printed alone, as kube-apiserver's strict field validation
+words it (FILE: Kind/name: unknown field "spec.template.cliques[0].spec.replica"): the server
+refuses such an object before any other check, and what else looks wrong mostly follows from it.
+An error the schema and the admission rules both find (a duplicate clique name) is printed once.
+
 Exit status: 0 all objects valid, 1 some object invalid or not a Grove object, 2 unreadable input.
 
 Options:

@@ -108,10 +108,34 @@ function defaultByKind(kind: string, value: unknown): unknown {
   }
 }
 
-/** Drops validation errors that repeat a structural error at the same field with the same type. */
+/** Whether `field` is `at` or lies under it (`at.x`, `at[i]`). */
+function within(field: string, at: string): boolean {
+  return field === at || field.startsWith(`${at}.`) || field.startsWith(`${at}[`);
+}
+
+/**
+ * Drops validation errors that repeat a structural error: the same type at its field or under it
+ * (a duplicate clique is `cliques[1]: Duplicate value` to the schema and `cliques[1].name` to the
+ * webhook: one mistake, one line).
+ */
 function merge(structural: FieldError[], rules: FieldError[]): FieldError[] {
-  const seen = new Set(structural.map((e) => `${e.field}\u0000${e.type}`));
-  return [...structural, ...rules.filter((e) => !seen.has(`${e.field}\u0000${e.type}`))];
+  const repeats = (e: FieldError) => structural.some((s) => s.type === e.type && within(e.field, s.field));
+  return [...structural, ...rules.filter((e) => !repeats(e))];
+}
+
+const isUnknownField = (e: FieldError) =>
+  e.type === "FieldValueNotFound" && e.message.startsWith("unknown field ");
+
+/**
+ * The errors to print. Unknown fields alone when there are any, as kube-apiserver's strict field
+ * validation answers (it refuses to decode the object, so nothing else is checked): whatever else
+ * seems wrong usually follows from the misspelt field (`replica:` leaves `replicas` unset, and
+ * `minAvailable` is defaulted from it), and a user sees one error for one typo.
+ */
+function reported(structural: FieldError[], rules: FieldError[]): string[] {
+  const unknown = structural.filter(isUnknownField);
+  if (unknown.length > 0) return unknown.map((e) => e.message);
+  return merge(structural, rules).map(formatFieldError);
 }
 
 /**
@@ -149,13 +173,7 @@ export function checkDocument(doc: Document, options: ValidationOptions): Object
   } else if (kind === "ClusterTopologyBinding") {
     rules = validateClusterTopologyBinding(defaulted as ClusterTopologyBinding, undefined, options);
   }
-  return {
-    ...base,
-    grove: true,
-    errors: merge(structural, rules).map(formatFieldError),
-    warnings,
-    defaulted,
-  };
+  return { ...base, grove: true, errors: reported(structural, rules), warnings, defaulted };
 }
 
 /** A lookup over ClusterTopologyBinding objects by metadata.name. */

@@ -155,10 +155,27 @@ describe("grove-validate (child process) on written files", { timeout: 120_000 }
     );
     const r = run([f]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toHaveLength(1);
-    expect(r.stdout[0]).toMatch(
-      /^.*unknown\.yaml: PodCliqueSet\/good: spec\.template\.cliques\[0\]\.colour: /,
-    );
+    expect(r.stdout).toEqual([`${f}: PodCliqueSet/good: unknown field "spec.template.cliques[0].colour"`]);
+  });
+
+  it("a typo (replica: for replicas:) is one error, the unknown field, worded as kube's strict validation", () => {
+    const f = write("typo.yaml", validPcs.replace("replicas: 2", "replica: 2"));
+    const r = run([f]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toEqual([
+      `${f}: PodCliqueSet/good: unknown field "spec.template.cliques[0].spec.replica"`,
+    ]);
+  });
+
+  it("a duplicate clique name is one error, as kube-apiserver reports it", () => {
+    const second =
+      "      - name: a\n        spec:\n          roleName: b\n          replicas: 1\n          podSpec:\n            containers: [{name: c, image: busybox}]\n";
+    const f = write("dup.yaml", validPcs + second);
+    const r = run([f]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toEqual([
+      `${f}: PodCliqueSet/good: spec.template.cliques[1]: Duplicate value: {"name":"a"}`,
+    ]);
   });
 });
 
