@@ -25,6 +25,9 @@ import {
   C_TAINTVAL,
   FLAG_CORDONED,
   FLAG_REMOVED,
+  P_CAPDOM,
+  P_CAPGRP,
+  P_CAPMAX,
   P_CAPT,
   P_CID,
   P_CKEY,
@@ -54,6 +57,7 @@ import {
   P_HKEY,
   P_K,
   P_MSAVE,
+  P_NCAP,
   P_PODNODE,
   P_PODS,
   P_PREF,
@@ -217,6 +221,11 @@ let mSave: usize = 0;
 let dCap: usize = 0;
 let sPref: usize = 0;
 let pScore: usize = 0;
+// Domain caps (engine-js.ts fillCapped()).
+let nCap: i32 = 0;
+let capGrp: usize = 0;
+let capDom: usize = 0;
+let capMax: usize = 0;
 // Set by fill(): some node of the scope lacks the label of a level below the scope.
 let orphans: bool = false;
 // Set by init(): every domain of the narrowest level is one node.
@@ -326,6 +335,10 @@ function bind(c: usize, p: usize): void {
   dCap = p + <usize>gi(p, P_DCAP);
   sPref = p + <usize>gi(p, P_PREF);
   pScore = p + <usize>gi(p, P_PSCORE);
+  nCap = gi(p, P_NCAP);
+  capGrp = p + <usize>gi(p, P_CAPGRP);
+  capDom = p + <usize>gi(p, P_CAPDOM);
+  capMax = p + <usize>gi(p, P_CAPMAX);
 }
 
 /** Places every gang of the call arena `p` on the cluster arena `c`; returns 0. */
@@ -802,6 +815,79 @@ function freeFracListed(nr: i32, x: i32): f64 {
 function fill(g: i32, scope: i32, want: i32): i32 {
   const s = gi(gShape, g);
   const pr = gi(sPref, s);
+  if (nCap > 0 && want > 0 && capped(g)) return fillCapped(g, scope, want, pr);
+  return fillPref(g, scope, want, pr);
+}
+
+function capped(g: i32): bool {
+  const end = gi(capGrp, nCap);
+  for (let i = nCap + 1; i < end; i++) if (gi(capGrp, i) === g) return true;
+  return false;
+}
+
+function capHolds(c: i32, g: i32): bool {
+  const end = gi(capGrp, c + 1);
+  for (let i = gi(capGrp, c); i < end; i++) if (gi(capGrp, i) === g) return true;
+  return false;
+}
+
+/** engine-js.ts fillCapped(): rounds of at most the smallest room over the nodes with room. */
+function fillCapped(g: i32, scope: i32, want: i32, pr: i32): i32 {
+  const a = scope < 0 ? 0 : gi(domStart, scope);
+  const b = scope < 0 ? N : gi(domEnd, scope);
+  const s = gi(gShape, g);
+  const row = s * N;
+  const crow = (S + 1) * N;
+  si(gShape, g, S + 1);
+  let placed = 0;
+  while (placed < want) {
+    for (let c = 0; c < nCap; c++) {
+      if (!capHolds(c, g)) continue;
+      for (let x = a; x < b; x++) {
+        const j = gi(capDom, c * N + x);
+        if (j >= 0) si(capMax, 2 * j + 1, 0);
+      }
+      for (let pass = 0; pass < 2; pass++) {
+        const end = gi(capGrp, c + 1);
+        for (let i = gi(capGrp, c); i < end; i++) {
+          const h = gi(capGrp, i);
+          const g0 = gi(gSlot, h);
+          const np = gi(gPlaced, h);
+          for (let q = 0; q < np; q++) {
+            const j = gi(capDom, c * N + gi(podNode, g0 + q));
+            if (j >= 0) si(capMax, 2 * j + 1, pass === 0 ? 0 : gi(capMax, 2 * j + 1) + 1);
+          }
+        }
+      }
+    }
+    let k = want - placed;
+    let any = false;
+    for (let x = a; x < b; x++) {
+      let ok = gb(elig, row + x) !== 0;
+      for (let c = 0; c < nCap && ok; c++) {
+        if (!capHolds(c, g)) continue;
+        const j = gi(capDom, c * N + x);
+        if (j === -2) ok = false;
+        else if (j >= 0) {
+          const room = gi(capMax, 2 * j) - gi(capMax, 2 * j + 1);
+          if (room <= 0) ok = false;
+          else if (room < k) k = room;
+        }
+      }
+      sb(elig, crow + x, ok ? 1 : 0);
+      if (ok) any = true;
+    }
+    if (!any) break;
+    const got = fillPref(g, scope, k, pr);
+    if (got <= 0) break;
+    placed += got;
+  }
+  si(gShape, g, s);
+  return placed;
+}
+
+function fillPref(g: i32, scope: i32, want: i32, pr: i32): i32 {
+  const s = gi(gShape, g);
   if (pr < 0 || want <= 0) return fillIn(g, scope, want);
   // Node preferences: the tiers of the scope's node scores, best first (engine-js.ts fill()).
   const a = scope < 0 ? 0 : gi(domStart, scope);

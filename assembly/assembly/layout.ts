@@ -28,6 +28,7 @@ export const P_S: i32 = 3;
 export const P_PODS: i32 = 4;
 export const P_SPREAD: i32 = 5;
 export const P_NPREF: i32 = 6;
+export const P_NCAP: i32 = 7;
 export const P_GANGORDER: i32 = 8;
 export const P_GANGROOT: i32 = 9;
 export const P_GANGGRP: i32 = 10;
@@ -89,6 +90,9 @@ export const P_MSAVE: i32 = 65;
 export const P_DCAP: i32 = 66;
 export const P_PREF: i32 = 67;
 export const P_PSCORE: i32 = 68;
+export const P_CAPGRP: i32 = 69;
+export const P_CAPDOM: i32 = 70;
+export const P_CAPMAX: i32 = 71;
 
 export const DEPTH: i32 = 3;
 export const REASON_SLOTS: i32 = 10;

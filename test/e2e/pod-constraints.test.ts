@@ -5,13 +5,15 @@
 // one host short, the gang stays pending with a reason naming the constraint; a pod of another
 // scheduler already running with anti-affinity against the workers keeps them off its host; a
 // preferred node affinity is followed while the preferred node has room; a preferred pod affinity
-// brings the workers to the host of the pod they prefer.
+// brings the workers to the host of the pod they prefer; required anti-affinity and a DoNotSchedule
+// spread on a rack label (two hosts per rack) give one worker per rack and an even spread.
 import type { ClusterSpec } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E } from "./lib/harness.js";
 import { waitFor } from "./lib/wait.js";
 
 const HOST = "kubernetes.io/hostname";
+const RACK = "example.com/rack";
 const NODES = 5;
 
 const cluster: ClusterSpec = {
@@ -22,6 +24,8 @@ const cluster: ClusterSpec = {
       count: NODES - 1,
       namePrefix: "cpu-node-",
       allocatable: { cpu: "16", memory: "64Gi", pods: "110" },
+      // Racks of two hosts (rack-0, rack-1); the fast node is rack-2 alone.
+      topology: [{ key: RACK, prefix: "rack-", nodes: 2 }],
     },
     {
       name: "fast",
@@ -29,9 +33,97 @@ const cluster: ClusterSpec = {
       namePrefix: "fast-node-",
       allocatable: { cpu: "16", memory: "64Gi", pods: "110" },
       labels: { tier: "fast" },
+      topology: [{ key: RACK, prefix: "rack-", nodes: 1, start: 2 }],
     },
   ],
 };
+
+/** A PCS of one clique of `replicas` pods with `constraint` (YAML under podSpec, indented 12). */
+const constrained = (name: string, replicas: number, constraint: string) => `apiVersion: grove.io/v1alpha1
+kind: PodCliqueSet
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  template:
+    cliques:
+      - name: worker
+        labels: { app: ${name}-worker }
+        spec:
+          roleName: worker
+          replicas: ${replicas}
+          minAvailable: ${replicas}
+          podSpec:
+            schedulerName: grove-scheduler
+            terminationGracePeriodSeconds: 1
+${constraint}
+            containers:
+              - name: worker
+                image: busybox:1.36
+                command: [sleep, infinity]
+                resources:
+                  requests: { cpu: 100m, memory: 64Mi }
+`;
+
+const rackAnti = (app: string) => `            affinity:
+              podAntiAffinity:
+                requiredDuringSchedulingIgnoredDuringExecution:
+                  - topologyKey: ${RACK}
+                    labelSelector:
+                      matchLabels: { app: ${app} }`;
+
+/**
+ * A PodGang of `n` pods (PodCliqueSets refuse topologySpreadConstraints in their pod template, as
+ * Grove does), made by hand: one group, all its minimum, every pod with a DoNotSchedule spread
+ * over racks, maxSkew 1.
+ */
+const spreadGang = (name: string, n: number) => {
+  const pods = Array.from({ length: n }, (_, i) => `${name}-${i}`);
+  const gang = `apiVersion: scheduler.grove.io/v1alpha1
+kind: PodGang
+metadata:
+  name: ${name}
+spec:
+  podgroups:
+    - name: ${name}
+      minReplicas: ${n}
+      podReferences:
+${pods.map((p) => `        - { namespace: default, name: ${p} }`).join("\n")}
+`;
+  const pod = (p: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${p}
+  labels: { app: ${name}, grove.io/podgang: ${name} }
+spec:
+  schedulerName: grove-scheduler
+  terminationGracePeriodSeconds: 1
+  topologySpreadConstraints:
+    - topologyKey: ${RACK}
+      maxSkew: 1
+      whenUnsatisfiable: DoNotSchedule
+      labelSelector:
+        matchLabels: { app: ${name} }
+  containers:
+    - name: c
+      image: busybox:1.36
+      command: [sleep, infinity]
+      resources:
+        requests: { cpu: 100m, memory: 64Mi }
+`;
+  return [gang, ...pods.map(pod)].join("---\n");
+};
+
+/** `kubectl get nodes -L <rack>`: node name -> rack. */
+async function racksOfNodes(): Promise<Map<string, string>> {
+  const out = await e2e.kubectl.ok(["get", "nodes", "-L", RACK, "--no-headers"]);
+  const m = new Map<string, string>();
+  for (const l of out.split("\n").filter((x) => x.trim())) {
+    const c = l.trim().split(/\s+/);
+    m.set(c[0] as string, c[c.length - 1] as string);
+  }
+  return m;
+}
 
 /** A PCS of one worker clique of `replicas` pods (all its minimum), one host each. */
 const workers = (name: string, replicas: number) => `apiVersion: grove.io/v1alpha1
@@ -268,6 +360,26 @@ describe("pod constraints (issue 13): anti-affinity across hosts holds for every
       rows.filter((r) => r.node === "fast-node-0"),
       JSON.stringify(rows),
     ).toHaveLength(4);
+    await e2e.cleanup();
+  });
+
+  it("workers with required anti-affinity on the rack label get one rack each", async () => {
+    await e2e.apply(e2e.file("per-rack.yaml", constrained("per-rack", 3, rackAnti("per-rack-worker"))));
+    const rows = await runningOnHosts("per-rack-worker", 3);
+    const racks = await racksOfNodes();
+    expect(rows.map((r) => racks.get(r.node)).sort()).toEqual(["rack-0", "rack-1", "rack-2"]);
+    await e2e.cleanup();
+  });
+
+  it("a topology spread over racks with maxSkew 1 is placed evenly (2 per rack)", async () => {
+    await e2e.apply(e2e.file("even.yaml", spreadGang("even", 6)));
+    const rows = await runningOnHosts("even", 6);
+    const racks = await racksOfNodes();
+    const per = new Map<string, number>();
+    for (const r of rows) per.set(racks.get(r.node) ?? "", (per.get(racks.get(r.node) ?? "") ?? 0) + 1);
+    expect(Object.fromEntries(per), JSON.stringify(rows)).toEqual({ "rack-0": 2, "rack-1": 2, "rack-2": 2 });
+    await e2e.kubectl.ok(["delete", "podgang", "even", "--wait=false"]);
+    await e2e.kubectl.ok(["delete", "pods", "-l", "app=even", "--wait=false"]);
     await e2e.cleanup();
   });
 

@@ -38,6 +38,15 @@ const batches: Batch[] = [
     options: (s) => ({ preferences: true, ...(s % 4 === 0 ? { nodes: 100 + (s % 200), gangs: 20 } : {}) }),
   },
   {
+    name: "domain caps",
+    seeds: range(7001, 120),
+    options: (s) => ({
+      domainCaps: true,
+      preferences: s % 3 === 0,
+      ...(s % 4 === 0 ? { nodes: 100 + (s % 200), gangs: 20 } : {}),
+    }),
+  },
+  {
     name: "large, 2,000 nodes",
     seeds: range(4001, 3),
     options: (s) => ({ nodes: 2000, gangs: 80, maxPods: 24, levels: 2 + (s % 3) }),

@@ -117,6 +117,8 @@ export function fastGang(v: unknown, levels: CheckedLevel[], requests: Recent): 
   }
   const constraint = fastConstraint(v.constraint, levels, -1);
   if (constraint === null) return null;
+  // Domain caps: the checked path.
+  if (v.domainCaps !== undefined && v.domainCaps !== null) return null;
   const rawGroups = v.groups;
   if (!Array.isArray(rawGroups) || rawGroups.length === 0) return null;
   const nGroups = rawGroups.length;

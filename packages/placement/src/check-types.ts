@@ -94,6 +94,8 @@ export interface CheckedGang {
   constraint: CheckedConstraint;
   groups: CheckedGroup[];
   subGroups: readonly CheckedSubGroup[];
+  /** Per-domain caps; absent: none. */
+  domainCaps?: readonly import("./domain-caps.js").CheckedDomainCap[];
 }
 
 export interface CheckedLevel {

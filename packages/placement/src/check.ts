@@ -18,6 +18,7 @@ import type {
   CheckedProblem,
   CheckedSubGroup,
 } from "./check-types.js";
+import { checkDomainCaps } from "./domain-caps.js";
 
 export { checkNode, checkNodes, checkTopology } from "./check-nodes.js";
 export type * from "./check-types.js";
@@ -161,7 +162,8 @@ function checkGang(
       groupNames.add(g.name);
       return g;
     });
-    return { name: gangName, priority, constraint, groups, subGroups };
+    const caps = checkDomainCaps(o.domainCaps, () => `${path(f)}.domainCaps`, groups);
+    return { name: gangName, priority, constraint, groups, subGroups, ...(caps ? { domainCaps: caps } : {}) };
   }
 }
 

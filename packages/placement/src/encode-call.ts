@@ -2,6 +2,7 @@
 // affinity), scratch and outputs, sized for an encoded cluster; and answers what a tree node of the
 // call stands for, to word reasons.
 import type { CheckedGang, CheckedGroup, CheckedSubGroup } from "./check-types.js";
+import { capSizes, writeCaps } from "./domain-caps.js";
 import type { ClusterEncoding } from "./encode-cluster.js";
 import { type Allocator, Columns, Dict, type Region, Scratch } from "./encode-common.js";
 import { ArenaViews, DEPTH, P, plan, REASON_SLOTS, type Section, writeHeader } from "./layout.js";
@@ -106,6 +107,7 @@ export class CallEncoding {
     const S = shapeOf.length;
     let nPref = 0;
     for (const g of shapeOf) if (g.prefs) nPref++;
+    const caps = capSizes(gangs, cluster.nodes);
 
     const i32 = (slot: number, length: number): Section => ({ slot, kind: "i32", length });
     const f64 = (slot: number, length: number): Section => ({ slot, kind: "f64", length });
@@ -143,7 +145,7 @@ export class CallEncoding {
       f64(P.EXPRNUM, nExpr),
       f64(P.WFREE, N * Rn),
       f64(P.WDOM, D * Rn),
-      { slot: P.ELIG, kind: "u8", length: (nPref > 0 ? S + 1 : S) * N },
+      { slot: P.ELIG, kind: "u8", length: (caps.caps > 0 ? S + 2 : nPref > 0 ? S + 1 : S) * N },
       i32(P.UNDO, 2 * pods),
       f64(P.TDEMAND, T * Rn),
       f64(P.TFULL, T * Rn),
@@ -171,6 +173,9 @@ export class CallEncoding {
       f64(P.DCAP, D),
       i32(P.PREF, S),
       f64(P.PSCORE, nPref * N),
+      i32(P.CAPGRP, caps.caps + 1 + caps.members),
+      i32(P.CAPDOM, caps.caps * N),
+      i32(P.CAPMAX, 2 * caps.slots),
     ]);
     this.region = allocator.alloc(p.bytes);
     const v = this.views();
@@ -259,6 +264,16 @@ export class CallEncoding {
     }
     tChOff[T] = nChild;
     v.i32(P.GSLOT, G).set(this.groupSlot);
+    v.hdr[P.NCAP] = caps.caps;
+    if (caps.caps > 0)
+      writeCaps(
+        v.i32(P.CAPGRP, caps.caps + 1 + caps.members),
+        v.i32(P.CAPDOM, caps.caps * N),
+        v.i32(P.CAPMAX, 2 * caps.slots),
+        gangs,
+        this.groupFirst,
+        cluster.nodes,
+      );
     // Higher priority first, then input order.
     if (gangs.some((g) => g.priority !== 0)) {
       const order = Array.from(gangOrder).sort(

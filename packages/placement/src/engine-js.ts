@@ -111,6 +111,11 @@ export class JsKernel {
   private dCap!: Float64Array;
   private sPref!: Int32Array;
   private pScore!: Float64Array;
+  // Domain caps (domain-caps.ts): the count, the capped groups, each node's slot, caps and counts.
+  private nCap = 0;
+  private capGrp!: Int32Array;
+  private capDom!: Int32Array;
+  private capMax!: Int32Array;
   /** Set by fill(): some node of the scope lacks the label of a level below the scope. */
   private orphans = false;
   /** Set by init(): every domain of the narrowest level is one node. */
@@ -288,7 +293,9 @@ export class JsKernel {
     this.wFree = pf(P.WFREE, N * Rn);
     this.wDom = pf(P.WDOM, D * Rn);
     // A scratch row after the shapes' when some shape has node preferences (fill()).
-    const eligRows = (ph[P.NPREF] as number) > 0 ? S + 1 : S;
+    // Domain caps add a second (fillCapped()).
+    this.nCap = ph[P.NCAP] as number;
+    const eligRows = this.nCap > 0 ? S + 2 : (ph[P.NPREF] as number) > 0 ? S + 1 : S;
     this.elig = new Uint8Array(pBuf, pBase + (ph[P.ELIG] as number), eligRows * N);
     this.undo = pi(P.UNDO, 2 * PODS);
     this.tDemand = pf(P.TDEMAND, T * Rn);
@@ -302,6 +309,14 @@ export class JsKernel {
     this.dCap = pf(P.DCAP, D);
     this.sPref = pi(P.PREF, S);
     this.pScore = pf(P.PSCORE, (ph[P.NPREF] as number) * N);
+    if (this.nCap > 0) {
+      const head = pi(P.CAPGRP, this.nCap + 1);
+      this.capGrp = pi(P.CAPGRP, head[this.nCap] as number);
+      this.capDom = pi(P.CAPDOM, this.nCap * N);
+      let slots = 0;
+      for (const j of this.capDom) if (j + 1 > slots) slots = j + 1;
+      this.capMax = pi(P.CAPMAX, 2 * slots);
+    }
     this.capT = pf(P.CAPT, Rn);
     // Out sections are twice as long: the second half keeps the locality pass's answer (run()).
     this.gPlaced = pi(P.GPLACED, 2 * G);
@@ -678,6 +693,90 @@ export class JsKernel {
   private fill(g: number, scope: number, want: number): number {
     const s = this.gShape[g] as number;
     const pr = this.sPref[s] as number;
+    if (this.nCap > 0 && want > 0 && this.capped(g)) return this.fillCapped(g, scope, want, pr);
+    return this.fillPref(g, scope, want, pr);
+  }
+
+  /** Whether some domain cap holds g. */
+  private capped(g: number): boolean {
+    const grp = this.capGrp;
+    const end = grp[this.nCap] as number;
+    for (let i = this.nCap + 1; i < end; i++) if (grp[i] === g) return true;
+    return false;
+  }
+
+  /**
+   * fill() for a group some domain caps hold: in rounds, the nodes whose domains have room under
+   * every cap of g (an eligibility row of their own, shape S+1) take at most as many pods as the
+   * smallest room among them, so no domain goes over; the rounds end when nothing more fits.
+   */
+  private fillCapped(g: number, scope: number, want: number, pr: number): number {
+    const N = this.N;
+    const a = scope < 0 ? 0 : (this.domStart[scope] as number);
+    const b = scope < 0 ? N : (this.domEnd[scope] as number);
+    const s = this.gShape[g] as number;
+    const row = s * N;
+    const crow = (this.S + 1) * N;
+    const grp = this.capGrp;
+    const dom = this.capDom;
+    const cm = this.capMax;
+    const nCap = this.nCap;
+    this.gShape[g] = this.S + 1;
+    let placed = 0;
+    while (placed < want) {
+      // Pods of each cap's groups per domain slot, as placed now.
+      for (let c = 0; c < nCap; c++) {
+        if (!this.capHolds(c, g)) continue;
+        for (let x = a; x < b; x++) {
+          const j = dom[c * N + x] as number;
+          if (j >= 0) cm[2 * j + 1] = 0;
+        }
+        for (let pass = 0; pass < 2; pass++)
+          for (let i = grp[c] as number; i < (grp[c + 1] as number); i++) {
+            const h = grp[i] as number;
+            const g0 = this.gSlot[h] as number;
+            for (let q = 0; q < (this.gPlaced[h] as number); q++) {
+              const j = dom[c * N + (this.podNode[g0 + q] as number)] as number;
+              if (j >= 0) cm[2 * j + 1] = pass === 0 ? 0 : (cm[2 * j + 1] as number) + 1;
+            }
+          }
+      }
+      let k = want - placed;
+      let any = false;
+      for (let x = a; x < b; x++) {
+        let ok = this.elig[row + x] !== 0;
+        for (let c = 0; c < nCap && ok; c++) {
+          if (!this.capHolds(c, g)) continue;
+          const j = dom[c * N + x] as number;
+          if (j === -2) ok = false;
+          else if (j >= 0) {
+            const room = (cm[2 * j] as number) - (cm[2 * j + 1] as number);
+            if (room <= 0) ok = false;
+            else if (room < k) k = room;
+          }
+        }
+        this.elig[crow + x] = ok ? 1 : 0;
+        if (ok) any = true;
+      }
+      if (!any) break;
+      const got = this.fillPref(g, scope, k, pr);
+      if (got <= 0) break;
+      placed += got;
+    }
+    this.gShape[g] = s;
+    return placed;
+  }
+
+  /** Whether cap c lists group g. */
+  private capHolds(c: number, g: number): boolean {
+    const grp = this.capGrp;
+    for (let i = grp[c] as number; i < (grp[c + 1] as number); i++) if (grp[i] === g) return true;
+    return false;
+  }
+
+  /** fill() with node preferences `pr` (-1: none) over g's current eligibility row. */
+  private fillPref(g: number, scope: number, want: number, pr: number): number {
+    const s = this.gShape[g] as number;
     if (pr < 0 || want <= 0) return this.fillIn(g, scope, want);
     // Node preferences: the tiers of the scope's node scores, best first. Each tier's fill sees the
     // nodes scoring at least the tier's score (an eligibility row of its own, shape S), so the pods

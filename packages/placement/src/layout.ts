@@ -40,6 +40,7 @@ export const P = {
   PODS: 4,
   SPREAD: 5,
   NPREF: 6, // group shapes with node preferences (rows of PSCORE)
+  NCAP: 7, // domain caps (domain-caps.ts)
   GANGORDER: 8, // i32 K: priority first, then input order
   GANGROOT: 9, // i32 K: tree node of the gang
   GANGGRP: 10, // i32 K+1: first group of each gang
@@ -104,6 +105,9 @@ export const P = {
   DCAP: 66, // f64 D: pods of the group being placed each domain holds (fill)
   PREF: 67, // i32 S: the shape's row of PSCORE, -1 when it prefers nothing
   PSCORE: 68, // f64 NPREF*N: each node's preference score (higher first); ELIG then has a scratch row S
+  CAPGRP: 69, // i32 NCAP+1 offsets into itself, then each cap's groups
+  CAPDOM: 70, // i32 NCAP*N: node's domain slot per cap, -1 no limit, -2 no pod; ELIG then has rows S and S+1
+  CAPMAX: 71, // i32 2*slots: [2j] cap of slot j, [2j+1] pods counted (scratch)
   HEADER: 72,
 } as const;
 

@@ -101,12 +101,31 @@ export interface SubGroup {
   constraint?: TopologyConstraint;
 }
 
+/**
+ * At most so many pods of some groups of a gang per domain of a node label (README "Domain caps"),
+ * e.g. required pod anti-affinity on a rack (max 1) or a topology spread's per-domain room.
+ */
+export interface DomainCap {
+  /** The node label whose value names a node's domain (any label, not only a topology level's). */
+  key: string;
+  /** Groups of the gang whose pods count against the cap and are held to it. */
+  groups: string[];
+  /** Most pods of these groups per domain. */
+  max?: number;
+  /** Per domain (label value), the most pods; a domain not listed takes `max`, or no limit without it. */
+  domains?: Record<string, number>;
+  /** Nodes without the label: "any" (default) takes pods freely, "none" takes no pod of these groups. */
+  unlabeled?: "any" | "none";
+}
+
 export interface Gang {
   name: string;
   priority?: number;
   constraint?: TopologyConstraint;
   groups: PodGroup[];
   subGroups?: SubGroup[];
+  /** Per-domain caps among the gang's pods. */
+  domainCaps?: DomainCap[];
 }
 
 /** Strategy knobs (see README "Options"). */

@@ -13,13 +13,15 @@
 // - required affinity the gang satisfies by itself (no placed pod matches, the gang's pods do) on a
 //   topology level's key becomes a `required` constraint at that level (on the group when only its
 //   own pods match, else on the gang).
-// What is not expressible (anti-affinity or spread among the gang's pods on a multi-node domain
-// key) is left to the safety net, which refuses a placement that breaks it.
-import type { Gang, NodeSelectorTerm, PodGroup, TopologyLevel } from "@grove-ts/placement";
+// - the same among the gang's own pods on a key whose domains hold several nodes (a rack, a zone):
+//   the solver's per-domain caps (Gang.domainCaps; spread caps from spread-caps.ts).
+// The safety net still checks every placement.
+import type { DomainCap, Gang, NodeSelectorTerm, PodGroup, TopologyLevel } from "@grove-ts/placement";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { WorkGang, WorkGroup } from "./gangs.js";
 import { globalMin, type PodWorld, placedAntiAffinity, spreadCounts } from "./pod-filters.js";
 import { hasTerms, podTerms, termMatches } from "./pod-terms.js";
+import { spreadCaps } from "./spread-caps.js";
 
 /** Prefix of the counted resources the translation adds for one call (never a real resource). */
 export const CAP_RESOURCE_PREFIX = "pod-constraints.grove.io/";
@@ -81,6 +83,7 @@ export function constrainGang(
   const extra: ExtraCapacity = new Map();
   let resources = 0;
   const notes: string[] = [];
+  const domainCaps: DomainCap[] = [];
   /** Adds a counted resource: `members` request 1 each, node `n` offers `cap(n)`. */
   const addCap = (members: PodGroup[], cap: (node: string) => number, note: string) => {
     const r = `${CAP_RESOURCE_PREFIX}g${seq}-${resources++}`;
@@ -116,14 +119,15 @@ export function constrainGang(
         const p = firstOf(h);
         return p !== undefined && termMatches(t, p, world.namespaceLabels, true);
       });
-      if (members.length > 0 && singleNode(t.topologyKey)) {
-        const inSet = new Set([g, ...members]);
+      if (members.length > 0) {
+        const inSet = [...new Set([g, ...members])];
         const key = t.topologyKey;
-        addCap(
-          [...inSet],
-          (n) => (labelOn(n, key) === undefined ? UNLIMITED : 1),
-          `required pod anti-affinity (${t.text}): at most one pod per ${key} domain`,
-        );
+        const note = `required pod anti-affinity (${t.text}): at most one pod per ${key} domain`;
+        if (singleNode(key)) addCap(inSet, (n) => (labelOn(n, key) === undefined ? UNLIMITED : 1), note);
+        else {
+          domainCaps.push({ key, groups: inSet.map((m) => m.name), max: 1 });
+          notes.push(`${note} (groups ${inSet.map((m) => m.name).join(", ")})`);
+        }
       }
     }
     if (terms.affinity.length > 0) {
@@ -174,7 +178,6 @@ export function constrainGang(
       }
     }
     for (const c of terms.spread) {
-      if (!singleNode(c.topologyKey)) continue;
       const ns = first.metadata?.namespace ?? "";
       const members = out.groups.filter((h) => {
         const p = firstOf(h);
@@ -186,6 +189,14 @@ export function constrainGang(
       });
       if (!members.includes(g)) continue;
       const counts = spreadCounts(first, c, terms.spread, placed, world);
+      if (!singleNode(c.topologyKey)) {
+        const sizes = new Map([...domainNodes(c.topologyKey)].map(([v, l]) => [v, l.length]));
+        const want = members.reduce((sum, h) => sum + (h.minCount ?? h.count), 0);
+        const cap = spreadCaps(c, counts, sizes, want);
+        domainCaps.push({ key: c.topologyKey, groups: members.map((h) => h.name), ...cap.cap });
+        notes.push(`${cap.note} (groups ${members.map((h) => h.name).join(", ")})`);
+        continue;
+      }
       const want = members.reduce((s, h) => s + h.count, 0);
       let level = globalMin(counts, c.minDomains) + c.maxSkew;
       const room = (t: number) => [...counts.values()].reduce((s, n) => s + Math.max(0, t - n), 0);
@@ -218,6 +229,7 @@ export function constrainGang(
     return p !== undefined && termMatches(t, p, world.namespaceLabels);
   }
 
+  if (domainCaps.length > 0) out.domainCaps = domainCaps;
   return { gang: out, ...(extra.size > 0 ? { extra } : {}), ...(notes.length > 0 ? { notes } : {}) };
 }
 

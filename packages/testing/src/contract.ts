@@ -63,6 +63,13 @@ export interface RGang {
   constraint?: RConstraint;
   groups: RGroup[];
   subGroups?: { name: string; groups: string[]; constraint?: RConstraint }[];
+  domainCaps?: {
+    key: string;
+    groups: string[];
+    max?: number;
+    domains?: Record<string, number>;
+    unlabeled?: "any" | "none";
+  }[];
 }
 
 export interface RResult {

@@ -23,6 +23,8 @@ export interface RandomProblemOptions {
    * problem, so the same seed gives the same problem plus preferences.
    */
   preferences?: boolean;
+  /** Domain caps on some gangs (default false), from a stream of their own like `preferences`. */
+  domainCaps?: boolean;
 }
 
 /** mulberry32: small, fast, good enough for test data. */
@@ -240,7 +242,35 @@ export function randomProblem(seed: number, options: RandomProblemOptions = {}):
   const spread = options.spread ?? chance(0.2);
   if (spread) problem.options = { spread: true };
   if (options.preferences) addPreferences(problem, seed);
+  if (options.domainCaps) addDomainCaps(problem, seed);
   return problem;
+}
+
+/** Per-domain caps (max, per-domain counts, unlabeled nodes none) over topology and other labels. */
+function addDomainCaps(problem: RProblem, seed: number): void {
+  const r = rng(seed * 15485863 + 5);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const keys = [...Object.values(KEYS), "pool", "gen"];
+  for (const gang of problem.gangs) {
+    if (r() >= 0.6) continue;
+    gang.domainCaps = Array.from({ length: int(1, 2) }, () => {
+      const key = pick(keys);
+      const values = [...new Set(problem.nodes.map((n) => n.labels?.[key]).filter((v) => v !== undefined))];
+      const groups = gang.groups.filter(() => r() < 0.7).map((g) => g.name);
+      if (groups.length === 0) groups.push((gang.groups[0] as RGroup).name);
+      const domains: Record<string, number> = {};
+      if (r() < 0.4) for (const v of values) if (r() < 0.5) domains[v as string] = int(0, 4);
+      const max = r() < 0.8 || Object.keys(domains).length === 0 ? int(1, 6) : undefined;
+      return {
+        key,
+        groups,
+        ...(max !== undefined ? { max } : {}),
+        ...(Object.keys(domains).length > 0 ? { domains } : {}),
+        ...(r() < 0.2 ? { unlabeled: "none" as const } : {}),
+      };
+    });
+  }
 }
 
 /** Preferred node affinity (weights 1-100 over the pool, gen and host labels) and PreferNoSchedule on some groups. */

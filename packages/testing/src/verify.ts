@@ -187,6 +187,23 @@ export function verifyPlacement(problem: RProblem, result: RResult): string[] {
         sg.groups.flatMap((g) => podsOf.get(g) ?? []),
       );
     checkConstraint(where, gang.constraint, [...podsOf.values()].flat());
+    (gang.domainCaps ?? []).forEach((c, ci) => {
+      const per = new Map<string, number>();
+      for (const n of c.groups.flatMap((g) => podsOf.get(g) ?? [])) {
+        const v = n.labels?.[c.key];
+        if (v === undefined) {
+          if (c.unlabeled === "none")
+            out.push(`${where} domainCaps[${ci}]: a pod on ${n.name}, without ${c.key}`);
+          continue;
+        }
+        per.set(v, (per.get(v) ?? 0) + 1);
+      }
+      for (const [v, n] of per) {
+        const max = c.domains?.[v] ?? c.max;
+        if (max !== undefined && n > max)
+          out.push(`${where} domainCaps[${ci}]: ${n} pods in ${c.key}=${v}, at most ${max}`);
+      }
+    });
   });
 
   for (const [name, u] of used) {
