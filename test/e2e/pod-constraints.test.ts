@@ -72,6 +72,15 @@ const rackAnti = (app: string) => `            affinity:
                     labelSelector:
                       matchLabels: { app: ${app} }`;
 
+const rackAvoid = (app: string) => `            affinity:
+              podAntiAffinity:
+                preferredDuringSchedulingIgnoredDuringExecution:
+                  - weight: 80
+                    podAffinityTerm:
+                      topologyKey: ${RACK}
+                      labelSelector:
+                        matchLabels: { app: ${app} }`;
+
 /**
  * A PodGang of `n` pods (PodCliqueSets refuse topologySpreadConstraints in their pod template, as
  * Grove does), made by hand: one group, all its minimum, every pod with a DoNotSchedule spread
@@ -224,8 +233,8 @@ spec:
                   requests: { cpu: 100m, memory: 64Mi }
 `;
 
-/** A pod of another scheduler labelled app=`app`, bound by hand to `node`, asking for nothing. */
-const anchorPod = (node: string, app: string) => `apiVersion: v1
+/** A pod of another scheduler labelled app=`app`, bound by hand to `node`, asking for `cpu`. */
+const anchorPod = (node: string, app: string, cpu?: string) => `apiVersion: v1
 kind: Pod
 metadata:
   name: ${app}
@@ -236,7 +245,7 @@ spec:
   containers:
     - name: anchor
       image: busybox:1.36
-      command: [sleep, infinity]
+      command: [sleep, infinity]${cpu ? `\n      resources:\n        requests: { cpu: "${cpu}" }` : ""}
 `;
 
 /** A pod of another scheduler, bound by hand to `node`, that wants no `app` pod on its host. */
@@ -384,12 +393,24 @@ describe("pod constraints (issue 13): anti-affinity across hosts holds for every
   });
 
   it("a preferred pod affinity is followed: the workers join the host of the pod they prefer", async () => {
-    // Without the preference, packing would start on cpu-node-0 (ties by name; the anchor asks nothing).
+    // Without the preference, packing would start on cpu-node-0, the most allocated node (filler).
+    await e2e.apply(e2e.file("filler.yaml", anchorPod("cpu-node-0", "filler", "2")));
     await e2e.apply(e2e.file("anchor.yaml", anchorPod("cpu-node-2", "anchor")));
     await e2e.apply(e2e.file("near.yaml", nearAnchor("near", 3, "anchor")));
     const rows = await runningOnHosts("near-worker", 3);
     expect(rows.map((r) => r.node)).toEqual(["cpu-node-2", "cpu-node-2", "cpu-node-2"]);
-    await e2e.kubectl.ok(["delete", "pod", "anchor", "--wait=false"]);
+    await e2e.kubectl.ok(["delete", "pod", "anchor", "filler", "--wait=false"]);
+    await e2e.cleanup();
+  });
+
+  it("a preferred pod anti-affinity on the rack label is followed: the workers avoid the pod's rack", async () => {
+    // Without the preference, packing would start on cpu-node-0 (rack-0), where the pod runs.
+    await e2e.apply(e2e.file("loud.yaml", anchorPod("cpu-node-0", "loud")));
+    await e2e.apply(e2e.file("quiet.yaml", constrained("quiet", 2, rackAvoid("loud"))));
+    const rows = await runningOnHosts("quiet-worker", 2);
+    const racks = await racksOfNodes();
+    expect(rows.map((r) => racks.get(r.node)).filter((r) => r === "rack-0")).toEqual([]);
+    await e2e.kubectl.ok(["delete", "pod", "loud", "--wait=false"]);
     await e2e.cleanup();
   });
 });

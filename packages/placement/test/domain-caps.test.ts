@@ -3,7 +3,7 @@
 // by the caller; nodes without the label free or excluded. On every engine.
 import { describe, expect, it } from "vitest";
 import { checkProblem, PlacementProblemError, solve } from "../src/index.js";
-import { ENGINES, gang, grid, group, LEVELS, podsOf, problem, rackOf } from "./helpers.js";
+import { ENGINES, gang, grid, group, LEVELS, node, podsOf, problem, rackOf } from "./helpers.js";
 
 const count = (xs: string[], f: (x: string) => string) => {
   const m = new Map<string, number>();
@@ -77,6 +77,19 @@ describe.each(ENGINES)("domain caps ($engine $wasmBuild)", (opts) => {
     const nodes = podsOf(r, "g");
     expect(new Set(nodes).size).toBe(4);
     expect(new Set(nodes.map(rackOf)).size).toBe(1);
+  });
+
+  it("a required block whose capacity holds the pods but whose racks do not: the next block", () => {
+    const nodes = [
+      ...Array.from({ length: 8 }, (_, h) => node(`a-${h}`, { block: "b0", rack: "b0-r0" })),
+      ...Array.from({ length: 4 }, (_, r) => node(`b-${r}`, { block: "b1", rack: `b1-r${r}` })),
+    ];
+    const caps = [{ key: "rack", groups: ["w"], max: 1 }];
+    const r = solve(
+      problem(nodes, [gang("g", [group("w", 4)], { constraint: { required: "block" }, domainCaps: caps })]),
+      opts,
+    );
+    expect(podsOf(r, "g")).toEqual(["b-0", "b-1", "b-2", "b-3"]);
   });
 
   it('unlabeled "none" keeps the pods off nodes without the label; "any" lets them on', () => {

@@ -119,6 +119,20 @@ describe.each(["wasm", "js"] as const)("pod constraints on multi-node domains (%
     expect(perDomain(await eventually(() => bound(ss)), 2)).toEqual([2, 1, 2]);
   });
 
+  it("maxSkew 2 over zones: the caps leave the solver room and the placement passes", async () => {
+    h = await harness({ engine });
+    await createAll(h.client, { nodes: nodes(3, 2), pods: [cpod("x", undefined, { nodeName: "n1" })] });
+    const ss = names("s", 4);
+    await createAll(h.client, {
+      gangs: [podGang("g", [{ name: "s", pods: ss, min: 4 }])],
+      pods: ss.map((s) => cpod(s, "g", { spread: [spread(ZONE, { maxSkew: 2 })] })),
+    });
+    const got = perDomain([...(await eventually(() => bound(ss))), "n1"], 2);
+    expect(got.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(got).toHaveLength(3);
+    expect(Math.max(...got) - Math.min(...got)).toBeLessThanOrEqual(2);
+  });
+
   it("minDomains above the domains there are: at most maxSkew per domain, and one pod more stays pending", async () => {
     h = await harness({ engine });
     const ss = names("s", 2);
