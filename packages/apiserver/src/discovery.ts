@@ -52,6 +52,12 @@ function aggregatedResource(d: ResourceDef): Obj {
       responseKind: { group: "", version: "v1", kind: "Binding" },
       verbs: ["create"],
     });
+  if (d.group === "" && d.plural === "pods")
+    subresources.push({
+      subresource: "eviction",
+      responseKind: { group: "policy", version: "v1", kind: "Eviction" },
+      verbs: ["create"],
+    });
   const r: Obj = {
     resource: d.plural,
     responseKind: { group: d.group, version: d.version, kind: d.kind },
@@ -153,6 +159,15 @@ export function resourceList(registry: Registry, group: string, version: string)
     if (d.group === "" && d.plural === "pods")
       resources.push(
         { name: "pods/binding", singularName: "", namespaced: true, kind: "Binding", verbs: ["create"] },
+        {
+          name: "pods/eviction",
+          singularName: "",
+          namespaced: true,
+          group: "policy",
+          version: "v1",
+          kind: "Eviction",
+          verbs: ["create"],
+        },
         { name: "bindings", singularName: "binding", namespaced: true, kind: "Binding", verbs: ["create"] },
       );
   }

@@ -12,6 +12,7 @@ import { create } from "./create.js";
 import { deleteItem } from "./delete.js";
 import { deleteCollection } from "./deletecollection.js";
 import { groupDiscovery, resourceDiscovery, rootDiscovery } from "./discovery.js";
+import { createEviction } from "./eviction.js";
 import { get } from "./get.js";
 import { list } from "./list.js";
 import { openApiGroupVersion, openApiIndex, openApiV2 } from "./openapi.js";
@@ -73,6 +74,10 @@ const resourceRoutes = new Map<string, TargetRoutes>([
   [
     "binding",
     { has: (def) => def.group === "" && def.plural === "pods", verbs: { create: createPodBinding } },
+  ],
+  [
+    "eviction",
+    { has: (def) => def.group === "" && def.plural === "pods", verbs: { create: createEviction } },
   ],
 ]);
 
