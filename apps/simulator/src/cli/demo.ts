@@ -3,30 +3,13 @@
 // with each pod's node and topology domains, then kubectl hints; serves until Ctrl-C.
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LabelPodCliqueScalingGroup, PodCliqueSetType } from "@grove-ts/api";
-import { isAlreadyExists } from "@grove-ts/runtime";
-import type { Simulator } from "../simulator.js";
-import { UsageError } from "./args.js";
+import { LabelPodCliqueScalingGroup } from "@grove-ts/api";
+import { applyExamples } from "./demo-apply.js";
 import { type ExampleSet, expectedPods, loadExamples, progress, renderTree } from "./demo-view.js";
 import { closeOnSignal, parseUp, USAGE, up } from "./up.js";
 
 const REPO_EXAMPLES = fileURLToPath(new URL("../../../../examples", import.meta.url));
 const TIMEOUT_MS = 120_000;
-
-async function apply(sim: Simulator, ex: ExampleSet): Promise<void> {
-  for (const { file, obj } of ex.objects) {
-    if (obj.kind !== "PodCliqueSet")
-      throw new UsageError(`${file}: only PodCliqueSets are applied, found ${obj.kind}`);
-    obj.metadata.namespace ??= "default";
-    try {
-      await sim.client.create(PodCliqueSetType, obj);
-      process.stdout.write(`  podcliqueset.grove.io/${obj.metadata.name} created   (${file})\n`);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw new Error(`${file}: ${(err as Error).message}`);
-      process.stdout.write(`  podcliqueset.grove.io/${obj.metadata.name} unchanged (${file})\n`);
-    }
-  }
-}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -56,7 +39,7 @@ async function main(): Promise<void> {
   const sim = await up(flags);
   closeOnSignal(sim);
   process.stdout.write(`\nApplying ${ex.objects.length} example workloads from ${ex.dir}:\n`);
-  await apply(sim, ex);
+  await applyExamples(sim.client, ex, process.stdout);
   const want = expectedPods(ex);
   const done = await progress(sim.client, want, TIMEOUT_MS, process.stdout);
   process.stdout.write(`\n${await renderTree(sim.client, ex)}\n`);
