@@ -130,6 +130,8 @@ const REPAIR_WORK: i32 = 4;
 const REPAIR_FLOOR: i32 = 65536;
 /** Candidate domains one rip-up tries. */
 const RIP_TRIES: i32 = 6;
+/** Relative slack of the packing pass's bounds (hopes()) over floating-point rounding. */
+const TOLERANCE: f64 = 1e-9;
 
 // cluster
 let N: i32 = 0;
@@ -232,6 +234,14 @@ let orphans: bool = false;
 let singleLeaf: bool = false;
 // solve()'s second pass: fill() packs the chosen domain without the locality step.
 let packing: bool = false;
+// Packing pass, undecided: the locality answer's pods to beat; -1 otherwise (see hopes()).
+let beat: i32 = -1;
+// Set by hopes(): the last position where packing may place a gang the locality pass left out.
+let lastHope: i32 = -1;
+// Set by hopes(): whether packing may place more pods with the same gangs.
+let podsHope: bool = false;
+// Packing pass: the most pods it can still end with if it places the same gangs (surplus() lowers it).
+let reach: i32 = 0;
 let undoTop: i32 = 0;
 let ripBudget: i32 = 0;
 // Per fill(): the resources the group asks for (index, amount), so the node loop skips the rest.
@@ -345,13 +355,16 @@ function bind(c: usize, p: usize): void {
 export function solve(c: usize, p: usize): i32 {
   bind(c, p);
   packing = false;
+  beat = -1;
   pass();
   const got = podsPlaced();
   if (spread || got >= PODS) return 0;
   // Pods left out: the same call with packing only (most-allocated nodes of the chosen domain, no
   // locality step) may place more, since locality choices can leave nodes too fragmented for a
-  // later gang. The better answer is kept (better(); on a tie the locality one). The out
-  // sections' second halves keep the locality answer meanwhile.
+  // later gang. The better answer is kept (better(); on a tie the locality one). Skipped when it
+  // provably cannot win, and stopped as soon as it cannot (hopes()). The out sections' second
+  // halves keep the locality answer meanwhile.
+  if (!hopes(got)) return 0;
   const bK = (<usize>K) << 2;
   const bG = (<usize>G) << 2;
   const bP = (<usize>PODS) << 2;
@@ -362,10 +375,12 @@ export function solve(c: usize, p: usize): i32 {
   memory.copy(podNode + bP, podNode, bP);
   memory.copy(reason + bR, reason, bR);
   packing = true;
-  pass();
+  beat = got;
+  const won = pass() && better(got);
   packing = false;
+  beat = -1;
   si(stats, 0, gi(stats, 0) + tries);
-  if (better(got)) return 0;
+  if (won) return 0;
   memory.copy(gangOk, gangOk + bK, bK);
   memory.copy(gPlaced, gPlaced + bG, bG);
   memory.copy(podNode, podNode + bP, bP);
@@ -373,15 +388,119 @@ export function solve(c: usize, p: usize): i32 {
   return 0;
 }
 
-/** Every gang's minimum in gang order (with repairs), then the pods above the minimums. */
-function pass(): void {
+/**
+ * Every gang's minimum in gang order (with repairs), then the pods above the minimums. In the
+ * packing pass, false as soon as its answer cannot beat the locality one (kept in the out sections'
+ * second halves): it fails a gang the locality pass placed before placing one that pass failed, or
+ * neither is left to happen and the pods cannot win (hopes()).
+ */
+function pass(): bool {
   init();
   for (let i = 0; i < K; i++) {
     const k = gi(gangOrder, i);
     curGang = k;
-    si(gangOk, k, solveGang(k) || ripUp(k, i) ? 1 : 0);
+    const ok = solveGang(k) || ripUp(k, i);
+    si(gangOk, k, ok ? 1 : 0);
+    if (beat < 0) continue;
+    const was = gi(gangOk, K + k);
+    if (ok && was === 0) beat = -1;
+    else if (!ok && was !== 0) return false;
+    else if (i >= lastHope && !podsHope) return false;
   }
-  surplus();
+  return surplus();
+}
+
+/**
+ * Before the packing pass: whether its answer can beat the locality one (`got` pods); the argument
+ * is engine-js.ts's hopes(). Sets lastHope, podsHope and reach; mSave is scratch (indexed by a
+ * gang's first group).
+ */
+function hopes(got: i32): bool {
+  let mins: i32 = 0;
+  let extra: i32 = 0;
+  for (let k = 0; k < K; k++) {
+    const g0 = gi(gangGrp, k);
+    const g1 = gi(gangGrp, k + 1);
+    if (gi(gangOk, k) !== 0) {
+      for (let g = g0; g < g1; g++) {
+        mins += gi(gMin, g);
+        extra += gi(gCount, g) - gi(gMin, g);
+      }
+      continue;
+    }
+    if (g0 >= g1) continue;
+    si(mSave, g0, 0);
+    for (let g = g0; g < g1; g++) if (gi(gMin, g) > 0 && gi(eligCount, gi(gShape, g)) === 0) si(mSave, g0, 1);
+  }
+  reach = mins + extra;
+  let best: f64 = <f64>extra;
+  for (let r = 0; r < R; r++) {
+    let total: f64 = 0;
+    for (let x = 0; x < N; x++) {
+      const f = gf(free, x * R + r);
+      if (f > 0 && usable(x)) total += f;
+    }
+    let avail = total;
+    for (let i = 0; i < K; i++) {
+      const k = gi(gangOrder, i);
+      const need = gf(tDemand, gi(gangRoot, k) * R + r);
+      if (gi(gangOk, k) !== 0) avail -= need;
+      else if (need > avail + TOLERANCE * (total + need)) {
+        const g0 = gi(gangGrp, k);
+        if (g0 < gi(gangGrp, k + 1)) si(mSave, g0, 1);
+      }
+    }
+    if (best <= <f64>(got - mins)) continue;
+    // Pods above the minimums with this resource alone as the limit.
+    let q: f64 = -1;
+    let bound: f64 = 0;
+    for (let k = 0; k < K; k++) {
+      if (gi(gangOk, k) === 0) continue;
+      const g1 = gi(gangGrp, k + 1);
+      for (let g = gi(gangGrp, k); g < g1; g++) {
+        const e = gi(gCount, g) - gi(gMin, g);
+        if (e <= 0) continue;
+        const v = gf(gReq, g * R + r);
+        if (v <= 0) bound += <f64>e;
+        else if (q < 0 || v < q) q = v;
+      }
+    }
+    if (q > 0 && avail > 0) bound += Math.floor((avail / q) * (1 + TOLERANCE) + TOLERANCE);
+    if (bound < best) best = bound;
+  }
+  podsHope = <f64>mins + best > <f64>got;
+  lastHope = -1;
+  for (let i = K - 1; i >= 0 && lastHope < 0; i--) {
+    const k = gi(gangOrder, i);
+    const g0 = gi(gangGrp, k);
+    if (gi(gangOk, k) === 0 && g0 < gi(gangGrp, k + 1) && gi(mSave, g0) === 0 && fitsAlone(k)) lastHope = i;
+  }
+  return podsHope || lastHope >= 0;
+}
+
+/** Whether every group of gang k finds its minimum's pods on its eligible nodes' free capacity. */
+function fitsAlone(k: i32): bool {
+  const g1 = gi(gangGrp, k + 1);
+  for (let g = gi(gangGrp, k); g < g1; g++) {
+    const want = gi(gMin, g);
+    if (want <= 0) continue;
+    const row = gi(gShape, g) * N;
+    let n: i32 = 0;
+    for (let x = 0; x < N && n < want; x++) {
+      if (gb(elig, row + x) === 0) continue;
+      let m: f64 = <f64>want;
+      for (let r = 0; r < R && m > 0; r++) {
+        const q = gf(gReq, g * R + r);
+        if (q <= 0) continue;
+        const f = gf(free, x * R + r);
+        const c: f64 = f > 0 ? Math.floor((f / q) * (1 + TOLERANCE) + TOLERANCE) : 0;
+        if (c < m) m = c;
+      }
+      n += <i32>m;
+    }
+    if (n < want) return false;
+  }
+  return true;
 }
 
 /**
@@ -1494,10 +1613,21 @@ function collectAll(scope: i32, lvl: i32): i32 {
 
 // ---- pods above the minimums ---------------------------------------------------------------
 
-function surplus(): void {
+function surplus(): bool {
+  let prev = -1;
   for (let i = 0; i < K; i++) {
     const k = gi(gangOrder, i);
     if (gi(gangOk, k) === 0) continue;
+    if (beat >= 0) {
+      // Packing pass with the same gangs: an earlier gang's pods are final once its turn is over
+      // (later turns move only later gangs), so the reach drops by what it lacks.
+      if (prev >= 0) reach -= lacking(prev);
+      prev = k;
+      if (reach <= beat) {
+        undoTop = 0;
+        return false;
+      }
+    }
     undoTop = 0;
     if (fillGang(k) || ripBudget <= 0) continue;
     const g0 = gi(gangGrp, k);
@@ -1533,6 +1663,15 @@ function surplus(): void {
     fillGang(k);
   }
   undoTop = 0;
+  return true;
+}
+
+/** Pods of gang k's groups not placed. */
+function lacking(k: i32): i32 {
+  let n = 0;
+  const g1 = gi(gangGrp, k + 1);
+  for (let g = gi(gangGrp, k); g < g1; g++) n += gi(gCount, g) - gi(gPlaced, g);
+  return n;
 }
 
 function fillGang(k: i32): bool {

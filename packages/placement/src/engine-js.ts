@@ -34,6 +34,8 @@ const REPAIR_WORK = 4;
 const REPAIR_FLOOR = 65536;
 /** Candidate domains one rip-up tries. */
 const RIP_TRIES = 6;
+/** Relative slack of the packing pass's bounds (hopes()) over floating-point rounding. */
+const TOLERANCE = 1e-9;
 
 export class JsKernel {
   // cluster
@@ -122,6 +124,14 @@ export class JsKernel {
   private singleLeaf = false;
   /** run()'s second pass: fill() packs the chosen domain without the locality step. */
   private packing = false;
+  /** Packing pass, undecided: the locality answer's pods to beat; -1 otherwise (see hopes()). */
+  private beat = -1;
+  /** Set by hopes(): the last position where packing may place a gang the locality pass left out. */
+  private lastHope = -1;
+  /** Set by hopes(): whether packing may place more pods with the same gangs. */
+  private podsHope = false;
+  /** Packing pass: the most pods it can still end with if it places the same gangs (surplus() lowers it). */
+  private reach = 0;
   private capT!: Float64Array;
   private gPlaced!: Int32Array;
   private eligCount!: Int32Array;
@@ -145,12 +155,15 @@ export class JsKernel {
   run(cBuf: ArrayBuffer, cBase: number, pBuf: ArrayBuffer, pBase: number): number {
     this.bind(cBuf, cBase, pBuf, pBase);
     this.packing = false;
+    this.beat = -1;
     this.pass();
     const got = this.podsPlaced();
     if (this.spread || got >= this.PODS) return 0;
     // Pods left out: the same call with packing only (most-allocated nodes of the chosen domain, no
     // locality step) may place more, since locality choices can leave nodes too fragmented for a
-    // later gang. The better answer is kept (better(); on a tie the locality one).
+    // later gang. The better answer is kept (better(); on a tie the locality one). Skipped when it
+    // provably cannot win, and stopped as soon as it cannot (hopes()).
+    if (!this.hopes(got)) return 0;
     const K = this.K;
     const G = this.G;
     const PODS = this.PODS;
@@ -161,10 +174,12 @@ export class JsKernel {
     this.podNode.copyWithin(PODS, 0, PODS);
     this.reason.copyWithin(RS, 0, RS);
     this.packing = true;
-    this.pass();
+    this.beat = got;
+    const won = this.pass() && this.better(got);
     this.packing = false;
+    this.beat = -1;
     this.stats[0] = (this.stats[0] as number) + tries;
-    if (this.better(got)) return 0;
+    if (won) return 0;
     this.gangOk.copyWithin(0, K, 2 * K);
     this.gPlaced.copyWithin(0, G, 2 * G);
     this.podNode.copyWithin(0, PODS, 2 * PODS);
@@ -172,15 +187,143 @@ export class JsKernel {
     return 0;
   }
 
-  /** Every gang's minimum in gang order (with repairs), then the pods above the minimums. */
-  private pass(): void {
+  /**
+   * Every gang's minimum in gang order (with repairs), then the pods above the minimums. In the
+   * packing pass, false as soon as its answer cannot beat the locality one (kept in the out
+   * sections' second halves): it fails a gang the locality pass placed before placing one that
+   * pass failed, or neither is left to happen and the pods cannot win (hopes()).
+   */
+  private pass(): boolean {
     this.init();
-    for (let i = 0; i < this.K; i++) {
+    const K = this.K;
+    for (let i = 0; i < K; i++) {
       const k = this.gangOrder[i] as number;
       this.curGang = k;
-      this.gangOk[k] = this.solveGang(k) || this.ripUp(k, i) ? 1 : 0;
+      const ok = this.solveGang(k) || this.ripUp(k, i);
+      this.gangOk[k] = ok ? 1 : 0;
+      if (this.beat < 0) continue;
+      const was = this.gangOk[K + k] as number;
+      if (ok && was === 0) this.beat = -1;
+      else if (!ok && was !== 0) return false;
+      else if (i >= this.lastHope && !this.podsHope) return false;
     }
-    this.surplus();
+    return this.surplus();
+  }
+
+  /**
+   * Before the packing pass: whether its answer can beat the locality one (`got` pods). An earlier
+   * gang in gang order outranks any number of later pods (better()), and a gang's gangOk is final
+   * once its turn in the first loop is over (rip-up and surplus() move earlier or later gangs
+   * only when all of them fit again). So packing wins only by (1) placing a gang the locality pass
+   * left out, every gang before it placed or not as that pass did, or (2) placing the same
+   * gangs and more pods. (1) is impossible for gang k (a) when a group's minimum has no eligible
+   * node, (b) when the group's minimum exceeds the pods that fit on its eligible nodes with the
+   * call's free capacity (pods only take capacity away), or (c) when for some resource k's minimum
+   * demand exceeds the usable nodes' free capacity (negative free counted as 0) minus the minimum
+   * demand of the gangs before it that the locality pass placed (packing must place those too). (2)
+   * is impossible when the pods above the minimums of those gangs cannot exceed the locality
+   * pass's: they number at most the gangs' counts minus minimums, and per resource at most the
+   * capacity left after every minimum over the smallest request among them (plus the pods not
+   * asking for it). A 1e-9 relative tolerance keeps the bounds above floating-point rounding. Sets
+   * lastHope (the last position where (1) is possible, -1 none), podsHope and reach. Uses mSave
+   * (indexed by a gang's first group) as scratch: surplus() writes it before reading.
+   */
+  private hopes(got: number): boolean {
+    const { N, R: Rn, K } = this;
+    const hopeless = this.mSave;
+    let mins = 0;
+    let extra = 0;
+    for (let k = 0; k < K; k++) {
+      const g0 = this.gangGrp[k] as number;
+      const g1 = this.gangGrp[k + 1] as number;
+      if (this.gangOk[k] !== 0) {
+        for (let g = g0; g < g1; g++) {
+          mins += this.gMin[g] as number;
+          extra += (this.gCount[g] as number) - (this.gMin[g] as number);
+        }
+        continue;
+      }
+      if (g0 >= g1) continue;
+      hopeless[g0] = 0;
+      for (let g = g0; g < g1; g++)
+        if ((this.gMin[g] as number) > 0 && this.eligCount[this.gShape[g] as number] === 0) hopeless[g0] = 1;
+    }
+    this.reach = mins + extra;
+    let best = extra;
+    for (let r = 0; r < Rn; r++) {
+      let total = 0;
+      for (let x = 0; x < N; x++) {
+        const f = this.free[x * Rn + r] as number;
+        if (f > 0 && this.usable(x)) total += f;
+      }
+      let avail = total;
+      for (let i = 0; i < K; i++) {
+        const k = this.gangOrder[i] as number;
+        const need = this.tDemand[(this.gangRoot[k] as number) * Rn + r] as number;
+        if (this.gangOk[k] !== 0) avail -= need;
+        else if (need > avail + TOLERANCE * (total + need)) {
+          const g0 = this.gangGrp[k] as number;
+          if (g0 < (this.gangGrp[k + 1] as number)) hopeless[g0] = 1;
+        }
+      }
+      if (best <= got - mins) continue;
+      // Pods above the minimums with this resource alone as the limit.
+      let q = -1;
+      let bound = 0;
+      for (let k = 0; k < K; k++) {
+        if (this.gangOk[k] === 0) continue;
+        const g1 = this.gangGrp[k + 1] as number;
+        for (let g = this.gangGrp[k] as number; g < g1; g++) {
+          const e = (this.gCount[g] as number) - (this.gMin[g] as number);
+          if (e <= 0) continue;
+          const v = this.gReq[g * Rn + r] as number;
+          if (v <= 0) bound += e;
+          else if (q < 0 || v < q) q = v;
+        }
+      }
+      if (q > 0 && avail > 0) bound += Math.floor((avail / q) * (1 + TOLERANCE) + TOLERANCE);
+      if (bound < best) best = bound;
+    }
+    this.podsHope = mins + best > got;
+    this.lastHope = -1;
+    for (let i = K - 1; i >= 0 && this.lastHope < 0; i--) {
+      const k = this.gangOrder[i] as number;
+      const g0 = this.gangGrp[k] as number;
+      if (
+        this.gangOk[k] === 0 &&
+        g0 < (this.gangGrp[k + 1] as number) &&
+        hopeless[g0] === 0 &&
+        this.fitsAlone(k)
+      )
+        this.lastHope = i;
+    }
+    return this.podsHope || this.lastHope >= 0;
+  }
+
+  /** Whether every group of gang k finds its minimum's pods on its eligible nodes' free capacity. */
+  private fitsAlone(k: number): boolean {
+    const { N, R: Rn } = this;
+    const g1 = this.gangGrp[k + 1] as number;
+    for (let g = this.gangGrp[k] as number; g < g1; g++) {
+      const want = this.gMin[g] as number;
+      if (want <= 0) continue;
+      const row = (this.gShape[g] as number) * N;
+      let n = 0;
+      for (let x = 0; x < N && n < want; x++) {
+        if (this.elig[row + x] === 0) continue;
+        let m = want;
+        for (let r = 0; r < Rn && m > 0; r++) {
+          const q = this.gReq[g * Rn + r] as number;
+          if (q <= 0) continue;
+          const f = this.free[x * Rn + r] as number;
+          const c = f > 0 ? Math.floor((f / q) * (1 + TOLERANCE) + TOLERANCE) : 0;
+          if (c < m) m = c;
+        }
+        n += m;
+      }
+      if (n < want) return false;
+    }
+    return true;
   }
 
   /**
@@ -1361,10 +1504,21 @@ export class JsKernel {
 
   // ---- pods above the minimums -------------------------------------------------------------
 
-  private surplus(): void {
+  private surplus(): boolean {
+    let prev = -1;
     for (let i = 0; i < this.K; i++) {
       const k = this.gangOrder[i] as number;
       if (this.gangOk[k] === 0) continue;
+      if (this.beat >= 0) {
+        // Packing pass with the same gangs: an earlier gang's pods are final once its turn is
+        // over (later turns move only later gangs), so the reach drops by what it lacks.
+        if (prev >= 0) this.reach -= this.lacking(prev);
+        prev = k;
+        if (this.reach <= this.beat) {
+          this.undoTop = 0;
+          return false;
+        }
+      }
       this.undoTop = 0;
       if (this.fillGang(k) || this.ripBudget <= 0) continue;
       // Short: the gang's minimum may sit where its other pods cannot follow. Place the whole gang
@@ -1405,6 +1559,16 @@ export class JsKernel {
       this.fillGang(k);
     }
     this.undoTop = 0;
+    return true;
+  }
+
+  /** Pods of gang k's groups not placed. */
+  private lacking(k: number): number {
+    let n = 0;
+    const g1 = this.gangGrp[k + 1] as number;
+    for (let g = this.gangGrp[k] as number; g < g1; g++)
+      n += (this.gCount[g] as number) - (this.gPlaced[g] as number);
+    return n;
   }
 
   /** Pods above the minimum for each group of gang k, inside its domains; true when all fit. */
