@@ -45,6 +45,10 @@ export class ReasonCounter {
   /** Free capacity per node and resource once this call's placements are taken out. */
   private readonly free: Float64Array;
   private readonly work: Float64Array;
+  /** Free capacity per domain and resource (sums over its nodes): a group that cannot place one pod in the sum skips the domain. */
+  private readonly domFree: Float64Array;
+  /** top()'s answers by the shape of what it counted: unplaced gangs of one shape are worded once per call. */
+  private readonly memo = new Map<string, { best: number; holders: number }>();
 
   constructor(call: CallEncoding, ok: Int32Array, placedPer: Int32Array, podNode: Int32Array) {
     const c = call.cluster.views();
@@ -85,6 +89,15 @@ export class ReasonCounter {
       }
     }
     this.work = new Float64Array(N * Rn);
+    const nodeDom = c.i32(C.NODEDOM, N * L);
+    this.domFree = new Float64Array(D * Rn);
+    for (let x = 0; x < N; x++)
+      for (let l = 0; l < L; l++) {
+        const d = nodeDom[x * L + l] as number;
+        if (d < 0) break;
+        for (let r = 0; r < Rn; r++)
+          this.domFree[d * Rn + r] = (this.domFree[d * Rn + r] as number) + (this.free[x * Rn + r] as number);
+      }
   }
 
   /**
@@ -96,17 +109,46 @@ export class ReasonCounter {
   top(k: number, rec: ReasonRecord): ReasonRecord {
     if (rec.code !== R.SHORTFALL && rec.code !== R.NESTED) return rec;
     const { D } = this;
-    const d0 = rec.lvl < 0 ? D : (this.levelDom[rec.lvl] as number);
-    const d1 = rec.lvl < 0 ? D + 1 : (this.levelDom[rec.lvl + 1] as number);
-    let best = 0;
-    let holders = 0;
-    for (let d = d0; d < d1; d++) {
-      const f = this.fitTogether(k, rec.t, d);
-      if (f > best) best = f;
-      if (f >= rec.need) holders++;
+    const key = this.shapeKey(k, rec.t, rec.lvl);
+    let known = this.memo.get(key);
+    if (known === undefined) {
+      const d0 = rec.lvl < 0 ? D : (this.levelDom[rec.lvl] as number);
+      const d1 = rec.lvl < 0 ? D + 1 : (this.levelDom[rec.lvl + 1] as number);
+      known = { best: 0, holders: 0 };
+      for (let d = d0; d < d1; d++) {
+        const f = this.fitTogether(k, rec.t, d);
+        if (f > known.best) known.best = f;
+        if (f >= rec.need) known.holders++;
+      }
+      this.memo.set(key, known);
     }
+    const { best, holders } = known;
     if (holders === 0) return { ...rec, code: R.SHORTFALL, a: best, nested: false };
     return { ...rec, code: R.NESTED, a: holders, nested: this.constrainedBelow(k, rec.t) };
+  }
+
+  /** What top() counts for (k, t, lvl): the level and each covered group's shape, minimum and requests. */
+  private shapeKey(k: number, t: number, lvl: number): string {
+    const { Rn } = this;
+    let key = `${lvl}`;
+    const g1 = this.gangGrp[k + 1] as number;
+    for (let g = this.gangGrp[k] as number; g < g1; g++) {
+      if (!this.under(this.gTree[g] as number, t)) continue;
+      key += `|${this.gShape[g]}:${this.gMin[g]}`;
+      for (let r = 0; r < Rn; r++) key += `:${this.gReq[g * Rn + r]}`;
+    }
+    return key;
+  }
+
+  /** Whether the domain's summed free capacity has room for one pod of group g (D: the cluster, always tried). */
+  private mayHold(g: number, d: number): boolean {
+    if (d === this.D) return true;
+    const { Rn } = this;
+    for (let r = 0; r < Rn; r++) {
+      const q = this.gReq[g * Rn + r] as number;
+      if (q > 0 && (this.domFree[d * Rn + r] as number) < q) return false;
+    }
+    return true;
   }
 
   /** Pods of the minimum of the groups under tree node t that domain d (D: the cluster) holds together. */
@@ -115,11 +157,15 @@ export class ReasonCounter {
     const a = d === D ? 0 : (this.domStart[d] as number);
     const b = d === D ? N : (this.domEnd[d] as number);
     const work = this.work;
-    work.set(this.free.subarray(a * Rn, b * Rn), a * Rn);
+    let copied = false;
     let total = 0;
     const g1 = this.gangGrp[k + 1] as number;
     for (let g = this.gangGrp[k] as number; g < g1; g++) {
-      if (!this.under(this.gTree[g] as number, t)) continue;
+      if (!this.under(this.gTree[g] as number, t) || !this.mayHold(g, d)) continue;
+      if (!copied) {
+        work.set(this.free.subarray(a * Rn, b * Rn), a * Rn);
+        copied = true;
+      }
       const row = (this.gShape[g] as number) * N;
       let left = this.gMin[g] as number;
       for (let x = a; x < b && left > 0; x++) {
