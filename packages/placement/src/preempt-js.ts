@@ -140,10 +140,11 @@ function search(
       best = { cost, victims: kept.map((e) => agg.entCand[e] as number), groups };
   };
   const reprieveOrder = (set: number[]) => set.slice().sort((x, y) => compareReprieve(c, agg, x, y));
-  /** Domains come in their lower bound's order: once it is no better than `than` in (highest
-   * priority, victims), no later domain can beat it there (a tie goes to the domain first). */
+  /** Domains come in their lower bound's order: once it is worse than `than` in (highest
+   * priority, victims), no later domain can beat it; an equal bound is still examined (it may
+   * evict fewer pods). */
   const noBetter = (bound: [number, number], than: Cost) =>
-    bound[0] > than[0] || (bound[0] === than[0] && bound[1] >= than[1]);
+    bound[0] > than[0] || (bound[0] === than[0] && bound[1] > than[1]);
 
   /** The engine's way in domain `d`: grow the prefix from `k` until a placement confirms it, then
    * give victims back one attempt at a time. */

@@ -16,6 +16,9 @@ function floorDiv(a: number, b: number): number {
   return k;
 }
 
+/** The arrays of the last PodSlots, for the next (`free` is written before it is read). */
+let scratch: { slots: Float64Array; free: Float64Array; delta: Float64Array; mark: Uint8Array } | null = null;
+
 export class PodSlots {
   private readonly R: number;
   /** Per node: pods of the gang its free capacity holds now (0 for unusable nodes). */
@@ -57,10 +60,25 @@ export class PodSlots {
     const N = cl.nodes.length;
     this.cluster = cl;
     this.R = req.length;
-    this.slots = new Float64Array(N).fill(-1);
-    this.free = new Float64Array(N * this.R);
-    this.delta = new Float64Array(N * this.R);
-    this.mark = new Uint8Array(N);
+    // One decision after another on the same cluster: the arrays of the last call are cleared and
+    // reused rather than allocated again (calls never overlap: preempt() is synchronous).
+    let s = scratch;
+    if (s === null || s.slots.length !== N || s.free.length !== N * this.R) {
+      s = {
+        slots: new Float64Array(N),
+        free: new Float64Array(N * this.R),
+        delta: new Float64Array(N * this.R),
+        mark: new Uint8Array(N),
+      };
+      scratch = s;
+    } else {
+      s.delta.fill(0);
+      s.mark.fill(0);
+    }
+    this.slots = s.slots.fill(-1);
+    this.free = s.free;
+    this.delta = s.delta;
+    this.mark = s.mark;
   }
 
   private readonly cluster: PreemptContext["cluster"];
