@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { type ClusterTopologyBinding, validateClusterTopologyBinding } from "@grove-ts/api";
 import type { KubeObject } from "@grove-ts/runtime";
 import { parse } from "yaml";
+import { checkFaults, type FaultSpec } from "./cluster-faults.js";
 
 export interface TopologyLevelSpec {
   domain: string;
@@ -59,6 +60,8 @@ export interface ClusterSpec {
   name?: string;
   topologies?: TopologySpec[];
   pools: PoolSpec[];
+  /** Faults on a schedule (README "Faults"). */
+  faults?: FaultSpec[];
 }
 
 export class ClusterFileError extends Error {
@@ -230,7 +233,18 @@ export function checkCluster(doc: unknown): ClusterSpec {
           `level ${l.domain} of topology ${t.name} uses key ${JSON.stringify(l.key)}, which this pool's nodes do not carry (add it to pools[${i}].topology or labels)`,
         );
   }
-  return { ...(typeof d.name === "string" ? { name: d.name } : {}), topologies, pools };
+  const nodeNames = new Set(
+    pools.flatMap((p) => Array.from({ length: p.count }, (_, i) => `${p.namePrefix}${i}`)),
+  );
+  const faults = checkFaults(d.faults, nodeNames, (field, detail) => {
+    throw new ClusterFileError(field, detail);
+  });
+  return {
+    ...(typeof d.name === "string" ? { name: d.name } : {}),
+    topologies,
+    pools,
+    ...(faults.length > 0 ? { faults } : {}),
+  };
 }
 
 /** The cluster files grove-sim ships (clusters/), by name without `.yaml`. */

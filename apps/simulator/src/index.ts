@@ -15,6 +15,7 @@ export {
   type TaintSpec,
   type TopologySpec,
 } from "./cluster.js";
+export { type FaultAction, type FaultSpec, startFaultSchedule } from "./cluster-faults.js";
 export {
   type ControlPlane,
   ControlPlaneError,
@@ -27,7 +28,9 @@ export {
   startControlPlane,
 } from "./control-plane.js";
 export { createKubelets, type KubeletOptions, type Kubelets } from "./kubelet.js";
+export { NODE_READY_ANNOTATION, type NodeLifecycleOptions } from "./node-faults.js";
 export { NODE_LEASE_NAMESPACE, type SimNodes, type SimNodesOptions, startSimNodes } from "./nodes.js";
+export { EXIT_ANNOTATION, type FaultOptions, HOLD_ANNOTATION, READY_ANNOTATION } from "./pod-faults.js";
 export {
   type ControlPlaneMode,
   type OperatorMode,

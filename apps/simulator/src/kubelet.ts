@@ -3,10 +3,13 @@
 // controller would make it; a pod marked for deletion is deleted for good, as its kubelet does once
 // the containers stopped. Level-based: each pass derives the wanted status from the pod and
 // the clock, so a missed event costs a pass, not a stuck pod. Containers do not run: init
-// containers are reported completed and app containers running.
+// containers are reported completed and app containers running. Faults come from annotations
+// (pod-faults.ts): exits with restart back-off, readiness drops, pods held before they start; a
+// node annotated not ready (node-faults.ts) stops its kubelet: its pods' statuses stay as they are.
 import { LabelPodGang } from "@grove-ts/api";
 import {
   type Client,
+  createEventRecorder,
   isConflict,
   isNotFound,
   type KubeObject,
@@ -17,10 +20,22 @@ import {
   rfc3339,
   SharedInformer,
 } from "@grove-ts/runtime";
+import { nodeDown } from "./node-faults.js";
+import {
+  type AnnotationProblem,
+  containerCreating,
+  containersFingerprint,
+  evaluateContainers,
+  type FaultOptions,
+  type FaultPod,
+  HOLD_ANNOTATION,
+  readPodAnnotations,
+} from "./pod-faults.js";
 
-interface PodLike extends KubeObject {
+interface PodLike extends FaultPod {
   spec?: {
     nodeName?: string;
+    restartPolicy?: string;
     containers?: { name: string; image?: string }[];
     initContainers?: { name: string; image?: string; args?: string[]; restartPolicy?: string }[];
   };
@@ -28,6 +43,7 @@ interface PodLike extends KubeObject {
     phase?: string;
     startTime?: string;
     conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    containerStatuses?: NonNullable<FaultPod["status"]>["containerStatuses"];
     [k: string]: unknown;
   };
 }
@@ -38,6 +54,8 @@ export interface KubeletOptions {
   logger?: Logger;
   /** Status writes in flight at once. Default 16. */
   concurrency?: number;
+  /** Restart back-off of containers made to exit by the exit annotation. */
+  faults?: FaultOptions;
 }
 
 export interface Kubelets {
@@ -52,7 +70,12 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
   const nodes = new SharedInformer<KubeObject>(client, NodeType, { logger: log });
   const queue = new Set<string>();
   const inFlight = new Set<string>();
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const timers = new Map<string, { t: ReturnType<typeof setTimeout>; at: number }>();
+  const events = createEventRecorder(client, { component: "kubelet", logger: log });
+  /** Annotation problems already reported, per pod (one Warning Event per bad value). */
+  const warned = new Map<string, Set<string>>();
+  /** When each container crashed (ms), for its back-off. */
+  const crashedAt = new Map<string, number>();
   let stopped = false;
   let ip = 0;
   const podIps = new Map<string, string>();
@@ -88,14 +111,29 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     }
   }
 
+  /** Syncs the pod again in `ms` (or sooner, if already due sooner). */
   function later(key: string, ms: number): void {
-    if (timers.has(key) || stopped) return;
+    const at = Date.now() + ms;
+    const old = timers.get(key);
+    if ((old && old.at <= at) || stopped) return;
+    if (old) clearTimeout(old.t);
     const t = setTimeout(() => {
       timers.delete(key);
       enqueue(key);
     }, ms);
     t.unref?.();
-    timers.set(key, t);
+    timers.set(key, { t, at });
+  }
+
+  function warn(pod: PodLike, problems: readonly AnnotationProblem[]): void {
+    const key = keyOf(pod);
+    for (const p of problems) {
+      const seen = warned.get(key) ?? new Set<string>();
+      warned.set(key, seen);
+      if (seen.has(p.message)) continue;
+      seen.add(p.message);
+      events.event(pod, "Warning", "InvalidSimAnnotation", p.message);
+    }
   }
 
   async function sync(key: string): Promise<void> {
@@ -110,7 +148,21 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     const phase = pod.status?.phase;
     if (!nodeName || phase === "Succeeded" || phase === "Failed") return;
     const now = new Date();
-    if (!nodes.cache.get(nodeName)) {
+    const node = nodes.cache.get(nodeName);
+    if (node && nodeDown(node)) return;
+    const ann = readPodAnnotations(pod);
+    if (ann.hold && phase === "Running")
+      ann.problems.push({
+        annotation: HOLD_ANNOTATION,
+        value: ann.hold,
+        message: `annotation ${HOLD_ANNOTATION}: ${JSON.stringify(ann.hold)}: holds a pod that has not started; this one runs, the annotation is ignored`,
+      });
+    warn(pod, ann.problems);
+    if (ann.hold && phase !== "Running") {
+      if (ann.hold === "ContainerCreating") await hold(pod, nodeName, now);
+      return;
+    }
+    if (!node) {
       await writeStatus(pod, {
         phase: "Failed",
         reason: "NodeLost",
@@ -135,14 +187,53 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
       if (!ready) later(key, delay);
       return;
     }
-    const isReady = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-    if (isReady) return;
     const wait = (runningSince.get(key) ?? started) + delay - now.getTime();
-    if (wait > 0) {
-      later(key, wait);
+    if (wait > 0) later(key, wait);
+    const v = evaluateContainers(pod, ann, now.getTime(), wait <= 0, crashedAt, options.faults ?? {});
+    if (v.wakeMs !== undefined) later(key, v.wakeMs);
+    const m = pod.metadata;
+    for (const c of v.crashed)
+      events.event(
+        pod,
+        "Warning",
+        "BackOff",
+        `Back-off restarting failed container ${c} in pod ${m.name}_${m.namespace}(${m.uid ?? ""})`,
+      );
+    if (
+      v.phase === phase &&
+      v.ready === isReady(pod) &&
+      containersFingerprint(v.statuses) === containersFingerprint(pod.status?.containerStatuses)
+    )
       return;
-    }
-    await writeStatus(pod, running(pod, nodeName, true, now));
+    await writeStatus(pod, {
+      ...running(pod, nodeName, v.ready, now),
+      phase: v.phase,
+      containerStatuses: v.statuses,
+    });
+  }
+
+  /** A pod held in ContainerCreating by the hold annotation: accepted, its containers not started. */
+  async function hold(pod: PodLike, nodeName: string, now: Date): Promise<void> {
+    if (pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ContainerCreating") return;
+    const base = running(pod, nodeName, false, now);
+    await writeStatus(pod, {
+      phase: "Pending",
+      hostIP: base.hostIP,
+      hostIPs: base.hostIPs,
+      startTime: base.startTime,
+      conditions: cond(
+        pod,
+        {
+          PodReadyToStartContainers: "False",
+          Initialized: "True",
+          Ready: "False",
+          ContainersReady: "False",
+          PodScheduled: "True",
+        },
+        now,
+      ),
+      containerStatuses: containerCreating(pod),
+    });
   }
 
   /**
@@ -302,14 +393,21 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
         },
         onDelete: (p) => {
           podIps.delete(keyOf(p));
+          warned.delete(keyOf(p));
+          for (const c of p.spec?.containers ?? []) crashedAt.delete(`${keyOf(p)}/${c.name}`);
           waiting.delete(keyOf(p));
           runningSince.delete(keyOf(p));
           const t = timers.get(keyOf(p));
-          if (t) clearTimeout(t);
+          if (t) clearTimeout(t.t);
           timers.delete(keyOf(p));
         },
       });
       nodes.addEventHandler({
+        // A node back up (or newly not ready): its kubelet syncs its pods again.
+        onUpdate: (o, n) => {
+          if (nodeDown(o) === nodeDown(n)) return;
+          for (const p of pods.cache.list()) if (p.spec?.nodeName === n.metadata.name) enqueue(keyOf(p));
+        },
         onDelete: (n) => {
           for (const p of pods.cache.list()) if (p.spec?.nodeName === n.metadata.name) enqueue(keyOf(p));
         },
@@ -320,10 +418,10 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     },
     async stop() {
       stopped = true;
-      for (const t of timers.values()) clearTimeout(t);
+      for (const t of timers.values()) clearTimeout(t.t);
       timers.clear();
       queue.clear();
-      await Promise.all([pods.stop(), nodes.stop()]);
+      await Promise.all([pods.stop(), nodes.stop(), events.stop()]);
     },
   };
 }

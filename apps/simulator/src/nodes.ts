@@ -16,7 +16,10 @@ import {
   rfc3339,
 } from "@grove-ts/runtime";
 import { type ClusterSpec, clusterNodes, clusterTopologyBindings } from "./cluster.js";
+import { startFaultSchedule } from "./cluster-faults.js";
 import { createKubelets } from "./kubelet.js";
+import { createNodeFaults, type NodeLifecycleOptions } from "./node-faults.js";
+import type { FaultOptions } from "./pod-faults.js";
 
 /** The namespace kubelets keep their heartbeat Leases in. */
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
@@ -30,6 +33,13 @@ export interface SimNodesOptions {
   logger?: Logger;
   /** Renew a node Lease per node (default true). */
   leases?: boolean;
+  /** Restart back-off of containers made to exit by the exit annotation (README "Faults"). */
+  faults?: FaultOptions;
+  /**
+   * Play kube-controller-manager's node lifecycle and pod GC parts for node faults (our API server
+   * only: the real control plane runs its own).
+   */
+  nodeLifecycle?: NodeLifecycleOptions;
 }
 
 export interface SimNodes {
@@ -134,13 +144,26 @@ export async function startSimNodes(
       }
     }
 
+    const faults = createNodeFaults(
+      client,
+      new Set(nodes.map((n) => n.metadata.name ?? "")),
+      log,
+      options.nodeLifecycle,
+    );
+    await faults.start();
+    stops.push(() => faults.stop());
     if (options.leases ?? true) {
-      const leases = await startLeases(client, nodes, log);
+      const leases = await startLeases(client, nodes, log, (name) => faults.down(name));
       stops.push(leases);
     }
-    const kubelets = createKubelets(client, { readyDelayMs: options.readyDelayMs ?? 0, logger: log });
+    const kubelets = createKubelets(client, {
+      readyDelayMs: options.readyDelayMs ?? 0,
+      logger: log,
+      ...(options.faults ? { faults: options.faults } : {}),
+    });
     await kubelets.start();
     stops.push(() => kubelets.stop());
+    if (cluster.faults?.length) stops.push(startFaultSchedule(client, cluster.faults, log));
     return { nodeNames: nodes.map((n) => n.metadata.name ?? ""), topologies, stop };
   } catch (err) {
     await stop();
@@ -156,6 +179,7 @@ async function startLeases(
   client: Client,
   nodes: readonly KubeObject[],
   log: Logger,
+  down: (name: string) => boolean,
 ): Promise<() => Promise<void>> {
   await createIfAbsent(client, NamespaceType, {
     apiVersion: "v1",
@@ -189,8 +213,11 @@ async function startLeases(
   let stopped = false;
   let round: Promise<void> = Promise.resolve();
   const renewAll = () =>
-    forEachLimited([...owners.keys()], 8, (name) =>
-      renew(name).catch((err) => log.warn("node lease not renewed", { node: name, error: err })),
+    // A node annotated not ready stops its heartbeats.
+    forEachLimited(
+      [...owners.keys()].filter((name) => !down(name)),
+      8,
+      (name) => renew(name).catch((err) => log.warn("node lease not renewed", { node: name, error: err })),
     );
   await renewAll();
   const timer = setInterval(() => {

@@ -22,7 +22,9 @@ import {
 import { createGangScheduler, type PolicyOptions } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
+import type { NodeLifecycleOptions } from "./node-faults.js";
 import { createIfAbsent, startSimNodes } from "./nodes.js";
+import type { FaultOptions } from "./pod-faults.js";
 import { createTokenFiller } from "./tokens.js";
 
 export type OperatorMode = "in-process" | "external";
@@ -54,6 +56,10 @@ export interface SimulatorOptions {
   webhooks?: boolean;
   /** Running -> Ready delay of simulated pods. Default 0. */
   readyDelayMs?: number;
+  /** Restart back-off of containers made to exit by `sim.grove-ts.dev/exit` (README "Faults"). */
+  faults?: FaultOptions;
+  /** With "grove": the node lifecycle's eviction grace and pod GC delay for node faults. */
+  nodeLifecycle?: NodeLifecycleOptions;
   /**
    * The in-process gang scheduler's placement policies: BinPack or Spread per scheduler name, and
    * the default for the others (BinPack), as an OperatorConfiguration's profiles give grove-operator.
@@ -261,6 +267,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const nodes = await startSimNodes(client, cluster, {
       readyDelayMs: options.readyDelayMs ?? 0,
       logger: log,
+      ...(options.faults ? { faults: options.faults } : {}),
+      // kube-controller-manager's node lifecycle and pod GC do it on the real control plane.
+      ...(mode === "grove" ? { nodeLifecycle: options.nodeLifecycle ?? {} } : {}),
     });
     stops.push(() => nodes.stop());
     // kube-controller-manager's token controller does this on the real control plane.

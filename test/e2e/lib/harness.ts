@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKubeClient } from "@grove-ts/kube";
 import type { Client, KubeObject, ResourceType } from "@grove-ts/runtime";
-import { type ClusterSpec, type OperatorMode, type Simulator, startSimulator } from "@grove-ts/simulator";
+import {
+  type ClusterSpec,
+  type OperatorMode,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from "@grove-ts/simulator";
 import { target } from "../../src/target.js";
 import { Kubectl } from "./kubectl.js";
 import { type ChildHandle, startOperator, startSimCli } from "./operator.js";
@@ -126,6 +132,9 @@ export interface E2EOptions {
   webhooks?: boolean;
   /** The in-process gang scheduler's placement policy per scheduler name (default BinPack). */
   placementPolicies?: Record<string, "BinPack" | "Spread">;
+  /** Shorter fault back-offs and node lifecycle graces (README "Faults"). */
+  faults?: SimulatorOptions["faults"];
+  nodeLifecycle?: SimulatorOptions["nodeLifecycle"];
 }
 
 const natural = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
@@ -156,6 +165,8 @@ export class E2E {
       kubeconfigPath: join(dir, "kubeconfig"),
       ...(options.webhooks !== undefined ? { webhooks: options.webhooks } : {}),
       ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
+      ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.nodeLifecycle ? { nodeLifecycle: options.nodeLifecycle } : {}),
     });
     const e2e = new E2E(
       dir,
