@@ -87,8 +87,8 @@ describe.each(targets)("npm start's examples, re-applied with kubectl (%s)", (ta
     const names = loadExamples(EXAMPLES).objects.map((o) => o.obj.metadata.name);
     const lines = r.stdout.split("\n").filter((l) => l !== "");
     expect(lines).toHaveLength(names.length);
-    names.forEach((n, i) =>
-      expect(lines[i]).toMatch(new RegExp(`^podcliqueset\\.grove\\.io/${n} (unchanged|configured)$`)),
-    );
+    names.forEach((n, i) => {
+      expect(lines[i]).toMatch(new RegExp(`^podcliqueset\\.grove\\.io/${n} (unchanged|configured)$`));
+    });
   });
 });
