@@ -91,6 +91,20 @@ describe("faults in grove-sim (kubectl)", () => {
     expect(await jp("pod", "flaky", ".status.containerStatuses[0].restartCount")).toBe("0");
   });
 
+  it("hold annotation: a pod stays in ContainerCreating until it is removed", async () => {
+    const held = pod("held", "f-node-0").replace(
+      "metadata: { name: held, namespace: default }",
+      'metadata: { name: held, namespace: default, annotations: { "sim.grove-ts.dev/hold": ContainerCreating } }',
+    );
+    await e2e.kubectl.ok(["apply", "-f", "-"], held);
+    await until("held ContainerCreating", async () =>
+      /held\s+0\/1\s+ContainerCreating/.test(await e2e.kubectl.ok(["get", "pod", "held"])),
+    );
+    expect(await jp("pod", "held", ".status.phase")).toBe("Pending");
+    await e2e.kubectl.ok(["annotate", "pod", "held", "sim.grove-ts.dev/hold-"]);
+    await until("held Ready", async () => (await podReady("held")) === "True");
+  });
+
   it("a bad annotation value: a Warning Event naming the annotation and the rule", async () => {
     await applyPod("bad", "f-node-0");
     await e2e.kubectl.ok(["annotate", "pod", "bad", "sim.grove-ts.dev/exit=main=x"]);
@@ -128,14 +142,22 @@ describe("faults in grove-sim (kubectl)", () => {
   it("kubectl cordon and drain evict the node's pods through pods/eviction", async () => {
     await applyPod("drained", "f-node-2");
     await e2e.kubectl.ok(["cordon", "f-node-2"]);
-    const out = await e2e.kubectl.ok([
+    const r = await e2e.kubectl.run([
       "drain",
       "f-node-2",
       "--ignore-daemonsets",
       "--delete-emptydir-data",
       "--force",
       "--timeout=60s",
+      "-v=6",
     ]);
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    // Through the eviction subresource (kubectl falls back to DELETE where it is not served).
+    const evictions = r.stderr
+      .split("\n")
+      .filter((l) => l.includes("POST") && l.includes("/api/v1/namespaces/default/pods/drained/eviction"));
+    expect(evictions.some((l) => /201/.test(l))).toBe(true);
     expect(out).toMatch(/pod\/drained evicted/);
     expect(out).toMatch(/node\/f-node-2 drained/);
     expect((await e2e.kubectl.run(["get", "pod", "drained"])).code).not.toBe(0);
