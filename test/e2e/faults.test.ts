@@ -130,7 +130,11 @@ describe("faults in grove-sim (kubectl)", () => {
     await until("f-node-1 NotReady", async () =>
       /f-node-1\s+NotReady/.test(await e2e.kubectl.ok(["get", "node", "f-node-1"])),
     );
-    // On the real control plane kube-controller-manager evicts after the default 300 s toleration.
+    // The node lifecycle taints it (kube-controller-manager on the real control plane, grove-sim on ours).
+    await until("f-node-1 tainted not-ready", async () =>
+      (await jp("node", "f-node-1", ".spec.taints[*].key")).includes("node.kubernetes.io/not-ready"),
+    );
+    // kube-controller-manager evicts after the default 300 s toleration; grove-sim after 500 ms here.
     if (target === "grove")
       await until("lost evicted", async () => (await e2e.kubectl.run(["get", "pod", "lost"])).code !== 0);
     await e2e.kubectl.ok(["annotate", "--overwrite", "node", "f-node-1", "sim.grove-ts.dev/ready=true"]);

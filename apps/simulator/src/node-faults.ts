@@ -1,10 +1,11 @@
 // Node faults through the API (README "Faults"): a simulated node annotated
 // `sim.grove-ts.dev/ready: "false"` stops its kubelet (its Lease is no longer renewed, its pods'
 // statuses freeze) and reports Ready=False; "true" or no annotation brings it back. On our API
-// server, which has no kube-controller-manager, grove-sim also plays its node lifecycle part: the
-// not-ready taints (NoSchedule, NoExecute), the node's pods marked not Ready, and after a grace
-// (a pod's own not-ready NoExecute tolerationSeconds, else `evictAfterMs`, kube's default 300 s)
-// the pods deleted as taint eviction does; the pods of a deleted node are deleted after `podGcMs`
+// server, which has no kube-controller-manager, grove-sim also plays its node lifecycle part as
+// kube-controller-manager does for a node reporting Ready=False: the not-ready taints (NoSchedule,
+// NoExecute) and, after a grace (a pod's own not-ready NoExecute tolerationSeconds, else
+// `evictAfterMs`, kube's default 300 s), the pods deleted as taint eviction does (their Ready
+// condition is left alone: kube marks pods not Ready only for a node gone Unknown); the pods of a deleted node are deleted after `podGcMs`
 // as kube's pod garbage collector does. On the real control plane kube-controller-manager does all
 // of that itself.
 import {
@@ -163,7 +164,7 @@ export function createNodeFaults(
           },
         },
       });
-      await notReady(name);
+      await scheduleEviction(name);
     } else if (!down && tainted) {
       clearTimers(name);
       await client.patch(NodeType, name, undefined, {
@@ -176,26 +177,11 @@ export function createNodeFaults(
     }
   }
 
-  /** kube's MarkPodsNotReady, then taint eviction after each pod's toleration. */
-  async function notReady(name: string): Promise<void> {
+  /** Taint eviction of the node's pods, each after its toleration. */
+  async function scheduleEviction(name: string): Promise<void> {
     clearTimers(name);
-    const now = rfc3339(new Date());
     for (const p of await podsOn(name)) {
       if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") continue;
-      const conds = (p.status?.conditions ?? []).map((c) =>
-        c.type === "Ready" && c.status !== "False" ? { ...c, status: "False", lastTransitionTime: now } : c,
-      );
-      await client
-        .patch(
-          PodType,
-          p.metadata.name ?? "",
-          p.metadata.namespace,
-          { type: "merge", body: { status: { conditions: conds } } },
-          { subresource: "status" },
-        )
-        .catch((err) => {
-          if (!isNotFound(err)) throw err;
-        });
       const tol = toleration(p);
       if (tol === undefined) continue;
       after(name, tol ?? lifecycle?.evictAfterMs ?? 300_000, async () => {

@@ -235,10 +235,10 @@ describe("node faults", () => {
       body: { metadata: { annotations: { "sim.grove-ts.dev/ready": v } } },
     });
 
-  it("a node annotated not ready goes NotReady, is tainted, its pods lose Ready and are evicted", async () => {
+  it("a node annotated not ready goes NotReady, is tainted, its pods are evicted; back, it runs pods again", async () => {
     await pod("on-n1", { node: "n-1" });
     await running("on-n1");
-    // A pod that tolerates a not-ready node for ever (as a DaemonSet's do) stays, not Ready.
+    // A pod that tolerates a not-ready node for ever (as a DaemonSet's do) stays.
     await sim.client.create(PodType, {
       apiVersion: "v1",
       kind: "Pod",
@@ -274,10 +274,15 @@ describe("node faults", () => {
       return x;
     });
     expect(n).toBeDefined();
-    // Evicted after the grace (300 ms here); the tolerating pod is marked not Ready and kept.
+    // Evicted after the grace (300 ms here); the tolerating pod is kept.
     await eventually(async () => expect(await get("on-n1")).toBeUndefined());
-    await eventually(async () => expect(cond(await get("stays-on-n1"), "Ready")).toBe("False"));
     expect((await get("stays-on-n1"))?.metadata.deletionTimestamp).toBeUndefined();
+    // Its kubelet down, a readiness change is not reported until the node is back.
+    await annotate("stays-on-n1", { "sim.grove-ts.dev/ready": "false" });
+    await eventually(async () =>
+      expect((await get("stays-on-n1"))?.metadata.annotations?.["sim.grove-ts.dev/ready"]).toBe("false"),
+    );
+    expect(cond(await get("stays-on-n1"), "Ready")).toBe("True");
     await annotateNode("n-1", null);
     await eventually(async () => {
       const x = await node("n-1");
@@ -286,8 +291,8 @@ describe("node faults", () => {
     });
     await pod("back-on-n1", { node: "n-1" });
     await running("back-on-n1");
-    // Its kubelet back, the kept pod is Ready again.
-    await running("stays-on-n1");
+    // Its kubelet back, the kept pod's readiness change is reported.
+    await eventually(async () => expect(cond(await get("stays-on-n1"), "Ready")).toBe("False"));
   });
 
   it("a bad node annotation value: a Warning Event on the node, the node stays Ready", async () => {
