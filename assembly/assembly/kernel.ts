@@ -228,6 +228,9 @@ let nCap: i32 = 0;
 let capGrp: usize = 0;
 let capDom: usize = 0;
 let capMax: usize = 0;
+// fillCapped()'s scratch (i32), grown as needed.
+let capW: usize = 0;
+let capWCap: i32 = 0;
 // Set by fill(): some node of the scope lacks the label of a level below the scope.
 let orphans: bool = false;
 // Set by init(): every domain of the narrowest level is one node.
@@ -950,56 +953,132 @@ function capHolds(c: i32, g: i32): bool {
   return false;
 }
 
-/** engine-js.ts fillCapped(): rounds of at most the smallest room over the nodes with room. */
+/**
+ * engine-js.ts fillCapped(): rounds of at most the smallest room over the nodes with room; the
+ * counts, the row and the bounding rooms are kept as the rounds place pods.
+ */
 function fillCapped(g: i32, scope: i32, want: i32, pr: i32): i32 {
   const a = scope < 0 ? 0 : gi(domStart, scope);
   const b = scope < 0 ? N : gi(domEnd, scope);
   const s = gi(gShape, g);
   const row = s * N;
   const crow = (S + 1) * N;
-  si(gShape, g, S + 1);
-  let placed = 0;
-  while (placed < want) {
-    for (let c = 0; c < nCap; c++) {
-      if (!capHolds(c, g)) continue;
-      for (let x = a; x < b; x++) {
-        const j = gi(capDom, c * N + x);
-        if (j >= 0) si(capMax, 2 * j + 1, 0);
-      }
-      for (let pass = 0; pass < 2; pass++) {
-        const end = gi(capGrp, c + 1);
-        for (let i = gi(capGrp, c); i < end; i++) {
-          const h = gi(capGrp, i);
-          const g0 = gi(gSlot, h);
-          const np = gi(gPlaced, h);
-          for (let q = 0; q < np; q++) {
-            const j = gi(capDom, c * N + gi(podNode, g0 + q));
-            if (j >= 0) si(capMax, 2 * j + 1, pass === 0 ? 0 : gi(capMax, 2 * j + 1) + 1);
-          }
-        }
-      }
-    }
-    let k = want - placed;
-    let any = false;
+  // g's caps, and the span [lo, hi] of their slots on the eligible nodes of the scope.
+  let nG = 0;
+  let lo = 0x7fffffff;
+  let hi = -1;
+  for (let c = 0; c < nCap; c++) {
+    if (!capHolds(c, g)) continue;
+    nG++;
     for (let x = a; x < b; x++) {
-      let ok = gb(elig, row + x) !== 0;
-      for (let c = 0; c < nCap && ok; c++) {
-        if (!capHolds(c, g)) continue;
-        const j = gi(capDom, c * N + x);
-        if (j === -2) ok = false;
-        else if (j >= 0) {
-          const room = gi(capMax, 2 * j) - gi(capMax, 2 * j + 1);
-          if (room <= 0) ok = false;
-          else if (room < k) k = room;
+      const j = gi(capDom, c * N + x);
+      if (j < 0 || gb(elig, row + x) === 0) continue;
+      if (j < lo) lo = j;
+      if (j > hi) hi = j;
+    }
+  }
+  const span = hi >= lo ? hi - lo + 1 : 0;
+  // Scratch (engine-js.ts): CG at 0, CUT, CON, OFF (ends), LST.
+  const CUT = nG;
+  const CON = CUT + (b - a);
+  const OFF = CON + span;
+  const LST = OFF + span + 1;
+  const size = LST + nG * (b - a);
+  if (size > capWCap) {
+    if (capWCap > 0) heap.free(capW);
+    capW = heap.alloc((<usize>size) << 2);
+    capWCap = size;
+  }
+  const w = capW;
+  nG = 0;
+  for (let c = 0; c < nCap; c++) if (capHolds(c, g)) si(w, nG++, c);
+  for (let i = 0; i < nG; i++) {
+    const c = gi(w, i);
+    for (let x = a; x < b; x++) {
+      const j = gi(capDom, c * N + x);
+      if (j >= 0) si(capMax, 2 * j + 1, 0);
+    }
+    const end = gi(capGrp, c + 1);
+    for (let pass = 0; pass < 2; pass++)
+      for (let m = gi(capGrp, c); m < end; m++) {
+        const h = gi(capGrp, m);
+        const h0 = gi(gSlot, h);
+        const np = gi(gPlaced, h);
+        for (let q = 0; q < np; q++) {
+          const j = gi(capDom, c * N + gi(podNode, h0 + q));
+          if (j >= 0) si(capMax, 2 * j + 1, pass === 0 ? 0 : gi(capMax, 2 * j + 1) + 1);
         }
       }
-      sb(elig, crow + x, ok ? 1 : 0);
-      if (ok) any = true;
+  }
+  memory.fill(w + ((<usize>CON) << 2), 0, (<usize>(LST - CON)) << 2);
+  let alive = 0;
+  for (let x = a; x < b; x++) {
+    if (gb(elig, row + x) === 0) {
+      sb(elig, crow + x, 0);
+      continue;
     }
-    if (!any) break;
+    let cut = nG;
+    for (let i = 0; i < nG; i++) {
+      const j = gi(capDom, gi(w, i) * N + x);
+      if (j >= 0) si(w, OFF + j - lo + 1, gi(w, OFF + j - lo + 1) + 1);
+      if (cut < nG) continue;
+      if (j === -2 || (j >= 0 && gi(capMax, 2 * j) - gi(capMax, 2 * j + 1) <= 0)) cut = i;
+      else if (j >= 0) si(w, CON + j - lo, gi(w, CON + j - lo) + 1);
+    }
+    si(w, CUT + x - a, cut);
+    sb(elig, crow + x, cut === nG ? 1 : 0);
+    if (cut === nG) alive++;
+  }
+  for (let t = 0; t < span; t++) si(w, OFF + t + 1, gi(w, OFF + t + 1) + gi(w, OFF + t));
+  for (let x = a; x < b; x++) {
+    if (gb(elig, row + x) === 0) continue;
+    for (let i = 0; i < nG; i++) {
+      const j = gi(capDom, gi(w, i) * N + x);
+      if (j < 0) continue;
+      const at = OFF + j - lo;
+      si(w, LST + gi(w, at), x);
+      si(w, at, gi(w, at) + 1);
+    }
+  }
+  si(gShape, g, S + 1);
+  const g0 = gi(gSlot, g);
+  let placed = 0;
+  while (placed < want && alive > 0) {
+    let k = want - placed;
+    for (let t = 0; t < span; t++) {
+      if (gi(w, CON + t) <= 0) continue;
+      const room = gi(capMax, 2 * (lo + t)) - gi(capMax, 2 * (lo + t) + 1);
+      if (room < k) k = room;
+    }
     const got = fillPref(g, scope, k, pr);
     if (got <= 0) break;
     placed += got;
+    const end = g0 + gi(gPlaced, g);
+    for (let q = end - got; q < end; q++) {
+      const x = gi(podNode, q);
+      for (let i = 0; i < nG; i++) {
+        const j = gi(capDom, gi(w, i) * N + x);
+        if (j < 0) continue;
+        si(capMax, 2 * j + 1, gi(capMax, 2 * j + 1) + 1);
+        if (gi(capMax, 2 * j) - gi(capMax, 2 * j + 1) > 0) continue;
+        // Slot j is full: its nodes are blocked from cap i on.
+        const last = gi(w, OFF + j - lo);
+        for (let p = j === lo ? 0 : gi(w, OFF + j - lo - 1); p < last; p++) {
+          const y = gi(w, LST + p);
+          const cut = gi(w, CUT + y - a);
+          if (cut <= i) continue;
+          for (let i2 = i; i2 < cut; i2++) {
+            const j2 = gi(capDom, gi(w, i2) * N + y);
+            if (j2 >= 0) si(w, CON + j2 - lo, gi(w, CON + j2 - lo) - 1);
+          }
+          if (cut === nG) {
+            sb(elig, crow + y, 0);
+            alive--;
+          }
+          si(w, CUT + y - a, i);
+        }
+      }
+    }
   }
   si(gShape, g, s);
   return placed;

@@ -118,6 +118,8 @@ export class JsKernel {
   private capGrp!: Int32Array;
   private capDom!: Int32Array;
   private capMax!: Int32Array;
+  /** fillCapped()'s scratch, grown as needed. */
+  private capScratch = new Int32Array(0);
   /** Set by fill(): some node of the scope lacks the label of a level below the scope. */
   private orphans = false;
   /** Set by init(): every domain of the narrowest level is one node. */
@@ -852,6 +854,9 @@ export class JsKernel {
    * fill() for a group some domain caps hold: in rounds, the nodes whose domains have room under
    * every cap of g (an eligibility row of their own, shape S+1) take at most as many pods as the
    * smallest room among them, so no domain goes over; the rounds end when nothing more fits.
+   * The counts, the row and the rooms that bound a round are kept as the rounds place pods (each
+   * round's pods adjust them; a domain that fills drops its nodes), so a round costs its pods and
+   * the cap domains of the scope, not a pass over the placed pods and the nodes.
    */
   private fillCapped(g: number, scope: number, want: number, pr: number): number {
     const N = this.N;
@@ -864,47 +869,121 @@ export class JsKernel {
     const dom = this.capDom;
     const cm = this.capMax;
     const nCap = this.nCap;
-    this.gShape[g] = this.S + 1;
-    let placed = 0;
-    while (placed < want) {
-      // Pods of each cap's groups per domain slot, as placed now.
-      for (let c = 0; c < nCap; c++) {
-        if (!this.capHolds(c, g)) continue;
-        for (let x = a; x < b; x++) {
-          const j = dom[c * N + x] as number;
-          if (j >= 0) cm[2 * j + 1] = 0;
-        }
-        for (let pass = 0; pass < 2; pass++)
-          for (let i = grp[c] as number; i < (grp[c + 1] as number); i++) {
-            const h = grp[i] as number;
-            const g0 = this.gSlot[h] as number;
-            for (let q = 0; q < (this.gPlaced[h] as number); q++) {
-              const j = dom[c * N + (this.podNode[g0 + q] as number)] as number;
-              if (j >= 0) cm[2 * j + 1] = pass === 0 ? 0 : (cm[2 * j + 1] as number) + 1;
-            }
-          }
-      }
-      let k = want - placed;
-      let any = false;
+    // g's caps, and the span [lo, hi] of their slots on the eligible nodes of the scope.
+    let nG = 0;
+    let lo = 0x7fffffff;
+    let hi = -1;
+    for (let c = 0; c < nCap; c++) {
+      if (!this.capHolds(c, g)) continue;
+      nG++;
       for (let x = a; x < b; x++) {
-        let ok = this.elig[row + x] !== 0;
-        for (let c = 0; c < nCap && ok; c++) {
-          if (!this.capHolds(c, g)) continue;
-          const j = dom[c * N + x] as number;
-          if (j === -2) ok = false;
-          else if (j >= 0) {
-            const room = (cm[2 * j] as number) - (cm[2 * j + 1] as number);
-            if (room <= 0) ok = false;
-            else if (room < k) k = room;
+        const j = dom[c * N + x] as number;
+        if (j < 0 || this.elig[row + x] === 0) continue;
+        if (j < lo) lo = j;
+        if (j > hi) hi = j;
+      }
+    }
+    const span = hi >= lo ? hi - lo + 1 : 0;
+    // Scratch: g's caps (CG), per node of the scope the index among them of the first cap that
+    // blocks it (CUT, nG: none), per slot the eligible nodes whose caps before their first
+    // blocking one include it (CON: the slots whose room bounds a round), and each slot's
+    // eligible nodes (OFF: ends, LST: nodes).
+    const CUT = nG;
+    const CON = CUT + (b - a);
+    const OFF = CON + span;
+    const LST = OFF + span + 1;
+    const size = LST + nG * (b - a);
+    if (this.capScratch.length < size) this.capScratch = new Int32Array(size);
+    const w = this.capScratch;
+    nG = 0;
+    for (let c = 0; c < nCap; c++) if (this.capHolds(c, g)) w[nG++] = c;
+    // Pods of each cap's groups per domain slot, as placed now.
+    for (let i = 0; i < nG; i++) {
+      const c = w[i] as number;
+      for (let x = a; x < b; x++) {
+        const j = dom[c * N + x] as number;
+        if (j >= 0) cm[2 * j + 1] = 0;
+      }
+      for (let pass = 0; pass < 2; pass++)
+        for (let m = grp[c] as number; m < (grp[c + 1] as number); m++) {
+          const h = grp[m] as number;
+          const g0 = this.gSlot[h] as number;
+          for (let q = 0; q < (this.gPlaced[h] as number); q++) {
+            const j = dom[c * N + (this.podNode[g0 + q] as number)] as number;
+            if (j >= 0) cm[2 * j + 1] = pass === 0 ? 0 : (cm[2 * j + 1] as number) + 1;
           }
         }
-        this.elig[crow + x] = ok ? 1 : 0;
-        if (ok) any = true;
+    }
+    w.fill(0, CON, LST);
+    let alive = 0;
+    for (let x = a; x < b; x++) {
+      if (this.elig[row + x] === 0) {
+        this.elig[crow + x] = 0;
+        continue;
       }
-      if (!any) break;
+      let cut = nG;
+      for (let i = 0; i < nG; i++) {
+        const j = dom[(w[i] as number) * N + x] as number;
+        if (j >= 0) w[OFF + j - lo + 1] = (w[OFF + j - lo + 1] as number) + 1;
+        if (cut < nG) continue;
+        if (j === -2 || (j >= 0 && (cm[2 * j] as number) - (cm[2 * j + 1] as number) <= 0)) cut = i;
+        else if (j >= 0) w[CON + j - lo] = (w[CON + j - lo] as number) + 1;
+      }
+      w[CUT + x - a] = cut;
+      this.elig[crow + x] = cut === nG ? 1 : 0;
+      if (cut === nG) alive++;
+    }
+    for (let t = 0; t < span; t++) w[OFF + t + 1] = (w[OFF + t + 1] as number) + (w[OFF + t] as number);
+    for (let x = a; x < b; x++) {
+      if (this.elig[row + x] === 0) continue;
+      for (let i = 0; i < nG; i++) {
+        const j = dom[(w[i] as number) * N + x] as number;
+        if (j < 0) continue;
+        const at = OFF + j - lo;
+        w[LST + (w[at] as number)] = x;
+        w[at] = (w[at] as number) + 1;
+      }
+    }
+    // Now w[OFF + t] is where slot lo + t's nodes end (and lo + t + 1's start).
+    this.gShape[g] = this.S + 1;
+    const g0 = this.gSlot[g] as number;
+    let placed = 0;
+    while (placed < want && alive > 0) {
+      let k = want - placed;
+      for (let t = 0; t < span; t++) {
+        if ((w[CON + t] as number) <= 0) continue;
+        const room = (cm[2 * (lo + t)] as number) - (cm[2 * (lo + t) + 1] as number);
+        if (room < k) k = room;
+      }
       const got = this.fillPref(g, scope, k, pr);
       if (got <= 0) break;
       placed += got;
+      const end = g0 + (this.gPlaced[g] as number);
+      for (let q = end - got; q < end; q++) {
+        const x = this.podNode[q] as number;
+        for (let i = 0; i < nG; i++) {
+          const j = dom[(w[i] as number) * N + x] as number;
+          if (j < 0) continue;
+          cm[2 * j + 1] = (cm[2 * j + 1] as number) + 1;
+          if ((cm[2 * j] as number) - (cm[2 * j + 1] as number) > 0) continue;
+          // Slot j is full: its nodes are blocked from cap i on.
+          const from = j === lo ? 0 : (w[OFF + j - lo - 1] as number);
+          for (let p = from; p < (w[OFF + j - lo] as number); p++) {
+            const y = w[LST + p] as number;
+            const cut = w[CUT + y - a] as number;
+            if (cut <= i) continue;
+            for (let i2 = i; i2 < cut; i2++) {
+              const j2 = dom[(w[i2] as number) * N + y] as number;
+              if (j2 >= 0) w[CON + j2 - lo] = (w[CON + j2 - lo] as number) - 1;
+            }
+            if (cut === nG) {
+              this.elig[crow + y] = 0;
+              alive--;
+            }
+            w[CUT + y - a] = i;
+          }
+        }
+      }
     }
     this.gShape[g] = s;
     return placed;
