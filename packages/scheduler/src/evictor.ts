@@ -8,7 +8,7 @@
 // here, each with its own condition message and Event text.
 import { type Client, isConflict, isNotFound, type Logger, PodType, rfc3339, sleep } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { markPodGangDisrupted } from "./gang-disruption.js";
+import { type DisruptedGangs, markPodGangDisrupted } from "./gang-disruption.js";
 import { pk } from "./pending.js";
 
 /** The pod condition kube's disruption controller and kubelet read (v1.DisruptionTarget). */
@@ -49,6 +49,8 @@ export interface EvictorOptions {
   initialBackoffMs?: number;
   /** Default 30 000. */
   maxBackoffMs?: number;
+  /** Told each victim PodGang's pods before it is marked (its DisruptionTarget is cleared later). */
+  disrupted?: DisruptedGangs;
 }
 
 export class Evictor {
@@ -59,6 +61,7 @@ export class Evictor {
   private readonly concurrency: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly disrupted: DisruptedGangs | undefined;
 
   constructor(
     private readonly client: Client,
@@ -69,6 +72,7 @@ export class Evictor {
     this.concurrency = options.concurrency ?? 16;
     this.initialBackoffMs = options.initialBackoffMs ?? 1000;
     this.maxBackoffMs = Math.max(this.initialBackoffMs, options.maxBackoffMs ?? 30_000);
+    this.disrupted = options.disrupted;
   }
 
   /** Starts evicting in the background; the returned promise settles when every pod was handled. */
@@ -85,6 +89,7 @@ export class Evictor {
 
   private async run(e: Eviction): Promise<void> {
     const message = e.condition;
+    this.disrupted?.add(e.podGangs ?? [], e.pods);
     await Promise.all(
       (e.podGangs ?? []).map(([ns, name]) =>
         markPodGangDisrupted(this.client, ns, name, ReasonPreemptionByScheduler, message, this.log),

@@ -2,7 +2,10 @@
 // written once per eviction through the status subresource, as the RFC 6902 patch the other
 // writers of PodGang status use (runtime's statusPatchOps: the Scheduled and Initialized
 // conditions are left alone). True, PreemptionByScheduler, the same message as its pods'.
-import { type PodGang, PodGangConditionDisruptionTarget, PodGangType } from "@grove-ts/api";
+// Set back to False (reason Rescheduled) once, by the status writer, when the PodGang holds its
+// minimum again with pods that were not its victims: as kube's disruption controller resets a
+// pod's stale DisruptionTarget to False rather than removing it, so the time it ended stays readable.
+import { LabelPodGang, type PodGang, PodGangConditionDisruptionTarget, PodGangType } from "@grove-ts/api";
 import {
   type Client,
   type Condition,
@@ -10,11 +13,73 @@ import {
   isConflict,
   isInvalid,
   isNotFound,
+  type JsonPatchOp,
   type KubeObject,
   type Logger,
   rfc3339,
   statusPatchOps,
 } from "@grove-ts/runtime";
+import type { Pod } from "kubernetes-types/core/v1.js";
+
+/** DisruptionTarget=False's reason once the PodGang is scheduled again. */
+export const ReasonRescheduled = "Rescheduled";
+export const MessageRescheduled =
+  "every PodGroup has at least minReplicas pods bound again, none of them a victim of the disruption";
+
+/**
+ * The victim pods (uids) of each PodGang this process marked. They never count toward the PodGang
+ * being scheduled again, whatever the caches show of them yet (a watch may deliver the PodGang's
+ * condition before its pods' deletion); nor does any pod carrying DisruptionTarget=True itself
+ * (victims marked before a restart).
+ */
+export class DisruptedGangs {
+  private readonly victims = new Map<string, Set<string>>();
+
+  /** `pods` (any PodGang's) are being evicted: each joins the victims of its PodGang in `gangs`. */
+  add(gangs: readonly [string, string][], pods: readonly Pod[]): void {
+    for (const [ns, name] of gangs) {
+      const key = `${ns}/${name}`;
+      const set = this.victims.get(key) ?? this.victims.set(key, new Set()).get(key);
+      for (const p of pods)
+        if (p.metadata?.namespace === ns && p.metadata?.labels?.[LabelPodGang] === name && p.metadata.uid)
+          set?.add(p.metadata.uid);
+    }
+  }
+
+  forget(key: string): void {
+    this.victims.delete(key);
+  }
+
+  /** `pod` may count toward PodGang `key` being scheduled again. */
+  fresh(key: string, pod: Pod): boolean {
+    if (pod.metadata?.uid && this.victims.get(key)?.has(pod.metadata.uid)) return false;
+    return !pod.status?.conditions?.some((c) => c.type === "DisruptionTarget" && c.status === "True");
+  }
+}
+
+/**
+ * The ops (appended to the status writer's JSON patch of `base`) that set a True DisruptionTarget
+ * to False, Rescheduled, when `holdsAnew()`; none otherwise (no such condition, already False).
+ */
+export function clearDisruptionOps(
+  base: KubeObject & { status?: { conditions?: Condition[] } },
+  holdsAnew: () => boolean,
+): JsonPatchOp[] {
+  const list = base.status?.conditions ?? [];
+  const i = list.findIndex((c) => c.type === PodGangConditionDisruptionTarget);
+  if (list[i]?.status !== "True" || !holdsAnew()) return [];
+  const condition: Condition = {
+    type: PodGangConditionDisruptionTarget,
+    status: "False",
+    reason: ReasonRescheduled,
+    message: MessageRescheduled,
+    lastTransitionTime: rfc3339(new Date()),
+  };
+  return [
+    { op: "test", path: `/status/conditions/${i}/type`, value: PodGangConditionDisruptionTarget },
+    { op: "replace", path: `/status/conditions/${i}`, value: condition },
+  ];
+}
 
 /** Tries of one write when another writer got there first (a failed test or a stale version). */
 const ATTEMPTS = 3;

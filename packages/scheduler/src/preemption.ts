@@ -19,6 +19,7 @@ import type { Evictor } from "./evictor.js";
 import type { WorkGang } from "./gangs.js";
 import { type ClusterView, pk } from "./pending.js";
 import type { Placer } from "./placer.js";
+import { queueRefusal } from "./queue-boundary.js";
 import { podRequests } from "./requests.js";
 import { DEFAULT_SCHEDULER_NAME, type StatusWriter } from "./status-writer.js";
 import {
@@ -34,6 +35,11 @@ export interface PreemptionOptions {
   nonPreemptiblePriority?: number | null | undefined;
   /** Which running gangs may be evicted; default `priorityVictimPolicy(nonPreemptiblePriority)`. */
   victimPolicy?: VictimPolicy | undefined;
+  /**
+   * Which of the victims chosen are preempted for priority; the others are reclaimed (their
+   * condition and Event say so). Default: strictly lower priority than the preemptor.
+   */
+  priorityPolicy?: VictimPolicy | undefined;
   /**
    * A nomination whose victims are not all gone within their longest grace period plus this is
    * dropped. Default 30 000.
@@ -300,9 +306,11 @@ export class Preemption {
     const who = w.podGang ? `podgang ${w.key}` : `pod ${w.key.slice(4)}`;
     const nodes = [...new Set(n.held.map((h) => h.node))].sort();
     this.options.log.info("preempting", { gang: w.key, victims: res.victims, nodes });
-    // A victim of strictly lower priority is preempted; any other one is taken back by queue
-    // reclaim (reclaim.ts: a queue above its fair share), and its condition and Event say so.
+    // A victim of strictly lower priority (of the preemptor's queue, with Queues: queue-boundary.ts)
+    // is preempted; any other one is taken back by queue reclaim (reclaim.ts: a queue above its
+    // fair share), and its condition and Event say so.
     const mine = w.priority ?? 0;
+    const preempted = this.options.priorityPolicy ?? ((_: WorkGang, v: VictimCandidate) => v.priority < mine);
     const evict = (list: VictimCandidate[], reclaim: boolean) => {
       if (list.length === 0) return;
       const podGangs: [string, string][] = [];
@@ -321,8 +329,8 @@ export class Preemption {
         }),
       );
     };
-    const lower = victims.filter((v) => v.priority < mine);
-    const reclaimed = victims.filter((v) => v.priority >= mine);
+    const lower = victims.filter((v) => preempted(w, v));
+    const reclaimed = victims.filter((v) => !preempted(w, v));
     evict(lower, false);
     evict(reclaimed, true);
     this.options.wake?.(w.key, boundMs);
@@ -336,6 +344,8 @@ export class Preemption {
   }
 
   private noCandidates(w: WorkGang): string {
+    const inQueue = queueRefusal(this.view, w);
+    if (inQueue !== undefined) return inQueue;
     const npp = this.options.nonPreemptiblePriority;
     const rule =
       this.options.victimPolicy !== undefined || npp === null

@@ -31,17 +31,18 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { Binder } from "./binder.js";
 import { Cycle } from "./cycle.js";
 import { Evictor } from "./evictor.js";
+import { DisruptedGangs } from "./gang-disruption.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
 import { ClusterView, lonePodKey } from "./pending.js";
 import { Placer } from "./placer.js";
 import { checkPolicies, type PolicyOptions } from "./policies.js";
 import { Preemption } from "./preemption.js";
 import { SchedulingQueue } from "./queue.js";
+import { kaiVictimPolicies } from "./queue-boundary.js";
 import { QueueStatusWriter } from "./queue-status.js";
-import { reclaimPolicy } from "./reclaim.js";
 import { holdsCapacity, Snapshot } from "./snapshot.js";
 import { DEFAULT_SCHEDULER_NAME, StatusWriter } from "./status-writer.js";
-import { DEFAULT_NON_PREEMPTIBLE_PRIORITY, priorityVictimPolicy, runningGangs } from "./victims.js";
+import { DEFAULT_NON_PREEMPTIBLE_PRIORITY } from "./victims.js";
 
 /**
  * `placementPolicies` / `defaultPlacementPolicy` (policies.ts): BinPack or Spread per scheduler
@@ -174,10 +175,12 @@ class Scheduler implements GangScheduler {
     this.queue = new SchedulingQueue(options);
     this.placer = new Placer(this.snapshot, options);
     const coalesceMs = options.coalesceMs ?? 10;
+    const disrupted = new DisruptedGangs();
     this.status = new StatusWriter(client, this.view, {
       log: this.log,
       coalesceMs,
       metrics: options.metrics,
+      disrupted,
     });
     const npp = options.nonPreemptiblePriority;
     if (npp !== undefined && npp !== null && !Number.isInteger(npp))
@@ -188,6 +191,12 @@ class Scheduler implements GangScheduler {
     ] as const)
       if (v !== undefined && !(v >= min))
         throw new RangeError(`${name}: must be a number >= ${min}, got ${v}`);
+    // Priority preemption inside a queue, reclaim across KAI queues (queue-boundary.ts).
+    const policies = kaiVictimPolicies(
+      this.view,
+      npp === undefined ? DEFAULT_NON_PREEMPTIBLE_PRIORITY : npp,
+      () => this.preemption?.inFlight() ?? { nominated: [], victims: [] },
+    );
     this.preemption =
       options.preemption === false
         ? undefined
@@ -198,22 +207,12 @@ class Scheduler implements GangScheduler {
             this.status,
             new Evictor(client, (...a) => this.status.event(...a), this.log, {
               initialBackoffMs: options.evictionBackoffMs,
+              disrupted,
             }),
             {
               nonPreemptiblePriority: npp,
-              // Priority preemption, or reclaim across KAI queues (reclaim.ts).
-              victimPolicy: (
-                (priority, reclaim) => (w, c) =>
-                  priority(w, c) || reclaim(w, c)
-              )(
-                priorityVictimPolicy(npp === undefined ? DEFAULT_NON_PREEMPTIBLE_PRIORITY : npp),
-                reclaimPolicy(
-                  this.view,
-                  (w) => runningGangs(this.view, w),
-                  () => this.preemption?.inFlight() ?? { nominated: [], victims: [] },
-                  npp === undefined ? DEFAULT_NON_PREEMPTIBLE_PRIORITY : npp,
-                ),
-              ),
+              victimPolicy: policies.victim,
+              priorityPolicy: policies.priority,
               nominationMarginMs: options.nominationMarginMs,
               wake: (key, ms) => this.queue.addAfter(key, ms),
               log: this.log,

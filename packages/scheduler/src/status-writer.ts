@@ -21,6 +21,7 @@ import {
   statusPatchOps,
 } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
+import { clearDisruptionOps, type DisruptedGangs } from "./gang-disruption.js";
 import type { WorkGang } from "./gangs.js";
 import { type GangSchedulerMetrics, PENDING_REASONS, type PendingReason } from "./metrics.js";
 import { type ClusterView, pk, splitKey } from "./pending.js";
@@ -64,6 +65,8 @@ export interface StatusWriterOptions {
   /** Delay that coalesces status passes. */
   coalesceMs: number;
   metrics?: GangSchedulerMetrics | undefined;
+  /** Victim PodGangs: their DisruptionTarget goes False once they hold anew (gang-disruption.ts). */
+  disrupted?: DisruptedGangs | undefined;
 }
 
 export class StatusWriter {
@@ -186,6 +189,7 @@ export class StatusWriter {
     if (uid) this.latencyObserved.delete(uid);
     this.verdicts.delete(key);
     if (uid) this.gangWrites.forget({ metadata: { uid } } as KubeObject);
+    this.options.disrupted?.forget(key);
   }
 
   // ---- PodGang status ---------------------------------------------------------------------------
@@ -346,6 +350,15 @@ export class StatusWriter {
         phase,
         ...(condition ? { condition: findCondition(condition, PodGangConditionScheduled) } : {}),
       });
+      const d = this.options.disrupted;
+      // Index-based: the ops above replace Scheduled in place or append, never move DisruptionTarget.
+      const cleared =
+        holds && d
+          ? clearDisruptionOps(base, () =>
+              this.view.gangHolds(key, (p) => this.view.isBound(p) && d.fresh(key, p)),
+            )
+          : [];
+      ops.push(...cleared);
       if (ops.length === 0) continue;
       try {
         const written = await this.client.patch<PodGang & KubeObject>(
@@ -356,6 +369,7 @@ export class StatusWriter {
           { subresource: "status" },
         );
         this.gangWrites.record(written);
+        if (cleared.length > 0) d?.forget(key);
       } catch (err) {
         // A failed test or a stale resourceVersion means a newer PodGang is on its way: its update
         // event marks it dirty again (runtime's status-patch.ts).
