@@ -27,7 +27,7 @@ Flags:
   --control-plane KIND       grove (default): our API server in this process; kube: the real
                              etcd, kube-apiserver and kube-controller-manager (npm run k8s:build)
   --nodes N                  default cluster with N GPU nodes (default 16; the 30-node e2e pool stays)
-  --cluster FILE|NAME        cluster file (YAML): node pools and topologies (see README), or the
+  --cluster FILE|NAME        cluster file (YAML): node pools and topologies (docs/simulator.md), or the
                              name of a shipped one: ${shippedClusters().join(", ")}
   --port P                   API server port (default: a free port)
   --kubeconfig PATH          where to write the kubeconfig (default: ${join(tmpdir(), "grove-sim", "kubeconfig")});

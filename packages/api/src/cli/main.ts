@@ -16,8 +16,9 @@ import {
 export const usage = `Usage: grove-validate [options] FILE...
 
 Checks Grove manifests (multi-document YAML or JSON; "-" reads standard input) the way Grove's API
-server and admission webhooks would: structure (unknown fields, types, required keys), defaults
-(grove-api.md §8), then validation (§9). Prints one line per problem:
+server and admission webhooks would: structure (unknown fields, types, required keys), Grove's
+defaults, then Grove's validation rules (docs/api-reference.md lists every field with its type and
+default). Prints one line per problem:
 
   FILE: Kind/name: field.path: message
 

@@ -12,6 +12,29 @@ import { startApiServer } from "../start.js";
 const usage =
   "usage: grove-apiserver [--port P] [--kubeconfig PATH] [--data-dir DIR] [--insecure-http] [--anonymous] [--debug]";
 
+const help = `${usage}
+
+Serves a Kubernetes-compatible API (built-in kinds, Grove's CRDs, CRDs you create, discovery,
+OpenAPI, watch, garbage collection) on 127.0.0.1 until SIGINT/SIGTERM, and writes a kubeconfig
+kubectl can use as it is (the server's CA and a bearer token made at each start). Prints one line
+with the URL and the kubeconfig path; quiet otherwise.
+
+Flags:
+  --port P           port to listen on, 0..65535 (default 0: a free port, printed at start)
+  --kubeconfig PATH  where to write the kubeconfig (default <data-dir>/kubeconfig, else a file
+                     in the temporary directory named after the process id)
+  --data-dir DIR     keep the stored objects and the CA here and load them at the next start
+                     (default: in memory only, gone on exit)
+  --insecure-http    serve plain http instead of HTTPS; kubectl sends no bearer token over http,
+                     so add --anonymous for kubectl
+  --tls              HTTPS with a CA of its own and a bearer token in the kubeconfig: the
+                     default, accepted for older scripts; not with --insecure-http
+  --anonymous        accept requests without credentials (answered only when addressed to
+                     localhost, 127.0.0.1 or [::1]); default: 401 Unauthorized
+  --debug            log every request on stderr (also GROVE_APISERVER_LOG=debug)
+  -h, --help         this text
+`;
+
 async function main(): Promise<void> {
   let values: {
     port?: string;
@@ -43,7 +66,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (values.help) {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(help);
     return;
   }
   if (values.tls && values["insecure-http"]) {

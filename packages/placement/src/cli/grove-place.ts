@@ -1,4 +1,4 @@
-// grove-place [--engine wasm|js] FILE|-   (spec: placement-problem.md, "The command")
+// grove-place [--engine wasm|js] FILE|-   (docs/placement.md, "The grove-place command")
 // Prints the PlacementResult as JSON and exits 0, also when gangs are not placed; an invalid
 // problem, an unreadable file or bad JSON: one line on stderr and exit 2.
 import { readFileSync } from "node:fs";
@@ -6,6 +6,25 @@ import { PlacementProblemError } from "../errors.js";
 import { solve } from "../solve.js";
 
 const USAGE = "usage: grove-place [--engine wasm|js] FILE|-";
+
+const HELP = `${USAGE}
+
+Places gangs of pods on a cluster's nodes: reads one PlacementProblem as JSON (topology levels,
+nodes with allocatable and allocated capacity, labels, taints, gangs of pod groups with topology
+constraints, optional running gangs and options) from FILE, or from standard input with "-", and
+prints the PlacementResult as JSON on stdout: per gang placed or not, each pod's node, and for a
+gang not placed a reason and a code (Unschedulable or Unresolvable). The format and its rules are
+in docs/placement.md and packages/placement/README.md.
+
+Exit status: 0 a result was printed (also when some gangs are not placed); 2 bad usage, an
+unreadable file, bad JSON or an invalid problem (one line on stderr naming the field and the
+rule); 1 an internal error.
+
+Flags:
+  --engine wasm|js   the engine that solves: wasm (default; the AssemblyScript kernel, release
+                     build) or js (the TypeScript reference engine); both give the same result
+  -h, --help         this text
+`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`grove-place: ${message}\n`);
@@ -18,7 +37,7 @@ function main(argv: string[]): void {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "-h" || a === "--help") {
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(HELP);
       return;
     }
     if (a === "--engine" || a.startsWith("--engine=")) {
