@@ -30,14 +30,24 @@ spec:
     cpu: { quota: 4000, limit: -1, overQuotaWeight: 1 }
 `;
 
-/** A PCS of `replicas` gangs of 2 pods x 1 CPU in `queue`. */
-const pcs = (queue: string, replicas: number) => `apiVersion: grove.io/v1alpha1
+const classes = [
+  ["q-low", 10],
+  ["q-mid", 50],
+]
+  .map(
+    ([name, value]) =>
+      `apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: { name: ${name} }\nvalue: ${value}\n`,
+  )
+  .join("---\n");
+
+/** A PCS of `replicas` gangs of 2 pods x 1 CPU in `queue`, of class `pc` when given. */
+const pcs = (queue: string, replicas: number, pc?: string) => `apiVersion: grove.io/v1alpha1
 kind: PodCliqueSet
 metadata: { name: ${queue} }
 spec:
   replicas: ${replicas}
   template:
-    cliques:
+${pc ? `    priorityClassName: ${pc}\n` : ""}    cliques:
       - name: w
         labels: { kai.scheduler/queue: ${queue} }
         spec:
@@ -65,6 +75,7 @@ describe("KAI queues: fair share and reclaim (kubectl)", () => {
   beforeAll(async () => {
     e2e = await E2E.start({ cluster });
     await e2e.apply(e2e.file("queues.yaml", queues));
+    await e2e.apply(e2e.file("classes.yaml", classes));
   });
   // On the real control plane, kube-controller-manager's garbage collector starts watching the
   // Grove kinds only at its next resync after they were installed: the first cleanup waits ~40 s.
@@ -142,5 +153,43 @@ describe("KAI queues: fair share and reclaim (kubectl)", () => {
     expect(lost).toHaveLength(2);
     expect(kept).toHaveLength(3);
     for (const g of lost) expect(g).toMatch(/^team-a-/);
+
+    // The reclaimed PodGangs say so; once team-b is gone their recreated pods run and it goes False.
+    const disruption = async (g: string) =>
+      (
+        await e2e.kubectl.json<{
+          status?: { conditions?: { type: string; status: string; reason?: string }[] };
+        }>(["get", "podgang", g, "-n", "default"])
+      ).status?.conditions?.find((c) => c.type === "DisruptionTarget");
+    for (const g of lost)
+      expect(await disruption(g)).toMatchObject({ status: "True", reason: "PreemptionByScheduler" });
+    await e2e.kubectl.ok(["delete", "pcs", "team-b", "-n", "default", "--wait=false"]);
+    await settle({ "team-a": { running: 10, pending: 0 } });
+    for (const g of lost)
+      await waitFor(`${g} DisruptionTarget=False`, async () => {
+        const c = await disruption(g);
+        return { ok: c?.status === "False" && c.reason === "Rescheduled", state: JSON.stringify(c) };
+      });
+  }, 120_000);
+
+  it("a higher-priority gang of another queue evicts nothing of a queue within its share", async () => {
+    await e2e.apply(e2e.file("a-low.yaml", pcs("team-a", 3, "q-low")));
+    await settle({ "team-a": { running: 6, pending: 0 } });
+    const before = (await pods()).map((p) => p.metadata.uid).sort();
+    // team-b's class is higher, but team-a holds its quota (6): only team-b's share, 4, is free.
+    await e2e.apply(e2e.file("b-mid.yaml", pcs("team-b", 5, "q-mid")));
+    await settle({ "team-a": { running: 6, pending: 0 }, "team-b": { running: 4, pending: 6 } });
+    await waitFor("team-b pending pods say why preemption does not help", async () => {
+      const waiting = (await pods()).filter((p) => !p.spec?.nodeName);
+      const msgs = waiting.map(
+        (p) => p.status?.conditions?.find((c) => c.type === "PodScheduled")?.message ?? "",
+      );
+      return {
+        ok: msgs.every((m) => m.includes('no running gang of priority below 50 in queue "team-b"')),
+        state: msgs[0] ?? "",
+      };
+    });
+    const teamA = (await pods()).filter((p) => p.metadata.labels?.["kai.scheduler/queue"] === "team-a");
+    expect(teamA.map((p) => p.metadata.uid).every((u) => before.includes(u))).toBe(true);
   }, 120_000);
 });
