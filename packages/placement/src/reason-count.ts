@@ -11,6 +11,7 @@
 // short of the best packing; it never counts capacity twice. Both engines leave the same record
 // and the same placements, so the words stay the same on js and wasm.
 import type { CallEncoding } from "./encode.js";
+import { GangArenas } from "./gang-arenas.js";
 import { C, P, R } from "./layout.js";
 
 /** A reason record as the engines write it: [code, tree node, level, count, need]. */
@@ -24,24 +25,8 @@ export interface ReasonRecord {
   nested: boolean;
 }
 
-export class ReasonCounter {
-  private readonly N: number;
-  private readonly Rn: number;
-  private readonly D: number;
-  private readonly domStart: Int32Array;
-  private readonly domEnd: Int32Array;
-  private readonly levelDom: Int32Array;
-  private readonly elig: Uint8Array;
-  private readonly gangRoot: Int32Array;
-  private readonly gangGrp: Int32Array;
-  private readonly gMin: Int32Array;
-  private readonly gShape: Int32Array;
-  private readonly gTree: Int32Array;
-  private readonly gReq: Float64Array;
-  private readonly tReq: Int32Array;
+export class ReasonCounter extends GangArenas {
   private readonly tPref: Int32Array;
-  private readonly tParent: Int32Array;
-  private readonly T: number;
   /** Free capacity per node and resource once this call's placements are taken out. */
   private readonly free: Float64Array;
   private readonly work: Float64Array;
@@ -51,29 +36,11 @@ export class ReasonCounter {
   private readonly memo = new Map<string, { best: number; holders: number }>();
 
   constructor(call: CallEncoding, ok: Int32Array, placedPer: Int32Array, podNode: Int32Array) {
+    super(call);
     const c = call.cluster.views();
-    this.N = c.hdr[C.N] as number;
-    this.Rn = c.hdr[C.R] as number;
-    this.D = c.hdr[C.D] as number;
-    const L = c.hdr[C.L] as number;
-    const { N, Rn, D } = this;
-    this.domStart = c.i32(C.DOMSTART, D);
-    this.domEnd = c.i32(C.DOMEND, D);
-    this.levelDom = c.i32(C.LEVELDOM, L + 1);
     const v = call.views();
-    const K = v.hdr[P.K] as number;
-    const G = v.hdr[P.G] as number;
-    this.T = v.hdr[P.T] as number;
-    this.elig = v.u8(P.ELIG, (v.hdr[P.S] as number) * N);
-    this.gangRoot = v.i32(P.GANGROOT, K);
-    this.gangGrp = v.i32(P.GANGGRP, K + 1);
-    this.gMin = v.i32(P.GMIN, G);
-    this.gShape = v.i32(P.GSHAPE, G);
-    this.gTree = v.i32(P.GTREE, G);
-    this.gReq = v.f64(P.GREQ, G * Rn);
-    this.tReq = v.i32(P.TREQ, this.T);
+    const { N, Rn, D, L, K, G } = this;
     this.tPref = v.i32(P.TPREF, this.T);
-    this.tParent = v.i32(P.TPARENT, this.T);
     const slot = v.i32(P.GSLOT, G);
     this.free = Float64Array.from(c.f64(C.FREE, N * Rn));
     for (let k = 0; k < K; k++) {

@@ -15,30 +15,14 @@
 // group shape (P.ELIG, filled by the engines' init and not touched after). The engines' hot path
 // is unchanged, and the two engines cannot disagree on a code where they agree on the rest.
 import type { CallEncoding } from "./encode.js";
+import { GangArenas } from "./gang-arenas.js";
 import { C, FLAG_CORDONED, FLAG_REMOVED, P, R } from "./layout.js";
 import type { GangCode } from "./types.js";
 
-export class Verdicts {
-  private readonly N: number;
-  private readonly Rn: number;
-  private readonly L: number;
-  private readonly D: number;
-  private readonly T: number;
+export class Verdicts extends GangArenas {
   private readonly alloc: Float64Array;
   private readonly flags: Int32Array;
   private readonly nodeDom: Int32Array;
-  private readonly domStart: Int32Array;
-  private readonly domEnd: Int32Array;
-  private readonly levelDom: Int32Array;
-  private readonly elig: Uint8Array;
-  private readonly gangRoot: Int32Array;
-  private readonly gangGrp: Int32Array;
-  private readonly gMin: Int32Array;
-  private readonly gShape: Int32Array;
-  private readonly gTree: Int32Array;
-  private readonly gReq: Float64Array;
-  private readonly tReq: Int32Array;
-  private readonly tParent: Int32Array;
   private readonly tGroup: Int32Array;
   /** Allocatable per domain and resource, row D the whole cluster (usable nodes only); built on first use. */
   private caps: Float64Array | null = null;
@@ -47,32 +31,13 @@ export class Verdicts {
   private readonly byShape = new Map<number, { most: Float64Array; sum: Float64Array }>();
 
   constructor(call: CallEncoding) {
+    super(call);
     const c = call.cluster.views();
-    this.N = c.hdr[C.N] as number;
-    this.Rn = c.hdr[C.R] as number;
-    this.L = c.hdr[C.L] as number;
-    this.D = c.hdr[C.D] as number;
-    const { N, Rn, L, D } = this;
+    const { N, Rn, L } = this;
     this.alloc = c.f64(C.ALLOC, N * Rn);
     this.flags = c.i32(C.FLAGS, N);
     this.nodeDom = c.i32(C.NODEDOM, N * L);
-    this.domStart = c.i32(C.DOMSTART, D);
-    this.domEnd = c.i32(C.DOMEND, D);
-    this.levelDom = c.i32(C.LEVELDOM, L + 1);
-    const v = call.views();
-    const K = v.hdr[P.K] as number;
-    const G = v.hdr[P.G] as number;
-    this.T = v.hdr[P.T] as number;
-    this.elig = v.u8(P.ELIG, (v.hdr[P.S] as number) * N);
-    this.gangRoot = v.i32(P.GANGROOT, K);
-    this.gangGrp = v.i32(P.GANGGRP, K + 1);
-    this.gMin = v.i32(P.GMIN, G);
-    this.gShape = v.i32(P.GSHAPE, G);
-    this.gTree = v.i32(P.GTREE, G);
-    this.gReq = v.f64(P.GREQ, G * Rn);
-    this.tReq = v.i32(P.TREQ, this.T);
-    this.tParent = v.i32(P.TPARENT, this.T);
-    this.tGroup = v.i32(P.TGROUP, this.T);
+    this.tGroup = call.views().i32(P.TGROUP, this.T);
     this.demand = new Float64Array(Rn);
   }
 
