@@ -30,6 +30,7 @@ import {
   type FaultPod,
   HOLD_ANNOTATION,
   readPodAnnotations,
+  waitingContainers,
 } from "./pod-faults.js";
 
 interface PodLike extends FaultPod {
@@ -285,15 +286,7 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
             ? { running: { startedAt: startTime } }
             : { terminated: { exitCode: 0, reason: "Completed" } },
       })),
-      containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-        name: c.name,
-        image: c.image ?? "",
-        imageID: "",
-        ready: false,
-        started: false,
-        restartCount: 0,
-        state: { waiting: { reason: "PodInitializing" } },
-      })),
+      containerStatuses: waitingContainers(pod, "PodInitializing"),
     };
   }
 

@@ -253,6 +253,11 @@ export function containersFingerprint(statuses: readonly ContainerStatus[] | und
 
 /** The status of a pod held in ContainerCreating: bound, accepted by its kubelet, nothing started. */
 export function containerCreating(pod: FaultPod): ContainerStatus[] {
+  return waitingContainers(pod, "ContainerCreating");
+}
+
+/** The pod's app containers, none started, all waiting for `reason`. */
+export function waitingContainers(pod: FaultPod, reason: string): ContainerStatus[] {
   return (pod.spec?.containers ?? []).map((c) => ({
     name: c.name,
     image: c.image ?? "",
@@ -260,6 +265,6 @@ export function containerCreating(pod: FaultPod): ContainerStatus[] {
     ready: false,
     started: false,
     restartCount: 0,
-    state: { waiting: { reason: "ContainerCreating" } },
+    state: { waiting: { reason } },
   }));
 }
