@@ -3,19 +3,9 @@
 // subresource, once. No kubelet runs here: the test deletes the terminating pods and recreates them,
 // as the kubelet and the PodClique controller would.
 import { PodGangType } from "@grove-ts/api";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAll, eventually, getPod, type K, node, pod } from "./harness.js";
-import {
-  closeHarness,
-  gang,
-  gangCondition,
-  kubeletDeletes,
-  run,
-  start,
-  terminating,
-} from "./preemption-lib.js";
-
-afterEach(closeHarness);
+import { gang, gangCondition, kubeletDeletes, run, start, terminating } from "./preemption-lib.js";
 
 describe.each([true, false])("victim PodGang DisruptionTarget (incremental snapshot: %s)", (incremental) => {
   it("stays True while its pods are gone or pending, goes False once recreated pods are bound", async () => {

@@ -1,7 +1,14 @@
 // Builders and a harness over the real in-process API server (no mocks): nodes, pods and PodGangs
 // the way the operator and grove-sim make them.
 
-import { groveCrds, KaiQueueType, LabelKaiQueue, type PodGang, PodGangType } from "@grove-ts/api";
+import {
+  groveCrds,
+  KaiQueueType,
+  kaiQueueCrd,
+  LabelKaiQueue,
+  type PodGang,
+  PodGangType,
+} from "@grove-ts/api";
 import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
 import {
   type Client,
@@ -11,6 +18,7 @@ import {
   PodType,
 } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { onTestFinished } from "vitest";
 import { createGangScheduler, type GangScheduler, type GangSchedulerOptions } from "../src/index.js";
 
 export type K<T> = T & KubeObject;
@@ -19,30 +27,60 @@ export interface Harness {
   api: InProcessApiServer;
   client: Client;
   scheduler: GangScheduler;
+  /** Stops the scheduler and closes the API server; runs by itself once the test finishes. */
   close(): Promise<void>;
 }
 
-export async function harness(options: GangSchedulerOptions = {}): Promise<Harness> {
+/** The scheduler options the tests run with: quick cycles and short backoff. */
+export const TEST_OPTIONS: GangSchedulerOptions = { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 };
+
+export interface StartIn {
+  /** KAI's Queue CRD served and these Queues created; omitted: Queues not served. */
+  queues?: KubeObject[];
+  /** Over TEST_OPTIONS. */
+  options?: GangSchedulerOptions;
+  /** Runs once the CRDs (and Queues) exist, before the scheduler starts. */
+  before?: (client: Client) => Promise<void>;
+}
+
+/**
+ * The in-process API server with Grove's CRDs (and KAI's Queue with `queues`) and the gang
+ * scheduler started on it; both stopped when the current test finishes.
+ */
+export async function startScheduler(s: StartIn = {}): Promise<Harness> {
   const api = createApiServer();
-  for (const crd of groveCrds())
-    await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  const scheduler = createGangScheduler(api.client, {
-    coalesceMs: 1,
-    capacityCoalesceMs: 5,
-    initialBackoffMs: 50,
-    maxBackoffMs: 200,
-    ...options,
-  });
-  await scheduler.start();
-  return {
-    api,
-    client: api.client,
-    scheduler,
-    close: async () => {
+  const crds = s.queues ? [...groveCrds(), kaiQueueCrd()] : groveCrds();
+  for (const crd of crds) await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
+  for (const q of s.queues ?? []) await api.client.create(KaiQueueType, q);
+  await s.before?.(api.client);
+  const scheduler = createGangScheduler(api.client, { ...TEST_OPTIONS, ...s.options });
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
       await scheduler.stop();
       await api.close();
-    },
+    })();
+    return closed;
   };
+  onTestFinished(close);
+  await scheduler.start();
+  return { api, client: api.client, scheduler, close };
+}
+
+/** startScheduler() with capacity events coalesced over 5 ms. */
+export function harness(options: GangSchedulerOptions = {}): Promise<Harness> {
+  return startScheduler({ options: { capacityCoalesceMs: 5, ...options } });
+}
+
+/** A PriorityClass `name` of `value`. */
+export function priorityClass(name: string, value: number, preemptionPolicy?: string): KubeObject {
+  return {
+    apiVersion: "scheduling.k8s.io/v1",
+    kind: "PriorityClass",
+    metadata: { name },
+    value,
+    ...(preemptionPolicy ? { preemptionPolicy } : {}),
+  } as KubeObject;
 }
 
 export interface NodeSpec {

@@ -1,29 +1,24 @@
 // KAI's Queue (scheduling.run.ai/v2) served: a pod whose `kai.scheduler/queue` names a Queue that
 // does not exist stays pending, PodScheduled=False/Unschedulable naming the queue, with a
 // FailedScheduling Event; creating the Queue lets it in. Queues not served: the label is not checked.
-import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
-import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
-import { type Client, CustomResourceDefinitionType, EventType, type KubeObject } from "@grove-ts/runtime";
-import { afterEach, describe, expect, it } from "vitest";
-import { createGangScheduler, type GangScheduler } from "../src/index.js";
-import { createAll, eventually, getPod, inQueue, kaiQueue, node, nodesOf, pod, podGang } from "./harness.js";
-
-let api: InProcessApiServer | undefined;
-let scheduler: GangScheduler | undefined;
-afterEach(async () => {
-  await scheduler?.stop();
-  await api?.close();
-  scheduler = undefined;
-  api = undefined;
-});
+import { KaiQueueType } from "@grove-ts/api";
+import { type Client, EventType, type KubeObject } from "@grove-ts/runtime";
+import { describe, expect, it } from "vitest";
+import {
+  createAll,
+  eventually,
+  getPod,
+  inQueue,
+  kaiQueue,
+  node,
+  nodesOf,
+  pod,
+  podGang,
+  startScheduler,
+} from "./harness.js";
 
 async function start(queuesServed: boolean): Promise<Client> {
-  api = createApiServer();
-  const crds = queuesServed ? [...groveCrds(), kaiQueueCrd()] : groveCrds();
-  for (const crd of crds) await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  scheduler = createGangScheduler(api.client, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
-  await scheduler.start();
-  return api.client;
+  return (await startScheduler(queuesServed ? { queues: [] } : {})).client;
 }
 
 const queued = (name: string, queue: string, gang?: string) =>

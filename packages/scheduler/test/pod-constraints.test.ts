@@ -3,7 +3,7 @@
 // already running, placed where kube-scheduler would accept them or refused with a reason naming
 // the constraint (README "Pod constraints").
 import type { Pod, PodAffinityTerm, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createAll,
   eventually,
@@ -17,14 +17,11 @@ import {
   podGang,
 } from "./harness.js";
 
+/** The current test's harness (closed by itself when the test finishes). */
+let h: Harness | undefined;
+
 const HOST = "kubernetes.io/hostname";
 const RACK = "example.com/rack";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 interface Extra {
   labels?: Record<string, string>;

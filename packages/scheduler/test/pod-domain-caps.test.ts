@@ -2,7 +2,7 @@
 // solved through the solver's per-domain caps rather than refused by the safety net (README "Pod
 // constraints"); in-process API server, both engines.
 import type { Pod, PodAffinityTerm, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createAll,
   eventually,
@@ -16,14 +16,11 @@ import {
   podGang,
 } from "./harness.js";
 
+/** The current test's harness (closed by itself when the test finishes). */
+let h: Harness | undefined;
+
 const RACK = "example.com/rack";
 const ZONE = "topology.kubernetes.io/zone";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 function cpod(
   name: string,

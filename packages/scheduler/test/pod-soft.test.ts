@@ -2,7 +2,7 @@
 // affinity / anti-affinity and ScheduleAnyway topology spread order the nodes a gang's pods take,
 // against the pods already running, and never keep a gang pending (README "Pod constraints").
 import type { Pod, TopologySpreadConstraint, WeightedPodAffinityTerm } from "kubernetes-types/core/v1.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createAll,
   eventually,
@@ -15,13 +15,10 @@ import {
   podGang,
 } from "./harness.js";
 
-const RACK = "example.com/rack";
-
+/** The current test's harness (closed by itself when the test finishes). */
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+
+const RACK = "example.com/rack";
 
 interface Soft {
   labels?: Record<string, string>;

@@ -9,7 +9,7 @@ import {
   type PodGang,
 } from "@grove-ts/api";
 import type { KubeObject } from "@grove-ts/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createGangScheduler } from "../src/index.js";
 import {
   createAll,
@@ -23,11 +23,8 @@ import {
   podGang,
 } from "./harness.js";
 
+/** The current test's harness (closed by itself when the test finishes). */
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 const ZONE = "topology.kubernetes.io/zone";
 const RACK = "example.com/rack";

@@ -5,7 +5,17 @@ import { PodType, PriorityClassType } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { expect } from "vitest";
 import type { GangSchedulerOptions } from "../src/index.js";
-import { createAll, eventually, getPod, type Harness, harness, type K, pod, podGang } from "./harness.js";
+import {
+  createAll,
+  eventually,
+  getPod,
+  type Harness,
+  harness,
+  type K,
+  pod,
+  podGang,
+  priorityClass,
+} from "./harness.js";
 
 export const CLASSES: [string, number, string?][] = [
   ["low", 10],
@@ -16,26 +26,11 @@ export const CLASSES: [string, number, string?][] = [
   ["never", 40, "Never"],
 ];
 
-let current: Harness | undefined;
-
-/** For afterEach: stops the scheduler and API server start() made. */
-export async function closeHarness(): Promise<void> {
-  await current?.close();
-  current = undefined;
-}
-
 /** A harness with the PriorityClasses of CLASSES. */
 export async function start(options: GangSchedulerOptions = {}): Promise<Harness> {
   const h = await harness(options);
-  current = h;
   for (const [name, value, preemptionPolicy] of CLASSES)
-    await h.client.create(PriorityClassType, {
-      apiVersion: "scheduling.k8s.io/v1",
-      kind: "PriorityClass",
-      metadata: { name },
-      value,
-      ...(preemptionPolicy ? { preemptionPolicy } : {}),
-    } as never);
+    await h.client.create(PriorityClassType, priorityClass(name, value, preemptionPolicy));
   return h;
 }
 

@@ -5,11 +5,10 @@
 // pod for good (kubeletDeletes) when the scenario needs it gone.
 import { type Client, EventType, PodType } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createGangScheduler } from "../src/index.js";
 import { createAll, eventually, getPod, type K, node, pod } from "./harness.js";
 import {
-  closeHarness,
   condition,
   gang,
   gangCondition,
@@ -19,8 +18,6 @@ import {
   start,
   terminating,
 } from "./preemption-lib.js";
-
-afterEach(closeHarness);
 
 type Ev = K<{ reason?: string; message?: string; involvedObject?: { name?: string } }>;
 

@@ -2,11 +2,10 @@
 // here, so a preempted pod stays terminating (its graceful delete is only marked) until the test
 // deletes it for good, as a kubelet would: that is what lets the tests look at the waiting state.
 import { type Client, EventType, NodeType } from "@grove-ts/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createGangScheduler, type GangSchedulerOptions } from "../src/index.js";
 import { createAll, eventually, getPod, type K, node, pod } from "./harness.js";
 import {
-  closeHarness,
   condition,
   gang,
   gangCondition,
@@ -17,8 +16,6 @@ import {
   terminating,
   withPodClass,
 } from "./preemption-lib.js";
-
-afterEach(closeHarness);
 
 describe.each([true, false])("priority preemption (incremental snapshot: %s)", (incremental) => {
   it("evicts exactly the cheapest victims, holds their room for the preemptor and binds it once they are gone", async () => {

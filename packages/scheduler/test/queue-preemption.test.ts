@@ -2,28 +2,22 @@
 // Queues served, a gang preempts lower-priority gangs of its own queue only; another queue's gangs
 // are reclaim's, and only above that queue's fair share. Pods of no queue keep priority alone.
 // Against the in-process API server; no kubelet runs, so the test deletes terminating pods itself.
-import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
-import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
-import {
-  type Client,
-  CustomResourceDefinitionType,
-  type KubeObject,
-  PodType,
-  PriorityClassType,
-} from "@grove-ts/runtime";
+import { type Client, type KubeObject, PodType, PriorityClassType } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { afterEach, describe, expect, it } from "vitest";
-import { createGangScheduler, type GangScheduler } from "../src/index.js";
-import { createAll, eventually, getPod, inQueue, type K, kaiQueue, node, pod, podGang } from "./harness.js";
-
-let api: InProcessApiServer | undefined;
-let scheduler: GangScheduler | undefined;
-afterEach(async () => {
-  await scheduler?.stop();
-  await api?.close();
-  scheduler = undefined;
-  api = undefined;
-});
+import { describe, expect, it } from "vitest";
+import {
+  createAll,
+  eventually,
+  getPod,
+  inQueue,
+  type K,
+  kaiQueue,
+  node,
+  pod,
+  podGang,
+  priorityClass,
+  startScheduler,
+} from "./harness.js";
 
 const cpuQueue = (name: string, quota: number) => {
   const q = kaiQueue(name) as KubeObject & { spec?: Record<string, unknown> };
@@ -33,23 +27,16 @@ const cpuQueue = (name: string, quota: number) => {
 
 /** Queues as given, classes low (10) and mid (50), `nodes` nodes of 1 cpu. */
 async function start(queues: KubeObject[], nodes: number): Promise<Client> {
-  api = createApiServer();
-  const c = api.client;
-  for (const crd of [...groveCrds(), kaiQueueCrd()])
-    await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  for (const q of queues) await c.create(KaiQueueType, q);
-  for (const [name, value] of [
-    ["low", 10],
-    ["mid", 50],
-  ] as const)
-    await c.create(PriorityClassType, {
-      apiVersion: "scheduling.k8s.io/v1",
-      kind: "PriorityClass",
-      metadata: { name },
-      value,
-    } as never);
-  scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
-  await scheduler.start();
+  const { client: c } = await startScheduler({
+    queues,
+    before: async (c) => {
+      for (const [name, value] of [
+        ["low", 10],
+        ["mid", 50],
+      ] as const)
+        await c.create(PriorityClassType, priorityClass(name, value));
+    },
+  });
   await createAll(c, { nodes: Array.from({ length: nodes }, (_, i) => node({ name: `n${i}`, cpu: "1" })) });
   return c;
 }

@@ -1,22 +1,20 @@
 // KAI queues' fair share and limits acted on (queue-share.ts): two queues with quotas 60/40 share a
 // full cluster 60/40; a queue alone uses idle capacity above its quota up to its limit, and what
 // would pass the limit (its own or an ancestor's) stays pending saying which queue and resource.
-import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
-import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
-import { type Client, CustomResourceDefinitionType, type KubeObject, PodType } from "@grove-ts/runtime";
+import { type Client, type KubeObject, PodType } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { afterEach, describe, expect, it } from "vitest";
-import { createGangScheduler, type GangScheduler } from "../src/index.js";
-import { createAll, eventually, inQueue, type K, kaiQueue, node, pod, sleep } from "./harness.js";
-
-let api: InProcessApiServer | undefined;
-let scheduler: GangScheduler | undefined;
-afterEach(async () => {
-  await scheduler?.stop();
-  await api?.close();
-  scheduler = undefined;
-  api = undefined;
-});
+import { describe, expect, it } from "vitest";
+import {
+  createAll,
+  eventually,
+  inQueue,
+  type K,
+  kaiQueue,
+  node,
+  pod,
+  sleep,
+  startScheduler,
+} from "./harness.js";
 
 /** A Queue with a cpu quota and limit in millicpus (KAI's unit); -1: no limit. */
 export function cpuQueue(
@@ -30,18 +28,15 @@ export function cpuQueue(
   return q;
 }
 
-/** The API server with Grove's CRDs and KAI's Queue, `queues` created; the scheduler not started. */
-async function serve(queues: KubeObject[]): Promise<Client> {
-  api = createApiServer();
-  for (const crd of [...groveCrds(), kaiQueueCrd()])
-    await api.client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  for (const q of queues) await api.client.create(KaiQueueType, q);
-  return api.client;
-}
-
-async function startScheduler(c: Client): Promise<void> {
-  scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
-  await scheduler.start();
+/** The scheduler with KAI's Queue served and `queues` created; `first` created before it starts. */
+async function start(queues: KubeObject[], first?: Parameters<typeof createAll>[1]): Promise<Client> {
+  const h = await startScheduler({
+    queues,
+    before: async (c) => {
+      if (first) await createAll(c, first);
+    },
+  });
+  return h.client;
 }
 
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => node({ name: `n${i}`, cpu: "1" }));
@@ -65,9 +60,10 @@ const podScheduled = async (c: Client, name: string) => {
 
 describe("KAI queues: fair share and limits", () => {
   it("two queues with quotas 60/40 share a full cluster 60/40", async () => {
-    const c = await serve([cpuQueue("team-a", 6000), cpuQueue("team-b", 4000)]);
-    await createAll(c, { nodes: nodes(10), pods: [...pods("team-a", 10), ...pods("team-b", 10)] });
-    await startScheduler(c);
+    const c = await start([cpuQueue("team-a", 6000), cpuQueue("team-b", 4000)], {
+      nodes: nodes(10),
+      pods: [...pods("team-a", 10), ...pods("team-b", 10)],
+    });
     await eventually(async () => expect(await boundPerQueue(c)).toEqual({ "team-a": 6, "team-b": 4 }));
     // Settled: the rest stays pending (no room), the split holds.
     await sleep(300);
@@ -77,15 +73,15 @@ describe("KAI queues: fair share and limits", () => {
   it("gives what is above the quotas to the higher-priority queue first", async () => {
     const hi = cpuQueue("team-hi", 2000);
     hi.spec.priority = 200;
-    const c = await serve([hi, cpuQueue("team-lo", 2000)]);
-    await createAll(c, { nodes: nodes(10), pods: [...pods("team-lo", 10), ...pods("team-hi", 10)] });
-    await startScheduler(c);
+    const c = await start([hi, cpuQueue("team-lo", 2000)], {
+      nodes: nodes(10),
+      pods: [...pods("team-lo", 10), ...pods("team-hi", 10)],
+    });
     await eventually(async () => expect(await boundPerQueue(c)).toEqual({ "team-hi": 8, "team-lo": 2 }));
   });
 
   it("lets a queue with no competition use idle capacity above its quota up to its limit", async () => {
-    const c = await serve([cpuQueue("team-a", 6000, 8000), cpuQueue("team-b", 4000)]);
-    await startScheduler(c);
+    const c = await start([cpuQueue("team-a", 6000, 8000), cpuQueue("team-b", 4000)]);
     await createAll(c, { nodes: nodes(10), pods: pods("team-a", 10) });
     await eventually(async () => expect(await boundPerQueue(c)).toEqual({ "team-a": 8 }));
     const waiting = await eventually(async () => {
@@ -99,8 +95,7 @@ describe("KAI queues: fair share and limits", () => {
   });
 
   it("refuses what would take a parent queue above its limit, naming the parent", async () => {
-    const c = await serve([cpuQueue("org", 0, 3000), cpuQueue("team-a", 0, -1, "org")]);
-    await startScheduler(c);
+    const c = await start([cpuQueue("org", 0, 3000), cpuQueue("team-a", 0, -1, "org")]);
     await createAll(c, { nodes: nodes(10), pods: pods("team-a", 5) });
     await eventually(async () => expect(await boundPerQueue(c)).toEqual({ "team-a": 3 }));
     const cond = await eventually(async () => {

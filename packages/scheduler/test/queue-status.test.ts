@@ -1,27 +1,20 @@
 // KAI Queue status written by the scheduler: requested (live, unfinished pods, bound or not) and
 // allocated (bound ones) per queue plus its descendants, childQueues of a parent; a deleted pod
 // lowers them; nothing is written when nothing changed.
-import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
-import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
+import { KaiQueueType } from "@grove-ts/api";
+import { type Client, type KubeObject, PodType, PriorityClassType } from "@grove-ts/runtime";
+import { describe, expect, it } from "vitest";
 import {
-  type Client,
-  CustomResourceDefinitionType,
-  type KubeObject,
-  PodType,
-  PriorityClassType,
-} from "@grove-ts/runtime";
-import { afterEach, describe, expect, it } from "vitest";
-import { createGangScheduler, type GangScheduler } from "../src/index.js";
-import { createAll, eventually, inQueue, kaiQueue, node, nodesOf, pod } from "./harness.js";
-
-let api: InProcessApiServer | undefined;
-let scheduler: GangScheduler | undefined;
-afterEach(async () => {
-  await scheduler?.stop();
-  await api?.close();
-  scheduler = undefined;
-  api = undefined;
-});
+  createAll,
+  eventually,
+  inQueue,
+  kaiQueue,
+  node,
+  nodesOf,
+  pod,
+  priorityClass,
+  startScheduler,
+} from "./harness.js";
 
 type Queue = KubeObject & {
   status?: {
@@ -52,14 +45,9 @@ const statusOf = async (c: Client, name: string) => {
 
 describe("KAI Queue status", () => {
   it("keeps requested and allocated per queue, aggregated at the parent, and childQueues", async () => {
-    api = createApiServer();
-    const c = api.client;
-    for (const crd of [...groveCrds(), kaiQueueCrd()])
-      await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-    for (const q of [kaiQueue("parent"), kaiQueue("team-b", "parent"), kaiQueue("team-a", "parent")])
-      await c.create(KaiQueueType, q);
-    scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
-    await scheduler.start();
+    const { client: c } = await startScheduler({
+      queues: [kaiQueue("parent"), kaiQueue("team-b", "parent"), kaiQueue("team-a", "parent")],
+    });
     // n1: 4 cpu, no gpu; "gpu" pods need a node labelled gpu=yes, which does not exist: they stay pending.
     await createAll(c, {
       nodes: [node({ name: "n1", cpu: "4" })],
@@ -127,24 +115,13 @@ describe("KAI Queue status", () => {
   });
 
   it("shows the part of allocated whose pods are not preemptible (priority >= 100) as allocatedNonPreemptible", async () => {
-    api = createApiServer();
-    const c = api.client;
-    for (const crd of [...groveCrds(), kaiQueueCrd()])
-      await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-    await c.create(KaiQueueType, kaiQueue("parent"));
-    await c.create(KaiQueueType, kaiQueue("team-a", "parent"));
-    for (const [name, value] of [
-      ["build", 100],
-      ["train", 50],
-    ] as const)
-      await c.create(PriorityClassType, {
-        apiVersion: "scheduling.k8s.io/v1",
-        kind: "PriorityClass",
-        metadata: { name },
-        value,
-      } as never);
-    scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
-    await scheduler.start();
+    const { client: c } = await startScheduler({
+      queues: [kaiQueue("parent"), kaiQueue("team-a", "parent")],
+      before: async (c) => {
+        await c.create(PriorityClassType, priorityClass("build", 100));
+        await c.create(PriorityClassType, priorityClass("train", 50));
+      },
+    });
     const withClass = (p: ReturnType<typeof queued>, cls: string) => {
       if (p.spec) p.spec.priorityClassName = cls;
       return p;

@@ -1,28 +1,21 @@
 // Reclaim across KAI queues (reclaim.ts): a queue below its fair share takes back, whole gangs at a
 // time, what a queue above its share holds, down to the shares and no further. No kubelet runs here:
 // a reclaimed pod stays terminating until the test deletes it for good, as a kubelet would.
-import { groveCrds, KaiQueueType, kaiQueueCrd } from "@grove-ts/api";
-import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
-import {
-  type Client,
-  CustomResourceDefinitionType,
-  EventType,
-  type KubeObject,
-  PodType,
-} from "@grove-ts/runtime";
+import { type Client, EventType, type KubeObject, PodType } from "@grove-ts/runtime";
 import type { Event as CoreEvent, Pod } from "kubernetes-types/core/v1.js";
-import { afterEach, describe, expect, it } from "vitest";
-import { createGangScheduler, type GangScheduler } from "../src/index.js";
-import { createAll, eventually, inQueue, type K, kaiQueue, node, pod, podGang, sleep } from "./harness.js";
-
-let api: InProcessApiServer | undefined;
-let scheduler: GangScheduler | undefined;
-afterEach(async () => {
-  await scheduler?.stop();
-  await api?.close();
-  scheduler = undefined;
-  api = undefined;
-});
+import { describe, expect, it } from "vitest";
+import {
+  createAll,
+  eventually,
+  inQueue,
+  type K,
+  kaiQueue,
+  node,
+  pod,
+  podGang,
+  sleep,
+  startScheduler,
+} from "./harness.js";
 
 const cpuQueue = (name: string, quota: number, parentQueue?: string) => {
   const q = kaiQueue(name, parentQueue) as KubeObject & { spec?: Record<string, unknown> };
@@ -31,13 +24,7 @@ const cpuQueue = (name: string, quota: number, parentQueue?: string) => {
 };
 
 async function start(queues = [cpuQueue("team-a", 6000), cpuQueue("team-b", 4000)]): Promise<Client> {
-  api = createApiServer();
-  const c = api.client;
-  for (const crd of [...groveCrds(), kaiQueueCrd()])
-    await c.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
-  for (const q of queues) await c.create(KaiQueueType, q);
-  scheduler = createGangScheduler(c, { coalesceMs: 1, initialBackoffMs: 50, maxBackoffMs: 200 });
-  await scheduler.start();
+  const { client: c } = await startScheduler({ queues });
   await createAll(c, { nodes: Array.from({ length: 10 }, (_, i) => node({ name: `n${i}`, cpu: "1" })) });
   return c;
 }
