@@ -17,7 +17,7 @@ import {
   NodeType,
   PodType,
 } from "@grove-ts/runtime";
-import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import type { Node, Pod, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
 import { onTestFinished } from "vitest";
 import { createGangScheduler, type GangScheduler, type GangSchedulerOptions } from "../src/index.js";
 
@@ -134,6 +134,38 @@ export function pod(p: PodSpecIn): K<Pod> {
       containers: [{ name: "c", image: "busybox", resources: { requests: { cpu: p.cpu ?? "1" } } }],
     },
   };
+}
+
+/** What termsPod adds to a pod: labels, pod (anti-)affinity terms, spread, a node (bound by another scheduler). */
+export interface PodTermsIn<T> {
+  labels?: Record<string, string>;
+  affinity?: T[];
+  anti?: T[];
+  spread?: TopologySpreadConstraint[];
+  nodeName?: string;
+  cpu?: string;
+}
+
+/** Pod `name` (100m cpu by default) of `gang` with x's pod affinity / anti-affinity terms in `mode`. */
+export function termsPod<T>(
+  name: string,
+  gang: string | undefined,
+  x: PodTermsIn<T>,
+  mode: "requiredDuringSchedulingIgnoredDuringExecution" | "preferredDuringSchedulingIgnoredDuringExecution",
+): K<Pod> {
+  const p = pod({ name, ...(gang ? { gang } : {}), cpu: x.cpu ?? "100m" });
+  p.metadata.labels = { ...p.metadata.labels, ...(x.labels ?? {}) };
+  p.spec = {
+    ...p.spec,
+    containers: p.spec?.containers ?? [],
+    ...(x.nodeName ? { nodeName: x.nodeName, schedulerName: "other" } : {}),
+    affinity: {
+      ...(x.affinity ? { podAffinity: { [mode]: x.affinity } } : {}),
+      ...(x.anti ? { podAntiAffinity: { [mode]: x.anti } } : {}),
+    },
+    ...(x.spread ? { topologySpreadConstraints: x.spread } : {}),
+  };
+  return p;
 }
 
 /** A KAI Queue, optionally under `parentQueue`. */

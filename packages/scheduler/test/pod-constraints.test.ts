@@ -13,8 +13,9 @@ import {
   type K,
   node,
   nodesOf,
-  pod,
+  type PodTermsIn,
   podGang,
+  termsPod,
 } from "./harness.js";
 
 /** The current test's harness (closed by itself when the test finishes). */
@@ -23,30 +24,8 @@ let h: Harness | undefined;
 const HOST = "kubernetes.io/hostname";
 const RACK = "example.com/rack";
 
-interface Extra {
-  labels?: Record<string, string>;
-  affinity?: PodAffinityTerm[];
-  anti?: PodAffinityTerm[];
-  spread?: TopologySpreadConstraint[];
-  nodeName?: string;
-  cpu?: string;
-}
-
-function cpod(name: string, gang: string | undefined, x: Extra): K<Pod> {
-  const p = pod({ name, ...(gang ? { gang } : {}), cpu: x.cpu ?? "100m" });
-  p.metadata.labels = { ...p.metadata.labels, ...(x.labels ?? {}) };
-  p.spec = {
-    ...p.spec,
-    containers: p.spec?.containers ?? [],
-    ...(x.nodeName ? { nodeName: x.nodeName, schedulerName: "other" } : {}),
-    affinity: {
-      ...(x.affinity ? { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: x.affinity } } : {}),
-      ...(x.anti ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: x.anti } } : {}),
-    },
-    ...(x.spread ? { topologySpreadConstraints: x.spread } : {}),
-  };
-  return p;
-}
+const cpod = (name: string, gang: string | undefined, x: PodTermsIn<PodAffinityTerm>): K<Pod> =>
+  termsPod(name, gang, x, "requiredDuringSchedulingIgnoredDuringExecution");
 
 const term = (key: string, labels: Record<string, string>): PodAffinityTerm => ({
   topologyKey: key,

@@ -11,8 +11,9 @@ import {
   type K,
   node,
   nodesOf,
-  pod,
+  type PodTermsIn,
   podGang,
+  termsPod,
 } from "./harness.js";
 
 /** The current test's harness (closed by itself when the test finishes). */
@@ -20,30 +21,8 @@ let h: Harness | undefined;
 
 const RACK = "example.com/rack";
 
-interface Soft {
-  labels?: Record<string, string>;
-  affinity?: WeightedPodAffinityTerm[];
-  anti?: WeightedPodAffinityTerm[];
-  spread?: TopologySpreadConstraint[];
-  nodeName?: string;
-  cpu?: string;
-}
-
-function spod(name: string, gang: string | undefined, x: Soft): K<Pod> {
-  const p = pod({ name, ...(gang ? { gang } : {}), cpu: x.cpu ?? "100m" });
-  p.metadata.labels = { ...p.metadata.labels, ...(x.labels ?? {}) };
-  p.spec = {
-    ...p.spec,
-    containers: p.spec?.containers ?? [],
-    ...(x.nodeName ? { nodeName: x.nodeName, schedulerName: "other" } : {}),
-    affinity: {
-      ...(x.affinity ? { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: x.affinity } } : {}),
-      ...(x.anti ? { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: x.anti } } : {}),
-    },
-    ...(x.spread ? { topologySpreadConstraints: x.spread } : {}),
-  };
-  return p;
-}
+const spod = (name: string, gang: string | undefined, x: PodTermsIn<WeightedPodAffinityTerm>): K<Pod> =>
+  termsPod(name, gang, x, "preferredDuringSchedulingIgnoredDuringExecution");
 
 const weighted = (weight: number, labels: Record<string, string>): WeightedPodAffinityTerm => ({
   weight,
