@@ -1,13 +1,18 @@
 import type { PlacementGang, PlacementNode } from "./contract.js";
 import { Rng } from "./rng.js";
-import { BLOCK_KEY, HOST_KEY, RACK_KEY } from "./shapes.js";
+import { BLOCK_KEY, type ClusterShape, gpuCluster, HOST_KEY, RACK_KEY } from "./shapes.js";
 
 /**
  * The KEP-5732 ("workload-aware preemption") shape: 5,000 nodes of 8 GPUs in racks of 25 (10 blocks
  * x 20 racks), every GPU taken by low-priority gangs, and high-priority rack-required gangs
  * arriving one at a time. Pure functions of the seed: both engines see the same problem.
  */
-export const PREEMPTION_CLUSTER = { blocks: 10, racksPerBlock: 20, hostsPerRack: 25, gpusPerHost: 8 };
+export const PREEMPTION_CLUSTER: ClusterShape = {
+  blocks: 10,
+  racksPerBlock: 20,
+  hostsPerRack: 25,
+  gpusPerHost: 8,
+};
 
 export interface RunningPods {
   name: string;
@@ -35,50 +40,36 @@ export function preemptionShape(
   hostsPerArrival = 16,
 ): PreemptionShape {
   const rng = new Rng(seed);
-  const nodes: PlacementNode[] = [];
+  // gpuCluster lists nodes block by block, rack by rack: rack i is hostsPerRack nodes from i * hostsPerRack.
+  const nodes = gpuCluster(shape);
   const running: RunningPods[] = [];
-  for (let b = 0; b < shape.blocks; b++)
-    for (let r = 0; r < shape.racksPerBlock; r++) {
-      const hosts: string[] = [];
-      for (let h = 0; h < shape.hostsPerRack; h++) {
-        const name = `b${b}-r${String(r).padStart(2, "0")}-h${String(h).padStart(3, "0")}`;
-        hosts.push(name);
-        nodes.push({
-          name,
-          labels: { [BLOCK_KEY]: `b${b}`, [RACK_KEY]: `b${b}-r${r}`, [HOST_KEY]: name },
-          allocatable: {
-            cpu: "128",
-            memory: "2048Gi",
-            pods: "110",
-            "nvidia.com/gpu": String(shape.gpusPerHost),
-          },
-        });
-      }
-      // Fill the rack host by host: a training gang of 8-GPU pods over 2-4 hosts, or per host
-      // one 8-pod gang of 1-GPU pods, or two 2-pod gangs of 2-GPU pods; priorities 0-9.
-      let h = 0;
-      while (h < hosts.length) {
-        const kind = rng.int(0, 2);
-        if (kind === 0 && h + 1 < hosts.length) {
-          const span = Math.min(hosts.length - h, rng.int(2, 4));
-          const pods = hosts.slice(h, h + span).map((node) => ({ node, requests: POD_8 }));
+  for (let start = 0; start < nodes.length; start += shape.hostsPerRack) {
+    const hosts = nodes.slice(start, start + shape.hostsPerRack).map((n) => n.name);
+    // Fill the rack host by host: a training gang of 8-GPU pods over 2-4 hosts, or per host
+    // one 8-pod gang of 1-GPU pods, or two 2-pod gangs of 2-GPU pods; priorities 0-9.
+    let h = 0;
+    while (h < hosts.length) {
+      const kind = rng.int(0, 2);
+      if (kind === 0 && h + 1 < hosts.length) {
+        const span = Math.min(hosts.length - h, rng.int(2, 4));
+        const pods = hosts.slice(h, h + span).map((node) => ({ node, requests: POD_8 }));
+        running.push({ name: `low-${running.length}`, priority: rng.int(0, 9), pods });
+        h += span;
+      } else if (kind === 1) {
+        const node = hosts[h] as string;
+        const pods = Array.from({ length: 8 }, () => ({ node, requests: POD_1 }));
+        running.push({ name: `low-${running.length}`, priority: rng.int(0, 9), pods });
+        h++;
+      } else {
+        const node = hosts[h] as string;
+        for (let k = 0; k < 2; k++) {
+          const pods = Array.from({ length: 2 }, () => ({ node, requests: POD_2 }));
           running.push({ name: `low-${running.length}`, priority: rng.int(0, 9), pods });
-          h += span;
-        } else if (kind === 1) {
-          const node = hosts[h] as string;
-          const pods = Array.from({ length: 8 }, () => ({ node, requests: POD_1 }));
-          running.push({ name: `low-${running.length}`, priority: rng.int(0, 9), pods });
-          h++;
-        } else {
-          const node = hosts[h] as string;
-          for (let k = 0; k < 2; k++) {
-            const pods = Array.from({ length: 2 }, () => ({ node, requests: POD_2 }));
-            running.push({ name: `low-${running.length}`, priority: rng.int(0, 9), pods });
-          }
-          h++;
         }
+        h++;
       }
     }
+  }
   const arriving: PlacementGang[] = Array.from({ length: arrivals }, (_, i) => ({
     name: `high-${i}`,
     priority: 1000,
