@@ -102,19 +102,8 @@ import {
   R_SHORTFALL,
   REASON_SLOTS,
 } from "./layout";
+import { gf, gi, sf, si } from "./mem";
 
-function gi(a: usize, i: i32): i32 {
-  return load<i32>(a + ((<usize>i) << 2));
-}
-function si(a: usize, i: i32, v: i32): void {
-  store<i32>(a + ((<usize>i) << 2), v);
-}
-function gf(a: usize, i: i32): f64 {
-  return load<f64>(a + ((<usize>i) << 3));
-}
-function sf(a: usize, i: i32, v: f64): void {
-  store<f64>(a + ((<usize>i) << 3), v);
-}
 function gb(a: usize, i: i32): u8 {
   return load<u8>(a + <usize>i);
 }

@@ -2,6 +2,7 @@
 // which documents the steps and the preemption arena (Q). Keep both in step (the parity suite in
 // test/placement/preempt-parity.test.ts compares them).
 import { C_FLAGS, C_FREE, C_L, C_N, C_NODEDOM, C_R, FLAG_CORDONED, FLAG_REMOVED } from "./layout";
+import { gf, gi, sf, si } from "./mem";
 
 const Q_K: i32 = 0;
 const Q_R: i32 = 2;
@@ -33,19 +34,6 @@ const Q_ORDER: i32 = 28;
 const Q_SUM: i32 = 29;
 const Q_FREES: i32 = 30;
 const Q_PODCOUNT: i32 = 31;
-
-function gi(a: usize, i: i32): i32 {
-  return load<i32>(a + ((<usize>i) << 2));
-}
-function si(a: usize, i: i32, v: i32): void {
-  store<i32>(a + ((<usize>i) << 2), v);
-}
-function gf(a: usize, i: i32): f64 {
-  return load<f64>(a + ((<usize>i) << 3));
-}
-function sf(a: usize, i: i32, v: f64): void {
-  store<f64>(a + ((<usize>i) << 3), v);
-}
 
 // What the comparators read.
 let prio: usize = 0;
