@@ -39,7 +39,12 @@ const cluster: ClusterSpec = {
 };
 
 /** A PCS of one clique of `replicas` pods with `constraint` (YAML under podSpec, indented 12). */
-const constrained = (name: string, replicas: number, constraint: string) => `apiVersion: grove.io/v1alpha1
+const constrained = (
+  name: string,
+  replicas: number,
+  constraint: string,
+  cpu = "100m",
+) => `apiVersion: grove.io/v1alpha1
 kind: PodCliqueSet
 metadata:
   name: ${name}
@@ -62,7 +67,7 @@ ${constraint}
                 image: busybox:1.36
                 command: [sleep, infinity]
                 resources:
-                  requests: { cpu: 100m, memory: 64Mi }
+                  requests: { cpu: ${cpu}, memory: 64Mi }
 `;
 
 const rackAnti = (app: string) => `            affinity:
@@ -135,103 +140,47 @@ async function racksOfNodes(): Promise<Map<string, string>> {
 }
 
 /** A PCS of one worker clique of `replicas` pods (all its minimum), one host each. */
-const workers = (name: string, replicas: number) => `apiVersion: grove.io/v1alpha1
-kind: PodCliqueSet
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  template:
-    cliques:
-      - name: worker
-        labels: { app: ${name}-worker }
-        spec:
-          roleName: worker
-          replicas: ${replicas}
-          minAvailable: ${replicas}
-          podSpec:
-            schedulerName: grove-scheduler
-            terminationGracePeriodSeconds: 1
-            affinity:
+const workers = (name: string, replicas: number) =>
+  constrained(
+    name,
+    replicas,
+    `            affinity:
               podAntiAffinity:
                 requiredDuringSchedulingIgnoredDuringExecution:
                   - topologyKey: ${HOST}
                     labelSelector:
-                      matchLabels: { app: ${name}-worker }
-            containers:
-              - name: worker
-                image: busybox:1.36
-                command: [sleep, infinity]
-                resources:
-                  requests: { cpu: 100m, memory: 64Mi }
-`;
+                      matchLabels: { app: ${name}-worker }`,
+  );
 
 /** A PCS of one clique of `replicas` pods of 4 CPU that prefer nodes labelled tier=fast. */
-const preferring = (name: string, replicas: number) => `apiVersion: grove.io/v1alpha1
-kind: PodCliqueSet
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  template:
-    cliques:
-      - name: worker
-        labels: { app: ${name}-worker }
-        spec:
-          roleName: worker
-          replicas: ${replicas}
-          minAvailable: ${replicas}
-          podSpec:
-            schedulerName: grove-scheduler
-            terminationGracePeriodSeconds: 1
-            affinity:
+const preferring = (name: string, replicas: number) =>
+  constrained(
+    name,
+    replicas,
+    `            affinity:
               nodeAffinity:
                 preferredDuringSchedulingIgnoredDuringExecution:
                   - weight: 50
                     preference:
                       matchExpressions:
-                        - { key: tier, operator: In, values: [fast] }
-            containers:
-              - name: worker
-                image: busybox:1.36
-                command: [sleep, infinity]
-                resources:
-                  requests: { cpu: "4", memory: 64Mi }
-`;
+                        - { key: tier, operator: In, values: [fast] }`,
+    '"4"',
+  );
 
 /** A PCS of one clique of `replicas` pods that prefer the host of a pod labelled app=`anchor`. */
-const nearAnchor = (name: string, replicas: number, anchor: string) => `apiVersion: grove.io/v1alpha1
-kind: PodCliqueSet
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  template:
-    cliques:
-      - name: worker
-        labels: { app: ${name}-worker }
-        spec:
-          roleName: worker
-          replicas: ${replicas}
-          minAvailable: ${replicas}
-          podSpec:
-            schedulerName: grove-scheduler
-            terminationGracePeriodSeconds: 1
-            affinity:
+const nearAnchor = (name: string, replicas: number, anchor: string) =>
+  constrained(
+    name,
+    replicas,
+    `            affinity:
               podAffinity:
                 preferredDuringSchedulingIgnoredDuringExecution:
                   - weight: 60
                     podAffinityTerm:
                       topologyKey: ${HOST}
                       labelSelector:
-                        matchLabels: { app: ${anchor} }
-            containers:
-              - name: worker
-                image: busybox:1.36
-                command: [sleep, infinity]
-                resources:
-                  requests: { cpu: 100m, memory: 64Mi }
-`;
+                        matchLabels: { app: ${anchor} }`,
+  );
 
 /** A pod of another scheduler labelled app=`app`, bound by hand to `node`, asking for `cpu`. */
 const anchorPod = (node: string, app: string, cpu?: string) => `apiVersion: v1
