@@ -170,6 +170,22 @@ describe("priority preemption with kubectl", () => {
       { timeoutMs: 60_000, intervalMs: 200 },
     );
 
+  /** The PCS's first pod stays pending with preemption's verdict: nothing below `priority` to evict. */
+  const pendingBelow = async (name: string, priority: number) =>
+    waitFor(
+      `${name} pending with preemption's verdict`,
+      async () => {
+        const p = (
+          await e2e.kubectl.json<{
+            items: { status?: { conditions?: { type: string; message?: string }[] } }[];
+          }>(["get", "pods", "-l", `app.kubernetes.io/part-of=${name}`])
+        ).items[0];
+        const msg = p?.status?.conditions?.find((c) => c.type === "PodScheduled")?.message ?? "";
+        return { ok: msg.includes(`preemption: no running gang of priority below ${priority}`), state: msg };
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+
   it("a high-priority rack-required gang evicts exactly the low gangs of one rack it needs and runs; equal priority stays pending", async () => {
     await e2e.kubectl.ok(["apply", "-f", e2e.file("classes.yaml", classes)]);
     await e2e.kubectl.ok(["apply", "-f", e2e.file("low.yaml", pcs("low", "e2e-low", NODES, 1))]);
@@ -187,19 +203,7 @@ describe("priority preemption with kubectl", () => {
 
     // Same priority as every running gang: nothing to preempt, it waits.
     await e2e.kubectl.ok(["apply", "-f", e2e.file("eq.yaml", pcs("eq", "e2e-low", 1, 1))]);
-    await waitFor(
-      "eq pending with preemption's verdict",
-      async () => {
-        const p = (
-          await e2e.kubectl.json<{
-            items: { status?: { conditions?: { type: string; message?: string }[] } }[];
-          }>(["get", "pods", "-l", "app.kubernetes.io/part-of=eq"])
-        ).items[0];
-        const msg = p?.status?.conditions?.find((c) => c.type === "PodScheduled")?.message ?? "";
-        return { ok: msg.includes("preemption: no running gang of priority below 10"), state: msg };
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
+    await pendingBelow("eq", 10);
 
     await e2e.kubectl.ok(["apply", "-f", e2e.file("high.yaml", pcs("high", "e2e-high", 1, 3, true))]);
     await running("high", 3);
@@ -292,19 +296,7 @@ describe("priority preemption with kubectl", () => {
     );
     // Equal priority does not get the held room...
     await e2e.kubectl.ok(["apply", "-f", e2e.file("eq2.yaml", pcs("eq2", "e2e-mid", 1, 1, false, "60Mi"))]);
-    await waitFor(
-      "eq2 pending with preemption's verdict",
-      async () => {
-        const p = (
-          await e2e.kubectl.json<{
-            items: { status?: { conditions?: { type: string; message?: string }[] } }[];
-          }>(["get", "pods", "-l", "app.kubernetes.io/part-of=eq2"])
-        ).items[0];
-        const msg = p?.status?.conditions?.find((c) => c.type === "PodScheduled")?.message ?? "";
-        return { ok: msg.includes("preemption: no running gang of priority below 50"), state: msg };
-      },
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
+    await pendingBelow("eq2", 50);
     // ...strictly higher priority does.
     await e2e.kubectl.ok(["apply", "-f", e2e.file("top.yaml", pcs("top", "e2e-high", 1, 1, false, "60Mi"))]);
     await running("top", 1);
