@@ -18,7 +18,7 @@ import {
   PodType,
 } from "@grove-ts/runtime";
 import type { Node, Pod, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
-import { onTestFinished } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import { createGangScheduler, type GangScheduler, type GangSchedulerOptions } from "../src/index.js";
 
 export type K<T> = T & KubeObject;
@@ -254,6 +254,25 @@ export async function getPod(client: Client, name: string): Promise<K<Pod>> {
 
 export async function nodesOf(client: Client, names: string[]): Promise<(string | undefined)[]> {
   return Promise.all(names.map(async (n) => (await getPod(client, n)).spec?.nodeName));
+}
+
+/** The nodes pods `names` are bound to; throws (for `eventually`) while any of them is unbound. */
+export async function boundNodes(client: Client, names: string[]): Promise<string[]> {
+  const nodes = await nodesOf(client, names);
+  if (nodes.some((n) => n === undefined)) throw new Error(`not all bound: ${nodes.join(",")}`);
+  return nodes as string[];
+}
+
+/**
+ * Why pod `name` waits: its PodScheduled=False message. Fails if it is bound; throws (for
+ * `eventually`) until the condition has a message.
+ */
+export async function pendingReason(client: Client, name: string): Promise<string> {
+  const p = await getPod(client, name);
+  expect(p.spec?.nodeName).toBeUndefined();
+  const c = p.status?.conditions?.find((x) => x.type === "PodScheduled");
+  if (c?.status !== "False" || !c.message) throw new Error(`no PodScheduled=False yet on ${name}`);
+  return c.message;
 }
 
 /** Polls until `check` returns without throwing; rethrows its last error after `timeoutMs`. */

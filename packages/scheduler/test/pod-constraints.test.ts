@@ -5,15 +5,15 @@
 import type { Pod, PodAffinityTerm, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
+  boundNodes,
   createAll,
   eventually,
-  getPod,
   type Harness,
   harness,
   type K,
   node,
-  nodesOf,
   type PodTermsIn,
+  pendingReason,
   podGang,
   termsPod,
 } from "./harness.js";
@@ -39,19 +39,9 @@ const racks = (n: number, perRack: number, cpu = "8") =>
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
-async function bound(pods: string[]): Promise<string[]> {
-  const nodes = await nodesOf((h as Harness).client, pods);
-  if (nodes.some((n) => n === undefined)) throw new Error(`not all bound: ${nodes.join(",")}`);
-  return nodes as string[];
-}
+const bound = (pods: string[]) => boundNodes((h as Harness).client, pods);
 
-async function pendingWhy(name: string): Promise<string> {
-  const p = await getPod((h as Harness).client, name);
-  expect(p.spec?.nodeName).toBeUndefined();
-  const c = p.status?.conditions?.find((x) => x.type === "PodScheduled");
-  if (c?.status !== "False" || !c.message) throw new Error(`no PodScheduled=False yet on ${name}`);
-  return c.message;
-}
+const pendingWhy = (name: string) => pendingReason((h as Harness).client, name);
 
 const rackOf = (n: string) => `r${Math.floor((Number(n.slice(1)) - 1) / 2) + 1}`;
 

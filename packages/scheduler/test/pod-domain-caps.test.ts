@@ -4,14 +4,14 @@
 import type { Pod, PodAffinityTerm, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
+  boundNodes,
   createAll,
   eventually,
-  getPod,
   type Harness,
   harness,
   type K,
   node,
-  nodesOf,
+  pendingReason,
   pod,
   podGang,
 } from "./harness.js";
@@ -66,19 +66,9 @@ const spread = (key: string, extra: Partial<TopologySpreadConstraint> = {}): Top
   ...extra,
 });
 
-async function bound(pods: string[]): Promise<string[]> {
-  const got = await nodesOf((h as Harness).client, pods);
-  if (got.some((n) => n === undefined)) throw new Error(`not all bound: ${got.join(",")}`);
-  return got as string[];
-}
+const bound = (pods: string[]) => boundNodes((h as Harness).client, pods);
 
-async function pendingWhy(name: string): Promise<string> {
-  const p = await getPod((h as Harness).client, name);
-  expect(p.spec?.nodeName).toBeUndefined();
-  const c = p.status?.conditions?.find((x) => x.type === "PodScheduled");
-  if (c?.status !== "False" || !c.message) throw new Error(`no PodScheduled=False yet on ${name}`);
-  return c.message;
-}
+const pendingWhy = (name: string) => pendingReason((h as Harness).client, name);
 
 describe.each(["wasm", "js"] as const)("pod constraints on multi-node domains (%s engine)", (engine) => {
   it("workers with required anti-affinity on the rack label: one per rack", async () => {

@@ -4,13 +4,13 @@
 import type { Pod, TopologySpreadConstraint, WeightedPodAffinityTerm } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
+  boundNodes,
   createAll,
   eventually,
   type Harness,
   harness,
   type K,
   node,
-  nodesOf,
   type PodTermsIn,
   podGang,
   termsPod,
@@ -34,11 +34,7 @@ const racks = (n: number, perRack: number, cpu = "8") =>
     node({ name: `n${i + 1}`, cpu, labels: { [RACK]: `r${Math.floor(i / perRack) + 1}` } }),
   );
 
-async function bound(pods: string[]): Promise<string[]> {
-  const nodes = await nodesOf((h as Harness).client, pods);
-  if (nodes.some((n) => n === undefined)) throw new Error(`not all bound: ${nodes.join(",")}`);
-  return nodes as string[];
-}
+const bound = (pods: string[]) => boundNodes((h as Harness).client, pods);
 
 describe.each(["wasm", "js"] as const)("preferred pod constraints (%s engine)", (engine) => {
   it("preferred pod affinity: the gang's pods go to the rack of the pod they prefer", async () => {
