@@ -24,19 +24,34 @@ export function preferencesOf(pod: Pod, preferNoSchedule: boolean): NodePreferen
   };
 }
 
+/**
+ * `gang` with each group replaced by `change(group, its first pending pod)` where that gives one;
+ * the same object when no group changes.
+ */
+export function changeGroups(
+  gang: Gang,
+  first: (group: string) => Pod | undefined,
+  change: (g: PodGroup, pod: Pod) => PodGroup | undefined,
+): Gang {
+  let out: PodGroup[] | undefined;
+  gang.groups.forEach((g, i) => {
+    const pod = first(g.name);
+    const next = pod ? change(g, pod) : undefined;
+    if (!next) return;
+    out ??= [...gang.groups];
+    out[i] = next;
+  });
+  return out ? { ...gang, groups: out } : gang;
+}
+
 /** `gang` with each group's preferences from its first pending pod (`first`); the same object when none. */
 export function withPreferences(
   gang: Gang,
   first: (group: string) => Pod | undefined,
   preferNoSchedule: boolean,
 ): Gang {
-  let out: PodGroup[] | undefined;
-  gang.groups.forEach((g, i) => {
-    const pod = first(g.name);
-    const prefs = pod ? preferencesOf(pod, preferNoSchedule) : undefined;
-    if (!prefs) return;
-    out ??= [...gang.groups];
-    out[i] = { ...g, preferences: prefs };
+  return changeGroups(gang, first, (g, pod) => {
+    const prefs = preferencesOf(pod, preferNoSchedule);
+    return prefs ? { ...g, preferences: prefs } : undefined;
   });
-  return out ? { ...gang, groups: out } : gang;
 }

@@ -8,9 +8,10 @@
 // - preferred anti-affinity (weight w): the nodes outside such domains score w;
 // - ScheduleAnyway spread: the nodes of domains holding fewer matching pods score more (one
 //   term per count below the highest, so the emptiest domains come first).
-import type { Gang, PodGroup, PreferredSchedulingTerm } from "@grove-ts/placement";
+import type { Gang, PreferredSchedulingTerm } from "@grove-ts/placement";
 import type { Pod, WeightedPodAffinityTerm } from "kubernetes-types/core/v1.js";
 import type { PodWorld } from "./pod-filters.js";
+import { changeGroups } from "./pod-preferences.js";
 import { compileTerm, nodeMatchesPod, termMatches, toleratesNode, withLabelKeys } from "./pod-terms.js";
 
 /** At most this many count tiers per ScheduleAnyway constraint. */
@@ -93,14 +94,10 @@ export function withSoftPreferences(
   first: (group: string) => Pod | undefined,
   world: PodWorld,
 ): Gang {
-  let out: PodGroup[] | undefined;
-  gang.groups.forEach((g, i) => {
-    const pod = first(g.name);
-    const terms = pod ? softTerms(pod, world) : [];
-    if (terms.length === 0) return;
-    out ??= [...gang.groups];
+  return changeGroups(gang, first, (g, pod) => {
+    const terms = softTerms(pod, world);
+    if (terms.length === 0) return undefined;
     const prefs = g.preferences ?? {};
-    out[i] = { ...g, preferences: { ...prefs, nodeAffinity: [...(prefs.nodeAffinity ?? []), ...terms] } };
+    return { ...g, preferences: { ...prefs, nodeAffinity: [...(prefs.nodeAffinity ?? []), ...terms] } };
   });
-  return out ? { ...gang, groups: out } : gang;
 }
