@@ -6,10 +6,11 @@
 // with the `kai.scheduler/queue` label; requests as requests.ts computes them. Driven by the pod and
 // Queue informers: a change marks the statuses dirty, one pass recomputes them from the caches at
 // most once per interval, and a Queue's status is written (a JSON merge patch of the fields above,
-// through the status subresource) only when it differs from what the cache holds.
+// through the status subresource) only when it differs from what the cache holds, or our own last
+// write while the cache lags behind it (runtime's StatusMemory).
 import { KaiQueueType, LabelKaiQueue } from "@grove-ts/api";
 import { parseQuantity } from "@grove-ts/placement";
-import type { Cache, Client, KubeObject, Logger } from "@grove-ts/runtime";
+import { type Cache, type Client, type KubeObject, type Logger, StatusMemory } from "@grove-ts/runtime";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { podRequests, type Requests } from "./requests.js";
 
@@ -76,8 +77,8 @@ export class QueueStatusWriter {
   private lastPass = 0;
   private dirty = false;
   private stopped = false;
-  /** Per queue: the resourceVersion before our last write and what it wrote (the cache may lag). */
-  private readonly written = new Map<string, { rv: string | undefined; status: string }>();
+  /** Our last status writes, newer than a lagging cache until it catches up. */
+  private readonly written = new StatusMemory();
 
   constructor(
     private readonly client: Client,
@@ -179,7 +180,7 @@ export class QueueStatusWriter {
     this.lastPass = Date.now();
     for (const [name, want] of this.desired()) {
       if (this.stopped) return;
-      const q = this.queues.get(name) as QueueObj | undefined;
+      const q = this.written.newest(this.queues.get(name)) as QueueObj | undefined;
       if (!q) continue;
       const has: Owned = {
         requested: canonical(q.status?.requested),
@@ -187,12 +188,9 @@ export class QueueStatusWriter {
         allocatedNonPreemptible: canonical(q.status?.allocatedNonPreemptible),
         childQueues: [...(q.status?.childQueues ?? [])].sort(),
       };
-      const wantJson = JSON.stringify(want);
-      if (JSON.stringify(has) === wantJson) continue;
-      const last = this.written.get(name);
-      if (last && last.rv === q.metadata.resourceVersion && last.status === wantJson) continue;
+      if (JSON.stringify(has) === JSON.stringify(want)) continue;
       try {
-        await this.client.patch(
+        const written = await this.client.patch(
           KaiQueueType,
           name,
           undefined,
@@ -209,7 +207,7 @@ export class QueueStatusWriter {
           },
           { subresource: "status" },
         );
-        this.written.set(name, { rv: q.metadata.resourceVersion, status: wantJson });
+        this.written.record(written);
       } catch (err) {
         if ((err as { code?: number }).code === 404) continue;
         this.log.warn("could not write Queue status", { queue: name, error: err });
