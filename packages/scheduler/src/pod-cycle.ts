@@ -2,15 +2,22 @@
 // pods (read once from the informer caches, then grown by the cycle's own bindings), each gang's
 // translation for the solver (pod-constraints.ts), the placement call with the counted resources
 // that translation adds, and the safety net before binding (pod-filters.ts).
-import { type Gang, type PlacementResult, solve, type TopologyLevel } from "@grove-ts/placement";
+import {
+  type DomainCap,
+  type Gang,
+  type PlacementResult,
+  solve,
+  type TopologyLevel,
+} from "@grove-ts/placement";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { WorkGang } from "./gangs.js";
 import type { ClusterView } from "./pending.js";
 import { type Constrained, constrainGang, type ExtraCapacity } from "./pod-constraints.js";
 import { checkPod, needsCheck, type PlacedPod, type PodWorld } from "./pod-filters.js";
 import { anyPreferNoSchedule, withPreferences } from "./pod-preferences.js";
+import { selfSoft, solveSoft } from "./pod-self-soft.js";
 import { withSoftPreferences } from "./pod-soft.js";
-import { type NamespaceLabels, podTerms, termMatches } from "./pod-terms.js";
+import { compileTerm, type NamespaceLabels, podTerms, termMatches } from "./pod-terms.js";
 
 export type { NamespaceLabels };
 
@@ -80,6 +87,8 @@ export class CyclePodConstraints {
   readonly world: CycleWorld;
   private readonly extras = new Map<string, ExtraCapacity>();
   private readonly notes = new Map<string, string[]>();
+  /** Soft domain caps per gang name, tried first (pod-self-soft.ts). */
+  private readonly soft = new Map<string, DomainCap[]>();
   private readonly touched = new Set<string>();
   private seq = 0;
 
@@ -93,8 +102,9 @@ export class CyclePodConstraints {
 
   /**
    * The node-label keys `w` is placed under: its constraints' keys; for a gang without any, the
-   * keys of required pod affinity its own pods satisfy (no placed pod matches the term, one of the
-   * gang's does), so that affinity can become a `required` constraint at that level.
+   * keys of required (or preferred) pod affinity its own pods satisfy (no placed pod matches the
+   * term, one of the gang's does), so that affinity can become a `required` (`preferred`)
+   * constraint at that level.
    */
   keysFor(w: WorkGang): ReadonlySet<string> {
     if (w.keys.size > 0) return w.keys;
@@ -103,7 +113,12 @@ export class CyclePodConstraints {
     for (const g of w.groups) {
       const first = g.pending[0];
       if (!first) continue;
-      for (const t of podTerms(first).affinity) {
+      const preferred =
+        first.spec?.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+      for (const t of [
+        ...podTerms(first).affinity,
+        ...preferred.map((w) => compileTerm(w.podAffinityTerm, first)),
+      ]) {
         if (keys.has(t.topologyKey)) continue;
         const ns = this.world.namespaceLabels;
         if (!pods.some((p) => termMatches(t, p, ns))) continue;
@@ -124,7 +139,11 @@ export class CyclePodConstraints {
         for (const g of x.groups) firsts.set(g.name, g.pending[0]);
       c.gang = withPreferences(c.gang, (name) => firsts.get(name), this.world.preferNoSchedule());
       c.gang = withSoftPreferences(c.gang, (name) => firsts.get(name), this.world);
-    }
+      const s = selfSoft(c.gang, (name) => firsts.get(name), this.world, levels);
+      c.gang = s.gang;
+      if (s.caps) this.soft.set(gang.name, s.caps);
+      else this.soft.delete(gang.name);
+    } else this.soft.delete(gang.name);
     if (c.extra) this.extras.set(gang.name, c.extra);
     else this.extras.delete(gang.name);
     if (c.notes) this.notes.set(gang.name, c.notes);
@@ -141,13 +160,15 @@ export class CyclePodConstraints {
   wrap(placer: Placer): Pick<Placer, "place"> {
     return {
       place: (...args: Parameters<Placer["place"]>) => {
-        const [levels, gangs] = args;
+        const [levels, gangs, spread] = args;
         const extra = gangs.flatMap((g) => {
           const e = this.extras.get(g.name);
           return e ? [e] : [];
         });
-        const result =
-          extra.length === 0 ? placer.place(...args) : this.solveWith(levels, gangs, extra, args);
+        // Soft caps (the gang's pods' preferences about each other) first, never costing pods.
+        const result = solveSoft(gangs, this.soft, (gs) =>
+          extra.length === 0 ? placer.place(levels, gs, spread) : this.solveWith(levels, gs, extra, args),
+        );
         for (const g of result.gangs) {
           if (g.placed) continue;
           if (g.code === "Unresolvable" && this.touched.has(g.name)) g.code = "Unschedulable";

@@ -3,7 +3,13 @@
 // once (selectors parsed, namespaces resolved, matchLabelKeys merged), and the one matcher the
 // filter (pod-filters.ts) and the solver's translation (pod-constraints.ts) both use.
 import { type Selector, selectorFromLabelSelector } from "@grove-ts/runtime";
-import type { Node, NodeSelectorRequirement, Pod, PodAffinityTerm } from "kubernetes-types/core/v1.js";
+import type {
+  Node,
+  NodeSelectorRequirement,
+  Pod,
+  PodAffinityTerm,
+  TopologySpreadConstraint,
+} from "kubernetes-types/core/v1.js";
 
 /** One required pod (anti-)affinity term, resolved against the pod that carries it. */
 export interface Term {
@@ -51,17 +57,22 @@ export function podTerms(pod: Pod): PodTerms {
     t = {
       affinity: aff.map((x) => compileTerm(x, pod)),
       antiAffinity: anti.map((x) => compileTerm(x, pod)),
-      spread: spread.map((c) => ({
-        topologyKey: c.topologyKey,
-        maxSkew: c.maxSkew,
-        minDomains: c.minDomains ?? 1,
-        selector: withLabelKeys(c.labelSelector, c.matchLabelKeys, undefined, pod),
-        honorAffinity: (c.nodeAffinityPolicy ?? "Honor") === "Honor",
-        honorTaints: c.nodeTaintsPolicy === "Honor",
-      })),
+      spread: spread.map((c) => compileSpread(c, pod)),
     };
   cache.set(pod, t);
   return t;
+}
+
+/** A topology spread constraint resolved against `owner` (selector with matchLabelKeys merged). */
+export function compileSpread(c: TopologySpreadConstraint, owner: Pod): Spread {
+  return {
+    topologyKey: c.topologyKey,
+    maxSkew: c.maxSkew,
+    minDomains: c.minDomains ?? 1,
+    selector: withLabelKeys(c.labelSelector, c.matchLabelKeys, undefined, owner),
+    honorAffinity: (c.nodeAffinityPolicy ?? "Honor") === "Honor",
+    honorTaints: c.nodeTaintsPolicy === "Honor",
+  };
 }
 
 export const hasTerms = (t: PodTerms): boolean =>
