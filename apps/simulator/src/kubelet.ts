@@ -304,6 +304,11 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     const hostIP = node?.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
     const startTime = pod.status?.startTime ?? rfc3339(now);
     const r = ready ? "True" : "False";
+    // Init containers finish, and the app containers start, when the pod leaves Init: now for a pod
+    // that grove-initc held (its wait shows in the statuses), else at startTime. Once reported, kept.
+    const prevInit = new Map(initStatuses(pod).map((s) => [s.name, s.state]));
+    const prevApp = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s.state]));
+    const initDone = [...prevInit.values()].some((s) => s?.running) ? rfc3339(now) : startTime;
     return {
       phase: "Running",
       hostIP,
@@ -331,7 +336,12 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
         restartCount: 0,
         started: false,
         state: {
-          terminated: { exitCode: 0, reason: "Completed", startedAt: startTime, finishedAt: startTime },
+          terminated: prevInit.get(c.name)?.terminated ?? {
+            exitCode: 0,
+            reason: "Completed",
+            startedAt: prevInit.get(c.name)?.running?.startedAt ?? startTime,
+            finishedAt: initDone,
+          },
         },
       })),
       containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
@@ -342,7 +352,7 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
         ready: ready,
         started: true,
         restartCount: 0,
-        state: { running: { startedAt: startTime } },
+        state: { running: { startedAt: prevApp.get(c.name)?.running?.startedAt ?? initDone } },
       })),
     };
   }
@@ -420,6 +430,15 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
 }
 
 const GROVE_INITC = "grove-initc";
+
+interface InitState {
+  running?: { startedAt?: string };
+  terminated?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string };
+}
+
+/** The init containers' statuses last reported for the pod. */
+const initStatuses = (p: PodLike): { name: string; state?: InitState }[] =>
+  (p.status?.initContainerStatuses as { name: string; state?: InitState }[] | undefined) ?? [];
 
 const isReady = (p: PodLike): boolean =>
   p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;

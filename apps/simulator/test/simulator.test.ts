@@ -5,7 +5,15 @@ import { type Simulator, startSimulator } from "../src/index.js";
 
 interface PodObj extends KubeObject {
   spec?: { nodeName?: string };
-  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    initContainerStatuses?: {
+      name: string;
+      state?: { terminated?: { exitCode: number; finishedAt?: string } };
+    }[];
+    containerStatuses?: { name: string; state?: { running?: { startedAt?: string } } }[];
+  };
 }
 
 let sim: Simulator;
@@ -174,6 +182,15 @@ describe("grove-sim", () => {
     });
     const initialized = b?.status?.conditions?.find((c) => c.type === "Initialized");
     expect(initialized?.status).toBe("True");
+    // The wait shows in the statuses: grove-initc finished, and the app container started, no
+    // earlier than "first" became Ready (times have second precision).
+    const a = await get("first");
+    const firstReady = a?.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime ?? "";
+    const initc = b?.status?.initContainerStatuses?.find((s) => s.name === "grove-initc");
+    const finished = initc?.state?.terminated?.finishedAt ?? "";
+    expect(initc?.state?.terminated?.exitCode).toBe(0);
+    expect(Date.parse(finished)).toBeGreaterThanOrEqual(Date.parse(firstReady));
+    expect(b?.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBe(finished);
   });
 
   it("fails the pods of a deleted node", async () => {
