@@ -22,6 +22,7 @@ const KUBE_SUITES = [
   "contract/selectors.test.ts",
   "contract/object-meta.test.ts",
   "contract/priority.test.ts",
+  "contract/resource-api.test.ts",
   "contract/queue.test.ts",
   "kube/**/*.test.ts",
 ];

@@ -9,6 +9,7 @@ import { nodeStrategy } from "./strategies/nodes.js";
 import { podStrategy } from "./strategies/pods.js";
 import { priorityClassStrategy } from "./strategies/priority-classes.js";
 import { rbacStrategy } from "./strategies/rbac.js";
+import { resourceClaimStrategy, resourceClaimTemplateStrategy } from "./strategies/resource.js";
 import { genericStrategy, plainFinalizersStrategy, type Strategy } from "./strategies/strategy.js";
 import { isObj, type Obj } from "./util.js";
 
@@ -178,6 +179,38 @@ export const builtinDefs: ResourceDef[] = [
     strategy: priorityClassStrategy,
     namespaced: false,
     shortNames: ["pc"],
+  }),
+  // Dynamic Resource Allocation (resource.k8s.io/v1), as kube-apiserver v1.37.2 serves it.
+  builtin({
+    group: "resource.k8s.io",
+    version: "v1",
+    kind: "ResourceClaim",
+    plural: "resourceclaims",
+    strategy: resourceClaimStrategy,
+    status: true,
+  }),
+  builtin({
+    group: "resource.k8s.io",
+    version: "v1",
+    kind: "ResourceClaimTemplate",
+    plural: "resourceclaimtemplates",
+    strategy: resourceClaimTemplateStrategy,
+  }),
+  builtin({
+    group: "resource.k8s.io",
+    version: "v1",
+    kind: "DeviceClass",
+    plural: "deviceclasses",
+    namespaced: false,
+    generation: true,
+  }),
+  builtin({
+    group: "resource.k8s.io",
+    version: "v1",
+    kind: "ResourceSlice",
+    plural: "resourceslices",
+    namespaced: false,
+    generation: true,
   }),
   builtin({
     group: "apiextensions.k8s.io",

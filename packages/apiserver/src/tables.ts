@@ -129,6 +129,15 @@ function hpaRow(o: Obj): Cell[] {
   ];
 }
 
+/** kubectl's ResourceClaim STATE: pending, allocated[,reserved], deleted. */
+function claimState(o: Obj): string {
+  const st = isObj(o.status) ? o.status : {};
+  const parts = meta(o).deletionTimestamp ? ["deleted"] : [];
+  if (st.allocation) parts.push("allocated");
+  if (arr(st.reservedFor).length) parts.push("reserved");
+  return parts.length ? parts.join(",") : "pending";
+}
+
 interface Printer {
   columns: Column[];
   row: (o: Obj) => Cell[];
@@ -217,6 +226,18 @@ const builtinPrinters: Record<string, Printer> = {
       ageCol,
     ],
     row: hpaRow,
+  },
+  "resource.k8s.io/resourceclaims": {
+    columns: [nameCol, col("State"), ageCol],
+    row: (o) => [claimState(o), age(meta(o).creationTimestamp)],
+  },
+  "resource.k8s.io/resourceslices": {
+    columns: [nameCol, col("Node"), col("Driver"), col("Pool"), ageCol],
+    row: (o) => {
+      const spec = isObj(o.spec) ? o.spec : {};
+      const pool = isObj(spec.pool) ? spec.pool : {};
+      return [none(s(spec.nodeName)), s(spec.driver), s(pool.name), age(meta(o).creationTimestamp)];
+    },
   },
   "coordination.k8s.io/leases": {
     columns: [nameCol, col("Holder"), ageCol],

@@ -46,6 +46,31 @@ export const PriorityClassType: ResourceType = {
   plural: "priorityclasses",
   namespaced: false,
 };
+/** Dynamic Resource Allocation, resource.k8s.io/v1. */
+export const ResourceClaimType: ResourceType = {
+  apiVersion: "resource.k8s.io/v1",
+  kind: "ResourceClaim",
+  plural: "resourceclaims",
+  namespaced: true,
+};
+export const ResourceClaimTemplateType: ResourceType = {
+  apiVersion: "resource.k8s.io/v1",
+  kind: "ResourceClaimTemplate",
+  plural: "resourceclaimtemplates",
+  namespaced: true,
+};
+export const DeviceClassType: ResourceType = {
+  apiVersion: "resource.k8s.io/v1",
+  kind: "DeviceClass",
+  plural: "deviceclasses",
+  namespaced: false,
+};
+export const ResourceSliceType: ResourceType = {
+  apiVersion: "resource.k8s.io/v1",
+  kind: "ResourceSlice",
+  plural: "resourceslices",
+  namespaced: false,
+};
 export const CustomResourceDefinitionType: ResourceType = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
