@@ -21,6 +21,7 @@ import {
   SharedInformer,
 } from "@grove-ts/runtime";
 import { nodeDown } from "./node-faults.js";
+import { inShard, type Shard } from "./shard.js";
 import {
   type AnnotationProblem,
   containerCreating,
@@ -57,6 +58,11 @@ export interface KubeletOptions {
   concurrency?: number;
   /** Restart back-off of containers made to exit by the exit annotation. */
   faults?: FaultOptions;
+  /**
+   * This process's share of the nodes (`grove-sim nodes --shard`): pods bound to other nodes are
+   * another process's, and pod IPs are drawn from this shard's own stride so shards never collide.
+   */
+  shard?: Shard;
 }
 
 export interface Kubelets {
@@ -142,6 +148,7 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     const pod = pods.cache.get(key.slice(i + 1), key.slice(0, i));
     if (!pod) return;
     const nodeName = pod.spec?.nodeName;
+    if (nodeName && !inShard(nodeName, options.shard)) return;
     if (pod.metadata.deletionTimestamp) {
       if (nodeName) await finish(pod);
       return;
@@ -294,8 +301,10 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     const key = keyOf(pod);
     let podIP = podIps.get(key);
     if (!podIP) {
+      // Shard I of N takes every N-th address from I, so processes simulating one cluster never collide.
       ip++;
-      podIP = `10.244.${(ip >> 8) & 255}.${ip & 255}`;
+      const n = options.shard ? (ip - 1) * options.shard.count + options.shard.index : ip;
+      podIP = `10.244.${(n >> 8) & 255}.${n & 255}`;
       podIps.set(key, podIP);
     }
     const node = nodes.cache.get(nodeName) as

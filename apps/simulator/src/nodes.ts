@@ -20,6 +20,7 @@ import { startFaultSchedule } from "./cluster-faults.js";
 import { createKubelets } from "./kubelet.js";
 import { createNodeFaults, type NodeLifecycleOptions } from "./node-faults.js";
 import type { FaultOptions } from "./pod-faults.js";
+import { inShard, type Shard } from "./shard.js";
 
 /** The namespace kubelets keep their heartbeat Leases in. */
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
@@ -40,6 +41,11 @@ export interface SimNodesOptions {
    * only: the real control plane runs its own).
    */
   nodeLifecycle?: NodeLifecycleOptions;
+  /**
+   * Simulate only this share of the cluster's nodes (`grove-sim nodes --shard I/N`); the cluster
+   * file's scheduled faults run in shard 1 only (they act through the API on any node).
+   */
+  shard?: Shard;
 }
 
 export interface SimNodes {
@@ -105,7 +111,8 @@ export async function startSimNodes(
   options: SimNodesOptions = {},
 ): Promise<SimNodes> {
   const log = (options.logger ?? noopLogger).with({ component: "sim-nodes" });
-  const nodes = clusterNodes(cluster);
+  const shard = options.shard;
+  const nodes = clusterNodes(cluster).filter((n) => inShard(n.metadata.name ?? "", shard));
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) {
@@ -160,10 +167,12 @@ export async function startSimNodes(
       readyDelayMs: options.readyDelayMs ?? 0,
       logger: log,
       ...(options.faults ? { faults: options.faults } : {}),
+      ...(shard ? { shard } : {}),
     });
     await kubelets.start();
     stops.push(() => kubelets.stop());
-    if (cluster.faults?.length) stops.push(startFaultSchedule(client, cluster.faults, log));
+    if (cluster.faults?.length && (shard?.index ?? 1) === 1)
+      stops.push(startFaultSchedule(client, cluster.faults, log));
     return { nodeNames: nodes.map((n) => n.metadata.name ?? ""), topologies, stop };
   } catch (err) {
     await stop();

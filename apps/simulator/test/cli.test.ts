@@ -100,6 +100,11 @@ describe("grove-sim up (CLI)", () => {
       "--insecure-http: applies to --control-plane grove only (kube serves HTTPS)",
     ],
     [["down"], 'unknown command "down" (commands: up, nodes)'],
+    [["up", "--shard", "1/2"], "up: --shard applies to nodes only (up simulates the whole cluster)"],
+    [
+      ["nodes", "--kubeconfig", "k", "--shard", "3/2"],
+      '--shard: must be I/N with 1 <= I <= N <= 1024 (this process\'s share of N), got "3/2"',
+    ],
   ])("%j is a usage error (exit 2): %s", (args, message) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(2);

@@ -7,6 +7,7 @@ import { createLogger, type LogLevel } from "@grove-ts/runtime";
 import { PLACEMENT_POLICIES, type PlacementPolicy } from "@grove-ts/scheduler";
 import { defaultCluster, loadClusterFile, shippedClusters } from "../cluster.js";
 import { type SimNodes, startSimNodes } from "../nodes.js";
+import { parseShard, type Shard, shardText } from "../shard.js";
 import {
   type ControlPlaneMode,
   type OperatorMode,
@@ -17,7 +18,7 @@ import {
 import { intFlag, UsageError } from "./args.js";
 
 export const USAGE = `Usage: grove-sim up [flags]
-       grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--ready-delay MS]
+       grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--shard I/N] [--ready-delay MS]
 
 up starts a simulated Kubernetes cluster with Grove: an API server on 127.0.0.1, the Grove CRDs,
 simulated nodes and kubelets, Grove's controllers and the gang scheduler. Runs until SIGINT/SIGTERM.
@@ -34,6 +35,9 @@ Flags:
                              with nodes: the cluster to attach to (required)
   --operator MODE            in-process (default) or external (no controllers, no scheduler:
                              run grove-operator --kubeconfig PATH against it)
+  --shard I/N                nodes only: simulate share I of N of the cluster's nodes (by a stable
+                             hash of the node name), so N processes, on one machine or several,
+                             simulate one cluster against one API server; scheduled faults run in 1/N
   --ready-delay MS           simulated pods turn Ready this long after Running (default 0)
   --placement [NAME=]POLICY  the gang scheduler's placement policy, BinPack (default) or Spread,
                              for pods of scheduler NAME (grove-scheduler, default-scheduler,
@@ -65,6 +69,7 @@ export interface UpFlags {
   placementPolicies?: Record<string, PlacementPolicy>;
   defaultPlacementPolicy?: PlacementPolicy;
   nonPreemptiblePriority?: number | null;
+  shard?: Shard;
 }
 
 /** `--non-preemptible-priority N|none`: a PriorityClass value (a 32-bit integer), or no limit. */
@@ -102,6 +107,15 @@ function placementFlags(
   return out;
 }
 
+function shardFlag(v: string | undefined): Pick<UpFlags, "shard"> {
+  if (v === undefined) return {};
+  try {
+    return { shard: parseShard(v) };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 export function parseUp(argv: string[]): UpFlags | "help" {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -118,6 +132,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "ready-delay": { type: "string" },
       placement: { type: "string", multiple: true },
       "non-preemptible-priority": { type: "string" },
+      shard: { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -156,6 +171,8 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     ] as const)
       if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
   }
+  if (command === "up" && values.shard !== undefined)
+    throw new UsageError("up: --shard applies to nodes only (up simulates the whole cluster)");
   if (values["insecure-http"] && controlPlane === "kube")
     throw new UsageError("--insecure-http: applies to --control-plane grove only (kube serves HTTPS)");
   const nodes = intFlag(values.nodes, "nodes", 0, 100_000);
@@ -174,6 +191,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     logLevel: level as LogLevel,
     ...placementFlags(values.placement),
     ...nonPreemptibleFlag(values["non-preemptible-priority"]),
+    ...shardFlag(values.shard),
   };
 }
 
@@ -242,11 +260,12 @@ export async function nodes(flags: UpFlags): Promise<SimNodes> {
   const sim = await startSimNodes(client, cluster, {
     readyDelayMs: flags.readyDelayMs,
     logger: createLogger({ level: flags.logLevel }),
+    ...(flags.shard ? { shard: flags.shard } : {}),
   });
   const pools = cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
   process.stdout.write(
     [
-      `grove-sim: nodes        ${sim.nodeNames.length} (${pools}) attached to ${flags.kubeconfig}`,
+      `grove-sim: nodes        ${flags.shard ? `${sim.nodeNames.length} of ${cluster.pools.reduce((s, p) => s + p.count, 0)} (shard ${shardText(flags.shard)} of ${pools})` : `${sim.nodeNames.length} (${pools})`} attached to ${flags.kubeconfig}`,
       `grove-sim: topologies   ${cluster.topologies?.length ? (sim.topologies ? (cluster.topologies ?? []).map((t) => t.name).join(", ") : "not created (no Grove CRDs on this server)") : "none"}`,
       "grove-sim: ready. Ctrl-C to stop.",
       "",
