@@ -22,6 +22,7 @@ import {
 import { createGangScheduler, type PolicyOptions } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
+import { simulatedKubelet } from "./kubelet-logs.js";
 import type { NodeLifecycleOptions } from "./node-faults.js";
 import { createIfAbsent, startSimNodes } from "./nodes.js";
 import type { FaultOptions } from "./pod-faults.js";
@@ -124,6 +125,7 @@ async function startGroveBackend(
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     log: (line) => log.debug("apiserver", { line }),
   });
+  api.server.podProxy = simulatedKubelet;
   return {
     url: api.url,
     token: api.token,

@@ -7,6 +7,7 @@
 import { ApiError } from "@grove-ts/runtime";
 import { Admission } from "./admission.js";
 import { GarbageCollector } from "./gc.js";
+import type { PodProxy } from "./handlers/pod-proxy.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 import { registerPriorityAdmission } from "./priority.js";
 import { registerQueueAdmission } from "./queues.js";
@@ -79,6 +80,8 @@ export class ApiServer {
   private readonly store: Store;
   private readonly gc: GarbageCollector;
   private readonly admission = new Admission((av, k, n, ns) => this.lookup(av, k, n, ns));
+  /** Answers pods/log, exec, attach and portforward in place of kubelets (grove-sim's simulated ones). */
+  podProxy: PodProxy | undefined;
 
   constructor(options: ApiServerOptions = {}) {
     this.store = new Store(options);

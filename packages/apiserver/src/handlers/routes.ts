@@ -17,6 +17,7 @@ import { get } from "./get.js";
 import { list } from "./list.js";
 import { openApiGroupVersion, openApiIndex, openApiV2 } from "./openapi.js";
 import { patch } from "./patch.js";
+import { podLog, podStream } from "./pod-proxy.js";
 import { q } from "./request.js";
 import { getScale, patchScale, updateScale } from "./scale.js";
 import { update } from "./update.js";
@@ -59,6 +60,8 @@ interface TargetRoutes {
   verbs: Partial<Record<Verb, Handler<ResourceCall>>>;
 }
 
+const isPods = (def: ResourceDef): boolean => def.group === "" && def.plural === "pods";
+
 /** By target: the collection, one object, or the name of one of its subresources. */
 const resourceRoutes = new Map<string, TargetRoutes>([
   ["collection", { verbs: { list, watch, create, deletecollection: deleteCollection } }],
@@ -79,6 +82,12 @@ const resourceRoutes = new Map<string, TargetRoutes>([
     "eviction",
     { has: (def) => def.group === "" && def.plural === "pods", verbs: { create: createEviction } },
   ],
+  ["log", { has: isPods, verbs: { get: podLog } }],
+  // WebSocket clients GET these with an upgrade; SPDY clients POST.
+  ...(["exec", "attach", "portforward"] as const).map((s): [string, TargetRoutes] => [
+    s,
+    { has: isPods, verbs: { get: podStream, create: podStream } },
+  ]),
 ]);
 
 /** Runs the handler of the route that serves the request, or throws its 404 or 405 Status. */
