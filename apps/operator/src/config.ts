@@ -29,6 +29,16 @@ export interface OperatorFileConfig extends ProfilePolicies {
    * higher are never preempted by the gang scheduler (KAI's 100 when unset); null: no limit.
    */
   nonPreemptiblePriority?: number | null;
+  /**
+   * scheduler.nominationMargin (a grove-ts extension, a duration): a preemptor's nomination whose
+   * victims are not gone within their longest grace period plus this is dropped (default 30s).
+   */
+  nominationMarginMs?: number;
+  /**
+   * scheduler.evictionBackoff (a grove-ts extension, a duration > 0): first retry delay of a
+   * victim's eviction the API server refused, doubling up to 30 s (default 1s).
+   */
+  evictionBackoffMs?: number;
   /** server.webhooks.* as set in the file. */
   webhooks: {
     bindAddress?: string;
@@ -98,6 +108,8 @@ const HONOURED = new Set([
   "topologyAwareScheduling.enabled",
   "initContainer.image",
   "scheduler.nonPreemptiblePriority",
+  "scheduler.nominationMargin",
+  "scheduler.evictionBackoff",
   ...["enabled", "leaseDuration", "renewDeadline", "retryPeriod", "resourceLock", "resourceName"].map(
     (k) => `leaderElection.${k}`,
   ),
@@ -306,6 +318,19 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
       if (typeof npp !== "number" || !Number.isInteger(npp))
         bad("scheduler.nonPreemptiblePriority", `must be an integer or null, got ${JSON.stringify(npp)}`);
       else out.nonPreemptiblePriority = npp;
+    }
+    for (const [k, min, key] of [
+      ["nominationMargin", 0, "nominationMarginMs"],
+      ["evictionBackoff", 1, "evictionBackoffMs"],
+    ] as const) {
+      if (scheduler[k] === undefined) continue;
+      const ms = durationMs(scheduler[k]);
+      if (ms === undefined || ms < min)
+        bad(
+          `scheduler.${k}`,
+          `must be a duration${min > 0 ? " of at least 1ms" : ""} such as "30s" or "500ms", got ${JSON.stringify(scheduler[k])}`,
+        );
+      else out[key] = ms;
     }
   }
 

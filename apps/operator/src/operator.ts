@@ -42,6 +42,10 @@ export interface OperatorOptions extends PolicyOptions {
    * (OperatorConfiguration scheduler.nonPreemptiblePriority). Default 100 (KAI's rule); null: no limit.
    */
   nonPreemptiblePriority?: number | null;
+  /** The gang scheduler's nomination margin (OperatorConfiguration scheduler.nominationMargin). Default 30 s. */
+  nominationMarginMs?: number;
+  /** First retry delay of a refused eviction (OperatorConfiguration scheduler.evictionBackoff). Default 1 s. */
+  evictionBackoffMs?: number;
   /**
    * Workers per controller (Grove's `controllers.*.concurrentSyncs`). Default: the controllers'
    * package defaults (pcs 10, pcsg 5, pclq 10, podgang 5); Grove's scale preset runs 20.
@@ -158,6 +162,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
           ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
           ...(options.nonPreemptiblePriority !== undefined
             ? { nonPreemptiblePriority: options.nonPreemptiblePriority }
+            : {}),
+          ...(options.nominationMarginMs !== undefined
+            ? { nominationMarginMs: options.nominationMarginMs }
+            : {}),
+          ...(options.evictionBackoffMs !== undefined
+            ? { evictionBackoffMs: options.evictionBackoffMs }
             : {}),
           ...(options.defaultPlacementPolicy
             ? { defaultPlacementPolicy: options.defaultPlacementPolicy }

@@ -34,3 +34,50 @@ describe("scheduler.nonPreemptiblePriority", () => {
     ]);
   });
 });
+
+describe("scheduler.nominationMargin and scheduler.evictionBackoff", () => {
+  it("reads durations, acted on (not listed as ignored), and hands them to the scheduler in ms", () => {
+    const file = `${HEAD}scheduler:\n  nominationMargin: 1m30s\n  evictionBackoff: 250ms\n`;
+    const c = parseOperatorConfig(file);
+    expect(c).toMatchObject({ nominationMarginMs: 90_000, evictionBackoffMs: 250 });
+    expect(c.ignored).toEqual([]);
+    expect(parseOperatorConfig(`${HEAD}scheduler:\n  nominationMargin: 0s\n`).nominationMarginMs).toBe(0);
+    const r = resolveCli(["--config", "op.yaml", "--no-webhooks"], () => file);
+    expect(r.options).toMatchObject({ nominationMarginMs: 90_000, evictionBackoffMs: 250 });
+    const none = resolveCli(["--no-webhooks"]).options;
+    expect(none).not.toHaveProperty("nominationMarginMs");
+    expect(none).not.toHaveProperty("evictionBackoffMs");
+  });
+
+  it.each([
+    [
+      "nominationMargin",
+      "30",
+      'scheduler.nominationMargin: must be a duration such as "30s" or "500ms", got 30',
+    ],
+    [
+      "nominationMargin",
+      "-5s",
+      'scheduler.nominationMargin: must be a duration such as "30s" or "500ms", got "-5s"',
+    ],
+    [
+      "evictionBackoff",
+      "0s",
+      'scheduler.evictionBackoff: must be a duration of at least 1ms such as "30s" or "500ms", got "0s"',
+    ],
+    [
+      "evictionBackoff",
+      "soon",
+      'scheduler.evictionBackoff: must be a duration of at least 1ms such as "30s" or "500ms", got "soon"',
+    ],
+  ])("refuses %s: %s naming the field and the rule", (field, v, want) => {
+    let problems: string[] = [];
+    try {
+      parseOperatorConfig(`${HEAD}scheduler:\n  ${field}: ${v}\n`);
+    } catch (err) {
+      expect(err).toBeInstanceOf(OperatorConfigError);
+      problems = (err as OperatorConfigError).problems.map((p) => `${p.field}: ${p.rule}`);
+    }
+    expect(problems).toEqual([want]);
+  });
+});

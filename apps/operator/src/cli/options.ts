@@ -218,6 +218,8 @@ export function resolveCli(
       ...(file?.nonPreemptiblePriority !== undefined
         ? { nonPreemptiblePriority: file.nonPreemptiblePriority }
         : {}),
+      ...(file?.nominationMarginMs !== undefined ? { nominationMarginMs: file.nominationMarginMs } : {}),
+      ...(file?.evictionBackoffMs !== undefined ? { evictionBackoffMs: file.evictionBackoffMs } : {}),
     },
     logLevel: level as LogLevel,
     logFormat,
