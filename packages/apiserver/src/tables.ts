@@ -45,11 +45,15 @@ function podRow(o: Obj): Cell[] {
   let phase = s(st.phase) || "Pending";
   if (s(st.reason)) phase = s(st.reason);
   if (arr(spec.schedulingGates).length > 0 && !spec.nodeName) phase = "SchedulingGated";
-  for (const c of statuses) {
-    const state = isObj(c.state) ? c.state : {};
-    const waiting = isObj(state.waiting) ? state.waiting : undefined;
-    if (waiting && s(waiting.reason)) phase = s(waiting.reason);
-  }
+  const init = initReason(spec, st);
+  const initialized = arr(st.conditions).some((c) => c.type === "Initialized" && c.status === "True");
+  if (init !== undefined) phase = init;
+  if (init === undefined || initialized)
+    for (const c of statuses) {
+      const state = isObj(c.state) ? c.state : {};
+      const waiting = isObj(state.waiting) ? state.waiting : undefined;
+      if (waiting && s(waiting.reason)) phase = s(waiting.reason);
+    }
   if (meta(o).deletionTimestamp) phase = "Terminating";
   const gates = arr(spec.readinessGates);
   return [
@@ -62,6 +66,34 @@ function podRow(o: Obj): Cell[] {
     none(s(st.nominatedNodeName)),
     gates.length ? `0/${gates.length}` : "<none>",
   ];
+}
+
+/**
+ * kubectl's STATUS of a pod still initializing, as kube-apiserver prints it: the first init
+ * container that has not exited 0 (and is not a started sidecar) gives `Init:<i>/<n>`, or
+ * `Init:<reason>` when it waits for a reason other than PodInitializing or terminated with one.
+ */
+function initReason(spec: Obj, st: Obj): string | undefined {
+  const inits = arr(spec.initContainers);
+  const sidecar = new Set(inits.filter((c) => c.restartPolicy === "Always").map((c) => s(c.name)));
+  const statuses = arr(st.initContainerStatuses);
+  for (const [i, c] of statuses.entries()) {
+    const state = isObj(c.state) ? c.state : {};
+    const term = isObj(state.terminated) ? state.terminated : undefined;
+    const waiting = isObj(state.waiting) ? state.waiting : undefined;
+    if (term && (term.exitCode ?? 0) === 0) continue;
+    if (sidecar.has(s(c.name)) && c.started === true) continue;
+    if (term)
+      return s(term.reason)
+        ? `Init:${s(term.reason)}`
+        : term.signal
+          ? `Init:Signal:${s(term.signal)}`
+          : `Init:ExitCode:${s(term.exitCode)}`;
+    if (waiting && s(waiting.reason) && waiting.reason !== "PodInitializing")
+      return `Init:${s(waiting.reason)}`;
+    return `Init:${i}/${inits.length}`;
+  }
+  return undefined;
 }
 
 function nodeRow(o: Obj): Cell[] {

@@ -194,6 +194,75 @@ describe("tables", () => {
   });
 });
 
+describe("pod table STATUS while initializing (kube-apiserver's printer)", () => {
+  const pods = "/api/v1/namespaces/default/pods";
+  const status = async (name: string): Promise<unknown> => {
+    const t = await req("GET", `${pods}/${name}`, {
+      accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+    });
+    return (t.json.rows as { cells: unknown[] }[])[0]?.cells[2];
+  };
+  const pod = (name: string) =>
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name },
+      spec: {
+        initContainers: [{ name: "wait", image: "x" }],
+        containers: [{ name: "main", image: "x" }],
+      },
+    });
+  const patchStatus = (name: string, st: object) =>
+    req("PATCH", `${pods}/${name}/status`, {
+      body: JSON.stringify({ status: st }),
+      type: "application/merge-patch+json",
+    });
+
+  it("Init:0/1 while the first init container runs, PodInitializing nowhere; Running once initialized", async () => {
+    await req("POST", pods, { body: pod("init1") });
+    await patchStatus("init1", {
+      phase: "Pending",
+      conditions: [{ type: "Initialized", status: "False" }],
+      initContainerStatuses: [{ name: "wait", ready: false, restartCount: 0, state: { running: {} } }],
+      containerStatuses: [
+        { name: "main", ready: false, restartCount: 0, state: { waiting: { reason: "PodInitializing" } } },
+      ],
+    });
+    expect(await status("init1")).toBe("Init:0/1");
+    await patchStatus("init1", {
+      phase: "Running",
+      conditions: [{ type: "Initialized", status: "True" }],
+      initContainerStatuses: [
+        {
+          name: "wait",
+          ready: true,
+          restartCount: 0,
+          state: { terminated: { exitCode: 0, reason: "Completed" } },
+        },
+      ],
+      containerStatuses: [{ name: "main", ready: true, restartCount: 0, state: { running: {} } }],
+    });
+    expect(await status("init1")).toBe("Running");
+  });
+
+  it("Init:<reason> for a failed or crash-looping init container", async () => {
+    await req("POST", pods, { body: pod("init2") });
+    await patchStatus("init2", {
+      phase: "Pending",
+      initContainerStatuses: [
+        { name: "wait", ready: false, restartCount: 2, state: { waiting: { reason: "CrashLoopBackOff" } } },
+      ],
+    });
+    expect(await status("init2")).toBe("Init:CrashLoopBackOff");
+    await patchStatus("init2", {
+      initContainerStatuses: [
+        { name: "wait", ready: false, restartCount: 2, state: { terminated: { exitCode: 1 } } },
+      ],
+    });
+    expect(await status("init2")).toBe("Init:ExitCode:1");
+  });
+});
+
 describe("watch over HTTP", () => {
   async function readLines(path: string, until: (lines: string[]) => boolean): Promise<string[]> {
     const r = await fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${s.token}` } });
