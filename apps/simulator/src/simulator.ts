@@ -72,6 +72,10 @@ export interface SimulatorOptions {
    * preempted. Default 100 (KAI's rule); null: no limit.
    */
   nonPreemptiblePriority?: number | null;
+  /** The gang scheduler's nomination margin (`nominationMarginMs`, default 30000). */
+  nominationMarginMs?: number;
+  /** First retry delay of a refused eviction (`evictionBackoffMs`, default 1000). */
+  evictionBackoffMs?: number;
   /** Persist the API server's data (with "kube": etcd's data, the certificates and the logs) here. */
   dataDir?: string;
   /**
@@ -289,6 +293,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         ...(options.nonPreemptiblePriority !== undefined
           ? { nonPreemptiblePriority: options.nonPreemptiblePriority }
           : {}),
+        ...(options.nominationMarginMs !== undefined
+          ? { nominationMarginMs: options.nominationMarginMs }
+          : {}),
+        ...(options.evictionBackoffMs !== undefined ? { evictionBackoffMs: options.evictionBackoffMs } : {}),
       });
       await scheduler.start();
       stops.push(() => scheduler.stop());

@@ -16,6 +16,7 @@ import {
   startSimulator,
 } from "../simulator.js";
 import { intFlag, UsageError } from "./args.js";
+import { PREEMPTION_TIMING_USAGE, type PreemptionTimings, preemptionTimings } from "./preemption-flags.js";
 
 export const USAGE = `Usage: grove-sim up [flags]
        grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--shard I/N] [--ready-delay MS]
@@ -46,7 +47,7 @@ Flags:
   --non-preemptible-priority N|none
                              running pods of priority N or higher are never preempted by the
                              gang scheduler (default 100, KAI's rule); none: no limit
-  --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
+${PREEMPTION_TIMING_USAGE}  --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
                              here for a later start; default: removed on exit
   --insecure-http            grove only: plain http with anonymous access instead of HTTPS with
                              a generated CA and a bearer token (the default)
@@ -54,7 +55,7 @@ Flags:
   -h, --help                 this text
 `;
 
-export interface UpFlags {
+export interface UpFlags extends PreemptionTimings {
   command: "up" | "nodes";
   controlPlane: ControlPlaneMode;
   dataDir?: string;
@@ -132,6 +133,8 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "ready-delay": { type: "string" },
       placement: { type: "string", multiple: true },
       "non-preemptible-priority": { type: "string" },
+      "nomination-margin": { type: "string" },
+      "eviction-backoff": { type: "string" },
       shard: { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -168,6 +171,8 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "insecure-http",
       "placement",
       "non-preemptible-priority",
+      "nomination-margin",
+      "eviction-backoff",
     ] as const)
       if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
   }
@@ -191,6 +196,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     logLevel: level as LogLevel,
     ...placementFlags(values.placement),
     ...nonPreemptibleFlag(values["non-preemptible-priority"]),
+    ...preemptionTimings(values),
     ...shardFlag(values.shard),
   };
 }
@@ -212,6 +218,8 @@ export async function up(flags: UpFlags): Promise<Simulator> {
     ...(flags.nonPreemptiblePriority !== undefined
       ? { nonPreemptiblePriority: flags.nonPreemptiblePriority }
       : {}),
+    ...(flags.nominationMarginMs !== undefined ? { nominationMarginMs: flags.nominationMarginMs } : {}),
+    ...(flags.evictionBackoffMs !== undefined ? { evictionBackoffMs: flags.evictionBackoffMs } : {}),
     logger: createLogger({ level: flags.logLevel }),
   });
   const pools = sim.cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
