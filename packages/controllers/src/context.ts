@@ -28,6 +28,8 @@ export interface Informers {
   secret: Informer<KubeObject & { data?: Record<string, string> }>;
   hpa: Informer<KubeObject & { spec?: Record<string, unknown> }>;
   ctb: Informer<ClusterTopologyBinding>;
+  /** Shared ResourceClaims (resource-claims-sync.ts). */
+  resourceClaim: Informer<KubeObject & { spec?: Record<string, unknown> }>;
 }
 
 /** Index names registered on the informers. */

@@ -29,6 +29,7 @@ import {
   Manager,
   noopLogger,
   PodType,
+  ResourceClaimType,
   RoleBindingType,
   RoleType,
   SecretType,
@@ -132,6 +133,7 @@ export function createGroveControllers(
     secret: mgr.informer(SecretType),
     hpa: mgr.informer(HorizontalPodAutoscalerType, managed),
     ctb: mgr.informer(ClusterTopologyBindingType),
+    resourceClaim: mgr.informer(ResourceClaimType, managed),
   };
   for (const inf of [
     informers.pcsg,
@@ -144,6 +146,7 @@ export function createGroveControllers(
     informers.roleBinding,
     informers.secret,
     informers.hpa,
+    informers.resourceClaim,
   ] as Informer<KubeObject>[])
     inf.addIndexer(INDEX_PART_OF, partOfIndex);
   informers.pod.addIndexer(INDEX_CONTROLLER_UID, indexByControllerUid);
@@ -360,6 +363,27 @@ export function createGroveControllers(
         for (const g of b.spec.podgroups) pclqCtl.enqueue(key(b.metadata.namespace, g.name));
     },
   });
+
+  // ---- Shared ResourceClaims: a deleted one is recreated by its owner; a new PCS- or PCSG-level
+  // claim lets the PodCliques whose pods wait for it go on.
+  const claimOwner = (o: KubeObject) => {
+    const ref = getControllerOf(o);
+    if (ref?.kind === PodCliqueSetType.kind) pcsCtl.enqueue(key(o.metadata.namespace, ref.name));
+    if (ref?.kind === PodCliqueScalingGroupType.kind) pcsgCtl.enqueue(key(o.metadata.namespace, ref.name));
+    if (ref?.kind === PodCliqueType.kind) pclqCtl.enqueue(key(o.metadata.namespace, ref.name));
+  };
+  const claimWaiters = (o: KubeObject) => {
+    const ref = getControllerOf(o);
+    const ns = o.metadata.namespace ?? "";
+    const waiting =
+      ref?.kind === PodCliqueSetType.kind
+        ? informers.pclq.cache.byIndex(INDEX_PART_OF, `${ns}/${o.metadata.labels?.[LabelPartOf] ?? ""}`)
+        : ref?.kind === PodCliqueScalingGroupType.kind
+          ? informers.pclq.cache.byIndex(INDEX_PCSG, `${ns}/${ref.name}`)
+          : [];
+    for (const p of waiting) pclqCtl.enqueue(pclqKey(p));
+  };
+  on(informers.resourceClaim, { add: claimWaiters, del: claimOwner });
 
   // ---- PodGang (§6.1) ----
   on(informers.podgang, {

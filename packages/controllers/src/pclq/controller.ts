@@ -31,6 +31,11 @@ import {
 } from "../events.js";
 import type { Pod } from "../kube-types.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
+import {
+  type PclqClaimsResult,
+  syncPclqResourceClaims,
+  withClaimCondition,
+} from "../resource-claims-sync.js";
 import { type PclqUpdateResult, rollPodClique } from "../rolling-update.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodClique, PodCliqueSet } from "../types.js";
@@ -168,9 +173,11 @@ export function pclqReconciler(ctx: ControllerContext) {
     }
     const pcs = owningPcs(ctx, pclq);
     let update: PclqUpdateResult | undefined;
+    const claims: PclqClaimsResult = { referenced: 0 };
     const outcome = await runSteps(
       [
         { name: "ensureFinalizer", run: () => ensureFinalizer(ctx, PodCliqueType, pclq, FinalizerPodClique) },
+        { name: "syncResourceClaims", run: () => syncPclqResourceClaims(ctx, pcs, pclq, claims) },
         { name: "syncPods", run: () => syncPodCount(ctx, pclq, pcs) },
         {
           name: "processUpdate",
@@ -192,7 +199,12 @@ export function pclqReconciler(ctx: ControllerContext) {
       ...(update ? { updateProgress: update.progress ?? null } : {}),
       now,
     });
-    const full = withLastErrors(status, pclq.status?.lastErrors, outcome, now);
+    const full = withClaimCondition(
+      withLastErrors(status, pclq.status?.lastErrors, outcome, now),
+      pclq.status?.conditions,
+      claims,
+      now,
+    );
     const wasScheduled = pclq.status?.scheduledReplicas ?? 0;
     if (wasScheduled > 0 && status.scheduledReplicas === 0)
       ctx.events.pclq.event(

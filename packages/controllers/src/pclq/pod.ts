@@ -15,6 +15,7 @@ import {
 } from "@grove-ts/api";
 import { controllerReference } from "@grove-ts/runtime";
 import type { Container, Pod, Volume } from "../kube-types.js";
+import { cliquePlace, podClaimRefs, withClaimRefs } from "../resource-claims.js";
 import type { PodClique, PodCliqueSet } from "../types.js";
 
 export const InitContainerName = "grove-initc";
@@ -60,6 +61,10 @@ export function buildPod(input: PodBuildInput): Pod {
     hostname: podHostname(name, podIndex),
     subdomain: podSubdomain(pcsName, pcsReplica),
   };
+  // Shared ResourceClaims, PCS → PCSG → PodClique level, before the init container is added (§4.3).
+  const place = input.pcs ? cliquePlace(input.pcs, pclq) : undefined;
+  const claims = input.pcs && place ? podClaimRefs(input.pcs, name, place, podIndex).map((r) => r.name) : [];
+  Object.assign(spec, withClaimRefs(spec, claims));
   const parents = pclq.spec.startsAfter ?? [];
   if (parents.length > 0) {
     const volumes: Volume[] = [

@@ -39,6 +39,7 @@ import {
   recorded,
 } from "../events.js";
 import { pcsReplicaGangTermination } from "../gang-termination.js";
+import { pcsResourceClaims } from "../resource-claims-sync.js";
 import type { PodCliqueSet } from "../types.js";
 import {
   createIgnoreExists,
@@ -247,6 +248,7 @@ export function pcsComponentGroups(ctx: ControllerContext): PCSComponent[][] {
       tokenSecret(ctx),
       headlessServices(ctx),
       hpas(ctx),
+      pcsResourceClaims(ctx),
       pcsReplicaGangTermination(ctx),
     ],
     [podCliques(ctx)],

@@ -35,6 +35,7 @@ import {
 } from "../events.js";
 import { deletePcsgReplicas, pcsgReplicaGangTermination } from "../gang-termination.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
+import { syncPcsgResourceClaims } from "../resource-claims-sync.js";
 import { autoUpdateInProgress, type PcsgUpdateResult, rollPcsg } from "../rolling-update.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
@@ -138,11 +139,20 @@ export function pcsgReconciler(ctx: ControllerContext) {
     }
     const pcs = owningPcs(ctx, pcsg);
     let update: PcsgUpdateResult | undefined;
+    const softErrors: unknown[] = [];
     const outcome = await runSteps(
       [
         {
           name: "ensureFinalizer",
           run: () => ensureFinalizer(ctx, PodCliqueScalingGroupType, pcsg, FinalizerPodCliqueScalingGroup),
+        },
+        {
+          // §5.3 step 1. A failure is recorded but the members are still made: their PodCliques
+          // report a missing template in their ResourceClaimsReady condition.
+          name: "syncResourceClaims",
+          run: async () => {
+            if (pcs) await syncPcsgResourceClaims(ctx, pcs, pcsg).catch((e) => softErrors.push(e));
+          },
         },
         {
           name: "syncPodCliques",
@@ -157,6 +167,7 @@ export function pcsgReconciler(ctx: ControllerContext) {
       ],
       rc.logger,
     );
+    outcome.softErrors = softErrors;
     const now = ctx.options.now();
     const status = computePcsgStatus({
       pcsg,
