@@ -6,6 +6,7 @@
 // outside every queue) keeps kube-scheduler's rule, priority alone, on either side.
 import { LabelKaiQueue } from "@grove-ts/api";
 import type { WorkGang } from "./gangs.js";
+import { ranLongEnough } from "./min-runtime.js";
 import type { ClusterView } from "./pending.js";
 import { queueOfGang } from "./queue-share.js";
 import { type InFlight, reclaimPolicy } from "./reclaim.js";
@@ -39,15 +40,20 @@ export function withinQueue(view: ClusterView, policy: VictimPolicy): VictimPoli
 
 /**
  * The scheduler's policies: `priority` (strictly lower priority, below `nonPreemptible`, inside the
- * preemptor's queue) says which victims are preempted; `victim` adds reclaim's across queues.
+ * preemptor's queue, run for its queue's `preemptMinRuntime`) says which victims are preempted;
+ * `victim` adds reclaim's across queues (of the gangs run for their queue's `reclaimMinRuntime`:
+ * min-runtime.ts).
  */
 export function kaiVictimPolicies(
   view: ClusterView,
   nonPreemptible: number | null,
   inFlight: () => InFlight,
 ): { priority: VictimPolicy; victim: VictimPolicy } {
-  const priority = withinQueue(view, priorityVictimPolicy(nonPreemptible));
-  const reclaim = reclaimPolicy(view, (w) => runningGangs(view, w), inFlight, nonPreemptible);
+  const inQueue = withinQueue(view, priorityVictimPolicy(nonPreemptible));
+  const priority: VictimPolicy = (w, c) => inQueue(w, c) && ranLongEnough(view, c, "preemptMinRuntime");
+  const reclaimable = (w: WorkGang) =>
+    runningGangs(view, w).filter((c) => ranLongEnough(view, c, "reclaimMinRuntime"));
+  const reclaim = reclaimPolicy(view, reclaimable, inFlight, nonPreemptible);
   return { priority, victim: (w, c) => priority(w, c) || reclaim(w, c) };
 }
 
