@@ -46,6 +46,12 @@ module.exports = {
       "the scheduler sees runtime's Client only, never kube or apiserver",
     ),
     layer(
+      "dashboard",
+      "packages/dashboard",
+      ["packages/api", "packages/runtime"],
+      "the dashboard sees runtime's Client only, as the controllers do",
+    ),
+    layer(
       "testing",
       "packages/testing",
       ["packages/api", "packages/placement", "packages/runtime"],

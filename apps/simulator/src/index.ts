@@ -32,6 +32,13 @@ export { NODE_READY_ANNOTATION, type NodeLifecycleOptions } from "./node-faults.
 export { NODE_LEASE_NAMESPACE, type SimNodes, type SimNodesOptions, startSimNodes } from "./nodes.js";
 export { EXIT_ANNOTATION, type FaultOptions, HOLD_ANNOTATION, READY_ANNOTATION } from "./pod-faults.js";
 export {
+  type Dashboard,
+  type DashboardAddr,
+  DEFAULT_DASHBOARD_ADDR,
+  dashboardAddr,
+  startSimDashboard,
+} from "./sim-dashboard.js";
+export {
   type ControlPlaneMode,
   type OperatorMode,
   SIM_SCHEDULER_NAMES,

@@ -2,6 +2,7 @@
 //                [--scheduler-qps 50] [--scheduler-burst 100] [--scheduler-name NAME]...
 //                [--no-scheduler] [--log-level LEVEL]
 import { DEFAULT_CONCURRENCY } from "@grove-ts/controllers";
+import { type Dashboard, startDashboard, tokenReviewAuthenticator } from "@grove-ts/dashboard";
 import { createLogger } from "@grove-ts/runtime";
 import { DEFAULT_LEADER_ELECTION_ID } from "../leader.js";
 import { startOperator } from "../operator.js";
@@ -37,8 +38,16 @@ async function main(): Promise<void> {
       fields: cli.ignored,
     });
   let op: Awaited<ReturnType<typeof startOperator>>;
+  let dashboard: Dashboard | undefined;
   try {
     op = await startOperator(opts);
+    if (cli.dashboard !== "off")
+      dashboard = await startDashboard({
+        client: op.client,
+        ...cli.dashboard,
+        authenticate: tokenReviewAuthenticator(op.client),
+        logger: log,
+      });
   } catch (err) {
     process.stderr.write(`grove-operator: ${(err as Error).message}\n`);
     process.exit(1);
@@ -48,13 +57,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal: sig });
-    op.stop().then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`grove-operator: shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
+    Promise.resolve(dashboard?.close())
+      .then(() => op.stop())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          process.stderr.write(`grove-operator: shutdown failed: ${(err as Error).message}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
@@ -63,6 +74,7 @@ async function main(): Promise<void> {
     ...(op.webhooks ? { webhooks: op.webhooks.url } : {}),
     ...(op.healthUrl ? { healthz: `${op.healthUrl}/healthz`, readyz: `${op.healthUrl}/readyz` } : {}),
     ...(op.metricsUrl ? { metrics: `${op.metricsUrl}/metrics` } : {}),
+    ...(dashboard ? { dashboard: dashboard.url } : {}),
     ...(cli.configPath ? { config: cli.configPath } : {}),
     qps: opts.qps,
     burst: opts.burst,

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { GroveControllersConcurrency } from "@grove-ts/controllers";
+import { parseAddr } from "@grove-ts/dashboard";
 import type { LogLevel } from "@grove-ts/runtime";
 import { parseOperatorConfig, type ServerEndpoint } from "../config.js";
 import type { OperatorOptions } from "../operator.js";
@@ -61,6 +62,11 @@ Flags (a flag overrides the --config file):
                            the operator's namespace: $POD_NAMESPACE, the service account's, default)
   --leader-elect-id NAME   name of the Lease (default leaderElection.resourceName, else
                            grove-operator-leader-election)
+  --dashboard-addr HOST:PORT|off
+                           where to serve the live placement dashboard (default 127.0.0.1:0, a
+                           free port; the URL is logged as "dashboard"). Off loopback every request
+                           needs a bearer token the API server accepts (a TokenReview). off: none
+  --no-dashboard           the same as --dashboard-addr off
   --log-level LEVEL        debug, info (default), warn or error
   --log-format FORMAT      json (default: one JSON object per line on stderr) or text
                            (<time> <LEVEL> "<msg>" key=value ...); default logFormat
@@ -76,6 +82,8 @@ export interface ResolvedCli {
   options: Omit<OperatorOptions, "logger"> & { qps: number; burst: number };
   logLevel: LogLevel;
   logFormat: "json" | "text";
+  /** Where to serve the dashboard; "off": none. */
+  dashboard: { host: string; port: number } | "off";
   /** The --config file, if any, and its fields grove-operator does not act on. */
   configPath?: string;
   ignored: string[];
@@ -127,11 +135,20 @@ export function resolveCli(
       "initc-image": { type: "string" },
       "log-level": { type: "string" },
       "log-format": { type: "string" },
+      "dashboard-addr": { type: "string" },
+      "no-dashboard": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help)
-    return { help: true, options: { qps: 0, burst: 0 }, logLevel: "info", logFormat: "json", ignored: [] };
+    return {
+      help: true,
+      options: { qps: 0, burst: 0 },
+      logLevel: "info",
+      logFormat: "json",
+      dashboard: "off",
+      ignored: [],
+    };
   if (values.kubeconfig === "") throw new UsageError("--kubeconfig: must be a path");
   let file: ReturnType<typeof parseOperatorConfig> | undefined;
   if (values.config !== undefined) {
@@ -223,6 +240,7 @@ export function resolveCli(
     },
     logLevel: level as LogLevel,
     logFormat,
+    dashboard: dashboardOption(values["dashboard-addr"], values["no-dashboard"] === true),
     ...(values.config !== undefined ? { configPath: values.config } : {}),
     ignored: file?.ignored ?? [],
   };
@@ -248,6 +266,16 @@ function serverOption(
       );
   }
   return { host: file?.bindAddress ?? (kubeconfig ? "127.0.0.1" : ""), port };
+}
+
+/** --dashboard-addr HOST:PORT|off, --no-dashboard; default loopback on a free port. */
+function dashboardOption(flag: string | undefined, off: boolean): ResolvedCli["dashboard"] {
+  if (off || flag === "off") return "off";
+  try {
+    return parseAddr(flag ?? "127.0.0.1:0");
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** --leader-elect* over the file's leaderElection section; absent when neither enables it. */

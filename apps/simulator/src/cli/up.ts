@@ -2,12 +2,14 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { isLoopback } from "@grove-ts/dashboard";
 import { createKubeClient } from "@grove-ts/kube";
 import { createLogger, type LogLevel } from "@grove-ts/runtime";
 import { PLACEMENT_POLICIES, type PlacementPolicy } from "@grove-ts/scheduler";
 import { defaultCluster, loadClusterFile, shippedClusters } from "../cluster.js";
 import { type SimNodes, startSimNodes } from "../nodes.js";
 import { parseShard, type Shard, shardText } from "../shard.js";
+import { type DashboardAddr, dashboardAddr, startSimDashboard } from "../sim-dashboard.js";
 import {
   type ControlPlaneMode,
   type OperatorMode,
@@ -51,6 +53,11 @@ ${PREEMPTION_TIMING_USAGE}  --data-dir DIR             keep the API server's dat
                              here for a later start; default: removed on exit
   --insecure-http            grove only: plain http with anonymous access instead of HTTPS with
                              a generated CA and a bearer token (the default)
+  --dashboard-addr HOST:PORT|off
+                             up only: where to serve the live placement dashboard (default
+                             127.0.0.1:0, a free port; the URL is printed). Off loopback it asks
+                             for the API's bearer token (?token= once). off: none
+  --no-dashboard             the same as --dashboard-addr off
   --log-level LEVEL          debug, info, warn (default) or error; logs go to stderr
   -h, --help                 this text
 `;
@@ -70,6 +77,8 @@ export interface UpFlags extends PreemptionTimings {
   placementPolicies?: Record<string, PlacementPolicy>;
   defaultPlacementPolicy?: PlacementPolicy;
   nonPreemptiblePriority?: number | null;
+  /** The dashboard's address (up only); default loopback, a free port. */
+  dashboard?: DashboardAddr;
   shard?: Shard;
 }
 
@@ -137,6 +146,8 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "eviction-backoff": { type: "string" },
       shard: { type: "string" },
       "log-level": { type: "string" },
+      "dashboard-addr": { type: "string" },
+      "no-dashboard": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -173,6 +184,8 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "non-preemptible-priority",
       "nomination-margin",
       "eviction-backoff",
+      "dashboard-addr",
+      "no-dashboard",
     ] as const)
       if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
   }
@@ -182,6 +195,12 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     throw new UsageError("--insecure-http: applies to --control-plane grove only (kube serves HTTPS)");
   const nodes = intFlag(values.nodes, "nodes", 0, 100_000);
   const port = intFlag(values.port, "port", 0, 65_535);
+  let dashboard: DashboardAddr;
+  try {
+    dashboard = dashboardAddr(values["dashboard-addr"], values["no-dashboard"] === true);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   return {
     command,
     controlPlane,
@@ -192,6 +211,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     ...(port !== undefined ? { port } : {}),
     kubeconfig: values.kubeconfig ?? join(tmpdir(), "grove-sim", "kubeconfig"),
     operator,
+    dashboard,
     readyDelayMs: intFlag(values["ready-delay"], "ready-delay", 0, 3_600_000) ?? 0,
     logLevel: level as LogLevel,
     ...placementFlags(values.placement),
@@ -222,6 +242,7 @@ export async function up(flags: UpFlags): Promise<Simulator> {
     ...(flags.evictionBackoffMs !== undefined ? { evictionBackoffMs: flags.evictionBackoffMs } : {}),
     logger: createLogger({ level: flags.logLevel }),
   });
+  const dashboard = await dashboardFor(sim, flags);
   const pools = sim.cluster.pools.map((p) => `${p.count} ${p.name}`).join(", ");
   const cts = (sim.cluster.topologies ?? []).map((t) => t.name).join(", ");
   const gpus = sim.cluster.pools.reduce(
@@ -235,11 +256,33 @@ export async function up(flags: UpFlags): Promise<Simulator> {
       `grove-sim: kubeconfig   ${sim.kubeconfigPath}`,
       `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${gpus > 0 ? `, ${gpus} GPUs` : ""}${cts ? `; topology ${cts}` : ""}`,
       `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path> --no-webhooks: grove-sim admits)"}`,
+      ...(dashboard ? [`grove-sim: dashboard    ${dashboard}`] : []),
       "grove-sim: ready. Ctrl-C to stop.",
       "",
     ].join("\n"),
   );
   return sim;
+}
+
+/** Starts the dashboard unless it is off and closes it with `sim` (first); returns the line to print. */
+async function dashboardFor(sim: Simulator, flags: UpFlags): Promise<string | undefined> {
+  const addr = flags.dashboard ?? dashboardAddr(undefined);
+  if (addr === "off") return undefined;
+  let dash: Awaited<ReturnType<typeof startSimDashboard>>;
+  try {
+    dash = await startSimDashboard(sim, addr, createLogger({ level: flags.logLevel }));
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  const close = sim.close;
+  sim.close = async () => {
+    await dash.close();
+    await close();
+  };
+  return isLoopback(addr.host)
+    ? dash.url
+    : `${dash.url} (needs the API's bearer token: open ${dash.url}?token=TOKEN once)`;
 }
 
 /** Closes `sim` on the first SIGINT/SIGTERM and exits 0 (1 if the shutdown failed). */
