@@ -58,6 +58,17 @@ const commands: Command[] = [
     args: ["--help"],
     flags: ["--engine", "--help"],
   },
+  // The kubectl grove plugin: --resource is top's own flag, every other flag is everyone's.
+  ...[["--help"], ["tree", "--help"], ["why", "--help"], ["top", "--help"], ["explain-placement", "-h"]].map(
+    (args) => ({
+      name: "kubectl-grove",
+      bin: "apps/kubectl-grove/bin/kubectl-grove.js",
+      args,
+      flags: parseArgsFlags("apps/kubectl-grove/src/cli/options.ts").filter(
+        (f) => f !== "--resource" || args[0] === "top",
+      ),
+    }),
+  ),
   {
     name: "grove-initc",
     bin: "apps/initc/bin/grove-initc.js",

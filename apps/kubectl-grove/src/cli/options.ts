@@ -23,7 +23,7 @@ const FLAGS = `Flags (kubectl's):
   --kubeconfig FILE      the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)
   --context NAME         a kubeconfig context other than the current one
   -n, --namespace NS     the namespace (default: the context's, else "default")
-  -A, --all-namespaces   every namespace
+  --all-namespaces, -A   every namespace
   -o, --output FORMAT    "json" prints the result as JSON instead of text
   -h, --help             this help`;
 
