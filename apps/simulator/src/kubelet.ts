@@ -31,6 +31,7 @@ import {
   type FaultPod,
   HOLD_ANNOTATION,
   readPodAnnotations,
+  terminationLeftMs,
   waitingContainers,
 } from "./pod-faults.js";
 
@@ -150,7 +151,9 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
     const nodeName = pod.spec?.nodeName;
     if (nodeName && !inShard(nodeName, options.shard)) return;
     if (pod.metadata.deletionTimestamp) {
-      if (nodeName) await finish(pod);
+      const left = terminationLeftMs(pod, Date.now());
+      if (nodeName && left > 0) later(key, left);
+      else if (nodeName) await finish(pod);
       return;
     }
     const phase = pod.status?.phase;

@@ -4,12 +4,15 @@
 //     it starts; restarted per restartPolicy with the kubelet's back-off (CrashLoopBackOff between)
 //   sim.grove-ts.dev/ready: "false" | "true"            readiness dropped / restored, nothing restarts
 //   sim.grove-ts.dev/hold: "Pending" | "ContainerCreating"  the pod is not started until removed
+//   sim.grove-ts.dev/sigterm: "ignore" | "exit"          "ignore": a deleted pod stays Terminating for
+//     its whole grace period (a container that traps SIGTERM), then is killed
 // A bad value is reported once as a Warning Event on the pod and otherwise ignored.
 import type { KubeObject } from "@grove-ts/runtime";
 
 export const EXIT_ANNOTATION = "sim.grove-ts.dev/exit";
 export const READY_ANNOTATION = "sim.grove-ts.dev/ready";
 export const HOLD_ANNOTATION = "sim.grove-ts.dev/hold";
+export const SIGTERM_ANNOTATION = "sim.grove-ts.dev/sigterm";
 
 export interface FaultOptions {
   /** First restart back-off of a crashed container (kubelet: 10 s); doubles per restart. */
@@ -65,6 +68,8 @@ export interface PodAnnotations {
   /** false: readiness dropped by the ready annotation. */
   ready: boolean;
   hold?: "Pending" | "ContainerCreating";
+  /** The containers ignore SIGTERM: a deleted pod lives until its deletionTimestamp (now + grace). */
+  ignoreSigterm: boolean;
   problems: AnnotationProblem[];
 }
 
@@ -77,7 +82,7 @@ const problem = (annotation: string, value: string, rule: string): AnnotationPro
 /** Reads the fault annotations of a pod; bad values become problems and count as absent. */
 export function readPodAnnotations(pod: FaultPod): PodAnnotations {
   const a = pod.metadata.annotations ?? {};
-  const out: PodAnnotations = { exits: new Map(), ready: true, problems: [] };
+  const out: PodAnnotations = { exits: new Map(), ready: true, ignoreSigterm: false, problems: [] };
   const exit = a[EXIT_ANNOTATION];
   if (exit !== undefined) {
     const names = new Set((pod.spec?.containers ?? []).map((c) => c.name));
@@ -111,7 +116,23 @@ export function readPodAnnotations(pod: FaultPod): PodAnnotations {
   if (hold === "Pending" || hold === "ContainerCreating") out.hold = hold;
   else if (hold !== undefined)
     out.problems.push(problem(HOLD_ANNOTATION, hold, 'must be "Pending" or "ContainerCreating"'));
+  const sigterm = a[SIGTERM_ANNOTATION];
+  if (sigterm === "ignore") out.ignoreSigterm = true;
+  else if (sigterm !== undefined && sigterm !== "exit")
+    out.problems.push(problem(SIGTERM_ANNOTATION, sigterm, 'must be "ignore" or "exit"'));
   return out;
+}
+
+/**
+ * How long (ms) a pod marked for deletion keeps running: its containers stop at once on SIGTERM,
+ * unless the sigterm annotation says they ignore it; then the kubelet kills them when the grace
+ * period ends (the API server set deletionTimestamp = deletion time + grace, kube's
+ * terminationGracePeriodSeconds or the delete's gracePeriodSeconds).
+ */
+export function terminationLeftMs(pod: FaultPod, nowMs: number): number {
+  if (pod.metadata.annotations?.[SIGTERM_ANNOTATION] !== "ignore") return 0;
+  const deadline = Date.parse(pod.metadata.deletionTimestamp ?? "");
+  return Number.isNaN(deadline) ? 0 : Math.max(0, deadline - nowMs);
 }
 
 /** The kubelet's restart back-off after `restarts` restarts: base doubling, capped. */
