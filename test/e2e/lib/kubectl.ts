@@ -2,7 +2,7 @@
 // for the release against the real control plane: test/src/target.ts): every call passes --kubeconfig and this file's own
 // --cache-dir and HOME, so no discovery or /version answer leaks between simulators
 // (kube-api-compat.md §0).
-import { execFile } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { kubectlPath } from "../../src/target.js";
@@ -53,6 +53,13 @@ export class Kubectl {
         },
       );
       if (input !== undefined) child.stdin?.end(input);
+    });
+  }
+
+  /** Starts a long-running kubectl (e.g. `get --watch`) with this file's kubeconfig, cache dir and HOME. */
+  spawn(args: readonly string[]): ChildProcessWithoutNullStreams {
+    return spawn(kubectlPath(), ["--kubeconfig", this.kubeconfig, "--cache-dir", this.cacheDir, ...args], {
+      env: { ...process.env, HOME: this.home, KUBECONFIG: this.kubeconfig },
     });
   }
 
