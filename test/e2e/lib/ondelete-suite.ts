@@ -3,7 +3,7 @@
 // pc-a r2/min1; sg-x r2/min2 of pc-b r1/min1 and pc-c r3/min3: 10 pods), operator in-process, the
 // real kubectl against grove-sim on agent nodes of the §17.1 shape (one pod per node). An update is
 // upstream's: the env UPDATE_TRIGGER set on a clique's first container (here with kubectl patch).
-// Split over two files (each its own grove-sim) so that each finishes in about 2 minutes.
+// Split over three files (each its own grove-sim) so that each finishes in about 2 minutes.
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { agentCluster, E2E } from "./harness.js";
