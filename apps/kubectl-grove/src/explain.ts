@@ -53,6 +53,8 @@ export interface Explanation {
   pods: { total: number; bound: number };
   /** The gang's constraint as levels (the PodGang names node-label keys). */
   constraint: { required: string | null; preferred: string | null };
+  /** The constraints of its groups of PodGroups (a scaling group replica's cliques). */
+  groupConstraints: { name: string; required: string | null; preferred: string | null }[];
   chosen: LevelChoice[];
   /** The level the alternatives are domains of, or null when the cluster has no topology. */
   decisionLevel: string | null;
@@ -67,8 +69,19 @@ function toMilli(q: number): string {
 }
 
 /** The gang as the solver sees it: one group per PodGroup, requests of its first pod. */
+interface GroupConfig {
+  name: string;
+  podGroupNames?: string[];
+  topologyConstraint?: { packConstraint?: PackKeys };
+}
+interface PodGangSpec {
+  podgroups?: PodGroupSpec[];
+  topologyConstraint?: { packConstraint?: PackKeys };
+  topologyConstraintGroupConfigs?: GroupConfig[];
+}
+
 function gangOf(pg: Obj, pods: Pod[], levels: TopologyLevel[]): Gang {
-  const spec = pg.spec as { podgroups?: PodGroupSpec[]; topologyConstraint?: { packConstraint?: PackKeys } };
+  const spec = pg.spec as PodGangSpec;
   const level = (k?: string) => (k ? (levels.find((l) => l.key === k)?.domain ?? undefined) : undefined);
   const constraintOf = (p?: PackKeys) => {
     const c: { required?: string; preferred?: string } = {};
@@ -100,6 +113,13 @@ function gangOf(pg: Obj, pods: Pod[], levels: TopologyLevel[]): Gang {
   const gang: Gang = { name: pg.metadata.name, groups };
   const c = constraintOf(spec.topologyConstraint?.packConstraint);
   if (c) gang.constraint = c;
+  // A scaling group replica's cliques packed together (the PodGang's group configs).
+  const subGroups = (spec.topologyConstraintGroupConfigs ?? []).flatMap((g) => {
+    const sc = constraintOf(g.topologyConstraint?.packConstraint);
+    const members = (g.podGroupNames ?? []).filter((n) => groups.some((x) => x.name === n));
+    return members.length ? [{ name: g.name, groups: members, ...(sc ? { constraint: sc } : {}) }] : [];
+  });
+  if (subGroups.length) gang.subGroups = subGroups;
   return gang;
 }
 
@@ -146,11 +166,21 @@ export function buildExplanation(s: Snapshot, name: string): Explanation {
     }
     return { level: l.domain, domains };
   });
-  const pack = (pg.spec?.topologyConstraint as { packConstraint?: PackKeys } | undefined)?.packConstraint;
+  const spec = pg.spec as PodGangSpec;
+  const pack = spec.topologyConstraint?.packConstraint;
   const required = levelOfKey(levels, pack?.required);
   const preferred = levelOfKey(levels, pack?.preferred);
-  // The level the placement decided on: the constraint's, else the narrowest one all pods share.
-  let decision = required ?? preferred;
+  const groupConstraints = (spec.topologyConstraintGroupConfigs ?? [])
+    .map((g) => ({
+      name: g.name,
+      required: levelOfKey(levels, g.topologyConstraint?.packConstraint?.required),
+      preferred: levelOfKey(levels, g.topologyConstraint?.packConstraint?.preferred),
+    }))
+    .filter((g) => g.required || g.preferred);
+  // The level the placement decided on: the gang's constraint, else its groups', else the
+  // narrowest one all its pods share.
+  let decision =
+    required ?? preferred ?? groupConstraints[0]?.required ?? groupConstraints[0]?.preferred ?? null;
   if (!decision && bound.length > 0)
     decision = [...chosen].reverse().find((c) => Object.keys(c.domains).length === 1)?.level ?? null;
   decision ??= levels[0]?.domain ?? null;
@@ -180,6 +210,7 @@ export function buildExplanation(s: Snapshot, name: string): Explanation {
     phase: String(pg.status?.phase ?? "Pending"),
     pods: { total: pods.length, bound: bound.length },
     constraint: { required, preferred },
+    groupConstraints,
     chosen,
     decisionLevel: lvl ? lvl.domain : null,
     alternatives,
@@ -187,12 +218,13 @@ export function buildExplanation(s: Snapshot, name: string): Explanation {
 }
 
 export function renderExplanation(e: Explanation): string {
-  const c = [
-    e.constraint.required && `required ${e.constraint.required}`,
-    e.constraint.preferred && `preferred ${e.constraint.preferred}`,
-  ]
+  const words = (x: { required: string | null; preferred: string | null }) =>
+    [x.required && `required ${x.required}`, x.preferred && `preferred ${x.preferred}`]
+      .filter(Boolean)
+      .join(", ");
+  const c = [words(e.constraint), ...e.groupConstraints.map((g) => `${g.name}: ${words(g)}`)]
     .filter(Boolean)
-    .join(", ");
+    .join("; ");
   const out = [
     `PodGang ${e.namespace}/${e.name}: ${e.phase}, ${e.pods.bound}/${e.pods.total} pods bound; constraint: ${c || "none"}`,
   ];

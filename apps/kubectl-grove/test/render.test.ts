@@ -196,6 +196,27 @@ describe("explain-placement", () => {
     expect(renderExplanation(e)).toContain("  r2  fits (not chosen)\n");
   });
 
+  it("a scaling group replica's constraint (the PodGang's group configs) decides the level", () => {
+    const s = fixture();
+    const spec = s.podgangs[0]?.spec as Record<string, unknown>;
+    delete spec.topologyConstraint;
+    spec.topologyConstraintGroupConfigs = [
+      {
+        name: "inf-0-g-0",
+        podGroupNames: ["inf-0-g-0-w"],
+        topologyConstraint: { packConstraint: { required: "ex.com/rack" } },
+      },
+    ];
+    const e = buildExplanation(s, "inf-0");
+    expect([e.constraint, e.groupConstraints, e.decisionLevel]).toEqual([
+      { required: null, preferred: null },
+      [{ name: "inf-0-g-0", required: "rack", preferred: null }],
+      "rack",
+    ]);
+    expect(renderExplanation(e)).toContain("constraint: inf-0-g-0: required rack\n");
+    expect(e.alternatives.find((a) => a.domain === "r2")?.reason).toMatch(/sub-group inf-0-g-0/);
+  });
+
   it("an unknown PodGang names the kind and name", () => {
     expect(() => buildExplanation(fixture(), "nope")).toThrow(
       'PodGang "nope" not found in namespace "default"',
