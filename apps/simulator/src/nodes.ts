@@ -20,6 +20,7 @@ import { startFaultSchedule } from "./cluster-faults.js";
 import { createKubelets } from "./kubelet.js";
 import { createNodeFaults, type NodeLifecycleOptions } from "./node-faults.js";
 import type { FaultOptions } from "./pod-faults.js";
+import { ensureGpuDeviceClass, publishGpuSlice } from "./resource-slices.js";
 import { inShard, type Shard } from "./shard.js";
 
 /** The namespace kubelets keep their heartbeat Leases in. */
@@ -124,11 +125,13 @@ export async function startSimNodes(
     }
   };
   try {
+    // The simulated GPU driver's DeviceClass, and a ResourceSlice per GPU node (resource-slices.ts).
+    const dra = await ensureGpuDeviceClass(client, log);
     await forEachLimited(nodes, 16, async (n) => {
       n.status.conditions = readyConditions(rfc3339(new Date()));
       await createIfAbsent(client, NodeType, n);
       // Status is the kubelet's to report: a server drops it on create.
-      await client.patch(
+      const registered = await client.patch<KubeObject>(
         NodeType,
         n.metadata.name ?? "",
         undefined,
@@ -137,6 +140,7 @@ export async function startSimNodes(
           subresource: "status",
         },
       );
+      if (dra) await publishGpuSlice(client, registered);
     });
 
     let topologies = false;
