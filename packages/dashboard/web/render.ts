@@ -91,7 +91,9 @@ export function podTip(m: DashboardModel, p: PodView): string {
     `priority: ${p.priority}${g?.priorityClassName ? ` (${esc(g.priorityClassName)})` : ""}`,
     `queue: ${esc(p.queue || "-")}`,
     `node: ${esc(p.node || "-")} · ${p.gpus} GPUs · ${esc(p.phase)}`,
-  ].join("<br>");
+  ]
+    .map((l) => `<div>${l}</div>`)
+    .join("");
 }
 
 export function gangTip(g: GangView): string {
@@ -101,5 +103,7 @@ export function gangTip(g: GangView): string {
     `priority: ${g.priority}${g.priorityClassName ? ` (${esc(g.priorityClassName)})` : ""} · queue: ${esc(g.queue || "-")}`,
     `${g.pods} pods, ${g.gpus} GPUs${g.nodes.length ? ` on ${g.nodes.map(esc).join(", ")}` : ""}`,
     ...(g.pending ? g.reasons.map(esc) : []),
-  ].join("<br>");
+  ]
+    .map((l) => `<div>${l}</div>`)
+    .join("");
 }
