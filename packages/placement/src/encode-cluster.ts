@@ -272,6 +272,26 @@ export class ClusterEncoding {
   setFlag(x: number, flag: number, on: boolean): void {
     const f = this.views().i32(C.FLAGS, this.nodes.length);
     f[x] = on ? (f[x] as number) | flag : (f[x] as number) & ~flag;
+    this.changed(x);
+  }
+
+  /** Nodes whose free capacity or flags changed since the last takeChanges(); null: more than listed. */
+  private changes: number[] | null = [];
+
+  private changed(x: number): void {
+    if (this.changes === null) return;
+    if (this.changes.length < 4096) this.changes.push(x);
+    else this.changes = null;
+  }
+
+  /**
+   * The nodes whose free capacity or flags changed since the last call (maybe repeated), or null
+   * when too many did; starts a new list. One reader: the preemption aggregates (preempt-agg.ts).
+   */
+  takeChanges(): number[] | null {
+    const c = this.changes;
+    this.changes = [];
+    return c;
   }
 
   private freeView: Float64Array | null = null;
@@ -288,6 +308,7 @@ export class ClusterEncoding {
   adjustFree(x: number, amounts: Quantities, pods: number, sign: number): void {
     const Rn = this.resources.length;
     const free = this.free();
+    this.changed(x);
     free[x * Rn] = (free[x * Rn] as number) + sign * pods * 1000;
     for (let j = 0; j < amounts.names.length; j++) {
       const r = this.resourceIndex.get(amounts.names[j] as string);

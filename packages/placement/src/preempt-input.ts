@@ -25,6 +25,11 @@ export interface EncodedCandidates {
   resources: number[];
   /** Per distinct request shape, its quantities (to free it in the encoding). */
   shapes: Quantities[];
+  /**
+   * When these candidates are the last call's less some (read from its encoding, see reuse()): that
+   * encoding and, per candidate, its index there. Kept for one call (the next reuse drops it).
+   */
+  from?: { prev: EncodedCandidates; index: Int32Array } | undefined;
 }
 
 /** A candidate's pods as read for one encoding: reused while the caller passes the same array. */
@@ -124,7 +129,19 @@ function reuse(raw: unknown[], prev: LastCall): EncodedCandidates | null {
     podCount.set(old.podCount.subarray(a, b), podOff[k] as number);
     k = end;
   }
-  return { ...old, names, priority, pods, podOff, podNode, podShape, podCount };
+  // The last call's mapping is not kept further: one step back is all the aggregates read.
+  old.from = undefined;
+  return {
+    ...old,
+    names,
+    priority,
+    pods,
+    podOff,
+    podNode,
+    podShape,
+    podCount,
+    from: { prev: old, index: from },
+  };
 }
 
 function readCandidates(

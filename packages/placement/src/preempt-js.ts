@@ -9,10 +9,9 @@
 // victim priority, victims, pods evicted); a domain whose lower bound cannot beat the best is skipped.
 import type { CheckedGang } from "./check-types.js";
 import type { ClusterEncoding } from "./encode.js";
-import { ArenaViews, C, plan, type Section, writeHeader } from "./layout.js";
+import { type Aggregates, aggregates } from "./preempt-agg.js";
 import { Attempts, type PreemptContext } from "./preempt-attempt.js";
 import { type EncodedCandidates, encodeCandidates } from "./preempt-input.js";
-import { Q } from "./preempt-kernel.js";
 import { PodSlots } from "./preempt-slots.js";
 import type { GangPlacement, PreemptionResult } from "./types.js";
 
@@ -29,6 +28,9 @@ export const MAX_ATTEMPTS = 256;
 export const MAX_EXTRA_DOMAINS = 16;
 
 type Cost = [maxPriority: number, victims: number, pods: number];
+
+/** A domain's victims as the pod slots price them (null: the slots say no set holds the gang). */
+type Trial = { k: number; trial: number[]; cost: Cost } | null;
 
 const cheaper = (a: Cost, b: Cost | null): boolean =>
   b === null || a[0] !== b[0] ? b === null || a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2];
@@ -75,7 +77,9 @@ function search(
 ): PreemptionResult {
   const R = need.length;
   const L = gang.constraint.required;
-  const { agg, order } = aggregates(ctx, c, L, need);
+  // Capacity counted per node in pods of the gang, when its pods all ask the same.
+  const slots = PodSlots.of(ctx, gang, c);
+  const { agg, order, memo } = aggregates(ctx, c, L, need, slots?.key ?? "");
   // The gang may fit as things are only where a domain's free capacity covers its minimum.
   let firstReason = "";
   let fitsFree = false;
@@ -90,8 +94,6 @@ function search(
     const victims = entries.map((e) => agg.entCand[e] as number);
     return L < 0 ? tries.whole(victims) : tries.inDomain(agg.d0 + d, victims);
   };
-  // Capacity counted per node in pods of the gang, when its pods all ask the same.
-  const slots = PodSlots.of(ctx, gang, c);
   /** The shortest prefix of `entries` the slots say may hold the gang (entries.length + 1: none). */
   const slotPrefix = (d: number, entries: readonly number[]) => {
     if (slots === null) return 0;
@@ -199,11 +201,20 @@ function search(
     for (const { d, prefix, bound } of order) {
       if (cheapest !== null && (++extra > MAX_EXTRA_DOMAINS || noBetter(bound, cheapest))) break;
       const list = agg.byDomain(d);
-      const least = slotPrefix(d, list);
-      if (least > list.length) continue;
-      const k = Math.max(prefix, least);
-      const trial = slotTrial(d, list.slice(0, k));
-      const cost = costOf(c, agg, trial);
+      // A domain's trial depends on its aggregates alone: kept while they are (preempt-agg.ts).
+      let t = memo.get(d) as Trial | undefined;
+      if (t === undefined) {
+        const least = slotPrefix(d, list);
+        if (least > list.length) t = null;
+        else {
+          const k = Math.max(prefix, least);
+          const trial = slotTrial(d, list.slice(0, k));
+          t = { k, trial, cost: costOf(c, agg, trial) };
+        }
+        memo.set(d, t);
+      }
+      if (t === null) continue;
+      const { k, trial, cost } = t;
       trials.push({ d, list, k, trial, cost });
       if (cheaper(cost, cheapest)) cheapest = cost;
     }
@@ -235,127 +246,6 @@ function search(
     reason = `even with all ${c.names.length} candidates evicted, ${where} lacks the free capacity for the gang's minimum`;
   else reason = `no set of the ${c.names.length} candidates lets the gang fit (last try: ${lastReason})`;
   return { name: gang.name, placed: false, victims: [], groups: [], reason };
-}
-
-/** The kernel's answer (preempt-kernel.ts), copied out of its arena. */
-interface Aggregates {
-  /** Domains of the level (1: the whole cluster), and the cluster arena's id of the first. */
-  domains: number;
-  d0: number;
-  /** domains x R: free capacity on usable nodes. */
-  base: Float64Array;
-  entCand: Int32Array;
-  /** entries x R: what each entry's candidate frees in its domain. */
-  entVec: Float64Array;
-  /** A domain's entries in the order victims are taken. */
-  byDomain: (d: number) => number[];
-}
-
-interface DomainPlan {
-  d: number;
-  /** The shortest prefix of the sorted entries that covers the minimum (at least 1). */
-  prefix: number;
-  /** Lower bound of any covering set's cost: (highest priority, victims). */
-  bound: [number, number];
-}
-
-/** Runs the engine's preemption kernel: aggregates per domain and the domains in the order to try. */
-function aggregates(
-  ctx: PreemptContext,
-  c: EncodedCandidates,
-  L: number,
-  need: number[],
-): { agg: Aggregates; order: DomainPlan[] } {
-  const cl = ctx.cluster;
-  const cv = cl.views();
-  const Lc = ctx.levels.length;
-  const levelDom = cv.i32(C.LEVELDOM, Lc + 1);
-  const d0 = L < 0 ? 0 : (levelDom[L] as number);
-  const domains = L < 0 ? 1 : (levelDom[L + 1] as number) - d0;
-  const K = c.names.length;
-  const P = c.podNode.length;
-  const R = need.length;
-  const S = c.shapes.length;
-  const sections: Section[] = [
-    { slot: Q.RES, kind: "i32", length: R },
-    { slot: Q.NEED, kind: "f64", length: R },
-    { slot: Q.PRIO, kind: "f64", length: K },
-    { slot: Q.CPODS, kind: "i32", length: K },
-    { slot: Q.PODOFF, kind: "i32", length: K + 1 },
-    { slot: Q.PODNODE, kind: "i32", length: P },
-    { slot: Q.PODSHAPE, kind: "i32", length: P },
-    { slot: Q.PODCOUNT, kind: "i32", length: P },
-    { slot: Q.AMOUNTS, kind: "f64", length: S * R },
-    { slot: Q.BASE, kind: "f64", length: domains * R },
-    { slot: Q.ENTCAND, kind: "i32", length: P },
-    { slot: Q.ENTDOM, kind: "i32", length: P },
-    { slot: Q.ENTVEC, kind: "f64", length: P * R },
-    { slot: Q.ENTSIZE, kind: "f64", length: P },
-    { slot: Q.DOMOFF, kind: "i32", length: domains + 1 },
-    { slot: Q.DOMENT, kind: "i32", length: P },
-    { slot: Q.PLAND, kind: "i32", length: domains },
-    { slot: Q.PLANPREFIX, kind: "i32", length: domains },
-    { slot: Q.PLANPRIO, kind: "f64", length: domains },
-    { slot: Q.PLANCOUNT, kind: "i32", length: domains },
-    { slot: Q.ORDER, kind: "i32", length: domains },
-    { slot: Q.SUM, kind: "f64", length: R },
-    { slot: Q.FREES, kind: "f64", length: P },
-  ];
-  const p = plan(Q.HEADER, sections);
-  const region = ctx.eng.alloc(p.bytes);
-  try {
-    let v = new ArenaViews(region.buffer(), region.base, Q.HEADER);
-    writeHeader(v, p);
-    const h = v.hdr;
-    h[Q.K] = K;
-    h[Q.P] = P;
-    h[Q.R] = R;
-    h[Q.L] = L;
-    h[Q.S] = S;
-    h[Q.DOMS] = domains;
-    h[Q.D0] = d0;
-    v.i32(Q.RES, R).set(c.resources);
-    v.f64(Q.NEED, R).set(need);
-    v.f64(Q.PRIO, K).set(c.priority);
-    v.i32(Q.CPODS, K).set(c.pods);
-    v.i32(Q.PODOFF, K + 1).set(c.podOff);
-    v.i32(Q.PODNODE, P).set(c.podNode);
-    v.i32(Q.PODSHAPE, P).set(c.podShape);
-    v.i32(Q.PODCOUNT, P).set(c.podCount);
-    v.f64(Q.AMOUNTS, S * R).set(c.amounts);
-    ctx.eng.preempt(cl.region, region);
-    v = new ArenaViews(region.buffer(), region.base, Q.HEADER);
-    const E = v.hdr[Q.E] as number;
-    const M = v.hdr[Q.M] as number;
-    const domOff = v.i32(Q.DOMOFF, domains + 1).slice();
-    const domEnt = v.i32(Q.DOMENT, E).slice();
-    const byDomain = (d: number) => Array.from(domEnt.subarray(domOff[d] as number, domOff[d + 1] as number));
-    const agg: Aggregates = {
-      domains,
-      d0,
-      base: v.f64(Q.BASE, domains * R).slice(),
-      entCand: v.i32(Q.ENTCAND, E).slice(),
-      entVec: v.f64(Q.ENTVEC, E * R).slice(),
-      byDomain,
-    };
-    const planD = v.i32(Q.PLAND, domains);
-    const planPrefix = v.i32(Q.PLANPREFIX, domains);
-    const planPrio = v.f64(Q.PLANPRIO, domains);
-    const planCount = v.i32(Q.PLANCOUNT, domains);
-    const ord = v.i32(Q.ORDER, domains);
-    const order: DomainPlan[] = [];
-    for (let i = 0; i < M; i++) {
-      const m = ord[i] as number;
-      order.push({
-        d: planD[m] as number,
-        prefix: planPrefix[m] as number,
-        bound: [planPrio[m] as number, planCount[m] as number],
-      });
-    }
-    return { agg, order };
-  } finally {
-    ctx.eng.release(region);
-  }
 }
 
 /** Reprieve order: highest priority first, then most pods, then last in input order. */

@@ -48,6 +48,11 @@ export class PodSlots {
     return new PodSlots(ctx, c, req, total);
   }
 
+  /** What the slots count: a pod's request per asked resource and the pods of the minimum. */
+  get key(): string {
+    return `${this.req.join(",")}/${this.total}`;
+  }
+
   private constructor(
     ctx: PreemptContext,
     private readonly c: EncodedCandidates,

@@ -1,0 +1,240 @@
+// Preemption on a snapshot reused across decisions (packages/placement/src/preempt-agg.ts keeps the
+// per-domain aggregates between calls and recomputes only what changed): on seeded clusters, a
+// snapshot that carried out several decisions (victims freed, nominations bound, a node cordoned
+// and uncordoned between them) answers every decision as a fresh snapshot built in the same state
+// does, on js and both WebAssembly builds; and the engines agree with each other.
+import {
+  createSnapshot,
+  type Gang,
+  type PlacementProblem,
+  type PlacementSnapshot,
+  type PreemptionResult,
+  type RunningGang,
+  solve,
+} from "@grove-ts/placement";
+import { type RandomProblemOptions, randomProblem, rng } from "@grove-ts/testing";
+import { describe, expect, it } from "vitest";
+
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+const batches: { name: string; seeds: number[]; options: (seed: number) => RandomProblemOptions }[] = [
+  { name: "small, 1 to 4 levels", seeds: range(1, 60), options: (s) => ({ gangs: 8 + (s % 10) }) },
+  {
+    name: "medium, 200 to 400 nodes",
+    seeds: range(3001, 2),
+    options: (s) => ({ nodes: 200 + ((s * 37) % 200), gangs: 60, maxPods: 12, levels: 1 + (s % 4) }),
+  },
+];
+
+const engines = [
+  { engine: "js", wasmBuild: "release" },
+  { engine: "wasm", wasmBuild: "release" },
+  { engine: "wasm", wasmBuild: "debug" },
+] as const;
+
+type EngineOptions = (typeof engines)[number];
+
+/** The placed gangs run at seeded priorities; the unplaced ones, and copies of two running, arrive. */
+function scenario(seed: number, options: RandomProblemOptions) {
+  const problem = randomProblem(seed, options) as PlacementProblem;
+  const placed = solve(problem, { engine: "js" });
+  const rand = rng(seed * 53 + 11);
+  const running: RunningGang[] = [];
+  const arriving: Gang[] = [];
+  problem.gangs.forEach((g, i) => {
+    const r = placed.gangs[i];
+    if (!r?.placed) {
+      arriving.push(g);
+      return;
+    }
+    const requests = new Map(g.groups.map((x) => [x.name, x.requests ?? {}]));
+    running.push({
+      name: g.name,
+      priority: Math.floor(rand() * 10),
+      pods: r.groups.flatMap((x) => x.nodes.map((node) => ({ node, requests: requests.get(x.name) ?? {} }))),
+    });
+  });
+  for (const r of running.slice(0, 2)) arriving.push(problem.gangs.find((x) => x.name === r.name) as Gang);
+  // Each arrives three times (renamed): gangs asking the same minimum one after another, as on
+  // the bench, keep the aggregates of the last call.
+  const repeated = arriving.flatMap((g) => ["a", "b", "c"].map((k) => renamed(g, k)));
+  return { problem, running, arriving: repeated, rand };
+}
+
+/** The gang under a new name, its groups and sub-groups renamed (names are unique in a problem). */
+function renamed(g: Gang, suffix: string): Gang {
+  const rename = (n: string) => `${n}-${suffix}`;
+  return {
+    ...g,
+    name: rename(g.name),
+    priority: 100,
+    groups: g.groups.map((x) => ({ ...x, name: rename(x.name) })),
+    ...(g.subGroups
+      ? { subGroups: g.subGroups.map((s) => ({ ...s, name: rename(s.name), groups: s.groups.map(rename) })) }
+      : {}),
+  };
+}
+
+/** One decision carried out as a scheduler would: victims' pods freed, the nomination bound. */
+function carryOut(snap: PlacementSnapshot, r: PreemptionResult, gang: Gang, candidates: RunningGang[]) {
+  const gone = new Set(r.victims);
+  for (const v of candidates) if (gone.has(v.name)) for (const p of v.pods) snap.free(p.node, p.requests);
+  const bound: { node: string; requests: Record<string, string> }[] = [];
+  for (const g of r.groups) {
+    const requests = (gang.groups.find((x) => x.name === g.name)?.requests ?? {}) as Record<string, string>;
+    for (const node of g.nodes) {
+      snap.bind(node, requests);
+      bound.push({ node, requests });
+    }
+  }
+  return { left: candidates.filter((v) => !gone.has(v.name)), bound };
+}
+
+interface World {
+  topology: PlacementProblem["topology"];
+  nodes: PlacementProblem["nodes"];
+  running: RunningGang[];
+  arriving: Gang[];
+  rand: () => number;
+  spread?: { spread?: boolean };
+  /** What a pod no candidate owns asks. */
+  other?: Record<string, string>;
+}
+
+type Pod = { node: string; requests: Record<string, string> };
+
+/**
+ * Every decision of the sequence on one reused snapshot, and each on a fresh one in the same state.
+ * Between two decisions, now and then, a node is cordoned or uncordoned, a pod no candidate owns is
+ * bound to a node or one of those freed: changes in domains no victim was taken from.
+ */
+function sequences(w: World, e: EngineOptions) {
+  const { topology, nodes, running, arriving, rand } = w;
+  const spread = w.spread ?? {};
+  const reused = createSnapshot(topology, nodes, e);
+  for (const g of running) for (const p of g.pods) reused.bind(p.node, p.requests);
+  let candidates = running.slice();
+  const bound: Pod[] = [];
+  const others: Pod[] = [];
+  const cordoned = new Set<string>();
+  const out: { reused: PreemptionResult; fresh: PreemptionResult }[] = [];
+  for (const gang of arriving) {
+    const node = nodes[Math.floor(rand() * nodes.length)]?.name as string;
+    const x = rand();
+    if (x < 0.2) {
+      const on = !cordoned.has(node);
+      reused.cordon(node, on);
+      if (on) cordoned.add(node);
+      else cordoned.delete(node);
+    } else if (x < 0.5) {
+      const pod = { node, requests: w.other ?? { cpu: "1" } };
+      reused.bind(pod.node, pod.requests);
+      others.push(pod);
+    } else if (x < 0.7 && others.length > 0) {
+      const [pod] = others.splice(Math.floor(rand() * others.length), 1) as [Pod];
+      reused.free(pod.node, pod.requests);
+    }
+    const r = reused.preempt(gang, candidates, spread);
+    const fresh = createSnapshot(topology, nodes, e);
+    for (const g of candidates) for (const p of g.pods) fresh.bind(p.node, p.requests);
+    for (const b of [...bound, ...others]) fresh.bind(b.node, b.requests);
+    for (const n of cordoned) fresh.cordon(n, true);
+    out.push({ reused: r, fresh: fresh.preempt(gang, candidates, spread) });
+    fresh.dispose();
+    if (r.placed) {
+      const done = carryOut(reused, r, gang, candidates);
+      candidates = done.left;
+      bound.push(...done.bound);
+    }
+  }
+  reused.dispose();
+  return out;
+}
+
+describe.each(batches)("preemption on a reused snapshot: $name", (batch) => {
+  it(`${batch.seeds.length} clusters: reused = fresh on every decision, js = wasm release = wasm debug`, () => {
+    let decisions = 0;
+    let withVictims = 0;
+    for (const seed of batch.seeds) {
+      const results = engines.map((e) => {
+        const { problem, running, arriving, rand } = scenario(seed, batch.options(seed));
+        const spread = problem.options?.spread ? { spread: true as const } : {};
+        return sequences(
+          { topology: problem.topology, nodes: problem.nodes, running, arriving, rand, spread },
+          e,
+        );
+      });
+      for (const [i, e] of engines.entries()) {
+        const rs = results[i] as { reused: PreemptionResult; fresh: PreemptionResult }[];
+        for (const [j, r] of rs.entries())
+          expect(r.reused, `seed ${seed} decision ${j} on ${e.engine} ${e.wasmBuild}`).toEqual(r.fresh);
+        expect(rs, `seed ${seed} on ${e.engine} ${e.wasmBuild} against js`).toEqual(results[0]);
+      }
+      for (const r of results[0] ?? []) {
+        decisions++;
+        if (r.reused.placed && r.reused.victims.length > 0) withVictims++;
+      }
+    }
+    // Decisions that evict and build on each other, or the comparison proves little.
+    expect(decisions).toBeGreaterThan(batch.seeds.length);
+    expect(withVictims).toBeGreaterThan(batch.seeds.length / 4);
+  });
+});
+
+describe("preemption on a reused snapshot: the KEP-5732 shape's racks", () => {
+  it("rack-required gangs one after another: reused = fresh on every decision", () => {
+    // 2 blocks x 8 racks x 6 hosts of 8 GPUs, full of low-priority gangs (whole hosts, and hosts
+    // shared by 2-GPU gangs); 14 gangs of 3 hosts arrive.
+    const topology = {
+      levels: [
+        { domain: "block", key: "block" },
+        { domain: "rack", key: "rack" },
+        { domain: "host", key: "kubernetes.io/hostname" },
+      ],
+    };
+    const nodes = range(0, 96).map((i) => ({
+      name: `n${i}`,
+      labels: {
+        block: `b${Math.floor(i / 48)}`,
+        rack: `r${Math.floor(i / 6)}`,
+        "kubernetes.io/hostname": `n${i}`,
+      },
+      allocatable: { cpu: "64", memory: "512Gi", "nvidia.com/gpu": "8", pods: "110" },
+    }));
+    const rand = rng(5);
+    const running: RunningGang[] = [];
+    for (let i = 0; i < 96; ) {
+      if (rand() < 0.3) {
+        for (let k = 0; k < 4; k++)
+          running.push({
+            name: `low-${running.length}`,
+            priority: Math.floor(rand() * 10),
+            pods: [{ node: `n${i}`, requests: { cpu: "16", "nvidia.com/gpu": "2" } }],
+          });
+        i++;
+        continue;
+      }
+      const span = Math.min(1 + Math.floor(rand() * 3), 6 - (i % 6));
+      running.push({
+        name: `low-${running.length}`,
+        priority: Math.floor(rand() * 10),
+        pods: range(i, span).map((x) => ({ node: `n${x}`, requests: { cpu: "64", "nvidia.com/gpu": "8" } })),
+      });
+      i += span;
+    }
+    const arriving: Gang[] = range(0, 14).map((i) => ({
+      name: `high-${i}`,
+      priority: 1000,
+      constraint: { required: "rack" },
+      groups: [{ name: `high-${i}-w`, count: 3, requests: { cpu: "64", "nvidia.com/gpu": "8" } }],
+    }));
+    for (const e of engines) {
+      const other = { cpu: "8", "nvidia.com/gpu": "1" };
+      const rs = sequences({ topology, nodes, running, arriving, rand: rng(9), other }, e);
+      for (const [j, r] of rs.entries())
+        expect(r.reused, `decision ${j} on ${e.engine} ${e.wasmBuild}`).toEqual(r.fresh);
+      const placed = rs.filter((r) => r.reused.placed).length;
+      expect(placed).toBeGreaterThan(10);
+    }
+  });
+});
