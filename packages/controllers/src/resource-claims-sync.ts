@@ -198,21 +198,30 @@ export async function syncPclqResourceClaims(
         ctx.options.requeueAfterMs,
       );
   } catch (err) {
-    const cause = err instanceof ReconcileError && err.cause instanceof Error ? err.cause : err;
-    if (cause instanceof ResourceClaimTemplateNotFoundError) {
-      result.missing = cause;
-      throw cause;
-    }
-    const inner = (err as { errors?: unknown[] }).errors?.find(
-      (e): e is ResourceClaimTemplateNotFoundError => e instanceof ResourceClaimTemplateNotFoundError,
-    );
-    if (inner) {
-      result.missing = inner;
-      throw inner;
-    }
-    throw err;
+    const missing = missingTemplate(err);
+    if (!missing) throw err;
+    result.missing = missing;
+    throw missing;
   }
 }
+
+/** The ResourceClaimTemplateNotFoundError in `err` (itself, its cause, or one of a batch's errors). */
+export function missingTemplate(err: unknown): ResourceClaimTemplateNotFoundError | undefined {
+  if (err instanceof ResourceClaimTemplateNotFoundError) return err;
+  if (err instanceof ReconcileError && err.cause instanceof ResourceClaimTemplateNotFoundError)
+    return err.cause;
+  const batch = (err as { errors?: unknown[] } | undefined)?.errors ?? [];
+  return batch.find(
+    (e): e is ResourceClaimTemplateNotFoundError => e instanceof ResourceClaimTemplateNotFoundError,
+  );
+}
+
+/**
+ * A PCS- or PCSG-level claim whose template is missing is a soft error (the PodCliques still report
+ * it); the owner polls for the template at the requeue interval, as nothing else wakes it.
+ */
+export const claimRetryHint = (softErrors: readonly unknown[], requeueAfterMs: number): number | undefined =>
+  softErrors.some((e) => missingTemplate(e)) ? requeueAfterMs : undefined;
 
 /** The PodClique's `ResourceClaimsReady` condition, only when its pods reference shared claims. */
 export function withClaimCondition<S extends { conditions?: Condition[] }>(

@@ -20,7 +20,12 @@ import {
   type ResourceSharingScope,
   resourceClaimName,
 } from "@grove-ts/api";
-import { controllerReference, type KubeObject, type ResourceType } from "@grove-ts/runtime";
+import {
+  controllerReference,
+  type KubeObject,
+  type OwnerReference,
+  type ResourceType,
+} from "@grove-ts/runtime";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "./types.js";
 
 /** One `resourceSharing` entry, whatever its level (the filter is read by the pod wiring only). */
@@ -36,7 +41,7 @@ export interface WantedClaim {
   name: string;
   namespace: string;
   labels: Record<string, string>;
-  owner: KubeObject["metadata"]["ownerReferences"] extends (infer R)[] | undefined ? R : never;
+  owner: OwnerReference;
   entry: SharingEntry;
 }
 

@@ -5,6 +5,7 @@ import type { ReconcileContext, ReconcileResult, ResourceType } from "@grove-ts/
 import { pcsgsOf, standalonePodCliquesOf } from "../children.js";
 import { syncGroup } from "../component.js";
 import type { ControllerContext } from "../context.js";
+import { claimRetryHint } from "../resource-claims-sync.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodCliqueSet } from "../types.js";
 import { runSteps } from "../util.js";
@@ -64,6 +65,7 @@ export function pcsReconciler(ctx: ControllerContext) {
       rc.logger,
     );
     outcome.softErrors = softErrors;
+    outcome.requeueAfterMs ??= claimRetryHint(softErrors, ctx.options.requeueAfterMs);
     const now = ctx.options.now();
     const status = computePcsStatus({
       pcs,

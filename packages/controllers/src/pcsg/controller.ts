@@ -35,7 +35,7 @@ import {
 } from "../events.js";
 import { deletePcsgReplicas, pcsgReplicaGangTermination } from "../gang-termination.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
-import { syncPcsgResourceClaims } from "../resource-claims-sync.js";
+import { claimRetryHint, syncPcsgResourceClaims } from "../resource-claims-sync.js";
 import { autoUpdateInProgress, type PcsgUpdateResult, rollPcsg } from "../rolling-update.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../types.js";
@@ -168,6 +168,7 @@ export function pcsgReconciler(ctx: ControllerContext) {
       rc.logger,
     );
     outcome.softErrors = softErrors;
+    outcome.requeueAfterMs ??= claimRetryHint(softErrors, ctx.options.requeueAfterMs);
     const now = ctx.options.now();
     const status = computePcsgStatus({
       pcsg,
