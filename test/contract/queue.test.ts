@@ -91,6 +91,23 @@ describe.each(targets)("KAI Queue: $name", ({ start }) => {
     expect(fields).toEqual(["spec.resources.cpu.quota", "spec.resources.memory.quota"]);
   });
 
+  it("refuses a min runtime that is not a duration, naming the field and the pattern; takes one that is", async () => {
+    const bad = { ...queue("slow", {}), spec: { preemptMinRuntime: "5m", reclaimMinRuntime: "soon" } };
+    const err = await c.create(QueueType, bad as Queue, { dryRun: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isApiError(err) && [err.code, err.status.details?.causes?.map((x) => x.field)]).toEqual([
+      422,
+      ["spec.reclaimMinRuntime"],
+    ]);
+    expect(isApiError(err) && err.status.message).toContain(
+      'spec.reclaimMinRuntime: Invalid value: "soon": spec.reclaimMinRuntime in body should match',
+    );
+    const ok = { ...queue("slow", {}), spec: { preemptMinRuntime: "1h30m", reclaimMinRuntime: "0" } };
+    await c.create(QueueType, ok as Queue, { dryRun: true });
+  });
+
   it("accepts quota up to limit, any quota under limit -1, and Grove's e2e queues' shape", async () => {
     const unlimited = { quota: -1, limit: -1, overQuotaWeight: 1 };
     await c.create(QueueType, queue("default", { cpu: unlimited, gpu: unlimited, memory: unlimited }));

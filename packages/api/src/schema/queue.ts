@@ -13,6 +13,9 @@ export const queueQuotaRule: CelRule = {
   reason: "FieldValueInvalid",
 };
 
+/** Go's time.ParseDuration syntax (metav1.Duration): "0", or numbers with units ns, us, µs, ms, s, m, h. */
+const GO_DURATION_PATTERN = "^[-+]?(0|((\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h))+)$";
+
 const num = (description: string) => Type.Number({ description });
 
 export const QueueResourceSchema = (resource: string, unit: string) =>
@@ -37,8 +40,20 @@ export const QueueSpecSchema = Type.Object(
           "Over-quota resources go first to higher-priority queues; considered first for allocation and last for reclaim (KAI's default: 100).",
       }),
     ),
-    preemptMinRuntime: Type.Optional(Str({ description: "How long a job runs before it may be preempted." })),
-    reclaimMinRuntime: Type.Optional(Str({ description: "How long a job runs before it may be reclaimed." })),
+    preemptMinRuntime: Type.Optional(
+      Str({
+        description:
+          'How long a job runs before it may be preempted (a duration such as "30s", "5m", "1h30m").',
+        pattern: GO_DURATION_PATTERN,
+      }),
+    ),
+    reclaimMinRuntime: Type.Optional(
+      Str({
+        description:
+          'How long a job runs before it may be reclaimed (a duration such as "30s", "5m", "1h30m").',
+        pattern: GO_DURATION_PATTERN,
+      }),
+    ),
     resources: Type.Optional(
       Type.Object(
         {
