@@ -120,6 +120,14 @@ interface Step {
   rootOf: Int32Array;
 }
 
+/** Two arrays reused from call to call (calls never overlap: preempt() is synchronous). */
+const buffers = [new Int32Array(0), new Int32Array(0)];
+
+function scratch(i: number, n: number): Int32Array {
+  if ((buffers[i] as Int32Array).length < n) buffers[i] = new Int32Array(Math.max(n, 1024));
+  return (buffers[i] as Int32Array).subarray(0, n);
+}
+
 /** What changed since the state: per domain 1 if it must be recomputed, and old -> new candidate
  * index; null when a full run is due (another candidate list, too many changes). */
 function since(
@@ -133,10 +141,10 @@ function since(
   if (L < 0 || changes === null || m === undefined || m.prev !== st.c) return null;
   const prev = m.prev;
   const Kold = prev.names.length;
-  const inv = new Int32Array(Kold).fill(-1);
+  const inv = scratch(0, Kold).fill(-1);
   const K = m.index.length;
   const rootOf = new Int32Array(K);
-  const cur = new Int32Array(st.rootK).fill(-1);
+  const cur = scratch(1, st.rootK).fill(-1);
   for (let k = 0; k < K; k++) {
     const old = m.index[k] as number;
     inv[old] = k;

@@ -93,44 +93,47 @@ function reuse(raw: unknown[], prev: LastCall): EncodedCandidates | null {
   const objects = prev.objects;
   const old = prev.encoded;
   const K = raw.length;
-  if (K > objects.length) return null;
+  const n = objects.length;
+  if (K > n) return null;
   const from = new Int32Array(K);
   let j = 0;
   for (let k = 0; k < K; k++) {
     const o = raw[k];
-    while (j < objects.length && objects[j] !== o) j++;
-    if (j === objects.length) return null;
+    while (j < n && objects[j] !== o) j++;
+    if (j === n) return null;
     from[k] = j++;
   }
+  // The last call's mapping is not kept further: one step back is all the aggregates read.
+  old.from = undefined;
+  // The same candidates: the same arrays (an encoding is never written after it is made).
+  if (K === n) return { ...old, from: { prev: old, index: from } };
   const names = new Array<string>(K);
   const priority = new Float64Array(K);
   const pods = new Int32Array(K);
   const podOff = new Int32Array(K + 1);
-  for (let k = 0; k < K; k++) {
-    const i = from[k] as number;
-    names[k] = old.names[i] as string;
-    priority[k] = old.priority[i] as number;
-    pods[k] = old.pods[i] as number;
-    podOff[k + 1] = (podOff[k] as number) + (old.podOff[i + 1] as number) - (old.podOff[i] as number);
-  }
-  const total = podOff[K] as number;
+  const total = K === 0 ? 0 : (old.podOff[n] as number) - removedRows(old, from);
   const podNode = new Int32Array(total);
   const podShape = new Int32Array(total);
   const podCount = new Int32Array(total);
-  // Copy runs of consecutive candidates at once.
+  // Runs of consecutive candidates are copied at once.
   let k = 0;
   while (k < K) {
+    const i = from[k] as number;
     let end = k + 1;
-    while (end < K && from[end] === (from[end - 1] as number) + 1) end++;
-    const a = old.podOff[from[k] as number] as number;
-    const b = old.podOff[(from[end - 1] as number) + 1] as number;
+    while (end < K && from[end] === i + end - k) end++;
+    const len = end - k;
+    priority.set(old.priority.subarray(i, i + len), k);
+    pods.set(old.pods.subarray(i, i + len), k);
+    for (let x = 0; x < len; x++) names[k + x] = old.names[i + x] as string;
+    const shift = (podOff[k] as number) - (old.podOff[i] as number);
+    for (let x = 1; x <= len; x++) podOff[k + x] = (old.podOff[i + x] as number) + shift;
+    const a = old.podOff[i] as number;
+    const b = old.podOff[i + len] as number;
     podNode.set(old.podNode.subarray(a, b), podOff[k] as number);
     podShape.set(old.podShape.subarray(a, b), podOff[k] as number);
     podCount.set(old.podCount.subarray(a, b), podOff[k] as number);
     k = end;
   }
-  // The last call's mapping is not kept further: one step back is all the aggregates read.
-  old.from = undefined;
   return {
     ...old,
     names,
@@ -142,6 +145,18 @@ function reuse(raw: unknown[], prev: LastCall): EncodedCandidates | null {
     podCount,
     from: { prev: old, index: from },
   };
+}
+
+/** Rows of the last call's candidates that `from` (kept candidates' old indices, ascending) drops. */
+function removedRows(old: EncodedCandidates, from: Int32Array): number {
+  let removed = 0;
+  let next = 0;
+  for (let k = 0; k < from.length; k++) {
+    const i = from[k] as number;
+    removed += (old.podOff[i] as number) - (old.podOff[next] as number);
+    next = i + 1;
+  }
+  return removed + (old.podOff[old.names.length] as number) - (old.podOff[next] as number);
 }
 
 function readCandidates(
