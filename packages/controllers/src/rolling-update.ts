@@ -173,7 +173,9 @@ export async function rollPodClique(
     const newReady = live.filter(
       (p) => p.metadata.labels?.[LabelPodTemplateHash] === target && isPodReady(p),
     ).length;
-    if (!(gone && newReady >= (sel.completed?.length ?? 0) + 1)) return { progress, hint: requeue };
+    // A scale-in during the update may leave fewer pods than were replaced so far.
+    const want = Math.min((sel.completed?.length ?? 0) + 1, pclq.spec.replicas);
+    if (!(gone && newReady >= want)) return { progress, hint: requeue };
   }
   // 3. Next ready old pod, oldest first, only while the clique stays at minAvailable.
   const readyOld = old
@@ -266,7 +268,8 @@ export async function rollPcsg(
       deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", pcsg.metadata.namespace),
     );
   for (const [, ps] of pendingOrUnavailable) await deleteReplica(ps);
-  if (sel && !complete(sel.current)) return { progress, hint: requeue };
+  // A selected replica that a scale-in removed is done with (it is not coming back).
+  if (sel && sel.current < pcsg.spec.replicas && !complete(sel.current)) return { progress, hint: requeue };
   const readyOld = olds
     .filter(([j]) => !pendingOrUnavailable.some(([k]) => k === j))
     .sort(([a], [b]) => a - b);

@@ -1,9 +1,12 @@
 // Rolling updates (grove-behaviour.md §13): a pod-template change replaces every pod, one PCS
 // replica at a time, ready pods one by one; PCSG replicas are recreated; OnDelete replaces nothing.
 import { PodCliqueScalingGroupType, PodCliqueSetType, PodCliqueType } from "@grove-ts/api";
-import { PodType } from "@grove-ts/runtime";
+import { noopLogger, PodType } from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
+import type { ControllerContext } from "../src/context.js";
+import { cliqueTemplateHash } from "../src/desired.js";
 import type { Pod } from "../src/kube-types.js";
+import { rfc3339, rollPcsg, rollPodClique } from "../src/rolling-update.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "../src/types.js";
 import { pcsOf } from "./fixtures.js";
 import {
@@ -121,3 +124,110 @@ describe("rolling updates", () => {
 });
 
 const names = (ps: Pod[]) => ps.map((p) => p.metadata.name).sort();
+
+// Scale-in during a RollingRecreate (Grove's e2e RU16, RU20): the replica or pods selected for
+// replacement may be scaled away; the update must not wait for them forever.
+describe("rolling updates: a scale-in during the update", () => {
+  const now = new Date("2026-01-01T00:00:00Z");
+  const deleted: string[] = [];
+  const ctx = {
+    client: {
+      delete: async (_t: unknown, name: string) => {
+        deleted.push(name);
+      },
+    },
+    options: { now: () => now, requeueAfterMs: 5000 },
+    logger: noopLogger,
+  } as unknown as ControllerContext;
+  const pcs = pcsOf(
+    "ru",
+    [
+      { name: "a", replicas: 3, minAvailable: 2 },
+      { name: "b", replicas: 1 },
+    ],
+    [{ name: "sg", cliqueNames: ["b"], replicas: 2, minAvailable: 1 }],
+  );
+  pcs.metadata.uid = "u";
+  pcs.status = {
+    currentGenerationHash: "h2",
+    updateProgress: {
+      updateStartedAt: rfc3339(now),
+      currentlyUpdating: [{ replicaIndex: 0, updateStartedAt: rfc3339(now) }],
+    },
+  } as PodCliqueSet["status"];
+  const tpl = (n: string) =>
+    pcs.spec.template.cliques.find(
+      (c) => c.name === n,
+    ) as PodCliqueSet["spec"]["template"]["cliques"][number];
+
+  it("PCSG: the selected replica scaled in (3 -> 2) ends the update once the rest is new", async () => {
+    deleted.length = 0;
+    const hash = cliqueTemplateHash(pcs, tpl("b"));
+    const member = (j: number): PodClique =>
+      ({
+        metadata: {
+          name: `ru-0-sg-${j}-b`,
+          namespace: NS,
+          labels: {
+            "grove.io/podcliqueset-replica-index": "0",
+            "grove.io/podcliquescalinggroup": "ru-0-sg",
+            "grove.io/podcliquescalinggroup-replica-index": String(j),
+            "grove.io/pod-template-hash": hash,
+          },
+        },
+        spec: { replicas: 1, minAvailable: 1 },
+        status: { currentPodTemplateHash: hash, updatedReplicas: 1, readyReplicas: 1, scheduledReplicas: 1 },
+      }) as unknown as PodClique;
+    const pcsg = {
+      metadata: { name: "ru-0-sg", namespace: NS, labels: { "grove.io/podcliqueset-replica-index": "0" } },
+      spec: { replicas: 2, minAvailable: 1, cliqueNames: ["b"] },
+      status: {
+        availableReplicas: 2,
+        updateProgress: {
+          updateStartedAt: rfc3339(now),
+          podCliqueSetGenerationHash: "h2",
+          readyReplicaIndicesSelectedToUpdate: { current: 2, completed: [0, 1] },
+        },
+      },
+    } as unknown as PodCliqueScalingGroup;
+    const r = await rollPcsg(ctx, pcs, pcsg, [member(0), member(1)]);
+    expect(r.progress?.updateEndedAt).toBe(rfc3339(now));
+    expect(deleted).toEqual([]);
+  });
+
+  it("standalone PodClique: scaled in (3 -> 2) after two replacements, the update ends with 2 new Ready pods", async () => {
+    deleted.length = 0;
+    const hash = cliqueTemplateHash(pcs, tpl("a"));
+    const pod = (name: string): Pod =>
+      ({
+        metadata: {
+          name,
+          namespace: NS,
+          labels: { "grove.io/pod-template-hash": hash },
+          creationTimestamp: rfc3339(now),
+        },
+        spec: { containers: [] },
+        status: { conditions: [{ type: "Ready", status: "True" }] },
+      }) as unknown as Pod;
+    const pclq = {
+      metadata: {
+        name: "ru-0-a",
+        namespace: NS,
+        labels: { "grove.io/podcliqueset-replica-index": "0", "grove.io/pod-template-hash": hash },
+      },
+      spec: { replicas: 2, minAvailable: 2 },
+      status: {
+        updateProgress: {
+          updateStartedAt: rfc3339(now),
+          podCliqueSetGenerationHash: "h2",
+          podTemplateHash: hash,
+          // the third (old) pod was selected, then taken by the scale-in
+          readyPodsSelectedToUpdate: { current: "ru-0-a-old2", completed: ["ru-0-a-old0", "ru-0-a-old1"] },
+        },
+      },
+    } as unknown as PodClique;
+    const r = await rollPodClique(ctx, pcs, pclq, [pod("ru-0-a-new0"), pod("ru-0-a-new1")]);
+    expect(r.progress?.updateEndedAt).toBe(rfc3339(now));
+    expect(deleted).toEqual([]);
+  });
+});
