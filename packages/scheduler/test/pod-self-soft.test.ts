@@ -4,6 +4,7 @@
 // (README "Pod constraints").
 import type { Pod, TopologySpreadConstraint, WeightedPodAffinityTerm } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
+import { selfSoft } from "../src/pod-self-soft.js";
 import {
   boundNodes,
   createAll,
@@ -132,5 +133,73 @@ describe.each(["wasm", "js"] as const)("preferences among a gang's own pods (%s 
     const got = await eventually(() => bound(ws));
     const rackOf = (n: string) => `r${Math.floor((Number(n.slice(1)) - 1) / 2) + 1}`;
     expect(counts(got.map(rackOf))).toEqual([2, 2, 2]);
+  });
+});
+
+describe("selfSoft: preferred affinity among the gang's pods as a preferred level", () => {
+  const levels = [
+    { domain: "block", key: "example.com/block" },
+    { domain: "rack", key: RACK },
+    { domain: "host", key: HOST },
+  ];
+  const world = { node: () => undefined, nodes: () => [], placed: () => [] };
+  const withAffinity = (name: string, app: string, key: string) =>
+    spod(name, "g", { labels: { app }, affinity: [weighted(key, { app: "w" })] });
+  const gangOf = (constraint?: { required?: string; preferred?: string }) => ({
+    name: "default/g",
+    ...(constraint ? { constraint } : {}),
+    groups: [
+      { name: "a", count: 2 },
+      { name: "b", count: 2 },
+    ],
+  });
+
+  it.each([
+    [
+      "both groups match: on the gang, under its required block",
+      "w",
+      "w",
+      RACK,
+      { required: "block" },
+      { required: "block", preferred: "rack" },
+      undefined,
+    ],
+    [
+      "a matches only its own group (on a); b prefers a's pods (on the gang)",
+      "w",
+      "x",
+      RACK,
+      { required: "block" },
+      { required: "block", preferred: "rack" },
+      { preferred: "rack" },
+    ],
+    [
+      "a key broader than the gang's required: nothing",
+      "w",
+      "w",
+      "example.com/block",
+      { required: "rack" },
+      { required: "rack" },
+      undefined,
+    ],
+    [
+      "a narrower preferred already: kept",
+      "w",
+      "w",
+      RACK,
+      { preferred: "host" },
+      { preferred: "host" },
+      undefined,
+    ],
+    ["a key that is no level: nothing", "w", "w", "example.com/zone", undefined, undefined, undefined],
+  ] as const)("%s", (_, appA, appB, key, constraint, gangWant, groupWant) => {
+    const firsts: Record<string, K<Pod>> = {
+      a: withAffinity("a0", appA, key),
+      b: withAffinity("b0", appB, key),
+    };
+    const out = selfSoft(gangOf(constraint), (g) => firsts[g], world, levels);
+    expect(out.gang.constraint).toEqual(gangWant);
+    expect(out.gang.groups[0]?.constraint).toEqual(groupWant);
+    expect(out.caps).toBeUndefined();
   });
 });
