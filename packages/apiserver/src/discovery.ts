@@ -32,6 +32,14 @@ function byVersion(defs: ResourceDef[]): Map<string, ResourceDef[]> {
   return m;
 }
 
+/** The pod subresources kube-apiserver proxies to kubelets: name, kind, verbs (as v1.37 lists them). */
+const podProxySubresources: [string, string, string[]][] = [
+  ["attach", "PodAttachOptions", ["create", "get"]],
+  ["exec", "PodExecOptions", ["create", "get"]],
+  ["log", "Pod", ["get"]],
+  ["portforward", "PodPortForwardOptions", ["create", "get"]],
+];
+
 function aggregatedResource(d: ResourceDef): Obj {
   const subresources: Obj[] = [];
   if (d.scale)
@@ -58,6 +66,10 @@ function aggregatedResource(d: ResourceDef): Obj {
       responseKind: { group: "policy", version: "v1", kind: "Eviction" },
       verbs: ["create"],
     });
+  // Served through a PodProxy (handlers/pod-proxy.ts), as kube-apiserver lists them.
+  if (d.group === "" && d.plural === "pods")
+    for (const [sub, kind, verbs] of podProxySubresources)
+      subresources.push({ subresource: sub, responseKind: { group: "", version: "v1", kind }, verbs });
   const r: Obj = {
     resource: d.plural,
     responseKind: { group: d.group, version: d.version, kind: d.kind },
@@ -169,6 +181,13 @@ export function resourceList(registry: Registry, group: string, version: string)
           verbs: ["create"],
         },
         { name: "bindings", singularName: "binding", namespaced: true, kind: "Binding", verbs: ["create"] },
+        ...podProxySubresources.map(([sub, kind, verbs]) => ({
+          name: `pods/${sub}`,
+          singularName: "",
+          namespaced: true,
+          kind,
+          verbs,
+        })),
       );
   }
   return {

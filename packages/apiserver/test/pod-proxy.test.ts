@@ -35,6 +35,36 @@ async function req(method: string, path: string): Promise<{ code: number; text: 
 }
 
 describe("pod subresources without a kubelet", () => {
+  it("are listed in discovery as kube-apiserver v1.37 lists them", async () => {
+    const r = await fetch(`${s.url}/api/v1`, { headers: { authorization: `Bearer ${s.token}` } });
+    const res = ((await r.json()) as { resources: { name: string }[] }).resources;
+    const want = ["attach", "exec", "log", "portforward"].map((n) => `pods/${n}`);
+    expect(res.filter((x) => want.includes(x.name))).toEqual([
+      {
+        name: "pods/attach",
+        singularName: "",
+        namespaced: true,
+        kind: "PodAttachOptions",
+        verbs: ["create", "get"],
+      },
+      {
+        name: "pods/exec",
+        singularName: "",
+        namespaced: true,
+        kind: "PodExecOptions",
+        verbs: ["create", "get"],
+      },
+      { name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
+      {
+        name: "pods/portforward",
+        singularName: "",
+        namespaced: true,
+        kind: "PodPortForwardOptions",
+        verbs: ["create", "get"],
+      },
+    ]);
+  });
+
   it("log: 404 for no pod, 400 for a container the pod lacks or an ambiguous one", async () => {
     expect((await req("GET", "nope/log")).code).toBe(404);
     const bad = await req("GET", "bound/log?container=c");
