@@ -100,11 +100,26 @@ export class RollingUpdate {
             s.updatedReplicas === replicas &&
             p?.updateEndedAt !== undefined &&
             started >= Math.floor(since / 1000) * 1000,
-          state: `generation ${pcs.metadata.generation} observed ${s.observedGeneration}; updatedReplicas ${s.updatedReplicas}; updateProgress ${JSON.stringify(p)}`,
+          state: `generation ${pcs.metadata.generation} observed ${s.observedGeneration}; updatedReplicas ${s.updatedReplicas}; updateProgress ${JSON.stringify(p)}; ${await this.children()}`,
         };
       },
       { timeoutMs, intervalMs: 200 },
     );
+  }
+
+  /** Each PCSG's and PodClique's replicas and update progress, for failure messages. */
+  async children(): Promise<string> {
+    const sel = `app.kubernetes.io/part-of=${this.pcs}`;
+    type Child = KubeObject & { spec?: { replicas?: number }; status?: Record<string, unknown> };
+    const out: string[] = [];
+    for (const type of [T.pcsg, T.pclq])
+      for (const o of await this.e2e.list<Child>(type, sel)) {
+        const st = o.status ?? {};
+        out.push(
+          `${o.metadata.name}${o.metadata.deletionTimestamp ? " (terminating)" : ""} r=${o.spec?.replicas} ready=${st.readyReplicas ?? st.availableReplicas} updated=${st.updatedReplicas} progress=${JSON.stringify(st.updateProgress)}`,
+        );
+      }
+    return out.join("; ");
   }
 
   /** Waits until PCS replica `ordinal` is status.updateProgress.currentlyUpdating. */
