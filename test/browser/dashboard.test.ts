@@ -5,39 +5,20 @@
 // PCS, clique, PodGang, priority and queue. A screenshot is kept under test/dist/browser/ (and
 // written to $DASHBOARD_SCREENSHOT when set: `npm run docs:screenshot`). Without /usr/bin/chromium
 // (a machine that never ran .ci/run) the suite is skipped with a message saying so.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PodGangType } from "@grove-ts/api";
 import { type KubeObject, PodType } from "@grove-ts/runtime";
 import { type Dashboard, type Simulator, startSimDashboard, startSimulator } from "@grove-ts/simulator";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kubectl } from "../e2e/lib/kubectl.js";
 import { waitFor } from "../e2e/lib/wait.js";
+import { CHROMIUM, ci, launch, present } from "./chromium.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 const SHOT = join(import.meta.dirname, "..", "dist", "browser", "dashboard.png");
-/** TOOLCHAIN "Browser tests": the flags that work as root on a machine with no outside network. */
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-const present = existsSync(CHROMIUM);
-// CI installs it (.ci/run): there a missing browser is a failure, not a skip.
-const ci = process.env.CI === "true";
-if (!present && !ci)
-  console.warn(
-    `[browser] skipped: no chromium at ${CHROMIUM} (apt-get install chromium, as .ci/run does; or set CHROMIUM_PATH)`,
-  );
 
 describe.runIf(!present && ci)("dashboard in chromium (CI)", () => {
   it("has Debian's chromium, which .ci/run installs", () => {
@@ -121,12 +102,7 @@ describe.skipIf(!present)("dashboard in chromium", () => {
       .filter((n) => n.endsWith(".yaml"))
       .sort())
       await kubectl.ok(["apply", "-f", join(EXAMPLES, f)]);
-    // A fresh profile (--user-data-dir) per run.
-    browser = await chromium.launchPersistentContext(join(dir, "chromium"), {
-      executablePath: CHROMIUM,
-      args: FLAGS,
-      viewport: { width: 1500, height: 960 },
-    });
+    browser = await launch(dir);
     page = await browser.newPage();
     await page.goto(dash.url);
   }, 120_000);

@@ -42,6 +42,9 @@ function domain(m: DashboardModel, d: DomainView, heat: boolean): string {
   if (d.level === "cluster") return kids;
   const free = d.gpus - d.usedGpus;
   const what = d.gpus > 0 ? `${free} of ${d.gpus} GPUs free` : "no GPUs";
+  // Heat mode: the narrowest domains (racks) are bare tiles of heat cells, named on hover.
+  if (heat && d.domains.length === 0)
+    return `<div class="dom compact lvl-${esc(d.level)}" data-level="${esc(d.level)}" data-domain="${esc(d.name)}" title="${esc(d.level)} ${esc(d.name)}: ${what}"><div class="dk heatmap">${kids}</div></div>`;
   return `<div class="dom lvl-${esc(d.level)}" data-level="${esc(d.level)}" data-domain="${esc(d.name)}"><div class="dl">${esc(d.level)} <b>${esc(d.name)}</b> <span>${what}</span></div><div class="dk${heat ? " heatmap" : ""}">${kids}</div></div>`;
 }
 
