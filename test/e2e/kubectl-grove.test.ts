@@ -111,6 +111,15 @@ describe("kubectl grove (the plugin, run by the real kubectl)", () => {
     rackOf = new Map(nodes.items.map((n) => [n.metadata.name, n.metadata.labels[RACK] ?? ""]));
     await e2e.apply(e2e.file("mn.yaml", workload));
     await e2e.waitPods("mn", { total: 6, ready: 6 }, { timeoutMs: 60_000 });
+    // The tree prints the PCS's status: wait until the operator has counted the replica available.
+    await waitFor("PodCliqueSet mn available", async () => {
+      const pcs = await e2e.kubectl.json<{ status?: { availableReplicas?: number } }>([
+        "get",
+        "podcliquesets.grove.io",
+        "mn",
+      ]);
+      return { ok: pcs.status?.availableReplicas === 1, state: JSON.stringify(pcs.status ?? {}) };
+    });
   });
   afterAll(async () => {
     await e2e?.close();
