@@ -2,6 +2,7 @@
 // Engineers add their own export lines here; keep one line per module.
 
 export * from "./check-schema.js";
+export * from "./computedomain-crd.js";
 export * from "./conditions.js";
 export * from "./constants.js";
 export * from "./crds.js";

@@ -7,6 +7,7 @@
 import type { Client, Informer, KubeObject, Logger, StatusMemory } from "@grove-ts/runtime";
 import type { ControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";
+import type { ComputeDomain } from "./mnnvl.js";
 import type {
   ClusterTopologyBinding,
   PodClique,
@@ -28,8 +29,10 @@ export interface Informers {
   secret: Informer<KubeObject & { data?: Record<string, string> }>;
   hpa: Informer<KubeObject & { spec?: Record<string, unknown> }>;
   ctb: Informer<ClusterTopologyBinding>;
-  /** Shared ResourceClaims (resource-claims-sync.ts). */
+  /** Shared ResourceClaims (resource-claims-sync.ts); empty where resource.k8s.io/v1 is not served. */
   resourceClaim: Informer<KubeObject & { spec?: Record<string, unknown> }>;
+  /** MNNVL ComputeDomains (mnnvl-sync.ts); empty unless network.autoMNNVLEnabled and the CRD is served. */
+  computeDomain: Informer<ComputeDomain>;
 }
 
 /** Index names registered on the informers. */
@@ -44,6 +47,8 @@ export interface ResolvedOptions {
   initContainerImage: string;
   /** ERR_REQUEUE_AFTER interval (Grove's ComponentSyncRetryInterval, 5 s). */
   requeueAfterMs: number;
+  /** network.autoMNNVLEnabled: ComputeDomains and the MNNVL claim (mnnvl.ts). */
+  autoMNNVLEnabled: boolean;
   now: () => Date;
 }
 

@@ -30,6 +30,7 @@ import {
   withEnvVars,
 } from "@grove-ts/api";
 import { controllerReference, type KubeObject } from "@grove-ts/runtime";
+import { pcsgAnnotationsWithMNNVL } from "./mnnvl.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet } from "./types.js";
 
 export const cliqueByName = (pcs: PodCliqueSet, name: string): PodCliqueTemplateSpec | undefined =>
@@ -239,8 +240,9 @@ export function desiredPcsg(
     [LabelName]: name,
     [LabelPodCliqueSetReplicaIndex]: String(pcsReplica),
   };
-  const annotations =
-    cfg.annotations && Object.keys(cfg.annotations).length > 0 ? cfg.annotations : undefined;
+  // The PCS's grove.io/mnnvl-group is inherited by the PCSG object (grove-api.md §12.2).
+  const own = pcsgAnnotationsWithMNNVL(pcs, cfg.annotations as Record<string, string> | undefined);
+  const annotations = own && Object.keys(own).length > 0 ? own : undefined;
   const syncedSpec = { minAvailable: pcsgMinAvailable(cfg), cliqueNames: cfg.cliqueNames };
   const object = {
     apiVersion: PodCliqueScalingGroupType.apiVersion,

@@ -50,6 +50,8 @@ import {
 import { topologyNameOf } from "./desired-gangs.js";
 import { createControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";
+import { type ComputeDomain, ComputeDomainType } from "./mnnvl.js";
+import { isServed, OptionalInformer } from "./optional-informer.js";
 import {
   checkOptions,
   DEFAULT_CONCURRENCY,
@@ -115,10 +117,16 @@ export function createGroveControllers(
         ? initContainerImageRef(options.initContainerImage)
         : defaultInitContainerImage(),
     requeueAfterMs: options.requeueAfterMs ?? 5000,
+    autoMNNVLEnabled: options.autoMNNVLEnabled ?? false,
     now: () => new Date(),
   };
   const mgr = new Manager({ client, logger });
   const managed = { labelSelector: `${LabelManagedBy}=${ManagedByValue}` };
+  // Kinds a cluster may not serve: bound to real informers at start when served (optional-informer.ts).
+  const optional = {
+    resourceClaim: new OptionalInformer<KubeObject & { spec?: Record<string, unknown> }>(ResourceClaimType),
+    computeDomain: new OptionalInformer<ComputeDomain>(ComputeDomainType),
+  };
   const informers: Informers = {
     pcs: mgr.informer<PodCliqueSet>(PodCliqueSetType),
     pcsg: mgr.informer<PodCliqueScalingGroup>(PodCliqueScalingGroupType),
@@ -133,7 +141,8 @@ export function createGroveControllers(
     secret: mgr.informer(SecretType),
     hpa: mgr.informer(HorizontalPodAutoscalerType, managed),
     ctb: mgr.informer(ClusterTopologyBindingType),
-    resourceClaim: mgr.informer(ResourceClaimType, managed),
+    resourceClaim: optional.resourceClaim,
+    computeDomain: optional.computeDomain,
   };
   for (const inf of [
     informers.pcsg,
@@ -147,6 +156,7 @@ export function createGroveControllers(
     informers.secret,
     informers.hpa,
     informers.resourceClaim,
+    informers.computeDomain,
   ] as Informer<KubeObject>[])
     inf.addIndexer(INDEX_PART_OF, partOfIndex);
   informers.pod.addIndexer(INDEX_CONTROLLER_UID, indexByControllerUid);
@@ -384,6 +394,13 @@ export function createGroveControllers(
     for (const p of waiting) pclqCtl.enqueue(pclqKey(p));
   };
   on(informers.resourceClaim, { add: claimWaiters, del: claimOwner });
+  // A ComputeDomain deleted or marked for deletion by someone else is recreated by its PCS.
+  on(informers.computeDomain, {
+    update: (a, b) => {
+      if (!a.metadata.deletionTimestamp && b.metadata.deletionTimestamp) claimOwner(b);
+    },
+    del: claimOwner,
+  });
 
   // ---- PodGang (§6.1) ----
   on(informers.podgang, {
@@ -405,6 +422,12 @@ export function createGroveControllers(
         });
   return {
     start: async () => {
+      if (await isServed(client, ResourceClaimType))
+        optional.resourceClaim.bind(mgr.informer(ResourceClaimType, managed));
+      else
+        logger.info("resource.k8s.io/v1 ResourceClaims not served: resourceSharing claims are not managed");
+      if (resolved.autoMNNVLEnabled && (await isServed(client, ComputeDomainType)))
+        optional.computeDomain.bind(mgr.informer(ComputeDomainType, managed));
       await mgr.start();
       await ct?.start();
     },

@@ -25,6 +25,12 @@ export interface GroveControllersOptions {
    * `grove-ts/grove-initc:<version>`.
    */
   initContainerImage?: string;
+  /**
+   * network.autoMNNVLEnabled (grove-api.md §15.9): one ComputeDomain per PCS replica and MNNVL group
+   * of GPU cliques, and the MNNVL claim in their pods. Needs the ComputeDomain CRD (the operator
+   * checks it at start). Default false.
+   */
+  autoMNNVLEnabled?: boolean;
   /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
   requeueAfterMs?: number;
   /**

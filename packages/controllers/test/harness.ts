@@ -9,7 +9,7 @@ import {
   groveCrds,
   PodCliqueSetType,
 } from "@grove-ts/api";
-import { createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
+import { type CreateOptions, createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
 import {
   type Client,
   CustomResourceDefinitionType,
@@ -31,8 +31,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const api = createApiServer();
+export async function startHarness(options: CreateOptions = {}): Promise<Harness> {
+  const api = createApiServer(options);
   const client = api.client;
   for (const crd of groveCrds())
     await client.create(CustomResourceDefinitionType, crd as unknown as KubeObject);
@@ -154,11 +154,11 @@ export interface PerTest {
  * For every test of the calling describe block: a fresh harness; the controllers a test starts with
  * `start` are stopped, and the server closed, after it.
  */
-export function harnessPerTest(): PerTest {
+export function harnessPerTest(server: CreateOptions = {}): PerTest {
   let h: Harness | undefined;
   let ctl: GroveControllers | undefined;
   beforeEach(async () => {
-    h = await startHarness();
+    h = await startHarness(server);
   });
   afterEach(async () => {
     await ctl?.stop();

@@ -39,6 +39,8 @@ import {
   recorded,
 } from "../events.js";
 import { pcsReplicaGangTermination } from "../gang-termination.js";
+import { withMNNVL } from "../mnnvl.js";
+import { pcsComputeDomains } from "../mnnvl-sync.js";
 import { pcsResourceClaims } from "../resource-claims-sync.js";
 import type { PodCliqueSet } from "../types.js";
 import {
@@ -149,7 +151,10 @@ function podCliques(ctx: ControllerContext): PCSComponent {
       const replicas = pcs.spec.replicas ?? 0;
       const wants = [];
       for (let i = 0; i < replicas; i++)
-        for (const c of standaloneCliques(pcs)) wants.push(desiredStandalonePodClique(pcs, i, c));
+        for (const c of standaloneCliques(pcs))
+          wants.push(
+            withMNNVL(desiredStandalonePodClique(pcs, i, c), pcs, i, c, ctx.options.autoMNNVLEnabled),
+          );
       const wanted = new Set(wants.map((w) => w.object.metadata.name));
       const stale = standalonePodCliquesOf(ctx, pcs).filter(
         (p) => !isTerminating(p) && !wanted.has(p.metadata.name ?? ""),
@@ -249,6 +254,7 @@ export function pcsComponentGroups(ctx: ControllerContext): PCSComponent[][] {
       headlessServices(ctx),
       hpas(ctx),
       pcsResourceClaims(ctx),
+      ...(ctx.options.autoMNNVLEnabled ? [pcsComputeDomains(ctx)] : []),
       pcsReplicaGangTermination(ctx),
     ],
     [podCliques(ctx)],

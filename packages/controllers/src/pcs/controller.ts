@@ -5,6 +5,7 @@ import type { ReconcileContext, ReconcileResult, ResourceType } from "@grove-ts/
 import { pcsgsOf, standalonePodCliquesOf } from "../children.js";
 import { syncGroup } from "../component.js";
 import type { ControllerContext } from "../context.js";
+import { releaseComputeDomains } from "../mnnvl-sync.js";
 import { claimRetryHint } from "../resource-claims-sync.js";
 import { finishReconcile, withLastErrors } from "../status-write.js";
 import type { PodCliqueSet } from "../types.js";
@@ -46,7 +47,8 @@ export function pcsReconciler(ctx: ControllerContext) {
     const pcs = ctx.statusMemory.newest(ctx.informers.pcs.cache.get(rc.name, rc.namespace));
     if (!pcs) return undefined;
     if (pcs.metadata.deletionTimestamp) {
-      // Children go by garbage collection through their owner references (§3.7).
+      // ComputeDomains first (their finalizers); the rest goes by garbage collection (§3.7).
+      await releaseComputeDomains(ctx, pcs);
       await removeFinalizer(ctx, PodCliqueSetType, pcs, FinalizerPodCliqueSet);
       return undefined;
     }

@@ -34,6 +34,7 @@ import {
   recorded,
 } from "../events.js";
 import { deletePcsgReplicas, pcsgReplicaGangTermination } from "../gang-termination.js";
+import { withMNNVL } from "../mnnvl.js";
 import { ensureFinalizer, removeFinalizer } from "../pcs/controller.js";
 import { claimRetryHint, syncPcsgResourceClaims } from "../resource-claims-sync.js";
 import { autoUpdateInProgress, type PcsgUpdateResult, rollPcsg } from "../rolling-update.js";
@@ -81,7 +82,16 @@ function memberPodCliques(
       for (let j = 0; j < pcsg.spec.replicas; j++)
         for (const c of pcsg.spec.cliqueNames) {
           const clique = cliqueByName(pcs, c);
-          if (clique) wants.push(desiredMemberPodClique(pcs, pcsg, cfg, j, clique));
+          if (clique)
+            wants.push(
+              withMNNVL(
+                desiredMemberPodClique(pcs, pcsg, cfg, j, clique),
+                pcs,
+                replica,
+                clique,
+                ctx.options.autoMNNVLEnabled,
+              ),
+            );
         }
       await slowStart(wants, "ERR_SYNC_PODCLIQUE", async (w) => {
         const have = ctx.informers.pclq.cache.get(w.object.metadata.name ?? "", ns);
