@@ -29,6 +29,8 @@ const WL1_SIGTERM = { path: join(here, "workloads/wl1-sigterm.yaml"), pcs: "wl1-
 const ALL = ["pc-a", "pc-b", "pc-c"];
 /** Upstream's 100 ms between the first and the second of two concurrent steps. */
 const THEN_MS = 100;
+/** Generous waits for a scenario's starting shape (a loaded machine, the real control plane). */
+const SETUP = { timeoutMs: 90_000 };
 
 const expectAtMostOne = (what: string, r: InFlight) =>
   expect(r.max, `${what} at once (most seen: ${r.witness})`).toBeLessThanOrEqual(1);
@@ -93,12 +95,12 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
     ): Promise<RollingUpdate> {
       await e2e.prepareTest(workers);
       await e2e.apply(wl.path);
-      await e2e.waitPods(wl.pcs, { total: 10, running: 10, ready: 10, pending: 0 });
+      await e2e.waitPods(wl.pcs, { total: 10, running: 10, ready: 10, pending: 0 }, SETUP);
       const ru = new RollingUpdate(e2e, wl.pcs);
       if (pcsReplicas > 1) {
         await ru.scalePcs(pcsReplicas);
         const n = 10 * pcsReplicas;
-        await e2e.waitPods(wl.pcs, { total: n, running: n, ready: n, pending: 0 });
+        await e2e.waitPods(wl.pcs, { total: n, running: n, ready: n, pending: 0 }, SETUP);
       }
       return ru;
     }
@@ -113,21 +115,21 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         const ru = await deploy(WL1, 10);
         const w = await startWatch(WL1.pcs);
         const since = await ru.trigger("pc-a");
-        await ru.waitComplete(1, since, 60_000);
+        await ru.waitComplete(1, since);
         await ru.expectDone(1, 10);
         const events = w.lifecycle();
         expectAtMostOne("pods deleting", podsGlobally(events));
         expectAtMostOne("PCS replicas updating", pcsReplicas(events));
         expect(deletedCliques(events), "cliques whose pods were replaced").toEqual(["pc-a"]);
         ru.expectNoNewPodReplaced(events);
-      }, 120_000);
+      }, 200_000);
 
     if (ids.includes("RU8"))
       it("RU8: update pc-b (PCSG member) -> completes; one PCSG replica deleted at a time globally; one PCS replica at a time", async () => {
         const ru = await deploy(WL1, 10);
         const w = await startWatch(WL1.pcs);
         const since = await ru.trigger("pc-b");
-        await ru.waitComplete(1, since, 60_000);
+        await ru.waitComplete(1, since);
         await ru.expectDone(1, 10);
         const events = w.lifecycle();
         expectAtMostOne("PCSG replicas deleting", pcsgReplicasGlobally(events));
@@ -135,7 +137,7 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         // A PCSG replica is recreated whole: its pc-c pods go with pc-b; pc-a is untouched.
         expect(deletedCliques(events), "cliques whose pods were replaced").toEqual(["pc-b", "pc-c"]);
         ru.expectNoNewPodReplaced(events);
-      }, 120_000);
+      }, 200_000);
 
     if (ids.includes("RU9"))
       it("RU9: update pc-a, pc-b, pc-c -> completes; one pod per standalone PCLQ and one replica per PCSG at a time; one PCS replica at a time", async () => {
@@ -150,7 +152,7 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         expectAtMostOne("PCS replicas updating", pcsReplicas(events));
         expect(deletedCliques(events), "cliques whose pods were replaced").toEqual(ALL);
         ru.expectNoNewPodReplaced(events);
-      }, 120_000);
+      }, 200_000);
 
     if (ids.includes("RU10"))
       it("RU10: every node cordoned, update pc-a -> exactly 1 old pod deleted and 1 new Pending pod, no further progress; uncordon -> completes", async () => {
@@ -191,7 +193,7 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         await e2e.uncordonNodes(workers);
         await ru.waitComplete(1, since);
         await ru.expectDone(1, 10);
-      }, 150_000);
+      }, 200_000);
 
     if (ids.includes("RU11"))
       it("RU11: SIGTERM-ignoring pods, PCS=2; update pc-a and scale the PCS to 3 100 ms later -> completes with updatedReplicas 3, 30 pods", async () => {
@@ -209,7 +211,7 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         // Terminating pods linger 5 s here, so replacements are ADDED before the old pods' DELETED.
         expectAtMostOne("pods deleting", podsGlobally(events));
         expectAtMostOne("PCS replicas updating", pcsReplicas(events));
-      }, 180_000);
+      }, 200_000);
 
     if (ids.includes("RU12"))
       it("RU12: SIGTERM-ignoring pods, PCS=2; update all cliques; when replica 1 is currentlyUpdating scale the PCS to 1 -> completes with 1 replica, 10 pods", async () => {
@@ -221,20 +223,20 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         await ru.waitComplete(1, since);
         await ru.expectDone(1, 10);
         expectGraceHonoured(w.events);
-      }, 180_000);
+      }, 200_000);
 
     if (ids.includes("RU16"))
       it("RU16: PCS=2, sg-x scaled to 3 (28 pods); update all, scale sg-x back to 2 during it -> completes, 20 pods", async () => {
         const ru = await deploy(WL1, 28, 2);
         await ru.scaleEach("pcsg", "sg-x", 3);
-        await e2e.waitPods(WL1.pcs, { total: 28, running: 28, ready: 28, pending: 0 });
+        await e2e.waitPods(WL1.pcs, { total: 28, running: 28, ready: 28, pending: 0 }, SETUP);
         await startWatch(WL1.pcs);
         const since = await ru.trigger(...ALL);
         await sleep(THEN_MS);
         await ru.scaleEach("pcsg", "sg-x", 2);
         await ru.waitComplete(2, since);
         await ru.expectDone(2, 20);
-      }, 150_000);
+      }, 200_000);
 
     if (ids.includes("RU18"))
       it("RU18: PCS=2; update all, scale pc-a to 4 during it -> completes, 24 pods", async () => {
@@ -246,7 +248,7 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         await ru.waitComplete(2, since);
         await ru.expectDone(2, 24);
         ru.expectNoNewPodReplaced(w.lifecycle());
-      }, 150_000);
+      }, 200_000);
 
     if (ids.includes("RU19"))
       it("RU19: PCS=2; scale pc-a to 4, then update all 100 ms later -> completes, 24 pods", async () => {
@@ -257,32 +259,32 @@ export function rollingSuite(title: string, ids: readonly string[], nodes: numbe
         const since = await ru.trigger(...ALL);
         await ru.waitComplete(2, since);
         await ru.expectDone(2, 24);
-      }, 150_000);
+      }, 200_000);
 
     if (ids.includes("RU20"))
       it("RU20: PCS=2, pc-a scaled to 3 (22 pods); update all, scale pc-a to 2 during it -> completes, 20 pods", async () => {
         const ru = await deploy(WL1, 22, 2);
         await ru.scaleEach("pclq", "pc-a", 3);
-        await e2e.waitPods(WL1.pcs, { total: 22, running: 22, ready: 22, pending: 0 });
+        await e2e.waitPods(WL1.pcs, { total: 22, running: 22, ready: 22, pending: 0 }, SETUP);
         await startWatch(WL1.pcs);
         const since = await ru.trigger(...ALL);
         await sleep(THEN_MS);
         await ru.scaleEach("pclq", "pc-a", 2);
         await ru.waitComplete(2, since);
         await ru.expectDone(2, 20);
-      }, 150_000);
+      }, 200_000);
 
     if (ids.includes("RU21"))
       it("RU21: PCS=2, pc-a scaled to 3 (22 pods); scale pc-a to 2, then update all 100 ms later -> completes, 20 pods", async () => {
         const ru = await deploy(WL1, 22, 2);
         await ru.scaleEach("pclq", "pc-a", 3);
-        await e2e.waitPods(WL1.pcs, { total: 22, running: 22, ready: 22, pending: 0 });
+        await e2e.waitPods(WL1.pcs, { total: 22, running: 22, ready: 22, pending: 0 }, SETUP);
         await startWatch(WL1.pcs);
         await ru.scaleEach("pclq", "pc-a", 2);
         await sleep(THEN_MS);
         const since = await ru.trigger(...ALL);
         await ru.waitComplete(2, since);
         await ru.expectDone(2, 20);
-      }, 150_000);
+      }, 200_000);
   });
 }
