@@ -99,6 +99,8 @@ interface World {
   spread?: { spread?: boolean };
   /** What a pod no candidate owns asks. */
   other?: Record<string, string>;
+  /** Such pods bound before the first decision (freed now and then, as the others). */
+  preBound?: Pod[];
 }
 
 type Pod = { node: string; requests: Record<string, string> };
@@ -115,7 +117,8 @@ function sequences(w: World, e: EngineOptions) {
   for (const g of running) for (const p of g.pods) reused.bind(p.node, p.requests);
   let candidates = running.slice();
   const bound: Pod[] = [];
-  const others: Pod[] = [];
+  const others: Pod[] = (w.preBound ?? []).slice();
+  for (const p of others) reused.bind(p.node, p.requests);
   const cordoned = new Set<string>();
   const out: { reused: PreemptionResult; fresh: PreemptionResult }[] = [];
   for (const gang of arriving) {
@@ -130,7 +133,7 @@ function sequences(w: World, e: EngineOptions) {
       const pod = { node, requests: w.other ?? { cpu: "1" } };
       reused.bind(pod.node, pod.requests);
       others.push(pod);
-    } else if (x < 0.7 && others.length > 0) {
+    } else if (x < (w.preBound ? 0.9 : 0.7) && others.length > 0) {
       const [pod] = others.splice(Math.floor(rand() * others.length), 1) as [Pod];
       reused.free(pod.node, pod.requests);
     }
@@ -229,12 +232,15 @@ describe("preemption on a reused snapshot: the KEP-5732 shape's racks", () => {
       groups: [{ name: `high-${i}-w`, count: 3, requests: { cpu: "64", "nvidia.com/gpu": "8" } }],
     }));
     for (const e of engines) {
+      // A third of the hosts also run a 1-GPU pod no candidate owns: a rack gets cheaper to free
+      // when one of those goes, with no victim taken there.
       const other = { cpu: "8", "nvidia.com/gpu": "1" };
-      const rs = sequences({ topology, nodes, running, arriving, rand: rng(9), other }, e);
+      const preBound = nodes.filter((_, i) => i % 3 === 1).map((n) => ({ node: n.name, requests: other }));
+      const rs = sequences({ topology, nodes, running, arriving, rand: rng(9), other, preBound }, e);
       for (const [j, r] of rs.entries())
         expect(r.reused, `decision ${j} on ${e.engine} ${e.wasmBuild}`).toEqual(r.fresh);
       const placed = rs.filter((r) => r.reused.placed).length;
-      expect(placed).toBeGreaterThan(10);
+      expect(placed).toBeGreaterThan(8);
     }
   });
 });
