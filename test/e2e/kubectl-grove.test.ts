@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import type { TopReport, TreePcs, WhyReport } from "@grove-ts/kubectl-grove";
 import type { ClusterSpec } from "@grove-ts/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../src/shared.js";
@@ -150,10 +151,7 @@ describe("kubectl grove (the plugin, run by the real kubectl)", () => {
         new RegExp(`${p.metadata.name}\\s+Running/Ready\\s+${node}\\s+zone=zone-0 rack=${rackOf.get(node)}$`),
       );
     }
-    const json = JSON.parse((await plugin(["tree", "-o", "json"])).stdout) as {
-      name: string;
-      groups: { cliques: { pods: { name: string; node: string; domains: Record<string, string> }[] }[] }[];
-    }[];
+    const json = JSON.parse((await plugin(["tree", "-o", "json"])).stdout) as TreePcs[];
     const fromPlugin = json[0]?.groups.flatMap((g) => g.cliques.flatMap((c) => c.pods)) ?? [];
     expect(Object.fromEntries(fromPlugin.map((p) => [p.name, [p.node, p.domains.rack]]))).toEqual(
       Object.fromEntries(
@@ -165,11 +163,7 @@ describe("kubectl grove (the plugin, run by the real kubectl)", () => {
   it("top: the cluster's 48 GPUs all allocated, no rack with a free GPU", async () => {
     const r = await plugin(["top"]);
     expect(r.stdout).toContain("nvidia.com/gpu: 48 of 48 allocated (100%), 0 free");
-    const json = JSON.parse((await plugin(["top", "-o", "json"])).stdout) as {
-      capacity: number;
-      allocated: number;
-      levels: { level: string; domains: { name: string; allocated: number; capacity: number }[] }[];
-    };
+    const json = JSON.parse((await plugin(["top", "-o", "json"])).stdout) as TopReport;
     expect([json.capacity, json.allocated]).toEqual([48, 48]);
     expect(json.levels.find((l) => l.level === "rack")?.domains).toEqual([
       { name: "rack-0", nodes: 3, capacity: 24, allocated: 24, free: 0 },
@@ -214,7 +208,7 @@ describe("kubectl grove (the plugin, run by the real kubectl)", () => {
       `scheduler    PodGang mn-0-model-1: Scheduled=False (Unschedulable): ${message}`,
     );
     const pcsg = await plugin(["why", "pcsg", "mn-0-model", "-o", "json"]);
-    const report = JSON.parse(pcsg.stdout) as { holds: { kind: string; subject: string; message: string }[] };
+    const report = JSON.parse(pcsg.stdout) as WhyReport;
     expect(report.holds.find((h) => h.kind === "scheduler")?.message).toContain(message);
     const explain = await plugin(["explain-placement", "mn-0-model-1"]);
     expect(explain.stdout).toContain("chosen: nothing yet (no pod of the gang is bound)");
