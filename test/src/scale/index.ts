@@ -4,6 +4,7 @@ export * from "./counting.js";
 export * from "./env.js";
 export * from "./invariants.js";
 export * from "./manifests.js";
+export * from "./sampler.js";
 export * from "./suite.js";
 export * from "./timeline.js";
 export * from "./upstream.js";

@@ -7,6 +7,7 @@ import { type RequestCounts, WRITE_VERBS } from "./counting.js";
 import type { Mode, ScaleEnv } from "./env.js";
 import { awaitInvariants } from "./invariants.js";
 import { PODS_PER_REPLICA, scaleWorkload } from "./manifests.js";
+import { type PodTimeline, startPodSampler } from "./sampler.js";
 import { conditions, type Phase, type PhaseResult, TimelineTracker, timer } from "./timeline.js";
 
 export interface SuiteKnobs {
@@ -227,6 +228,8 @@ export interface ScaleTestResult {
   requests: RequestCounts;
   writesPerPodCreated: number | null;
   finalCheck: { passed: boolean; violations: string[] } | null;
+  /** Pods existing / Ready every 500 ms over the whole test (absent in results recorded before it was). */
+  timeline?: PodTimeline;
   /** A milestone timed out, an action failed, or the final check found violations. */
   error?: string;
 }
@@ -338,6 +341,8 @@ export async function runScaleTest(
   const phases: ScaleTestResult["phases"] = [];
   let error: string | undefined;
   env.requests.reset();
+  // The bench's own (uncounted) client, as the milestones' polls.
+  const sampler = startPodSampler(env.client, NS, def.pcs, { testStart: tracker.testStart });
   try {
     for (const phase of def.phases(ctx)) {
       const r = await tracker.run(phase);
@@ -349,6 +354,7 @@ export async function runScaleTest(
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
+  const timeline = await sampler.stop();
   const fc = finalCheck as ScaleTestResult["finalCheck"];
   if (!error && fc && !fc.passed) error = new InvariantViolation(def.name, fc.violations).message;
   const total = mergeCounts(phases.map((p) => p.requests));
@@ -366,6 +372,7 @@ export async function runScaleTest(
     requests: total,
     writesPerPodCreated: ratio(total),
     finalCheck,
+    timeline,
     ...(error !== undefined ? { error } : {}),
   };
 }

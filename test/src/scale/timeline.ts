@@ -56,7 +56,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class TimelineTracker {
   readonly phases: PhaseResult[] = [];
-  private readonly testStart = performance.now();
+  /** `performance.now()` at construction: the clock of `durationFromTestStartSeconds`. */
+  readonly testStart = performance.now();
 
   constructor(
     readonly testName: string,
@@ -113,7 +114,8 @@ export class TimelineTracker {
   }
 }
 
-const isReady = (p: KubeObject) =>
+/** Condition Ready=True (the pods-ready milestones and the sampled timeline count these). */
+export const isReady = (p: KubeObject) =>
   ((p as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? []).some(
     (c) => c.type === "Ready" && c.status === "True",
   );
