@@ -22,6 +22,8 @@ export interface OperatorFileConfig extends ProfilePolicies {
   logLevel?: ConfigLogLevel;
   logFormat?: "json" | "text";
   topologyAwareScheduling?: boolean;
+  /** network.autoMNNVLEnabled: ComputeDomains for MNNVL groups; the CRD must exist at start. */
+  autoMNNVLEnabled?: boolean;
   /** initContainer.image (a grove-ts extension; Grove reads $GROVE_INIT_CONTAINER_IMAGE only). */
   initContainerImage?: string;
   /**
@@ -106,6 +108,7 @@ const HONOURED = new Set([
   "logLevel",
   "logFormat",
   "topologyAwareScheduling.enabled",
+  "network.autoMNNVLEnabled",
   "initContainer.image",
   "scheduler.nonPreemptiblePriority",
   "scheduler.nominationMargin",
@@ -220,6 +223,12 @@ export function validateOperatorConfig(doc: Obj, source = "config"): OperatorFil
   if (tas?.enabled !== undefined) {
     if (typeof tas.enabled !== "boolean") bad("topologyAwareScheduling.enabled", "must be a boolean");
     else out.topologyAwareScheduling = tas.enabled;
+  }
+
+  const network = section(doc.network, "network");
+  if (network?.autoMNNVLEnabled !== undefined) {
+    if (typeof network.autoMNNVLEnabled !== "boolean") bad("network.autoMNNVLEnabled", "must be a boolean");
+    else out.autoMNNVLEnabled = network.autoMNNVLEnabled;
   }
 
   // A grove-ts extension: the grove-initc image (a repository gets ":<operator version>").

@@ -19,7 +19,13 @@ export {
 } from "./http-servers.js";
 export { DEFAULT_LEADER_ELECTION_ID, type OperatorLeaderElection } from "./leader.js";
 export { createOperatorMetrics, type OperatorMetrics, type OperatorMetricsOptions } from "./metrics.js";
-export { type OperatorOptions, type RunningOperator, startOperator } from "./operator.js";
+export {
+  MNNVLPreflightError,
+  mnnvlPreflight,
+  type OperatorOptions,
+  type RunningOperator,
+  startOperator,
+} from "./operator.js";
 export {
   type Exposition,
   PromParseError,

@@ -1,8 +1,10 @@
 // grove-operator as a library: Grove's controllers and the gang scheduler over a real API server
 // through @grove-ts/kube's client (client-node), with client-side rate limits as client-go has.
+
+import { COMPUTE_DOMAIN_CRD_NAME } from "@grove-ts/api";
 import { createGroveControllers, type GroveControllersConcurrency } from "@grove-ts/controllers";
 import { createKubeClient } from "@grove-ts/kube";
-import { type Client, type Logger, noopLogger } from "@grove-ts/runtime";
+import { type Client, CustomResourceDefinitionType, type Logger, noopLogger } from "@grove-ts/runtime";
 import { createGangScheduler, DEFAULT_SCHEDULER_NAME, type PolicyOptions } from "@grove-ts/scheduler";
 import {
   type Check,
@@ -53,6 +55,12 @@ export interface OperatorOptions extends PolicyOptions {
   concurrency?: Partial<GroveControllersConcurrency>;
   /** Translate topology constraints into PodGangs (grove-behaviour.md §14.1). Default true. */
   topologyAwareScheduling?: boolean;
+  /**
+   * network.autoMNNVLEnabled (grove-api.md §15.9): ComputeDomains and MNNVL claims, and admission of
+   * grove.io/mnnvl-group groups. Start-up fails with an MNNVLPreflightError (grove-operator: exit 7)
+   * when the ComputeDomain CRD is not installed. Default false.
+   */
+  autoMNNVLEnabled?: boolean;
   /** Image of the grove-initc init container (a repository gets ":<operator version>"). Default: the controllers'. */
   initContainerImage?: string;
   /**
@@ -100,6 +108,29 @@ export interface RunningOperator {
   addHealthCheck(name: string, check: Check): void;
   /** Lets current reconciles and bindings finish, then (leader election) releases the Lease, then stops. */
   stop(): Promise<void>;
+}
+
+/** network.autoMNNVLEnabled without the ComputeDomain CRD (Grove's start-up preflight, exit code 7). */
+export class MNNVLPreflightError extends Error {
+  readonly code = "MNNVLPreflight";
+  readonly exitCode = 7;
+  constructor(detail: string) {
+    super(
+      `network.autoMNNVLEnabled is true but the ComputeDomain CRD ${COMPUTE_DOMAIN_CRD_NAME} ${detail}: install NVIDIA's DRA driver for GPUs (it serves ComputeDomains) or set network.autoMNNVLEnabled: false`,
+    );
+    this.name = "MNNVLPreflightError";
+  }
+}
+
+/** Grove's MNNVL preflight: with autoMNNVLEnabled the ComputeDomain CRD must exist. */
+export async function mnnvlPreflight(client: Client): Promise<void> {
+  let crd: unknown;
+  try {
+    crd = await client.get(CustomResourceDefinitionType, COMPUTE_DOMAIN_CRD_NAME);
+  } catch (err) {
+    throw new MNNVLPreflightError(`could not be read (${(err as Error).message})`);
+  }
+  if (!crd) throw new MNNVLPreflightError("is not installed");
 }
 
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
@@ -190,6 +221,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         ...(options.initContainerImage !== undefined
           ? { initContainerImage: options.initContainerImage }
           : {}),
+        ...(options.autoMNNVLEnabled ? { autoMNNVLEnabled: true } : {}),
         ...(metrics ? { metrics: metrics.controllers } : {}),
       });
       controllersSynced = () => controllers.hasSynced();
@@ -201,6 +233,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     }
     return stopOwn;
   };
+  // Grove's order: the configuration, then the MNNVL preflight, before anything serves or runs.
+  if (options.autoMNNVLEnabled) await mnnvlPreflight(client);
   try {
     // Probes and metrics first: /readyz answers (not ready) while the rest starts.
     if (options.health) {
@@ -224,6 +258,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
           ...(options.topologyAwareScheduling !== undefined
             ? { topologyAwareScheduling: options.topologyAwareScheduling }
             : {}),
+          ...(options.autoMNNVLEnabled ? { autoMNNVLEnabled: true } : {}),
           ...options.webhooks.validation,
         },
       });

@@ -5,7 +5,7 @@ import { DEFAULT_CONCURRENCY } from "@grove-ts/controllers";
 import { type Dashboard, startDashboard, tokenReviewAuthenticator } from "@grove-ts/dashboard";
 import { createLogger } from "@grove-ts/runtime";
 import { DEFAULT_LEADER_ELECTION_ID } from "../leader.js";
-import { startOperator } from "../operator.js";
+import { MNNVLPreflightError, startOperator } from "../operator.js";
 import { type ResolvedCli, resolveCli, USAGE } from "./options.js";
 
 async function main(): Promise<void> {
@@ -50,7 +50,8 @@ async function main(): Promise<void> {
       });
   } catch (err) {
     process.stderr.write(`grove-operator: ${(err as Error).message}\n`);
-    process.exit(1);
+    // Grove's exit codes: 7 for the MNNVL preflight, else a start-up failure.
+    process.exit(err instanceof MNNVLPreflightError ? err.exitCode : 1);
   }
   let stopping = false;
   const onSignal = (sig: string) => {

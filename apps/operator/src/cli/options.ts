@@ -22,7 +22,9 @@ Flags (a flag overrides the --config file):
   --config FILE            Grove OperatorConfiguration (operator.config.grove.io/v1alpha1) YAML; acted
                            on: runtimeClientConnection.qps/burst, controllers.<podCliqueSet|podClique|
                            podCliqueScalingGroup|podGang>.concurrentSyncs, logLevel,
-                           logFormat, topologyAwareScheduling.enabled, leaderElection.*,
+                           logFormat, topologyAwareScheduling.enabled,
+                           network.autoMNNVLEnabled (exit 7 without the ComputeDomain
+                           CRD), leaderElection.*,
                            server.webhooks.*, authorizer.*, server.healthProbes.*,
                            server.metrics.*, initContainer.image,
                            scheduler.profiles[].config.placement (BinPack or Spread: the
@@ -229,6 +231,7 @@ export function resolveCli(
       ...(file?.topologyAwareScheduling !== undefined
         ? { topologyAwareScheduling: file.topologyAwareScheduling }
         : {}),
+      ...(file?.autoMNNVLEnabled !== undefined ? { autoMNNVLEnabled: file.autoMNNVLEnabled } : {}),
       ...initcImage(values["initc-image"], file?.initContainerImage),
       ...(file?.placementPolicies ? { placementPolicies: file.placementPolicies } : {}),
       ...(file?.defaultPlacementPolicy ? { defaultPlacementPolicy: file.defaultPlacementPolicy } : {}),
