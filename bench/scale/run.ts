@@ -28,6 +28,7 @@ import {
   UPSTREAM_KNOBS,
 } from "@grove-ts/e2e/scale";
 import { type ControlPlaneMode, kubeBinDir, missingKubeBinaries } from "@grove-ts/simulator";
+import { writeReport } from "../src/report/index.js";
 
 const KNOB_ENV = [
   "SOAK_BASE",
@@ -378,6 +379,17 @@ async function main(): Promise<void> {
       `  ${r.testName} [${r.mode}${cpOf(r) === "kube" ? ", kube" : ""}]: ${needless(r.requests)}\n`,
     );
   process.stdout.write(`\nresults: ${o.out}\n`);
+  // The HTML report (bench/src/report): beside the default results file, or FILE.report.html for --out FILE.
+  const resultsDir = join(here, "..", "results");
+  const report = writeReport({
+    resultsDir,
+    scaleFile: o.out,
+    out:
+      o.out === resolve(resultsDir, "scale.json")
+        ? join(resultsDir, "report.html")
+        : `${o.out.replace(/\.json$/, "")}.report.html`,
+  });
+  process.stdout.write(`report: ${report}\n`);
   if (failed > 0) process.exitCode = 1;
 }
 
