@@ -205,7 +205,7 @@ function gangView(pg: PodGangLike, pods: PodLike[], index: number): GangView {
 }
 
 export function buildModel(state: ApiState): DashboardModel {
-  const byName = (a: KubeObject, b: KubeObject) => key(a).localeCompare(key(b));
+  const byName = (a: KubeObject, b: KubeObject) => key(a).localeCompare(key(b), undefined, { numeric: true });
   const live = state.pods.filter((p) => !terminal(p)).sort(byName);
   const podsOf = new Map<string, PodLike[]>();
   for (const p of live) {

@@ -168,6 +168,19 @@ describe("buildModel", () => {
   });
 });
 
+describe("order", () => {
+  it("lists gangs and pods in natural name order (g-2 before g-10)", () => {
+    const m = buildModel({
+      topologies: [],
+      nodes: [node("n-1", "z0", "r0", 8)],
+      pods: [pod("g-10-0", "g-10", "n-1", 1), pod("g-2-0", "g-2", "n-1", 1)],
+      podGangs: [gang("g-10"), gang("g-2")],
+    });
+    expect(m.gangs.map((g) => g.name)).toEqual(["g-2", "g-10"]);
+    expect(m.pods.map((p) => p.name)).toEqual(["g-2-0", "g-10-0"]);
+  });
+});
+
 describe("helpers", () => {
   it("podGpus: requests, else limits; an init container's request when it is larger", () => {
     expect(podGpus(pod("x", "g", undefined, 3))).toBe(3);
