@@ -148,7 +148,7 @@ describe("startup ordering SO1-SO4 (our WL3-WL6, grove-initc), 10 agent nodes", 
     // Our WL3 with pc-a's pods made not Ready by grove-sim's readiness fault from the start.
     const text = readFileSync(wl("wl3"), "utf8");
     const held = text.replace(
-      /(      - name: pc-a\n        labels: \{ kai\.scheduler\/queue: test \}\n)/,
+      /( {6}- name: pc-a\n {8}labels: \{ kai\.scheduler\/queue: test \}\n)/,
       `$1        annotations: { ${READY}: "false" }\n`,
     );
     expect(held).not.toBe(text);

@@ -21,7 +21,6 @@ import {
   SharedInformer,
 } from "@grove-ts/runtime";
 import { nodeDown } from "./node-faults.js";
-import { inShard, type Shard } from "./shard.js";
 import {
   type AnnotationProblem,
   containerCreating,
@@ -34,6 +33,7 @@ import {
   terminationLeftMs,
   waitingContainers,
 } from "./pod-faults.js";
+import { inShard, type Shard } from "./shard.js";
 
 interface PodLike extends FaultPod {
   spec?: {

@@ -276,7 +276,7 @@ describe("resource sharing: controllers", () => {
       );
     const missing = await waitFor("the condition", async () => (await cond())?.status === "False" && cond());
     expect(missing).toMatchObject({ reason: "ResourceClaimTemplateNotFound" });
-    expect(missing && missing.message).toContain(`ResourceClaimTemplate ${NS}/ext-tpl not found`);
+    expect(missing?.message).toContain(`ResourceClaimTemplate ${NS}/ext-tpl not found`);
     expect(await listPods(h.client, `${LabelPodClique}=rs-test-0-worker-a`)).toEqual([]);
 
     await h.client.create(ResourceClaimTemplateType, template("ext-tpl", NS));
