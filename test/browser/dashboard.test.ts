@@ -200,6 +200,9 @@ describe.skipIf(!present)("dashboard in chromium", () => {
       .poll(async () => (await row.locator("li").allTextContents()).map((l) => l.trim()), { timeout: 30_000 })
       .toEqual(reason);
     expect(await row.locator(".meta").textContent()).toContain("PCS wide");
+    // The picture: a hover card on a GPU low on the page, clear of the racks above it.
+    await page.locator('.host[data-node="gpu-node-8"] .g[data-gang]').first().hover();
+    await expect.poll(() => page.locator("#tip").isVisible()).toBe(true);
     mkdirSync(dirname(SHOT), { recursive: true });
     await page.screenshot({ path: SHOT });
     expect(readFileSync(SHOT).subarray(1, 4).toString()).toBe("PNG");

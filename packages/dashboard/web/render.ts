@@ -73,7 +73,7 @@ export function gangsHtml(m: DashboardModel): string {
   return placed
     .map(
       (g) =>
-        `<div class="gang" data-gang="${esc(g.name)}"><i class="sw" style="background:${gangColour(g)}"></i>${esc(g.name)} <span>${g.gpus} GPUs on ${g.nodes.length} nodes</span></div>`,
+        `<div class="gang" data-gang="${esc(g.name)}"><i class="sw" style="background:${gangColour(g)}"></i>${esc(g.name)} <span>${g.gpus} GPUs on ${g.nodes.length} node${g.nodes.length === 1 ? "" : "s"}</span></div>`,
     )
     .join("");
 }
