@@ -62,6 +62,11 @@ export interface ClusterSpec {
   pools: PoolSpec[];
   /** Faults on a schedule (README "Faults"). */
   faults?: FaultSpec[];
+  /**
+   * The cluster serves NVIDIA's ComputeDomain CRD (resource.nvidia.com, auto-MNNVL): grove-sim
+   * installs grove-ts's own definition and turns network.autoMNNVLEnabled on by default.
+   */
+  computeDomains?: boolean;
 }
 
 export class ClusterFileError extends Error {
@@ -239,11 +244,17 @@ export function checkCluster(doc: unknown): ClusterSpec {
   const faults = checkFaults(d.faults, nodeNames, (field, detail) => {
     throw new ClusterFileError(field, detail);
   });
+  if (d.computeDomains !== undefined && typeof d.computeDomains !== "boolean")
+    throw new ClusterFileError(
+      "computeDomains",
+      `must be true or false, got ${JSON.stringify(d.computeDomains)}`,
+    );
   return {
     ...(typeof d.name === "string" ? { name: d.name } : {}),
     topologies,
     pools,
     ...(faults.length > 0 ? { faults } : {}),
+    ...(d.computeDomains === true ? { computeDomains: true } : {}),
   };
 }
 

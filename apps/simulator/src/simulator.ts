@@ -6,11 +6,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allCrds, DEFAULT_KAI_QUEUES, KaiQueueType } from "@grove-ts/api";
+import { allCrds, computeDomainCrd, DEFAULT_KAI_QUEUES, KaiQueueType } from "@grove-ts/api";
 import { startApiServer, versionInfo } from "@grove-ts/apiserver";
 import { createGroveControllers } from "@grove-ts/controllers";
 import { createKubeClient } from "@grove-ts/kube";
-import { startWebhooks } from "@grove-ts/operator";
+import { mnnvlPreflight, startWebhooks } from "@grove-ts/operator";
 import {
   type Client,
   CustomResourceDefinitionType,
@@ -49,6 +49,12 @@ export interface SimulatorOptions {
   nodes?: number;
   /** "in-process" (default) runs the controllers and the scheduler here; "external" runs neither. */
   operator?: OperatorMode;
+  /**
+   * network.autoMNNVLEnabled of the in-process operator and of admission (grove-sim's API server,
+   * or the webhooks on kube). Default: on where the cluster serves the ComputeDomain CRD
+   * (`computeDomains: true`, as clusters/gb200-nvl72.yaml), else off.
+   */
+  autoMNNVL?: boolean;
   /**
    * Serve Grove's admission webhooks (grove-operator's webhook serving, in this process) and register
    * them (only with "kube": our API server admits in process). Default true, in both operator modes:
@@ -102,6 +108,8 @@ export interface Simulator {
   client: Client;
   cluster: ClusterSpec;
   nodeNames: string[];
+  /** network.autoMNNVLEnabled as admission and the in-process operator apply it. */
+  autoMNNVL: boolean;
   close(): Promise<void>;
 }
 
@@ -118,9 +126,11 @@ async function startGroveBackend(
   options: SimulatorOptions,
   kubeconfigPath: string,
   log: Logger,
+  autoMNNVL: boolean,
 ): Promise<Backend> {
   const insecure = options.insecureHttp === true;
   const api = await startApiServer({
+    groveAdmission: { autoMNNVLEnabled: autoMNNVL },
     port: options.port ?? 0,
     kubeconfigPath,
     tls: !insecure,
@@ -201,8 +211,8 @@ async function installQueues(client: Client): Promise<void> {
 }
 
 /** Creates Grove's CRDs and KAI's Queue CRD where absent and waits until the server serves them (Established). */
-async function installCrds(client: Client, timeoutMs = 60_000): Promise<void> {
-  const crds = allCrds() as unknown as KubeObject[];
+async function installCrds(client: Client, computeDomains: boolean, timeoutMs = 60_000): Promise<void> {
+  const crds = [...allCrds(), ...(computeDomains ? [computeDomainCrd()] : [])] as unknown as KubeObject[];
   for (const crd of crds) await createIfAbsent(client, CustomResourceDefinitionType, crd);
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
@@ -239,10 +249,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const kubeconfigPath =
     options.kubeconfigPath ?? join(mkdtempSync(join(tmpdir(), "grove-sim-")), "kubeconfig");
   const mode = options.controlPlane ?? "grove";
+  const autoMNNVL = options.autoMNNVL ?? cluster.computeDomains === true;
   const backend =
     mode === "kube"
       ? await startKubeBackend(options, kubeconfigPath, log)
-      : await startGroveBackend(options, kubeconfigPath, log);
+      : await startGroveBackend(options, kubeconfigPath, log, autoMNNVL);
   const client = backend.client;
   const stops: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
@@ -256,8 +267,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     await backend.close();
   };
   try {
-    await installCrds(client);
+    await installCrds(client, cluster.computeDomains === true);
     await installQueues(client);
+    // Grove's start-up preflight for the in-process operator (grove-operator exits 7 the same way).
+    if (autoMNNVL && (options.operator ?? "in-process") === "in-process") await mnnvlPreflight(client);
     if (mode === "kube" && (options.webhooks ?? true)) {
       // The operator's own webhook serving, registered with a url: to this process (no Service
       // routes here); the certificate is kept in a Secret as in a cluster.
@@ -266,6 +279,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         port: 0,
         registerHost: "127.0.0.1",
         waitUntilCalled: true,
+        validation: { autoMNNVLEnabled: autoMNNVL },
         logger: log,
       });
       stops.push(() => hooks.stop());
@@ -300,7 +314,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       });
       await scheduler.start();
       stops.push(() => scheduler.stop());
-      const controllers = createGroveControllers(client, { logger: log });
+      const controllers = createGroveControllers(client, { logger: log, autoMNNVLEnabled: autoMNNVL });
       await controllers.start();
       stops.push(() => controllers.stop());
     }
@@ -314,6 +328,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       client,
       cluster,
       nodeNames: nodes.nodeNames,
+      autoMNNVL,
       close,
     };
   } catch (err) {

@@ -2,6 +2,7 @@
 //              [--operator in-process|external] [--ready-delay MS] [--data-dir DIR] [--insecure-http]
 //              [--log-level LEVEL]
 // grove-sim nodes --kubeconfig PATH [--nodes N | --cluster FILE] [--ready-delay MS] [--log-level LEVEL]
+import { MNNVLPreflightError } from "@grove-ts/operator";
 import { ClusterFileError } from "../cluster.js";
 import { UsageError } from "./args.js";
 import { closeOnSignal, nodes, parseUp, type UpFlags, USAGE, up } from "./up.js";
@@ -24,7 +25,12 @@ async function main(): Promise<void> {
       closeOnSignal({ close: () => sim.stop() });
     } else closeOnSignal(await up(flags));
   } catch (err) {
-    const code = err instanceof ClusterFileError || err instanceof UsageError ? 2 : 1;
+    const code =
+      err instanceof ClusterFileError || err instanceof UsageError
+        ? 2
+        : err instanceof MNNVLPreflightError
+          ? err.exitCode
+          : 1;
     process.stderr.write(`grove-sim: ${(err as Error).message}\n`);
     process.exit(code);
   }

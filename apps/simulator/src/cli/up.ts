@@ -41,6 +41,9 @@ Flags:
   --shard I/N                nodes only: simulate share I of N of the cluster's nodes (by a stable
                              hash of the node name), so N processes, on one machine or several,
                              simulate one cluster against one API server; scheduled faults run in 1/N
+  --auto-mnnvl on|off        up only: network.autoMNNVLEnabled for admission and the in-process
+                             operator (ComputeDomains per MNNVL group); default on where the
+                             cluster file says computeDomains: true (gb200-nvl72), else off
   --ready-delay MS           simulated pods turn Ready this long after Running (default 0)
   --placement [NAME=]POLICY  the gang scheduler's placement policy, BinPack (default) or Spread,
                              for pods of scheduler NAME (grove-scheduler, default-scheduler,
@@ -72,6 +75,8 @@ export interface UpFlags extends PreemptionTimings {
   port?: number;
   kubeconfig: string;
   operator: OperatorMode;
+  /** --auto-mnnvl; absent: the cluster's default. */
+  autoMNNVL?: boolean;
   readyDelayMs: number;
   logLevel: LogLevel;
   placementPolicies?: Record<string, PlacementPolicy>;
@@ -136,6 +141,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       port: { type: "string" },
       kubeconfig: { type: "string" },
       operator: { type: "string" },
+      "auto-mnnvl": { type: "string" },
       "control-plane": { type: "string" },
       "data-dir": { type: "string" },
       "insecure-http": { type: "boolean" },
@@ -176,6 +182,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       throw new UsageError("nodes: --kubeconfig is required (the cluster to attach to)");
     for (const f of [
       "operator",
+      "auto-mnnvl",
       "control-plane",
       "data-dir",
       "port",
@@ -193,6 +200,9 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     throw new UsageError("up: --shard applies to nodes only (up simulates the whole cluster)");
   if (values["insecure-http"] && controlPlane === "kube")
     throw new UsageError("--insecure-http: applies to --control-plane grove only (kube serves HTTPS)");
+  const mnnvl = values["auto-mnnvl"];
+  if (mnnvl !== undefined && mnnvl !== "on" && mnnvl !== "off")
+    throw new UsageError(`--auto-mnnvl: must be on or off, got ${JSON.stringify(mnnvl)}`);
   const nodes = intFlag(values.nodes, "nodes", 0, 100_000);
   const port = intFlag(values.port, "port", 0, 65_535);
   let dashboard: DashboardAddr;
@@ -211,6 +221,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     ...(port !== undefined ? { port } : {}),
     kubeconfig: values.kubeconfig ?? join(tmpdir(), "grove-sim", "kubeconfig"),
     operator,
+    ...(mnnvl !== undefined ? { autoMNNVL: mnnvl === "on" } : {}),
     dashboard,
     readyDelayMs: intFlag(values["ready-delay"], "ready-delay", 0, 3_600_000) ?? 0,
     logLevel: level as LogLevel,
@@ -232,6 +243,7 @@ export async function up(flags: UpFlags): Promise<Simulator> {
     ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
     kubeconfigPath: flags.kubeconfig,
     operator: flags.operator,
+    ...(flags.autoMNNVL !== undefined ? { autoMNNVL: flags.autoMNNVL } : {}),
     readyDelayMs: flags.readyDelayMs,
     ...(flags.placementPolicies ? { placementPolicies: flags.placementPolicies } : {}),
     ...(flags.defaultPlacementPolicy ? { defaultPlacementPolicy: flags.defaultPlacementPolicy } : {}),
@@ -256,6 +268,11 @@ export async function up(flags: UpFlags): Promise<Simulator> {
       `grove-sim: kubeconfig   ${sim.kubeconfigPath}`,
       `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${gpus > 0 ? `, ${gpus} GPUs` : ""}${cts ? `; topology ${cts}` : ""}`,
       `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path> --no-webhooks: grove-sim admits)"}`,
+      ...(sim.autoMNNVL || sim.cluster.computeDomains
+        ? [
+            `grove-sim: auto-MNNVL   ${sim.autoMNNVL ? "on" : "off"}${sim.cluster.computeDomains ? " (ComputeDomain CRD served)" : " (no ComputeDomain CRD)"}`,
+          ]
+        : []),
       ...(dashboard ? [`grove-sim: dashboard    ${dashboard}`] : []),
       "grove-sim: ready. Ctrl-C to stop.",
       "",
