@@ -135,6 +135,8 @@ export interface E2EOptions {
   /** Shorter fault back-offs and node lifecycle graces (README "Faults"). */
   faults?: SimulatorOptions["faults"];
   nodeLifecycle?: SimulatorOptions["nodeLifecycle"];
+  /** network.autoMNNVLEnabled (default: on where the cluster has computeDomains: true). */
+  autoMNNVL?: boolean;
 }
 
 const natural = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
@@ -167,6 +169,7 @@ export class E2E {
       ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.nodeLifecycle ? { nodeLifecycle: options.nodeLifecycle } : {}),
+      ...(options.autoMNNVL !== undefined ? { autoMNNVL: options.autoMNNVL } : {}),
     });
     const e2e = new E2E(
       dir,
