@@ -83,6 +83,8 @@ export interface GangView {
   phase: string;
   /** Hue in degrees: the golden angle times the gang's index, so neighbours in the list differ most. */
   hue: number;
+  /** Lightness in percent: steps every 8 gangs, so gangs whose hues come round again still differ. */
+  lightness: number;
   pods: number;
   gpus: number;
   nodes: string[];
@@ -196,6 +198,7 @@ function gangView(pg: PodGangLike, pods: PodLike[], index: number): GangView {
     queue: pg.metadata.labels?.[LabelKaiQueue] ?? first?.metadata.labels?.[LabelKaiQueue] ?? "",
     phase: pg.status?.phase ?? "",
     hue: gangHue(index),
+    lightness: [48, 34, 62][Math.floor(index / 8) % 3] ?? 48,
     pods: pods.length,
     gpus: pods.reduce((s, p) => s + podGpus(p), 0),
     nodes: [...new Set(pods.map((p) => p.spec?.nodeName ?? "").filter((n) => n !== ""))].sort(),

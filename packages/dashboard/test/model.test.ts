@@ -177,6 +177,7 @@ describe("order", () => {
       podGangs: [gang("g-10"), gang("g-2")],
     });
     expect(m.gangs.map((g) => g.name)).toEqual(["g-2", "g-10"]);
+    expect(m.gangs.map((g) => g.lightness)).toEqual([48, 48]);
     expect(m.pods.map((p) => p.name)).toEqual(["g-2-0", "g-10-0"]);
   });
 });

@@ -9,7 +9,7 @@ const ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"
 export const esc = (s: string | number): string => String(s).replace(/[&<>"']/g, (c) => ESC[c] ?? c);
 
 export const gangColour = (g: GangView | undefined): string =>
-  g ? `hsl(${g.hue} 62% 48%)` : "hsl(0 0% 45%)";
+  g ? `hsl(${g.hue} 62% ${g.lightness}%)` : "hsl(0 0% 45%)";
 
 function slot(m: DashboardModel, pi: number): string {
   if (pi < 0) return '<i class="g free"></i>';
