@@ -4,16 +4,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { Bench } from "tinybench";
-import type { PlacementProblem, PlacementResult } from "./contract.js";
-import { countPlaced, ENGINES, type Engine, loadSolver } from "./engines.js";
+import type { PlacementProblem } from "./contract.js";
+import { type Engine, loadSolver } from "./engines.js";
 import { commandLine, QUICK, runInfo } from "./machine.js";
-import { blockGangs, groveMix, podsAsked, upstreamRackGangs } from "./shapes.js";
-
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as () => void;
+import { blockGangs, groveMix, upstreamRackGangs } from "./shapes.js";
+import { MODES, type Mode, type SpeedRow, timeCase } from "./speed-case.js";
 
 interface Case {
   id: string;
@@ -51,36 +46,6 @@ const CASES: Case[] = [
   },
 ];
 
-/**
- * Two ways to time the same placement:
- *  - "solve": one solve(problem) call per sample, the whole JSON problem to the JSON result
- *    (checking and encoding 5,000 nodes included), as grove-place or a one-shot caller sees it;
- *  - "snapshot": the cluster encoded once into a snapshot (outside the timing), then one
- *    snapshot.place(gangs) per sample, as the scheduler sees it between cluster changes.
- */
-export type Mode = "solve" | "snapshot";
-const MODES: readonly Mode[] = ["solve", "snapshot"];
-
-export interface SpeedRow {
-  case: string;
-  mode: Mode;
-  engine: Engine;
-  nodes: number;
-  gangsAsked: number;
-  podsAsked: number;
-  gangsPlaced: number;
-  podsPlaced: number;
-  /** verifyPlacement found nothing wrong with this engine's result. */
-  verified: boolean;
-  meanMs: number;
-  p50Ms: number;
-  p99Ms: number;
-  rmePercent: number;
-  samples: number;
-  podsPerSecond: number;
-  gangsPerSecond: number;
-}
-
 async function main(): Promise<void> {
   const timeMs = Number(process.env.BENCH_TIME_MS ?? (QUICK ? 300 : 1500));
   // The time of each task is split into rounds, and wasm and js take turns going first: on a shared
@@ -91,109 +56,18 @@ async function main(): Promise<void> {
   const minIterations = QUICK ? 3 : 10;
   const warmupIterations = QUICK ? 2 : 5;
   const warmupTimeMs = Math.min(QUICK ? 200 : 500, timeMs);
-  const { solve, createSnapshot, verifyPlacement } = await loadSolver();
+  const solver = await loadSolver();
+  const settings = { timeMs, rounds, minIterations, warmupIterations, warmupTimeMs };
   const rows: SpeedRow[] = [];
   const cases: { id: string; description: string; identical: boolean; wasmOverJs: Record<Mode, number> }[] =
     [];
   const failures: string[] = [];
 
   for (const c of CASES) {
-    const problem = c.build();
-    const snapshots = new Map(
-      ENGINES.map((engine) => [engine, createSnapshot(problem.topology, problem.nodes, { engine })]),
-    );
-    const run = (mode: Mode, engine: Engine): PlacementResult =>
-      mode === "solve" ? solve(problem, { engine }) : snapshots.get(engine)!.place(problem.gangs);
-
-    // One untimed call per mode and engine first: its answer is checked, then the timed runs repeat it.
-    const results = new Map<string, PlacementResult>();
-    for (const mode of MODES) {
-      for (const engine of ENGINES) {
-        const result = run(mode, engine);
-        const errors = verifyPlacement(problem, result);
-        if (errors.length > 0)
-          failures.push(`${c.id} ${mode} ${engine}: ${errors.length} errors, first: ${errors[0]}`);
-        results.set(`${mode} ${engine}`, result);
-      }
-    }
-    const reference = JSON.stringify(results.get("solve wasm")!.gangs);
-    const identical = [...results.values()].every((r) => JSON.stringify(r.gangs) === reference);
-    if (!identical)
-      failures.push(`${c.id}: the engines (or solve and snapshot) returned different placements`);
-
-    // A full collection before each task's warmup and run: no task pays for garbage the one
-    // before it left.
-    const perRound: Map<string, Bench["tasks"][number]["result"]>[] = [];
-    for (let k = 0; k < rounds; k++) {
-      const bench = new Bench({
-        name: `${c.id} round ${k + 1}`,
-        time: timeMs / rounds,
-        iterations: minIterations,
-        warmupIterations,
-        warmupTime: warmupTimeMs,
-        throws: true,
-      });
-      const order = k % 2 === 0 ? ENGINES : [...ENGINES].reverse();
-      for (const mode of MODES)
-        for (const engine of order)
-          bench.add(`${mode} ${engine}`, () => run(mode, engine), { beforeAll: collectGarbage });
-      await bench.run();
-      const got = new Map<string, Bench["tasks"][number]["result"]>();
-      for (const task of bench.tasks) {
-        if (task.result.state !== "completed")
-          throw new Error(`${c.id} ${task.name}: task ${task.result.state}`);
-        got.set(task.name, task.result);
-      }
-      perRound.push(got);
-    }
-    for (const snapshot of snapshots.values()) snapshot.dispose();
-
-    const latency = (name: string) =>
-      perRound.map((m) => {
-        const r = m.get(name);
-        if (r?.state !== "completed") throw new Error(`${c.id} ${name}: no result`);
-        return r.latency;
-      });
-    const mean: Record<string, number> = {};
-    for (const mode of MODES)
-      for (const engine of ENGINES) {
-        const name = `${mode} ${engine}`;
-        const ls = latency(name);
-        const placed = countPlaced(results.get(name)!);
-        const meanMs = median(ls.map((l) => l.mean));
-        const meanS = meanMs / 1000;
-        mean[name] = meanMs;
-        const mid = ls.find((l) => l.mean === meanMs) ?? ls[0]!;
-        rows.push({
-          case: c.id,
-          mode,
-          engine,
-          nodes: problem.nodes.length,
-          gangsAsked: problem.gangs.length,
-          podsAsked: podsAsked(problem),
-          gangsPlaced: placed.gangs,
-          podsPlaced: placed.pods,
-          verified: !failures.some((f) => f.startsWith(`${c.id} ${name}:`)),
-          meanMs: round(meanMs, 3),
-          p50Ms: round(median(ls.map((l) => l.p50)), 3),
-          p99Ms: round(Math.max(...ls.map((l) => l.p99)), 3),
-          rmePercent: round(mid.rme, 2),
-          samples: ls.reduce((a, l) => a + l.samplesCount, 0),
-          podsPerSecond: Math.round(placed.pods / meanS),
-          gangsPerSecond: Math.round(placed.gangs / meanS),
-        });
-      }
-    const ratio = (mode: Mode) => {
-      const js = latency(`${mode} js`);
-      const wasm = latency(`${mode} wasm`);
-      return round(median(js.map((l, i) => l.mean / wasm[i]!.mean)), 2);
-    };
-    cases.push({
-      id: c.id,
-      description: c.description,
-      identical,
-      wasmOverJs: { solve: ratio("solve"), snapshot: ratio("snapshot") },
-    });
+    const r = await timeCase(c.id, c.build(), settings, solver);
+    rows.push(...r.rows);
+    failures.push(...r.failures);
+    cases.push({ id: c.id, description: c.description, identical: r.identical, wasmOverJs: r.wasmOverJs });
   }
 
   const byId = (id: string) => cases.find((c) => c.id === id)!;
@@ -254,15 +128,4 @@ async function main(): Promise<void> {
   }
 }
 
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
 await main();
-
-/** The middle value (the lower middle for an even count). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[(s.length - 1) >> 1] as number;
-}

@@ -82,6 +82,17 @@ describe("report on the committed results", () => {
     expect(s.html).toContain(f.command);
   });
 
+  it("sizes: one chart, a series per engine and mode with a point per cluster size", () => {
+    const f = json<{ sizes: unknown[]; results: { engine: string; mode: string }[] }>("placement-sizes.json");
+    const c = section(html, "sizes").charts;
+    expect(c).toHaveLength(1);
+    expect(c[0]?.series.map((x) => x.name)).toEqual([
+      ...new Set(f.results.map((r) => `${r.engine} ${r.mode}`)),
+    ]);
+    for (const x of c[0]?.series ?? []) expect(x.points).toBe(f.sizes.length);
+    expect(c[0]?.axisTitles).toEqual(["pods placed per second", "cluster size (nodes, log scale)"]);
+  });
+
   it("quality: a point per problem for each engine against each optimum", () => {
     const f = json<{ perInstance: { engines: Record<string, unknown> }[] }>("placement-quality.json");
     const engines = Object.keys(f.perInstance[0]?.engines ?? {});
@@ -162,6 +173,19 @@ const FIXTURES: Record<string, unknown> = {
       { case: "a-2", mode: "solve", engine: "wasm", nodes: 10, podsAsked: 8, podsPerSecond: 4000, meanMs: 2 },
     ],
   },
+  sizes: {
+    machine,
+    command: "npm run bench:sizes -w @grove-ts/bench",
+    sizes: [
+      { id: "n-10", nodes: 10, gangs: 2 },
+      { id: "n-20", nodes: 20, gangs: 3 },
+    ],
+    results: [
+      { case: "n-10", mode: "snapshot", engine: "wasm", podsPerSecond: 10 },
+      { case: "n-20", mode: "snapshot", engine: "wasm", podsPerSecond: 20 },
+      { case: "n-10", mode: "snapshot", engine: "js", podsPerSecond: 5 },
+    ],
+  },
   quality: {
     machine,
     command: "npm run bench:quality -w @grove-ts/bench",
@@ -221,6 +245,10 @@ describe("report on minimal fixtures", () => {
       { name: "wasm solve", points: 2 },
       { name: "js solve", points: 1 },
     ]);
+    expect(section(html, "sizes").charts[0]?.series).toEqual([
+      { name: "wasm snapshot", points: 2 },
+      { name: "js snapshot", points: 1 },
+    ]);
     expect(section(html, "quality").charts[0]?.series).toEqual([
       { name: "wasm / precedence optimum", points: 3 },
       { name: "wasm / unconstrained optimum", points: 3 },
@@ -241,7 +269,7 @@ describe("report on minimal fixtures", () => {
   });
 
   it("names axes with units, the legend, and each run's machine and command", () => {
-    for (const id of ["speed", "quality", "preemption", "scale"]) {
+    for (const id of ["speed", "sizes", "quality", "preemption", "scale"]) {
       const s = section(html, id);
       for (const c of s.charts) {
         expect(c.axisTitles.length).toBeGreaterThanOrEqual(2);
@@ -283,6 +311,7 @@ describe("missing and unreadable results", () => {
     const s = sections(html);
     expect([...s.entries()].map(([id, v]) => [id, v.state])).toEqual([
       ["speed", "error"],
+      ["sizes", "missing"],
       ["quality", "missing"],
       ["preemption", "ok"],
       ["scale", "missing"],
@@ -291,7 +320,7 @@ describe("missing and unreadable results", () => {
     expect(section(html, "quality").html).toContain("results/placement-quality.json</code> is missing");
     expect(section(html, "quality").html).toContain("npm run bench:quality -w @grove-ts/bench");
     expect(section(html, "scale").html).toContain("npm run bench:scale");
-    for (const id of ["speed", "quality", "scale"]) expect(section(html, id).charts).toHaveLength(0);
+    for (const id of ["speed", "sizes", "quality", "scale"]) expect(section(html, id).charts).toHaveLength(0);
     expect(section(html, "preemption").charts).toHaveLength(1);
   });
 

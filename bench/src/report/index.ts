@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type ScaleFile, scaleSection } from "./scale.js";
-import { preemptionSection, qualitySection, speedSection } from "./solver.js";
+import { preemptionSection, qualitySection, sizesSection, speedSection } from "./solver.js";
 import { esc } from "./svg.js";
 
 export interface SectionDef {
@@ -23,6 +23,13 @@ export const SECTIONS: SectionDef[] = [
     file: "placement.json",
     produce: "npm run bench:speed -w @grove-ts/bench",
     render: (d) => speedSection(d as Parameters<typeof speedSection>[0]),
+  },
+  {
+    id: "sizes",
+    title: "Solver speed against cluster size",
+    file: "placement-sizes.json",
+    produce: "npm run bench:sizes -w @grove-ts/bench",
+    render: (d) => sizesSection(d as Parameters<typeof sizesSection>[0]),
   },
   {
     id: "quality",

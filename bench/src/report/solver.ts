@@ -107,11 +107,73 @@ export function speedSection(f: SpeedFile): string {
   });
   const sizeNote =
     nodes.length === 1
-      ? `<p class="note">Every case runs on the same ${int(nodes[0] ?? 0)}-node cluster: the speed bench varies the gangs (problem size, x axis), not the cluster; a sweep over cluster sizes is not recorded. <em>solve</em> is one whole <code>solve()</code> call (encoding the cluster included); <em>snapshot</em> is one <code>place()</code> on a cluster encoded once, as the scheduler calls it.</p>`
+      ? `<p class="note">Every case runs on the same ${int(nodes[0] ?? 0)}-node cluster: this chart varies the gangs (problem size, x axis), not the cluster; the next section varies the cluster. <em>solve</em> is one whole <code>solve()</code> call (encoding the cluster included); <em>snapshot</em> is one <code>place()</code> on a cluster encoded once, as the scheduler calls it.</p>`
       : "";
   return `${runInfo(f)}${chart}${sizeNote}${table(
     [
       "case",
+      ...keys.map((k) => `${k} mean latency`),
+      "wasm/js solve",
+      "wasm/js snapshot",
+      "engines identical",
+    ],
+    rows,
+  )}${targetsList(f)}`;
+}
+
+interface SizesFile extends SpeedFile {
+  shape?: string;
+  sizes?: {
+    id: string;
+    nodes: number;
+    gangs: number;
+    identical?: boolean;
+    wasmOverJs?: Record<string, number>;
+  }[];
+}
+
+/** Throughput against cluster size (results/placement-sizes.json): a line per engine and mode. */
+export function sizesSection(f: SizesFile): string {
+  const results = f.results ?? [];
+  const sizes = f.sizes ?? [];
+  const keys = [...new Set(results.map((r) => `${r.engine} ${r.mode}`))];
+  const chart = xyChart({
+    id: "sizes",
+    title: "Solver throughput against cluster size, wasm against js",
+    xLabel: "cluster size (nodes, log scale)",
+    logX: true,
+    yLabel: "pods placed per second",
+    xTicks: sizes.map((s) => ({ x: s.nodes, label: int(s.nodes) })),
+    series: keys.map((k) => {
+      const pts = sizes
+        .map((s) => [
+          s.nodes,
+          results.find((r) => r.case === s.id && `${r.engine} ${r.mode}` === k)?.podsPerSecond,
+        ])
+        .filter((p): p is [number, number] => p[1] !== undefined);
+      return {
+        name: k,
+        points: pts,
+        labels: pts.map(([n, v]) => `${k}, ${int(n)} nodes: ${int(v)} pods/s`),
+        dashed: k.startsWith("js"),
+      };
+    }),
+  });
+  const rows = sizes.map((s) => [
+    int(s.nodes),
+    int(s.gangs),
+    ...keys.map((k) => {
+      const r = results.find((x) => x.case === s.id && `${x.engine} ${x.mode}` === k);
+      return r?.meanMs !== undefined ? `${r.meanMs.toFixed(2)} ms` : "—";
+    }),
+    ...["solve", "snapshot"].map((m) => (s.wasmOverJs?.[m] !== undefined ? `${s.wasmOverJs[m]}×` : "—")),
+    s.identical === undefined ? "—" : s.identical ? "yes" : "NO",
+  ]);
+  const note = f.shape ? `<p class="note">Shape: ${esc(f.shape)}; the gangs grow with the cluster.</p>` : "";
+  return `${runInfo(f)}${chart}${note}${table(
+    [
+      "nodes",
+      "gangs",
       ...keys.map((k) => `${k} mean latency`),
       "wasm/js solve",
       "wasm/js snapshot",

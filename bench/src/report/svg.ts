@@ -48,11 +48,15 @@ function linearScale(min: number, max: number, from: number, to: number): Scale 
   return { at: (v) => from + ((v - lo) / (hi - lo || 1)) * (to - from), ticks };
 }
 
-function logScale(min: number, max: number, from: number, to: number): Scale {
-  const lo = Math.floor(Math.log10(Math.max(min, 1e-9)));
-  const hi = Math.max(Math.ceil(Math.log10(Math.max(max, 1e-9))), lo + 1);
+/** Decades as ticks; `tight` keeps the data's own ends instead of rounding them out to decades. */
+function logScale(min: number, max: number, from: number, to: number, tight = false): Scale {
+  const pad = tight ? 0.04 * Math.log10(Math.max(max, 1e-9) / Math.max(min, 1e-9)) || 0.5 : 0;
+  const lo = tight ? Math.log10(Math.max(min, 1e-9)) - pad : Math.floor(Math.log10(Math.max(min, 1e-9)));
+  const hi = tight
+    ? Math.log10(Math.max(max, 1e-9)) + pad
+    : Math.max(Math.ceil(Math.log10(Math.max(max, 1e-9))), lo + 1);
   const ticks: number[] = [];
-  for (let e = lo; e <= hi; e++) ticks.push(10 ** e);
+  for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) ticks.push(10 ** e);
   return { at: (v) => from + ((Math.log10(Math.max(v, 1e-12)) - lo) / (hi - lo)) * (to - from), ticks };
 }
 
@@ -160,6 +164,8 @@ export interface XYChart {
   /** Rows of markers under the plot on the same x axis (e.g. milestones), one row per lane. */
   lanes?: Lane[];
   yMin?: number;
+  /** A logarithmic x axis (give xTicks: the decades alone say little). */
+  logX?: boolean;
   /** Tick labels for x instead of numbers (e.g. problem sets). */
   xTicks?: { x: number; label: string }[];
 }
@@ -178,7 +184,9 @@ export function xyChart(c: XYChart): string {
     ...lanes.flatMap((l) => l.marks.map((m) => m.x)),
   ];
   const ys = c.series.flatMap((s) => s.points.map((p) => p[1]));
-  const x = linearScale(Math.min(0, ...xs), Math.max(...xs, 1), f.left, f.width - f.right);
+  const x = c.logX
+    ? logScale(Math.min(...xs), Math.max(...xs), f.left, f.width - f.right, true)
+    : linearScale(Math.min(0, ...xs), Math.max(...xs, 1), f.left, f.width - f.right);
   const plotBottom = f.top + plotH;
   const yMin = c.yMin ?? Math.min(0, ...ys);
   const y = linearScale(yMin, Math.max(...ys, yMin + 1e-9), plotBottom, f.top);
