@@ -57,6 +57,7 @@ afterAll(() => {
 describe("the packed tarballs", () => {
   it("hold the built code, typings and wasm only (no tests, sources or maps)", () => {
     expect(packed.wasm).toEqual([
+      "README.md",
       "build/debug.wasm",
       "build/release-wasm.d.ts",
       "build/release-wasm.js",
