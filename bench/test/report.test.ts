@@ -94,12 +94,18 @@ describe("report on the committed results", () => {
   });
 
   it("quality: a point per problem for each engine against each optimum", () => {
-    const f = json<{ perInstance: { engines: Record<string, unknown> }[] }>("placement-quality.json");
+    const f = json<{ perInstance: { engines: Record<string, { pods: number }> }[] }>(
+      "placement-quality.json",
+    );
     const engines = Object.keys(f.perInstance[0]?.engines ?? {});
+    const same = f.perInstance.every((p) =>
+      engines.every((e) => p.engines[e]?.pods === p.engines[engines[0] ?? ""]?.pods),
+    );
+    const names = same ? [engines.join(" = ")] : engines;
     const c = section(html, "quality").charts;
     expect(c).toHaveLength(1);
     expect(c[0]?.series.map((x) => x.name)).toEqual(
-      engines.flatMap((e) => [`${e} / precedence optimum`, `${e} / unconstrained optimum`]),
+      names.flatMap((e) => [`${e} / unconstrained optimum`, `${e} / precedence optimum`]),
     );
     for (const x of c[0]?.series ?? []) expect(x.points).toBe(f.perInstance.length);
   });
@@ -250,8 +256,8 @@ describe("report on minimal fixtures", () => {
       { name: "js snapshot", points: 1 },
     ]);
     expect(section(html, "quality").charts[0]?.series).toEqual([
-      { name: "wasm / precedence optimum", points: 3 },
       { name: "wasm / unconstrained optimum", points: 3 },
+      { name: "wasm / precedence optimum", points: 3 },
     ]);
     expect(section(html, "preemption").charts[0]?.series).toEqual([{ name: "wasm", points: 3 }]);
     expect(section(html, "scale").charts.map((c) => [c.id, c.series])).toEqual([
@@ -265,6 +271,31 @@ describe("report on minimal fixtures", () => {
           { name: "external (kube) milestones", points: 0 },
         ],
       ],
+    ]);
+  });
+
+  it("quality: engines that agree on every problem are one series, engines that differ one each", () => {
+    const q = (jsPods: number) => ({
+      perInstance: [1, 2].map((seed) => ({
+        set: "small",
+        seed,
+        engines: {
+          wasm: { pods: 4, podRatio: 1, podRatioVsPrecedence: 1 },
+          js: { pods: seed === 2 ? jsPods : 4, podRatio: 1, podRatioVsPrecedence: 1 },
+        },
+      })),
+    });
+    const names = (jsPods: number) =>
+      section(
+        renderReport({ quality: { path: "q.json", data: q(jsPods) } }),
+        "quality",
+      ).charts[0]?.series.map((x) => x.name);
+    expect(names(4)).toEqual(["wasm = js / unconstrained optimum", "wasm = js / precedence optimum"]);
+    expect(names(3)).toEqual([
+      "wasm / unconstrained optimum",
+      "wasm / precedence optimum",
+      "js / unconstrained optimum",
+      "js / precedence optimum",
     ]);
   });
 

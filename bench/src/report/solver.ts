@@ -213,10 +213,17 @@ export function qualitySection(f: QualityFile): string {
   const per = [...(f.perInstance ?? [])].sort(
     (a, b) => sets0.indexOf(a.set) - sets0.indexOf(b.set) || a.seed - b.seed,
   );
-  const engines = [...new Set(per.flatMap((p) => Object.keys(p.engines ?? {})))];
+  const all = [...new Set(per.flatMap((p) => Object.keys(p.engines ?? {})))];
+  // Engines that placed the same pods on every problem are one series ("wasm = js"): drawn apart,
+  // the last would hide the others.
+  const same =
+    all.length > 1 &&
+    per.every((p) => all.every((e) => p.engines?.[e]?.pods === p.engines?.[all[0] ?? ""]?.pods));
+  const engines = same ? [all[0] ?? ""] : all;
+  const label = (e: string) => (same ? all.join(" = ") : e);
   const series = engines.flatMap((e) => [
-    { e, key: "podRatioVsPrecedence" as const, name: `${e} / precedence optimum` },
-    { e, key: "podRatio" as const, name: `${e} / unconstrained optimum` },
+    { e, key: "podRatio" as const, name: `${label(e)} / unconstrained optimum` },
+    { e, key: "podRatioVsPrecedence" as const, name: `${label(e)} / precedence optimum` },
   ]);
   const sets: { x: number; label: string }[] = [];
   per.forEach((p, i) => {
@@ -252,7 +259,7 @@ export function qualitySection(f: QualityFile): string {
     t.minInstancePodRatioVsPrecedence?.toFixed(3) ?? "—",
     t.instancesAtPrecedencePods ?? "—",
   ]);
-  const opt = `<p class="note">${f.instances ?? per.length} problems. The precedence optimum (the contract's gang order kept; the fair comparison) places ${f.precedenceOptimum?.pods !== undefined ? int(f.precedenceOptimum.pods) : "?"} pods, the unconstrained optimum ${f.optimum?.pods !== undefined ? int(f.optimum.pods) : "?"}. Engines that return the same placements draw on top of each other.</p>`;
+  const opt = `<p class="note">${f.instances ?? per.length} problems. The precedence optimum (the contract's gang order kept; the fair comparison) places ${f.precedenceOptimum?.pods !== undefined ? int(f.precedenceOptimum.pods) : "?"} pods, the unconstrained optimum ${f.optimum?.pods !== undefined ? int(f.optimum.pods) : "?"}. A ratio above 1 against the precedence optimum is possible (bench/README.md, "Quality").</p>`;
   return `${runInfo(f)}${chart}${opt}${table(
     [
       "engine",
