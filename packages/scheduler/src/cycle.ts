@@ -20,6 +20,7 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Binding } from "./binder.js";
 import { GangBuildError, type WorkGang } from "./gangs.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
+import { withNvlinkKey } from "./mnnvl.js";
 import type { ClusterView } from "./pending.js";
 import type { Placer } from "./placer.js";
 import { CyclePodConstraints, type NamespaceLabels } from "./pod-cycle.js";
@@ -226,7 +227,7 @@ export class Cycle {
       }
       for (const g of w.groups) groupNames.add(g.name);
       const levels = levelsFor(
-        this.pc.keysFor(w),
+        withNvlinkKey(this.pc.keysFor(w), w, nodeList),
         w.podGang?.metadata?.annotations?.[AnnotationTopologyName],
         bindingList,
         nodeList,

@@ -15,6 +15,7 @@ import {
 } from "@grove-ts/placement";
 import { toPlacementGang, type WorkGang } from "./gangs.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
+import { keepMnnvlTogether, NVLINK_DOMAIN_KEY } from "./mnnvl.js";
 import { avoidDomains } from "./replica-spread.js";
 import { toQuantities } from "./requests.js";
 import type { Snapshot } from "./snapshot.js";
@@ -76,12 +77,17 @@ export class Placer {
 
   /** The placement gang for `w`; throws when the contract rejects it (reported on its pods). */
   toGang(w: WorkGang, levels: TopologyLevel[]): Gang {
+    const labelsOf = (n: string) => this.snapshot.node(n)?.metadata?.labels;
     const build = (x: WorkGang) =>
-      toPlacementGang(
+      // An MNNVL group's pods in one NVLink domain (mnnvl.ts).
+      keepMnnvlTogether(
+        toPlacementGang(x, levels, (p) => this.snapshot.boundNode(p), labelsOf),
         x,
         levels,
-        (p) => this.snapshot.boundNode(p),
-        (n) => this.snapshot.node(n)?.metadata?.labels,
+        (p) => {
+          const n = this.snapshot.boundNode(p);
+          return n ? labelsOf(n)?.[NVLINK_DOMAIN_KEY] : undefined;
+        },
       );
     const gang = w.avoid ? avoidDomains(build(w), w.avoid) : build(w);
     checkProblem({ topology: { levels }, nodes: [], gangs: [gang] });
