@@ -15,6 +15,7 @@ import {
   ApiError,
   type Client,
   CustomResourceDefinitionType,
+  EventType,
   type KubeObject,
   ResourceClaimType,
   status,
@@ -135,7 +136,7 @@ describe("ComputeDomains (network.autoMNNVLEnabled)", () => {
 
   it("one per replica and group, before the pods; claims in GPU pods; scale out/in; PCS deletion", async () => {
     const { client } = t.h;
-    await start();
+    const ctl = await start();
     await createPcs(client, mnnvlPcs("mn", ["gpu", "cpu", "infer"], [], { pcs: "default", infer: "infer" }));
     await waitFor("2 ComputeDomains", async () => (await cdNames(client)).length === 2);
     const [cd] = (await cds(client)).filter((c) => c.metadata.name === "mn-0-default");
@@ -182,6 +183,14 @@ describe("ComputeDomains (network.autoMNNVLEnabled)", () => {
     await client.delete(PodCliqueSetType, "mn", NS);
     await waitFor("no ComputeDomains", async () => (await cdNames(client)).length === 0);
     await waitFor("PCS gone", async () => !(await client.get(PodCliqueSetType, "mn", NS)));
+    // Grove's events on the PodCliqueSet.
+    await ctl.flushEvents();
+    const events = (
+      await client.list<KubeObject & { reason?: string; message?: string }>(EventType, { namespace: NS })
+    ).items;
+    const said = (reason: string) => events.filter((e) => e.reason === reason).map((e) => e.message);
+    expect(said("ComputeDomainCreateSuccessful")).toContain("Created ComputeDomain default/mn-0-default");
+    expect(said("ComputeDomainDeleteSuccessful")).toContain("Deleted ComputeDomain default/mn-1-default");
   });
 
   it("PCSG members inherit through the PCSG; the PCSG object carries the PCS's group", async () => {
