@@ -12,7 +12,12 @@ import { E2E } from "./lib/harness.js";
 import { CD, cdNames, claimsByClique, mnnvlWorkload, nvlCluster, podsOf } from "./lib/mnnvl.js";
 import { waitFor } from "./lib/wait.js";
 
-describe("Test_AutoMNNVL unsupported/disabled configurations (kubectl, grove-operator)", () => {
+/** Waits on a loaded 2-core machine (the real control plane's GC is the slow part). */
+const SLOW = { timeoutMs: 120_000 };
+
+describe("Test_AutoMNNVL unsupported/disabled configurations (kubectl, grove-operator)", {
+  timeout: 240_000,
+}, () => {
   let e2e: E2E;
   beforeAll(async () => {
     e2e = await E2E.start({ cluster: nvlCluster(false), operator: "external", startOperator: false });
@@ -32,11 +37,15 @@ describe("Test_AutoMNNVL unsupported/disabled configurations (kubectl, grove-ope
         ),
     );
   const boundPods = (pcs: string, n: number) =>
-    waitFor(`${n} bound pods of ${pcs}`, async () => {
-      const ps = await podsOf(e2e, pcs);
-      const bound = ps.filter((p) => p.spec.nodeName).length;
-      return { ok: ps.length === n && bound === n, state: `${ps.length} pods, ${bound} bound` };
-    });
+    waitFor(
+      `${n} bound pods of ${pcs}`,
+      async () => {
+        const ps = await podsOf(e2e, pcs);
+        const bound = ps.filter((p) => p.spec.nodeName).length;
+        return { ok: ps.length === n && bound === n, state: `${ps.length} pods, ${bound} bound` };
+      },
+      SLOW,
+    );
 
   it("unsupported + enabled: grove-operator exits 7 naming the missing CRD", async () => {
     const config = e2e.file(

@@ -12,13 +12,17 @@ import {
   cdNames,
   claimsByClique,
   computeDomains,
+  mnnvlTemplate,
   mnnvlWorkload,
   nvlCluster,
   podsOf,
 } from "./lib/mnnvl.js";
 import { waitFor } from "./lib/wait.js";
 
-describe("Test_AutoMNNVL supported + enabled (kubectl)", () => {
+/** Waits on a loaded 2-core machine (the real control plane's GC is the slow part). */
+const SLOW = { timeoutMs: 120_000 };
+
+describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, () => {
   let e2e: E2E;
   beforeAll(async () => {
     e2e = await E2E.start({ cluster: nvlCluster(true) });
@@ -38,22 +42,34 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", () => {
     return e2e.kubectl.run(["apply", "-f", e2e.file(`${name}.yaml`, text)]);
   };
   const boundPods = async (pcs: string, n: number) =>
-    waitFor(`${n} bound pods of ${pcs}`, async () => {
-      const ps = await podsOf(e2e, pcs);
-      const bound = ps.filter((p) => p.spec.nodeName).length;
-      return { ok: ps.length === n && bound === n, state: `${ps.length} pods, ${bound} bound` };
-    });
+    waitFor(
+      `${n} bound pods of ${pcs}`,
+      async () => {
+        const ps = await podsOf(e2e, pcs);
+        const bound = ps.filter((p) => p.spec.nodeName).length;
+        return { ok: ps.length === n && bound === n, state: `${ps.length} pods, ${bound} bound` };
+      },
+      SLOW,
+    );
   const cdsBecome = (want: string[]) =>
-    waitFor(`ComputeDomains [${want.join(" ")}]`, async () => {
-      const have = await cdNames(e2e);
-      return { ok: have.join() === want.join(), state: `[${have.join(" ")}]` };
-    });
+    waitFor(
+      `ComputeDomains [${want.join(" ")}]`,
+      async () => {
+        const have = await cdNames(e2e);
+        return { ok: have.join() === want.join(), state: `[${have.join(" ")}]` };
+      },
+      SLOW,
+    );
   const deletePcs = async (name: string) => {
     await e2e.kubectl.ok(["delete", "pcs", name, "--wait=false"]);
-    await waitFor(`${name} gone`, async () => {
-      const r = await e2e.kubectl.run(["get", "pcs", name]);
-      return { ok: r.code !== 0, state: r.stdout.trim() };
-    });
+    await waitFor(
+      `${name} gone`,
+      async () => {
+        const r = await e2e.kubectl.run(["get", "pcs", name]);
+        return { ok: r.code !== 0, state: r.stdout.trim() };
+      },
+      SLOW,
+    );
   };
 
   it("the cluster serves the ComputeDomain CRD", async () => {
@@ -164,6 +180,15 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", () => {
       [`${p}-g3-0-p8`]: `${p}-solo`,
       [`${p}-g3-0-p9`]: undefined,
     });
+    // The scheduler keeps each ComputeDomain's pods inside one NVLink domain.
+    const domainsOf = new Map<string, Set<string>>();
+    for (const pod of await podsOf(e2e, "mnnvl-mix")) {
+      const t = mnnvlTemplate(pod);
+      if (!t) continue;
+      const n = Number(pod.spec.nodeName?.replace("gb200-", ""));
+      domainsOf.set(t, (domainsOf.get(t) ?? new Set()).add(`cluster-a.${Math.floor(n / 2)}`));
+    }
+    for (const [t, ds] of domainsOf) expect([...ds], t).toHaveLength(1);
     await deletePcs("mnnvl-mix");
     await cdsBecome([]);
   });
