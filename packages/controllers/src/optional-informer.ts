@@ -71,13 +71,15 @@ export class OptionalInformer<T extends KubeObject> implements Informer<T> {
   async stop(): Promise<void> {}
 }
 
-/** The API server serves the kind: a one-item list answers; 404 (no such resource) says it does not. */
+/**
+ * The API server serves the kind: only a 404 (no such resource) on a one-item list says it does not.
+ * Any other failure (403, a timeout) leaves the kind to its informer, which retries as before.
+ */
 export async function isServed(client: Client, type: ResourceType): Promise<boolean> {
   try {
     await client.list(type, { limit: 1 });
     return true;
   } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
+    return !isNotFound(err);
   }
 }
