@@ -23,3 +23,13 @@ export {
   parseAddr,
   startDashboard,
 } from "./server.js";
+export {
+  admit,
+  parseBody,
+  WHAT_IF_MAX_BYTES,
+  type WhatIf,
+  type WhatIfCluster,
+  type WhatIfGang,
+  WhatIfInputError,
+  whatIfProblem,
+} from "./what-if.js";

@@ -1,7 +1,7 @@
 // The dashboard's server: informers on Nodes, Pods, PodGangs and ClusterTopologyBindings (any
 // runtime Client: our in-process API server or a real one through @grove-ts/kube), the model
 // rebuilt on change and pushed to every open page over Server-Sent Events, and the built page from
-// dist/web. Read-only: GET and HEAD only. Bound to 127.0.0.1 by default; bound anywhere else, every
+// dist/web. Read-only: GET and HEAD only, but for POST /api/what-if, which writes nothing (what-if.ts). Bound to 127.0.0.1 by default; bound anywhere else, every
 // request must carry the API's bearer token (Authorization header, `?token=` once, then a cookie).
 import { timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -9,7 +9,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ClusterTopologyBindingType, PodGangType } from "@grove-ts/api";
+import {
+  ClusterTopologyBindingType,
+  PodCliqueSetType,
+  PodGangType,
+  type ValidationOptions,
+} from "@grove-ts/api";
 import {
   type Client,
   type KubeObject,
@@ -27,6 +32,7 @@ import {
   type PodLike,
   type TopologyLike,
 } from "./model.js";
+import { parseBody, WHAT_IF_MAX_BYTES, WhatIfInputError, whatIfProblem } from "./what-if.js";
 
 export interface DashboardOptions {
   client: Client;
@@ -43,6 +49,10 @@ export interface DashboardOptions {
   /** Where the built page is; default this package's dist/web. */
   webRoot?: string;
   logger?: Logger;
+  /** Admission's options for the what-if's validation (enabled schedulers, auto-MNNVL, ...). */
+  validation?: ValidationOptions;
+  /** The operator's topology-aware scheduling switch, for the what-if's gangs. Default true. */
+  topologyAwareScheduling?: boolean;
 }
 
 export interface Dashboard {
@@ -106,6 +116,30 @@ function presented(req: IncomingMessage, url: URL): { token: string; fromQuery: 
     .find((c) => c.startsWith(`${COOKIE}=`));
   if (cookie) return { token: decodeURIComponent(cookie.slice(COOKIE.length + 1)), fromQuery: false };
   return undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * The request body as text; undefined as soon as it passes `max` bytes (declared or sent), the rest
+ * then read and dropped so the 413 reaches a client still sending.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  if (Number(req.headers["content-length"] ?? 0) > max) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > max) resolve(undefined);
+      else chunks.push(c);
+    });
+    req.on("end", () => resolve(size > max ? undefined : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
@@ -178,9 +212,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://dashboard");
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" });
-      res.end("the dashboard is read-only: GET and HEAD only\n");
+    const whatIf = url.pathname === "/api/what-if";
+    if (whatIf ? req.method !== "POST" : req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: whatIf ? "POST" : "GET, HEAD", "content-type": "text/plain" });
+      res.end(
+        whatIf
+          ? "what-if: POST a PodCliqueSet (YAML or JSON)\n"
+          : "the dashboard is read-only: GET and HEAD only (POST only to /api/what-if, which writes nothing)\n",
+      );
       return;
     }
     if (needAuth) {
@@ -201,6 +240,63 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify(current()));
       return;
+    }
+    if (whatIf) {
+      const text = await readBody(req, WHAT_IF_MAX_BYTES);
+      if (text === undefined) {
+        sendJson(res, 413, {
+          errors: [{ field: "(body)", message: `larger than ${WHAT_IF_MAX_BYTES / 1024} KiB` }],
+        });
+        return;
+      }
+      await ensureStarted();
+      try {
+        const out = whatIfProblem(
+          parseBody(text),
+          {
+            nodes: informers.nodes.cache.list(),
+            pods: informers.pods.cache.list(),
+            topologies: informers.topologies.cache.list(),
+          },
+          {
+            ...(options.validation ? { validation: options.validation } : {}),
+            tas: options.topologyAwareScheduling ?? true,
+          },
+        );
+        sendJson(res, 200, out);
+      } catch (err) {
+        if (!(err instanceof WhatIfInputError)) throw err;
+        sendJson(res, err.status, { errors: err.errors });
+      }
+      return;
+    }
+    if (url.pathname === "/api/pcs") {
+      // One PodCliqueSet's manifest for the what-if's picker: what a user would apply (no status,
+      // no server-set metadata).
+      const ns = url.searchParams.get("namespace") || "default";
+      const pcs = await client.get<KubeObject & { spec?: unknown }>(
+        PodCliqueSetType,
+        url.searchParams.get("name") ?? "",
+        ns,
+      );
+      if (!pcs) return sendJson(res, 404, { errors: [{ field: "name", message: "no such PodCliqueSet" }] });
+      const { labels, annotations } = pcs.metadata;
+      const ann = Object.fromEntries(
+        Object.entries(annotations ?? {}).filter(
+          ([k]) => k !== "kubectl.kubernetes.io/last-applied-configuration",
+        ),
+      );
+      return sendJson(res, 200, {
+        apiVersion: pcs.apiVersion,
+        kind: pcs.kind,
+        metadata: {
+          name: pcs.metadata.name,
+          namespace: ns,
+          ...(labels ? { labels } : {}),
+          ...(Object.keys(ann).length ? { annotations: ann } : {}),
+        },
+        spec: pcs.spec,
+      });
     }
     if (url.pathname === "/api/events") {
       await ensureStarted();

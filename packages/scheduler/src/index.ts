@@ -8,6 +8,7 @@ export {
   type EvictorOptions,
   ReasonPreemptionByScheduler,
 } from "./evictor.js";
+export { constraintKeys, toPlacementGang, type WorkGang, type WorkGroup } from "./gangs.js";
 export {
   type GangSchedulerMetrics,
   PENDING_REASONS,
