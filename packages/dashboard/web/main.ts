@@ -2,12 +2,18 @@
 // which reconnects by itself), and a tooltip for whatever GPU, pod, host or gang is under the mouse.
 import type { DashboardModel } from "../src/model.js";
 import { esc, gangsHtml, gangTip, pendingHtml, podTip, topologyHtml, totalsHtml } from "./render.js";
+import { setupWhatIf } from "./what-if.js";
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 const token = new URLSearchParams(location.search).get("token");
-const withToken = (path: string) => (token ? `${path}?token=${encodeURIComponent(token)}` : path);
+const withToken = (path: string) =>
+  token ? `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}` : path;
 let model: DashboardModel | undefined;
 let updates = 0;
+const redrawWhatIf = setupWhatIf(
+  (path, init) => fetch(withToken(path), init),
+  () => model,
+);
 
 function render(m: DashboardModel): void {
   model = m;
@@ -17,6 +23,7 @@ function render(m: DashboardModel): void {
   $("topology").innerHTML = topologyHtml(m);
   $("pending").innerHTML = pendingHtml(m);
   $("gangs").innerHTML = gangsHtml(m);
+  redrawWhatIf();
   document.body.dataset.updates = String(updates);
 }
 
