@@ -25,6 +25,7 @@ const KUBE_SUITES = [
   "contract/resource-api.test.ts",
   "contract/queue.test.ts",
   "kube/**/*.test.ts",
+  "kubectl/sim-logs.test.ts",
 ];
 const missing = missingKubeBinaries().filter((p) => p !== "helm");
 const kube = process.env.GROVE_KUBE_TARGET !== "off" && missing.length === 0;

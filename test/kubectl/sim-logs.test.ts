@@ -1,8 +1,9 @@
 // Issue 16 item 6: `kubectl logs` shows a grove-sim container's simulated lifecycle (started with
 // image, command and args; ready; exited with its code; restarted) with -c, --previous, --tail and
 // --timestamps, and `kubectl exec`, `attach` and `port-forward` fail with grove-sim's "does not
-// simulate" Status. The real kubectl against grove-sim on our API server only: on the real control
-// plane kube-apiserver proxies these to a kubelet, and simulated nodes serve none.
+// simulate" Status. The real kubectl against grove-sim on both projects: on our API server (its
+// PodProxy) and on the real control plane, where kube-apiserver proxies them to grove-sim's kubelet
+// endpoint (kubelet-server.ts) at the nodes' InternalDNS address and daemonEndpoints port.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpuCluster, E2E } from "../e2e/lib/harness.js";
 import { waitFor } from "../e2e/lib/wait.js";
@@ -40,7 +41,7 @@ interface PodJson {
   };
 }
 
-describe.skipIf(target === "kube")("grove-sim: kubectl logs, exec, attach, port-forward", () => {
+describe("grove-sim: kubectl logs, exec, attach, port-forward", () => {
   let e2e: E2E;
   let web: PodJson;
   beforeAll(async () => {
@@ -64,6 +65,11 @@ describe.skipIf(target === "kube")("grove-sim: kubectl logs, exec, attach, port-
     );
     const side = await e2e.kubectl.ok(["logs", "web", "-c", "side", "--tail", "1"]);
     expect(side).toBe("[grove-sim] container side is ready\n");
+  });
+
+  it("the pod's hostIP stays its node's InternalIP", async () => {
+    const pod = await e2e.kubectl.json<{ status?: { hostIP?: string } }>(["get", "pod", "web"]);
+    expect(pod.status?.hostIP).toMatch(/^10\.\d+\.\d+\.\d+$/);
   });
 
   it("logs --timestamps: each line at the time the status records", async () => {
@@ -107,5 +113,7 @@ describe.skipIf(target === "kube")("grove-sim: kubectl logs, exec, attach, port-
     const r = await e2e.kubectl.run(args);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`grove-sim does not simulate ${what}`);
+    // kube-apiserver relays the kubelet's refusal of the upgrade; ours answers its Status itself.
+    if (target === "kube") expect(r.stderr).toContain("unable to upgrade connection");
   });
 });

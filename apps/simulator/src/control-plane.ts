@@ -436,6 +436,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         "--service-cluster-ip-range=10.96.0.0/16",
         "--authorization-mode=RBAC",
         "--allow-privileged=true",
+        // grove-sim's nodes give their kubelet endpoint (kubelet-server.ts) as InternalDNS localhost.
+        "--kubelet-preferred-address-types=InternalDNS,InternalIP,Hostname,ExternalDNS,ExternalIP",
         "--profiling=false",
       ],
       async ([port]) => (await httpsGet(`https://127.0.0.1:${port}/readyz`, adminTls)).status === 200,

@@ -18,6 +18,7 @@ import {
 import { type ClusterSpec, clusterNodes, clusterTopologyBindings } from "./cluster.js";
 import { startFaultSchedule } from "./cluster-faults.js";
 import { createKubelets } from "./kubelet.js";
+import { KUBELET_ADDRESS } from "./kubelet-server.js";
 import { createNodeFaults, type NodeLifecycleOptions } from "./node-faults.js";
 import type { FaultOptions } from "./pod-faults.js";
 import { ensureGpuDeviceClass, publishGpuSlice } from "./resource-slices.js";
@@ -47,6 +48,11 @@ export interface SimNodesOptions {
    * file's scheduled faults run in shard 1 only (they act through the API on any node).
    */
   shard?: Shard;
+  /**
+   * The port of grove-sim's kubelet endpoint (kubelet-server.ts, real control plane only): every
+   * node reports it as its kubelet's and gets the address kube-apiserver reaches it at.
+   */
+  kubeletPort?: number;
 }
 
 export interface SimNodes {
@@ -129,6 +135,11 @@ export async function startSimNodes(
     const dra = await ensureGpuDeviceClass(client, log);
     await forEachLimited(nodes, 16, async (n) => {
       n.status.conditions = readyConditions(rfc3339(new Date()));
+      if (options.kubeletPort) {
+        const status = n.status as Record<string, unknown> & { addresses?: unknown[] };
+        status.addresses = [...(status.addresses ?? []), { ...KUBELET_ADDRESS }];
+        status.daemonEndpoints = { kubeletEndpoint: { Port: options.kubeletPort } };
+      }
       await createIfAbsent(client, NodeType, n);
       // Status is the kubelet's to report: a server drops it on create.
       const registered = await client.patch<KubeObject>(

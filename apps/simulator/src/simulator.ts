@@ -23,6 +23,7 @@ import { createGangScheduler, type PolicyOptions } from "@grove-ts/scheduler";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
 import { simulatedKubelet } from "./kubelet-logs.js";
+import { startKubeletServer } from "./kubelet-server.js";
 import type { NodeLifecycleOptions } from "./node-faults.js";
 import { createIfAbsent, startSimNodes } from "./nodes.js";
 import type { FaultOptions } from "./pod-faults.js";
@@ -103,6 +104,8 @@ export interface Simulator {
   serverVersion: string;
   /** With "kube": the log file of each control-plane process. */
   logs?: Record<string, string>;
+  /** With "kube": the simulated nodes' kubelet endpoint kube-apiserver proxies logs and exec to. */
+  kubeletUrl?: string;
   kubeconfigPath: string;
   /** In-process client (no HTTP) on our API server; @grove-ts/kube over HTTPS on the real one. */
   client: Client;
@@ -284,7 +287,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       });
       stops.push(() => hooks.stop());
     }
+    // On the real control plane kube-apiserver proxies logs and exec to the nodes' kubelet.
+    const kubelet = mode === "kube" ? await startKubeletServer(client, { logger: log }) : undefined;
+    if (kubelet) stops.push(() => kubelet.close());
     const nodes = await startSimNodes(client, cluster, {
+      ...(kubelet ? { kubeletPort: kubelet.port } : {}),
       readyDelayMs: options.readyDelayMs ?? 0,
       logger: log,
       ...(options.faults ? { faults: options.faults } : {}),
@@ -324,6 +331,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       token: backend.token,
       serverVersion: backend.serverVersion,
       ...(backend.logs ? { logs: backend.logs } : {}),
+      ...(kubelet ? { kubeletUrl: kubelet.url } : {}),
       kubeconfigPath,
       client,
       cluster,

@@ -265,6 +265,7 @@ export async function up(flags: UpFlags): Promise<Simulator> {
     [
       `grove-sim: API server   ${sim.url} (${sim.controlPlane === "kube" ? `kube-apiserver ${sim.serverVersion}, etcd, kube-controller-manager` : `grove-ts ${sim.serverVersion}`})`,
       ...Object.entries(sim.logs ?? {}).map(([k, v]) => `grove-sim: log          ${k}: ${v}`),
+      ...(sim.kubeletUrl ? [`grove-sim: kubelet      ${sim.kubeletUrl} (logs of every simulated node)`] : []),
       `grove-sim: kubeconfig   ${sim.kubeconfigPath}`,
       `grove-sim: nodes        ${sim.nodeNames.length} (${pools})${gpus > 0 ? `, ${gpus} GPUs` : ""}${cts ? `; topology ${cts}` : ""}`,
       `grove-sim: operator     ${flags.operator === "in-process" ? "in-process (Grove controllers + gang scheduler)" : "external (run grove-operator --kubeconfig <path> --no-webhooks: grove-sim admits)"}`,
