@@ -3,7 +3,7 @@
 
 export * from "./clustertopology/index.js";
 export { resolveStartsAfter } from "./desired.js";
-export { desiredPodGangs, topologyTranslator } from "./desired-gangs.js";
+export { desiredPodGangs, topologyNameOf, topologyTranslator } from "./desired-gangs.js";
 export * from "./errors.js";
 export {
   type ControllerEvents,

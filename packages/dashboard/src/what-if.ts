@@ -18,7 +18,7 @@ import {
   type ValidationOptions,
   validatePodCliqueSet,
 } from "@grove-ts/api";
-import { desiredPodGangs, topologyTranslator } from "@grove-ts/controllers";
+import { desiredPodGangs, topologyNameOf, topologyTranslator } from "@grove-ts/controllers";
 import type { PlacementProblem } from "@grove-ts/placement";
 import { constraintKeys, levelsFor, Snapshot, toPlacementGang, type WorkGang } from "@grove-ts/scheduler";
 import { parseDocument } from "yaml";
@@ -121,17 +121,6 @@ export function admit(value: unknown, options: ValidationOptions): Pcs {
   if (errors.length > 0) throw new WhatIfInputError(422, errors);
   meta.namespace ||= "default";
   return pcs as Pcs;
-}
-
-/** The first explicit topologyName, PCS then PCSGs then cliques (the operator's rule, §14.1). */
-function topologyNameOf(pcs: Pcs): string | undefined {
-  const t = pcs.spec.template;
-  return (
-    t.topologyConstraint?.topologyName ??
-    t.podCliqueScalingGroups?.find((g) => g.topologyConstraint?.topologyName)?.topologyConstraint
-      ?.topologyName ??
-    t.cliques.find((c) => c.topologyConstraint?.topologyName)?.topologyConstraint?.topologyName
-  );
 }
 
 /** Every PodClique name the PCS makes, with its clique template (as desiredPodGangs names them). */
