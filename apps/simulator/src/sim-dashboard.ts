@@ -21,7 +21,7 @@ export function dashboardAddr(value: string | undefined, off = false): Dashboard
  * accepts (a TokenReview).
  */
 export function startSimDashboard(
-  sim: Pick<Simulator, "client" | "token">,
+  sim: Pick<Simulator, "client" | "token"> & Partial<Pick<Simulator, "autoMNNVL">>,
   addr: { host: string; port: number },
   logger?: Logger,
 ): Promise<Dashboard> {
@@ -31,6 +31,8 @@ export function startSimDashboard(
     port: addr.port,
     ...(sim.token ? { token: sim.token } : { authenticate: tokenReviewAuthenticator(sim.client) }),
     ...(logger ? { logger } : {}),
+    // The what-if validates as grove-sim's admission does.
+    validation: { autoMNNVLEnabled: sim.autoMNNVL === true },
   });
 }
 

@@ -47,6 +47,13 @@ async function main(): Promise<void> {
         ...cli.dashboard,
         authenticate: tokenReviewAuthenticator(op.client),
         logger: log,
+        // The what-if validates as this operator's admission does.
+        validation: {
+          ...(opts.topologyAwareScheduling !== undefined
+            ? { topologyAwareScheduling: opts.topologyAwareScheduling }
+            : {}),
+          ...(opts.autoMNNVLEnabled ? { autoMNNVLEnabled: true } : {}),
+        },
       });
   } catch (err) {
     process.stderr.write(`grove-operator: ${(err as Error).message}\n`);
