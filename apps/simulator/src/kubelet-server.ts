@@ -126,11 +126,18 @@ export async function startKubeletServer(
     socket.on("error", () => {});
     void respond(req.url, (a) => {
       const body = Buffer.from(a.body);
+      // Closed once written: the upgrade's socket is no HTTP connection the server would close.
       socket.end(
         `HTTP/1.1 ${a.code} ${STATUS_CODES[a.code] ?? ""}\r\nContent-Type: ${a.type}\r\n` +
           `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${a.body}`,
+        () => socket.destroy(),
       );
     });
+  });
+  const sockets = new Set<Duplex>();
+  server.on("connection", (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -144,8 +151,9 @@ export async function startKubeletServer(
     url: `https://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
         server.close(() => resolve());
+        // kube-apiserver keeps its connections to kubelets open: closed here, not waited for.
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }
