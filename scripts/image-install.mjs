@@ -63,28 +63,28 @@ function closure(appDir, byName) {
   return [...seen].sort();
 }
 
-/** Copies one workspace package as npm would pack it: package.json and its "files" entries. */
+/**
+ * Copies one workspace package as npm packs it: the files `npm pack --dry-run` lists (its "files"
+ * field with globs, README, package.json), so the image holds exactly what a tarball would.
+ */
 function copyPackage(dir, out) {
   const pkg = readJson(join(root, dir, "package.json"));
   const dest = join(out, dir);
   mkdirSync(dest, { recursive: true });
-  const files = pkg.files ?? ["dist"];
-  for (const entry of files) {
-    // "build/*.wasm": the files of that folder whose names end so (one level, as npm packs them).
-    const glob = entry.match(/^(.+)\/\*(\.[^/*]+)$/);
-    const from = join(root, dir, glob ? glob[1] : entry);
-    if (!existsSync(from)) {
-      if (entry === "dist" || glob)
-        throw new Error(`${join(dir, entry)}: not built (run the build first: npm run build)`);
-      continue;
-    }
-    if (!glob) {
-      cpSync(from, join(dest, entry), { recursive: true });
-      continue;
-    }
-    mkdirSync(join(dest, glob[1]), { recursive: true });
-    for (const name of readdirSync(from).filter((n) => n.endsWith(glob[2])))
-      cpSync(join(from, name), join(dest, glob[1], name));
+  const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+    cwd: join(root, dir),
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`npm pack --dry-run in ${dir} failed: ${r.stderr.trim()}`);
+  const paths = JSON.parse(r.stdout)[0].files.map((f) => f.path);
+  // A package whose "files" names dist/ but packs nothing from it has not been built.
+  const wantsDist = (pkg.files ?? ["dist"]).some((e) => e === "dist" || e.startsWith("dist/"));
+  if (wantsDist && !paths.some((p) => p.startsWith("dist/")))
+    throw new Error(`${join(dir, "dist")}: not built (run the build first: npm run build)`);
+  for (const p of paths) {
+    if (p === "package.json") continue;
+    mkdirSync(dirname(join(dest, p)), { recursive: true });
+    cpSync(join(root, dir, p), join(dest, p));
   }
   // The image runs the package, it never builds or tests it: no scripts, and no devDependencies
   // (which name workspace packages that are not copied, and would be looked up in the registry).
