@@ -48,8 +48,14 @@ module.exports = {
     layer(
       "dashboard",
       "packages/dashboard",
-      ["packages/api", "packages/runtime"],
-      "the dashboard sees runtime's Client only, as the controllers do",
+      [
+        "packages/api",
+        "packages/runtime",
+        "packages/placement",
+        "packages/controllers",
+        "packages/scheduler",
+      ],
+      "the dashboard sees runtime's Client only; its what-if reuses the operator's and the scheduler's gang code and the solver",
     ),
     layer(
       "testing",

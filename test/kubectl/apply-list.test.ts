@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { repoRoot } from "../src/shared.js";
 import { target } from "../src/target.js";
-import { type Cluster, noKubectl, removeDir, startCluster } from "./harness.js";
+import { type Cluster, noKubectl, removeDir, startCluster, waitEstablished } from "./harness.js";
 
 let c: Cluster;
 const skip = noKubectl("kubectl apply of a List");
@@ -97,7 +97,7 @@ describe.skipIf(skip)(
 
     it("applies a List mixing a ConfigMap and a PodCliqueSet, its items validated against their v2 definitions", async () => {
       await c.ok(["apply", "--server-side", "-f", join(repoRoot, "packages/api/crds")]);
-      await c.ok(["wait", "--for=condition=Established", "--timeout=60s", "crd/podcliquesets.grove.io"]);
+      await waitEstablished(c, ["crd/podcliquesets.grove.io"]);
       const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "list-cm" }, data: { a: "1" } };
       const f = c.file("mixed-list.yaml", list(cm, pcs("list-pcs")));
       const out = await c.ok(["apply", "-f", f]);

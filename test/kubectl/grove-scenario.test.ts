@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { fixturesDir, noteMissingFixtures, repoRoot } from "../src/shared.js";
 import { target } from "../src/target.js";
-import { type Cluster, noKubectl, removeDir, startCluster } from "./harness.js";
+import { type Cluster, noKubectl, removeDir, startCluster, waitEstablished } from "./harness.js";
 
 const crdDir = join(repoRoot, "packages/api/crds");
 let c: Cluster;
@@ -64,7 +64,7 @@ describe.skipIf(skip)(`kubectl against ${target === "kube" ? "kube-apiserver" : 
     );
     // A CRD is served once Established; kube-apiserver gets there a moment after the apply, as a
     // user's `kubectl wait` shows.
-    await c.ok(["wait", "--for=condition=Established", "--timeout=60s", "-f", crdDir]);
+    await waitEstablished(c, ["-f", crdDir]);
     const crds = await c.ok(["get", "crd", "-o", "name"]);
     expect(crds.trim().split("\n").sort()).toEqual([
       "customresourcedefinition.apiextensions.k8s.io/clustertopologybindings.grove.io",

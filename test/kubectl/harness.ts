@@ -172,3 +172,20 @@ function withKubectl(
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * `kubectl wait --for=condition=Established` on CRDs, retried while a CRD just created has no
+ * status.conditions yet: kubectl 1.32 then fails at once ("accessor error: <nil> is of the type
+ * <nil>") instead of waiting (seen against kube-apiserver v1.37.2 under load).
+ */
+export async function waitEstablished(c: Pick<Cluster, "kubectl">, target: string[]): Promise<void> {
+  const args = ["wait", "--for=condition=Established", "--timeout=60s", ...target];
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const r = await c.kubectl(args);
+    if (r.code === 0) return;
+    if (!r.stderr.includes("accessor error") || Date.now() > end)
+      throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}${r.stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

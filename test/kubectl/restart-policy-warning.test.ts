@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { repoRoot } from "../src/shared.js";
 import { target } from "../src/target.js";
-import { type Cluster, noKubectl, removeDir, startCluster } from "./harness.js";
+import { type Cluster, noKubectl, removeDir, startCluster, waitEstablished } from "./harness.js";
 
 let c: Cluster;
 const skip = noKubectl("restartPolicy warning");
@@ -18,7 +18,7 @@ beforeAll(async () => {
   if (skip) return;
   c = await startCluster();
   await c.ok(["apply", "--server-side", "-f", join(repoRoot, "packages/api/crds")]);
-  await c.ok(["wait", "--for=condition=Established", "--timeout=60s", "crd/podcliquesets.grove.io"]);
+  await waitEstablished(c, ["crd/podcliquesets.grove.io"]);
 }, 120_000);
 afterAll(async () => {
   await c?.stop();
