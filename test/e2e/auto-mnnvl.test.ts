@@ -51,6 +51,25 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
       },
       SLOW,
     );
+  /** Every pod of `pcs` carries exactly these mnnvl-claim templates, per PodClique (polled: pods may be replaced). */
+  const claimsBecome = async (pcs: string, want: Record<string, string | undefined>) => {
+    const key = (m: Record<string, string | undefined>) =>
+      JSON.stringify(
+        Object.keys(m)
+          .sort()
+          .map((k) => [k, m[k] ?? null]),
+      );
+    let last: Record<string, string | undefined> = {};
+    await waitFor(
+      `mnnvl claims of ${pcs}`,
+      async () => {
+        last = await claimsByClique(e2e, pcs);
+        return { ok: key(last) === key(want), state: key(last) };
+      },
+      SLOW,
+    );
+    expect(last).toEqual(want);
+  };
   const cdsBecome = (want: string[]) =>
     waitFor(
       `ComputeDomains [${want.join(" ")}]`,
@@ -81,7 +100,7 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
     expect((await applyGpu("bare")).code).toBe(0);
     await boundPods("bare", 2);
     expect(await cdNames(e2e)).toEqual([]);
-    expect(await claimsByClique(e2e, "bare")).toEqual({ "bare-0-worker": undefined });
+    await claimsBecome("bare", { "bare-0-worker": undefined });
     await deletePcs("bare");
   });
 
@@ -102,12 +121,12 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
     });
     expect(cd?.spec).toEqual({ numNodes: 0, channel: { resourceClaimTemplate: { name: "gpu-0-default" } } });
     await boundPods("gpu", 2);
-    expect(await claimsByClique(e2e, "gpu")).toEqual({ "gpu-0-worker": "gpu-0-default" });
+    await claimsBecome("gpu", { "gpu-0-worker": "gpu-0-default" });
 
     await e2e.kubectl.ok(["scale", "pcs", "gpu", "--replicas=2"]);
     await cdsBecome(["gpu-0-default", "gpu-1-default"]);
     await boundPods("gpu", 4);
-    expect(await claimsByClique(e2e, "gpu")).toEqual({
+    await claimsBecome("gpu", {
       "gpu-0-worker": "gpu-0-default",
       "gpu-1-worker": "gpu-1-default",
     });
@@ -139,7 +158,7 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
     expect((await applyGpu("optout", "none")).code).toBe(0);
     await boundPods("optout", 2);
     expect(await cdNames(e2e)).toEqual([]);
-    expect(await claimsByClique(e2e, "optout")).toEqual({ "optout-0-worker": undefined });
+    await claimsBecome("optout", { "optout-0-worker": undefined });
     await deletePcs("optout");
 
     const bad = await applyGpu("invalid", "invalid value with spaces");
@@ -153,7 +172,7 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
     await e2e.apply(mnnvlWorkload("cpu-annotated.yaml"));
     await boundPods("mnnvl-cpu", 2);
     expect(await cdNames(e2e)).toEqual(["mnnvl-cpu-0-default"]);
-    expect(await claimsByClique(e2e, "mnnvl-cpu")).toEqual({
+    await claimsBecome("mnnvl-cpu", {
       "mnnvl-cpu-0-gpu": "mnnvl-cpu-0-default",
       "mnnvl-cpu-0-frontend": undefined,
     });
@@ -166,7 +185,7 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
     await boundPods("mnnvl-mix", 12);
     const p = "mnnvl-mix-0";
     await cdsBecome([`${p}-batch`, `${p}-default`, `${p}-infer`, `${p}-solo`, `${p}-train`]);
-    expect(await claimsByClique(e2e, "mnnvl-mix")).toEqual({
+    await claimsBecome("mnnvl-mix", {
       [`${p}-s1`]: `${p}-default`,
       [`${p}-s2`]: `${p}-train`,
       [`${p}-s3`]: undefined,
