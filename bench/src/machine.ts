@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where and how a figure was measured: every results file carries this (STYLE.md habit 10). */
 export interface RunInfo {
@@ -40,3 +43,12 @@ export function commandLine(script: string): string {
 }
 
 export const QUICK = process.env.BENCH_QUICK === "1" || process.env.BENCH_QUICK === "true";
+
+/** Writes `out` as bench/results/`name` (pretty JSON) and says where. */
+export function writeResults(name: string, out: unknown): string {
+  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "results", name);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+  return file;
+}

@@ -10,7 +10,7 @@ import type { PlacementProblem, PlacementResult } from "./contract.js";
 import { type Divergence, firstDivergence } from "./diagnose.js";
 import { countPlaced, ENGINES, type Engine, loadSolver } from "./engines.js";
 import { FewestCache, type GangLocality } from "./locality.js";
-import { commandLine, QUICK, runInfo } from "./machine.js";
+import { commandLine, QUICK, runInfo, writeResults } from "./machine.js";
 import { indexProblem } from "./model.js";
 import { solveOptimum, solvePrecedenceOptimum } from "./optimum.js";
 import { podsAsked } from "./shapes.js";
@@ -269,10 +269,7 @@ async function main(): Promise<void> {
     failures,
     perInstance: instances,
   };
-  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "placement-quality.json");
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+  writeResults("placement-quality.json", out);
   if (failures.length > 0) {
     console.error(`placements failed verification:\n  ${failures.slice(0, 20).join("\n  ")}`);
     process.exitCode = 1;

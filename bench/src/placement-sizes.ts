@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSolver } from "./engines.js";
-import { commandLine, QUICK, runInfo } from "./machine.js";
+import { commandLine, QUICK, runInfo, writeResults } from "./machine.js";
 import { UPSTREAM_CLUSTER, upstreamRackGangs } from "./shapes.js";
 import { type Mode, type SpeedRow, timeCase } from "./speed-case.js";
 
@@ -61,10 +61,7 @@ async function main(): Promise<void> {
     results: rows,
     failures,
   };
-  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "placement-sizes.json");
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+  writeResults("placement-sizes.json", out);
   if (failures.length > 0) {
     console.error(`placement results failed verification:\n  ${failures.join("\n  ")}`);
     process.exitCode = 1;

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PlacementProblem } from "./contract.js";
 import { type Engine, loadSolver } from "./engines.js";
-import { commandLine, QUICK, runInfo } from "./machine.js";
+import { commandLine, QUICK, runInfo, writeResults } from "./machine.js";
 import { blockGangs, groveMix, upstreamRackGangs } from "./shapes.js";
 import { MODES, type Mode, type SpeedRow, timeCase } from "./speed-case.js";
 
@@ -118,10 +118,7 @@ async function main(): Promise<void> {
     targets,
     failures,
   };
-  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "placement.json");
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+  writeResults("placement.json", out);
   if (failures.length > 0) {
     console.error(`placement results failed verification:\n  ${failures.join("\n  ")}`);
     process.exitCode = 1;

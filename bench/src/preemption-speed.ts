@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSnapshot, type Gang, type PreemptionResult } from "@grove-ts/placement";
 import { ENGINES, type Engine } from "./engines.js";
-import { commandLine, QUICK, runInfo } from "./machine.js";
+import { commandLine, QUICK, runInfo, writeResults } from "./machine.js";
 import { type PreemptionShape, preemptionShape, type RunningPods } from "./preemption-shape.js";
 
 export interface Run {
@@ -136,10 +136,7 @@ async function main(): Promise<void> {
     results: rows,
     targets: [target],
   };
-  const file = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "preemption.json");
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+  writeResults("preemption.json", out);
   if (!identical) {
     console.error("the engines chose different victims or nominations");
     process.exitCode = 1;
