@@ -15,35 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kubectl } from "../e2e/lib/kubectl.js";
 import { waitFor } from "../e2e/lib/wait.js";
 import { launch, present } from "./chromium.js";
+import { rackPcs } from "./workloads.js";
 
 const RACK = "kubernetes.io/rack";
 const SHOT = join(import.meta.dirname, "..", "dist", "browser", "dashboard-what-if.png");
-
-const PCS = (name: string, workers: number) => `apiVersion: grove.io/v1alpha1
-kind: PodCliqueSet
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  replicas: 1
-  template:
-    topologyConstraint:
-      topologyName: grove-topology
-      pack:
-        required: rack
-    cliques:
-      - name: trainer
-        spec:
-          roleName: trainer
-          replicas: ${workers}
-          podSpec:
-            containers:
-              - name: trainer
-                image: ghcr.io/example/trainer:1.0
-                resources:
-                  requests: { cpu: "8", nvidia.com/gpu: "8" }
-                  limits: { nvidia.com/gpu: "8" }
-`;
 
 interface NodeLike extends KubeObject {
   spec?: { unschedulable?: boolean };
@@ -104,7 +79,7 @@ describe.skipIf(!present)("dashboard what-if in chromium", () => {
 
   it("a pasted PodCliqueSet would land on the free rack, its GPUs hatched; applied, it lands there", async () => {
     const { rack, nodes } = await freeRack();
-    const lines = await run(PCS("wi", 4));
+    const lines = await run(rackPcs("wi", 4));
     expect(lines).toEqual([`wi-0 · 4 pods, 32 GPUs: would land on rack ${rack} (4 nodes)`]);
     const hatched = await page.evaluate(() =>
       Array.from(document.querySelectorAll<HTMLElement>(".host .g.wi")).map(
@@ -119,7 +94,7 @@ describe.skipIf(!present)("dashboard what-if in chromium", () => {
     expect(await kubectl.ok(["get", "pcs", "-o", "name"])).toBe("");
 
     // Applied for real, the scheduler binds it to the very nodes the what-if showed.
-    await kubectl.ok(["apply", "-f", "-"], PCS("wi", 4));
+    await kubectl.ok(["apply", "-f", "-"], rackPcs("wi", 4));
     let bound: string[] = [];
     await waitFor(
       "wi-0's pods bound",
@@ -151,7 +126,9 @@ describe.skipIf(!present)("dashboard what-if in chromium", () => {
   });
 
   it("shows bad input's field errors", async () => {
-    const lines = await run(PCS("bad", 4).replace("replicas: 4", "replicas: 4\n          minAvailable: 9"));
+    const lines = await run(
+      rackPcs("bad", 4).replace("replicas: 4", "replicas: 4\n          minAvailable: 9"),
+    );
     expect(await page.locator("#wi-out").getAttribute("data-state")).toBe("error");
     expect(lines.join("\n")).toMatch(/spec\.template\.cliques\[0\]\.spec\.minAvailable: /);
   });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kubectl } from "../e2e/lib/kubectl.js";
 import { waitFor } from "../e2e/lib/wait.js";
 import { CHROMIUM, ci, launch, present } from "./chromium.js";
+import { rackPcs } from "./workloads.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 const SHOT = join(import.meta.dirname, "..", "dist", "browser", "dashboard.png");
@@ -177,7 +178,7 @@ describe.skipIf(!present)("dashboard in chromium", () => {
 
   it("lists a gang that cannot be placed with the scheduler's reason", async () => {
     // Five 8-GPU pods that must share a rack: no rack has five nodes.
-    await kubectl.ok(["apply", "-f", "-"], WIDE);
+    await kubectl.ok(["apply", "-f", "-"], rackPcs("wide", 5));
     let reason: string[] = [];
     await waitFor(
       "the PodGang's Scheduled=False reason",
@@ -212,29 +213,3 @@ describe.skipIf(!present)("dashboard in chromium", () => {
     }
   });
 });
-
-const WIDE = `apiVersion: grove.io/v1alpha1
-kind: PodCliqueSet
-metadata:
-  name: wide
-  namespace: default
-spec:
-  replicas: 1
-  template:
-    topologyConstraint:
-      topologyName: grove-topology
-      pack:
-        required: rack
-    cliques:
-      - name: trainer
-        spec:
-          roleName: trainer
-          replicas: 5
-          podSpec:
-            containers:
-              - name: trainer
-                image: ghcr.io/example/trainer:1.0
-                resources:
-                  requests: { cpu: "8", nvidia.com/gpu: "8" }
-                  limits: { nvidia.com/gpu: "8" }
-`;
