@@ -10,10 +10,10 @@ import {
   type PlacementSnapshot,
   type PreemptionResult,
   type RunningGang,
-  solve,
 } from "@grove-ts/placement";
 import { type RandomProblemOptions, randomProblem, rng } from "@grove-ts/testing";
 import { describe, expect, it } from "vitest";
+import { renamed, runningFromPlacement } from "./preempt-scenario.js";
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -37,42 +37,13 @@ type EngineOptions = (typeof engines)[number];
 /** The placed gangs run at seeded priorities; the unplaced ones, and copies of two running, arrive. */
 function scenario(seed: number, options: RandomProblemOptions) {
   const problem = randomProblem(seed, options) as PlacementProblem;
-  const placed = solve(problem, { engine: "js" });
   const rand = rng(seed * 53 + 11);
-  const running: RunningGang[] = [];
-  const arriving: Gang[] = [];
-  problem.gangs.forEach((g, i) => {
-    const r = placed.gangs[i];
-    if (!r?.placed) {
-      arriving.push(g);
-      return;
-    }
-    const requests = new Map(g.groups.map((x) => [x.name, x.requests ?? {}]));
-    running.push({
-      name: g.name,
-      priority: Math.floor(rand() * 10),
-      pods: r.groups.flatMap((x) => x.nodes.map((node) => ({ node, requests: requests.get(x.name) ?? {} }))),
-    });
-  });
+  const { running, unplaced: arriving } = runningFromPlacement(problem, rand);
   for (const r of running.slice(0, 2)) arriving.push(problem.gangs.find((x) => x.name === r.name) as Gang);
   // Each arrives three times (renamed): gangs asking the same minimum one after another, as on
   // the bench, keep the aggregates of the last call.
-  const repeated = arriving.flatMap((g) => ["a", "b", "c"].map((k) => renamed(g, k)));
+  const repeated = arriving.flatMap((g) => ["a", "b", "c"].map((k) => ({ ...renamed(g, k), priority: 100 })));
   return { problem, running, arriving: repeated, rand };
-}
-
-/** The gang under a new name, its groups and sub-groups renamed (names are unique in a problem). */
-function renamed(g: Gang, suffix: string): Gang {
-  const rename = (n: string) => `${n}-${suffix}`;
-  return {
-    ...g,
-    name: rename(g.name),
-    priority: 100,
-    groups: g.groups.map((x) => ({ ...x, name: rename(x.name) })),
-    ...(g.subGroups
-      ? { subGroups: g.subGroups.map((s) => ({ ...s, name: rename(s.name), groups: s.groups.map(rename) })) }
-      : {}),
-  };
 }
 
 /** One decision carried out as a scheduler would: victims' pods freed, the nomination bound. */

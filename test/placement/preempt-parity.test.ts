@@ -1,16 +1,10 @@
 // Preemption parity (STYLE habit 7): on seeded random clusters filled with running gangs, the
 // TypeScript preemption kernel and both WebAssembly builds choose the same victims and the same
 // nominations; every nomination is valid beside the gangs left running (independent verifier).
-import {
-  createSnapshot,
-  type Gang,
-  type PlacementProblem,
-  type PreemptionResult,
-  type RunningGang,
-  solve,
-} from "@grove-ts/placement";
+import { createSnapshot, type Gang, type PlacementProblem, type PreemptionResult } from "@grove-ts/placement";
 import { type RandomProblemOptions, randomProblem, rng, verifyPlacement } from "@grove-ts/testing";
 import { describe, expect, it } from "vitest";
+import { renamed, runningFromPlacement } from "./preempt-scenario.js";
 
 interface Batch {
   name: string;
@@ -44,42 +38,13 @@ const engines = [
 /** The placed gangs of the problem, running at a seeded priority; the unplaced ones preempt. */
 function scenario(seed: number, options: RandomProblemOptions) {
   const problem = randomProblem(seed, options) as PlacementProblem;
-  const placed = solve(problem, { engine: "js" });
-  const rand = rng(seed * 31 + 7);
-  const running: RunningGang[] = [];
-  const preemptors: Gang[] = [];
-  problem.gangs.forEach((g, i) => {
-    const r = placed.gangs[i];
-    if (!r?.placed) {
-      preemptors.push(g);
-      return;
-    }
-    const requests = new Map(g.groups.map((x) => [x.name, x.requests ?? {}]));
-    running.push({
-      name: g.name,
-      priority: Math.floor(rand() * 10),
-      pods: r.groups.flatMap((x) => x.nodes.map((node) => ({ node, requests: requests.get(x.name) ?? {} }))),
-    });
-  });
+  const { placed, running, unplaced: preemptors } = runningFromPlacement(problem, rng(seed * 31 + 7));
   // Copies of running gangs arrive too: they could fit, so they need victims in a full cluster.
   for (const r of running.slice(0, 2)) {
     const g = problem.gangs.find((x) => x.name === r.name) as Gang;
-    preemptors.push(again(g));
+    preemptors.push(renamed(g, "again"));
   }
   return { problem, placed, running, preemptors };
-}
-
-/** The gang under a new name, its groups and sub-groups renamed (names are unique in a problem). */
-function again(g: Gang): Gang {
-  const rename = (n: string) => `${n}-again`;
-  return {
-    ...g,
-    name: rename(g.name),
-    groups: g.groups.map((x) => ({ ...x, name: rename(x.name) })),
-    ...(g.subGroups
-      ? { subGroups: g.subGroups.map((s) => ({ ...s, name: rename(s.name), groups: s.groups.map(rename) })) }
-      : {}),
-  };
 }
 
 describe.each(batches)("preemption parity: $name", (batch) => {
