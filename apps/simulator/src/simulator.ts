@@ -20,7 +20,9 @@ import {
   type ResourceType,
 } from "@grove-ts/runtime";
 import { createGangScheduler, type PolicyOptions } from "@grove-ts/scheduler";
+import { createClaimController } from "./claim-from-template.js";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
+import { createComputeDomainDriver } from "./compute-domain-driver.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
 import { simulatedKubelet } from "./kubelet-logs.js";
 import { startKubeletServer } from "./kubelet-server.js";
@@ -299,6 +301,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ...(mode === "grove" ? { nodeLifecycle: options.nodeLifecycle ?? {} } : {}),
     });
     stops.push(() => nodes.stop());
+    // kube-controller-manager's resourceclaim-controller does this on the real control plane.
+    if (mode === "grove") {
+      const claims = createClaimController(client, log);
+      await claims.start();
+      stops.push(() => claims.stop());
+    }
+    // NVIDIA's DRA driver, its ComputeDomain half, wherever the cluster serves the CRD.
+    if (cluster.computeDomains === true) {
+      const driver = createComputeDomainDriver(client, { logger: log });
+      await driver.start();
+      stops.push(() => driver.stop());
+    }
     // kube-controller-manager's token controller does this on the real control plane.
     if (mode === "grove") {
       const tokens = createTokenFiller(client, log);
