@@ -1,11 +1,12 @@
 // The per-domain aggregates of preempt() (README "Preemption"), kept between the decisions of one
 // snapshot. The engine's preemption kernel (preempt-kernel.ts) computes them from every candidate
 // pod and node; the next decision on the same snapshot, for a gang asking the same minimum, with
-// the last call's candidates less some (the victims evicted), recomputes only the domains that
-// changed since: those of nodes whose free capacity or flags changed (ClusterEncoding.takeChanges)
-// and those of the candidates gone. The kernel then reads only those domains' candidate pods; the
-// other domains keep their entries (renumbered to the new candidate indices), sorted lists and
-// plans, and the plans are merged back in the kernel's order. What a domain's aggregates are
+// candidates read from the same root (preempt-input.ts: the last call's less the victims evicted,
+// or some given back), recomputes only the domains that changed since: those of nodes whose free
+// capacity or flags changed (ClusterEncoding.takeChanges) and those of the candidates gone or
+// back. The kernel then reads only those domains' candidate pods; the other domains keep their
+// entries (candidates are the root's indices, so they stay valid), sorted lists and plans, and the
+// plans are merged back in the kernel's order. What a domain's aggregates are
 // depends only on its nodes, the candidate pods on them and the gang's minimum, so the answer is
 // the one a full run gives (test/placement/preempt-incremental.test.ts compares them).
 import type { ClusterEncoding } from "./encode.js";
@@ -53,11 +54,8 @@ interface State {
   fullE: number;
   lists: Int32Array[];
   plans: DomainPlan[];
-  /** Per candidate of `c`, its index in the candidates of the last full run (its root index). */
-  rootOf: Int32Array;
-  /** Per domain, the root indices (ascending) of the candidates with pods on its nodes. */
+  /** Per domain, the root indices (ascending) of the root's candidates with pods on its nodes. */
   domCands: Int32Array[];
-  rootK: number;
   /** Per domain, what the caller derived from its aggregates alone (dropped when it is recomputed). */
   memo: Map<number, unknown>;
   memoKey: string;
@@ -112,46 +110,17 @@ export function aggregates(
   return { agg, order: s.plans, memo: s.memo };
 }
 
-/** The domains to recompute (1 each), old -> new candidate index, root -> new candidate index. */
-interface Step {
-  dirty: Uint8Array;
-  inv: Int32Array;
-  cur: Int32Array;
-  rootOf: Int32Array;
-}
-
-/** Two arrays reused from call to call (calls never overlap: preempt() is synchronous). */
-const buffers = [new Int32Array(0), new Int32Array(0)];
-
-function scratch(i: number, n: number): Int32Array {
-  if ((buffers[i] as Int32Array).length < n) buffers[i] = new Int32Array(Math.max(n, 1024));
-  return (buffers[i] as Int32Array).subarray(0, n);
-}
-
-/** What changed since the state: per domain 1 if it must be recomputed, and old -> new candidate
- * index; null when a full run is due (another candidate list, too many changes). */
+/** Per domain 1 if it must be recomputed; null when a full run is due (another candidate list,
+ * another root, too many changes). */
 function since(
   ctx: PreemptContext,
   st: State,
   c: EncodedCandidates,
   L: number,
   changes: number[] | null,
-): Step | null {
+): Uint8Array | null {
   const m = c.from;
   if (L < 0 || changes === null || m === undefined || m.prev !== st.c) return null;
-  const prev = m.prev;
-  const Kold = prev.names.length;
-  const inv = scratch(0, Kold).fill(-1);
-  const K = m.index.length;
-  const rootOf = new Int32Array(K);
-  const cur = scratch(1, st.rootK).fill(-1);
-  for (let k = 0; k < K; k++) {
-    const old = m.index[k] as number;
-    inv[old] = k;
-    const r = st.rootOf[old] as number;
-    rootOf[k] = r;
-    cur[r] = k;
-  }
   const v = ctx.cluster.views();
   const Lc = ctx.levels.length;
   const nodeDom = v.i32(C.NODEDOM, ctx.cluster.nodes.length * Lc);
@@ -165,25 +134,65 @@ function since(
     }
   };
   for (const x of changes) mark(x);
-  for (let k = 0; k < Kold; k++)
-    if (inv[k] === -1)
-      for (let p = prev.podOff[k] as number; p < (prev.podOff[k + 1] as number); p++)
-        mark(prev.podNode[p] as number);
-  return 2 * count > st.domains ? null : { dirty, inv, cur, rootOf };
+  for (const k of m.changed)
+    for (let p = c.podOff[k] as number; p < (c.podOff[k + 1] as number); p++) mark(c.podNode[p] as number);
+  return 2 * count > st.domains ? null : dirty;
+}
+
+/** The kernel's input for root candidates `kk` (ascending), their rows where `keep` (all: null). */
+function gather(c: EncodedCandidates, kk: readonly number[], keep: ((x: number) => boolean) | null): Input {
+  const n = kk.length;
+  let P = 0;
+  for (const k of kk) P += (c.podOff[k + 1] as number) - (c.podOff[k] as number);
+  const input: Input = {
+    prio: new Float64Array(n),
+    cpods: new Int32Array(n),
+    podOff: new Int32Array(n + 1),
+    podNode: new Int32Array(P),
+    podShape: new Int32Array(P),
+    podCount: new Int32Array(P),
+  };
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    const k = kk[i] as number;
+    input.prio[i] = c.priority[k] as number;
+    input.cpods[i] = c.pods[k] as number;
+    for (let p = c.podOff[k] as number; p < (c.podOff[k + 1] as number); p++) {
+      if (keep !== null && !keep(c.podNode[p] as number)) continue;
+      input.podNode[rows] = c.podNode[p] as number;
+      input.podShape[rows] = c.podShape[p] as number;
+      input.podCount[rows] = c.podCount[p] as number;
+      rows++;
+    }
+    input.podOff[i + 1] = rows;
+  }
+  input.podNode = input.podNode.subarray(0, rows);
+  input.podShape = input.podShape.subarray(0, rows);
+  input.podCount = input.podCount.subarray(0, rows);
+  return input;
 }
 
 /** Every domain from every candidate pod. */
 function full(ctx: PreemptContext, c: EncodedCandidates, L: number, need: number[], key: string): State {
-  const input: Input = {
-    prio: c.priority,
-    cpods: c.pods,
-    podOff: c.podOff,
-    podNode: c.podNode,
-    podShape: c.podShape,
-    podCount: c.podCount,
-  };
-  const out = run(ctx, c, L, need, input);
   const K = c.names.length;
+  const live = c.live;
+  // This call's candidates (root indices) when not every root candidate is one.
+  const kk: number[] = [];
+  if (live !== null) for (let k = 0; k < K; k++) if (live[k] === 1) kk.push(k);
+  let input: Input;
+  if (live === null)
+    input = {
+      prio: c.priority,
+      cpods: c.pods,
+      podOff: c.podOff,
+      podNode: c.podNode,
+      podShape: c.podShape,
+      podCount: c.podCount,
+    };
+  else input = gather(c, kk, null);
+  const out = run(ctx, c, L, need, input);
+  // The kernel's candidates are this call's: back to root indices.
+  if (live !== null) for (let e = 0; e < out.E; e++) out.entCand[e] = kk[out.entCand[e] as number] as number;
   const lists: Int32Array[] = [];
   const byDom: number[][] = Array.from({ length: out.domains }, () => []);
   if (L >= 0) {
@@ -213,76 +222,46 @@ function full(ctx: PreemptContext, c: EncodedCandidates, L: number, need: number
     fullE: out.E,
     lists,
     plans: out.plans,
-    rootOf: Int32Array.from({ length: K }, (_, k) => k),
     domCands: byDom.map((l) => Int32Array.from(l)),
-    rootK: K,
     memo: new Map(),
     memoKey: "",
   };
 }
 
-/** The dirty domains again from their candidates' pods; the rest kept, renumbered. */
+/** The dirty domains again from their candidates' pods; the rest kept. */
 function incremental(
   ctx: PreemptContext,
   st: State,
   c: EncodedCandidates,
   L: number,
   need: number[],
-  step: Step,
+  dirty: Uint8Array,
 ): void {
-  const { dirty, inv, cur } = step;
   const R = need.length;
   const v = ctx.cluster.views();
   const Lc = ctx.levels.length;
   const nodeDom = v.i32(C.NODEDOM, ctx.cluster.nodes.length * Lc);
-  // The candidates with pods in dirty domains (in order), and those pods.
+  const live = c.live;
+  // This call's candidates with pods in dirty domains (root indices, ascending), and those pods.
   const kk: number[] = [];
   for (let d = 0; d < st.domains; d++) {
     if (dirty[d] === 0) continue;
     const roots = st.domCands[d] as Int32Array;
     for (let i = 0; i < roots.length; i++) {
-      const k = cur[roots[i] as number] as number;
-      if (k >= 0) kk.push(k);
+      const k = roots[i] as number;
+      if (live === null || live[k] === 1) kk.push(k);
     }
   }
   kk.sort((a, b) => a - b);
   let n = 0;
   for (let i = 0; i < kk.length; i++) if (i === 0 || kk[i] !== kk[i - 1]) kk[n++] = kk[i] as number;
   kk.length = n;
-  let P = 0;
-  for (const k of kk) P += (c.podOff[k + 1] as number) - (c.podOff[k] as number);
-  const input: Input = {
-    prio: new Float64Array(n),
-    cpods: new Int32Array(n),
-    podOff: new Int32Array(n + 1),
-    podNode: new Int32Array(P),
-    podShape: new Int32Array(P),
-    podCount: new Int32Array(P),
-  };
-  let rows = 0;
-  for (let i = 0; i < n; i++) {
-    const k = kk[i] as number;
-    input.prio[i] = c.priority[k] as number;
-    input.cpods[i] = c.pods[k] as number;
-    for (let p = c.podOff[k] as number; p < (c.podOff[k + 1] as number); p++) {
-      const d = (nodeDom[(c.podNode[p] as number) * Lc + L] as number) - st.d0;
-      if (d < 0 || d >= st.domains || dirty[d] === 0) continue;
-      input.podNode[rows] = c.podNode[p] as number;
-      input.podShape[rows] = c.podShape[p] as number;
-      input.podCount[rows] = c.podCount[p] as number;
-      rows++;
-    }
-    input.podOff[i + 1] = rows;
-  }
-  input.podNode = input.podNode.subarray(0, rows);
-  input.podShape = input.podShape.subarray(0, rows);
-  input.podCount = input.podCount.subarray(0, rows);
+  const input = gather(c, kk, (x) => {
+    const d = (nodeDom[x * Lc + L] as number) - st.d0;
+    return d >= 0 && d < st.domains && dirty[d] === 1;
+  });
   const out = run(ctx, c, L, need, input);
-  // Entries kept: renumbered (those of dirty domains are dropped below and never read again).
-  for (let e = 0; e < st.E; e++) {
-    const k = st.entCand[e] as number;
-    st.entCand[e] = k >= 0 ? (inv[k] as number) : -1;
-  }
+  // Entries of dirty domains are left behind (their lists are replaced below; never read again).
   const E0 = st.E;
   const E = E0 + out.E;
   if (E > st.entCand.length) {
@@ -323,7 +302,6 @@ function incremental(
   st.plans = plans;
   st.base = out.base;
   st.c = c;
-  st.rootOf = step.rootOf;
 }
 
 /** The kernel's order of plans: (bound priority, bound count, domain). */

@@ -6,7 +6,11 @@ import { array, fail, isObject, name, object, path, quantities } from "./check-c
 import type { Quantities } from "./check-types.js";
 import type { ClusterEncoding } from "./encode.js";
 
-/** The candidates as flat arrays; the pod rows of candidate k are podOff[k]..podOff[k+1]. */
+/**
+ * The candidates as flat arrays, indexed by their place in the call that read them (the root):
+ * a later call passing a subsequence of the root's objects keeps the root's arrays and marks which
+ * are candidates now (`live`). The pod rows of candidate k are podOff[k]..podOff[k+1].
+ */
 export interface EncodedCandidates {
   names: string[];
   priority: Float64Array;
@@ -25,11 +29,16 @@ export interface EncodedCandidates {
   resources: number[];
   /** Per distinct request shape, its quantities (to free it in the encoding). */
   shapes: Quantities[];
+  /** Per root candidate, 1 when it is a candidate of this call; null: every one is. */
+  live: Uint8Array | null;
+  /** Candidates of this call. */
+  size: number;
   /**
-   * When these candidates are the last call's less some (read from its encoding, see reuse()): that
-   * encoding and, per candidate, its index there. Kept for one call (the next reuse drops it).
+   * When these candidates are a subsequence of the root's, read after another call on the same
+   * root (see reuse()): that call's encoding and the root indices that are candidates in one of
+   * the two calls only. Kept for one call (the next reuse drops it).
    */
-  from?: { prev: EncodedCandidates; index: Int32Array } | undefined;
+  from?: { prev: EncodedCandidates; changed: number[] } | undefined;
 }
 
 /** A candidate's pods as read for one encoding: reused while the caller passes the same array. */
@@ -67,96 +76,61 @@ export function encodeCandidates(
   const raw = array(v, field);
   const key = resources.join(",");
   const prev = lastCall.get(cluster);
-  const out =
-    (prev !== undefined && prev.key === key ? reuse(raw, prev) : null) ??
-    readCandidates(raw, cluster, resources, field);
+  if (prev !== undefined && prev.key === key) {
+    const kept = reuse(raw, prev);
+    if (kept !== null) {
+      prev.encoded = kept;
+      return kept;
+    }
+  }
+  const out = readCandidates(raw, cluster, resources, field);
   lastCall.set(cluster, { key, objects: raw.slice(), encoded: out });
   return out;
 }
 
-/** The last call's candidates per encoding (for the asked resources `key`). */
+/** Per encoding (for the asked resources `key`): the root's objects and the last call's encoding. */
 interface LastCall {
   key: string;
+  /** The candidate objects of the call that read them (a copy: the caller may change its array). */
   objects: unknown[];
   encoded: EncodedCandidates;
 }
 
 /**
  * A scheduler deciding one gang after another passes the same running gangs minus the ones it
- * evicted: when every candidate object of this call was in the last call, in the same order, its
- * rows are copied from the last encoding instead of read again (candidates are values: a caller
- * must not change one after passing it).
+ * evicted: when every candidate object of this call was among the root's, in the same order, the
+ * root's arrays are kept and only which root candidates are in this call is written (candidates
+ * are values: a caller must not change one after passing it; it may change its array).
  */
 const lastCall = new WeakMap<ClusterEncoding, LastCall>();
 
-function reuse(raw: unknown[], prev: LastCall): EncodedCandidates | null {
-  const objects = prev.objects;
-  const old = prev.encoded;
+/** One pass over the root's objects: this call's candidates among them, or null if one is not. */
+function reuse(raw: unknown[], last: LastCall): EncodedCandidates | null {
+  const objects = last.objects;
+  const prev = last.encoded;
+  const was = prev.live;
   const K = raw.length;
   const n = objects.length;
   if (K > n) return null;
-  const from = new Int32Array(K);
+  const live = K === n ? null : new Uint8Array(n);
+  // Root indices a candidate in one of the two calls only.
+  const changed: number[] = [];
   let j = 0;
   for (let k = 0; k < K; k++) {
     const o = raw[k];
-    while (j < n && objects[j] !== o) j++;
+    while (j < n && objects[j] !== o) {
+      if (was === null || was[j] === 1) changed.push(j);
+      j++;
+    }
     if (j === n) return null;
-    from[k] = j++;
+    if (was !== null && was[j] === 0) changed.push(j);
+    if (live !== null) live[j] = 1;
+    j++;
   }
-  // The last call's mapping is not kept further: one step back is all the aggregates read.
-  old.from = undefined;
-  // The same candidates: the same arrays (an encoding is never written after it is made).
-  if (K === n) return { ...old, from: { prev: old, index: from } };
-  const names = new Array<string>(K);
-  const priority = new Float64Array(K);
-  const pods = new Int32Array(K);
-  const podOff = new Int32Array(K + 1);
-  const total = K === 0 ? 0 : (old.podOff[n] as number) - removedRows(old, from);
-  const podNode = new Int32Array(total);
-  const podShape = new Int32Array(total);
-  const podCount = new Int32Array(total);
-  // Runs of consecutive candidates are copied at once.
-  let k = 0;
-  while (k < K) {
-    const i = from[k] as number;
-    let end = k + 1;
-    while (end < K && from[end] === i + end - k) end++;
-    const len = end - k;
-    priority.set(old.priority.subarray(i, i + len), k);
-    pods.set(old.pods.subarray(i, i + len), k);
-    for (let x = 0; x < len; x++) names[k + x] = old.names[i + x] as string;
-    const shift = (podOff[k] as number) - (old.podOff[i] as number);
-    for (let x = 1; x <= len; x++) podOff[k + x] = (old.podOff[i + x] as number) + shift;
-    const a = old.podOff[i] as number;
-    const b = old.podOff[i + len] as number;
-    podNode.set(old.podNode.subarray(a, b), podOff[k] as number);
-    podShape.set(old.podShape.subarray(a, b), podOff[k] as number);
-    podCount.set(old.podCount.subarray(a, b), podOff[k] as number);
-    k = end;
-  }
-  return {
-    ...old,
-    names,
-    priority,
-    pods,
-    podOff,
-    podNode,
-    podShape,
-    podCount,
-    from: { prev: old, index: from },
-  };
-}
-
-/** Rows of the last call's candidates that `from` (kept candidates' old indices, ascending) drops. */
-function removedRows(old: EncodedCandidates, from: Int32Array): number {
-  let removed = 0;
-  let next = 0;
-  for (let k = 0; k < from.length; k++) {
-    const i = from[k] as number;
-    removed += (old.podOff[i] as number) - (old.podOff[next] as number);
-    next = i + 1;
-  }
-  return removed + (old.podOff[old.names.length] as number) - (old.podOff[next] as number);
+  for (; j < n; j++) if (was === null || was[j] === 1) changed.push(j);
+  // The last call's link is not kept further: one step back is all the aggregates read.
+  prev.from = undefined;
+  return { ...prev, live, size: K, from: { prev, changed } };
 }
 
 function readCandidates(
@@ -256,6 +230,8 @@ function readCandidates(
     amounts: Float64Array.from(amounts),
     resources,
     shapes,
+    live: null,
+    size: K,
   };
 }
 

@@ -84,7 +84,7 @@ function search(
   let firstReason = "";
   let fitsFree = false;
   for (let d = 0; d < agg.domains && !fitsFree; d++) fitsFree = coversIn(agg, d, [], need, R);
-  if (fitsFree || c.names.length === 0) {
+  if (fitsFree || c.size === 0) {
     const first = tries.whole([]);
     if (first.placed)
       return { name: gang.name, placed: true, victims: [], groups: first.groups, reason: null };
@@ -241,10 +241,10 @@ function search(
     };
   }
   let reason: string;
-  if (c.names.length === 0) reason = `no running gang may be evicted; ${firstReason}`;
+  if (c.size === 0) reason = `no running gang may be evicted; ${firstReason}`;
   else if (order.length === 0)
-    reason = `even with all ${c.names.length} candidates evicted, ${where} lacks the free capacity for the gang's minimum`;
-  else reason = `no set of the ${c.names.length} candidates lets the gang fit (last try: ${lastReason})`;
+    reason = `even with all ${c.size} candidates evicted, ${where} lacks the free capacity for the gang's minimum`;
+  else reason = `no set of the ${c.size} candidates lets the gang fit (last try: ${lastReason})`;
   return { name: gang.name, placed: false, victims: [], groups: [], reason };
 }
 
