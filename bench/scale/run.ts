@@ -8,7 +8,10 @@
 //
 //   tsx scale/run.ts [--control-plane grove|kube] [--mode in-process|external|both] [--test NAME]...
 //                    [--out FILE] [--ready-delay MS] [--qps 100] [--burst 150] [--concurrency 20]
-//   --mode defaults to both on grove, external on kube.
+//                    [--nodes-shards N]
+//   --mode defaults to both on grove, external on kube. The ten-times tests (ScaleTest_10000,
+//   ScaleTest_10000_Gangs8) run only when named. --nodes-shards N runs the simulated nodes as N
+//   `grove-sim nodes --shard I/N` processes against the one API server.
 //   env: SOAK_BASE, SOAK_PEAK, SOAK_CYCLES, SOAK_HOLD_SECONDS, STEADY_SECONDS, FINAL_CHECK_SECONDS
 //   (upstream's values by default)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,7 +20,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  BIG_SCALE_TESTS,
   type Mode,
+  type ProcessUsage,
   type RequestCounts,
   runScaleTest,
   SCALE_TESTS,
@@ -29,6 +34,9 @@ import {
 } from "@grove-ts/e2e/scale";
 import { type ControlPlaneMode, kubeBinDir, missingKubeBinaries } from "@grove-ts/simulator";
 import { writeReport } from "../src/report/index.js";
+
+/** Upstream's tests, then the ten-times ones (bench runs only, when named). */
+const ALL_TESTS = [...SCALE_TESTS, ...BIG_SCALE_TESTS];
 
 const KNOB_ENV = [
   "SOAK_BASE",
@@ -69,6 +77,7 @@ function parse() {
       qps: { type: "string", default: "100" },
       burst: { type: "string", default: "150" },
       concurrency: { type: "string", default: "20" },
+      "nodes-shards": { type: "string" },
     },
     strict: true,
   });
@@ -87,10 +96,8 @@ function parse() {
           })();
   const names = values.test ?? SCALE_TESTS.map((t) => t.name);
   for (const n of names)
-    if (!SCALE_TESTS.some((t) => t.name === n))
-      throw new UsageError(
-        `--test: unknown test "${n}" (one of ${SCALE_TESTS.map((t) => t.name).join(", ")})`,
-      );
+    if (!ALL_TESTS.some((t) => t.name === n))
+      throw new UsageError(`--test: unknown test "${n}" (one of ${ALL_TESTS.map((t) => t.name).join(", ")})`);
   const int = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min)
@@ -110,7 +117,9 @@ function parse() {
   return {
     controlPlane,
     modes,
-    tests: SCALE_TESTS.filter((t) => names.includes(t.name)),
+    tests: ALL_TESTS.filter((t) => names.includes(t.name)),
+    nodeShards:
+      values["nodes-shards"] === undefined ? undefined : int("nodes-shards", values["nodes-shards"], 1),
     out: resolve(values.out),
     readyDelayMs: int("ready-delay", values["ready-delay"], 0),
     qps: int("qps", values.qps, 1),
@@ -173,12 +182,16 @@ function soakRange(r: Recorded | undefined, suffix: string): string {
 
 const cpOf = (r: Recorded) => r.controlPlane ?? "grove";
 
-/** A column of results: one mode on one control plane. */
+/** A column of results: one mode on one control plane, nodes in grove-sim or in N shard processes. */
 interface Column {
   label: string;
   mode: Mode;
   controlPlane: ControlPlaneMode;
+  nodeShards?: number;
 }
+
+const inColumn = (r: Recorded, c: Column) =>
+  r.mode === c.mode && cpOf(r) === c.controlPlane && r.nodeShards === c.nodeShards;
 
 const COLUMNS: Column[] = [
   { label: "in-process", mode: "in-process", controlPlane: "grove" },
@@ -189,16 +202,22 @@ const COLUMNS: Column[] = [
 
 function table(results: Recorded[], testNames: string[]): string {
   // The grove columns always; a kube column once it has a result.
-  const cols = COLUMNS.filter(
-    (c) => c.controlPlane === "grove" || results.some((r) => r.mode === c.mode && cpOf(r) === c.controlPlane),
-  );
+  const fleets = [
+    ...new Set(results.filter((r) => r.nodeShards).map((r) => `${r.mode}|${cpOf(r)}|${r.nodeShards}`)),
+  ].map((k): Column => {
+    const [mode, controlPlane, n] = k.split("|") as [Mode, ControlPlaneMode, string];
+    const cp = controlPlane === "kube" ? ", kube" : "";
+    return { label: `${mode} (${n} node shards${cp})`, mode, controlPlane, nodeShards: Number(n) };
+  });
+  const cols = [
+    ...COLUMNS.filter((c) => c.controlPlane === "grove" || results.some((r) => inColumn(r, c))),
+    ...fleets,
+  ];
   const rows: string[][] = [
     ["test", "phase/milestone (s from phase start)", "upstream", ...cols.map((c) => c.label)],
   ];
   for (const t of testNames) {
-    const rs = cols.map((c) =>
-      results.find((r) => r.testName === t && r.mode === c.mode && cpOf(r) === c.controlPlane),
-    );
+    const rs = cols.map((c) => results.find((r) => r.testName === t && inColumn(r, c)));
     const up = UPSTREAM[t] ?? {};
     if (t === "SoakChurn") {
       rows.push([
@@ -236,6 +255,19 @@ function table(results: Recorded[], testNames: string[]): string {
       "—",
       ...rs.map((r) => r?.writesPerPodCreated?.toFixed(2) ?? "—"),
     ]);
+    for (const [i, row] of ["peak RSS MiB", "CPU s"].entries()) {
+      const names = [...new Set(rs.flatMap((r) => r?.processes?.map((p) => p.name) ?? []))];
+      for (const n of names)
+        rows.push([
+          t,
+          `${row}: ${n}`,
+          "—",
+          ...rs.map((r) => {
+            const p = r?.processes?.find((x) => x.name === n);
+            return p ? String(i === 0 ? p.peakRssMiB : p.cpuSeconds.toFixed(1)) : "—";
+          }),
+        ]);
+    }
     cols.forEach((c, i) => {
       const r = rs[i];
       if (r?.error) rows.push([t, `FAILED (${c.label})`, "", r.error.split("\n")[0] ?? ""]);
@@ -243,6 +275,13 @@ function table(results: Recorded[], testNames: string[]): string {
   }
   const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i] ?? 0)).join("  ")).join("\n");
+}
+
+function usageLine(ps: ProcessUsage[]): string {
+  if (ps.length === 0) return "process usage: not recorded (no /proc)";
+  return ps
+    .map((p) => `${p.name}: peak RSS ${p.peakRssMiB} MiB, CPU ${p.cpuSeconds.toFixed(1)} s`)
+    .join("; ");
 }
 
 function needless(counts: RequestCounts): string {
@@ -288,13 +327,16 @@ async function main(): Promise<void> {
     const label = o.controlPlane === "kube" ? `${mode}, kube` : mode;
     for (const def of o.tests) {
       const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+      const total = def.cluster ? def.cluster.pools.reduce((s, p) => s + p.count, 0) : 100;
       log(
-        `${def.name} [${label}]: starting grove-sim (${def.nodes} of 100 nodes schedulable); load ${loadAverageAtStart.join(" ")}`,
+        `${def.name} [${label}]: starting grove-sim (${def.nodes} of ${total} nodes schedulable${o.nodeShards ? `, in ${o.nodeShards} grove-sim nodes processes` : ""}); load ${loadAverageAtStart.join(" ")}`,
       );
       const env = await startScaleEnv({
         mode,
         controlPlane: o.controlPlane,
         activeNodes: def.nodes,
+        ...(def.cluster ? { cluster: def.cluster } : {}),
+        ...(o.nodeShards ? { nodeShards: o.nodeShards } : {}),
         qps: o.qps,
         burst: o.burst,
         readyDelayMs: o.readyDelayMs,
@@ -326,6 +368,7 @@ async function main(): Promise<void> {
         log(
           `${def.name} [${label}]: done in ${r.testDurationSeconds.toFixed(1)} s; ${r.requests.writes} writes, ${r.requests.podsCreated} pods created (${r.writesPerPodCreated ?? "—"} writes/pod); needless: ${needless(r.requests)}`,
         );
+        log(`${def.name} [${label}]: ${usageLine(r.processes ?? [])}`);
       } catch (err) {
         failed++;
         const message = err instanceof Error ? err.message : String(err);
@@ -338,6 +381,7 @@ async function main(): Promise<void> {
           namespace: "default",
           pcsCount: 1,
           nodes: def.nodes,
+          ...(o.nodeShards ? { nodeShards: o.nodeShards } : {}),
           k8sClient,
           controllerMaxReconcile,
           phases: [],
@@ -356,7 +400,11 @@ async function main(): Promise<void> {
         await env.close();
       }
       const i = results.findIndex(
-        (r) => r.testName === def.name && r.mode === mode && cpOf(r) === o.controlPlane,
+        (r) =>
+          r.testName === def.name &&
+          r.mode === mode &&
+          cpOf(r) === o.controlPlane &&
+          r.nodeShards === o.nodeShards,
       );
       if (i >= 0) results[i] = rec;
       else results.push(rec);
@@ -371,7 +419,7 @@ async function main(): Promise<void> {
       writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`);
     }
   }
-  const names = SCALE_TESTS.map((t) => t.name).filter((n) => results.some((r) => r.testName === n));
+  const names = ALL_TESTS.map((t) => t.name).filter((n) => results.some((r) => r.testName === n));
   process.stdout.write(`\n${table(results, names)}\n\nupstream: ${UPSTREAM_SOURCE}\n`);
   process.stdout.write("\nneedless writes (whole test):\n");
   for (const r of results)

@@ -31,6 +31,7 @@ export { createKubelets, type KubeletOptions, type Kubelets } from "./kubelet.js
 export { NODE_READY_ANNOTATION, type NodeLifecycleOptions } from "./node-faults.js";
 export { NODE_LEASE_NAMESPACE, type SimNodes, type SimNodesOptions, startSimNodes } from "./nodes.js";
 export { EXIT_ANNOTATION, type FaultOptions, HOLD_ANNOTATION, READY_ANNOTATION } from "./pod-faults.js";
+export { inShard, parseShard, type Shard, shardText } from "./shard.js";
 export {
   type Dashboard,
   type DashboardAddr,

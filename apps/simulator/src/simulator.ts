@@ -69,6 +69,12 @@ export interface SimulatorOptions {
   /** Restart back-off of containers made to exit by `sim.grove-ts.dev/exit` (README "Faults"). */
   faults?: FaultOptions;
   /** With "grove": the node lifecycle's eviction grace and pod GC delay for node faults. */
+  /**
+   * Simulate the cluster's nodes and kubelets in this process (default true). false: none here,
+   * `grove-sim nodes --shard I/N` processes attach them (a fleet across processes); `nodeNames` is
+   * then empty.
+   */
+  simulatedNodes?: boolean;
   nodeLifecycle?: NodeLifecycleOptions;
   /**
    * The in-process gang scheduler's placement policies: BinPack or Spread per scheduler name, and
@@ -292,15 +298,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // On the real control plane kube-apiserver proxies logs and exec to the nodes' kubelet.
     const kubelet = mode === "kube" ? await startKubeletServer(client, { logger: log }) : undefined;
     if (kubelet) stops.push(() => kubelet.close());
-    const nodes = await startSimNodes(client, cluster, {
-      ...(kubelet ? { kubeletPort: kubelet.port } : {}),
-      readyDelayMs: options.readyDelayMs ?? 0,
-      logger: log,
-      ...(options.faults ? { faults: options.faults } : {}),
-      // kube-controller-manager's node lifecycle and pod GC do it on the real control plane.
-      ...(mode === "grove" ? { nodeLifecycle: options.nodeLifecycle ?? {} } : {}),
-    });
-    stops.push(() => nodes.stop());
+    const nodes =
+      options.simulatedNodes === false
+        ? undefined
+        : await startSimNodes(client, cluster, {
+            ...(kubelet ? { kubeletPort: kubelet.port } : {}),
+            readyDelayMs: options.readyDelayMs ?? 0,
+            logger: log,
+            ...(options.faults ? { faults: options.faults } : {}),
+            // kube-controller-manager's node lifecycle and pod GC do it on the real control plane.
+            ...(mode === "grove" ? { nodeLifecycle: options.nodeLifecycle ?? {} } : {}),
+          });
+    if (nodes) stops.push(() => nodes.stop());
     // kube-controller-manager's resourceclaim-controller does this on the real control plane.
     if (mode === "grove") {
       const claims = createClaimController(client, log);
@@ -349,7 +358,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       kubeconfigPath,
       client,
       cluster,
-      nodeNames: nodes.nodeNames,
+      nodeNames: nodes?.nodeNames ?? [],
       autoMNNVL,
       close,
     };

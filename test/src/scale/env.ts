@@ -39,13 +39,16 @@ import {
 } from "@grove-ts/runtime";
 import { createGangScheduler } from "@grove-ts/scheduler";
 import {
+  type ClusterSpec,
   type ControlPlaneMode,
   SIM_SCHEDULER_NAMES,
   type Simulator,
   startSimulator,
 } from "@grove-ts/simulator";
 import { countingClient, RequestLog, startCountingProxy, type UpstreamTls } from "./counting.js";
+import { type Fleet, startFleet } from "./fleet.js";
 import { scaleCluster } from "./manifests.js";
+import type { WatchedProcess } from "./usage.js";
 
 export type Mode = "in-process" | "external";
 
@@ -60,6 +63,10 @@ export interface ScaleEnv {
   operatorAlive(): boolean;
   /** Stops the operator (controllers and scheduler) and leaves the cluster up. */
   stopOperator(): Promise<void>;
+  /** The processes the test runs on (this one, the operator child, the node shards), to watch. */
+  processes(): WatchedProcess[];
+  /** With `nodeShards`: the `grove-sim nodes --shard I/N` processes. */
+  fleet?: Fleet;
   close(): Promise<void>;
 }
 
@@ -68,6 +75,13 @@ export interface EnvOptions {
   /** Whose API server: ours ("grove", default) or the real control plane ("kube"). */
   controlPlane?: ControlPlaneMode;
   activeNodes: number;
+  /** The cluster (default: `scaleCluster(activeNodes)`, 100 nodes). */
+  cluster?: ClusterSpec;
+  /**
+   * Run the simulated nodes as this many `grove-sim nodes --shard I/N` processes against grove-sim's
+   * API server instead of in this process (default: in this process).
+   */
+  nodeShards?: number;
   qps?: number;
   burst?: number;
   readyDelayMs?: number;
@@ -139,10 +153,12 @@ function proxyKubeconfig(server: string): string {
 export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
   const requests = new RequestLog();
   const controlPlane = o.controlPlane ?? "grove";
+  const cluster = o.cluster ?? scaleCluster(o.activeNodes);
   const sim = await startSimulator({
     controlPlane,
-    cluster: scaleCluster(o.activeNodes),
+    cluster,
     operator: "external",
+    ...(o.nodeShards ? { simulatedNodes: false } : {}),
     readyDelayMs: o.readyDelayMs ?? 0,
     // Our API server over plain http, as the counting proxy and its kubeconfig below expect and as
     // the recorded figures were taken (grove-sim serves HTTPS by default; kube ignores this).
@@ -159,11 +175,20 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
       }
     }
   };
+  let fleet: Fleet | undefined;
   const close = async () => {
     await stopOperator();
+    await fleet?.stop();
     await sim.close();
   };
   try {
+    if (o.nodeShards)
+      fleet = await startFleet({
+        kubeconfig: sim.kubeconfigPath,
+        cluster,
+        count: o.nodeShards,
+        readyDelayMs: o.readyDelayMs ?? 0,
+      });
     if (o.mode === "in-process") {
       // On kube: a client of the operator's own (its connections apart from the kubelets'),
       // unlimited as the in-process client on our API server is.
@@ -268,4 +293,17 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
     stopOperator,
     close,
   };
+    processes: () => {
+      const self = controlPlane === "kube" ? "bench (simulated nodes, webhooks" : "grove-sim (API server";
+      const here = [fleet ? "" : ", simulated nodes", o.mode === "in-process" ? ", operator" : "", ", bench"];
+      return [
+        { name: `${self}${here.join("")})`, pid: process.pid },
+        ...(child?.pid ? [{ name: "grove-operator", pid: child.pid }] : []),
+        ...(fleet?.shards.map((s) => ({
+          name: `grove-sim nodes --shard ${s.index}/${fleet?.shards.length}`,
+          pid: s.pid,
+        })) ?? []),
+      ];
+    },
+    ...(fleet ? { fleet } : {}),
 }

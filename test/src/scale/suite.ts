@@ -2,13 +2,14 @@
 // fresh environment; its result carries the phases, the request tally and the final-check verdict.
 import { PodCliqueSetType } from "@grove-ts/api";
 import type { KubeObject } from "@grove-ts/runtime";
-import type { ControlPlaneMode } from "@grove-ts/simulator";
+import type { ClusterSpec, ControlPlaneMode } from "@grove-ts/simulator";
 import { type RequestCounts, WRITE_VERBS } from "./counting.js";
 import type { Mode, ScaleEnv } from "./env.js";
 import { awaitInvariants } from "./invariants.js";
 import { PODS_PER_REPLICA, scaleWorkload } from "./manifests.js";
 import { type PodTimeline, startPodSampler } from "./sampler.js";
 import { conditions, type Phase, type PhaseResult, TimelineTracker, timer } from "./timeline.js";
+import { type ProcessUsage, startUsageSampler } from "./usage.js";
 
 export interface SuiteKnobs {
   /** Steady-state window of ScaleTest_1000 (upstream 30 s). */
@@ -42,6 +43,14 @@ export interface ScaleTestDef {
   initial: number;
   timeoutMs: number;
   phases(ctx: TestCtx): Phase[];
+  /** The cluster (default: upstream's 100 nodes, all but `nodes` cordoned). */
+  cluster?: ClusterSpec;
+  /** Pods per PodCliqueSet replica (default PODS_PER_REPLICA, upstream's 2). */
+  podsPerReplica?: number;
+  /** The PodCliqueSet (default: `scaleWorkload`, upstream's shape). */
+  workload?(o: { name: string; namespace: string; replicas: number }): object;
+  /** Milestone poll interval (default 100 ms, upstream's). */
+  pollMs?: number;
 }
 
 export interface TestCtx {
@@ -230,6 +239,10 @@ export interface ScaleTestResult {
   finalCheck: { passed: boolean; violations: string[] } | null;
   /** Pods existing / Ready every 500 ms over the whole test (absent in results recorded before it was). */
   timeline?: PodTimeline;
+  /** Peak RSS and CPU time of each process over the test (absent before 2026-12-07 and off Linux). */
+  processes?: ProcessUsage[];
+  /** `grove-sim nodes --shard I/N` processes the nodes ran in (absent: in grove-sim's process). */
+  nodeShards?: number;
   /** A milestone timed out, an action failed, or the final check found violations. */
   error?: string;
 }
@@ -286,7 +299,7 @@ export async function runScaleTest(
   const runID = `run-${now.getUTCFullYear()}${p2(now.getUTCMonth() + 1)}${p2(now.getUTCDate())}-${p2(now.getUTCHours())}${p2(now.getUTCMinutes())}${p2(now.getUTCSeconds())}`;
   const label = env.controlPlane === "kube" ? `${env.mode}, kube` : env.mode;
   const tracker = new TimelineTracker(`${def.name} [${label}]`, {
-    pollMs: 100,
+    pollMs: def.pollMs ?? 100,
     timeoutMs: def.timeoutMs,
     ...(opts.progress ? { progress: opts.progress } : {}),
   });
@@ -299,7 +312,14 @@ export async function runScaleTest(
     create: async () => {
       await env.client.create(
         PodCliqueSetType,
-        scaleWorkload({ name: def.pcs, namespace: NS, replicas: initial, memory: def.memory }) as KubeObject,
+        (def.workload
+          ? def.workload({ name: def.pcs, namespace: NS, replicas: initial })
+          : scaleWorkload({
+              name: def.pcs,
+              namespace: NS,
+              replicas: initial,
+              memory: def.memory,
+            })) as KubeObject,
       );
     },
     scale: async (replicas) => {
@@ -320,7 +340,7 @@ export async function runScaleTest(
                 namespace: NS,
                 pcs: def.pcs,
                 replicas,
-                podsPerReplica: PODS_PER_REPLICA,
+                podsPerReplica: def.podsPerReplica ?? PODS_PER_REPLICA,
                 cliquesPerReplica: 1,
               },
               knobs.finalCheckMs,
@@ -335,6 +355,8 @@ export async function runScaleTest(
             };
           },
         },
+            for (const s of env.fleet?.shards ?? [])
+              if (!s.alive()) v.push(`grove-sim nodes --shard ${s.index} exited during the test`);
       ],
     }),
   };
@@ -351,6 +373,7 @@ export async function runScaleTest(
       env.requests.reset();
       phases.push({ ...r, requests, writesPerPodCreated: ratio(requests) });
     }
+  const usage = startUsageSampler(env.processes());
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
@@ -363,6 +386,7 @@ export async function runScaleTest(
     mode: env.mode,
     controlPlane: env.controlPlane,
     runID,
+  const processes = usage.stop();
     namespace: NS,
     pcsCount: 1,
     nodes: def.nodes,
@@ -378,3 +402,5 @@ export async function runScaleTest(
 }
 
 export { WRITE_VERBS };
+    processes,
+    ...(env.fleet ? { nodeShards: env.fleet.shards.length } : {}),
