@@ -66,15 +66,15 @@ export interface SimulatorOptions {
   webhooks?: boolean;
   /** Running -> Ready delay of simulated pods. Default 0. */
   readyDelayMs?: number;
-  /** Restart back-off of containers made to exit by `sim.grove-ts.dev/exit` (README "Faults"). */
-  faults?: FaultOptions;
-  /** With "grove": the node lifecycle's eviction grace and pod GC delay for node faults. */
   /**
    * Simulate the cluster's nodes and kubelets in this process (default true). false: none here,
    * `grove-sim nodes --shard I/N` processes attach them (a fleet across processes); `nodeNames` is
    * then empty.
    */
   simulatedNodes?: boolean;
+  /** Restart back-off of containers made to exit by `sim.grove-ts.dev/exit` (README "Faults"). */
+  faults?: FaultOptions;
+  /** With "grove": the node lifecycle's eviction grace and pod GC delay for node faults. */
   nodeLifecycle?: NodeLifecycleOptions;
   /**
    * The in-process gang scheduler's placement policies: BinPack or Spread per scheduler name, and

@@ -291,8 +291,6 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
     requests,
     operatorAlive: () => (child ? child.exitCode === null && child.signalCode === null : true),
     stopOperator,
-    close,
-  };
     processes: () => {
       const self = controlPlane === "kube" ? "bench (simulated nodes, webhooks" : "grove-sim (API server";
       const here = [fleet ? "" : ", simulated nodes", o.mode === "in-process" ? ", operator" : "", ", bench"];
@@ -306,4 +304,6 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
       ];
     },
     ...(fleet ? { fleet } : {}),
+    close,
+  };
 }

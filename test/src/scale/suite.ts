@@ -347,6 +347,8 @@ export async function runScaleTest(
             );
             if (!env.operatorAlive())
               v.push("grove-operator exited during the test (upstream: operator restarted)");
+            for (const s of env.fleet?.shards ?? [])
+              if (!s.alive()) v.push(`grove-sim nodes --shard ${s.index} exited during the test`);
             finalCheck = { passed: v.length === 0, violations: v };
             // Recorded, not thrown: the timings stand and the PodCliqueSet is still deleted.
             return {
@@ -355,8 +357,6 @@ export async function runScaleTest(
             };
           },
         },
-            for (const s of env.fleet?.shards ?? [])
-              if (!s.alive()) v.push(`grove-sim nodes --shard ${s.index} exited during the test`);
       ],
     }),
   };
@@ -365,6 +365,7 @@ export async function runScaleTest(
   env.requests.reset();
   // The bench's own (uncounted) client, as the milestones' polls.
   const sampler = startPodSampler(env.client, NS, def.pcs, { testStart: tracker.testStart });
+  const usage = startUsageSampler(env.processes());
   try {
     for (const phase of def.phases(ctx)) {
       const r = await tracker.run(phase);
@@ -373,11 +374,11 @@ export async function runScaleTest(
       env.requests.reset();
       phases.push({ ...r, requests, writesPerPodCreated: ratio(requests) });
     }
-  const usage = startUsageSampler(env.processes());
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
   const timeline = await sampler.stop();
+  const processes = usage.stop();
   const fc = finalCheck as ScaleTestResult["finalCheck"];
   if (!error && fc && !fc.passed) error = new InvariantViolation(def.name, fc.violations).message;
   const total = mergeCounts(phases.map((p) => p.requests));
@@ -386,7 +387,6 @@ export async function runScaleTest(
     mode: env.mode,
     controlPlane: env.controlPlane,
     runID,
-  const processes = usage.stop();
     namespace: NS,
     pcsCount: 1,
     nodes: def.nodes,
@@ -397,10 +397,10 @@ export async function runScaleTest(
     writesPerPodCreated: ratio(total),
     finalCheck,
     timeline,
+    processes,
+    ...(env.fleet ? { nodeShards: env.fleet.shards.length } : {}),
     ...(error !== undefined ? { error } : {}),
   };
 }
 
 export { WRITE_VERBS };
-    processes,
-    ...(env.fleet ? { nodeShards: env.fleet.shards.length } : {}),
