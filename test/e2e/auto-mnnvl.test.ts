@@ -2,10 +2,13 @@
 // ComputeDomain CRD, operator with network.autoMNNVLEnabled, everything through the real kubectl.
 // No annotation -> no ComputeDomain and no claim; a group -> <pcs>-<i>-<group> per replica with its
 // labels, finalizer and spec, created with the pods referencing it; scale out/in creates/deletes
-// them; PCS deletion removes them; `none` is honoured; an invalid value is refused; the annotation
-// is immutable; a CPU-only clique is ignored even when annotated; the inherit/override/none matrix.
+// them; PCS deletion removes them; grove-sim's ComputeDomain driver and the resourceclaim controller
+// (the claim template, a claim per pod made from it, status Ready with the pods' nodes; all gone
+// with the PCS); `none` is honoured; an invalid value is refused; the annotation is immutable; a
+// CPU-only clique is ignored even when annotated; the inherit/override/none matrix.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { driverObjectsGone, expectComputeDomainDriver } from "./lib/compute-domain-driver.js";
 import { E2E } from "./lib/harness.js";
 import {
   CD,
@@ -122,6 +125,8 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
     expect(cd?.spec).toEqual({ numNodes: 0, channel: { resourceClaimTemplate: { name: "gpu-0-default" } } });
     await boundPods("gpu", 2);
     await claimsBecome("gpu", { "gpu-0-worker": "gpu-0-default" });
+    // grove-sim's ComputeDomain driver: the template, each pod's claim from it, status Ready.
+    await expectComputeDomainDriver(e2e, "gpu", "gpu-0-default");
 
     await e2e.kubectl.ok(["scale", "pcs", "gpu", "--replicas=2"]);
     await cdsBecome(["gpu-0-default", "gpu-1-default"]);
@@ -152,6 +157,7 @@ describe("Test_AutoMNNVL supported + enabled (kubectl)", { timeout: 240_000 }, (
 
     await deletePcs("gpu");
     await cdsBecome([]);
+    await driverObjectsGone(e2e);
   });
 
   it("none opts out; an invalid value is refused naming the field", async () => {

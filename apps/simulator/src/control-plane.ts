@@ -59,6 +59,9 @@ export const KUBE_CONTROLLERS = [
   // marks nodes whose lease stops being renewed NotReady (then evicts their pods).
   "node-lifecycle-controller",
   "taint-eviction-controller",
+  // Makes the ResourceClaims of pods' claims from templates (resourceClaimTemplateName), as
+  // grove-sim's claim-from-template.ts does on our API server.
+  "resourceclaim-controller",
 ];
 
 export class ControlPlaneError extends Error {
