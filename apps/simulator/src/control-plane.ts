@@ -29,6 +29,7 @@ import {
   generateKeyPair,
   issueCertificate,
 } from "@grove-ts/runtime/pki";
+import { type HpaSettings, kcmHpaFlags } from "./hpa/settings.js";
 
 /** The Kubernetes release tools/k8s/kubernetes/go.mod pins (a test keeps the two equal). */
 export const KUBE_RELEASE = "v1.37.2";
@@ -95,6 +96,8 @@ export interface ControlPlaneOptions {
   binDir?: string;
   /** Per process; default 60 s. */
   startTimeoutMs?: number;
+  /** kube-controller-manager's --horizontal-pod-autoscaler-* settings (default kcm's own). */
+  hpa?: HpaSettings;
   logger?: Logger;
 }
 
@@ -478,6 +481,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--root-ca-file=${pki.files.caCrt}`,
         "--use-service-account-credentials=true",
         `--controllers=${KUBE_CONTROLLERS.join(",")}`,
+        ...kcmHpaFlags(options.hpa),
         "--leader-elect=false",
         "--profiling=false",
       ],

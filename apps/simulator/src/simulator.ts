@@ -24,6 +24,8 @@ import { createClaimController } from "./claim-from-template.js";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { createComputeDomainDriver } from "./compute-domain-driver.js";
 import { ControlPlaneError, startControlPlane } from "./control-plane.js";
+import type { HpaSettings } from "./hpa/settings.js";
+import { startHpaController } from "./hpa/start.js";
 import { simulatedKubelet } from "./kubelet-logs.js";
 import { startKubeletServer } from "./kubelet-server.js";
 import type { NodeLifecycleOptions } from "./node-faults.js";
@@ -93,6 +95,11 @@ export interface SimulatorOptions {
   evictionBackoffMs?: number;
   /** Persist the API server's data (with "kube": etcd's data, the certificates and the logs) here. */
   dataDir?: string;
+  /**
+   * The HPA controller's sync period, downscale stabilisation, ... (README "Autoscaling"): grove-sim's
+   * own on our API server, kube-controller-manager's flags on the real control plane.
+   */
+  hpa?: HpaSettings;
   /**
    * "grove" only: serve plain http with anonymous access (kubectl sends no token over http), as
    * grove-sim did before it served HTTPS. Default false: HTTPS with a CA generated at start (kept in
@@ -169,6 +176,7 @@ async function startKubeBackend(
     kubeconfigPath,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.port ? { port: options.port } : {}),
+    ...(options.hpa ? { hpa: options.hpa } : {}),
     logger: log,
   });
   // The simulated fleet stands for many kubelets with clients of their own: no client-side limit.
@@ -327,6 +335,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const tokens = createTokenFiller(client, log);
       await tokens.start();
       stops.push(() => tokens.stop());
+      // kube-controller-manager's horizontal-pod-autoscaler-controller on the real control plane.
+      const hpa = await startHpaController(client, kubeconfigPath, options.hpa ?? {}, log);
+      stops.push(() => hpa.stop());
     }
     if ((options.operator ?? "in-process") === "in-process") {
       const scheduler = createGangScheduler(client, {

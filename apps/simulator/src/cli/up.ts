@@ -7,6 +7,7 @@ import { createKubeClient } from "@grove-ts/kube";
 import { createLogger, type LogLevel } from "@grove-ts/runtime";
 import { PLACEMENT_POLICIES, type PlacementPolicy } from "@grove-ts/scheduler";
 import { defaultCluster, loadClusterFile, shippedClusters } from "../cluster.js";
+import type { HpaSettings } from "../hpa/settings.js";
 import { type SimNodes, startSimNodes } from "../nodes.js";
 import { parseShard, type Shard, shardText } from "../shard.js";
 import { type DashboardAddr, dashboardAddr, startSimDashboard } from "../sim-dashboard.js";
@@ -18,6 +19,7 @@ import {
   startSimulator,
 } from "../simulator.js";
 import { intFlag, UsageError } from "./args.js";
+import { HPA_FLAG_NAMES, HPA_USAGE, hpaFlags } from "./hpa-flags.js";
 import { PREEMPTION_TIMING_USAGE, type PreemptionTimings, preemptionTimings } from "./preemption-flags.js";
 
 export const USAGE = `Usage: grove-sim up [flags]
@@ -52,7 +54,7 @@ Flags:
   --non-preemptible-priority N|none
                              running pods of priority N or higher are never preempted by the
                              gang scheduler (default 100, KAI's rule); none: no limit
-${PREEMPTION_TIMING_USAGE}  --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
+${PREEMPTION_TIMING_USAGE}${HPA_USAGE}  --data-dir DIR             keep the API server's data (kube: etcd's data, certificates, logs)
                              here for a later start; default: removed on exit
   --insecure-http            grove only: plain http with anonymous access instead of HTTPS with
                              a generated CA and a bearer token (the default)
@@ -78,6 +80,8 @@ export interface UpFlags extends PreemptionTimings {
   /** --auto-mnnvl; absent: the cluster's default. */
   autoMNNVL?: boolean;
   readyDelayMs: number;
+  /** --hpa-*: the HPA controller's timing (grove-sim's own, or kube-controller-manager's flags). */
+  hpa?: HpaSettings;
   logLevel: LogLevel;
   placementPolicies?: Record<string, PlacementPolicy>;
   defaultPlacementPolicy?: PlacementPolicy;
@@ -150,6 +154,11 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "non-preemptible-priority": { type: "string" },
       "nomination-margin": { type: "string" },
       "eviction-backoff": { type: "string" },
+      "hpa-sync-period": { type: "string" },
+      "hpa-downscale-stabilization": { type: "string" },
+      "hpa-cpu-initialization-period": { type: "string" },
+      "hpa-initial-readiness-delay": { type: "string" },
+      "hpa-tolerance": { type: "string" },
       shard: { type: "string" },
       "log-level": { type: "string" },
       "dashboard-addr": { type: "string" },
@@ -193,6 +202,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
       "eviction-backoff",
       "dashboard-addr",
       "no-dashboard",
+      ...HPA_FLAG_NAMES,
     ] as const)
       if (values[f] !== undefined) throw new UsageError(`nodes: --${f} applies to up only`);
   }
@@ -228,6 +238,7 @@ export function parseUp(argv: string[]): UpFlags | "help" {
     ...placementFlags(values.placement),
     ...nonPreemptibleFlag(values["non-preemptible-priority"]),
     ...preemptionTimings(values),
+    ...hpaFlags(values),
     ...shardFlag(values.shard),
   };
 }
@@ -252,6 +263,7 @@ export async function up(flags: UpFlags): Promise<Simulator> {
       : {}),
     ...(flags.nominationMarginMs !== undefined ? { nominationMarginMs: flags.nominationMarginMs } : {}),
     ...(flags.evictionBackoffMs !== undefined ? { evictionBackoffMs: flags.evictionBackoffMs } : {}),
+    ...(flags.hpa ? { hpa: flags.hpa } : {}),
     logger: createLogger({ level: flags.logLevel }),
   });
   const dashboard = await dashboardFor(sim, flags);

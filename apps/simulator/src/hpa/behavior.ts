@@ -102,7 +102,8 @@ export class ScaleHistory {
     let old = -1;
     const cutoff = nowMs - downscaleWindowMs;
     this.recommendations.forEach((r, i) => {
-      if (r.atMs < cutoff) old = i;
+      // kcm's cutoff is read after the sync's first record: a zero window excludes it too.
+      if (r.atMs <= cutoff) old = i;
       else if (r.replicas > stabilized) stabilized = r.replicas;
     });
     this.record(desired, nowMs, old);

@@ -28,18 +28,9 @@ import { type Behavior, type Normalized, ScaleHistory } from "./behavior.js";
 import { computeReplicas, DEFAULT_METRICS, type MetricSpec, type MetricStatus } from "./compute.js";
 import { type MetricsSource, milli } from "./metrics.js";
 import { type CalcOptions, DEFAULT_TOLERANCES, type Tolerances } from "./replica-calc.js";
+import type { HpaSettings } from "./settings.js";
 
-export interface HpaOptions {
-  /** --horizontal-pod-autoscaler-sync-period: default 15 s. */
-  syncPeriodMs?: number;
-  /** --horizontal-pod-autoscaler-downscale-stabilization: default 5 min. */
-  downscaleStabilizationMs?: number;
-  /** --horizontal-pod-autoscaler-cpu-initialization-period: default 5 min. */
-  cpuInitializationPeriodMs?: number;
-  /** --horizontal-pod-autoscaler-initial-readiness-delay: default 30 s. */
-  initialReadinessDelayMs?: number;
-  /** --horizontal-pod-autoscaler-tolerance: default 0.1. */
-  tolerance?: number;
+export interface HpaOptions extends HpaSettings {
   logger?: Logger;
 }
 
@@ -344,6 +335,8 @@ export function createHpaController(
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      // The Events of the last sync are written before the controller goes.
+      await events.flush();
       await events.stop();
     },
   };
