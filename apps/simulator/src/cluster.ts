@@ -7,6 +7,7 @@ import { type ClusterTopologyBinding, validateClusterTopologyBinding } from "@gr
 import type { KubeObject } from "@grove-ts/runtime";
 import { parse } from "yaml";
 import { checkFaults, type FaultSpec } from "./cluster-faults.js";
+import { checkLoad, type LoadStep } from "./metrics/load-schedule.js";
 
 export interface TopologyLevelSpec {
   domain: string;
@@ -62,6 +63,8 @@ export interface ClusterSpec {
   pools: PoolSpec[];
   /** Faults on a schedule (README "Faults"). */
   faults?: FaultSpec[];
+  /** Load annotations set on a schedule (README "Metrics and load"). */
+  load?: LoadStep[];
   /**
    * The cluster serves NVIDIA's ComputeDomain CRD (resource.nvidia.com, auto-MNNVL): grove-sim
    * installs grove-ts's own definition and turns network.autoMNNVLEnabled on by default.
@@ -244,6 +247,9 @@ export function checkCluster(doc: unknown): ClusterSpec {
   const faults = checkFaults(d.faults, nodeNames, (field, detail) => {
     throw new ClusterFileError(field, detail);
   });
+  const load = checkLoad(d.load, (field, detail) => {
+    throw new ClusterFileError(field, detail);
+  });
   if (d.computeDomains !== undefined && typeof d.computeDomains !== "boolean")
     throw new ClusterFileError(
       "computeDomains",
@@ -254,6 +260,7 @@ export function checkCluster(doc: unknown): ClusterSpec {
     topologies,
     pools,
     ...(faults.length > 0 ? { faults } : {}),
+    ...(load.length > 0 ? { load } : {}),
     ...(d.computeDomains === true ? { computeDomains: true } : {}),
   };
 }

@@ -19,6 +19,7 @@ import { type ClusterSpec, clusterNodes, clusterTopologyBindings } from "./clust
 import { startFaultSchedule } from "./cluster-faults.js";
 import { createKubelets } from "./kubelet.js";
 import { KUBELET_ADDRESS } from "./kubelet-server.js";
+import { startLoadSchedule } from "./metrics/load-schedule.js";
 import { createNodeFaults, type NodeLifecycleOptions } from "./node-faults.js";
 import type { FaultOptions } from "./pod-faults.js";
 import { ensureGpuDeviceClass, publishGpuSlice } from "./resource-slices.js";
@@ -188,6 +189,8 @@ export async function startSimNodes(
     stops.push(() => kubelets.stop());
     if (cluster.faults?.length && (shard?.index ?? 1) === 1)
       stops.push(startFaultSchedule(client, cluster.faults, log));
+    if (cluster.load?.length && (shard?.index ?? 1) === 1)
+      stops.push(startLoadSchedule(client, cluster.load, log));
     return { nodeNames: nodes.map((n) => n.metadata.name ?? ""), topologies, stop };
   } catch (err) {
     await stop();

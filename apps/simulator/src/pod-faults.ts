@@ -6,8 +6,10 @@
 //   sim.grove-ts.dev/hold: "Pending" | "ContainerCreating"  the pod is not started until removed
 //   sim.grove-ts.dev/sigterm: "ignore" | "exit"          "ignore": a deleted pod stays Terminating for
 //     its whole grace period (a container that traps SIGTERM), then is killed
-// A bad value is reported once as a Warning Event on the pod and otherwise ignored.
+// A bad value is reported once as a Warning Event on the pod and otherwise ignored; so is a bad
+// load annotation (metrics/load.ts: sim.grove-ts.dev/cpu, /memory, /metrics).
 import type { KubeObject } from "@grove-ts/runtime";
+import { loadProblems } from "./metrics/load.js";
 
 export const EXIT_ANNOTATION = "sim.grove-ts.dev/exit";
 export const READY_ANNOTATION = "sim.grove-ts.dev/ready";
@@ -120,6 +122,8 @@ export function readPodAnnotations(pod: FaultPod): PodAnnotations {
   if (sigterm === "ignore") out.ignoreSigterm = true;
   else if (sigterm !== undefined && sigterm !== "exit")
     out.problems.push(problem(SIGTERM_ANNOTATION, sigterm, 'must be "ignore" or "exit"'));
+  // The load annotations (metrics/load.ts) are the kubelet's to report too.
+  out.problems.push(...loadProblems(pod));
   return out;
 }
 

@@ -28,6 +28,7 @@ import type { HpaSettings } from "./hpa/settings.js";
 import { startHpaController } from "./hpa/start.js";
 import { simulatedKubelet } from "./kubelet-logs.js";
 import { startKubeletServer } from "./kubelet-server.js";
+import { createMetricsApis } from "./metrics/apis.js";
 import type { NodeLifecycleOptions } from "./node-faults.js";
 import { createIfAbsent, startSimNodes } from "./nodes.js";
 import type { FaultOptions } from "./pod-faults.js";
@@ -158,12 +159,18 @@ async function startGroveBackend(
     log: (line) => log.debug("apiserver", { line }),
   });
   api.server.podProxy = simulatedKubelet;
+  // metrics-server's and a custom metrics adapter's part, mounted as their APIServices are served.
+  const metrics = createMetricsApis(api.client, { logger: log });
+  for (const m of metrics.apis) api.server.mountApi(m);
   return {
     url: api.url,
     token: api.token,
     serverVersion: versionInfo.gitVersion,
     client: api.client,
-    close: () => api.close(),
+    close: async () => {
+      await metrics.stop();
+      await api.close();
+    },
   };
 }
 

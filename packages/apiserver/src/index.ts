@@ -2,8 +2,10 @@
 // OpenAPI, garbage collection, admission) and an in-process Client over the same semantics.
 export { InProcessClient } from "./client.js";
 export { registerGroveAdmission } from "./grove.js";
+export { mountedApiHandler } from "./handlers/mounted.js";
 export type { PodLogOptions, PodProxy } from "./handlers/pod-proxy.js";
 export { createHandler, type HttpOptions, versionInfo } from "./http.js";
+export type { MountedApi, MountedResource } from "./mounted.js";
 export { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 export {
   builtinDefs,

@@ -8,6 +8,7 @@ import { ApiError } from "@grove-ts/runtime";
 import { Admission } from "./admission.js";
 import { GarbageCollector } from "./gc.js";
 import type { PodProxy } from "./handlers/pod-proxy.js";
+import { type MountedApi, MountedApis } from "./mounted.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, type PatchKind } from "./patch.js";
 import { registerPriorityAdmission } from "./priority.js";
 import { registerQueueAdmission } from "./queues.js";
@@ -82,6 +83,8 @@ export class ApiServer {
   private readonly admission = new Admission((av, k, n, ns) => this.lookup(av, k, n, ns));
   /** Answers pods/log, exec, attach and portforward in place of kubelets (grove-sim's simulated ones). */
   podProxy: PodProxy | undefined;
+  /** Read-only group versions served by handlers, as the aggregator serves APIServices (mounted.ts). */
+  readonly mounted = new MountedApis();
 
   constructor(options: ApiServerOptions = {}) {
     this.store = new Store(options);
@@ -172,6 +175,14 @@ export class ApiServer {
       plural: String(names.plural),
     };
     for (const o of this.store.all(storageKey(stub))) this.store.commit(stub, "DELETED", o, o);
+  }
+
+  /**
+   * Serves a read-only group version through `api` (GET under /apis/<group>/<version>/, listed by
+   * discovery), as kube-apiserver serves an APIService; returns the unmount function.
+   */
+  mountApi(api: MountedApi): () => void {
+    return this.mounted.mount(api, (g) => this.registry.groups().has(g));
   }
 
   // ---- admission ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { groupDiscovery, resourceDiscovery, rootDiscovery } from "./discovery.js
 import { createEviction } from "./eviction.js";
 import { get } from "./get.js";
 import { list } from "./list.js";
+import { mountedTarget, serveMounted } from "./mounted.js";
 import { openApiGroupVersion, openApiIndex, openApiV2 } from "./openapi.js";
 import { patch } from "./patch.js";
 import { podLog, podStream } from "./pod-proxy.js";
@@ -99,6 +100,8 @@ export function dispatch(c: Call): void | Promise<void> {
       return route.handler(c);
     }
   }
+  const mounted = mountedTarget(c);
+  if (mounted) return serveMounted(c, mounted);
   const target = resourceTarget(c.api.registry, c.segs);
   if (!target) throw notFoundPath();
   // The call becomes a ResourceCall in place: copying it with a spread doubled a GET's cost.
