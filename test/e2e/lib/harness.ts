@@ -137,6 +137,8 @@ export interface E2EOptions {
   nodeLifecycle?: SimulatorOptions["nodeLifecycle"];
   /** network.autoMNNVLEnabled (default: on where the cluster has computeDomains: true). */
   autoMNNVL?: boolean;
+  /** The HPA controller's timing (grove-sim's own, or kube-controller-manager's flags). */
+  hpa?: SimulatorOptions["hpa"];
 }
 
 const natural = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
@@ -170,6 +172,7 @@ export class E2E {
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.nodeLifecycle ? { nodeLifecycle: options.nodeLifecycle } : {}),
       ...(options.autoMNNVL !== undefined ? { autoMNNVL: options.autoMNNVL } : {}),
+      ...(options.hpa ? { hpa: options.hpa } : {}),
     });
     const e2e = new E2E(
       dir,

@@ -1,0 +1,179 @@
+// Issue 14 item 5, autoscaling end to end: the operator's HPAs (a standalone clique under
+// autoScalingConfig, a scaling group under scaleConfig: workloads/wl-autoscale.yaml) resize the
+// PodClique and the PodCliqueScalingGroup through /scale as the pods' CPU load, set with
+// `kubectl annotate pod ... sim.grove-ts.dev/cpu=<quantity>`, rises and drops. On our API server
+// grove-sim's HPA controller does it, on the real control plane kube-controller-manager's, both
+// with a 1 s sync period, an 8 s downscale stabilisation and a 1 s CPU initialisation period
+// (grove-sim up --hpa-*). Checked: the counts, HPA status and SuccessfulRescale Events as kubectl
+// shows them, and gangs whole throughout (lib/autoscale.ts).
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { target } from "../src/target.js";
+import { settled, watchGangs } from "./lib/autoscale.js";
+import { cpuCluster, E2E, NS } from "./lib/harness.js";
+import { waitFor } from "./lib/wait.js";
+
+const PCS = "as";
+const LOAD = "sim.grove-ts.dev/cpu";
+const WAIT = { timeoutMs: 90_000, intervalMs: 250 };
+
+interface HpaJson {
+  spec: { minReplicas?: number; maxReplicas: number };
+  status?: {
+    currentReplicas?: number;
+    desiredReplicas?: number;
+    lastScaleTime?: string;
+    currentMetrics?: {
+      type: string;
+      resource?: { name: string; current: { averageUtilization?: number } };
+    }[];
+    conditions?: { type: string; status: string; reason: string }[];
+  };
+}
+
+let e2e: E2E;
+let gangs: ReturnType<typeof watchGangs>;
+/** Why the suite cannot run here (the metrics API not served on this control plane), or "". */
+let unserved = "";
+
+const hpa = (name: string) => e2e.kubectl.json<HpaJson>(["get", "hpa", name, "-n", NS]);
+const condition = (h: HpaJson, type: string) => h.status?.conditions?.find((c) => c.type === type);
+
+/** The pods of a clique (`fe`) or scaling group (`sg`), by label, as kubectl lists them. */
+async function podsOf(which: "fe" | "sg"): Promise<string[]> {
+  const label =
+    which === "fe" ? `grove.io/podclique=${PCS}-0-fe` : `grove.io/podcliquescalinggroup=${PCS}-0-sg`;
+  return e2e.kubectl.names("pods", "-n", NS, "-l", label);
+}
+
+async function load(pods: string[], cpu: string | undefined): Promise<void> {
+  await e2e.kubectl.ok([
+    "annotate",
+    "pod",
+    "-n",
+    NS,
+    "--overwrite",
+    ...pods,
+    cpu ? `${LOAD}=${cpu}` : `${LOAD}-`,
+  ]);
+}
+
+async function waitSettled(fe: number, sg: number): Promise<void> {
+  await waitFor(
+    `${PCS}: ${fe} fe pods and ${sg} whole sg replicas, all Running and Ready`,
+    async () => {
+      const problems = await settled(e2e, PCS, fe, sg);
+      return { ok: problems === "", state: problems };
+    },
+    WAIT,
+  );
+}
+
+async function waitHpa(name: string, what: string, ok: (h: HpaJson) => boolean): Promise<HpaJson> {
+  let last: HpaJson | undefined;
+  await waitFor(
+    `hpa ${name}: ${what}`,
+    async () => {
+      last = await hpa(name);
+      return { ok: ok(last), state: JSON.stringify(last.status) };
+    },
+    WAIT,
+  );
+  return last as HpaJson;
+}
+
+async function rescales(name: string): Promise<string[]> {
+  const list = await e2e.kubectl.json<{
+    items: { involvedObject: { name: string }; reason: string; message: string }[];
+  }>(["get", "events", "-n", NS]);
+  return list.items
+    .filter((e) => e.involvedObject.name === name && e.reason === "SuccessfulRescale")
+    .map((e) => e.message);
+}
+
+beforeAll(async () => {
+  e2e = await E2E.start({
+    cluster: cpuCluster(4),
+    hpa: { syncPeriodMs: 1000, downscaleStabilizationMs: 8000, cpuInitializationPeriodMs: 1000 },
+  });
+  // The HPA controller reads metrics.k8s.io, which grove-sim serves (apps/simulator README "Metrics
+  // and load"); where it does not (yet), the suite says so and is skipped.
+  const probe = await e2e.kubectl.run(["get", "--raw", "/apis/metrics.k8s.io/v1beta1"]);
+  if (probe.code !== 0) {
+    unserved = `metrics.k8s.io/v1beta1 is not served on the ${target} control plane: ${probe.stderr.trim()}`;
+    console.warn(`[autoscaling] skipped: ${unserved}`);
+    return;
+  }
+  await e2e.apply(join(import.meta.dirname, "workloads", "wl-autoscale.yaml"));
+  gangs = watchGangs(e2e, PCS);
+}, 120_000);
+
+afterAll(async () => {
+  await gangs?.stop();
+  await e2e?.close();
+}, 120_000);
+
+describe("autoscaling: a clique and a scaling group through their HPAs", () => {
+  it("the operator's HPAs read the pods' CPU through the metrics API", async (ctx) => {
+    if (unserved) ctx.skip();
+    await waitSettled(1, 1);
+    expect(await e2e.kubectl.names("hpa", "-n", NS)).toEqual([`${PCS}-0-fe`, `${PCS}-0-sg`]);
+    for (const name of [`${PCS}-0-fe`, `${PCS}-0-sg`]) {
+      // Idle pods use 1m of their 100m: 1% of request, below target, at minReplicas already.
+      const h = await waitHpa(
+        name,
+        "a CPU utilization",
+        (x) => x.status?.currentMetrics?.[0]?.resource !== undefined,
+      );
+      expect(h.status?.currentMetrics?.[0]).toMatchObject({ type: "Resource", resource: { name: "cpu" } });
+      expect(condition(h, "ScalingActive")).toMatchObject({ status: "True", reason: "ValidMetricFound" });
+      expect(h.status?.currentReplicas).toBe(1);
+    }
+  }, 120_000);
+
+  it("load up: the clique and the scaling group scale up to maxReplicas, gangs whole", async (ctx) => {
+    if (unserved) ctx.skip();
+    await load(await podsOf("fe"), "180m");
+    await load(await podsOf("sg"), "150m");
+    await waitSettled(3, 3);
+    const fe = await waitHpa(`${PCS}-0-fe`, "3 replicas", (x) => x.status?.currentReplicas === 3);
+    expect(fe.status).toMatchObject({ desiredReplicas: 3 });
+    expect(fe.status?.lastScaleTime).toBeDefined();
+    expect(condition(fe, "AbleToScale")?.status).toBe("True");
+    const sg = await waitHpa(`${PCS}-0-sg`, "3 replicas", (x) => x.status?.currentReplicas === 3);
+    expect(sg.status).toMatchObject({ desiredReplicas: 3 });
+    for (const name of [`${PCS}-0-fe`, `${PCS}-0-sg`])
+      expect(
+        (await rescales(name)).some((m) => /^New size: 3; reason: cpu resource utilization/.test(m)),
+      ).toBe(true);
+    expect(
+      await e2e.kubectl.ok(["get", "pcsg", `${PCS}-0-sg`, "-n", NS, "-o", "jsonpath={.spec.replicas}"]),
+    ).toBe("3");
+    expect(
+      await e2e.kubectl.ok(["get", "pclq", `${PCS}-0-fe`, "-n", NS, "-o", "jsonpath={.spec.replicas}"]),
+    ).toBe("3");
+  }, 180_000);
+
+  it("load down: both scale back to minReplicas after the stabilisation window, gangs whole", async (ctx) => {
+    if (unserved) ctx.skip();
+    await load(await podsOf("fe"), undefined);
+    await load(await podsOf("sg"), undefined);
+    await waitSettled(1, 1);
+    for (const name of [`${PCS}-0-fe`, `${PCS}-0-sg`]) {
+      const h = await waitHpa(
+        name,
+        "1 replica",
+        (x) => x.status?.currentReplicas === 1 && x.status?.desiredReplicas === 1,
+      );
+      expect(condition(h, "ScalingActive")?.status).toBe("True");
+      expect(await rescales(name)).toContain("New size: 1; reason: All metrics below target");
+    }
+  }, 180_000);
+
+  it("no gang was ever scheduled below its minimum", async (ctx) => {
+    if (unserved) ctx.skip();
+    await gangs.stop();
+    expect(gangs.observations()).toBeGreaterThan(10);
+    expect(gangs.violations).toEqual([]);
+  });
+});
