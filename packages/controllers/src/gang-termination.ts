@@ -13,6 +13,7 @@ import {
   ReasonGangTerminationActive,
 } from "@grove-ts/api";
 import { type Condition, findCondition, ReconcileError, setCondition } from "@grove-ts/runtime";
+import { liveByPcsReplica } from "./by-replica.js";
 import { allPodCliquesOf, pcsgsOf, standalonePodCliquesOf } from "./children.js";
 import type { Component } from "./component.js";
 import type { ControllerContext } from "./context.js";
@@ -109,12 +110,14 @@ export function pcsReplicaGangTermination(ctx: ControllerContext): Component<Pod
       const expectedStandalone = standaloneCliques(pcs).length;
       let minWait = Number.POSITIVE_INFINITY;
       const ns = pcs.metadata.namespace;
+      // Each child read once, by replica (not filtered again per replica).
+      const standaloneByReplica = liveByPcsReplica(standalonePodCliquesOf(ctx, pcs));
+      const pcsgsByReplica = liveByPcsReplica(pcsgsOf(ctx, pcs));
+      let allByReplica: Map<number, PodClique[]> | undefined;
       for (let i = 0; i < (pcs.spec.replicas ?? 0); i++) {
-        const ofReplica = <T extends { metadata: { labels?: Record<string, string> } }>(o: T) =>
-          intLabel(o as never, LabelPodCliqueSetReplicaIndex) === i && !isTerminating(o as never);
-        const standalone = standalonePodCliquesOf(ctx, pcs).filter(ofReplica);
+        const standalone = standaloneByReplica.get(i) ?? [];
         if (standalone.length < expectedStandalone) continue;
-        const pcsgs = pcsgsOf(ctx, pcs).filter(ofReplica);
+        const pcsgs = pcsgsByReplica.get(i) ?? [];
         const waits = [
           ...standalone
             .filter(wasPodCliqueEverScheduled)
@@ -133,7 +136,8 @@ export function pcsReplicaGangTermination(ctx: ControllerContext): Component<Pod
           continue;
         }
         ctx.logger.info("terminating PodCliqueSet replica", { pcs: pcs.metadata.name, replica: i });
-        const victims = allPodCliquesOf(ctx, pcs).filter(ofReplica);
+        allByReplica ??= liveByPcsReplica(allPodCliquesOf(ctx, pcs));
+        const victims = allByReplica.get(i) ?? [];
         try {
           await slowStart(victims, "ERR_DELETE_PODCLIQUE", (p) =>
             deleteIgnoreNotFound(ctx.client, PodCliqueType, p.metadata.name ?? "", ns),

@@ -14,6 +14,7 @@ import {
   type TopologyConstraint,
 } from "@grove-ts/api";
 import { type ConditionInput, removeCondition, setCondition } from "@grove-ts/runtime";
+import { liveByPcsReplica } from "../by-replica.js";
 import { cliqueByName, cliqueTemplateHash, pcsgMinAvailable, standaloneCliques } from "../desired.js";
 import { topologyNameOf } from "../desired-gangs.js";
 import { pclqUpdateComplete, planPcsUpdate } from "../rolling-update.js";
@@ -147,13 +148,20 @@ export function computePcsStatus(input: PcsStatusInput): PodCliqueSetStatus {
   const cfgs = pcs.spec.template.podCliqueScalingGroups ?? [];
   let available = 0;
   let updated = 0;
+  // Each child read once, by replica; each clique's template hash computed once.
+  const pclqsByReplica = liveByPcsReplica(input.standalone);
+  const pcsgsByReplica = liveByPcsReplica(input.pcsgs);
+  const expectedHashes = new Map<string, string | undefined>();
+  const expectedHash = (clique: string) => {
+    if (!expectedHashes.has(clique)) {
+      const tpl = cliqueByName(pcs, clique);
+      expectedHashes.set(clique, tpl ? cliqueTemplateHash(pcs, tpl) : undefined);
+    }
+    return expectedHashes.get(clique);
+  };
   for (let i = 0; i < replicas; i++) {
-    const pclqs = input.standalone.filter(
-      (p) => !isTerminating(p) && intLabel(p, LabelPodCliqueSetReplicaIndex) === i,
-    );
-    const pcsgs = input.pcsgs.filter(
-      (g) => !isTerminating(g) && intLabel(g, LabelPodCliqueSetReplicaIndex) === i,
-    );
+    const pclqs = pclqsByReplica.get(i) ?? [];
+    const pcsgs = pcsgsByReplica.get(i) ?? [];
     const pclqOk =
       pclqs.length === cliques.length &&
       pclqs.every((p) => (p.status?.readyReplicas ?? 0) >= (p.spec.minAvailable ?? p.spec.replicas));
@@ -163,8 +171,7 @@ export function computePcsStatus(input: PcsStatusInput): PodCliqueSetStatus {
     if (!(pclqOk && pcsgOk)) continue;
     available++;
     const pclqUpdated = pclqs.every((p) => {
-      const tpl = cliqueByName(pcs, p.metadata.name?.slice(`${pcs.metadata.name}-${i}-`.length) ?? "");
-      const expected = tpl ? cliqueTemplateHash(pcs, tpl) : undefined;
+      const expected = expectedHash(p.metadata.name?.slice(`${pcs.metadata.name}-${i}-`.length) ?? "");
       const min = p.spec.minAvailable ?? p.spec.replicas;
       return (
         p.metadata.labels?.[LabelPodTemplateHash] === expected &&
