@@ -17,6 +17,7 @@ import {
 import { ClusterEncoding, FLAG_CORDONED, FLAG_REMOVED } from "./encode.js";
 import { type Engine, type EngineName, engine } from "./engines.js";
 import { PlacementProblemError } from "./errors.js";
+import { releaseDomain } from "./preempt-attempt.js";
 import { preemptGang } from "./preempt-js.js";
 import { parseQuantity } from "./quantity.js";
 import { needsLabels, placeEncoded, resourceNames } from "./solve.js";
@@ -158,7 +159,10 @@ export class PlacementSnapshot {
 
   /** Frees the engine memory held by the snapshot. */
   dispose(): void {
-    if (this.encoding) this.eng.release(this.encoding.region);
+    if (this.encoding) {
+      releaseDomain(this.encoding, this.eng);
+      this.eng.release(this.encoding.region);
+    }
     this.encoding = null;
     this.disposed = true;
   }
@@ -227,7 +231,10 @@ export class PlacementSnapshot {
     const resources = resourceNames(nodes, []);
     for (const r of needed) resources.add(r);
     if (have) for (const r of have.resources) resources.add(r);
-    if (have) this.eng.release(have.region);
+    if (have) {
+      releaseDomain(have, this.eng);
+      this.eng.release(have.region);
+    }
     this.encoding = null;
     this.encoding = new ClusterEncoding(
       this.levels,
