@@ -226,8 +226,9 @@ export class Cycle {
         continue;
       }
       for (const g of w.groups) groupNames.add(g.name);
+      const keys = withNvlinkKey(this.pc.keysFor(w), w, nodeList);
       const levels = levelsFor(
-        withNvlinkKey(this.pc.keysFor(w), w, nodeList),
+        this.view.claims?.withKeys(keys, w) ?? keys,
         w.podGang?.metadata?.annotations?.[AnnotationTopologyName],
         bindingList,
         nodeList,
@@ -307,6 +308,12 @@ export class Cycle {
       const unsafe = res.placed ? this.pc.checkGang(w, byName) : undefined;
       if (unsafe) {
         await this.failed(w, unsafe, "Unschedulable", out);
+        continue;
+      }
+      // DRA: devices for the pods' claims on the chosen nodes, written before binding (claims.ts).
+      const unclaimed = res.placed ? this.view.claims?.reserve(w, byName) : undefined;
+      if (unclaimed) {
+        await this.failed(w, unclaimed, "Unschedulable", out);
         continue;
       }
       if (w.within && short) {

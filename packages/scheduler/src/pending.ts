@@ -13,6 +13,7 @@ import {
 } from "@grove-ts/api";
 import { type Cache, type Condition, findCondition, type KubeObject } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import type { Claims } from "./claims.js";
 import { constraintKeys, type Within, type WorkGang, type WorkGroup } from "./gangs.js";
 import { podKey, type Snapshot } from "./snapshot.js";
 
@@ -59,6 +60,9 @@ export class ClusterView {
 
   /** KAI's Queues, when the kind is served (the scheduler looks at start): a gang's queue must exist. */
   queues: Cache<KubeObject> | undefined = undefined;
+
+  /** DRA allocation (claims.ts), when resource.k8s.io/v1 ResourceClaims are served. */
+  claims: Claims | undefined = undefined;
 
   /**
    * The queue `w`'s pods name with `kai.scheduler/queue` when Queues are served and it does not

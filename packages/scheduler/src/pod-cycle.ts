@@ -131,7 +131,10 @@ export class CyclePodConstraints {
 
   /** `gang` (of `w`) restricted by its pods' constraints, or why it cannot be placed now. */
   apply(w: WorkGang, gang: Gang, levels: readonly TopologyLevel[]): Constrained {
-    const c = constrainGang(w, gang, this.world, levels, this.seq++);
+    // Where its pods' ResourceClaims can be used (claims.ts).
+    const dra = this.view.claims?.constrain(w, gang, levels);
+    if (dra?.unplaceable) return { gang, unplaceable: dra.unplaceable };
+    const c = constrainGang(w, dra?.gang ?? gang, this.world, levels, this.seq++);
     if (c.gang !== gang) this.touched.add(gang.name);
     if (!c.unplaceable) {
       const firsts = new Map<string, Pod | undefined>();

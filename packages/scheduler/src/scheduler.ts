@@ -29,6 +29,7 @@ import {
 } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { Binder } from "./binder.js";
+import { ClaimsRuntime } from "./claims-writer.js";
 import { Cycle } from "./cycle.js";
 import { Evictor } from "./evictor.js";
 import { DisruptedGangs } from "./gang-disruption.js";
@@ -146,6 +147,8 @@ class Scheduler implements GangScheduler {
   private readonly binder: Binder;
   private readonly status: StatusWriter;
   private readonly preemption: Preemption | undefined;
+  /** DRA allocation (claims-writer.ts), when ResourceClaims are served. */
+  private claims: ClaimsRuntime | undefined;
   private readonly removers: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private started = false;
@@ -313,6 +316,8 @@ class Scheduler implements GangScheduler {
       }),
     );
     await this.watchQueues();
+    const c = [this.client, this.view, this.pods, this.status, this.queue, this.log] as const;
+    this.claims = await ClaimsRuntime.open(...c);
     for (const i of this.informers()) i.start();
     await Promise.all(this.informers().map((i) => i.waitForSync()));
     this.log.info("started", { schedulerNames: [...this.names] });
@@ -329,7 +334,7 @@ class Scheduler implements GangScheduler {
       this.bindings,
       this.classes,
     ] as SharedInformer<KubeObject>[];
-    return this.queues ? [...all, this.queues] : all;
+    return [...(this.queues ? [...all, this.queues] : all), ...(this.claims?.informers() ?? [])];
   }
 
   /**
@@ -378,6 +383,7 @@ class Scheduler implements GangScheduler {
     this.queue.shutDown();
     await this.loop;
     await this.binder.stop();
+    await this.claims?.stop();
     await this.preemption?.stop();
     await this.status.stop();
     await this.queueStatus?.stop();
@@ -392,7 +398,10 @@ class Scheduler implements GangScheduler {
       if (!keys) return;
       try {
         if (this.queue.shuttingDown) return;
+        this.claims?.claims.begin();
         const r = await this.cycle.run(keys);
+        // DRA: the claims' allocation and reservedFor are written before any of their pods is bound.
+        if (this.claims) r.bindings = await this.claims.commit(r.bindings, r.outcomes, this.snapshot);
         this.binder.add(r.bindings);
         for (const [key, outcome] of r.outcomes) this.queue.done(key, outcome);
         for (const key of r.next) this.queue.add(key);
