@@ -20,6 +20,7 @@ import {
   rfc3339,
   SharedInformer,
 } from "@grove-ts/runtime";
+import { claimsGate } from "./kubelet-claims.js";
 import { nodeDown } from "./node-faults.js";
 import {
   type AnnotationProblem,
@@ -182,6 +183,9 @@ export function createKubelets(client: Client, options: KubeletOptions = {}): Ku
       });
       return;
     }
+    // DRA: not started until its claims are allocated and reserved for it (kubelet-claims.ts).
+    const retry = (ms: number) => later(key, ms);
+    if (phase !== "Running" && !(await claimsGate(client, pod, events, warned, retry))) return;
     const started = pod.status?.startTime ? Date.parse(pod.status.startTime) : undefined;
     if (phase !== "Running" && !parentsReady(pod)) {
       waiting.add(key);
