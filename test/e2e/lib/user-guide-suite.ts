@@ -90,6 +90,10 @@ export function userGuideSuite(title: string, operator: OperatorMode, full = tru
             },
           ],
         },
+        // simple1's HPAs (sga, pca) target the PodCliqueScalingGroup and PodClique the walk-through
+        // scales by hand; a live HPA undoes that within a sync (idle pods are far below target), as
+        // it would on a real cluster. An hour's sync keeps them to their first reconcile here.
+        hpa: { syncPeriodMs: 3_600_000 },
       });
     });
     afterEach(async () => {
