@@ -46,10 +46,7 @@ spec:
     - { name: side, image: busybox:1.36, resources: { requests: { cpu: 200m } } }
 `;
 
-// The real control plane's aggregation (APIServices to grove-sim) is not in yet.
-if (target === "kube")
-  console.warn("[metrics-api] skipped on the kube target: APIService aggregation not done");
-describe.skipIf(target === "kube")("metrics APIs served by grove-sim (kubectl top, custom metrics)", () => {
+describe("metrics APIs served by grove-sim (kubectl top, custom metrics)", () => {
   let e2e: E2E;
   beforeAll(async () => {
     e2e = await E2E.start({ cluster });
@@ -159,6 +156,41 @@ describe.skipIf(target === "kube")("metrics APIs served by grove-sim (kubectl to
     expect(groups).toContain("metrics.k8s.io/v1beta1");
     expect(groups).toContain("custom.metrics.k8s.io/v1beta2");
   });
+
+  it.runIf(target === "kube")(
+    "kube: the APIServices are Available and kube-controller-manager's HPA controller may read them",
+    async () => {
+      const apiservices = await e2e.kubectl.ok(["get", "apiservices", "--no-headers"]);
+      for (const name of ["v1beta1.metrics.k8s.io", "v1beta2.custom.metrics.k8s.io"])
+        expect(apiservices).toMatch(
+          new RegExp(`${name.replace(/\./g, "\\.")}\\s+kube-system/grove-sim-metrics\\s+True`),
+        );
+      // The requests kube-controller-manager's HPA controller makes, as kube-apiserver authorizes them.
+      const allowed = async (attrs: Record<string, string>) => {
+        const review = {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user: "system:serviceaccount:kube-system:horizontal-pod-autoscaler",
+            groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
+            resourceAttributes: { namespace: "default", ...attrs },
+          },
+        };
+        const out = await e2e.kubectl.ok(["create", "-f", "-", "-o", "json"], JSON.stringify(review));
+        return (JSON.parse(out) as { status: { allowed: boolean } }).status.allowed;
+      };
+      expect(await allowed({ verb: "list", group: "metrics.k8s.io", resource: "pods" })).toBe(true);
+      expect(
+        await allowed({
+          verb: "get",
+          group: "custom.metrics.k8s.io",
+          resource: "pods",
+          name: "*",
+          subresource: "requests_per_second",
+        }),
+      ).toBe(true);
+    },
+  );
 
   it("a bad load annotation: a Warning Event naming it, and the default used", async () => {
     await e2e.kubectl.ok(["annotate", "pod", "idle", "sim.grove-ts.dev/cpu=lots"]);

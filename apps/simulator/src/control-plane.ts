@@ -29,6 +29,7 @@ import {
   generateKeyPair,
   issueCertificate,
 } from "@grove-ts/runtime/pki";
+import { aggregationFlags, ensureFrontProxyPki } from "./aggregation.js";
 import { type HpaSettings, kcmHpaFlags } from "./hpa/settings.js";
 
 /** The Kubernetes release tools/k8s/kubernetes/go.mod pins (a test keeps the two equal). */
@@ -112,6 +113,8 @@ export interface ControlPlane {
   /** The folder holding pki/, etcd/, logs/. */
   dir: string;
   logs: { etcd: string; apiserver: string; controllerManager: string };
+  /** The CA of the client certificate kube-apiserver presents to extension API servers (aggregation.ts). */
+  frontProxyCaPem: string;
   stop(): Promise<void>;
 }
 
@@ -392,6 +395,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
   try {
     const pki = ensurePki(join(dir, "pki"));
+    const frontProxy = ensureFrontProxyPki(join(dir, "pki"));
 
     // etcd: one member on loopback. No fsync: the data of a simulated cluster is not worth a disk
     // flush per write (envtest does the same).
@@ -445,6 +449,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         // grove-sim's nodes give their kubelet endpoint (kubelet-server.ts) as InternalDNS localhost.
         "--kubelet-preferred-address-types=InternalDNS,InternalIP,Hostname,ExternalDNS,ExternalIP",
         "--profiling=false",
+        // API aggregation, for grove-sim's metrics APIs (aggregation.ts).
+        ...aggregationFlags(frontProxy),
       ],
       async ([port]) => (await httpsGet(`https://127.0.0.1:${port}/readyz`, adminTls)).status === 200,
     );
@@ -494,7 +500,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const version = (JSON.parse((await httpsGet(`${url}/version`, adminTls)).body) as { gitVersion: string })
       .gitVersion;
     log.info("control plane ready", { url, version });
-    return { url, kubeconfigPath, version, binDir, dir, logs, stop };
+    return { url, kubeconfigPath, version, binDir, dir, logs, frontProxyCaPem: frontProxy.caPem, stop };
   } catch (err) {
     await stopChildren();
     // A temporary folder keeps only the logs the error message points to.

@@ -20,6 +20,7 @@ import {
   type ResourceType,
 } from "@grove-ts/runtime";
 import { createGangScheduler, type PolicyOptions } from "@grove-ts/scheduler";
+import { serveAggregatedApis } from "./aggregation.js";
 import { createClaimController } from "./claim-from-template.js";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { createComputeDomainDriver } from "./compute-domain-driver.js";
@@ -188,13 +189,25 @@ async function startKubeBackend(
   });
   // The simulated fleet stands for many kubelets with clients of their own: no client-side limit.
   const client = createKubeClient({ kubeconfigPath: cp.kubeconfigPath, qps: -1 });
+  // The metrics APIs behind kube-apiserver's aggregator, as metrics-server and an adapter serve them.
+  const metrics = createMetricsApis(client, { logger: log });
+  const aggregated = await serveAggregatedApis(client, metrics.apis, cp.frontProxyCaPem, {
+    logger: log,
+  }).catch(async (err: unknown) => {
+    await cp.stop();
+    throw err;
+  });
   return {
     url: cp.url,
     token: "",
     serverVersion: cp.version,
     client,
     logs: cp.logs,
-    close: () => cp.stop(),
+    close: async () => {
+      await aggregated.close();
+      await metrics.stop();
+      await cp.stop();
+    },
   };
 }
 
