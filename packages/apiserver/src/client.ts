@@ -31,6 +31,8 @@ function writeOpts(o: WriteOptions | undefined): WriteOpts {
 }
 
 export class InProcessClient implements Client {
+  /** Every object handed out is a deep copy of its own (`copy`, `clone` below). */
+  readonly freshObjects = true;
   constructor(
     readonly server: ApiServer,
     private readonly bookmarkMs = 30_000,

@@ -109,6 +109,8 @@ export function clientNodeTransport(kc: KubeConfig): Transport {
 }
 
 export class KubeClient implements Client {
+  /** Every listed item and watch event object is parsed from the response, owned by no one else. */
+  readonly freshObjects = true;
   private readonly transport: Transport;
   private readonly bucket: TokenBucket | undefined;
   private readonly userAgent: string;

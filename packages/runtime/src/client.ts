@@ -166,4 +166,10 @@ export interface Client {
     options: WatchOptions,
     onEvent: (event: WatchEvent<T>) => void,
   ): Promise<WatchHandle>;
+  /**
+   * True when the items of `list` and the objects of watch events are fresh copies that nothing
+   * else holds (the in-process client copies each, a client over HTTP parses each): an informer
+   * then caches them as they come instead of copying each again. Absent: the informer copies.
+   */
+  readonly freshObjects?: boolean;
 }

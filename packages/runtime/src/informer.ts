@@ -332,8 +332,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     return true;
   }
 
+  /** The cache's own frozen copy of an object from the client (no second copy of a fresh one). */
+  private own(raw: T): T {
+    return deepFreeze(this.client.freshObjects ? raw : structuredClone(raw));
+  }
+
   private upsert(raw: T): void {
-    const obj = deepFreeze(structuredClone(raw));
+    const obj = this.own(raw);
     if (!this.admit(obj)) {
       // It left the selection (a server that does not send DELETED for that): drop it.
       const old = this.cache.delete(objectKey(obj));
@@ -347,7 +352,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
 
   private remove(raw: T): void {
     const old = this.cache.delete(objectKey(raw));
-    this.emit("onDelete", old ?? deepFreeze(structuredClone(raw)));
+    this.emit("onDelete", old ?? this.own(raw));
   }
 
   private replace(items: T[]): void {

@@ -213,6 +213,8 @@ function unchanged(before: string | undefined, out: KubeObject | undefined): boo
 export function countingClient(inner: Client, log: RequestLog): Client {
   const rvOf = (o: KubeObject | undefined) => o?.metadata.resourceVersion;
   return {
+    // Counting copies nothing: what the inner client hands out is as fresh as it was.
+    ...(inner.freshObjects ? { freshObjects: true } : {}),
     get: (type, name, ns) => {
       log.record("get", type.plural);
       return inner.get(type, name, ns);

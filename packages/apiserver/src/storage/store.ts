@@ -84,7 +84,9 @@ export class Store {
   private readonly sortedKeys = new Map<string, string[]>();
   private rv = 0;
   private compactedRv = 0;
-  private readonly history: LogEntry[] = [];
+  /** The commits watches can resume from: `history[historyStart..]` (older slots are released). */
+  private readonly history: (LogEntry | undefined)[] = [];
+  private historyStart = 0;
   private readonly historySize: number;
   private readonly compactAfter: number;
   private readonly watchers = new Set<Watcher>();
@@ -167,9 +169,16 @@ export class Store {
     const entry: LogEntry = { rv: this.rv, key, type, obj: stamped };
     if (prev) entry.prev = prev;
     this.history.push(entry);
-    if (this.history.length > this.historySize) {
-      const dropped = this.history.splice(0, this.history.length - this.historySize);
-      this.compactedRv = dropped[dropped.length - 1]?.rv ?? this.compactedRv;
+    if (this.history.length - this.historyStart > this.historySize) {
+      // Drop the oldest by moving the start, and shift the array only once per historySize drops:
+      // splicing one entry off the front per commit moved the whole history every time (issue 15).
+      this.compactedRv = this.history[this.historyStart]?.rv ?? this.compactedRv;
+      this.history[this.historyStart] = undefined;
+      this.historyStart++;
+      if (this.historyStart >= this.historySize) {
+        this.history.splice(0, this.historyStart);
+        this.historyStart = 0;
+      }
     }
     for (const w of this.watchers) if (w.key === key) this.deliver(w, entry);
     this.onCommit(def, type, stamped, prev);
@@ -250,7 +259,10 @@ export class Store {
         sink.end(makeStatus(410, "Expired", `too old resource version: ${from} (${this.compactedRv})`));
         return () => {};
       }
-      for (const e of this.history) if (e.rv > from && e.key === w.key) this.deliver(w, e);
+      for (let i = this.historyStart; i < this.history.length; i++) {
+        const e = this.history[i] as LogEntry;
+        if (e.rv > from && e.key === w.key) this.deliver(w, e);
+      }
     }
     this.watchers.add(w);
     return () => {
