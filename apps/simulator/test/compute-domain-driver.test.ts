@@ -250,6 +250,49 @@ describe("ComputeDomain driver and resourceclaim controller on grove-sim's API s
     });
   });
 
+  it("a claim made before a lost status write is found again (owner and annotation), not made twice", async () => {
+    const p = await sim.client.create<Pod>(PodType, {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "late", namespace: "default" },
+      spec: {
+        nodeName: "cpu-0",
+        resourceClaims: [{ name: "c", resourceClaimTemplateName: "later" }],
+        containers: [{ name: "c", image: "busybox" }],
+      },
+    });
+    await sim.client.create(ResourceClaimType, {
+      apiVersion: "resource.k8s.io/v1",
+      kind: "ResourceClaim",
+      metadata: {
+        name: "late-c-abcde",
+        namespace: "default",
+        annotations: { [POD_CLAIM_NAME_ANNOTATION]: "c" },
+        ownerReferences: [
+          { apiVersion: "v1", kind: "Pod", name: "late", uid: p.metadata.uid ?? "", controller: true },
+        ],
+      },
+      spec: { devices: { requests: [] } },
+    } as KubeObject);
+    await new Promise((r) => setTimeout(r, 200));
+    await sim.client.create(ResourceClaimTemplateType, {
+      apiVersion: "resource.k8s.io/v1",
+      kind: "ResourceClaimTemplate",
+      metadata: { name: "later", namespace: "default" },
+      spec: { spec: { devices: { requests: [] } } },
+    } as KubeObject);
+    await eventually(async () => {
+      const got = await sim.client.get<Pod>(PodType, "late", "default");
+      expect(got?.status?.resourceClaimStatuses).toEqual([{ name: "c", resourceClaimName: "late-c-abcde" }]);
+    });
+    const owned = (await sim.client.list<Claim>(ResourceClaimType, { namespace: "default" })).items.filter(
+      (c) => c.metadata.ownerReferences?.[0]?.name === "late",
+    );
+    expect(owned.map((c) => c.metadata.name)).toEqual(["late-c-abcde"]);
+    await sim.client.delete(PodType, "late", "default", { gracePeriodSeconds: 0 });
+    await sim.client.delete(ResourceClaimTemplateType, "later", "default");
+  });
+
   it("the claim goes with its pod, the ComputeDomain turns NotReady; the template goes with it", async () => {
     await sim.client.delete(PodType, "w-0", "default", { gracePeriodSeconds: 0 });
     await eventually(async () => {
