@@ -251,7 +251,7 @@ describe("ComputeDomain driver and resourceclaim controller on grove-sim's API s
   });
 
   it("a claim made before a lost status write is found again (owner and annotation), not made twice", async () => {
-    const p = await sim.client.create<Pod>(PodType, {
+    const p = await sim.client.create(PodType, {
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: "late", namespace: "default" },
@@ -260,7 +260,7 @@ describe("ComputeDomain driver and resourceclaim controller on grove-sim's API s
         resourceClaims: [{ name: "c", resourceClaimTemplateName: "later" }],
         containers: [{ name: "c", image: "busybox" }],
       },
-    });
+    } as KubeObject);
     await sim.client.create(ResourceClaimType, {
       apiVersion: "resource.k8s.io/v1",
       kind: "ResourceClaim",
