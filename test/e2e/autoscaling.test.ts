@@ -152,6 +152,11 @@ describe("autoscaling: a clique and a scaling group through their HPAs", () => {
     expect(
       await e2e.kubectl.ok(["get", "pclq", `${PCS}-0-fe`, "-n", NS, "-o", "jsonpath={.spec.replicas}"]),
     ).toBe("3");
+    // kubectl's columns as the server prints them: REFERENCE, TARGETS `cpu: <current>%/50%`, MINPODS,
+    // MAXPODS, REPLICAS.
+    expect(await e2e.kubectl.ok(["get", "hpa", `${PCS}-0-fe`, "-n", NS, "--no-headers"])).toMatch(
+      /PodClique\/as-0-fe\s+cpu: \d+%\/50%\s+1\s+3\s+3\s/,
+    );
   }, 180_000);
 
   it("load down: both scale back to minReplicas after the stabilisation window, gangs whole", async (ctx) => {

@@ -147,13 +147,51 @@ function eventRow(o: Obj): Cell[] {
   return [age(last), s(o.type), s(o.reason), `${s(inv.kind).toLowerCase()}/${s(inv.name)}`, s(o.message)];
 }
 
+/**
+ * kubectl's HPA TARGETS (kubernetes printers.go formatHPAMetrics): per metric `current/target`,
+ * `<name>: ` before resource metrics, at most two then `+ N more...`.
+ */
+function hpaTargets(specs: Obj[], statuses: Obj[]): string {
+  if (specs.length === 0) return "<none>";
+  const sub = (o: Obj, k: string): Obj => (isObj(o[k]) ? (o[k] as Obj) : {});
+  const list = specs.map((spec, i) => {
+    const status = statuses[i] ?? {};
+    const type = s(spec.type);
+    const key = type === "Resource" ? "resource" : type === "ContainerResource" ? "containerResource" : "";
+    if (key) {
+      const target = sub(sub(spec, key), "target");
+      const current = sub(sub(status, key), "current");
+      const name = s(sub(spec, key).name);
+      if (target.averageValue !== undefined)
+        return `${name}: ${current.averageValue !== undefined ? s(current.averageValue) : "<unknown>"}/${s(target.averageValue)}`;
+      const now =
+        current.averageUtilization !== undefined ? `${s(current.averageUtilization)}%` : "<unknown>";
+      const want = target.averageUtilization !== undefined ? `${s(target.averageUtilization)}%` : "<auto>";
+      return `${name}: ${now}/${want}`;
+    }
+    if (type === "Pods") {
+      const current = sub(sub(status, "pods"), "current");
+      const target = sub(sub(spec, "pods"), "target");
+      return `${current.averageValue !== undefined ? s(current.averageValue) : "<unknown>"}/${s(target.averageValue)}`;
+    }
+    const k = type === "Object" ? "object" : type === "External" ? "external" : "";
+    if (!k) return "<unknown type>";
+    const target = sub(sub(spec, k), "target");
+    const current = sub(sub(status, k), "current");
+    const avg = target.averageValue !== undefined;
+    const c = avg ? current.averageValue : current.value;
+    return `${c !== undefined ? s(c) : "<unknown>"}/${s(avg ? target.averageValue : target.value)}${avg ? " (avg)" : ""}`;
+  });
+  return list.length > 2 ? `${list.slice(0, 2).join(", ")} + ${list.length - 2} more...` : list.join(", ");
+}
+
 function hpaRow(o: Obj): Cell[] {
   const spec = isObj(o.spec) ? o.spec : {};
   const st = isObj(o.status) ? o.status : {};
   const ref = isObj(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
   return [
     `${s(ref.kind)}/${s(ref.name)}`,
-    arr(spec.metrics).length ? `<unknown>/${arr(spec.metrics).length} metrics` : "<none>",
+    hpaTargets(arr(spec.metrics), arr(st.currentMetrics)),
     spec.minReplicas === undefined ? "<unset>" : s(spec.minReplicas),
     s(spec.maxReplicas),
     s(st.currentReplicas ?? 0),
