@@ -245,7 +245,15 @@ describe("ComputeDomain driver and resourceclaim controller on grove-sim's API s
     await eventually(async () => {
       expect((await getCd())?.status).toEqual({
         status: "Ready",
-        nodes: [expect.objectContaining({ name: "gb-1", cliqueID: "cl.0", index: 0, status: "Ready" })],
+        nodes: [
+          {
+            name: "gb-1",
+            ipAddress: expect.stringMatching(/^10\.\d+\.\d+\.\d+$/),
+            cliqueID: "cl.0",
+            index: 0,
+            status: "Ready",
+          },
+        ],
       });
     });
   });
