@@ -161,7 +161,7 @@ export function selectsNode(terms: readonly NodeSelectorTerm[], node: NodeInfo):
   );
 }
 
-const reachable = (d: Device, node: NodeInfo): boolean =>
+export const reachable = (d: Device, node: NodeInfo): boolean =>
   d.nodeName !== undefined
     ? d.nodeName === node.name
     : d.nodeSelector
@@ -184,24 +184,36 @@ export interface AllocateIn {
   floatingOnly?: boolean;
 }
 
+/** One request of a claim, ready to match devices. */
+export interface RequestMatcher {
+  name: string;
+  deviceClassName: string;
+  /** ExactCount's count; undefined for All. */
+  count: number | undefined;
+  matches: (d: Device) => boolean;
+}
+
 /**
- * `claim`'s allocation on `node`, or why there is none (naming the claim and request). Throws
- * UnsupportedClaimError for what is refused outright (unsupported selector or request kind).
+ * The requests of `claim` as matchers, or why one cannot be matched now (a DeviceClass that does
+ * not exist). Throws UnsupportedClaimError for what is refused outright (unsupported selector,
+ * firstAvailable, constraints).
  */
-export function allocate(claim: Claim, node: NodeInfo, a: AllocateIn): Allocation | string {
+export function requestMatchers(
+  claim: Claim,
+  classes: (name: string) => DeviceClass | undefined,
+): RequestMatcher[] | string {
   const name = `ResourceClaim ${claimKey(claim)}`;
   const devs = claim.spec?.devices;
   if ((devs?.constraints?.length ?? 0) > 0)
     throw new UnsupportedClaimError(`${name}: spec.devices.constraints are not supported by grove-scheduler`);
-  const results: AllocationResult[] = [];
-  const used = new Set<string>();
+  const out: RequestMatcher[] = [];
   for (const r of devs?.requests ?? []) {
     const ex = r.exactly;
     if (!ex)
       throw new UnsupportedClaimError(
         `${name}: request "${r.name}": only "exactly" requests are supported by grove-scheduler (firstAvailable is not)`,
       );
-    const cls = ex.deviceClassName ? a.classes(ex.deviceClassName) : undefined;
+    const cls = ex.deviceClassName ? classes(ex.deviceClassName) : undefined;
     if (!cls) return `${name}: request "${r.name}": DeviceClass "${ex.deviceClassName ?? ""}" does not exist`;
     let preds: ((d: SelectorDevice) => boolean)[];
     try {
@@ -212,18 +224,38 @@ export function allocate(claim: Claim, node: NodeInfo, a: AllocateIn): Allocatio
     } catch (err) {
       throw new UnsupportedClaimError(`${name}: request "${r.name}": ${(err as Error).message}`);
     }
+    out.push({
+      name: r.name,
+      deviceClassName: ex.deviceClassName ?? "",
+      count: ex.allocationMode === "All" ? undefined : (ex.count ?? 1),
+      matches: (d) => preds.every((p) => p(d)),
+    });
+  }
+  return out;
+}
+
+/**
+ * `claim`'s allocation on `node`, or why there is none (naming the claim and request). Throws
+ * UnsupportedClaimError for what is refused outright (unsupported selector or request kind).
+ */
+export function allocate(claim: Claim, node: NodeInfo, a: AllocateIn): Allocation | string {
+  const name = `ResourceClaim ${claimKey(claim)}`;
+  const reqs = requestMatchers(claim, a.classes);
+  if (typeof reqs === "string") return reqs;
+  const results: AllocationResult[] = [];
+  const used = new Set<string>();
+  for (const r of reqs) {
     const fits = a.devices.filter(
       (d) =>
         !a.taken.has(deviceKey(d)) &&
         !used.has(deviceKey(d)) &&
         reachable(d, node) &&
         !(a.floatingOnly && local(d)) &&
-        preds.every((p) => p(d)),
+        r.matches(d),
     );
-    const all = ex.allocationMode === "All";
-    const want = all ? Math.max(1, fits.length) : (ex.count ?? 1);
+    const want = r.count ?? Math.max(1, fits.length);
     if (fits.length < want)
-      return `${name}: request "${r.name}" wants ${all ? "all (at least 1)" : want} device(s) of DeviceClass "${ex.deviceClassName}", node ${node.name} has ${fits.length} free`;
+      return `${name}: request "${r.name}" wants ${r.count ?? "all (at least 1)"} device(s) of DeviceClass "${r.deviceClassName}", node ${node.name} has ${fits.length} free`;
     for (const d of fits.slice(0, want)) {
       used.add(deviceKey(d));
       results.push({ request: r.name, driver: d.driver, pool: d.pool, device: d.name });

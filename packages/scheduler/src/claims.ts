@@ -27,7 +27,9 @@ import {
   selectsNode,
   UnsupportedClaimError,
 } from "./claims-alloc.js";
+import { deviceDemand, deviceOffers } from "./claims-count.js";
 import type { WorkGang, WorkGroup } from "./gangs.js";
+import { CAP_RESOURCE_PREFIX, type ExtraCapacity } from "./pod-constraints.js";
 
 export const HOSTNAME_KEY = "kubernetes.io/hostname";
 /** At most this many consumers per claim (resource.k8s.io/v1 ResourceClaimReservedForMaxSize). */
@@ -73,6 +75,8 @@ export class Claims {
   private cycleNodes: NodeInfo[] | undefined;
   private readonly feasible = new Map<string, Feasible>();
   private readonly warned = new Set<string>();
+  /** Makes each call's counted resource name unique. */
+  private seq = 0;
 
   constructor(
     readonly caches: ClaimCaches,
@@ -206,6 +210,13 @@ export class Claims {
    * node-local: claim key -> the group names using it.
    */
   private shared(w: WorkGang): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const [k, u] of this.users(w)) if (u.pods > 1 && !this.floating(u.claim)) out.set(k, u.groups);
+    return out;
+  }
+
+  /** The unallocated claims of `w`'s pending pods: how many pods and which groups use each. */
+  private users(w: WorkGang): Map<string, { groups: Set<string>; pods: number; claim: Claim }> {
     const users = new Map<string, { groups: Set<string>; pods: number; claim: Claim }>();
     for (const x of [w, ...(w.companions ?? [])])
       for (const g of x.groups)
@@ -218,9 +229,7 @@ export class Claims {
             u.pods++;
             users.set(claimKey(c), u);
           }
-    const out = new Map<string, Set<string>>();
-    for (const [k, u] of users) if (u.pods > 1 && !this.floating(u.claim)) out.set(k, u.groups);
-    return out;
+    return users;
   }
 
   /** Can `c` be allocated with devices reachable from every node only (then it pins nothing)? */
@@ -246,8 +255,17 @@ export class Claims {
   }
 
   /** `gang` (of `w`) restricted to where its pods' claims can be used, or why it cannot be placed now. */
-  constrain(w: WorkGang, gang: Gang, levels: readonly TopologyLevel[]): { gang: Gang; unplaceable?: string } {
+  constrain(
+    w: WorkGang,
+    gang: Gang,
+    levels: readonly TopologyLevel[],
+  ): { gang: Gang; unplaceable?: string; extra?: ExtraCapacity } {
     if (!hasClaims(w) && !w.companions?.some(hasClaims)) return { gang };
+    // Claims of one pod each: their devices counted by the solver (claims-count.ts).
+    const users = this.users(w);
+    const own = new Map<string, Claim>();
+    const classes = (n: string) => this.caches.classes.get(n);
+    const resource = `${CAP_RESOURCE_PREFIX}dra${this.seq++}`;
     const work = new Map<string, { g: WorkGroup; ns: string }>();
     for (const x of [w, ...(w.companions ?? [])])
       for (const g of x.groups) work.set(g.name, { g, ns: x.namespace });
@@ -255,7 +273,9 @@ export class Claims {
     for (const pg of gang.groups) {
       const wg = work.get(pg.name);
       let allowed: Set<string> | undefined;
-      for (const pod of wg?.g.pending ?? [])
+      let demand = 0;
+      for (const pod of wg?.g.pending ?? []) {
+        let d = 0;
         for (const name of claimRefs(pod)) {
           const c = this.claim(wg?.ns ?? "", name);
           if (!c)
@@ -276,6 +296,10 @@ export class Claims {
             };
           const f = this.where(c, pod);
           if (f.reason) return { gang, unplaceable: `pod ${podName(pod)}: ${f.reason}` };
+          if (users.get(claimKey(c))?.pods === 1) {
+            own.set(claimKey(c), c);
+            d += deviceDemand(c, classes);
+          }
           if (f.nodes === "all") continue;
           const fn = f.nodes;
           allowed = allowed ? new Set([...allowed].filter((n) => fn.has(n))) : new Set(fn);
@@ -285,9 +309,22 @@ export class Claims {
               unplaceable: `pod ${podName(pod)}: no node can use all of its ResourceClaims (last: ${claimKey(c)})`,
             };
         }
-      groups.push(allowed ? restrict(pg, [...allowed].sort()) : pg);
+        demand = Math.max(demand, d);
+      }
+      const out = allowed ? restrict(pg, [...allowed].sort()) : pg;
+      groups.push(demand > 0 ? { ...out, requests: { ...(out.requests ?? {}), [resource]: demand } } : out);
     }
-    return { gang: this.pin({ ...gang, groups }, w, levels) };
+    const pinned = this.pin({ ...gang, groups }, w, levels);
+    if (own.size === 0) return { gang: pinned };
+    const offers = deviceOffers(
+      resource,
+      [...own.values()],
+      this.devices(),
+      this.taken(),
+      this.nodes(),
+      classes,
+    );
+    return { gang: pinned, extra: offers };
   }
 
   /** Groups sharing an unallocated node-local claim: required together on one node. */

@@ -10,6 +10,7 @@ import {
   type TopologyLevel,
 } from "@grove-ts/placement";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { mergeExtra } from "./claims-count.js";
 import type { WorkGang } from "./gangs.js";
 import type { ClusterView } from "./pending.js";
 import { type Constrained, constrainGang, type ExtraCapacity } from "./pod-constraints.js";
@@ -135,6 +136,7 @@ export class CyclePodConstraints {
     const dra = this.view.claims?.constrain(w, gang, levels);
     if (dra?.unplaceable) return { gang, unplaceable: dra.unplaceable };
     const c = constrainGang(w, dra?.gang ?? gang, this.world, levels, this.seq++);
+    if (dra?.extra) c.extra = mergeExtra(c.extra, dra.extra);
     if (c.gang !== gang) this.touched.add(gang.name);
     if (!c.unplaceable) {
       const firsts = new Map<string, Pod | undefined>();

@@ -166,6 +166,24 @@ describe("DRA allocation by the gang scheduler", () => {
     expect(await eventually(() => boundNodes(client, ["late"]))).toEqual([nodes[0]]);
   });
 
+  it("counts devices: pods with claims of their own spread over nodes with room for their devices", async () => {
+    const client = await start({ n1: ["a100", 1], n2: ["a100", 1], n3: ["a100", 2] });
+    for (const x of ["c1", "c2", "c3", "c4"]) await claim(client, x, 1);
+    const names = ["p1", "p2", "p3", "p4"];
+    await createAll(client, {
+      gangs: [podGang("g", [{ name: "w", pods: names, min: 4 }])],
+      pods: names.map((n, i) => claimPod(n, [`c${i + 1}`], "g")),
+    });
+    const nodes = await eventually(() => boundNodes(client, names));
+    expect(nodes.filter((n) => n === "n3")).toHaveLength(2);
+    expect(new Set(nodes)).toEqual(new Set(["n1", "n2", "n3"]));
+    const devices = new Set<string>();
+    for (const x of ["c1", "c2", "c3", "c4"])
+      for (const r of (await getClaim(client, x)).status?.allocation?.devices.results ?? [])
+        devices.add(`${r.pool}/${r.device}`);
+    expect(devices.size).toBe(4);
+  });
+
   it("never gives a device twice; deallocates once the pods are gone and the waiting pod gets it", async () => {
     const client = await start({ n1: ["a100", 2] });
     await claim(client, "first", 2);
