@@ -14,6 +14,23 @@ import { intParam, q, rendering, selection } from "./request.js";
 /** Bytes a watch response may have queued for a slow reader before it is closed. */
 const maxWatchBacklog = 16 * 1024 * 1024;
 
+/**
+ * Each object's JSON, serialised once however many watchers it goes out to: the store hands every
+ * watcher the same stored object, and stored objects are never changed in place (a write stores a
+ * new one). Keyed weakly, so an entry lives as long as its object.
+ */
+const jsonOf = new WeakMap<object, string>();
+
+function objectJson(o: unknown): string {
+  if (typeof o !== "object" || o === null) return JSON.stringify(o);
+  let s = jsonOf.get(o);
+  if (s === undefined) {
+    s = JSON.stringify(o);
+    jsonOf.set(o, s);
+  }
+  return s;
+}
+
 /** setTimeout's longest delay; a watch asked to last longer has no timer at all (kube's lasts centuries). */
 const maxTimerMs = 2 ** 31 - 1;
 
@@ -48,7 +65,8 @@ export function watch(c: ResourceCall): void {
   const write = (type: string, object: unknown) => {
     if (!open) return;
     head();
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    // What JSON.stringify({ type, object }) writes, with the object's JSON shared across watchers.
+    res.write(`{"type":${JSON.stringify(type)},"object":${objectJson(object)}}\n`);
     // A watcher that stopped reading is cut off (it will relist), as kube-apiserver drops
     // watchers that fall behind, instead of buffering without bound.
     if (res.writableLength > maxWatchBacklog) finish();
