@@ -105,7 +105,13 @@ export function aggregates(
     base: s.base,
     entCand: s.entCand,
     entVec: s.entVec,
-    byDomain: (d) => Array.from(s.lists[d] as Int32Array),
+    byDomain: (d) => {
+      // A loop, not Array.from: that goes through the iterator, one object per entry.
+      const l = s.lists[d] as Int32Array;
+      const out = new Array<number>(l.length);
+      for (let i = 0; i < l.length; i++) out[i] = l[i] as number;
+      return out;
+    },
   };
   return { agg, order: s.plans, memo: s.memo };
 }
@@ -284,13 +290,15 @@ function incremental(
     st.memo.delete(d);
   }
   // Plans: the clean domains' (in order) merged with the dirty ones' (in order).
-  const kept = st.plans.filter((p) => dirty[p.d] === 0);
+  const kept = st.plans;
   const plans: DomainPlan[] = [];
   let i = 0;
   let j = 0;
-  while (i < kept.length || j < out.plans.length) {
+  for (;;) {
+    while (i < kept.length && dirty[(kept[i] as DomainPlan).d] === 1) i++;
     const a = kept[i];
     const b = out.plans[j];
+    if (a === undefined && b === undefined) break;
     if (b === undefined || (a !== undefined && planBefore(a, b))) {
       plans.push(a as DomainPlan);
       i++;

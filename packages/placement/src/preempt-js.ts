@@ -61,10 +61,13 @@ export function preemptGang(
   const { resources, need } = demand(gang, ctx.cluster);
   const c = encodeCandidates(candidates, ctx.cluster, resources, field);
   const tries = new Attempts(ctx, gang, c);
+  // Capacity counted per node in pods of the gang, when its pods all ask the same.
+  const slots = PodSlots.of(ctx, gang, c);
   try {
-    return search(ctx, gang, c, need, tries);
+    return search(ctx, gang, c, need, tries, slots);
   } finally {
     tries.done();
+    slots?.done();
   }
 }
 
@@ -74,11 +77,10 @@ function search(
   c: EncodedCandidates,
   need: number[],
   tries: Attempts,
+  slots: PodSlots | null,
 ): PreemptionResult {
   const R = need.length;
   const L = gang.constraint.required;
-  // Capacity counted per node in pods of the gang, when its pods all ask the same.
-  const slots = PodSlots.of(ctx, gang, c);
   const { agg, order, memo } = aggregates(ctx, c, L, need, slots?.key ?? "");
   // The gang may fit as things are only where a domain's free capacity covers its minimum.
   let firstReason = "";

@@ -16,8 +16,21 @@ function floorDiv(a: number, b: number): number {
   return k;
 }
 
-/** The arrays of the last PodSlots, for the next (`free` is written before it is read). */
-let scratch: { slots: Float64Array; free: Float64Array; delta: Float64Array; mark: Uint8Array } | null = null;
+/**
+ * The arrays of the last PodSlots, for the next (`free` is written before it is read). `delta` and
+ * `mark` are left zeroed by every use (prefix, release); `loaded` lists the node ranges whose
+ * `slots` were read, reset to -1 by the next; `clean` is false from a PodSlots' start to its done().
+ */
+interface Scratch {
+  slots: Float64Array;
+  free: Float64Array;
+  delta: Float64Array;
+  mark: Uint8Array;
+  loaded: number[];
+  clean: boolean;
+}
+
+let scratch: Scratch | null = null;
 
 export class PodSlots {
   private readonly R: number;
@@ -70,20 +83,35 @@ export class PodSlots {
     let s = scratch;
     if (s === null || s.slots.length !== N || s.free.length !== N * this.R) {
       s = {
-        slots: new Float64Array(N),
+        slots: new Float64Array(N).fill(-1),
         free: new Float64Array(N * this.R),
         delta: new Float64Array(N * this.R),
         mark: new Uint8Array(N),
+        loaded: [],
+        clean: true,
       };
       scratch = s;
-    } else {
+    } else if (!s.clean) {
+      // The last one did not end (an exception): everything again.
+      s.slots.fill(-1);
       s.delta.fill(0);
       s.mark.fill(0);
-    }
-    this.slots = s.slots.fill(-1);
+    } else for (let i = 0; i < s.loaded.length; i += 2) s.slots.fill(-1, s.loaded[i], s.loaded[i + 1]);
+    s.loaded.length = 0;
+    s.clean = false;
+    this.scratch = s;
+    this.slots = s.slots;
     this.free = s.free;
     this.delta = s.delta;
     this.mark = s.mark;
+  }
+
+  private readonly scratch: Scratch;
+
+  /** The end of the call: the arrays are left for the next PodSlots. */
+  done(): void {
+    this.release();
+    this.scratch.clean = true;
   }
 
   private readonly cluster: PreemptContext["cluster"];
@@ -91,6 +119,7 @@ export class PodSlots {
   /** Reads the nodes start..end on first use (free capacity and slots; unusable nodes hold 0). */
   private load(start: number, end: number): void {
     if (this.slots[start] !== -1 && this.slots[end - 1] !== -1) return;
+    this.scratch.loaded.push(start, end);
     const cl = this.cluster;
     const v = cl.views();
     const N = cl.nodes.length;

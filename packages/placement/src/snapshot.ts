@@ -19,7 +19,7 @@ import { type Engine, type EngineName, engine } from "./engines.js";
 import { PlacementProblemError } from "./errors.js";
 import { releaseDomain } from "./preempt-attempt.js";
 import { preemptGang } from "./preempt-js.js";
-import { parseQuantity } from "./quantity.js";
+import { cachedQuantity, parseQuantity } from "./quantity.js";
 import { needsLabels, placeEncoded, resourceNames } from "./solve.js";
 import type {
   Gang,
@@ -183,10 +183,12 @@ export class PlacementSnapshot {
       throw new PlacementProblemError("FieldValueInvalid", "pods", `${pods} is not a pod count`);
     const names: string[] = [];
     const values: number[] = [];
-    for (const [r, q] of Object.entries(requests))
+    for (const r of Object.keys(requests))
       if (r !== "pods") {
+        const q = requests[r];
         names.push(r);
-        values.push(parseQuantity(q, `requests[${r}]`));
+        // The field path is built only when the quantity was never parsed (bind and free are hot).
+        values.push(cachedQuantity(q) ?? parseQuantity(q, `requests[${r}]`));
       }
     this.adjustChecked(name, { names, values }, pods, sign);
   }
@@ -202,11 +204,12 @@ export class PlacementSnapshot {
   /** `amounts`: per pod, without `pods`. */
   private adjustChecked(name: string, amounts: Quantities, pods: number, sign: number): void {
     const n = this.node(name);
-    const all = { names: [...amounts.names, "pods"], values: [...amounts.values, 1000] };
     if (sign < 0)
-      for (let j = 0; j < all.names.length; j++) {
-        const r = all.names[j] as string;
-        if ((amountOf(n.allocated, r) ?? 0) < (all.values[j] as number) * pods)
+      for (let j = 0; j <= amounts.names.length; j++) {
+        const last = j === amounts.names.length;
+        const r = last ? "pods" : (amounts.names[j] as string);
+        const v = last ? 1000 : (amounts.values[j] as number);
+        if ((amountOf(n.allocated, r) ?? 0) < v * pods)
           throw new PlacementProblemError(
             "FieldValueInvalid",
             `requests[${r}]`,

@@ -83,6 +83,8 @@ describe.each(ENGINES)("snapshot on $engine ($wasmBuild)", (opts) => {
     const snap = createSnapshot(undefined, [node("a")], opts);
     expect(() => snap.bind("zz", {})).toThrow(PlacementProblemError);
     expect(() => snap.free("a", { cpu: "1" })).toThrow(/less cpu allocated/);
+    expect(() => snap.free("a", {})).toThrow(/less pods allocated/);
+    expect(() => snap.bind("a", { cpu: "1x" })).toThrow(/requests\[cpu\]/);
     expect(() => snap.addNode(node("a"))).toThrow(PlacementProblemError);
     expect(() => snap.place([gang("g", [group("x", 2, { minCount: 3 })])])).toThrow(/minCount/);
     snap.dispose();
