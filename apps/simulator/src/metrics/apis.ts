@@ -167,8 +167,10 @@ export function createMetricsApis(client: Client, options: { logger?: Logger } =
   const customMetrics: MountedApi = {
     group: "custom.metrics.k8s.io",
     version: "v1beta2",
+    // Discovery does not start the informers (kubectl and kube-apiserver's aggregator read it all the
+    // time): the metrics are listed once a metrics request has started them.
     resources: (): MountedResource[] => {
-      void ready();
+      if (!started) return [];
       const names = new Set<string>();
       for (const p of measured()) for (const m of podLoad(p).metrics.keys()) names.add(m);
       return [...names]
