@@ -1,7 +1,8 @@
 // RS1, Grove's Test_RS1_HierarchicalResourceSharing (grove-behaviour.md §18.7), with the real kubectl
 // on grove-sim and on the real control plane: our rs1.yaml (every level, both scopes, every filter
 // kind; external templates in rs1-templates.yaml) gets exactly the ResourceClaims Grove names, with
-// their labels and owners, every pod references exactly the claims its filters give it, the claims
+// their labels and owners, every pod references exactly the claims its filters give it (each
+// allocated by the gang scheduler and reserved for the pod once it is bound), the claims
 // follow the scale steps 12 -> 10 -> 14 -> 15 -> 14 -> 24 -> 14, a change of resourceSharing is
 // refused at admission, and deleting the PodCliqueSet garbage-collects every claim.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,12 +13,14 @@ const workload = (f: string) => new URL(`./workloads/${f}`, import.meta.url).pat
 
 interface Meta {
   name: string;
+  uid?: string;
   labels?: Record<string, string>;
   ownerReferences?: { kind: string; name: string; controller?: boolean }[];
   deletionTimestamp?: string;
 }
 interface ClaimJson {
   metadata: Meta;
+  status?: { allocation?: object; reservedFor?: { resource: string; name: string; uid: string }[] };
 }
 interface PodJson {
   metadata: Meta;
@@ -104,7 +107,17 @@ describe("RS1 hierarchical resource sharing (our rs1.yaml, kubectl)", () => {
       { timeoutMs: 90_000 },
     );
     const have = new Set(await claimNames());
+    // The gang scheduler allocated every claim a bound pod names and reserved it for the pod.
+    const status = new Map((await claims()).map((c) => [c.metadata.name, c.status]));
     for (const p of await pods()) {
+      for (const r of p.spec.resourceClaims ?? []) {
+        const st = status.get(r.resourceClaimName ?? "");
+        expect(st?.allocation, `${r.resourceClaimName} allocated`).toBeDefined();
+        expect(
+          st?.reservedFor?.map((x) => x.uid),
+          `${r.resourceClaimName} reserved for ${p.metadata.name}`,
+        ).toContain(p.metadata.uid);
+      }
       const refs = (p.spec.resourceClaims ?? []).map((r) => r.resourceClaimName ?? "").sort();
       expect(refs, p.metadata.name).toEqual(expectedPodClaims(p));
       expect((p.spec.resourceClaims ?? []).every((r) => r.name === r.resourceClaimName)).toBe(true);
