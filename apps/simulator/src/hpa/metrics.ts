@@ -22,34 +22,25 @@ export interface MetricsSource {
 /** GET `path` relative to the API server; resolves status and body. */
 export type RawGet = (path: string) => Promise<{ status: number; body: string }>;
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
+/** Decimal suffixes as powers of ten, binary ones as powers of two. */
+const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BINARY: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
 
-/** A quantity in thousandths, rounded up as resource.Quantity.MilliValue does; undefined when malformed. */
+/**
+ * A quantity in thousandths, rounded up as resource.Quantity.MilliValue does; undefined when
+ * malformed. Powers of ten divide or multiply exactly ("180000000n" is 180, not 181).
+ */
 export function milli(q: unknown): number | undefined {
   if (typeof q === "number") return Math.ceil(q * 1000);
   if (typeof q !== "string") return undefined;
   const m = QUANTITY.exec(q.trim());
   if (!m) return undefined;
-  const scale = m[2] !== undefined ? 10 ** Number(m[2]) : (SUFFIX[m[3] ?? ""] ?? 1);
-  return Math.ceil(Number(m[1]) * scale * 1000 - 1e-9);
+  const num = Number(m[1]);
+  const suffix = m[3] ?? "";
+  if (suffix in BINARY) return Math.ceil(num * 2 ** (BINARY[suffix] ?? 0) * 1000);
+  const k = (m[2] !== undefined ? Number(m[2]) : (DECIMAL[suffix] ?? 0)) + 3;
+  return Math.ceil(k >= 0 ? num * 10 ** k : num / 10 ** -k);
 }
 
 /** A thousandths value as Kubernetes prints a DecimalSI milli quantity ("750m", "2", "1500m"). */
@@ -113,7 +104,7 @@ export function restMetrics(get: RawGet): MetricsSource {
         if (containers.length === 0) {
           if (container !== undefined)
             throw new MetricsError(
-              `failed to get container metrics: container ${container} not present in metrics for pod ${item.metadata.name}`,
+              `failed to get container metrics: container ${container} not present in metrics for pod ${namespace}/${item.metadata.name}`,
             );
           continue;
         }
