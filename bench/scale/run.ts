@@ -369,6 +369,13 @@ async function main(): Promise<void> {
           `${def.name} [${label}]: done in ${r.testDurationSeconds.toFixed(1)} s; ${r.requests.writes} writes, ${r.requests.podsCreated} pods created (${r.writesPerPodCreated ?? "—"} writes/pod); needless: ${needless(r.requests)}`,
         );
         log(`${def.name} [${label}]: ${usageLine(r.processes ?? [])}`);
+        for (const p of r.phases)
+          if (p.cpuSeconds && Object.keys(p.cpuSeconds).length > 0)
+            log(
+              `${def.name} [${label}]: CPU in ${p.name}: ${Object.entries(p.cpuSeconds)
+                .map(([n, s]) => `${n} ${s.toFixed(1)} s`)
+                .join("; ")}`,
+            );
       } catch (err) {
         failed++;
         const message = err instanceof Error ? err.message : String(err);

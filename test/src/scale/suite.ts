@@ -231,7 +231,12 @@ export interface ScaleTestResult {
   pcsCount: number;
   nodes: number;
   k8sClient: { qps: number; burst: number } | null;
-  phases: (PhaseResult & { requests: RequestCounts; writesPerPodCreated: number | null })[];
+  phases: (PhaseResult & {
+    requests: RequestCounts;
+    writesPerPodCreated: number | null;
+    /** CPU seconds each process spent in this phase (absent before 2026-12-07 and off Linux). */
+    cpuSeconds?: Record<string, number>;
+  })[];
   testDurationSeconds: number;
   /** Over the whole test. */
   requests: RequestCounts;
@@ -366,13 +371,19 @@ export async function runScaleTest(
   // The bench's own (uncounted) client, as the milestones' polls.
   const sampler = startPodSampler(env.client, NS, def.pcs, { testStart: tracker.testStart });
   const usage = startUsageSampler(env.processes());
+  let cpuBefore: Record<string, number> = {};
   try {
     for (const phase of def.phases(ctx)) {
       const r = await tracker.run(phase);
       // Requests up to this phase's last milestone; work still settling counts toward the next.
       const requests = env.requests.snapshot();
       env.requests.reset();
-      phases.push({ ...r, requests, writesPerPodCreated: ratio(requests) });
+      const cpuNow = usage.cpuSoFar();
+      const cpuSeconds = Object.fromEntries(
+        Object.entries(cpuNow).map(([k, v]) => [k, Math.round((v - (cpuBefore[k] ?? 0)) * 100) / 100]),
+      );
+      cpuBefore = cpuNow;
+      phases.push({ ...r, requests, writesPerPodCreated: ratio(requests), cpuSeconds });
     }
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);

@@ -26,6 +26,8 @@ export interface ProcessUsage {
 }
 
 export interface UsageSampler {
+  /** CPU seconds each process has used since the test's start, by name (read now). */
+  cpuSoFar(): Record<string, number>;
   /** Takes a last sample and returns each process's figures (the ones /proc could be read for). */
   stop(): ProcessUsage[];
 }
@@ -85,7 +87,15 @@ export function startUsageSampler(procs: WatchedProcess[], intervalMs = 500): Us
   sample();
   const timer = setInterval(sample, intervalMs);
   timer.unref();
+  const cpuOf = (s: (typeof state)[number]) =>
+    Math.round((((s.lastTicks ?? 0) - (s.startTicks ?? 0)) / USER_HZ) * 100) / 100;
   return {
+    cpuSoFar: () => {
+      sample();
+      return Object.fromEntries(
+        state.filter((s) => s.startTicks !== undefined).map((s) => [s.name, cpuOf(s)]),
+      );
+    },
     stop: () => {
       clearInterval(timer);
       sample();
@@ -95,7 +105,7 @@ export function startUsageSampler(procs: WatchedProcess[], intervalMs = 500): Us
           name: s.name,
           peakRssMiB: mib(s.peakKiB),
           lastRssMiB: mib(s.lastKiB),
-          cpuSeconds: Math.round((((s.lastTicks ?? 0) - (s.startTicks ?? 0)) / USER_HZ) * 100) / 100,
+          cpuSeconds: cpuOf(s),
           peakSinceTestStart: s.peakSinceTestStart,
         }));
     },
