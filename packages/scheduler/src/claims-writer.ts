@@ -37,8 +37,13 @@ interface ClaimsRuntimeOptions {
   wake: () => void;
 }
 
+/** Gone for a claim, as the resourceclaim controller judges it: missing, replaced, or done (finished, or deleted unbound). */
 const podsGone = (p: Pod | undefined, uid: string): boolean =>
-  !p || p.metadata?.uid !== uid || p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
+  !p ||
+  p.metadata?.uid !== uid ||
+  p.status?.phase === "Succeeded" ||
+  p.status?.phase === "Failed" ||
+  (Boolean(p.metadata?.deletionTimestamp) && !p.spec?.nodeName);
 
 export class ClaimsRuntime {
   readonly claims: Claims;
@@ -115,7 +120,7 @@ export class ClaimsRuntime {
       }),
       pods.addEventHandler({
         onUpdate: (_, p) => {
-          if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") this.podGone(p);
+          if (podsGone(p, p.metadata?.uid ?? "")) this.podGone(p);
         },
         onDelete: (p) => this.podGone(p),
       }),
