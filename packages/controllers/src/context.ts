@@ -8,6 +8,7 @@ import type { Client, Informer, KubeObject, Logger, StatusMemory } from "@grove-
 import type { ControllerEvents } from "./events.js";
 import type { Pod } from "./kube-types.js";
 import type { ComputeDomain } from "./mnnvl.js";
+import type { StatusCoalescer } from "./status-coalesce.js";
 import type {
   ClusterTopologyBinding,
   PodClique,
@@ -39,6 +40,8 @@ export interface Informers {
 export const INDEX_PART_OF = "partOf";
 export const INDEX_CONTROLLER_UID = "controllerUid";
 export const INDEX_PCSG = "pcsg";
+/** PodCliques of scaled gangs by `<namespace>/<base PodGang>` (their grove.io/base-podgang label). */
+export const INDEX_BASE_PODGANG = "basePodGang";
 
 export interface ResolvedOptions {
   topologyAwareScheduling: boolean;
@@ -60,6 +63,7 @@ export interface ResolvedOptions {
 export class PodExpectations {
   private readonly creates = new Map<string, Map<string, { hostname: string; at: number }>>();
   private readonly deletes = new Map<string, Map<string, number>>();
+  private readonly ungates = new Map<string, Map<string, number>>();
 
   /**
    * @param ttlMs an expectation the cache never confirms (the pod was created and deleted before this
@@ -80,6 +84,54 @@ export class PodExpectations {
     const s = this.deletes.get(pclqKey) ?? new Map<string, number>();
     this.deletes.set(pclqKey, s);
     s.set(podName, this.clock());
+  }
+
+  /** The scheduling gate of `podName` was removed (status-coalesce.ts: the status waits for it). */
+  expectUngate(pclqKey: string, podName: string): void {
+    const s = this.ungates.get(pclqKey) ?? new Map<string, number>();
+    this.ungates.set(pclqKey, s);
+    s.set(podName, this.clock());
+  }
+
+  /** A gate removal of `podName` this process made within the TTL (the cache may still show the gate). */
+  ungatePending(pclqKey: string, podName: string): boolean {
+    const at = this.ungates.get(pclqKey)?.get(podName);
+    return at !== undefined && this.clock() - at <= this.ttlMs;
+  }
+
+  /**
+   * Whether the cached `pods` lack some write of this process: a created pod not there yet, a
+   * deleted one neither gone nor terminating, a pod whose gate removal it does not show. Confirmed
+   * and expired entries are dropped.
+   */
+  outstanding(
+    pclqKey: string,
+    pods: readonly {
+      metadata: { name?: string; deletionTimestamp?: string };
+      spec?: { schedulingGates?: { name: string }[] };
+    }[],
+    gate: string,
+  ): boolean {
+    const now = this.clock();
+    const byName = new Map(pods.map((p) => [p.metadata.name ?? "", p]));
+    let pending = false;
+    const c = this.creates.get(pclqKey);
+    for (const [n, e] of [...(c ?? [])])
+      if (byName.has(n) || now - e.at > this.ttlMs) c?.delete(n);
+      else pending = true;
+    for (const [n, at] of [...(this.deletes.get(pclqKey) ?? [])]) {
+      const p = byName.get(n);
+      if (p && !p.metadata.deletionTimestamp && now - at <= this.ttlMs) pending = true;
+    }
+    const u = this.ungates.get(pclqKey);
+    for (const [n, at] of [...(u ?? [])]) {
+      const p = byName.get(n);
+      const gated =
+        p && !p.metadata.deletionTimestamp && p.spec?.schedulingGates?.some((g) => g.name === gate);
+      if (!gated || now - at > this.ttlMs) u?.delete(n);
+      else pending = true;
+    }
+    return pending;
   }
 
   /** The delete did not happen after all. */
@@ -103,6 +155,7 @@ export class PodExpectations {
   forget(pclqKey: string): void {
     this.creates.delete(pclqKey);
     this.deletes.delete(pclqKey);
+    this.ungates.delete(pclqKey);
   }
 }
 
@@ -114,6 +167,8 @@ export interface ControllerContext {
   podExpectations: PodExpectations;
   /** Status writes of this process the caches may not show yet (see StatusMemory). */
   statusMemory: StatusMemory;
+  /** When each object's status was last written (status-coalesce.ts). */
+  statusCoalescer: StatusCoalescer;
   /** Event recorders, one per controller (./events.ts). */
   events: ControllerEvents;
 }

@@ -39,6 +39,7 @@ import {
 } from "@grove-ts/runtime";
 import { createClusterTopologyController } from "./clustertopology/index.js";
 import {
+  INDEX_BASE_PODGANG as basePodGangIndex,
   type ControllerContext,
   INDEX_CONTROLLER_UID,
   INDEX_PART_OF,
@@ -64,6 +65,7 @@ import { pclqReconciler } from "./pclq/controller.js";
 import { pcsReconciler } from "./pcs/controller.js";
 import { pcsgReconciler } from "./pcsg/controller.js";
 import { podGangReconciler } from "./podgang/controller.js";
+import { DEFAULT_STATUS_COALESCE_MS, StatusCoalescer } from "./status-coalesce.js";
 import type { PodClique, PodCliqueScalingGroup, PodCliqueSet, PodGang } from "./types.js";
 import { podCondition } from "./util.js";
 
@@ -77,7 +79,6 @@ const pcsgIndex = (o: KubeObject): string[] => {
   const p = o.metadata.labels?.[LabelPodCliqueScalingGroup];
   return p ? [`${o.metadata.namespace ?? ""}/${p}`] : [];
 };
-const basePodGangIndex = "basePodGang";
 
 function on<T extends KubeObject>(
   informer: Informer<T>,
@@ -166,7 +167,7 @@ export function createGroveControllers(
     return b ? [`${o.metadata.namespace ?? ""}/${b}`] : [];
   });
 
-  const events = createControllerEvents(client, logger);
+  const events = createControllerEvents(options.eventClient ?? client, logger);
   const ctx: ControllerContext = {
     client,
     informers,
@@ -174,6 +175,7 @@ export function createGroveControllers(
     logger,
     podExpectations: new PodExpectations(),
     statusMemory: new StatusMemory(),
+    statusCoalescer: new StatusCoalescer(options.statusCoalesceMs ?? DEFAULT_STATUS_COALESCE_MS),
     events,
   };
   // The memory of status writes lives only until the cache shows them, or the object is gone.

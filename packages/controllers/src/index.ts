@@ -50,3 +50,4 @@ export { compareForDeletion, selectVictims } from "./pclq/deletion-order.js";
 export { computePclqStatus } from "./pclq/status.js";
 export { computePcsStatus, topologyCondition } from "./pcs/status.js";
 export { computePcsgStatus } from "./pcsg/status.js";
+export { DEFAULT_STATUS_COALESCE_MS, StatusCoalescer } from "./status-coalesce.js";

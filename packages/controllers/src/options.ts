@@ -1,6 +1,6 @@
 // What createGroveControllers (factory.ts) takes and returns: its options with their defaults and
 // rules, the handle on the running controllers, and the init container image reference.
-import type { ControllerMetricsProvider, Logger } from "@grove-ts/runtime";
+import type { Client, ControllerMetricsProvider, Logger } from "@grove-ts/runtime";
 import type { ClusterTopologyControllerOptions } from "./clustertopology/index.js";
 import { InvalidOptionError } from "./errors.js";
 
@@ -33,6 +33,18 @@ export interface GroveControllersOptions {
   autoMNNVLEnabled?: boolean;
   /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
   requeueAfterMs?: number;
+  /**
+   * The client the Events are written with (default: the controllers' client). controller-runtime's
+   * event recorder has a client of its own, so its Events do not spend the controllers' client
+   * rate limit; grove-operator does the same.
+   */
+  eventClient?: Client;
+  /**
+   * Status write coalescing (status-coalesce.ts): at most one status write per object per this many
+   * milliseconds, the changes in between folded into one write at the window's end; 0 writes every
+   * change at once. Default 1000.
+   */
+  statusCoalesceMs?: number;
   /**
    * The ClusterTopologyBinding controller (src/clustertopology), run with the others as upstream
    * does; `false` leaves it out. Default: on, with its own defaults and this logger.
@@ -87,6 +99,12 @@ export function checkOptions(options: GroveControllersOptions): void {
     throw new InvalidOptionError(
       "options.requeueAfterMs",
       `must be a positive number of milliseconds, got ${String(r)}`,
+    );
+  const w = options.statusCoalesceMs;
+  if (w !== undefined && !(Number.isFinite(w) && w >= 0 && w <= 60_000))
+    throw new InvalidOptionError(
+      "options.statusCoalesceMs",
+      `must be a number of milliseconds from 0 to 60000, got ${String(w)}`,
     );
   const img = options.initContainerImage;
   if (img !== undefined && (img === "" || /\s/.test(img)))

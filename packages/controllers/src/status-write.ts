@@ -11,6 +11,7 @@ import {
   type StatusMemory,
   toLastErrors,
 } from "@grove-ts/runtime";
+import type { StatusCoalescer } from "./status-coalesce.js";
 import type { StepsOutcome } from "./util.js";
 import { topLevelMergePatch } from "./util.js";
 
@@ -56,16 +57,42 @@ export function withLastErrors<S extends { lastErrors?: LastError[] }>(
   return out;
 }
 
+export interface FinishOptions {
+  /** This process's own pod writes are not all in the cache yet (status-coalesce.ts): defer. */
+  podsInFlight?: boolean;
+  /** Others wait on this change (scaled gangs on their base gang's scheduledReplicas): no window. */
+  urgent?: boolean;
+  /** Runs once the status was written (Events about a status transition go out once). */
+  onWritten?: () => void;
+}
+
 export async function finishReconcile(
-  ctx: { client: Client; statusMemory: StatusMemory },
+  ctx: { client: Client; statusMemory: StatusMemory; statusCoalescer?: StatusCoalescer },
   type: ResourceType,
   obj: KubeObject & { status?: unknown },
   status: Record<string, unknown>,
   outcome: StepsOutcome,
   requeueAfterMs: number,
+  options: FinishOptions = {},
 ): Promise<ReconcileResult | undefined> {
-  await patchStatusIfChanged(ctx.client, ctx.statusMemory, type, obj, status);
+  const base = ctx.statusMemory.newest(obj);
+  const changed =
+    topLevelMergePatch(base.status as Record<string, unknown> | undefined, status) !== undefined;
+  // Deferred only without errors: lastErrors are written at once.
+  const coalescer = ctx.statusCoalescer;
+  let deferMs = 0;
+  if (changed && coalescer && outcome.errors.length === 0) {
+    const window = coalescer.windowMs;
+    if (options.podsInFlight && window > 0) deferMs = window;
+    else if (!options.urgent) deferMs = coalescer.wait(obj.metadata.uid);
+  }
+  if (changed && deferMs === 0) {
+    await patchStatusIfChanged(ctx.client, ctx.statusMemory, type, obj, status);
+    coalescer?.wrote(obj.metadata.uid);
+    options.onWritten?.();
+  }
   if (outcome.errors.length > 0) throw outcome.errors[0];
-  if (outcome.requeueAfterMs !== undefined) return { requeueAfter: outcome.requeueAfterMs || requeueAfterMs };
-  return undefined;
+  const hint = outcome.requeueAfterMs !== undefined ? outcome.requeueAfterMs || requeueAfterMs : undefined;
+  const after = deferMs > 0 ? Math.min(deferMs, hint ?? deferMs) : hint;
+  return after !== undefined ? { requeueAfter: after } : undefined;
 }

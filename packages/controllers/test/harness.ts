@@ -253,9 +253,12 @@ export const names = (objs: readonly KubeObject[]): string[] => objs.map((o) => 
 export async function waitIdle(ctl: GroveControllers, quietMs = 150, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   let since = Date.now();
-  while (Date.now() - since < quietMs) {
-    if (Date.now() > end) throw new Error(`controllers not idle: ${ctl.pending()} keys pending`);
+  // Idle only when nothing is pending now and nothing was at any look since `since` (a slow event
+  // loop must not end the wait while a requeue, e.g. a coalesced status write, is still due).
+  for (;;) {
     if (ctl.pending() > 0) since = Date.now();
+    else if (Date.now() - since >= quietMs) return;
+    if (Date.now() > end) throw new Error(`controllers not idle: ${ctl.pending()} keys pending`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

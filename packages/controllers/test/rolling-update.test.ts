@@ -83,7 +83,11 @@ describe("rolling updates", () => {
     expect(order).toEqual([0, 1]);
     expect(pcs.status?.currentGenerationHash).not.toBe(before?.status?.currentGenerationHash);
     expect(pcs.status?.updateProgress?.currentlyUpdating).toBeUndefined();
-    const fe = await h.client.get<PodClique>(PodCliqueType, "ru-0-fe", NS);
+    // A PodClique's status may follow up to one status-coalescing window later (status-coalesce.ts).
+    const fe = await waitFor("ru-0-fe's update closed", async () => {
+      const q = await h.client.get<PodClique>(PodCliqueType, "ru-0-fe", NS);
+      return !!q?.status?.updateProgress?.updateEndedAt && q;
+    });
     expect(fe?.status?.currentPodCliqueSetGenerationHash).toBe(pcs.status?.currentGenerationHash);
     expect(fe?.status?.updateProgress?.updateEndedAt).toBeDefined();
     const g = await waitFor("PCSG converged", async () => {

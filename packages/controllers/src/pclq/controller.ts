@@ -18,7 +18,7 @@ import {
   RequeueAfterError,
 } from "@grove-ts/runtime";
 import { owningPcs, podsOf } from "../children.js";
-import type { ControllerContext } from "../context.js";
+import { type ControllerContext, INDEX_BASE_PODGANG } from "../context.js";
 import { schedulerNameOf } from "../desired.js";
 import { BaseGangNotFoundError, MissingPodGangLabelError } from "../errors.js";
 import {
@@ -131,7 +131,12 @@ async function removeGates(ctx: ControllerContext, pclq: PodClique): Promise<voi
   const listed = new Set(
     gang?.spec.podgroups.find((g) => g.name === pclq.metadata.name)?.podReferences.map((r) => r.name) ?? [],
   );
-  let candidates = gated.filter((p) => listed.has(p.metadata.name ?? ""));
+  // A gate this process already removed is not removed again while the cache catches up.
+  let candidates = gated.filter(
+    (p) =>
+      listed.has(p.metadata.name ?? "") &&
+      !ctx.podExpectations.ungatePending(keyOf(pclq), p.metadata.name ?? ""),
+  );
   const baseName = pclq.metadata.labels?.[LabelBasePodGang];
   if (baseName && candidates.length > 0) {
     const base = ctx.informers.podgang.cache.get(baseName, ns);
@@ -151,6 +156,7 @@ async function removeGates(ctx: ControllerContext, pclq: PodClique): Promise<voi
       type: "merge",
       body: { spec: { schedulingGates: gates } },
     });
+    ctx.podExpectations.expectUngate(keyOf(pclq), p.metadata.name ?? "");
   });
   if (candidates.length < gated.length)
     throw new RequeueAfterError(
@@ -206,13 +212,18 @@ export function pclqReconciler(ctx: ControllerContext) {
       now,
     );
     const wasScheduled = pclq.status?.scheduledReplicas ?? 0;
-    if (wasScheduled > 0 && status.scheduledReplicas === 0)
-      ctx.events.pclq.event(
-        pclq,
-        "Warning",
-        ReasonAllScheduledReplicasLost,
-        `All scheduled pods lost (was ${wasScheduled}). Gang termination is suppressed to avoid recreating Pending pods against the same cluster state; investigate node availability or capacity.`,
-      );
+    // Scaled gangs' pods wait for this base gang's scheduledReplicas (removeGates): not held back.
+    const gang = pclq.metadata.labels?.[LabelPodGang];
+    const urgent =
+      status.scheduledReplicas !== pclq.status?.scheduledReplicas &&
+      gang !== undefined &&
+      ctx.informers.pclq.cache.byIndex(INDEX_BASE_PODGANG, `${pclq.metadata.namespace ?? ""}/${gang}`)
+        .length > 0;
+    const podsInFlight = ctx.podExpectations.outstanding(
+      rc.key,
+      podsOf(ctx, pclq),
+      SchedulingGatePodGangPendingCreation,
+    );
     return finishReconcile(
       ctx,
       PodCliqueType,
@@ -220,6 +231,19 @@ export function pclqReconciler(ctx: ControllerContext) {
       full as Record<string, unknown>,
       outcome,
       ctx.options.requeueAfterMs,
+      {
+        podsInFlight,
+        urgent,
+        onWritten: () => {
+          if (wasScheduled > 0 && status.scheduledReplicas === 0)
+            ctx.events.pclq.event(
+              pclq,
+              "Warning",
+              ReasonAllScheduledReplicasLost,
+              `All scheduled pods lost (was ${wasScheduled}). Gang termination is suppressed to avoid recreating Pending pods against the same cluster state; investigate node availability or capacity.`,
+            );
+        },
+      },
     );
   };
 }

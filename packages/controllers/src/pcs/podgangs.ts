@@ -12,6 +12,7 @@ import {
   ReasonPodGangPodsCreationPending,
 } from "@grove-ts/api";
 import {
+  compareResourceVersions,
   findCondition,
   isAlreadyExists,
   isConflict,
@@ -198,9 +199,17 @@ async function initializeGang(
 ): Promise<boolean> {
   const namespace = pcs.metadata.namespace;
   if (!current) return false;
+  // Every gang is written before any is initialized, so by now the scheduler may have written this
+  // one's status (it binds as soon as the gang lists its pods): start from the cache when it shows
+  // a newer object than the spec write returned, not from a refused patch and a read.
+  const cached = ctx.informers.podgang.cache.get(d.name, namespace);
+  const newer =
+    cached && compareResourceVersions(cached.metadata.resourceVersion, current.metadata.resourceVersion) === 1
+      ? cached
+      : current;
   // A PodGang the scheduler wrote meanwhile fails the patch's test (statusPatchOps): once more
   // from a fresh read, since PodGang status events do not requeue the PodCliqueSet.
-  for (let attempt = 0, base = ctx.statusMemory.newest(current); ; attempt++) {
+  for (let attempt = 0, base = ctx.statusMemory.newest(newer); ; attempt++) {
     const initialized = findCondition(base.status?.conditions, PodGangConditionInitialized);
     // Once True, Initialized is never reset (grove-api.md §15.2).
     if (initialized?.status === "True") return true;

@@ -194,14 +194,6 @@ export function pcsgReconciler(ctx: ControllerContext) {
     });
     const full = withLastErrors(status, pcsg.status?.lastErrors, outcome, now);
     const wasScheduled = pcsg.status?.scheduledReplicas ?? 0;
-    // A PCSG scaled to zero lost nothing (upstream skips spec.replicas 0 too).
-    if (pcsg.spec.replicas > 0 && wasScheduled > 0 && status.scheduledReplicas === 0)
-      ctx.events.pcsg.event(
-        pcsg,
-        "Warning",
-        ReasonAllScheduledReplicasLost,
-        `All scheduled replicas lost (was ${wasScheduled}). Gang termination is suppressed to avoid recreating Pending pods against the same cluster state; investigate node availability or capacity.`,
-      );
     await keepGangTerminationMark(ctx, pcsg, full);
     return finishReconcile(
       ctx,
@@ -210,6 +202,18 @@ export function pcsgReconciler(ctx: ControllerContext) {
       full as Record<string, unknown>,
       outcome,
       ctx.options.requeueAfterMs,
+      {
+        onWritten: () => {
+          // A PCSG scaled to zero lost nothing (upstream skips spec.replicas 0 too).
+          if (pcsg.spec.replicas > 0 && wasScheduled > 0 && status.scheduledReplicas === 0)
+            ctx.events.pcsg.event(
+              pcsg,
+              "Warning",
+              ReasonAllScheduledReplicasLost,
+              `All scheduled replicas lost (was ${wasScheduled}). Gang termination is suppressed to avoid recreating Pending pods against the same cluster state; investigate node availability or capacity.`,
+            );
+        },
+      },
     );
   };
 }
