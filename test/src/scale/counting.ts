@@ -70,6 +70,24 @@ export interface RequestCounts {
   needlessExamples: Record<string, string[]>;
   /** Writes the server refused, by "verb resource reason" (e.g. Invalid, AlreadyExists, Conflict). */
   failedWrites: Record<string, number>;
+  /** Writes (refused ones included) by writer (Writer) and "verb resource". */
+  writesByWriter: Record<string, Record<string, number>>;
+  /** Each writer's writes / pods created (null with no pod created). */
+  writesPerPodByWriter: Record<string, number | null>;
+}
+
+/**
+ * Who wrote: the controllers (and their Events), the gang scheduler (binding, its Events, its part
+ * of PodGang status), or another client of the operator process (leader election). External
+ * requests are told apart by User-Agent (grove-operator / grove-scheduler), in-process ones by the
+ * counting client each was given. The kubelets' writes are not the operator's and not counted.
+ */
+export type Writer = "controllers" | "scheduler" | "other";
+
+/** The writer behind an operator request's User-Agent. */
+export function writerOfUserAgent(ua: string | undefined): Writer {
+  const name = (ua ?? "").split("/")[0];
+  return name === "grove-scheduler" ? "scheduler" : name === "grove-operator" ? "controllers" : "other";
 }
 
 /** A resettable tally of requests. */
@@ -78,6 +96,7 @@ export class RequestLog {
   private writes: WriteRecord[] = [];
   private failures = new Map<string, number>();
   private failureMessages = new Map<string, string[]>();
+  private byWriter = new Map<string, Map<string, number>>();
 
   recordFailure(verb: Verb, resource: string, reason: string, message?: string): void {
     const k = `${verb} ${resource} ${reason}`;
@@ -87,10 +106,15 @@ export class RequestLog {
     if (message && xs.length < 3) xs.push(message.length > 400 ? `${message.slice(0, 400)}…` : message);
   }
 
-  record(verb: Verb, resource: string): void {
+  record(verb: Verb, resource: string, writer: Writer = "controllers"): void {
     const m = this.byVerb.get(verb) ?? new Map<string, number>();
     this.byVerb.set(verb, m);
     m.set(resource, (m.get(resource) ?? 0) + 1);
+    if (!WRITE_VERBS.has(verb)) return;
+    const w = this.byWriter.get(writer) ?? new Map<string, number>();
+    this.byWriter.set(writer, w);
+    const k = `${verb} ${resource}`;
+    w.set(k, (w.get(k) ?? 0) + 1);
   }
 
   recordWrite(w: WriteRecord): void {
@@ -102,6 +126,7 @@ export class RequestLog {
     this.writes = [];
     this.failures.clear();
     this.failureMessages.clear();
+    this.byWriter.clear();
   }
 
   snapshot(): RequestCounts {
@@ -141,18 +166,37 @@ export class RequestLog {
       }
     }
     for (const [k, xs] of this.failureMessages) if (xs.length) needlessExamples[k] = [...xs];
+    const podsCreated = byVerb.create?.pods ?? 0;
+    const writesByWriter: Record<string, Record<string, number>> = {};
+    for (const [w, m] of [...this.byWriter].sort((a, b) => a[0].localeCompare(b[0])))
+      writesByWriter[w] = Object.fromEntries([...m].sort((a, b) => a[0].localeCompare(b[0])));
     return {
       byVerb,
       requests,
       writes,
-      podsCreated: byVerb.create?.pods ?? 0,
+      podsCreated,
       podsDeleted: byVerb.delete?.pods ?? 0,
       noopWrites,
       repeatedWrites,
       needlessExamples,
       failedWrites: Object.fromEntries([...this.failures].sort((a, b) => a[0].localeCompare(b[0]))),
+      writesByWriter,
+      writesPerPodByWriter: writesPerPod(writesByWriter, podsCreated),
     };
   }
+}
+
+/** Each writer's writes / pods created, to two decimals (null with no pod created). */
+export function writesPerPod(
+  byWriter: Record<string, Record<string, number>>,
+  podsCreated: number,
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [w, row] of Object.entries(byWriter)) {
+    const n = Object.values(row).reduce((a, b) => a + b, 0);
+    out[w] = podsCreated > 0 ? Math.round((n / podsCreated) * 100) / 100 : null;
+  }
+  return out;
 }
 
 export function hashBody(body: unknown): string {
@@ -210,25 +254,25 @@ function unchanged(before: string | undefined, out: KubeObject | undefined): boo
  * The Client the in-process operator uses: forwards to `inner`, recording every call. `raw` reads
  * the object before a patch (uncounted) so a patch that changes nothing is seen as one.
  */
-export function countingClient(inner: Client, log: RequestLog): Client {
+export function countingClient(inner: Client, log: RequestLog, writer: Writer = "controllers"): Client {
   const rvOf = (o: KubeObject | undefined) => o?.metadata.resourceVersion;
   return {
     // Counting copies nothing: what the inner client hands out is as fresh as it was.
     ...(inner.freshObjects ? { freshObjects: true } : {}),
     get: (type, name, ns) => {
-      log.record("get", type.plural);
+      log.record("get", type.plural, writer);
       return inner.get(type, name, ns);
     },
     list: (type, options) => {
-      log.record("list", type.plural);
+      log.record("list", type.plural, writer);
       return inner.list(type, options);
     },
     watch: (type, options, onEvent) => {
-      log.record("watch", type.plural);
+      log.record("watch", type.plural, writer);
       return inner.watch(type, options, onEvent);
     },
     create: async (type, obj, options) => {
-      log.record("create", type.plural);
+      log.record("create", type.plural, writer);
       log.recordWrite({
         verb: "create",
         resource: type.plural,
@@ -237,7 +281,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
       return tracked(log, "create", type.plural, () => inner.create(type, obj, options));
     },
     update: async (type, obj, options) => {
-      log.record("update", type.plural);
+      log.record("update", type.plural, writer);
       const out = await tracked(log, "update", type.plural, () => inner.update(type, obj, options));
       log.recordWrite({
         verb: "update",
@@ -249,7 +293,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
       return out;
     },
     updateStatus: async (type, obj, options) => {
-      log.record("updateStatus", type.plural);
+      log.record("updateStatus", type.plural, writer);
       const out = await tracked(log, "updateStatus", type.plural, () =>
         inner.updateStatus(type, obj, options),
       );
@@ -271,7 +315,7 @@ export function countingClient(inner: Client, log: RequestLog): Client {
       options?: PatchOptions,
     ): Promise<T> => {
       const verb: Verb = options?.subresource === "status" ? "patchStatus" : "patch";
-      log.record(verb, type.plural);
+      log.record(verb, type.plural, writer);
       const before = rvOf(await inner.get(type, name, ns ?? (type.namespaced ? "default" : undefined)));
       const out = await tracked(log, verb, type.plural, () => inner.patch<T>(type, name, ns, patch, options));
       log.recordWrite({
@@ -285,21 +329,21 @@ export function countingClient(inner: Client, log: RequestLog): Client {
       return out;
     },
     getScale: (type, name, ns) => {
-      log.record("getScale", type.plural);
+      log.record("getScale", type.plural, writer);
       return inner.getScale(type, name, ns);
     },
     updateScale: (type, name, ns, replicas) => {
-      log.record("updateScale", type.plural);
+      log.record("updateScale", type.plural, writer);
       log.recordWrite({ verb: "updateScale", resource: type.plural, object: objKey(ns, name) });
       return tracked(log, "updateScale", type.plural, () => inner.updateScale(type, name, ns, replicas));
     },
     delete: (type, name, ns, options) => {
-      log.record("delete", type.plural);
+      log.record("delete", type.plural, writer);
       log.recordWrite({ verb: "delete", resource: type.plural, object: objKey(ns, name) });
       return tracked(log, "delete", type.plural, () => inner.delete(type, name, ns, options));
     },
     bind: (ns, pod, node, uid) => {
-      log.record("bind", "pods");
+      log.record("bind", "pods", writer);
       log.recordWrite({ verb: "bind", resource: "pods", object: objKey(ns, pod) });
       return tracked(log, "bind", "pods", () => inner.bind(ns, pod, node, uid));
     },
@@ -398,7 +442,7 @@ export async function startCountingProxy(
       const url = new URL(req.url ?? "/", "http://proxy");
       const parsed = parseApiPath(url.pathname);
       const verb = parsed ? verbOf(req.method ?? "GET", parsed, url.searchParams) : undefined;
-      if (parsed && verb) log.record(verb, parsed.resource);
+      if (parsed && verb) log.record(verb, parsed.resource, writerOfUserAgent(req.headers["user-agent"]));
       const body = await readAll(req);
       let before: string | undefined;
       const isWrite = verb !== undefined && WRITE_VERBS.has(verb);

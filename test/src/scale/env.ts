@@ -192,13 +192,15 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
     if (o.mode === "in-process") {
       // On kube: a client of the operator's own (its connections apart from the kubelets'),
       // unlimited as the in-process client on our API server is.
-      const counted = countingClient(
+      const inner =
         controlPlane === "kube"
           ? createKubeClient({ kubeconfigPath: sim.kubeconfigPath, qps: -1 })
-          : sim.client,
-        requests,
-      );
-      const scheduler = createGangScheduler(counted, { schedulerNames: SIM_SCHEDULER_NAMES });
+          : sim.client;
+      // Counted apart, so the tally tells the scheduler's writes from the controllers'.
+      const counted = countingClient(inner, requests, "controllers");
+      const scheduler = createGangScheduler(countingClient(inner, requests, "scheduler"), {
+        schedulerNames: SIM_SCHEDULER_NAMES,
+      });
       await scheduler.start();
       stops.push(() => scheduler.stop());
       const n = o.concurrency;

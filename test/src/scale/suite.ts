@@ -3,7 +3,7 @@
 import { PodCliqueSetType } from "@grove-ts/api";
 import type { KubeObject } from "@grove-ts/runtime";
 import type { ClusterSpec, ControlPlaneMode } from "@grove-ts/simulator";
-import { type RequestCounts, WRITE_VERBS } from "./counting.js";
+import { type RequestCounts, WRITE_VERBS, writesPerPod } from "./counting.js";
 import type { Mode, ScaleEnv } from "./env.js";
 import { awaitInvariants } from "./invariants.js";
 import { PODS_PER_REPLICA, scaleWorkload } from "./manifests.js";
@@ -266,6 +266,8 @@ function mergeCounts(all: RequestCounts[]): RequestCounts {
     repeatedWrites: {},
     failedWrites: {},
     needlessExamples: {},
+    writesByWriter: {},
+    writesPerPodByWriter: {},
   };
   const add = (dst: Record<string, number>, src: Record<string, number>) => {
     for (const [k, n] of Object.entries(src)) dst[k] = (dst[k] ?? 0) + n;
@@ -288,7 +290,13 @@ function mergeCounts(all: RequestCounts[]): RequestCounts {
       out.needlessExamples[k] = dst;
       for (const x of xs) if (dst.length < 3) dst.push(x);
     }
+    for (const [w, row] of Object.entries(r.writesByWriter ?? {})) {
+      const dst = out.writesByWriter[w] ?? {};
+      out.writesByWriter[w] = dst;
+      add(dst, row);
+    }
   }
+  out.writesPerPodByWriter = writesPerPod(out.writesByWriter, out.podsCreated);
   return out;
 }
 
