@@ -213,6 +213,15 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       // our scheduler, Grove's own default backend (default-scheduler) applies.
       const controllers = createGroveControllers(client, {
         logger,
+        // Events on a client of their own, as controller-runtime's recorder has: its own rate
+        // limit, so Events do not delay the controllers' writes.
+        eventClient: createKubeClient({
+          ...source,
+          ...clientHooks,
+          qps: options.qps ?? 100,
+          burst: options.burst ?? 150,
+          userAgent: "grove-operator",
+        }),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         ...(options.topologyAwareScheduling !== undefined
           ? { topologyAwareScheduling: options.topologyAwareScheduling }
