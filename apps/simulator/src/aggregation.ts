@@ -14,14 +14,14 @@
 // The user the front proxy names (X-Remote-User) is not authorized again: kube-apiserver's RBAC
 // already allowed the request (the HPA controller's role lists metrics.k8s.io and
 // custom.metrics.k8s.io).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { type MountedApi, mountedApiHandler } from "@grove-ts/apiserver";
 import { type Client, isNotFound, type KubeObject, type Logger, type ResourceType } from "@grove-ts/runtime";
-import { createCertificateAuthority, issueCertificate } from "@grove-ts/runtime/pki";
+import { createCertificateAuthority, generateKeyPairAsync, issueCertificate } from "@grove-ts/runtime/pki";
 
 /** The CN of the client certificate kube-apiserver presents to extension servers. */
 export const FRONT_PROXY_CLIENT = "front-proxy-client";
@@ -36,8 +36,11 @@ export interface FrontProxyPki {
   caPem: string;
 }
 
-/** The front-proxy CA and client certificate in `dir`, made on first use and kept. */
-export function ensureFrontProxyPki(dir: string): FrontProxyPki {
+/**
+ * The front-proxy CA and client certificate in `dir`, made on first use and kept. Their keys are
+ * made off the event loop, so a start-up can run this while it waits for etcd.
+ */
+export async function ensureFrontProxyPki(dir: string): Promise<FrontProxyPki> {
   const files = {
     caCrt: join(dir, "front-proxy-ca.crt"),
     caKey: join(dir, "front-proxy-ca.key"),
@@ -45,8 +48,14 @@ export function ensureFrontProxyPki(dir: string): FrontProxyPki {
     clientKey: join(dir, "front-proxy-client.key"),
   };
   if (!Object.values(files).every((p) => existsSync(p))) {
-    const ca = createCertificateAuthority("grove-sim-front-proxy-ca");
-    const client = issueCertificate(ca, { commonName: FRONT_PROXY_CLIENT, usage: "client" });
+    const [caKeys, clientKeys] = await Promise.all([generateKeyPairAsync(), generateKeyPairAsync()]);
+    const ca = createCertificateAuthority("grove-sim-front-proxy-ca", 3650, { keys: caKeys });
+    const client = issueCertificate(ca, {
+      commonName: FRONT_PROXY_CLIENT,
+      usage: "client",
+      keys: clientKeys,
+    });
+    mkdirSync(dir, { recursive: true });
     const write = (p: string, s: string) => writeFileSync(p, s, { mode: 0o600 });
     write(files.caCrt, ca.certPem);
     write(files.caKey, ca.keyPem);
@@ -54,6 +63,31 @@ export function ensureFrontProxyPki(dir: string): FrontProxyPki {
     write(files.clientKey, client.keyPem);
   }
   return { ...files, caPem: readFileSync(files.caCrt, "utf8") };
+}
+
+/** The extension server's serving certificate and the CA that signed it (the APIServices' caBundle). */
+export interface ServingCert {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * A serving certificate for <service>.<namespace>.svc (the name the aggregator verifies), signed
+ * by a CA made for it; the keys are made off the event loop (start it before the control plane).
+ */
+export async function metricsServingCert(): Promise<ServingCert> {
+  const { name, namespace } = METRICS_SERVICE;
+  const [caKeys, keys] = await Promise.all([generateKeyPairAsync(), generateKeyPairAsync()]);
+  const ca = createCertificateAuthority("grove-sim-metrics-ca", 3650, { keys: caKeys });
+  const serving = issueCertificate(ca, {
+    commonName: `${name}.${namespace}.svc`,
+    dnsNames: [`${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`, "localhost"],
+    ipAddresses: ["127.0.0.1"],
+    usage: "server",
+    keys,
+  });
+  return { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem };
 }
 
 /** kube-apiserver's flags for aggregation (what kubeadm sets). */
@@ -102,11 +136,11 @@ export async function serveAggregatedApis(
   client: Client,
   apis: readonly MountedApi[],
   frontProxyCaPem: string,
-  options: { logger: Logger; timeoutMs?: number },
+  options: { logger: Logger; timeoutMs?: number; serving?: Promise<ServingCert> },
 ): Promise<AggregatedApis> {
   const log = options.logger.with({ component: "aggregated-apis" });
   const { name, namespace } = METRICS_SERVICE;
-  const ext = await startExtensionServer(apis, frontProxyCaPem);
+  const ext = await startExtensionServer(apis, frontProxyCaPem, options.serving ?? metricsServingCert());
   const { port, close } = ext;
   try {
     await apply(client, ServiceType, {
@@ -158,15 +192,9 @@ export interface ExtensionServer {
 export async function startExtensionServer(
   apis: readonly MountedApi[],
   frontProxyCaPem: string,
+  serving: ServingCert | Promise<ServingCert> = metricsServingCert(),
 ): Promise<ExtensionServer> {
-  const { name, namespace } = METRICS_SERVICE;
-  const ca = createCertificateAuthority("grove-sim-metrics-ca");
-  const serving = issueCertificate(ca, {
-    commonName: `${name}.${namespace}.svc`,
-    dnsNames: [`${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`, "localhost"],
-    ipAddresses: ["127.0.0.1"],
-    usage: "server",
-  });
+  const tls = await serving;
   const authorize = (req: { socket: unknown }): string | undefined => {
     const socket = req.socket as TLSSocket;
     if (!socket.authorized) return "a client certificate signed by the front-proxy CA is required";
@@ -177,8 +205,8 @@ export async function startExtensionServer(
   };
   const server: Server = createServer(
     {
-      key: serving.keyPem,
-      cert: serving.certPem,
+      key: tls.keyPem,
+      cert: tls.certPem,
       ca: frontProxyCaPem,
       requestCert: true,
       rejectUnauthorized: false,
@@ -191,7 +219,7 @@ export async function startExtensionServer(
   });
   return {
     port: (server.address() as AddressInfo).port,
-    caPem: ca.certPem,
+    caPem: tls.caPem,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -395,7 +395,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
   try {
     const pki = ensurePki(join(dir, "pki"));
-    const frontProxy = ensureFrontProxyPki(join(dir, "pki"));
+    // Made while etcd starts (its keys off the event loop); kube-apiserver needs it.
+    const frontProxyPki = ensureFrontProxyPki(join(dir, "pki"));
+    frontProxyPki.catch(() => {}); // awaited below; an etcd failure must not leave it unhandled
 
     // etcd: one member on loopback. No fsync: the data of a simulated cluster is not worth a disk
     // flush per write (envtest does the same).
@@ -424,6 +426,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     log.info("etcd ready", { url: etcdUrl });
 
     const adminTls: Tls = { ca: pki.ca.certPem, cert: pki.admin.certPem, key: pki.admin.keyPem };
+    const frontProxy = await frontProxyPki;
     const [apiPort] = await launch(
       "kube-apiserver",
       logs.apiserver,

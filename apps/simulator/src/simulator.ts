@@ -20,7 +20,7 @@ import {
   type ResourceType,
 } from "@grove-ts/runtime";
 import { createGangScheduler, type PolicyOptions } from "@grove-ts/scheduler";
-import { serveAggregatedApis } from "./aggregation.js";
+import { metricsServingCert, serveAggregatedApis } from "./aggregation.js";
 import { createClaimController } from "./claim-from-template.js";
 import { type ClusterSpec, checkCluster, defaultCluster, loadClusterFile } from "./cluster.js";
 import { createComputeDomainDriver } from "./compute-domain-driver.js";
@@ -180,6 +180,9 @@ async function startKubeBackend(
   kubeconfigPath: string,
   log: Logger,
 ): Promise<Backend> {
+  // The metrics server's certificate, made while the control plane starts (its keys off the event loop).
+  const serving = metricsServingCert();
+  serving.catch(() => {}); // awaited by serveAggregatedApis; a failed start must not leave it unhandled
   const cp = await startControlPlane({
     kubeconfigPath,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
@@ -193,6 +196,7 @@ async function startKubeBackend(
   const metrics = createMetricsApis(client, { logger: log });
   const aggregated = await serveAggregatedApis(client, metrics.apis, cp.frontProxyCaPem, {
     logger: log,
+    serving,
   }).catch(async (err: unknown) => {
     await cp.stop();
     throw err;

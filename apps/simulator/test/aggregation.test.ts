@@ -29,9 +29,9 @@ const dir = mkdtempSync(join(tmpdir(), "grove-agg-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("front-proxy certificates and flags", () => {
-  it("are made once and kept; the flags name them and the allowed client name", () => {
-    const a = ensureFrontProxyPki(dir);
-    const b = ensureFrontProxyPki(dir);
+  it("are made once and kept; the flags name them and the allowed client name", async () => {
+    const a = await ensureFrontProxyPki(dir);
+    const b = await ensureFrontProxyPki(dir);
     expect(b.caPem).toBe(a.caPem);
     expect(readFileSync(a.clientCrt, "utf8")).toContain("BEGIN CERTIFICATE");
     expect(aggregationFlags(a)).toEqual([
@@ -48,9 +48,9 @@ describe("front-proxy certificates and flags", () => {
 
 describe("the extension server", () => {
   let ext: ExtensionServer;
-  let front: ReturnType<typeof ensureFrontProxyPki>;
+  let front: Awaited<ReturnType<typeof ensureFrontProxyPki>>;
   beforeAll(async () => {
-    front = ensureFrontProxyPki(dir);
+    front = await ensureFrontProxyPki(dir);
     ext = await startExtensionServer([api], front.caPem);
   });
   afterAll(() => ext.close());

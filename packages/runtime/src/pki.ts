@@ -3,7 +3,7 @@
 // Node's crypto (fast, native), certificates are built and signed with node-forge. Everything is
 // PEM. Its own entry point (`@grove-ts/runtime/pki`), so controllers that never make a certificate
 // do not load node-forge; here, below both the API server and the kube client, as both use it.
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPair as generateKeyPairCb, generateKeyPairSync, randomBytes } from "node:crypto";
 import forge from "node-forge";
 
 export interface KeyPair {
@@ -28,7 +28,28 @@ export function generateKeyPair(): KeyPair {
   return { keyPem: privateKey, publicKeyPem: publicKey };
 }
 
+/**
+ * generateKeyPair off the event loop (libuv's thread pool): a start-up that needs certificates can
+ * make their keys while it waits for something else, then pass them as `keys`.
+ */
+export function generateKeyPairAsync(): Promise<KeyPair> {
+  return new Promise((resolve, reject) =>
+    generateKeyPairCb(
+      "rsa",
+      {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: "pkcs8", format: "pem" },
+        publicKeyEncoding: { type: "spki", format: "pem" },
+      },
+      (err, publicKey, privateKey) =>
+        err ? reject(err) : resolve({ keyPem: privateKey, publicKeyPem: publicKey }),
+    ),
+  );
+}
+
 export interface CertRequest {
+  /** The certificate's key pair; default a fresh one (generateKeyPair). */
+  keys?: KeyPair;
   commonName: string;
   /** Subject organizations: Kubernetes reads them as the client's groups. */
   organizations?: string[];
@@ -66,9 +87,9 @@ function baseCert(publicKeyPem: string, days: number, notAfter?: Date): forge.pk
 export function createCertificateAuthority(
   commonName: string,
   days = 3650,
-  options: { organizations?: string[]; notAfter?: Date } = {},
+  options: { organizations?: string[]; notAfter?: Date; keys?: KeyPair } = {},
 ): CertAndKey {
-  const keys = generateKeyPair();
+  const keys = options.keys ?? generateKeyPair();
   const cert = baseCert(keys.publicKeyPem, days, options.notAfter);
   cert.setSubject(subject(commonName, options.organizations));
   cert.setIssuer(subject(commonName, options.organizations));
@@ -83,7 +104,7 @@ export function createCertificateAuthority(
 
 /** A leaf certificate for `req`, signed by `ca`, with a key of its own. */
 export function issueCertificate(ca: CertAndKey, req: CertRequest): CertAndKey {
-  const keys = generateKeyPair();
+  const keys = req.keys ?? generateKeyPair();
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const cert = baseCert(keys.publicKeyPem, req.days ?? 365, req.notAfter);
   cert.setSubject(subject(req.commonName, req.organizations));
