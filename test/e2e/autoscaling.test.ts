@@ -1,7 +1,8 @@
 // Issue 14 item 5, autoscaling end to end: the operator's HPAs (a standalone clique under
-// autoScalingConfig, a scaling group under scaleConfig: workloads/wl-autoscale.yaml) resize the
-// PodClique and the PodCliqueScalingGroup through /scale as the pods' CPU load, set with
-// `kubectl annotate pod ... sim.grove-ts.dev/cpu=<quantity>`, rises and drops. On our API server
+// autoScalingConfig on CPU, a scaling group under scaleConfig on a custom pods metric:
+// workloads/wl-autoscale.yaml) resize the PodClique and the PodCliqueScalingGroup through /scale as
+// the pods' load, set with `kubectl annotate pod ... sim.grove-ts.dev/cpu=<quantity>` and
+// `sim.grove-ts.dev/metrics=requests_per_second=<n>`, rises and drops. On our API server
 // grove-sim's HPA controller does it, on the real control plane kube-controller-manager's, both
 // with a 1 s sync period, an 8 s downscale stabilisation and a 1 s CPU initialisation period
 // (grove-sim up --hpa-*). Checked: the counts, HPA status and SuccessfulRescale Events as kubectl
@@ -14,7 +15,8 @@ import { cpuCluster, E2E, NS } from "./lib/harness.js";
 import { waitFor } from "./lib/wait.js";
 
 const PCS = "as";
-const LOAD = "sim.grove-ts.dev/cpu";
+const CPU = "sim.grove-ts.dev/cpu";
+const CUSTOM = "sim.grove-ts.dev/metrics";
 const WAIT = { timeoutMs: 90_000, intervalMs: 250 };
 
 interface HpaJson {
@@ -26,6 +28,7 @@ interface HpaJson {
     currentMetrics?: {
       type: string;
       resource?: { name: string; current: { averageUtilization?: number } };
+      pods?: { metric: { name: string }; current: { averageValue?: string } };
     }[];
     conditions?: { type: string; status: string; reason: string }[];
   };
@@ -46,7 +49,9 @@ async function podsOf(which: "fe" | "sg"): Promise<string[]> {
   return e2e.kubectl.names("pods", "-n", NS, "-l", label);
 }
 
-async function load(pods: string[], cpu: string | undefined): Promise<void> {
+/** `kubectl annotate`s the fe pods' CPU (absent: removed, back to 1m). */
+async function cpu(value: string | undefined): Promise<void> {
+  const pods = await podsOf("fe");
   await e2e.kubectl.ok([
     "annotate",
     "pod",
@@ -54,7 +59,21 @@ async function load(pods: string[], cpu: string | undefined): Promise<void> {
     NS,
     "--overwrite",
     ...pods,
-    cpu ? `${LOAD}=${cpu}` : `${LOAD}-`,
+    value ? `${CPU}=${value}` : `${CPU}-`,
+  ]);
+}
+
+/** `kubectl annotate`s every sg pod's requests_per_second. */
+async function rps(value: number): Promise<void> {
+  const pods = await podsOf("sg");
+  await e2e.kubectl.ok([
+    "annotate",
+    "pod",
+    "-n",
+    NS,
+    "--overwrite",
+    ...pods,
+    `${CUSTOM}=requests_per_second=${value}`,
   ]);
 }
 
@@ -114,27 +133,39 @@ afterAll(async () => {
 }, 120_000);
 
 describe("autoscaling: a clique and a scaling group through their HPAs", () => {
-  it("the operator's HPAs read the pods' CPU through the metrics API", async (ctx) => {
+  it("the operator's HPAs read the pods' CPU and custom metric through the metrics APIs", async (ctx) => {
     if (unserved) ctx.skip();
     await waitSettled(1, 1);
     expect(await e2e.kubectl.names("hpa", "-n", NS)).toEqual([`${PCS}-0-fe`, `${PCS}-0-sg`]);
-    for (const name of [`${PCS}-0-fe`, `${PCS}-0-sg`]) {
-      // Idle pods use 1m of their 100m: 1% of request, below target, at minReplicas already.
-      const h = await waitHpa(
-        name,
-        "a CPU utilization",
-        (x) => x.status?.currentMetrics?.[0]?.resource !== undefined,
-      );
-      expect(h.status?.currentMetrics?.[0]).toMatchObject({ type: "Resource", resource: { name: "cpu" } });
-      expect(condition(h, "ScalingActive")).toMatchObject({ status: "True", reason: "ValidMetricFound" });
-      expect(h.status?.currentReplicas).toBe(1);
-    }
+    // Idle fe uses 1m of its 100m: 1% of request, below target, at minReplicas already.
+    const fe = await waitHpa(
+      `${PCS}-0-fe`,
+      "a CPU utilization",
+      (x) => x.status?.currentMetrics?.[0]?.resource !== undefined,
+    );
+    expect(fe.status?.currentMetrics?.[0]).toMatchObject({ type: "Resource", resource: { name: "cpu" } });
+    expect(condition(fe, "ScalingActive")).toMatchObject({ status: "True", reason: "ValidMetricFound" });
+    // sg's 3 pods at 2 requests/s against 10: ceil(0.2 x 3) = 1 replica, where it is.
+    await rps(2);
+    const sg = await waitHpa(
+      `${PCS}-0-sg`,
+      "requests_per_second 2",
+      (x) => x.status?.currentMetrics?.[0]?.pods?.current.averageValue === "2",
+    );
+    expect(sg.status?.currentMetrics?.[0]).toMatchObject({
+      type: "Pods",
+      pods: { metric: { name: "requests_per_second" } },
+    });
+    expect(condition(sg, "ScalingActive")).toMatchObject({ status: "True", reason: "ValidMetricFound" });
+    for (const h of [fe, sg]) expect(h.status?.currentReplicas).toBe(1);
   }, 120_000);
 
   it("load up: the clique and the scaling group scale up to maxReplicas, gangs whole", async (ctx) => {
     if (unserved) ctx.skip();
-    await load(await podsOf("fe"), "180m");
-    await load(await podsOf("sg"), "150m");
+    await cpu("180m");
+    // 40/s against 10 on replica 0's pods; the new replicas' pods report nothing (counted as 0 on a
+    // scale-up): at 3 replicas ceil(120 / 9 / 10 x 9) = 12 is still above maxReplicas.
+    await rps(40);
     await waitSettled(3, 3);
     const fe = await waitHpa(`${PCS}-0-fe`, "3 replicas", (x) => x.status?.currentReplicas === 3);
     expect(fe.status).toMatchObject({ desiredReplicas: 3 });
@@ -142,10 +173,12 @@ describe("autoscaling: a clique and a scaling group through their HPAs", () => {
     expect(condition(fe, "AbleToScale")?.status).toBe("True");
     const sg = await waitHpa(`${PCS}-0-sg`, "3 replicas", (x) => x.status?.currentReplicas === 3);
     expect(sg.status).toMatchObject({ desiredReplicas: 3 });
-    for (const name of [`${PCS}-0-fe`, `${PCS}-0-sg`])
-      expect(
-        (await rescales(name)).some((m) => /^New size: 3; reason: cpu resource utilization/.test(m)),
-      ).toBe(true);
+    expect(await rescales(`${PCS}-0-fe`)).toContain(
+      "New size: 3; reason: cpu resource utilization (percentage of request) above target",
+    );
+    expect(await rescales(`${PCS}-0-sg`)).toContain(
+      "New size: 3; reason: pods metric requests_per_second above target",
+    );
     expect(
       await e2e.kubectl.ok(["get", "pcsg", `${PCS}-0-sg`, "-n", NS, "-o", "jsonpath={.spec.replicas}"]),
     ).toBe("3");
@@ -161,8 +194,8 @@ describe("autoscaling: a clique and a scaling group through their HPAs", () => {
 
   it("load down: both scale back to minReplicas after the stabilisation window, gangs whole", async (ctx) => {
     if (unserved) ctx.skip();
-    await load(await podsOf("fe"), undefined);
-    await load(await podsOf("sg"), undefined);
+    await cpu(undefined);
+    await rps(1);
     await waitSettled(1, 1);
     for (const name of [`${PCS}-0-fe`, `${PCS}-0-sg`]) {
       const h = await waitHpa(
