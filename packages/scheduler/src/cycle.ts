@@ -16,11 +16,11 @@ import {
   type TopologyLevel,
 } from "@grove-ts/placement";
 import type { Logger } from "@grove-ts/runtime";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { Binding } from "./binder.js";
 import { GangBuildError, type WorkGang } from "./gangs.js";
 import type { GangSchedulerMetrics } from "./metrics.js";
-import { withNvlinkKey } from "./mnnvl.js";
+import { NVLINK_DOMAIN_KEY, withNvlinkKey } from "./mnnvl.js";
 import type { ClusterView } from "./pending.js";
 import type { Placer } from "./placer.js";
 import { CyclePodConstraints, type NamespaceLabels } from "./pod-cycle.js";
@@ -71,6 +71,13 @@ export class Cycle {
   private pc!: CyclePodConstraints;
   /** This cycle's gangs that did not fit now (Unschedulable): preemption's candidates. */
   private unfit: Unfit[] = [];
+  /**
+   * What the nodes' labels say, kept until a node changes (nodeChanged): distinct values per key
+   * (topology.ts) and whether any node has an NVLink domain (mnnvl.ts). A cycle then reads the
+   * nodes only when they changed, not once per gang.
+   */
+  private readonly distinctValues = new Map<string, number>();
+  private nvlinkNodes: boolean | undefined;
 
   constructor(
     private readonly view: ClusterView,
@@ -81,6 +88,8 @@ export class Cycle {
 
   /** A node was added, deleted, uncordoned, re-tainted, relabelled or resized. */
   nodeChanged(now = Date.now()): void {
+    this.distinctValues.clear();
+    this.nvlinkNodes = undefined;
     const quiet = this.options.surplusSettleMs ?? 500;
     if (this.lastNodeChange === undefined || now - this.lastNodeChange >= quiet) this.nodeBurstStart = now;
     this.lastNodeChange = now;
@@ -209,7 +218,13 @@ export class Cycle {
     out: CycleResult,
   ): Promise<{ levels: TopologyLevel[]; spread: boolean; items: Item[] }[]> {
     const bindingList = this.view.bindings.list();
-    const nodeList = this.view.nodes.list();
+    let listed: Node[] | undefined;
+    const nodeList = () => {
+      listed ??= this.view.nodes.list();
+      return listed;
+    };
+    this.nvlinkNodes ??= nodeList().some((n) => n.metadata?.labels?.[NVLINK_DOMAIN_KEY] !== undefined);
+    const nvlinkNodes = this.nvlinkNodes ? nodeList() : [];
     const batches: { levels: TopologyLevel[]; spread: boolean; items: Item[] }[] = [];
     const bySig = new Map<string, (typeof batches)[number]>();
     const free: (Item & { spread: boolean })[] = [];
@@ -226,12 +241,13 @@ export class Cycle {
         continue;
       }
       for (const g of w.groups) groupNames.add(g.name);
-      const keys = withNvlinkKey(this.pc.keysFor(w), w, nodeList);
+      const keys = withNvlinkKey(this.pc.keysFor(w), w, nvlinkNodes);
       const levels = levelsFor(
         this.view.claims?.withKeys(keys, w) ?? keys,
         w.podGang?.metadata?.annotations?.[AnnotationTopologyName],
         bindingList,
         nodeList,
+        this.distinctValues,
       );
       let gang: Gang;
       try {

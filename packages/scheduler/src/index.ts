@@ -10,6 +10,7 @@ export {
 } from "./evictor.js";
 export { constraintKeys, toPlacementGang, type WorkGang, type WorkGroup } from "./gangs.js";
 export {
+  type CycleStats,
   type GangSchedulerMetrics,
   PENDING_REASONS,
   type PendingReason,

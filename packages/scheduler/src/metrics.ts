@@ -30,4 +30,17 @@ export interface GangSchedulerMetrics {
   pendingPodGangs(byReason: Readonly<Record<PendingReason, number>>): void;
   /** One solver call (placement of one batch) took `seconds`. */
   solverDuration(seconds: number): void;
+  /** After each scheduling cycle (optional): its wall time and what it decided. */
+  cycle?(stats: CycleStats): void;
+}
+
+/** One scheduling cycle as `GangSchedulerMetrics.cycle` reports it. */
+export interface CycleStats {
+  seconds: number;
+  /** Gangs (and lone pods) with an outcome this cycle: the ones attempted. */
+  attempted: number;
+  /** Gangs placed whole (every pending pod got a node). */
+  scheduled: number;
+  /** Pods placed (bindings handed to the binder). */
+  pods: number;
 }

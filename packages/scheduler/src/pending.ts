@@ -15,6 +15,7 @@ import { type Cache, type Condition, findCondition, type KubeObject } from "@gro
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { Claims } from "./claims.js";
 import { constraintKeys, type Within, type WorkGang, type WorkGroup } from "./gangs.js";
+import { PodTracker } from "./pod-tracker.js";
 import { podKey, type Snapshot } from "./snapshot.js";
 
 /** What a pod without spec.schedulerName is scheduled by. */
@@ -60,6 +61,9 @@ export class ClusterView {
 
   /** KAI's Queues, when the kind is served (the scheduler looks at start): a gang's queue must exist. */
   queues: Cache<KubeObject> | undefined = undefined;
+
+  /** Settled gangs and schedulable pods, kept from pod events once the scheduler tracks them. */
+  readonly tracker = new PodTracker();
 
   /** DRA allocation (claims.ts), when resource.k8s.io/v1 ResourceClaims are served. */
   claims: Claims | undefined = undefined;
@@ -114,7 +118,12 @@ export class ClusterView {
     for (const pg of this.gangs.list()) {
       const ns = pg.metadata.namespace ?? "";
       const key = `${ns}/${pg.metadata.name}`;
+      // Every pod bound: nothing to place, and its pods are no lone pods (they are not schedulable).
+      if (this.tracker.settledGang(key, pg)) continue;
       const groups: WorkGroup[] = [];
+      /** Every referenced pod exists and is bound: the gang is settled until one of them changes. */
+      let allBound = true;
+      const refs: string[] = [];
       /** Per group, its unplaced pods gated or not: what a scaled gang will ask for once ungated. */
       const unplaced: Pod[][] = [];
       let complete = true;
@@ -124,12 +133,16 @@ export class ClusterView {
         const pending: Pod[] = [];
         const later: Pod[] = [];
         for (const ref of g.podReferences) {
-          inGang.set(podKey(ref.namespace || ns, ref.name), key);
+          const k = podKey(ref.namespace || ns, ref.name);
+          inGang.set(k, key);
+          refs.push(k);
           const pod = this.pods.get(ref.name, ref.namespace || ns);
           if (!pod) {
             complete = false;
+            allBound = false;
             continue;
           }
+          if (!this.isBound(pod)) allBound = false;
           if (this.ours(pod)) ours = true;
           if (this.isPlaced(pod)) bound.push(pod);
           else if (this.schedulable(pod) && !this.snapshot.boundNode(pod)) pending.push(pod);
@@ -147,6 +160,13 @@ export class ClusterView {
           constraint: g.topologyConstraint,
         });
       }
+      if (allBound)
+        this.tracker.settle(
+          key,
+          pg,
+          refs,
+          pg.spec.podgroups.every((g) => g.podReferences.length >= g.minReplicas),
+        );
       if (!ours) continue;
       const base =
         pg.metadata.labels?.[LabelBasePodGang] ??
@@ -211,7 +231,7 @@ export class ClusterView {
       w.companions = c.filter((x) => !x.podGang?.spec.topologyConstraintGroupConfigs?.length);
       for (const x of w.companions) for (const k of x.keys) w.keys.add(k);
     }
-    for (const pod of this.pods.list()) {
+    for (const pod of this.lonePodCandidates()) {
       if (!this.schedulable(pod) || this.snapshot.boundNode(pod)) continue;
       const ns = pod.metadata.namespace ?? "";
       if (inGang.has(pk(pod))) continue;
@@ -251,6 +271,18 @@ export class ClusterView {
         list.map((c) => c.key),
       );
     return { ready: out, waitingFor, gangOf: inGang };
+  }
+
+  /** The pods that may be schedulable: those the tracker saw so, else every pod. */
+  private *lonePodCandidates(): Iterable<Pod & KubeObject> {
+    if (!this.tracker.tracked) {
+      yield* this.pods.list();
+      return;
+    }
+    for (const [ns, name] of this.tracker.schedulablePods()) {
+      const pod = this.pods.get(name, ns);
+      if (pod) yield pod;
+    }
   }
 
   /**

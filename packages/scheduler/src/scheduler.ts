@@ -268,12 +268,14 @@ class Scheduler implements GangScheduler {
       this.pods.addEventHandler({
         onAdd: (p) => {
           this.snapshot.setPod(p);
+          this.view.tracker.onPod(p, this.view.schedulable(p));
           this.podTouched(p);
           this.queueStatus?.podChanged(p);
           if (this.view.schedulable(p)) this.workFor(p);
         },
         onUpdate: (o, p) => {
           this.snapshot.setPod(p);
+          this.view.tracker.onPod(p, this.view.schedulable(p));
           this.podTouched(p);
           this.queueStatus?.podChanged(o);
           this.queueStatus?.podChanged(p);
@@ -282,6 +284,7 @@ class Scheduler implements GangScheduler {
         },
         onDelete: (p) => {
           this.snapshot.deletePod(p.metadata.namespace, p.metadata.name);
+          this.view.tracker.onPodDeleted(p);
           this.status.podDeleted(p, lonePodKey(p));
           this.preemption?.forget(lonePodKey(p));
           this.queue.remove(lonePodKey(p));
@@ -305,6 +308,7 @@ class Scheduler implements GangScheduler {
         onDelete: (g) => {
           const key = `${g.metadata.namespace}/${g.metadata.name}`;
           this.status.gangDeleted(key, g.metadata.uid);
+          this.view.tracker.gangDeleted(key);
           this.preemption?.forget(key);
           this.queue.remove(key);
         },
@@ -318,6 +322,8 @@ class Scheduler implements GangScheduler {
     await this.watchQueues();
     const c = [this.client, this.view, this.pods, this.status, this.queue, this.log] as const;
     this.claims = await ClaimsRuntime.open(...c);
+    // Every pod event reaches the handlers above from the first list on (pod-tracker.ts).
+    this.view.tracker.track();
     for (const i of this.informers()) i.start();
     await Promise.all(this.informers().map((i) => i.waitForSync()));
     this.log.info("started", { schedulerNames: [...this.names] });
@@ -398,11 +404,18 @@ class Scheduler implements GangScheduler {
       if (!keys) return;
       try {
         if (this.queue.shuttingDown) return;
+        const started = performance.now();
         this.claims?.claims.begin();
         const r = await this.cycle.run(keys);
         // DRA: the claims' allocation and reservedFor are written before any of their pods is bound.
         if (this.claims) r.bindings = await this.claims.commit(r.bindings, r.outcomes, this.snapshot);
         this.binder.add(r.bindings);
+        this.options.metrics?.cycle?.({
+          seconds: (performance.now() - started) / 1000,
+          attempted: r.outcomes.size,
+          scheduled: [...r.outcomes.values()].filter((o) => o === "Scheduled").length,
+          pods: r.bindings.length,
+        });
         for (const [key, outcome] of r.outcomes) this.queue.done(key, outcome);
         for (const key of r.next) this.queue.add(key);
         for (const key of r.hold?.keys ?? []) this.queue.addAfter(key, r.hold?.afterMs ?? 0);

@@ -226,6 +226,8 @@ export class StatusWriter {
     for (const pg of this.view.gangs.list()) {
       const ns = pg.metadata.namespace ?? "";
       const key = `${ns}/${pg.metadata.name}`;
+      // Every pod bound and each group at its minimum: holds, without reading its pods.
+      if (this.view.tracker.settledGang(key, pg)?.holds) continue;
       const ours = pg.spec.podgroups.some((g) =>
         g.podReferences.some((ref) => {
           const pod = this.view.pods.get(ref.name, ref.namespace || ns);

@@ -11,7 +11,9 @@ export function levelsFor(
   keys: ReadonlySet<string>,
   topologyName: string | undefined,
   bindings: readonly ClusterTopologyBinding[],
-  nodes: Iterable<Node>,
+  nodes: Iterable<Node> | (() => Iterable<Node>),
+  /** Distinct node values per key, kept by the caller while the nodes' labels do not change. */
+  memo?: Map<string, number>,
 ): TopologyLevel[] {
   if (keys.size === 0) return [];
   const covers = (ct: ClusterTopologyBinding): boolean => {
@@ -22,14 +24,18 @@ export function levelsFor(
   const named = topologyName ? bindings.find((b) => b.metadata?.name === topologyName) : undefined;
   const ct = named && covers(named) ? named : bindings.find(covers);
   if (ct) return ct.spec.levels.map((l) => ({ domain: l.domain, key: l.key }));
-  const distinct = new Map<string, Set<string>>();
-  for (const k of keys) distinct.set(k, new Set());
-  for (const n of nodes)
-    for (const k of keys) {
-      const v = n.metadata?.labels?.[k];
-      if (v !== undefined) distinct.get(k)?.add(v);
-    }
+  const counts = memo ?? new Map<string, number>();
+  const missing = [...keys].filter((k) => !counts.has(k));
+  if (missing.length > 0) {
+    const distinct = new Map(missing.map((k) => [k, new Set<string>()]));
+    for (const n of typeof nodes === "function" ? nodes() : nodes)
+      for (const k of missing) {
+        const v = n.metadata?.labels?.[k];
+        if (v !== undefined) distinct.get(k)?.add(v);
+      }
+    for (const [k, vs] of distinct) counts.set(k, vs.size);
+  }
   return [...keys]
-    .sort((a, b) => (distinct.get(a)?.size ?? 0) - (distinct.get(b)?.size ?? 0) || a.localeCompare(b))
+    .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0) || a.localeCompare(b))
     .map((key) => ({ domain: key, key }));
 }
