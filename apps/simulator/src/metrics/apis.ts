@@ -101,15 +101,23 @@ export function createMetricsApis(client: Client, options: { logger?: Logger } =
     };
   };
 
-  const nodeMetrics = (n: NodeLike, all: LoadPod[]) => {
-    let cpu = 0;
-    let memory = 0;
-    for (const p of all)
-      if (p.spec?.nodeName === n.metadata.name)
-        for (const c of podLoad(p).containers) {
-          cpu += c.cpuNano;
-          memory += c.memoryBytes;
-        }
+  /** Each node's usage: the sum of its measured pods' (one pass over the pods per request). */
+  const nodeUsage = (all: LoadPod[]): Map<string, { cpu: number; memory: number }> => {
+    const out = new Map<string, { cpu: number; memory: number }>();
+    for (const p of all) {
+      const node = p.spec?.nodeName ?? "";
+      const u = out.get(node) ?? { cpu: 0, memory: 0 };
+      for (const c of podLoad(p).containers) {
+        u.cpu += c.cpuNano;
+        u.memory += c.memoryBytes;
+      }
+      out.set(node, u);
+    }
+    return out;
+  };
+
+  const nodeMetrics = (n: NodeLike, usage: Map<string, { cpu: number; memory: number }>) => {
+    const u = usage.get(n.metadata.name ?? "") ?? { cpu: 0, memory: 0 };
     const now = sample();
     return {
       metadata: {
@@ -118,7 +126,7 @@ export function createMetricsApis(client: Client, options: { logger?: Logger } =
         ...(n.metadata.labels ? { labels: n.metadata.labels } : {}),
       },
       ...now,
-      usage: { cpu: formatNano(cpu), memory: formatBytes(memory) },
+      usage: { cpu: formatNano(u.cpu), memory: formatBytes(u.memory) },
     };
   };
 
@@ -134,18 +142,18 @@ export function createMetricsApis(client: Client, options: { logger?: Logger } =
       const av = { apiVersion: "metrics.k8s.io/v1beta1" };
       const [a, b, c, d] = path;
       if (a === "nodes" && path.length <= 2) {
-        const all = measured();
-        const ready = nodes.cache.list().filter((n) => nodeReady(n.metadata.name));
+        const usage = nodeUsage(measured());
+        const readyNodes = nodes.cache.list().filter((n) => nodeReady(n.metadata.name));
         if (b !== undefined) {
-          const n = ready.find((x) => x.metadata.name === b);
+          const n = readyNodes.find((x) => x.metadata.name === b);
           if (!n) throw notFound(`nodemetrics.metrics.k8s.io "${b}" not found`);
-          return { kind: "NodeMetrics", ...av, ...nodeMetrics(n, all) };
+          return { kind: "NodeMetrics", ...av, ...nodeMetrics(n, usage) };
         }
         const match = selector(query);
-        const items = ready
+        const items = readyNodes
           .filter(match)
           .sort((x, y) => String(x.metadata.name).localeCompare(String(y.metadata.name)))
-          .map((n) => nodeMetrics(n, all));
+          .map((n) => nodeMetrics(n, usage));
         return { kind: "NodeMetricsList", ...av, metadata: {}, items };
       }
       const ns = a === "namespaces" && c === "pods" ? b : a === "pods" && path.length === 1 ? "" : undefined;
