@@ -53,9 +53,9 @@ export function constrainGang(
   const work = new Map<string, WorkGroup>();
   for (const x of [w, ...(w.companions ?? [])]) for (const g of x.groups) work.set(g.name, g);
   const pendingPods = gang.groups.flatMap((g) => work.get(g.name)?.pending ?? []);
-  const placed = world.placed();
   const anyPlacedAnti = placedAntiAffinity(world);
   if (!anyPlacedAnti && !pendingPods.some((p) => hasTerms(podTerms(p)))) return { gang };
+  const placed = world.placed();
 
   const nodes = world.nodes();
   const byValue = new Map<string, Map<string, string[]>>();

@@ -66,12 +66,18 @@ export class CycleWorld implements PodWorld {
 
   /** Some node has a PreferNoSchedule taint: groups then prefer the nodes whose taints they tolerate. */
   preferNoSchedule(): boolean {
-    this.pns ??= anyPreferNoSchedule(this.nodes());
+    // Kept across cycles until a node changes once pod and node events are tracked (pod-tracker.ts).
+    const facts = this.view.tracker.tracked ? this.view.tracker.nodeFacts : {};
+    facts.preferNoSchedule ??= anyPreferNoSchedule(this.nodes());
+    this.pns ??= facts.preferNoSchedule;
     return this.pns;
   }
 
   placedAntiAffinity(): boolean {
-    this.anti ??= this.placed().some((e) => podTerms(e.pod).antiAffinity.length > 0);
+    // No pod with required anti-affinity exists: no pass over every placed pod.
+    this.anti ??=
+      this.view.tracker.mayHaveAntiAffinity() &&
+      this.placed().some((e) => podTerms(e.pod).antiAffinity.length > 0);
     return this.anti;
   }
 

@@ -7,7 +7,11 @@
 //   never changed in place: a spec change is a new object) and forgotten on any event of a pod it
 //   references;
 // - schedulable pods: every pod that was ours, unbound, ungated and not finished at its last event
-//   (a superset of the lone pods a cycle may place, each checked again when read).
+//   (a superset of the lone pods a cycle may place, each checked again when read);
+// - pods with required pod anti-affinity, not finished: none, and no placed pod can refuse a gang
+//   (pod-cycle.ts skips its pass over every placed pod);
+// - what the nodes say that a cycle asks (some node has a PreferNoSchedule taint), until a node
+//   changes.
 // Without `track()` (no informer events delivered) nothing is kept and every look is a full one.
 import type { PodGang } from "@grove-ts/api";
 import type { Pod } from "kubernetes-types/core/v1.js";
@@ -25,6 +29,10 @@ export class PodTracker {
   private readonly gangsOf = new Map<string, Set<string>>();
   /** pod key -> [namespace, name] of pods schedulable at their last event. */
   private readonly candidates = new Map<string, [string, string]>();
+  /** Keys of unfinished pods with required pod anti-affinity. */
+  private readonly anti = new Set<string>();
+  /** Facts about the nodes, cleared by nodeChanged(). */
+  readonly nodeFacts: { preferNoSchedule?: boolean } = {};
 
   /** Pod events are delivered from now on (onPod / onPodDeleted for every pod, the initial list included). */
   track(): void {
@@ -65,12 +73,27 @@ export class PodTracker {
     this.unsettle(key);
     if (schedulable) this.candidates.set(key, [pod.metadata?.namespace ?? "", pod.metadata?.name ?? ""]);
     else this.candidates.delete(key);
+    const phase = pod.status?.phase;
+    const anti = pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if ((anti?.length ?? 0) > 0 && phase !== "Succeeded" && phase !== "Failed") this.anti.add(key);
+    else this.anti.delete(key);
+  }
+
+  /** Some pod may have required pod anti-affinity (always true while not tracking). */
+  mayHaveAntiAffinity(): boolean {
+    return !this.tracking || this.anti.size > 0;
+  }
+
+  /** A node was added, deleted or changed: what was known about the nodes is not. */
+  nodeChanged(): void {
+    delete this.nodeFacts.preferNoSchedule;
   }
 
   onPodDeleted(pod: Pod): void {
     const key = podKey(pod.metadata?.namespace, pod.metadata?.name);
     this.unsettle(key);
     this.candidates.delete(key);
+    this.anti.delete(key);
   }
 
   /** [namespace, name] of the pods that were schedulable at their last event. */

@@ -252,7 +252,10 @@ class Scheduler implements GangScheduler {
         },
         onUpdate: (o, n) => {
           this.snapshot.setNode(n);
-          if (o.metadata.deletionTimestamp !== n.metadata.deletionTimestamp) this.placer.drop();
+          if (o.metadata.deletionTimestamp !== n.metadata.deletionTimestamp) {
+            this.placer.drop();
+            this.view.tracker.nodeChanged();
+          }
           if (
             o.spec?.unschedulable !== n.spec?.unschedulable ||
             JSON.stringify([o.status?.allocatable, o.spec?.taints, o.metadata.labels]) !==
@@ -431,6 +434,7 @@ class Scheduler implements GangScheduler {
 
   /** A node changed in a way that can help parked gangs; its encodings are stale. */
   private nodeChanged(): void {
+    this.view.tracker.nodeChanged();
     this.placer.drop();
     this.cycle.nodeChanged();
     this.queue.activate("node");

@@ -6,7 +6,18 @@ import { PodGangType } from "@grove-ts/api";
 import { PodType } from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
 import { PodTracker } from "../src/pod-tracker.js";
-import { boundNodes, createAll, eventually, getPod, harness, type K, node, pod, podGang } from "./harness.js";
+import {
+  boundNodes,
+  createAll,
+  eventually,
+  getPod,
+  harness,
+  type K,
+  node,
+  pod,
+  podGang,
+  termsPod,
+} from "./harness.js";
 
 describe("PodTracker", () => {
   const pg = podGang("g", [{ name: "w", pods: ["a", "b"], min: 2 }]);
@@ -37,6 +48,33 @@ describe("PodTracker", () => {
     t.settle("default/g", pg, ["default/a", "default/b"], false);
     t.gangDeleted("default/g");
     expect(t.settledGang("default/g", pg)).toBeUndefined();
+  });
+
+  it("knows whether some unfinished pod has required pod anti-affinity", () => {
+    const t = new PodTracker();
+    expect(t.mayHaveAntiAffinity()).toBe(true);
+    t.track();
+    expect(t.mayHaveAntiAffinity()).toBe(false);
+    const term = { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "a" } } };
+    const anti = termsPod("x", undefined, { anti: [term] }, "requiredDuringSchedulingIgnoredDuringExecution");
+    t.onPod(anti, false);
+    expect(t.mayHaveAntiAffinity()).toBe(true);
+    t.onPod({ ...anti, status: { phase: "Succeeded" } }, false);
+    expect(t.mayHaveAntiAffinity()).toBe(false);
+    t.onPod(anti, true);
+    t.onPodDeleted(anti);
+    expect(t.mayHaveAntiAffinity()).toBe(false);
+    // Preferred anti-affinity refuses nothing.
+    t.onPod(
+      termsPod(
+        "y",
+        undefined,
+        { anti: [{ weight: 1, podAffinityTerm: term }] },
+        "preferredDuringSchedulingIgnoredDuringExecution",
+      ),
+      true,
+    );
+    expect(t.mayHaveAntiAffinity()).toBe(false);
   });
 
   it("lists the pods schedulable at their last event", () => {
