@@ -34,6 +34,8 @@ const Q_ORDER: i32 = 28;
 const Q_SUM: i32 = 29;
 const Q_FREES: i32 = 30;
 const Q_PODCOUNT: i32 = 31;
+const Q_X0: i32 = 32;
+const Q_X1: i32 = 33;
 
 // What the comparators read.
 let prio: usize = 0;
@@ -210,9 +212,10 @@ export function preempt(c: usize, q: usize): i32 {
   const frees = q + <usize>gi(q, Q_FREES);
   const unusable = FLAG_CORDONED | FLAG_REMOVED;
 
-  // 1. free capacity per domain
+  // 1. free capacity per domain (of the nodes X0..X1)
   for (let i = 0; i < DOMS * R; i++) sf(base, i, 0);
-  for (let x = 0; x < N; x++) {
+  const X1 = min(N, gi(q, Q_X1));
+  for (let x = gi(q, Q_X0); x < X1; x++) {
     if ((gi(flags, x) & unusable) !== 0) continue;
     if (L >= 0 && gi(nodeDom, x * Lc + L) < 0) continue;
     const d = L < 0 ? 0 : gi(nodeDom, x * Lc + L) - D0;

@@ -163,6 +163,7 @@ function sequences(w: World, e: EngineOptions) {
 }
 
 describe.each(batches)("preemption on a reused snapshot: $name", (batch) => {
+  // 60 clusters x 3 engines, a fresh snapshot per decision: over a minute on a loaded 2-core machine.
   it(`${batch.seeds.length} clusters: reused = fresh on every decision, js = wasm release = wasm debug`, () => {
     let decisions = 0;
     let withVictims = 0;
@@ -189,7 +190,7 @@ describe.each(batches)("preemption on a reused snapshot: $name", (batch) => {
     // Decisions that evict and build on each other, or the comparison proves little.
     expect(decisions).toBeGreaterThan(batch.seeds.length);
     expect(withVictims).toBeGreaterThan(batch.seeds.length / 4);
-  });
+  }, 180_000);
 });
 
 describe.each(["splice", "giveBack", "drop"] as const)(

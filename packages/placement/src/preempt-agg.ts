@@ -266,7 +266,21 @@ function incremental(
     const d = (nodeDom[x * Lc + L] as number) - st.d0;
     return d >= 0 && d < st.domains && dirty[d] === 1;
   });
-  const out = run(ctx, c, L, need, input);
+  // The kernel reads the nodes of the dirty domains only (a domain is a range of nodes): the
+  // others' free capacity is kept (none of their nodes changed).
+  const D = v.hdr[C.D] as number;
+  const domStart = v.i32(C.DOMSTART, D);
+  const domEnd = v.i32(C.DOMEND, D);
+  let x0 = ctx.cluster.nodes.length;
+  let x1 = 0;
+  for (let d = 0; d < st.domains; d++)
+    if (dirty[d] === 1) {
+      x0 = Math.min(x0, domStart[st.d0 + d] as number);
+      x1 = Math.max(x1, domEnd[st.d0 + d] as number);
+    }
+  const out = run(ctx, c, L, need, input, [x0, x1]);
+  for (let d = 0; d < st.domains; d++)
+    if (dirty[d] === 1) st.base.set(out.base.subarray(d * R, (d + 1) * R), d * R);
   // Entries of dirty domains are left behind (their lists are replaced below; never read again).
   const E0 = st.E;
   const E = E0 + out.E;
@@ -308,7 +322,6 @@ function incremental(
     }
   }
   st.plans = plans;
-  st.base = out.base;
   st.c = c;
 }
 
@@ -320,7 +333,14 @@ function planBefore(a: DomainPlan, b: DomainPlan): boolean {
 }
 
 /** Runs the engine's preemption kernel on `input`'s candidates and rows (the amounts from `c`). */
-function run(ctx: PreemptContext, c: EncodedCandidates, L: number, need: number[], input: Input) {
+function run(
+  ctx: PreemptContext,
+  c: EncodedCandidates,
+  L: number,
+  need: number[],
+  input: Input,
+  nodes: [number, number] = [0, ctx.cluster.nodes.length],
+) {
   const cl = ctx.cluster;
   const cv = cl.views();
   const Lc = ctx.levels.length;
@@ -369,6 +389,8 @@ function run(ctx: PreemptContext, c: EncodedCandidates, L: number, need: number[
     h[Q.S] = S;
     h[Q.DOMS] = domains;
     h[Q.D0] = d0;
+    h[Q.X0] = nodes[0];
+    h[Q.X1] = nodes[1];
     v.i32(Q.RES, R).set(c.resources);
     v.f64(Q.NEED, R).set(need);
     v.f64(Q.PRIO, K).set(input.prio);

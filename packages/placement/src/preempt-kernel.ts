@@ -4,7 +4,8 @@
 // the cluster arena (layout.ts C) and a preemption arena (Q below); writes results into the latter.
 //
 // 1. base[d][j]: free capacity of the asked resource j on the usable nodes of domain d of level L
-//    (the whole cluster: one domain), a node's negative free counting 0;
+//    (the whole cluster: one domain), a node's negative free counting 0; only nodes X0..X1 are
+//    read (the caller's range: every node, or the domains it recomputes);
 // 2. an entry per (candidate, domain): what the candidate's pods on usable nodes there free; its
 //    size, the share of the gang's minimum it frees (resources but pods; pods alone if only asked);
 // 3. per domain its entries sorted (domains whose entries all together fall short are skipped):
@@ -49,7 +50,9 @@ export const Q = {
   SUM: 29, // scratch f64 R
   FREES: 30, // scratch f64 P
   PODCOUNT: 31, // i32 P: pods each row stands for
-  HEADER: 32,
+  X0: 32, // first node step 1 reads (free capacity per domain) ...
+  X1: 33, // ... and the end: a domain with no node in the range gets base 0
+  HEADER: 34,
 } as const;
 
 export class PreemptKernel {
@@ -107,9 +110,10 @@ export class PreemptKernel {
     const entCand = this.entCand;
     const unusable = FLAG_CORDONED | FLAG_REMOVED;
 
-    // 1. free capacity per domain
+    // 1. free capacity per domain (of the nodes X0..X1)
     base.fill(0);
-    for (let x = 0; x < N; x++) {
+    const X1 = Math.min(N, q[Q.X1] as number);
+    for (let x = q[Q.X0] as number; x < X1; x++) {
       if (((flags[x] as number) & unusable) !== 0) continue;
       const d = L < 0 ? 0 : (nodeDom[x * Lc + L] as number) - D0;
       if (L >= 0 && (nodeDom[x * Lc + L] as number) < 0) continue;
