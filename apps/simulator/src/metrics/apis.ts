@@ -71,16 +71,16 @@ export function createMetricsApis(client: Client, options: { logger?: Logger } =
     if (!n || nodeDown(n)) return false;
     return n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
   };
-  /** The pods that have metrics: Running, on a Ready node. */
-  const measured = (namespace?: string): LoadPod[] =>
-    pods.cache
+  const isMeasured = (p: LoadPod | undefined): p is LoadPod =>
+    p?.status?.phase === "Running" && nodeReady(p.spec?.nodeName);
+  /** The pods that have metrics (Running, on a Ready node) and `match`, by namespace and name. */
+  const measured = (namespace?: string, match: (p: LoadPod) => boolean = () => true): LoadPod[] => {
+    const key = (p: LoadPod) => `${p.metadata.namespace}/${p.metadata.name}`;
+    return pods.cache
       .list(namespace)
-      .filter((p) => p.status?.phase === "Running" && nodeReady(p.spec?.nodeName))
-      .sort((a, b) =>
-        `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
-          `${b.metadata.namespace}/${b.metadata.name}`,
-        ),
-      );
+      .filter((p) => match(p) && isMeasured(p))
+      .sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  };
 
   const sample = () => ({ timestamp: rfc3339(new Date()), window: `${WINDOW_SECONDS}s` });
 
@@ -161,13 +161,11 @@ export function createMetricsApis(client: Client, options: { logger?: Logger } =
       if (ns === undefined || path.length > 4)
         throw notFound("the server could not find the requested resource");
       if (name !== undefined) {
-        const p = measured(ns).find((x) => x.metadata.name === name);
-        if (!p) throw notFound(`podmetrics.metrics.k8s.io "${ns}/${name}" not found`);
+        const p = pods.cache.get(name, ns);
+        if (!isMeasured(p)) throw notFound(`podmetrics.metrics.k8s.io "${ns}/${name}" not found`);
         return { kind: "PodMetrics", ...av, ...podMetrics(p) };
       }
-      const items = measured(ns || undefined)
-        .filter(selector(query))
-        .map(podMetrics);
+      const items = measured(ns || undefined, selector(query)).map(podMetrics);
       return { kind: "PodMetricsList", ...av, metadata: {}, items };
     },
   };
@@ -195,9 +193,7 @@ export function createMetricsApis(client: Client, options: { logger?: Logger } =
       // Our metrics carry no labels: a metric selector that requires any matches none.
       const metricSelector = parseLabelSelectorOr400(query.get("metricLabelSelector") ?? "");
       const candidates =
-        name === "*"
-          ? measured(ns).filter(selector(query))
-          : measured(ns).filter((p) => p.metadata.name === name);
+        name === "*" ? measured(ns, selector(query)) : measured(ns, (p) => p.metadata.name === name);
       const now = sample();
       const items = metricSelector.matches({})
         ? candidates.flatMap((p) => {
