@@ -179,7 +179,7 @@ export interface AllocateIn {
   devices: readonly Device[];
   classes: (name: string) => DeviceClass | undefined;
   /** Device keys (deviceKey) allocated to other claims. */
-  taken: ReadonlySet<string>;
+  taken: { has(key: string): boolean };
   /** Only devices reachable from every node (a shared claim placed before its pods). */
   floatingOnly?: boolean;
 }
@@ -263,4 +263,13 @@ export function allocate(claim: Claim, node: NodeInfo, a: AllocateIn): Allocatio
   }
   const isLocal = a.devices.some((d) => used.has(deviceKey(d)) && local(d));
   return { devices: { results }, ...(isLocal ? { nodeSelector: nodeSelectorFor(node.name) } : {}) };
+}
+
+/** Is `a` at least as new as `b` (same object, resourceVersion not smaller)? */
+export function newer(a: KubeObject, b: KubeObject): boolean {
+  if (a.metadata.uid !== b.metadata.uid) return true;
+  const x = a.metadata.resourceVersion ?? "";
+  const y = b.metadata.resourceVersion ?? "";
+  if (/^\d+$/.test(x) && /^\d+$/.test(y)) return BigInt(x) >= BigInt(y);
+  return x === y;
 }

@@ -148,14 +148,20 @@ export class ClaimsRuntime {
     if (plans.length === 0) return bindings;
     const failed = new Set<string>();
     const done: Plan[] = [];
-    for (const p of plans) {
-      const err = await this.write(p);
-      if (err === undefined) done.push(p);
-      else {
-        for (const a of p.add) failed.add(a.gang);
-        this.o.log.warn("ResourceClaim status not written", { claim: p.key, error: err });
+    // Up to 8 claims written at once (one write per claim).
+    let next = 0;
+    const worker = async () => {
+      while (next < plans.length) {
+        const p = plans[next++] as Plan;
+        const err = await this.write(p);
+        if (err === undefined) done.push(p);
+        else {
+          for (const a of p.add) failed.add(a.gang);
+          this.o.log.warn("ResourceClaim status not written", { claim: p.key, error: err });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, plans.length) }, worker));
     if (failed.size === 0) return bindings;
     // All or nothing per gang: take back what was written for a failed gang.
     for (const p of done) {

@@ -22,12 +22,13 @@ import {
   deviceKey,
   devicesOf,
   type NodeInfo,
+  newer,
   type ReservedFor,
   type Slice,
   selectsNode,
   UnsupportedClaimError,
 } from "./claims-alloc.js";
-import { deviceDemand, deviceOffers } from "./claims-count.js";
+import { deviceDemand, deviceOffers, restrict } from "./claims-count.js";
 import type { WorkGang, WorkGroup } from "./gangs.js";
 import { CAP_RESOURCE_PREFIX, type ExtraCapacity } from "./pod-constraints.js";
 
@@ -72,6 +73,10 @@ export class Claims {
   private plannedTaken = new Set<string>();
   private cycleTaken: Set<string> | undefined;
   private cycleDevices: Device[] | undefined;
+  private byNode: Map<string, Device[]> | undefined;
+  private floatingDevices: Device[] | undefined;
+  /** cycleTaken and plannedTaken together. */
+  private takenAll: Set<string> | undefined;
   private cycleNodes: NodeInfo[] | undefined;
   private readonly feasible = new Map<string, Feasible>();
   private readonly warned = new Set<string>();
@@ -89,6 +94,9 @@ export class Claims {
     this.plannedTaken = new Set();
     this.cycleTaken = undefined;
     this.cycleDevices = undefined;
+    this.byNode = undefined;
+    this.floatingDevices = undefined;
+    this.takenAll = undefined;
     this.cycleNodes = undefined;
     this.feasible.clear();
   }
@@ -121,6 +129,19 @@ export class Claims {
     return this.cycleDevices;
   }
 
+  /** The devices `node` may reach: its own and those of slices not bound to one node. */
+  private devicesFor(node: string): Device[] {
+    if (!this.byNode) {
+      this.byNode = new Map();
+      const floating: Device[] = [];
+      for (const d of this.devices())
+        if (d.nodeName === undefined) floating.push(d);
+        else this.byNode.set(d.nodeName, [...(this.byNode.get(d.nodeName) ?? []), d]);
+      this.floatingDevices = floating;
+    }
+    return [...(this.byNode.get(node) ?? []), ...(this.floatingDevices ?? [])];
+  }
+
   private nodes(): NodeInfo[] {
     this.cycleNodes ??= this.caches.nodes
       .list()
@@ -146,7 +167,8 @@ export class Claims {
         if (!this.caches.claims.get(c.metadata.name ?? "", c.metadata.namespace))
           for (const r of c.status?.allocation?.devices.results ?? []) this.cycleTaken.add(deviceKey(r));
     }
-    return new Set([...this.cycleTaken, ...this.plannedTaken]);
+    this.takenAll ??= new Set([...this.cycleTaken, ...this.plannedTaken]);
+    return this.takenAll;
   }
 
   private allocation(c: Claim): Allocation | undefined {
@@ -176,14 +198,11 @@ export class Claims {
     } else {
       const nodes = new Set<string>();
       let reason: string | undefined;
-      const a = {
-        devices: this.devices(),
-        classes: (n: string) => this.caches.classes.get(n),
-        taken: this.taken(),
-      };
+      const classes = (n: string) => this.caches.classes.get(n);
+      const taken = this.taken();
       try {
         for (const n of this.nodes()) {
-          const r = allocate(c, n, a);
+          const r = allocate(c, n, { devices: this.devicesFor(n.name), classes, taken });
           if (typeof r === "string") reason ??= r;
           else nodes.add(n.name);
         }
@@ -238,7 +257,7 @@ export class Claims {
     if (!any) return false;
     try {
       const a = {
-        devices: this.devices(),
+        devices: this.devicesFor(any.name),
         classes: (n: string) => this.caches.classes.get(n),
         taken: this.taken(),
       };
@@ -380,9 +399,10 @@ export class Claims {
           } else {
             let r: Allocation | string;
             try {
-              const taken = new Set([...this.taken(), ...localTaken]);
+              const base = this.taken();
+              const taken = { has: (k: string) => base.has(k) || localTaken.has(k) };
               r = allocate(c, this.nodeInfo(node), {
-                devices: this.devices(),
+                devices: this.devicesFor(node),
                 classes: (n) => this.caches.classes.get(n),
                 taken,
               });
@@ -409,40 +429,14 @@ export class Claims {
       const base = this.planned.get(key);
       this.planned.set(key, { key, allocation: p.allocation, add: [...(base?.add ?? []), ...p.add] });
       if (!base?.allocation)
-        for (const d of p.allocation?.devices.results ?? []) this.plannedTaken.add(deviceKey(d));
+        for (const d of p.allocation?.devices.results ?? []) {
+          this.plannedTaken.add(deviceKey(d));
+          this.takenAll?.add(deviceKey(d));
+        }
       this.feasible.delete(key);
     }
-    if (local.size > 0) this.cycleTaken = undefined;
     // Other claims' feasible nodes were computed before these devices were taken.
     if (localTaken.size > 0) this.feasible.clear();
     return undefined;
   }
-}
-
-/** Is `a` at least as new as `b` (same object, resourceVersion not smaller)? */
-function newer(a: KubeObject, b: KubeObject): boolean {
-  if (a.metadata.uid !== b.metadata.uid) return true;
-  const x = a.metadata.resourceVersion ?? "";
-  const y = b.metadata.resourceVersion ?? "";
-  if (/^\d+$/.test(x) && /^\d+$/.test(y)) return BigInt(x) >= BigInt(y);
-  return x === y;
-}
-
-/** `g` allowed only on `nodes` (added to each of its required node-affinity terms). */
-function restrict(g: PodGroup, nodes: string[]): PodGroup {
-  const req = { key: "metadata.name", operator: "In" as const, values: nodes };
-  const terms = g.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  const next = terms?.length
-    ? terms.map((t) => ({ ...t, matchFields: [...(t.matchFields ?? []), req] }))
-    : [{ matchFields: [req] }];
-  return {
-    ...g,
-    affinity: {
-      ...g.affinity,
-      nodeAffinity: {
-        ...g.affinity?.nodeAffinity,
-        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: next },
-      },
-    },
-  };
 }
