@@ -57,9 +57,10 @@ interface PodsEntry {
 }
 
 /**
- * Keyed by the candidate's `pods` array: a scheduler passes the same running gangs decision after
- * decision, and reading thousands of pods again each time would cost more than the search. A
- * caller must therefore not change a `pods` array after passing it (pass a new one).
+ * Keyed by the candidate's `pods` array: a caller reading candidates again on an encoding (new
+ * candidate objects, or one more candidate, with the same pods arrays) does not read thousands of
+ * pods again. Filled from the second read on an encoding. A caller must therefore not change a
+ * `pods` array after passing it (pass a new one).
  */
 const podsCache = new WeakMap<object, PodsEntry>();
 
@@ -83,7 +84,9 @@ export function encodeCandidates(
       return kept;
     }
   }
-  const out = readCandidates(raw, cluster, resources, field);
+  // The pods are remembered from the second read on this encoding: a first read's are seldom read
+  // again (later calls keep its arrays), and thousands of entries kept cost the collector.
+  const out = readCandidates(raw, cluster, resources, field, prev !== undefined);
   lastCall.set(cluster, { key, objects: raw.slice(), encoded: out });
   return out;
 }
@@ -138,6 +141,7 @@ function readCandidates(
   cluster: ClusterEncoding,
   resources: number[],
   field: string,
+  remember: boolean,
 ): EncodedCandidates {
   const K = raw.length;
   const names = new Array<string>(K);
@@ -170,7 +174,7 @@ function readCandidates(
     const entry =
       cached !== undefined && cached.cluster === cluster
         ? cached
-        : readPods(ps, () => `${field}[${k}]`, cluster, byObject);
+        : readPods(ps, () => `${field}[${k}]`, cluster, byObject, remember);
     entries[k] = entry;
     total += entry.nodes.length;
     podOff[k + 1] = total;
@@ -235,12 +239,13 @@ function readCandidates(
   };
 }
 
-/** Checks a candidate's pods and keeps those on known nodes (cached by the array, see podsCache). */
+/** Checks a candidate's pods and keeps those on known nodes (`remember`: cached by the array, see podsCache). */
 function readPods(
   v: unknown,
   f: () => string,
   cluster: ClusterEncoding,
   byObject: Map<unknown, Quantities>,
+  remember: boolean,
 ): PodsEntry {
   const ps = array(v, () => `${path(f)}.pods`);
   const nodes: number[] = [];
@@ -248,15 +253,18 @@ function readPods(
   const local: number[] = [];
   const distinct: Quantities[] = [];
   let known = 0;
+  // A pod's field path, made only when a check fails.
+  const podField = (j: number) => () => `${path(f)}.pods[${j}]`;
   for (let j = 0; j < ps.length; j++) {
     const pv = ps[j];
-    const pf = () => `${path(f)}.pods[${j}]`;
-    const po = isObject(pv) ? pv : object(pv, pf);
-    const node = name(po.node, () => `${path(pf)}.node`);
+    const po = isObject(pv) ? pv : object(pv, podField(j));
+    // The usual pod is checked inline (no closure per pod); anything off goes through name().
+    const nv = po.node;
+    const node = typeof nv === "string" && nv.length > 0 ? nv : name(nv, () => `${path(podField(j))}.node`);
     const req = po.requests ?? null;
     let q = byObject.get(req);
     if (q === undefined) {
-      const all = quantities(req, () => `${path(pf)}.requests`);
+      const all = quantities(req, () => `${path(podField(j))}.requests`);
       const kept: string[] = [];
       const values: number[] = [];
       for (let i = 0; i < all.names.length; i++)
@@ -289,7 +297,7 @@ function readPods(
     distinct,
     local: distinct.length > 1 ? local : null,
   };
-  if (Array.isArray(v)) podsCache.set(v, entry);
+  if (remember && Array.isArray(v)) podsCache.set(v, entry);
   return entry;
 }
 
