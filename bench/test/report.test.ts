@@ -345,6 +345,7 @@ describe("missing and unreadable results", () => {
       ["sizes", "missing"],
       ["quality", "missing"],
       ["preemption", "ok"],
+      ["scheduler", "missing"],
       ["scale", "missing"],
     ]);
     expect(section(html, "speed").html).toContain("placement.json could not be read");

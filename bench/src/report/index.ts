@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type ScaleFile, scaleSection } from "./scale.js";
+import { type SchedulerFile, schedulerSection } from "./scheduler.js";
 import { preemptionSection, qualitySection, sizesSection, speedSection } from "./solver.js";
 import { esc } from "./svg.js";
 
@@ -44,6 +45,13 @@ export const SECTIONS: SectionDef[] = [
     file: "preemption.json",
     produce: "npm run bench:preemption -w @grove-ts/bench",
     render: (d) => preemptionSection(d as Parameters<typeof preemptionSection>[0]),
+  },
+  {
+    id: "scheduler",
+    title: "Scheduler throughput on a busy cluster",
+    file: "scheduler.json",
+    produce: "npm run bench:scheduler -w @grove-ts/bench",
+    render: (d) => schedulerSection(d as SchedulerFile),
   },
   {
     id: "scale",
