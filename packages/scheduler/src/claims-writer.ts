@@ -119,8 +119,10 @@ export class ClaimsRuntime {
         onDelete: wake,
       }),
       pods.addEventHandler({
-        onUpdate: (_, p) => {
+        onUpdate: (old, p) => {
           if (podsGone(p, p.metadata?.uid ?? "")) this.podGone(p);
+          // The resourceclaim controller recorded a claim made from a template: its gang may go on.
+          else if (!p.spec?.nodeName && claimRefs(p).length > claimRefs(old).length) wake();
         },
         onDelete: (p) => this.podGone(p),
       }),

@@ -8,7 +8,7 @@
 // placed, `reserve` chooses the devices on the chosen nodes (never devices another claim holds, nor
 // one chosen earlier in the cycle) and the pods to add to status.reservedFor; claims-writer.ts
 // writes that before any pod of the gang is bound, all or nothing. Claims made from a
-// ResourceClaimTemplate by kube-controller-manager (pod.status.resourceClaimStatuses) are left out.
+// ResourceClaimTemplate are found through pod.status.resourceClaimStatuses (claims-refs.ts).
 import type { Gang, PodGroup, TopologyLevel } from "@grove-ts/placement";
 import type { Cache, KubeObject } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
@@ -29,6 +29,7 @@ import {
   UnsupportedClaimError,
 } from "./claims-alloc.js";
 import { deviceDemand, deviceOffers, restrict } from "./claims-count.js";
+import { claimNotCreated, claimRefs, notForPod, usesClaims } from "./claims-refs.js";
 import type { WorkGang, WorkGroup } from "./gangs.js";
 import { CAP_RESOURCE_PREFIX, type ExtraCapacity } from "./pod-constraints.js";
 
@@ -37,15 +38,10 @@ export const HOSTNAME_KEY = "kubernetes.io/hostname";
 export const MAX_RESERVED_FOR = 256;
 export const EventReasonUnsupportedClaim = "UnsupportedResourceClaim";
 
-/** The claims a pod names directly: (its own entry name, the ResourceClaim's name). */
-export function claimRefs(pod: Pod): string[] {
-  const rcs = pod.spec?.resourceClaims as { name: string; resourceClaimName?: string }[] | undefined;
-  return (rcs ?? []).flatMap((r) => (r.resourceClaimName ? [r.resourceClaimName] : []));
-}
+export { claimRefs };
 
 const podName = (p: Pod): string => `${p.metadata?.namespace ?? ""}/${p.metadata?.name ?? ""}`;
-const hasClaims = (w: WorkGang): boolean =>
-  w.groups.some((g) => g.pending.some((p) => claimRefs(p).length > 0));
+const hasClaims = (w: WorkGang): boolean => w.groups.some((g) => g.pending.some(usesClaims));
 
 /** What the cycle decided for one claim, not yet written. */
 export interface Plan {
@@ -295,6 +291,8 @@ export class Claims {
       let demand = 0;
       for (const pod of wg?.g.pending ?? []) {
         let d = 0;
+        const waiting = claimNotCreated(pod);
+        if (waiting) return { gang, unplaceable: `pod ${podName(pod)}: ${waiting}` };
         for (const name of claimRefs(pod)) {
           const c = this.claim(wg?.ns ?? "", name);
           if (!c)
@@ -302,6 +300,8 @@ export class Claims {
               gang,
               unplaceable: `pod ${podName(pod)}: ResourceClaim ${wg?.ns}/${name} does not exist`,
             };
+          const other = notForPod(pod, name, c);
+          if (other) return { gang, unplaceable: `pod ${podName(pod)}: ${other}` };
           if (c.metadata.deletionTimestamp)
             return {
               gang,

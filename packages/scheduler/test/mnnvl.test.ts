@@ -1,6 +1,9 @@
 // Auto-MNNVL placement (src/mnnvl.ts): pods naming one ComputeDomain in their mnnvl-claim land in
 // one NVLink domain (nodes labelled nvidia.com/gpu.clique), one group or several; pods without the
-// claim are placed as before. In-process API server, both engines.
+// claim are placed as before. In-process API server, both engines. No resourceclaim controller runs
+// here: as it would, each pod's status.resourceClaimStatuses gets an entry for the claim (naming no
+// claim: placement is under test here, the channel claims' allocation in claims-template.test.ts).
+import { type Client, PodType } from "@grove-ts/runtime";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { describe, expect, it } from "vitest";
 import {
@@ -55,6 +58,18 @@ function gpuPod(
   return p;
 }
 
+/** What the resourceclaim controller would record for pods `ps` (without making claims). */
+async function recordClaims(client: Client, ps: readonly string[]): Promise<void> {
+  for (const name of ps)
+    await client.patch(
+      PodType,
+      name,
+      "default",
+      { type: "merge", body: { status: { resourceClaimStatuses: [{ name: "mnnvl-claim" }] } } },
+      { subresource: "status" },
+    );
+}
+
 const domains = (nodes: string[]) => [...new Set(nodes.map((n) => n[0]))].sort();
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -68,6 +83,7 @@ describe.each(["wasm", "js"] as const)("MNNVL groups in one NVLink domain (%s en
       gangs: [podGang("g", [{ name: "w", pods: ws, min: 4 }])],
       pods: ws.map((w) => gpuPod(w, "g", 2, "pcs-0-train")),
     });
+    await recordClaims(h.client, ws);
     const got = await eventually(() => boundNodes((h as Harness).client, ws));
     expect(domains(got)).toEqual(["b"]);
   });
@@ -97,6 +113,7 @@ describe.each(["wasm", "js"] as const)("MNNVL groups in one NVLink domain (%s en
       ],
       pods: [gpuPod("lead", "g", 2, "pcs-0-train"), ...ws.map((w) => gpuPod(w, "g", 2, "pcs-0-train"))],
     });
+    await recordClaims(h.client, ["lead", ...ws]);
     const got = await eventually(() => boundNodes((h as Harness).client, ["lead", ...ws]));
     expect(domains(got)).toHaveLength(1);
   });
