@@ -2,8 +2,9 @@
 // prepares a pod's resources, a bound pod does not start while one of the ResourceClaims it names
 // (`spec.resourceClaims[].resourceClaimName`) is missing, not allocated, or not reserved for it
 // (status.reservedFor by uid); it stays Pending, a Warning Event `FailedPrepareDynamicResources`
-// says which claim and why (once per reason), and it is looked at again shortly. Claims made from a
-// ResourceClaimTemplate (pod.status.resourceClaimStatuses) are not checked.
+// says which claim and why (once per reason), and it is looked at again shortly. A claim made from a
+// ResourceClaimTemplate (`resourceClaimTemplateName`) is the one pod.status.resourceClaimStatuses
+// names for that pod claim, waited for until recorded; an entry naming no claim needs none.
 import { type Client, type EventRecorder, type KubeObject, ResourceClaimType } from "@grove-ts/runtime";
 
 export const EventReasonClaimsNotReady = "FailedPrepareDynamicResources";
@@ -11,7 +12,13 @@ export const EventReasonClaimsNotReady = "FailedPrepareDynamicResources";
 export const CLAIM_RETRY_MS = 500;
 
 interface ClaimPod extends KubeObject {
-  spec?: { resourceClaims?: { name: string; resourceClaimName?: string }[] } & Record<string, unknown>;
+  spec?: {
+    resourceClaims?: { name: string; resourceClaimName?: string; resourceClaimTemplateName?: string }[];
+  } & Record<string, unknown>;
+  status?: { resourceClaimStatuses?: { name: string; resourceClaimName?: string }[] } & Record<
+    string,
+    unknown
+  >;
 }
 type Claim = KubeObject & { status?: { allocation?: unknown; reservedFor?: { uid?: string }[] } };
 
@@ -19,7 +26,13 @@ type Claim = KubeObject & { status?: { allocation?: unknown; reservedFor?: { uid
 export async function claimsNotReady(client: Client, pod: ClaimPod): Promise<string | undefined> {
   const ns = pod.metadata.namespace ?? "";
   for (const r of pod.spec?.resourceClaims ?? []) {
-    const name = r.resourceClaimName;
+    let name = r.resourceClaimName;
+    if (!name && r.resourceClaimTemplateName) {
+      const st = pod.status?.resourceClaimStatuses?.find((s) => s.name === r.name);
+      if (!st)
+        return `ResourceClaim of pod claim ${r.name} (from ResourceClaimTemplate ${ns}/${r.resourceClaimTemplateName}) is not created yet`;
+      name = st.resourceClaimName;
+    }
     if (!name) continue;
     const c = await client.get<Claim>(ResourceClaimType, name, ns).catch(() => undefined);
     if (!c) return `ResourceClaim ${ns}/${name} (pod claim ${r.name}) does not exist`;
@@ -41,7 +54,7 @@ export async function claimsGate(
   warned: Map<string, Set<string>>,
   later: (ms: number) => void,
 ): Promise<boolean> {
-  if (!pod.spec?.resourceClaims?.some((r) => r.resourceClaimName)) return true;
+  if (!pod.spec?.resourceClaims?.some((r) => r.resourceClaimName || r.resourceClaimTemplateName)) return true;
   const why = await claimsNotReady(client, pod);
   if (!why) return true;
   const key = `${pod.metadata.namespace}/${pod.metadata.name}`;

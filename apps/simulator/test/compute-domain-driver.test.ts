@@ -3,7 +3,8 @@
 // ResourceClaimTemplate (owned by it, gone with it), the cluster the channel DeviceClass and a
 // channel ResourceSlice per NVLink-domain node; a pod naming the template gets its own claim named,
 // owned and annotated as Kubernetes does, recorded in its status, gone with the pod; the
-// ComputeDomain's status lists the pod's node and turns Ready once the pod runs.
+// ComputeDomain's status lists the pod's node and turns Ready once the pod runs (its claim allocated
+// by hand: no scheduler here, the kubelet waits for it).
 import {
   DeviceClassType,
   type KubeObject,
@@ -241,6 +242,23 @@ describe("ComputeDomain driver and resourceclaim controller on grove-sim's API s
       expect.objectContaining({ kind: "Pod", name: "w-0", uid: p.metadata.uid, controller: true }),
     ]);
     expect(claims[0]?.metadata.annotations?.[POD_CLAIM_NAME_ANNOTATION]).toBe("mnnvl-claim");
+    // Bound by hand, so allocated by hand as the gang scheduler would: the kubelet waits for it.
+    await sim.client.updateStatus(ResourceClaimType, {
+      ...(claims[0] as Claim),
+      status: {
+        allocation: {
+          devices: {
+            results: [{ request: "channel", driver: CD_DRIVER, pool: "gb-1", device: "channel-0" }],
+          },
+          nodeSelector: {
+            nodeSelectorTerms: [
+              { matchFields: [{ key: "metadata.name", operator: "In", values: ["gb-1"] }] },
+            ],
+          },
+        },
+        reservedFor: [{ resource: "pods", name: "w-0", uid: p.metadata.uid }],
+      },
+    } as KubeObject);
 
     await eventually(async () => {
       expect((await getCd())?.status).toEqual({

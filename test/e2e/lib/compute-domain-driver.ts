@@ -2,7 +2,8 @@
 // controller (grove-sim's on our API server, kube-controller-manager's on the real control plane),
 // read with kubectl: the ComputeDomain's ResourceClaimTemplate, owned by it; every pod's own claim
 // from that template, named `<pod>-mnnvl-claim-<5>`, controlled by the pod, annotated with the pod
-// claim's name and recorded in the pod's status.resourceClaimStatuses; the ComputeDomain's status
+// claim's name and recorded in the pod's status.resourceClaimStatuses, allocated by the gang scheduler
+// (a channel device of the pod's node) and reserved for the pod; the ComputeDomain's status
 // Ready with the nodes its pods run on; and nothing of it left once the PodCliqueSet is gone.
 import { expect } from "vitest";
 import type { E2E } from "./harness.js";
@@ -30,6 +31,19 @@ interface Cd {
   };
 }
 
+interface Claim {
+  metadata: Meta;
+  status?: {
+    allocation?: {
+      devices?: { results?: { request: string; driver: string; pool: string; device: string }[] };
+      nodeSelector?: { nodeSelectorTerms?: { matchFields?: unknown[] }[] };
+    };
+    reservedFor?: { resource: string; name: string; uid: string }[];
+  };
+}
+
+/** The driver of the ComputeDomain channel devices (grove-sim's ComputeDomain driver). */
+const CD_DRIVER = "compute-domain.nvidia.com";
 const SLOW = { timeoutMs: 120_000 };
 const one = <T>(e2e: E2E, kind: string, name: string): Promise<T> =>
   e2e.kubectl.json<T>(["get", kind, name, "-n", "default"]);
@@ -68,7 +82,7 @@ export async function expectComputeDomainDriver(e2e: E2E, pcs: string, cd: strin
   const pods = (await items<Pod>(e2e, "pods", "-l", `app.kubernetes.io/part-of=${pcs}`)).filter(
     (p) => !p.metadata.deletionTimestamp,
   );
-  const claims = await items<{ metadata: Meta }>(e2e, "resourceclaims");
+  const claims = await items<Claim>(e2e, "resourceclaims");
   for (const pod of pods) {
     const st = pod.status?.resourceClaimStatuses ?? [];
     expect(
@@ -87,7 +101,23 @@ export async function expectComputeDomainDriver(e2e: E2E, pcs: string, cd: strin
       }),
     ]);
     expect(claim?.metadata.annotations?.["resource.kubernetes.io/pod-claim-name"]).toBe("mnnvl-claim");
+    // Allocated by the gang scheduler before binding: a channel device of the pod's node, reserved for it.
+    const node = pod.spec.nodeName ?? "";
+    expect(claim?.status?.allocation?.devices?.results, name).toEqual([
+      { request: "channel", driver: CD_DRIVER, pool: node, device: expect.stringMatching(/^channel-\d+$/) },
+    ]);
+    expect(claim?.status?.allocation?.nodeSelector?.nodeSelectorTerms?.[0]?.matchFields, name).toEqual([
+      { key: "metadata.name", operator: "In", values: [node] },
+    ]);
+    expect(claim?.status?.reservedFor, name).toEqual([
+      expect.objectContaining({ resource: "pods", name: pod.metadata.name, uid: pod.metadata.uid }),
+    ]);
   }
+  // No channel device is given twice.
+  const devices = claims.flatMap((c) =>
+    (c.status?.allocation?.devices?.results ?? []).map((r) => `${r.pool}/${r.device}`),
+  );
+  expect(new Set(devices).size).toBe(devices.length);
   const nodes = [...new Set(pods.map((p) => p.spec.nodeName ?? ""))].sort();
   expect(domain?.status?.nodes?.map((n) => [n.name, n.status])).toEqual(nodes.map((n) => [n, "Ready"]));
 }
