@@ -7,7 +7,6 @@ import {
   ConditionMinAvailableBreached,
   ConditionPodCliqueScheduled,
   LabelPodCliqueScalingGroupReplicaIndex,
-  LabelPodCliqueSetReplicaIndex,
   PodCliqueScalingGroupType,
   PodCliqueType,
   ReasonGangTerminationActive,
