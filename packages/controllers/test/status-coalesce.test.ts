@@ -5,6 +5,8 @@ import { PodCliqueScalingGroupType, PodCliqueSetType, PodCliqueType } from "@gro
 import { type Client, type KubeObject, StatusMemory } from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
 import { PodExpectations } from "../src/context.js";
+import { INITIAL_SCHEDULE_GRACE_MS } from "../src/gang-termination.js";
+import { FIRST_STATUS_DUE_MS, firstScheduledStatusDue } from "../src/pclq/controller.js";
 import { computePclqStatus } from "../src/pclq/status.js";
 import { StatusCoalescer } from "../src/status-coalesce.js";
 import { finishReconcile } from "../src/status-write.js";
@@ -279,5 +281,36 @@ describe("statusCoalesceMs option", () => {
         message: `options.statusCoalesceMs: must be a number of milliseconds from 0 to 60000, got ${String(v)}`,
       }),
     );
+  });
+});
+
+describe("a PodClique's first PodCliqueScheduled condition", () => {
+  const created = "2026-12-07T10:00:00Z";
+  const at = (ms: number) => new Date(Date.parse(created) + ms);
+  const cond = (status: "True" | "False") => ({
+    type: "PodCliqueScheduled",
+    status,
+    reason: "InsufficientScheduledPods",
+    message: "",
+    lastTransitionTime: created,
+  });
+  const pclq = (conditions?: ReturnType<typeof cond>[]) =>
+    ({
+      metadata: { name: "c", namespace: NS, creationTimestamp: created },
+      spec: { replicas: 2 },
+      ...(conditions ? { status: { conditions } } : {}),
+    }) as unknown as Parameters<typeof firstScheduledStatusDue>[0];
+
+  it("is written at once from FIRST_STATUS_DUE_MS after creation, well inside gang termination's grace", () => {
+    expect(FIRST_STATUS_DUE_MS).toBeLessThan(INITIAL_SCHEDULE_GRACE_MS);
+    expect(firstScheduledStatusDue(pclq(), [cond("False")], at(FIRST_STATUS_DUE_MS - 1))).toBe(false);
+    expect(firstScheduledStatusDue(pclq(), [cond("False")], at(FIRST_STATUS_DUE_MS))).toBe(true);
+    expect(firstScheduledStatusDue(pclq(), [cond("True")], at(10_000))).toBe(true);
+  });
+
+  it("is not due when the stored status has it already or the next status has none", () => {
+    expect(firstScheduledStatusDue(pclq([cond("False")]), [cond("True")], at(10_000))).toBe(false);
+    expect(firstScheduledStatusDue(pclq(), [], at(10_000))).toBe(false);
+    expect(firstScheduledStatusDue(pclq(), undefined, at(10_000))).toBe(false);
   });
 });

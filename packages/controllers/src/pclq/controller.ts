@@ -1,6 +1,7 @@
 // PodClique reconciler (grove-behaviour.md §4): pods by generateName at the lowest free indices,
 // scale-in victims by the §12.3 order, scheduling-gate removal by the PodGang rules, then status.
 import {
+  ConditionPodCliqueScheduled,
   FinalizerPodClique,
   LabelBasePodGang,
   LabelPodGang,
@@ -11,6 +12,8 @@ import {
   SchedulingGatePodGangPendingCreation,
 } from "@grove-ts/api";
 import {
+  type Condition,
+  findCondition,
   isNotFound,
   PodType,
   type ReconcileContext,
@@ -43,6 +46,26 @@ import { hasGate, isPodActive, isTerminating, runSteps, slowStart } from "../uti
 import { selectVictims } from "./deletion-order.js";
 import { buildPod } from "./pod.js";
 import { computePclqStatus } from "./status.js";
+
+/** How old a PodClique may get before its first PodCliqueScheduled condition is written at once. */
+export const FIRST_STATUS_DUE_MS = 2000;
+
+/**
+ * Whether `next` brings the PodClique's first PodCliqueScheduled condition and the clique is at least
+ * FIRST_STATUS_DUE_MS old: such a write is not held back (pods in flight, coalescing window), since gang
+ * termination reads a False condition set over 5 s after creation as "was scheduled once"
+ * (INITIAL_SCHEDULE_GRACE_MS) and a late first write could get a never-scheduled clique terminated.
+ */
+export function firstScheduledStatusDue(
+  pclq: PodClique,
+  next: readonly Condition[] | undefined,
+  now: Date,
+): boolean {
+  if (findCondition(pclq.status?.conditions, ConditionPodCliqueScheduled)) return false;
+  if (!findCondition(next, ConditionPodCliqueScheduled)) return false;
+  const created = Date.parse(pclq.metadata.creationTimestamp ?? "");
+  return Number.isFinite(created) && now.getTime() - created >= FIRST_STATUS_DUE_MS;
+}
 
 const keyOf = (o: PodClique) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
 
@@ -219,11 +242,10 @@ export function pclqReconciler(ctx: ControllerContext) {
       gang !== undefined &&
       ctx.informers.pclq.cache.byIndex(INDEX_BASE_PODGANG, `${pclq.metadata.namespace ?? ""}/${gang}`)
         .length > 0;
-    const podsInFlight = ctx.podExpectations.outstanding(
-      rc.key,
-      podsOf(ctx, pclq),
-      SchedulingGatePodGangPendingCreation,
-    );
+    const due = firstScheduledStatusDue(pclq, full.conditions, now);
+    const podsInFlight =
+      !due &&
+      ctx.podExpectations.outstanding(rc.key, podsOf(ctx, pclq), SchedulingGatePodGangPendingCreation);
     return finishReconcile(
       ctx,
       PodCliqueType,
@@ -233,7 +255,7 @@ export function pclqReconciler(ctx: ControllerContext) {
       ctx.options.requeueAfterMs,
       {
         podsInFlight,
-        urgent,
+        urgent: urgent || due,
         onWritten: () => {
           if (wasScheduled > 0 && status.scheduledReplicas === 0)
             ctx.events.pclq.event(
