@@ -2,9 +2,6 @@
 // against an exact MILP (HiGHS) of the same problem. Run: npm run bench:quality -w @grove-ts/bench
 // (BENCH_N instances per generator, default 50, BENCH_QUICK=1 25; two generators). Writes
 // bench/results/placement-quality.json.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { randomProblem } from "@grove-ts/testing";
 import type { PlacementProblem, PlacementResult } from "./contract.js";
 import { type Divergence, firstDivergence } from "./diagnose.js";

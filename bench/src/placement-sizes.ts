@@ -3,9 +3,6 @@
 // the GPUs asked) on 1,000 to 20,000 nodes, both engines in both modes, timed as bench:speed times
 // its cases (speed-case.ts). Run: npm run bench:sizes -w @grove-ts/bench (BENCH_QUICK=1 for a
 // short run, BENCH_TIME_MS per task). Writes bench/results/placement-sizes.json.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSolver } from "./engines.js";
 import { commandLine, QUICK, runInfo, writeResults } from "./machine.js";
 import { UPSTREAM_CLUSTER, upstreamRackGangs } from "./shapes.js";

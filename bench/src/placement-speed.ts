@@ -1,9 +1,6 @@
 // Speed suites for the placement solver: both engines side by side, in one run, on the same
 // problems. Run: npm run bench:speed -w @grove-ts/bench (BENCH_QUICK=1 for a short run,
 // BENCH_TIME_MS to set the time budget per task). Writes bench/results/placement.json.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { PlacementProblem } from "./contract.js";
 import { type Engine, loadSolver } from "./engines.js";
 import { commandLine, QUICK, runInfo, writeResults } from "./machine.js";
