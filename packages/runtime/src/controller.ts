@@ -85,13 +85,6 @@ export class Controller {
   private readonly abort = new AbortController();
   private workers: Promise<void>[] = [];
   private readonly unsubscribe: (() => void)[] = [];
-  /**
-   * Keys whose delayed add was asked for by a reconcile's outcome (a requeueAfter, a
-   * RequeueAfterError or an error's backoff), not by enqueueAfter: a later reconcile of the key
-   * that succeeds without asking for a requeue saw newer state, so that delayed add is moot and is
-   * dropped (else e.g. a 4 h gang-termination wait that healed meanwhile stays "pending" for 4 h).
-   */
-  private readonly requeuedByOutcome = new Set<string>();
 
   constructor(options: ControllerOptions) {
     const c = options.concurrency ?? 1;
@@ -137,8 +130,6 @@ export class Controller {
   }
 
   enqueueAfter(key: string, ms: number): void {
-    // Asked for from outside the reconcile: kept whatever a reconcile of the key returns.
-    this.requeuedByOutcome.delete(key);
     this.queue.addAfter(key, ms);
   }
 
@@ -173,12 +164,6 @@ export class Controller {
     }
   }
 
-  /** A delayed add asked for by a reconcile's outcome (the earliest pending time still wins). */
-  private requeueAfter(key: string, ms: number): void {
-    if (ms > 0 && !this.queue.shuttingDown) this.requeuedByOutcome.add(key);
-    this.queue.addAfter(key, ms);
-  }
-
   private async reconcileKey(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const logger = this.log.with({ key });
@@ -192,22 +177,21 @@ export class Controller {
       if (res?.requeueAfter !== undefined && res.requeueAfter > 0) {
         outcome = "requeue_after";
         this.queue.forget(key);
-        this.requeueAfter(key, res.requeueAfter);
+        this.queue.addAfter(key, res.requeueAfter);
         this.stats.requeues++;
       } else if (res?.requeue) {
         outcome = "requeue";
-        this.requeueAfter(key, this.queue.rateLimiter.when(key));
+        this.queue.addRateLimited(key);
         this.stats.requeues++;
       } else {
         this.queue.forget(key);
-        if (this.requeuedByOutcome.delete(key)) this.queue.cancelAfter(key);
       }
     } catch (err) {
       if (err instanceof RequeueAfterError) {
         outcome = "requeue_after";
         logger.debug("requeue requested", { code: err.code, reason: err.message, afterMs: err.afterMs });
         this.queue.forget(key);
-        this.requeueAfter(key, err.afterMs);
+        this.queue.addAfter(key, err.afterMs);
         this.stats.requeues++;
       } else {
         outcome = "error";
@@ -217,7 +201,7 @@ export class Controller {
           error: errorMessage(err),
           retries: this.queue.numRequeues(key),
         });
-        this.requeueAfter(key, this.queue.rateLimiter.when(key));
+        this.queue.addRateLimited(key);
       }
     } finally {
       if (m) {

@@ -134,15 +134,6 @@ export class WorkQueue<K = string> {
     this.waiting.set(key, { at, timer });
   }
 
-  /** Drops `key`'s pending addAfter, if any; returns whether there was one. */
-  cancelAfter(key: K): boolean {
-    const w = this.waiting.get(key);
-    if (w === undefined) return false;
-    clearTimeout(w.timer);
-    this.waiting.delete(key);
-    return true;
-  }
-
   /** Adds `key` after the rate limiter's delay for it (one more failure counted). */
   addRateLimited(key: K): void {
     this.addAfter(key, this.rateLimiter.when(key));

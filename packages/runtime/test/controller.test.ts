@@ -128,45 +128,6 @@ describe("Controller", () => {
     await ctl.stop();
   });
 
-  it("a reconcile that needs no requeue drops the delayed requeue an earlier outcome asked for, not enqueueAfter's", async () => {
-    vi.useFakeTimers({ now: 0, toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const HOUR = 3_600_000;
-    const times: number[] = [];
-    let waiting = true;
-    const ctl = new Controller({
-      name: "t",
-      rateLimiter: new ExponentialBackoffRateLimiter(100, 10_000),
-      reconciler: async () => {
-        times.push(Date.now());
-        // e.g. a gang-termination wait of 4 h, healed by the next change
-        return waiting ? { requeueAfter: 4 * HOUR } : undefined;
-      },
-    });
-    ctl.enqueue("k");
-    ctl.start();
-    await vi.advanceTimersByTimeAsync(10);
-    expect(ctl.queue.delayed()).toBe(1);
-    waiting = false;
-    ctl.enqueue("k");
-    await vi.advanceTimersByTimeAsync(10);
-    expect(times).toEqual([0, 10]);
-    expect(ctl.queue.delayed()).toBe(0);
-    // A delayed add asked for from outside (enqueueAfter) is kept whatever the reconcile returns.
-    waiting = true;
-    ctl.enqueue("k");
-    await vi.advanceTimersByTimeAsync(10);
-    waiting = false;
-    ctl.enqueueAfter("k", HOUR);
-    ctl.enqueue("k");
-    await vi.advanceTimersByTimeAsync(10);
-    expect(ctl.queue.delayed()).toBe(1);
-    await vi.advanceTimersByTimeAsync(HOUR);
-    expect(times).toEqual([0, 10, 20, 30, 30 + HOUR]);
-    await vi.advanceTimersByTimeAsync(5 * HOUR);
-    expect(times).toHaveLength(5);
-    await ctl.stop();
-  });
-
   it("passes namespace and name split from the key", async () => {
     const seen: [string, string][] = [];
     const ctl = new Controller({ name: "t", reconciler: async (c) => void seen.push([c.namespace, c.name]) });
