@@ -42,7 +42,8 @@ export interface GroveControllersOptions {
   /**
    * Status write coalescing (status-coalesce.ts): at most one status write per object per this many
    * milliseconds, the changes in between folded into one write at the window's end; 0 writes every
-   * change at once. Default 1000.
+   * change at once. Default 0 (off): with a window, Grove's rolling-recreate suite on the real
+   * control plane saw two PodCliqueScalingGroup replicas replaced at once (RU8).
    */
   statusCoalesceMs?: number;
   /**

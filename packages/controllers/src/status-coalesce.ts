@@ -4,14 +4,14 @@
 // - while this process's own pod writes for a PodClique (creates, deletes, scheduling-gate removals)
 //   are not yet in its pod cache, the status computed from that cache is one the object is about to
 //   leave: it is not written; the pod events of those writes requeue the PodClique;
-// - per object, at most one status write per window (`statusCoalesceMs`, default 1 s): the first
+// - per object, at most one status write per window (`statusCoalesceMs`; off by default, see the README): the first
 //   change is written at once, later changes within the window are folded into one write at its end
 //   (the reconcile is requeued for then and computes the status anew from the cache).
 // The status written is always the one computed last, so the final status is always written; a
 // status equal to the newest known one is never written (patchStatusIfChanged). Readers see a
 // status at most one window late.
 
-export const DEFAULT_STATUS_COALESCE_MS = 1000;
+export const DEFAULT_STATUS_COALESCE_MS = 0;
 const SWEEP_AT = 1024;
 
 /** Time of each object's last status write, by uid. */

@@ -1,6 +1,8 @@
 // The tail every reconcile shares: fold the spec flow's errors into status.lastErrors (keeping the
 // stored entries when the same errors recur, so a repeated failure writes nothing new), write the
 // status only when it changed, and turn the outcome into a requeue hint or a thrown error.
+
+import { isDeepStrictEqual } from "node:util";
 import {
   type Client,
   type KubeObject,
@@ -81,7 +83,14 @@ export async function finishReconcile(
   // Deferred only without errors: lastErrors are written at once.
   const coalescer = ctx.statusCoalescer;
   let deferMs = 0;
-  if (changed && coalescer && outcome.errors.length === 0) {
+  // A rolling update's progress (which replica or pod is being replaced) is the state its next
+  // step is decided from: written at once, never held back, or a reconcile reading the cache would
+  // start a second replica while the first one's progress waits in the window.
+  const progressChanged = !isDeepStrictEqual(
+    (base.status as { updateProgress?: unknown } | undefined)?.updateProgress,
+    status.updateProgress,
+  );
+  if (changed && coalescer && outcome.errors.length === 0 && !progressChanged) {
     const window = coalescer.windowMs;
     if (options.podsInFlight && window > 0) deferMs = window;
     else if (!options.urgent) deferMs = coalescer.wait(obj.metadata.uid);
