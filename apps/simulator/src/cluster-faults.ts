@@ -5,6 +5,7 @@
 import { type Client, isNotFound, type KubeObject, type Logger, NodeType, PodType } from "@grove-ts/runtime";
 import { NODE_READY_ANNOTATION } from "./node-faults.js";
 import { EXIT_ANNOTATION, READY_ANNOTATION } from "./pod-faults.js";
+import { runOnSchedule } from "./schedule.js";
 
 export const POD_ACTIONS = ["exit", "unready", "ready", "recover"] as const;
 export const NODE_ACTIONS = ["node-down", "node-up", "cordon", "uncordon", "delete-node"] as const;
@@ -101,25 +102,13 @@ export function startFaultSchedule(
   faults: readonly FaultSpec[],
   log: Logger,
 ): () => Promise<void> {
-  const timers: ReturnType<typeof setTimeout>[] = [];
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  for (const [i, f] of faults.entries()) {
-    const t = setTimeout(() => {
-      if (stopped) return;
-      log.info("scheduled fault", { fault: i, at: f.at, action: f.action });
-      running = running.then(() =>
-        apply(client, f).catch((err) => log.warn("scheduled fault failed", { fault: i, error: err })),
-      );
-    }, f.at * 1000);
-    t.unref?.();
-    timers.push(t);
-  }
-  return async () => {
-    stopped = true;
-    for (const t of timers) clearTimeout(t);
-    await running;
-  };
+  return runOnSchedule(
+    "fault",
+    faults,
+    (f) => ({ action: f.action }),
+    (f) => apply(client, f),
+    log,
+  );
 }
 
 const merge = (body: unknown) => ({ type: "merge" as const, body });

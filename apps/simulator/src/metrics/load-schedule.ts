@@ -7,6 +7,7 @@
 //     - { at: 30s, namespace: default, selector: "app=x", cpu: 900m, metrics: { requests_per_second: 40 } }
 //     - { at: 90s, namespace: default, selector: "app=x", cpu: 100m, memory: 256Mi }
 import { type Client, isNotFound, type Logger, PodType } from "@grove-ts/runtime";
+import { runOnSchedule } from "../schedule.js";
 import { CPU_ANNOTATION, MEMORY_ANNOTATION, METRICS_ANNOTATION, parseQuantity } from "./load.js";
 
 export interface LoadStep {
@@ -102,25 +103,13 @@ export function startLoadSchedule(
   steps: readonly LoadStep[],
   log: Logger,
 ): () => Promise<void> {
-  const timers: ReturnType<typeof setTimeout>[] = [];
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  for (const [i, step] of steps.entries()) {
-    const t = setTimeout(() => {
-      if (stopped) return;
-      log.info("scheduled load", { step: i, at: step.at, selector: step.selector });
-      running = running.then(() =>
-        apply(client, step).catch((err) => log.warn("scheduled load failed", { step: i, error: err })),
-      );
-    }, step.at * 1000);
-    t.unref?.();
-    timers.push(t);
-  }
-  return async () => {
-    stopped = true;
-    for (const t of timers) clearTimeout(t);
-    await running;
-  };
+  return runOnSchedule(
+    "load",
+    steps,
+    (s) => ({ selector: s.selector }),
+    (s) => apply(client, s),
+    log,
+  );
 }
 
 async function apply(client: Client, step: LoadStep): Promise<void> {
