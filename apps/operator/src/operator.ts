@@ -142,11 +142,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const health = new CheckSet("healthz");
   const ready = new CheckSet("readyz");
   health.add("ping", () => {});
+  // Grove's controllers run on controller-runtime, whose client keeps one REST client, and with it
+  // one qps/burst token bucket, per GroupVersionKind: the limit applies per resource.
   const client = createKubeClient({
     ...source,
     ...clientHooks,
     qps: options.qps ?? 100,
     burst: options.burst ?? 150,
+    rateLimitPer: "resource",
     userAgent: "grove-operator",
   });
   const stops: (() => Promise<void>)[] = [];
@@ -188,8 +191,17 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
           burst: options.schedulerBurst ?? 100,
           userAgent: "grove-scheduler",
         });
+        // kube-scheduler's separate event client: Events do not spend the bindings' rate limit.
+        const schedulerEvents = createKubeClient({
+          ...source,
+          ...clientHooks,
+          qps: options.schedulerQps ?? 50,
+          burst: options.schedulerBurst ?? 100,
+          userAgent: "grove-scheduler",
+        });
         const scheduler = createGangScheduler(schedulerClient, {
           schedulerNames: names,
+          eventClient: schedulerEvents,
           ...(options.placementPolicies ? { placementPolicies: options.placementPolicies } : {}),
           ...(options.nonPreemptiblePriority !== undefined
             ? { nonPreemptiblePriority: options.nonPreemptiblePriority }

@@ -72,6 +72,15 @@ export interface KubeClientOptions {
   qps?: number;
   /** Bucket size (client-go's --burst). Default 10. */
   burst?: number;
+  /**
+   * What one qps/burst bucket covers. "client" (default): every request of this client, as a
+   * client-go Clientset shares one limiter across its groups. "resource": one bucket per API
+   * group, version and resource, as controller-runtime's client has (it builds a REST client, and
+   * with it a token bucket, per GroupVersionKind; Grove's operator sets only QPS and Burst on its
+   * rest.Config, so `--qps 100` there means 100 per second for pods, 100 for PodCliques, ...).
+   * Subresources (status, binding) share their resource's bucket.
+   */
+  rateLimitPer?: "client" | "resource";
   /** Sent as User-Agent on regular requests (client-node's Watch always sends "undici"). */
   userAgent?: string;
   /** fieldManager for server-side apply when a patch names none. Default "grove-ts". */
@@ -113,6 +122,10 @@ export class KubeClient implements Client {
   readonly freshObjects = true;
   private readonly transport: Transport;
   private readonly bucket: TokenBucket | undefined;
+  /** With rateLimitPer "resource": the buckets by group/version/resource, made on first use. */
+  private readonly buckets: Map<string, TokenBucket> | undefined;
+  private readonly qps: number;
+  private readonly burst: number;
   private readonly userAgent: string;
   private readonly fieldManager: string;
   private readonly watchIdleTimeoutMs: number | undefined;
@@ -128,7 +141,11 @@ export class KubeClient implements Client {
   ) {
     const qps = options.qps === undefined || options.qps === 0 ? 5 : options.qps;
     const burst = options.burst === undefined || options.burst === 0 ? 10 : options.burst;
-    this.bucket = qps < 0 ? undefined : new TokenBucket(qps, burst);
+    this.qps = qps;
+    this.burst = burst;
+    const perResource = options.rateLimitPer === "resource";
+    this.bucket = qps < 0 || perResource ? undefined : new TokenBucket(qps, burst);
+    this.buckets = qps >= 0 && perResource ? new Map() : undefined;
     this.transport = options.transport ?? clientNodeTransport(kubeConfig);
     this.userAgent = options.userAgent ?? "grove-ts/0.1.0 (kubernetes-client-javascript/2.0.1)";
     this.fieldManager = options.fieldManager ?? "grove-ts";
@@ -149,7 +166,7 @@ export class KubeClient implements Client {
     body?: unknown,
     contentType = "application/json",
   ): Promise<HttpResponse> {
-    await this.bucket?.take();
+    await (this.buckets ? this.bucketFor(path) : this.bucket)?.take();
     const headers: Record<string, string> = { Accept: "application/json", "User-Agent": this.userAgent };
     if (body !== undefined) headers["Content-Type"] = contentType;
     const req: HttpRequest = {
@@ -169,6 +186,17 @@ export class KubeClient implements Client {
     }
     m.increment(String(res.status), method, this.host);
     return res;
+  }
+
+  private bucketFor(path: string): TokenBucket {
+    const buckets = this.buckets as Map<string, TokenBucket>;
+    const key = rateLimitKey(path);
+    let b = buckets.get(key);
+    if (!b) {
+      b = new TokenBucket(this.qps, this.burst);
+      buckets.set(key, b);
+    }
+    return b;
   }
 
   /** Sends and parses; a non-2xx answer throws ApiError with the server's Status. */
@@ -413,4 +441,26 @@ function mapWatchError(err: unknown, path: string): unknown {
   const code = (err as { statusCode?: unknown }).statusCode;
   if (typeof code === "number") return toApiError(code, "", `watch ${path}`);
   return err;
+}
+
+/**
+ * The bucket of a request path with rateLimitPer "resource": "<group>/<version>/<resource>" (core
+ * group ""), the namespace and the object's name and subresource left out; "" for paths outside
+ * /api and /apis (discovery, /version).
+ */
+export function rateLimitKey(path: string): string {
+  const q = path.indexOf("?");
+  const parts = (q < 0 ? path : path.slice(0, q)).split("/");
+  // parts[0] is "" (the path starts with "/").
+  let gv: string;
+  let rest: number;
+  if (parts[1] === "api" && parts.length > 2) {
+    gv = `/${parts[2]}`;
+    rest = 3;
+  } else if (parts[1] === "apis" && parts.length > 3) {
+    gv = `${parts[2]}/${parts[3]}`;
+    rest = 4;
+  } else return "";
+  const resource = parts[rest] === "namespaces" && parts.length > rest + 2 ? parts[rest + 2] : parts[rest];
+  return `${gv}/${resource ?? ""}`;
 }

@@ -9,6 +9,7 @@ export {
   KubeClient,
   type KubeClientOptions,
   type RequestResultMetric,
+  rateLimitKey,
   type Transport,
 } from "./client.js";
 export { KubeConfigError, type KubeConfigSource, loadKubeConfig } from "./config.js";

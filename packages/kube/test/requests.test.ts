@@ -20,6 +20,7 @@ import {
   loadKubeConfig,
   patchContentType,
   RequestError,
+  rateLimitKey,
   resourcePath,
   toApiError,
   watchParams,
@@ -220,7 +221,7 @@ describe("KubeClient requests", () => {
   /** A client whose HTTP layer records requests and answers `reply`. */
   function recording(
     reply: (r: HttpRequest) => { status: number; body: unknown },
-    opts: { qps?: number; burst?: number } = { qps: -1 },
+    opts: { qps?: number; burst?: number; rateLimitPer?: "client" | "resource" } = { qps: -1 },
   ) {
     const sent: (HttpRequest & { at: number })[] = [];
     const client = new KubeClient(loadKubeConfig({ server: "http://127.0.0.1:9" }), {
@@ -342,6 +343,37 @@ describe("KubeClient requests", () => {
     await vi.advanceTimersByTimeAsync(100);
     await all;
     expect(sent.map((r) => r.at)).toEqual([0, 0, 0, 10, 20, 30]);
+  });
+
+  it("rateLimitPer resource: one bucket per group/version/resource, subresources in theirs", async () => {
+    vi.useFakeTimers({ now: 0, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const { client, sent } = recording(() => ({ status: 200, body: { metadata: {} } }), {
+      qps: 100,
+      burst: 2,
+      rateLimitPer: "resource",
+    });
+    const pods = Array.from({ length: 3 }, (_, i) => client.get(PodType, `p${i}`, "ns"));
+    const gangs = Array.from({ length: 3 }, (_, i) => client.get(pcs, `g${i}`, "ns"));
+    // A status patch spends the pods' bucket: the fourth pod request of the burst.
+    const status = client.patch(PodType, "p0", "ns", { type: "merge", body: {} }, { subresource: "status" });
+    await vi.advanceTimersByTimeAsync(100);
+    await Promise.all([...pods, ...gangs, status]);
+    const at = (re: RegExp) => sent.filter((r) => re.test(r.path)).map((r) => r.at);
+    expect(at(/\/pods\//)).toEqual([0, 0, 10, 20]);
+    expect(at(/\/podcliquesets\//)).toEqual([0, 0, 10]);
+  });
+
+  it.each([
+    ["/api/v1/namespaces/ns/pods/p/status", "/v1/pods"],
+    ["/api/v1/pods?watch=1", "/v1/pods"],
+    ["/api/v1/namespaces/ns", "/v1/namespaces"],
+    ["/api/v1/namespaces", "/v1/namespaces"],
+    ["/apis/scheduler.grove.io/v1alpha1/namespaces/a/podgangs", "scheduler.grove.io/v1alpha1/podgangs"],
+    ["/apis/storage.k8s.io/v1/storageclasses/x", "storage.k8s.io/v1/storageclasses"],
+    ["/apis", ""],
+    ["/version", ""],
+  ])("rateLimitKey(%s) is %j", (path, key) => {
+    expect(rateLimitKey(path)).toBe(key);
   });
 
   it.each([

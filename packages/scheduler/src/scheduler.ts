@@ -91,6 +91,12 @@ export interface GangSchedulerOptions extends PolicyOptions {
   incremental?: boolean;
   /** Instrumentation hooks (attempts, latency, pending gangs, solver time); none by default. */
   metrics?: GangSchedulerMetrics;
+  /**
+   * Where the scheduler's Events go (Scheduled, FailedScheduling, Preempted, ...); default its
+   * client. kube-scheduler writes Events on a client of its own, so they do not spend the rate
+   * limit of bindings and status writes.
+   */
+  eventClient?: Client;
   /** Least time between two passes writing KAI Queue status (queue-status.ts). Default 1000. */
   queueStatusIntervalMs?: number;
   /** Priority preemption of running gangs for a gang that does not fit (README "Preemption"). Default true. */
@@ -184,6 +190,7 @@ class Scheduler implements GangScheduler {
       coalesceMs,
       metrics: options.metrics,
       disrupted,
+      eventClient: options.eventClient,
     });
     const npp = options.nonPreemptiblePriority;
     if (npp !== undefined && npp !== null && !Number.isInteger(npp))

@@ -67,6 +67,8 @@ export interface StatusWriterOptions {
   metrics?: GangSchedulerMetrics | undefined;
   /** Victim PodGangs: their DisruptionTarget goes False once they hold anew (gang-disruption.ts). */
   disrupted?: DisruptedGangs | undefined;
+  /** Where Events go; default the status client. */
+  eventClient?: Client | undefined;
 }
 
 export class StatusWriter {
@@ -278,7 +280,10 @@ export class StatusWriter {
   ): void {
     let recorder = this.recorders.get(component);
     if (!recorder) {
-      recorder = createEventRecorder(this.client, { component, logger: this.log });
+      recorder = createEventRecorder(this.options.eventClient ?? this.client, {
+        component,
+        logger: this.log,
+      });
       this.recorders.set(component, recorder);
     }
     recorder.event(

@@ -31,7 +31,8 @@ Flags (a flag overrides the --config file):
                            gang scheduler's policy for pods of that scheduler name; the
                            defaultProfileName's also for grove-scheduler); other fields are
                            validated and ignored
-  --qps N                  client-side requests per second (default 100)
+  --qps N                  client-side requests per second, per resource as Grove's
+                           controller-runtime client (default 100)
   --burst N                client-side burst (default 150)
   --scheduler-qps N        the gang scheduler's own client: requests per second (default 50)
   --scheduler-burst N      the gang scheduler's own client: burst (default 100)
