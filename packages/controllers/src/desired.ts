@@ -60,24 +60,44 @@ export function schedulerNameOf(pcs: PodCliqueSet, defaultSchedulerName: string)
  * Template hashes of frozen clique templates (the informer cache's, which never change: a new PCS
  * version is a new object), by priority class: the PCS reconcile builds every replica's PodClique
  * and needs the same hash for each (hashing the pod template per replica per reconcile was most of
- * the PCS controller's time at 500+ replicas, issue 15). Unfrozen templates are hashed each time.
+ * the PCS controller's time at 500+ replicas, issue 15).
  */
 const templateHashes = new WeakMap<PodCliqueTemplateSpec, Map<string, string>>();
+/**
+ * The same for unfrozen PodCliqueSets from the API server (a status write's answer, used until the
+ * cache catches up), by uid, generation (which every spec change moves), clique and priority class.
+ */
+const hashesByGeneration = new Map<string, string>();
+const MAX_GENERATION_HASHES = 4096;
+
+const hashOnce = (cache: Map<string, string>, key: string, compute: () => string): string => {
+  let h = cache.get(key);
+  if (h === undefined) {
+    h = compute();
+    cache.set(key, h);
+  }
+  return h;
+};
 
 export const cliqueTemplateHash = (pcs: PodCliqueSet, clique: PodCliqueTemplateSpec): string => {
   const priority = pcs.spec.template.priorityClassName;
-  if (!Object.isFrozen(clique)) return podTemplateHash(clique, priority);
-  let byPriority = templateHashes.get(clique);
-  if (!byPriority) {
-    byPriority = new Map();
-    templateHashes.set(clique, byPriority);
+  const compute = () => podTemplateHash(clique, priority);
+  if (Object.isFrozen(clique)) {
+    let byPriority = templateHashes.get(clique);
+    if (!byPriority) {
+      byPriority = new Map();
+      templateHashes.set(clique, byPriority);
+    }
+    return hashOnce(byPriority, priority ?? "", compute);
   }
-  let h = byPriority.get(priority ?? "");
-  if (h === undefined) {
-    h = podTemplateHash(clique, priority);
-    byPriority.set(priority ?? "", h);
-  }
-  return h;
+  const { uid, generation } = pcs.metadata;
+  if (!uid || generation === undefined) return compute();
+  if (hashesByGeneration.size >= MAX_GENERATION_HASHES) hashesByGeneration.clear();
+  return hashOnce(
+    hashesByGeneration,
+    JSON.stringify([uid, generation, clique.name, priority ?? ""]),
+    compute,
+  );
 };
 
 const withoutTopologyName = (a: Record<string, string> | undefined): Record<string, string> | undefined => {
