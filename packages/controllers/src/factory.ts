@@ -369,10 +369,13 @@ export function createGroveControllers(
           pclqCtl.enqueue(pclqKey(p));
     },
   });
+  // A gang that now lists pods (or became Initialized) lets its PodCliques remove scheduling
+  // gates: those reconciles go ahead of the queued ones (which mostly create pods), so gates come
+  // off while a large PodCliqueSet's pods are still being created, and the scheduler can start.
   on(informers.podgang, {
     update: (a, b) => {
       if (generationChanged(a, b) || condStatus(a, "Initialized") !== condStatus(b, "Initialized"))
-        for (const g of b.spec.podgroups) pclqCtl.enqueue(key(b.metadata.namespace, g.name));
+        for (const g of b.spec.podgroups) pclqCtl.enqueue(key(b.metadata.namespace, g.name), { high: true });
     },
   });
 

@@ -14,7 +14,7 @@ import {
 } from "./metrics.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { errorCode, errorMessage, RequeueAfterError } from "./reconcile-errors.js";
-import { WorkQueue } from "./work-queue.js";
+import { type AddOptions, WorkQueue } from "./work-queue.js";
 
 export interface ReconcileResult {
   /** Reconcile again after this many ms (the failure count is reset). */
@@ -125,8 +125,9 @@ export class Controller {
     return this;
   }
 
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /** `{ high: true }`: before keys queued without it (WorkQueue's high lane). */
+  enqueue(key: string, options?: AddOptions): void {
+    this.queue.add(key, options);
   }
 
   enqueueAfter(key: string, ms: number): void {

@@ -3,7 +3,10 @@
 // - a key is handed to at most one worker at a time; added again while processing, it is queued
 //   again when that worker calls done(), so the newest state is always reconciled after;
 // - delayed adds (addAfter) keep only the earliest pending time per key;
-// - rate-limited adds back off per key (see rate-limit.ts) until forget().
+// - rate-limited adds back off per key (see rate-limit.ts) until forget();
+// - a key added with `{ high: true }` is handed out before every key added without (controller-
+//   runtime's priority queue has the same idea: a handler may say some events matter more); a key
+//   already waiting moves up. Within a lane, first in, first out.
 // With a metrics provider it reports as client-go's queue does (metrics.ts); without one it keeps
 // no timestamps.
 import {
@@ -64,9 +67,37 @@ class QueueMetrics<K> {
   }
 }
 
-export class WorkQueue<K = string> {
-  private readonly queue: K[] = [];
+/** One FIFO lane; an entry is stale when its key was handed out from the other lane meanwhile. */
+class Lane<K> {
+  private items: K[] = [];
   private head = 0;
+  push(key: K): void {
+    this.items.push(key);
+  }
+  shift(): K | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head] as K;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return key;
+  }
+}
+
+export interface AddOptions {
+  /** Hand the key out before keys added without it (it moves up if it is waiting already). */
+  high?: boolean;
+}
+
+export class WorkQueue<K = string> {
+  private readonly normal = new Lane<K>();
+  private readonly urgent = new Lane<K>();
+  /** Queued keys (dirty, not in flight), each with the lane it is to be handed out from. */
+  private readonly queued = new Map<K, "normal" | "high">();
+  /** Keys added while in flight with { high: true }: requeued into the high lane by done(). */
+  private readonly highAfterDone = new Set<K>();
   private readonly dirty = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly waiting = new Map<K, { at: number; timer: ReturnType<typeof setTimeout> }>();
@@ -91,7 +122,7 @@ export class WorkQueue<K = string> {
 
   /** Keys waiting to be handed out (not counting delayed or in-flight ones). */
   len(): number {
-    return this.queue.length - this.head;
+    return this.queued.size;
   }
 
   /** Keys handed out and not yet done. */
@@ -104,13 +135,42 @@ export class WorkQueue<K = string> {
     return this.waiting.size;
   }
 
-  add(key: K): void {
-    if (this.shutting || this.dirty.has(key)) return;
+  add(key: K, options: AddOptions = {}): void {
+    if (this.shutting) return;
+    if (this.dirty.has(key)) {
+      if (!options.high) return;
+      if (this.processing.has(key)) this.highAfterDone.add(key);
+      else if (this.queued.get(key) === "normal") {
+        this.queued.set(key, "high");
+        this.urgent.push(key);
+      }
+      return;
+    }
     this.metrics?.added(key);
     this.dirty.add(key);
-    if (this.processing.has(key)) return;
-    this.queue.push(key);
+    if (this.processing.has(key)) {
+      if (options.high) this.highAfterDone.add(key);
+      return;
+    }
+    this.enqueue(key, options.high ? "high" : "normal");
+  }
+
+  private enqueue(key: K, lane: "normal" | "high"): void {
+    this.queued.set(key, lane);
+    (lane === "high" ? this.urgent : this.normal).push(key);
     this.wake();
+  }
+
+  /** The next queued key, high lane first; skips entries of keys handed out from the other lane. */
+  private next(): K | undefined {
+    for (const [lane, name] of [
+      [this.urgent, "high"],
+      [this.normal, "normal"],
+    ] as const) {
+      for (let key = lane.shift(); key !== undefined; key = lane.shift())
+        if (this.queued.get(key) === name) return key;
+    }
+    return undefined;
   }
 
   /** Adds `key` after `ms`; if it is already waiting, the earlier time wins. */
@@ -157,12 +217,8 @@ export class WorkQueue<K = string> {
       if (this.shutting) return undefined;
       await new Promise<void>((resolve) => this.getters.push(resolve));
     }
-    const key = this.queue[this.head] as K;
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
+    const key = this.next() as K;
+    this.queued.delete(key);
     this.dirty.delete(key);
     this.processing.add(key);
     this.metrics?.handedOut(key);
@@ -173,10 +229,8 @@ export class WorkQueue<K = string> {
   done(key: K): void {
     if (!this.processing.delete(key)) return;
     this.metrics?.finished(key);
-    if (this.dirty.has(key)) {
-      this.queue.push(key);
-      this.wake();
-    }
+    const high = this.highAfterDone.delete(key);
+    if (this.dirty.has(key)) this.enqueue(key, high ? "high" : "normal");
     this.checkIdle();
   }
 

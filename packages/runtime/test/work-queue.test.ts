@@ -126,6 +126,51 @@ describe("WorkQueue", () => {
     expect(q.len()).toBe(0);
   });
 
+  it("a high add is handed out before normal ones, moves a waiting key up, and keeps dedupe", async () => {
+    const q = new WorkQueue<string>();
+    for (const k of ["a", "b", "c"]) q.add(k);
+    q.add("d", { high: true });
+    q.add("b", { high: true }); // waiting: moves up, behind d
+    q.add("d", { high: true }); // already high: once
+    q.add("a"); // already queued: once
+    expect(q.len()).toBe(4);
+    expect(await drainNow(q)).toEqual(["d", "b", "a", "c"]);
+    expect(q.len()).toBe(0);
+  });
+
+  it("a high add while processing requeues the key in the high lane at done()", async () => {
+    const q = new WorkQueue<string>();
+    q.add("x");
+    const x = (await q.get()) as string;
+    q.add("y");
+    q.add("x", { high: true });
+    q.done(x);
+    expect(await drainNow(q)).toEqual(["x", "y"]);
+    // A normal re-add while processing stays normal.
+    q.add("z");
+    q.add("w");
+    const z = (await q.get()) as string;
+    expect(z).toBe("z");
+    q.add("z");
+    q.add("v", { high: true });
+    q.done(z);
+    expect(await drainNow(q)).toEqual(["v", "w", "z"]);
+  });
+
+  it("a key handed out from the high lane is not handed out again from its stale normal entry", async () => {
+    const q = new WorkQueue<string>();
+    q.add("a");
+    q.add("b");
+    q.add("a", { high: true });
+    const a = (await q.get()) as string;
+    expect(a).toBe("a");
+    q.done(a);
+    expect(await drainNow(q)).toEqual(["b"]);
+    // Re-added after: handed out once.
+    q.add("a");
+    expect(await drainNow(q)).toEqual(["a"]);
+  });
+
   it("get() waits for an add", async () => {
     const q = new WorkQueue<string>();
     const p = q.get();
