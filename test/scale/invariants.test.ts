@@ -155,6 +155,23 @@ const DAMAGE: Damage[] = [
   },
 ];
 
+describe("a PodCliqueSet larger than one pass's new PodGangs, in-process", () => {
+  // The PodCliqueSet controller creates the gangs of at most 64 replicas that have neither a gang
+  // nor all their pods per pass (packages/controllers pcs/podgangs.ts); the rest follow on later
+  // passes. 150 replicas take at least three passes.
+  it("gets every replica's PodGang, each Initialized, and every invariant holds", async () => {
+    const e = await converged("many-gangs", 150);
+    const { items } = await e.client.list<
+      KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
+    >(PodGangType, { namespace: NS });
+    expect(items).toHaveLength(150);
+    const initialized = items.filter((g) =>
+      g.status?.conditions?.some((c) => c.type === "Initialized" && c.status === "True"),
+    );
+    expect(initialized).toHaveLength(150);
+  }, 90_000);
+});
+
 describe("final invariants catch damage", () => {
   it.each(DAMAGE)("$name", async (d) => {
     const e = await converged("inv", 3);

@@ -57,6 +57,8 @@ export function topologyTranslator(ctb: ClusterTopologyBinding | undefined, tasE
 
 export interface DesiredPodGang {
   name: string;
+  /** The PodCliqueSet replica the gang belongs to (its base gang's and its scaled gangs'). */
+  replica: number;
   /** PodGroup name (= PCLQ FQN) → minReplicas and topology. podReferences are filled by the caller. */
   groups: { name: string; minReplicas: number; topologyConstraint?: PodGangTopologyConstraint }[];
   topologyConstraint?: PodGangTopologyConstraint;
@@ -86,7 +88,7 @@ export function desiredPodGangs(
   };
   const pcsTopo = translate(t.topologyConstraint);
   for (let i = 0; i < (pcs.spec.replicas ?? 0); i++) {
-    const base: DesiredPodGang = { name: basePodGangName(pcsName, i), groups: [] };
+    const base: DesiredPodGang = { name: basePodGangName(pcsName, i), replica: i, groups: [] };
     if (pcsTopo) base.topologyConstraint = pcsTopo;
     for (const c of standaloneCliques(pcs))
       base.groups.push(group(podCliqueName(pcsName, i, c.name), c.name));
@@ -113,6 +115,7 @@ export function desiredPodGangs(
           const tc = cfgTopo ?? pcsTopo;
           scaled.push({
             name: scaledPodGangName(pcsgName, j, min),
+            replica: i,
             groups,
             ...(tc ? { topologyConstraint: tc } : {}),
           });

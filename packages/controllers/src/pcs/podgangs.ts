@@ -33,6 +33,7 @@ import {
   topologyNameOf,
   topologyTranslator,
 } from "../desired-gangs.js";
+import { AggregateSyncError } from "../errors.js";
 import {
   errText,
   objectKey,
@@ -44,6 +45,11 @@ import {
 } from "../events.js";
 import type { PodCliqueSet, PodGang } from "../types.js";
 import { deleteIgnoreNotFound, isSubset, isTerminating, slowStart } from "../util.js";
+
+/** Replicas whose gangs are all yet to be created with none of them ready, written per pass. */
+const MAX_EMPTY_REPLICAS_PER_PASS = 64;
+/** The next pass after one that left such replicas for later. */
+const DEFERRED_REPLICAS_REQUEUE_MS = 100;
 
 /**
  * PodGangs (grove-behaviour.md §9): delete the unexpected, CreateOrPatch the expected with the
@@ -83,14 +89,56 @@ export function podGangs(ctx: ControllerContext): Component<PodCliqueSet> {
         ),
       );
       const scheduler = schedulerNameOf(pcs, ctx.options.defaultSchedulerName);
-      // Every gang's object first, then their Initialized conditions: a scheduler that sees a base
-      // gang initialized already sees the scaled gangs that will follow it into its domain
-      // (packages/scheduler README, "Scaled gangs"), however slowly the API server delivers events.
-      const written: { d: DesiredPodGang; gang: WrittenGang }[] = [];
-      for (const d of expected)
-        written.push({ d, gang: await writeGang(ctx, pcs, d, scheduler, ctb ? topologyName : undefined) });
+      // Per PodCliqueSet replica, every gang's object first (the base gang, then its scaled gangs),
+      // then their Initialized conditions: a scheduler that sees a base gang initialized already
+      // sees the scaled gangs that will follow it into its domain (packages/scheduler README,
+      // "Scaled gangs"), however slowly the API server delivers events. The replicas go out
+      // together (slowStart batches), so the first replicas' gangs are initialized while later
+      // ones are still written (Grove writes and initializes gang by gang).
+      const byReplica = new Map<number, DesiredPodGang[]>();
+      for (const d of expected) {
+        const list = byReplica.get(d.replica);
+        if (list) list.push(d);
+        else byReplica.set(d.replica, [d]);
+      }
+      // A replica none of whose gangs exists yet, and whose pods do not all exist yet, would be
+      // created empty and marked Initialized=False, then patched with its pods and marked True on a
+      // later pass: four writes, and a long pass for a large PodCliqueSet (500 replicas: about
+      // ten seconds at 100 writes per second, during which no gang gets its pods and no gate comes
+      // off). At most MAX_EMPTY_REPLICAS_PER_PASS such replicas are written per pass; the rest
+      // follow on the next passes (requeued at once), most of them by then with all their pods:
+      // created with their references and marked True, two writes. A small PodCliqueSet is written
+      // whole in every pass, as Grove does.
+      const replicas: DesiredPodGang[][] = [];
+      let deferred = 0;
+      let budget = MAX_EMPTY_REPLICAS_PER_PASS;
+      for (const gangs of byReplica.values()) {
+        const empty = gangs.every(
+          (d) => !ctx.informers.podgang.cache.get(d.name, namespace) && !gangPods(ctx, namespace, d).ready,
+        );
+        if (empty && budget-- <= 0) deferred++;
+        else replicas.push(gangs);
+      }
       let pending = 0;
-      for (const { d, gang } of written) if (!(await initializeGang(ctx, pcs, d, gang))) pending++;
+      try {
+        await slowStart(replicas, "ERR_SYNC_PODGANG", async (gangs) => {
+          const written: { d: DesiredPodGang; gang: WrittenGang }[] = [];
+          for (const d of gangs)
+            written.push({
+              d,
+              gang: await writeGang(ctx, pcs, d, scheduler, ctb ? topologyName : undefined),
+            });
+          for (const { d, gang } of written) if (!(await initializeGang(ctx, pcs, d, gang))) pending++;
+        });
+      } catch (err) {
+        // The first failure, as Grove reports it (ERR_SYNC_PODGANG "sync PodGang: <cause>").
+        throw err instanceof AggregateSyncError ? err.errors[0] : err;
+      }
+      if (deferred > 0)
+        throw new RequeueAfterError(
+          `${deferred} PodCliqueSet replica(s) wait for their PodGangs to be created`,
+          DEFERRED_REPLICAS_REQUEUE_MS,
+        );
       if (pending > 0)
         throw new RequeueAfterError(`${pending} PodGang(s) wait for their pods`, ctx.options.requeueAfterMs);
     },
@@ -103,6 +151,33 @@ interface WrittenGang {
   ready: boolean;
 }
 
+/**
+ * The pods each of a gang's PodGroups lists (non-terminating pods of the PodClique labelled for the
+ * gang, sorted), and whether the gang is ready: every PodClique exists with all its pods, each
+ * labelled for this gang (grove-behaviour.md §9 step 3).
+ */
+function gangPods(
+  ctx: ControllerContext,
+  namespace: string | undefined,
+  d: DesiredPodGang,
+): { refs: Map<string, string[]>; ready: boolean } {
+  let ready = true;
+  const refs = new Map<string, string[]>();
+  for (const { name: pclqName } of d.groups) {
+    const pclq = ctx.informers.pclq.cache.get(pclqName, namespace);
+    if (!pclq || isTerminating(pclq)) {
+      ready = false;
+      refs.set(pclqName, []);
+      continue;
+    }
+    const pods = podsOf(ctx, pclq).filter((p) => !isTerminating(p));
+    const labelled = pods.filter((p) => p.metadata.labels?.[LabelPodGang] === d.name);
+    if (labelled.length !== pods.length || pods.length < pclq.spec.replicas) ready = false;
+    refs.set(pclqName, labelled.map((p) => p.metadata.name ?? "").sort());
+  }
+  return { refs, ready };
+}
+
 /** CreateOrPatch of one gang's object (metadata and spec). */
 async function writeGang(
   ctx: ControllerContext,
@@ -112,18 +187,8 @@ async function writeGang(
   topologyName: string | undefined,
 ): Promise<WrittenGang> {
   const namespace = pcs.metadata.namespace;
-  let ready = true;
-  const refs = (pclqName: string): string[] => {
-    const pclq = ctx.informers.pclq.cache.get(pclqName, namespace);
-    if (!pclq || isTerminating(pclq)) {
-      ready = false;
-      return [];
-    }
-    const pods = podsOf(ctx, pclq).filter((p) => !isTerminating(p));
-    const labelled = pods.filter((p) => p.metadata.labels?.[LabelPodGang] === d.name);
-    if (labelled.length !== pods.length || pods.length < pclq.spec.replicas) ready = false;
-    return labelled.map((p) => p.metadata.name ?? "").sort();
-  };
+  const { refs: byClique, ready } = gangPods(ctx, namespace, d);
+  const refs = (pclqName: string): string[] => byClique.get(pclqName) ?? [];
   const existing = ctx.informers.podgang.cache.get(d.name, namespace);
   const want = podGangObject(pcs, d, refs, scheduler, topologyName, existing);
   const patch: Record<string, unknown> = {
