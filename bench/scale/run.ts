@@ -348,7 +348,8 @@ async function main(): Promise<void> {
         podClique: o.concurrency,
         podGang: o.concurrency,
       };
-      const k8sClient = mode === "external" ? { qps: o.qps, burst: o.burst } : null;
+      const k8sClient =
+        mode === "external" ? { qps: o.qps, burst: o.burst, rateLimitPer: "resource" as const } : null;
       let rec: Recorded;
       try {
         const r = await runScaleTest(def, env, o.knobs, { progress: log, k8sClient });

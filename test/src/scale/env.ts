@@ -231,6 +231,8 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
         { mode: 0o600 },
       );
       const args = [
+        // SCALE_OPERATOR_NODE_ARGS: node flags for the operator process (e.g. --cpu-prof).
+        ...(process.env.SCALE_OPERATOR_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
         operatorCli(),
         "--kubeconfig",
         kubeconfig,

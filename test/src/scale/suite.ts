@@ -221,6 +221,12 @@ export interface PhaseRequests {
   writesPerPodCreated: number | null;
 }
 
+export interface K8sClientLimits {
+  qps: number;
+  burst: number;
+  rateLimitPer?: "resource";
+}
+
 export interface ScaleTestResult {
   testName: string;
   mode: Mode;
@@ -230,7 +236,12 @@ export interface ScaleTestResult {
   namespace: string;
   pcsCount: number;
   nodes: number;
-  k8sClient: { qps: number; burst: number } | null;
+  /**
+   * The external operator's client limits. `rateLimitPer`: "resource" since 2026-12-07 (one
+   * bucket per resource, as Grove's controller-runtime client); absent before: one bucket for all
+   * of the controllers' requests.
+   */
+  k8sClient: K8sClientLimits | null;
   phases: (PhaseResult & {
     requests: RequestCounts;
     writesPerPodCreated: number | null;
@@ -305,7 +316,7 @@ export async function runScaleTest(
   def: ScaleTestDef,
   env: ScaleEnv,
   knobs: SuiteKnobs,
-  opts: { progress?: (line: string) => void; k8sClient: { qps: number; burst: number } | null },
+  opts: { progress?: (line: string) => void; k8sClient: K8sClientLimits | null },
 ): Promise<ScaleTestResult> {
   const now = new Date();
   const p2 = (n: number) => String(n).padStart(2, "0");
