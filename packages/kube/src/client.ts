@@ -350,7 +350,7 @@ export class KubeClient implements Client {
       });
       options = { ...options, resourceVersion: now.resourceVersion };
     }
-    await this.bucket?.take();
+    await (this.buckets ? this.bucketFor(path) : this.bucket)?.take();
     let stopped = false;
     let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
     const done = new Promise<void>((resolve, reject) => {
