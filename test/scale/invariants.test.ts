@@ -156,7 +156,7 @@ const DAMAGE: Damage[] = [
 ];
 
 describe("a PodCliqueSet larger than one pass's new PodGangs, in-process", () => {
-  // The PodCliqueSet controller creates the gangs of at most 64 replicas that have neither a gang
+  // The PodCliqueSet controller creates the gangs of at most 64 replicas (or an eighth of them) that have neither a gang
   // nor all their pods per pass (packages/controllers pcs/podgangs.ts); the rest follow on later
   // passes. 150 replicas take at least three passes.
   it("gets every replica's PodGang, each Initialized, and every invariant holds", async () => {
