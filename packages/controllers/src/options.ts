@@ -34,6 +34,12 @@ export interface GroveControllersOptions {
   /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
   requeueAfterMs?: number;
   /**
+   * A PodCliqueSet reconcile's PodGang pass leaves replicas that have neither a gang nor all their
+   * pods to the next pass once it has written 64 of them (or an eighth of the replicas) and spent
+   * this long (pcs/podgangs.ts). Default 250.
+   */
+  podGangPassMs?: number;
+  /**
    * The client the Events are written with (default: the controllers' client). controller-runtime's
    * event recorder has a client of its own, so its Events do not spend the controllers' client
    * rate limit; grove-operator does the same.
@@ -100,6 +106,12 @@ export function checkOptions(options: GroveControllersOptions): void {
     throw new InvalidOptionError(
       "options.requeueAfterMs",
       `must be a positive number of milliseconds, got ${String(r)}`,
+    );
+  const g = options.podGangPassMs;
+  if (g !== undefined && !(Number.isFinite(g) && g >= 0))
+    throw new InvalidOptionError(
+      "options.podGangPassMs",
+      `must be a number of milliseconds >= 0, got ${String(g)}`,
     );
   const w = options.statusCoalesceMs;
   if (w !== undefined && !(Number.isFinite(w) && w >= 0 && w <= 60_000))

@@ -87,6 +87,8 @@ export interface EnvOptions {
   readyDelayMs?: number;
   /** Workers of each of the four controllers (grove-operator --concurrency). Default: theirs. */
   concurrency?: number;
+  /** In-process only: the controllers' podGangPassMs (packages/controllers). Default: theirs. */
+  podGangPassMs?: number;
   /** Where the external operator's stderr goes (default: dropped unless it exits early). */
   onOperatorLog?: (line: string) => void;
 }
@@ -204,10 +206,10 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
       await scheduler.start();
       stops.push(() => scheduler.stop());
       const n = o.concurrency;
-      const controllers = createGroveControllers(
-        counted,
-        n ? { concurrency: { pcs: n, pclq: n, pcsg: n, podgang: n } } : {},
-      );
+      const controllers = createGroveControllers(counted, {
+        ...(n ? { concurrency: { pcs: n, pclq: n, pcsg: n, podgang: n } } : {}),
+        ...(o.podGangPassMs !== undefined ? { podGangPassMs: o.podGangPassMs } : {}),
+      });
       await controllers.start();
       stops.push(() => controllers.stop());
     } else {

@@ -45,12 +45,7 @@ import {
 import type { PodCliqueSet, PodGang } from "../types.js";
 import { deleteIgnoreNotFound, isSubset, isTerminating, slowStart } from "../util.js";
 
-/**
- * Replicas whose gangs are all yet to be created with none of them ready, written per pass: 64, or
- * an eighth of the replicas when that is more, so a pass stays short and a large PodCliqueSet still
- * needs no more than about eight of them (each pass reads every replica: 5,000 replicas in passes
- * of 64 cost more CPU than the writes they saved).
- */
+/** Replicas with neither a gang nor all their pods a pass writes before it may defer the rest. */
 const emptyReplicasPerPass = (replicas: number): number => Math.max(64, Math.ceil(replicas / 8));
 /** The next pass after one that left such replicas for later. */
 const DEFERRED_REPLICAS_REQUEUE_MS = 100;
@@ -99,33 +94,37 @@ export function podGangs(ctx: ControllerContext): Component<PodCliqueSet> {
         if (list) list.push(d);
         else byReplica.set(d.replica, [d]);
       }
-      // A replica none of whose gangs exists yet, and whose pods do not all exist yet, would be
-      // created empty and marked Initialized=False, then patched with its pods and marked True on a
-      // later pass: four writes, and a long pass for a large PodCliqueSet (500 replicas: about
-      // ten seconds at 100 writes per second, during which no gang gets its pods and no gate comes
-      // off). At most emptyReplicasPerPass such replicas are written per pass; the rest follow on
-      // the next passes (requeued at once), most of them by then with all their pods: created with
-      // their references and marked True, two writes. A small PodCliqueSet is written whole in
-      // every pass, as Grove does.
-      const todo: DesiredPodGang[] = [];
+      // A replica none of whose gangs exists yet, and whose pods do not all exist yet, is created
+      // empty and marked Initialized=False, then patched with its pods and marked True on a later
+      // pass: four writes. Over a rate-limited client a large PodCliqueSet's first pass would
+      // spend many seconds on that (500 replicas: about ten at 100 writes per second) while no
+      // gang gets its pods and no gate comes off. So once a pass has written
+      // emptyReplicasPerPass such replicas and spent `podGangPassMs` (250 ms), the rest are left
+      // to the next passes (requeued at once), by when most have all their pods: created with
+      // their references and marked True, two writes. Replicas with a gang or with all their pods
+      // are written in every pass; a small PodCliqueSet, or a pass whose writes are fast (an
+      // unthrottled client), writes everything, as Grove does.
+      const started = Date.now();
+      const written: { d: DesiredPodGang; gang: WrittenGang }[] = [];
       let deferred = 0;
       let budget = emptyReplicasPerPass(byReplica.size);
-      for (const gangs of byReplica.values()) {
-        const empty = gangs.every(
-          (d) => !ctx.informers.podgang.cache.get(d.name, namespace) && !gangPods(ctx, namespace, d).ready,
-        );
-        if (empty && budget-- <= 0) deferred++;
-        else todo.push(...gangs);
-      }
       // Every gang's object first, then their Initialized conditions: a scheduler that sees a base
       // gang initialized already sees the scaled gangs that will follow it into its domain
       // (packages/scheduler README, "Scaled gangs"), however slowly the API server delivers events.
       // One gang at a time: writing them concurrently (tried) took a 5,000-replica PCS from 19 to
       // 50 CPU seconds to Ready in process, with more intermediate writes, and gained nothing over
       // HTTP.
-      const written: { d: DesiredPodGang; gang: WrittenGang }[] = [];
-      for (const d of todo)
-        written.push({ d, gang: await writeGang(ctx, pcs, d, scheduler, ctb ? topologyName : undefined) });
+      for (const gangs of byReplica.values()) {
+        const empty = gangs.every(
+          (d) => !ctx.informers.podgang.cache.get(d.name, namespace) && !gangPods(ctx, namespace, d).ready,
+        );
+        if (empty && --budget < 0 && Date.now() - started >= ctx.options.podGangPassMs) {
+          deferred++;
+          continue;
+        }
+        for (const d of gangs)
+          written.push({ d, gang: await writeGang(ctx, pcs, d, scheduler, ctb ? topologyName : undefined) });
+      }
       let pending = 0;
       for (const { d, gang } of written) if (!(await initializeGang(ctx, pcs, d, gang))) pending++;
       if (deferred > 0)
