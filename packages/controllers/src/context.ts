@@ -50,8 +50,8 @@ export interface ResolvedOptions {
   initContainerImage: string;
   /** ERR_REQUEUE_AFTER interval (Grove's ComponentSyncRetryInterval, 5 s). */
   requeueAfterMs: number;
-  /** Time a PodGang pass spends before deferring replicas without gangs or pods (pcs/podgangs.ts). */
-  podGangPassMs: number;
+  /** Replicas without gangs or pods a PodGang pass writes (pcs/podgangs.ts); default by size. */
+  podGangEmptyReplicasPerPass: number | undefined;
   /** network.autoMNNVLEnabled: ComputeDomains and the MNNVL claim (mnnvl.ts). */
   autoMNNVLEnabled: boolean;
   now: () => Date;

@@ -118,7 +118,7 @@ export function createGroveControllers(
         ? initContainerImageRef(options.initContainerImage)
         : defaultInitContainerImage(),
     requeueAfterMs: options.requeueAfterMs ?? 5000,
-    podGangPassMs: options.podGangPassMs ?? 250,
+    podGangEmptyReplicasPerPass: options.podGangEmptyReplicasPerPass,
     autoMNNVLEnabled: options.autoMNNVLEnabled ?? false,
     now: () => new Date(),
   };

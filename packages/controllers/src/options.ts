@@ -34,11 +34,11 @@ export interface GroveControllersOptions {
   /** Poll interval while waiting (Grove's 5 s ComponentSyncRetryInterval). Default 5000. */
   requeueAfterMs?: number;
   /**
-   * A PodCliqueSet reconcile's PodGang pass leaves replicas that have neither a gang nor all their
-   * pods to the next pass once it has written 64 of them (or an eighth of the replicas) and spent
-   * this long (pcs/podgangs.ts). Default 250.
+   * How many replicas that have neither a gang nor all their pods a PodCliqueSet reconcile's
+   * PodGang pass writes; the rest wait for later passes (pcs/podgangs.ts). 0: a replica's gangs are
+   * created once all its pods exist. Default 64, or an eighth of the replicas when that is more.
    */
-  podGangPassMs?: number;
+  podGangEmptyReplicasPerPass?: number;
   /**
    * The client the Events are written with (default: the controllers' client). controller-runtime's
    * event recorder has a client of its own, so its Events do not spend the controllers' client
@@ -107,11 +107,11 @@ export function checkOptions(options: GroveControllersOptions): void {
       "options.requeueAfterMs",
       `must be a positive number of milliseconds, got ${String(r)}`,
     );
-  const g = options.podGangPassMs;
-  if (g !== undefined && !(Number.isFinite(g) && g >= 0))
+  const g = options.podGangEmptyReplicasPerPass;
+  if (g !== undefined && !(Number.isInteger(g) && g >= 0))
     throw new InvalidOptionError(
-      "options.podGangPassMs",
-      `must be a number of milliseconds >= 0, got ${String(g)}`,
+      "options.podGangEmptyReplicasPerPass",
+      `must be an integer >= 0, got ${String(g)}`,
     );
   const w = options.statusCoalesceMs;
   if (w !== undefined && !(Number.isFinite(w) && w >= 0 && w <= 60_000))

@@ -401,7 +401,10 @@ describe("createGroveControllers options", () => {
     [{ concurrency: { pcs: 0 } }, "options.concurrency.pcs: must be an integer >= 1, got 0"],
     [{ concurrency: { pclq: 1.5 } }, "options.concurrency.pclq: must be an integer >= 1, got 1.5"],
     [{ requeueAfterMs: 0 }, "options.requeueAfterMs: must be a positive number of milliseconds, got 0"],
-    [{ podGangPassMs: -1 }, "options.podGangPassMs: must be a number of milliseconds >= 0, got -1"],
+    [
+      { podGangEmptyReplicasPerPass: 1.5 },
+      "options.podGangEmptyReplicasPerPass: must be an integer >= 0, got 1.5",
+    ],
     [{ defaultSchedulerName: "" }, "options.defaultSchedulerName: must not be empty"],
   ])("rejects %j", async (opts, message) => {
     const { createGroveControllers } = await import("../src/index.js");

@@ -87,8 +87,8 @@ export interface EnvOptions {
   readyDelayMs?: number;
   /** Workers of each of the four controllers (grove-operator --concurrency). Default: theirs. */
   concurrency?: number;
-  /** In-process only: the controllers' podGangPassMs (packages/controllers). Default: theirs. */
-  podGangPassMs?: number;
+  /** In-process only: the controllers' podGangEmptyReplicasPerPass (packages/controllers). */
+  podGangEmptyReplicasPerPass?: number;
   /** Where the external operator's stderr goes (default: dropped unless it exits early). */
   onOperatorLog?: (line: string) => void;
 }
@@ -208,7 +208,9 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
       const n = o.concurrency;
       const controllers = createGroveControllers(counted, {
         ...(n ? { concurrency: { pcs: n, pclq: n, pcsg: n, podgang: n } } : {}),
-        ...(o.podGangPassMs !== undefined ? { podGangPassMs: o.podGangPassMs } : {}),
+        ...(o.podGangEmptyReplicasPerPass !== undefined
+          ? { podGangEmptyReplicasPerPass: o.podGangEmptyReplicasPerPass }
+          : {}),
       });
       await controllers.start();
       stops.push(() => controllers.stop());

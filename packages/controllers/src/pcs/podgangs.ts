@@ -45,8 +45,6 @@ import {
 import type { PodCliqueSet, PodGang } from "../types.js";
 import { deleteIgnoreNotFound, isSubset, isTerminating, slowStart } from "../util.js";
 
-/** Replicas with neither a gang nor all their pods a pass writes before it may defer the rest. */
-const emptyReplicasPerPass = (replicas: number): number => Math.max(64, Math.ceil(replicas / 8));
 /** The next pass after one that left such replicas for later. */
 const DEFERRED_REPLICAS_REQUEUE_MS = 100;
 
@@ -98,16 +96,14 @@ export function podGangs(ctx: ControllerContext): Component<PodCliqueSet> {
       // empty and marked Initialized=False, then patched with its pods and marked True on a later
       // pass: four writes. Over a rate-limited client a large PodCliqueSet's first pass would
       // spend many seconds on that (500 replicas: about ten at 100 writes per second) while no
-      // gang gets its pods and no gate comes off. So once a pass has written
-      // emptyReplicasPerPass such replicas and spent `podGangPassMs` (250 ms), the rest are left
-      // to the next passes (requeued at once), by when most have all their pods: created with
-      // their references and marked True, two writes. Replicas with a gang or with all their pods
-      // are written in every pass; a small PodCliqueSet, or a pass whose writes are fast (an
-      // unthrottled client), writes everything, as Grove does.
-      const started = Date.now();
+      // gang gets its pods and no gate comes off. So a pass writes at most
+      // `podGangEmptyReplicasPerPass` such replicas (64, or an eighth of the replicas) and leaves
+      // the rest to the next passes (requeued at once), by when most have all their pods: created
+      // with their references and marked True, two writes. Replicas with a gang or with all their
+      // pods are written in every pass; a small PodCliqueSet is written whole, as Grove does.
       const written: { d: DesiredPodGang; gang: WrittenGang }[] = [];
       let deferred = 0;
-      let budget = emptyReplicasPerPass(byReplica.size);
+      let budget = ctx.options.podGangEmptyReplicasPerPass ?? Math.max(64, Math.ceil(byReplica.size / 8));
       // Every gang's object first, then their Initialized conditions: a scheduler that sees a base
       // gang initialized already sees the scaled gangs that will follow it into its domain
       // (packages/scheduler README, "Scaled gangs"), however slowly the API server delivers events.
@@ -118,7 +114,7 @@ export function podGangs(ctx: ControllerContext): Component<PodCliqueSet> {
         const empty = gangs.every(
           (d) => !ctx.informers.podgang.cache.get(d.name, namespace) && !gangPods(ctx, namespace, d).ready,
         );
-        if (empty && --budget < 0 && Date.now() - started >= ctx.options.podGangPassMs) {
+        if (empty && --budget < 0) {
           deferred++;
           continue;
         }
