@@ -173,4 +173,10 @@ export interface ControllerContext {
   statusCoalescer: StatusCoalescer;
   /** Event recorders, one per controller (./events.ts). */
   events: ControllerEvents;
+  /**
+   * How long each PodCliqueSet's last reconcile took (ms), by key: a child's status change
+   * requeues the PodCliqueSet that much later (factory.ts), so a large one is not reconciled back
+   * to back for every single change.
+   */
+  pcsReconcileMs: Map<string, number>;
 }

@@ -178,6 +178,7 @@ export function createGroveControllers(
     statusMemory: new StatusMemory(),
     statusCoalescer: new StatusCoalescer(options.statusCoalesceMs ?? DEFAULT_STATUS_COALESCE_MS),
     events,
+    pcsReconcileMs: new Map(),
   };
   // The memory of status writes lives only until the cache shows them, or the object is gone.
   for (const inf of [
@@ -223,6 +224,19 @@ export function createGroveControllers(
     const p = o.metadata.labels?.[LabelPartOf];
     if (p) pcsCtl.enqueue(key(o.metadata.namespace, p));
   };
+  // A child's status change requeues its PodCliqueSet after as long as the PCS's last reconcile
+  // took (capped at 250 ms), so the changes that arrive meanwhile fold into one reconcile: a
+  // 500-replica PCS's reconcile takes tens of milliseconds, and pod status events that trickle in
+  // over HTTP one by one would otherwise keep it running back to back (grove-sim's fleet). A PCS
+  // whose reconcile is quick (under 10 ms) is requeued at once.
+  const statusToPcs = (o: KubeObject) => {
+    const p = o.metadata.labels?.[LabelPartOf];
+    if (!p) return;
+    const k = key(o.metadata.namespace, p);
+    const took = ctx.pcsReconcileMs.get(k) ?? 0;
+    if (took < 10) pcsCtl.enqueue(k);
+    else pcsCtl.enqueueAfter(k, Math.min(took, 250));
+  };
   on(informers.pcs, {
     add: (o) => pcsCtl.enqueue(key(o.metadata.namespace, o.metadata.name ?? "")),
     update: (a, b) => {
@@ -250,7 +264,8 @@ export function createGroveControllers(
           condStatus(p, ConditionMinAvailableBreached),
         ];
       };
-      if (generationChanged(a, b) || !deepEqual(s(a), s(b))) toPcs(b);
+      if (generationChanged(a, b)) toPcs(b);
+      else if (!deepEqual(s(a), s(b))) statusToPcs(b);
     },
     del: toPcs,
   });

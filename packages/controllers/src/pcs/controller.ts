@@ -45,7 +45,18 @@ export function pcsReconciler(ctx: ControllerContext) {
   const groups = pcsComponentGroups(ctx);
   return async (rc: ReconcileContext): Promise<ReconcileResult | undefined> => {
     const pcs = ctx.statusMemory.newest(ctx.informers.pcs.cache.get(rc.name, rc.namespace));
-    if (!pcs) return undefined;
+    if (!pcs) {
+      ctx.pcsReconcileMs.delete(rc.key);
+      return undefined;
+    }
+    const started = performance.now();
+    try {
+      return await reconcilePcs(rc, pcs);
+    } finally {
+      ctx.pcsReconcileMs.set(rc.key, performance.now() - started);
+    }
+  };
+  async function reconcilePcs(rc: ReconcileContext, pcs: PodCliqueSet): Promise<ReconcileResult | undefined> {
     if (pcs.metadata.deletionTimestamp) {
       // ComputeDomains first (their finalizers); the rest goes by garbage collection (§3.7).
       await releaseComputeDomains(ctx, pcs);
@@ -87,5 +98,5 @@ export function pcsReconciler(ctx: ControllerContext) {
       outcome,
       ctx.options.requeueAfterMs,
     );
-  };
+  }
 }
