@@ -388,7 +388,13 @@ export function createGroveControllers(
   // A gang that now lists pods (or became Initialized) lets its PodCliques remove scheduling
   // gates: those reconciles go ahead of the queued ones (which mostly create pods), so gates come
   // off while a large PodCliqueSet's pods are still being created, and the scheduler can start.
+  // A gang created with its pods already listed (a large PCS's deferred replicas, pcs/podgangs.ts)
+  // lets them go at once too: Grove creates every gang empty and sees only updates.
   on(informers.podgang, {
+    add: (o) => {
+      if (o.spec.podgroups.some((g) => g.podReferences.length > 0))
+        for (const g of o.spec.podgroups) pclqCtl.enqueue(key(o.metadata.namespace, g.name), { high: true });
+    },
     update: (a, b) => {
       if (generationChanged(a, b) || condStatus(a, "Initialized") !== condStatus(b, "Initialized"))
         for (const g of b.spec.podgroups) pclqCtl.enqueue(key(b.metadata.namespace, g.name), { high: true });
