@@ -5,6 +5,7 @@
 import { ClusterTopologyBindingType as CTB } from "@grove-ts/api";
 import {
   type Client,
+  forEachLimit,
   isAlreadyExists,
   isNotFound,
   type KubeObject,
@@ -96,22 +97,6 @@ function readyConditions(now: string) {
   ];
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (t: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** Registers the cluster's nodes (Ready), its topologies where Grove's CRDs are served, and starts the kubelets. */
 export async function startSimNodes(
   client: Client,
@@ -134,7 +119,7 @@ export async function startSimNodes(
   try {
     // The simulated GPU driver's DeviceClass, and a ResourceSlice per GPU node (resource-slices.ts).
     const dra = await ensureGpuDeviceClass(client, log);
-    await forEachLimited(nodes, 16, async (n) => {
+    await forEachLimit(nodes, 16, async (n) => {
       n.status.conditions = readyConditions(rfc3339(new Date()));
       if (options.kubeletPort) {
         const status = n.status as Record<string, unknown> & { addresses?: unknown[] };
@@ -241,7 +226,7 @@ async function startLeases(
   let round: Promise<void> = Promise.resolve();
   const renewAll = () =>
     // A node annotated not ready stops its heartbeats.
-    forEachLimited(
+    forEachLimit(
       [...owners.keys()].filter((name) => !down(name)),
       8,
       (name) => renew(name).catch((err) => log.warn("node lease not renewed", { node: name, error: err })),

@@ -6,6 +6,7 @@ export * from "./deep-equal.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./field-selectors.js";
+export * from "./for-each-limit.js";
 export * from "./informer.js";
 export * from "./leader-election.js";
 export * from "./leader-election-options.js";

@@ -8,6 +8,7 @@ import {
   deepFreeze,
   errorCode,
   findCondition,
+  forEachLimit,
   getControllerOf,
   isConditionTrue,
   isControlledBy,
@@ -188,5 +189,42 @@ describe("reconcile errors and logging", () => {
       ["info", "reconciled", { controller: "pcs", key: "ns/a" }],
       ["error", "failed", { controller: "pcs", code: "ERR_X" }],
     ]);
+  });
+});
+
+describe("forEachLimit", () => {
+  it("keeps at most `limit` calls in flight, in the items' order", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const started: number[] = [];
+    await forEachLimit([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      started.push(n);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+    });
+    expect(started).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(most).toBe(3);
+  });
+
+  it("starts nothing after the first failure and throws it once the running calls end", async () => {
+    const started: number[] = [];
+    let finished = 0;
+    const run = forEachLimit([1, 2, 3, 4, 5], 2, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, n === 1 ? 1 : 10));
+      if (n === 1) throw new Error("one failed");
+      finished++;
+    });
+    await expect(run).rejects.toThrow("one failed");
+    expect(started).toEqual([1, 2]);
+    expect(finished).toBe(1);
+  });
+
+  it("refuses a limit below 1", async () => {
+    await expect(forEachLimit([1], 0, async () => {})).rejects.toThrow(
+      "limit: must be an integer >= 1, got 0",
+    );
   });
 });

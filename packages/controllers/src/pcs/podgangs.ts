@@ -14,6 +14,7 @@ import {
 import {
   compareResourceVersions,
   findCondition,
+  forEachLimit,
   isAlreadyExists,
   isConflict,
   isControlledBy,
@@ -47,31 +48,6 @@ import { deleteIgnoreNotFound, isSubset, isTerminating, slowStart } from "../uti
 
 /** Replicas whose gangs a pass writes at the same time. */
 const GANG_WRITERS = 8;
-
-/**
- * Runs `fn` over `items`, at most `limit` at a time; after the first failure no new item starts, and
- * once the running ones end the failure is thrown.
- */
-async function forEachLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!failure && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.err;
-}
 
 /** The next pass after one that left such replicas for later. */
 const DEFERRED_REPLICAS_REQUEUE_MS = 100;
