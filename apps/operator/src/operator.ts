@@ -3,7 +3,7 @@
 
 import { COMPUTE_DOMAIN_CRD_NAME } from "@grove-ts/api";
 import { createGroveControllers, type GroveControllersConcurrency } from "@grove-ts/controllers";
-import { createKubeClient } from "@grove-ts/kube";
+import { createKubeClient, type KubeClientOptions } from "@grove-ts/kube";
 import { type Client, CustomResourceDefinitionType, type Logger, noopLogger } from "@grove-ts/runtime";
 import { createGangScheduler, DEFAULT_SCHEDULER_NAME, type PolicyOptions } from "@grove-ts/scheduler";
 import {
@@ -144,14 +144,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   health.add("ping", () => {});
   // Grove's controllers run on controller-runtime, whose client keeps one REST client, and with it
   // one qps/burst token bucket, per GroupVersionKind: the limit applies per resource.
-  const client = createKubeClient({
-    ...source,
-    ...clientHooks,
-    qps: options.qps ?? 100,
-    burst: options.burst ?? 150,
-    rateLimitPer: "resource",
-    userAgent: "grove-operator",
-  });
+  /** A client of the process's own: its own rate limit, its requests reported with the others. */
+  const newClient = (userAgent: string, qps: number, burst: number, extra: Partial<KubeClientOptions> = {}) =>
+    createKubeClient({ ...source, ...clientHooks, qps, burst, userAgent, ...extra });
+  const qps = options.qps ?? 100;
+  const burst = options.burst ?? 150;
+  const schedulerQps = options.schedulerQps ?? 50;
+  const schedulerBurst = options.schedulerBurst ?? 100;
+  const client = newClient("grove-operator", qps, burst, { rateLimitPer: "resource" });
   const stops: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) {
@@ -184,21 +184,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     };
     try {
       if (withScheduler) {
-        const schedulerClient = createKubeClient({
-          ...source,
-          ...clientHooks,
-          qps: options.schedulerQps ?? 50,
-          burst: options.schedulerBurst ?? 100,
-          userAgent: "grove-scheduler",
-        });
+        const schedulerClient = newClient("grove-scheduler", schedulerQps, schedulerBurst);
         // kube-scheduler's separate event client: Events do not spend the bindings' rate limit.
-        const schedulerEvents = createKubeClient({
-          ...source,
-          ...clientHooks,
-          qps: options.schedulerQps ?? 50,
-          burst: options.schedulerBurst ?? 100,
-          userAgent: "grove-scheduler",
-        });
+        const schedulerEvents = newClient("grove-scheduler", schedulerQps, schedulerBurst);
         const scheduler = createGangScheduler(schedulerClient, {
           schedulerNames: names,
           eventClient: schedulerEvents,
@@ -227,13 +215,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         logger,
         // Events on a client of their own, as controller-runtime's recorder has: its own rate
         // limit, so Events do not delay the controllers' writes.
-        eventClient: createKubeClient({
-          ...source,
-          ...clientHooks,
-          qps: options.qps ?? 100,
-          burst: options.burst ?? 150,
-          userAgent: "grove-operator",
-        }),
+        eventClient: newClient("grove-operator", qps, burst),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         ...(options.topologyAwareScheduling !== undefined
           ? { topologyAwareScheduling: options.topologyAwareScheduling }
@@ -293,13 +275,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     if (options.leaderElection?.enabled) {
       const gate = startLeaderGate({
         config: options.leaderElection,
-        client: createKubeClient({
-          ...source,
-          ...clientHooks,
-          qps: 5,
-          burst: 10,
-          userAgent: "grove-operator-leader-election",
-        }),
+        client: newClient("grove-operator-leader-election", 5, 10),
         logger,
         start: startReconcilers,
         onLost: (reason) => options.onLeadershipLost?.(reason),
