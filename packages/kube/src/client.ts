@@ -121,11 +121,8 @@ export class KubeClient implements Client {
   /** Every listed item and watch event object is parsed from the response, owned by no one else. */
   readonly freshObjects = true;
   private readonly transport: Transport;
-  private readonly bucket: TokenBucket | undefined;
-  /** With rateLimitPer "resource": the buckets by group/version/resource, made on first use. */
-  private readonly buckets: Map<string, TokenBucket> | undefined;
-  private readonly qps: number;
-  private readonly burst: number;
+  /** The token bucket a request to `path` waits on; none without a rate limit. */
+  private readonly bucketFor: (path: string) => TokenBucket | undefined;
   private readonly userAgent: string;
   private readonly fieldManager: string;
   private readonly watchIdleTimeoutMs: number | undefined;
@@ -141,11 +138,23 @@ export class KubeClient implements Client {
   ) {
     const qps = options.qps === undefined || options.qps === 0 ? 5 : options.qps;
     const burst = options.burst === undefined || options.burst === 0 ? 10 : options.burst;
-    this.qps = qps;
-    this.burst = burst;
-    const perResource = options.rateLimitPer === "resource";
-    this.bucket = qps < 0 || perResource ? undefined : new TokenBucket(qps, burst);
-    this.buckets = qps >= 0 && perResource ? new Map() : undefined;
+    if (qps < 0) this.bucketFor = () => undefined;
+    else if (options.rateLimitPer === "resource") {
+      // One bucket per group/version/resource, made on first use.
+      const buckets = new Map<string, TokenBucket>();
+      this.bucketFor = (path) => {
+        const key = rateLimitKey(path);
+        let b = buckets.get(key);
+        if (!b) {
+          b = new TokenBucket(qps, burst);
+          buckets.set(key, b);
+        }
+        return b;
+      };
+    } else {
+      const bucket = new TokenBucket(qps, burst);
+      this.bucketFor = () => bucket;
+    }
     this.transport = options.transport ?? clientNodeTransport(kubeConfig);
     this.userAgent = options.userAgent ?? "grove-ts/0.1.0 (kubernetes-client-javascript/2.0.1)";
     this.fieldManager = options.fieldManager ?? "grove-ts";
@@ -166,7 +175,7 @@ export class KubeClient implements Client {
     body?: unknown,
     contentType = "application/json",
   ): Promise<HttpResponse> {
-    await (this.buckets ? this.bucketFor(path) : this.bucket)?.take();
+    await this.bucketFor(path)?.take();
     const headers: Record<string, string> = { Accept: "application/json", "User-Agent": this.userAgent };
     if (body !== undefined) headers["Content-Type"] = contentType;
     const req: HttpRequest = {
@@ -186,17 +195,6 @@ export class KubeClient implements Client {
     }
     m.increment(String(res.status), method, this.host);
     return res;
-  }
-
-  private bucketFor(path: string): TokenBucket {
-    const buckets = this.buckets as Map<string, TokenBucket>;
-    const key = rateLimitKey(path);
-    let b = buckets.get(key);
-    if (!b) {
-      b = new TokenBucket(this.qps, this.burst);
-      buckets.set(key, b);
-    }
-    return b;
   }
 
   /** Sends and parses; a non-2xx answer throws ApiError with the server's Status. */
@@ -350,7 +348,7 @@ export class KubeClient implements Client {
       });
       options = { ...options, resourceVersion: now.resourceVersion };
     }
-    await (this.buckets ? this.bucketFor(path) : this.bucket)?.take();
+    await this.bucketFor(path)?.take();
     let stopped = false;
     let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
     const done = new Promise<void>((resolve, reject) => {
