@@ -174,7 +174,7 @@ export interface ControllerContext {
   /** Event recorders, one per controller (./events.ts). */
   events: ControllerEvents;
   /**
-   * How long each PodCliqueSet's last reconcile took (ms), by key: a child's status change
+   * How long each PodCliqueSet's last reconcile took (ms), by key: a PodClique's status change
    * requeues the PodCliqueSet that much later (factory.ts), so a large one is not reconciled back
    * to back for every single change.
    */

@@ -220,19 +220,22 @@ export function createGroveControllers(
   });
 
   // ---- PodCliqueSet (§3.1) ----
-  const toPcs = (o: KubeObject) => {
+  const pcsKeyOf = (o: KubeObject): string | undefined => {
     const p = o.metadata.labels?.[LabelPartOf];
-    if (p) pcsCtl.enqueue(key(o.metadata.namespace, p));
+    return p ? key(o.metadata.namespace, p) : undefined;
   };
-  // A child's status change requeues its PodCliqueSet after as long as the PCS's last reconcile
-  // took (capped at 250 ms), so the changes that arrive meanwhile fold into one reconcile: a
-  // 500-replica PCS's reconcile takes tens of milliseconds, and pod status events that trickle in
-  // over HTTP one by one would otherwise keep it running back to back (grove-sim's fleet). A PCS
-  // whose reconcile is quick (under 10 ms) is requeued at once.
-  const statusToPcs = (o: KubeObject) => {
-    const p = o.metadata.labels?.[LabelPartOf];
-    if (!p) return;
-    const k = key(o.metadata.namespace, p);
+  const toPcs = (o: KubeObject) => {
+    const k = pcsKeyOf(o);
+    if (k) pcsCtl.enqueue(k);
+  };
+  // A PodClique's status change requeues its PodCliqueSet after as long as the PCS's last
+  // reconcile took (capped at 250 ms), so the changes that arrive meanwhile fold into one
+  // reconcile: a 500-replica PCS's reconcile takes tens of milliseconds, and pod status events
+  // that trickle in over HTTP one by one would otherwise keep it running back to back (grove-sim's
+  // fleet). A PCS whose reconcile is quick (under 10 ms) is requeued at once.
+  const pclqStatusToPcs = (o: KubeObject) => {
+    const k = pcsKeyOf(o);
+    if (!k) return;
     const took = ctx.pcsReconcileMs.get(k) ?? 0;
     if (took < 10) pcsCtl.enqueue(k);
     else pcsCtl.enqueueAfter(k, Math.min(took, 250));
@@ -265,7 +268,7 @@ export function createGroveControllers(
         ];
       };
       if (generationChanged(a, b)) toPcs(b);
-      else if (!deepEqual(s(a), s(b))) statusToPcs(b);
+      else if (!deepEqual(s(a), s(b))) pclqStatusToPcs(b);
     },
     del: toPcs,
   });
@@ -390,14 +393,16 @@ export function createGroveControllers(
   // off while a large PodCliqueSet's pods are still being created, and the scheduler can start.
   // A gang created with its pods already listed (a large PCS's deferred replicas, pcs/podgangs.ts)
   // lets them go at once too: Grove creates every gang empty and sees only updates.
+  const ungate = (g: PodGang) => {
+    for (const group of g.spec.podgroups)
+      pclqCtl.enqueue(key(g.metadata.namespace, group.name), { high: true });
+  };
   on(informers.podgang, {
     add: (o) => {
-      if (o.spec.podgroups.some((g) => g.podReferences.length > 0))
-        for (const g of o.spec.podgroups) pclqCtl.enqueue(key(o.metadata.namespace, g.name), { high: true });
+      if (o.spec.podgroups.some((g) => g.podReferences.length > 0)) ungate(o);
     },
     update: (a, b) => {
-      if (generationChanged(a, b) || condStatus(a, "Initialized") !== condStatus(b, "Initialized"))
-        for (const g of b.spec.podgroups) pclqCtl.enqueue(key(b.metadata.namespace, g.name), { high: true });
+      if (generationChanged(a, b) || condStatus(a, "Initialized") !== condStatus(b, "Initialized")) ungate(b);
     },
   });
 
