@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type ScaleEnv, startScaleEnv } from "../src/scale/env.js";
 import { awaitInvariants, checkInvariants, type InvariantTarget } from "../src/scale/invariants.js";
 import { PODS_PER_REPLICA, scaleWorkload } from "../src/scale/manifests.js";
+import { watchPods } from "../src/scale/pod-view.js";
 import { conditions, TimelineTracker } from "../src/scale/timeline.js";
 
 const NS = "default";
@@ -35,11 +36,24 @@ async function converged(
     PodCliqueSetType,
     scaleWorkload({ name: pcs, namespace: NS, replicas, memory: "10Mi" }) as KubeObject,
   );
-  const c = conditions(env.client, NS, pcs);
-  await new TimelineTracker(pcs, { timeoutMs: 30_000 }).run({
-    name: "deploy",
-    milestones: [c.podsReady("ready", replicas * PODS_PER_REPLICA), c.pcsAvailable("available", replicas)],
-  });
+  // The milestones read a watch of the pods here (as the bench's do), and list them in the soak below.
+  const view = await watchPods(env.client, NS, pcs);
+  const c = conditions(env.client, NS, pcs, view);
+  try {
+    await new TimelineTracker(pcs, { timeoutMs: 30_000 }).run({
+      name: "deploy",
+      milestones: [c.podsReady("ready", replicas * PODS_PER_REPLICA), c.pcsAvailable("available", replicas)],
+    });
+    // The watch ends up with exactly the pods a list returns.
+    const names = (pods: KubeObject[]) => pods.map((p) => p.metadata.name).sort();
+    const listed = names(
+      (await env.client.list(PodType, { namespace: NS, labelSelector: `app.kubernetes.io/part-of=${pcs}` })).items,
+    );
+    expect(listed).toHaveLength(replicas * PODS_PER_REPLICA);
+    await expect.poll(() => names(view.pods())).toEqual(listed);
+  } finally {
+    await view.stop();
+  }
   expect(await awaitInvariants(env.client, target(pcs, replicas), 20_000, 200)).toEqual([]);
   return env;
 }

@@ -6,6 +6,7 @@ export * from "./env.js";
 export * from "./fleet.js";
 export * from "./invariants.js";
 export * from "./manifests.js";
+export * from "./pod-view.js";
 export * from "./sampler.js";
 export * from "./suite.js";
 export * from "./timeline.js";

@@ -1,11 +1,10 @@
 // A sampled pod timeline for the scale suite: every `intervalMs` (500 ms by default) the pods of the
 // test's PodCliqueSet that exist, are ungated, bound and Ready, in seconds from the test's start, so a
-// report can draw pods created / ready over time beside the milestones. One list in flight at a
-// time: a list slower than the interval skips ticks instead of piling up.
-import { type Client, type KubeObject, PodType } from "@grove-ts/runtime";
+// report can draw pods created / ready over time beside the milestones. Samples read the bench's
+// watch of those pods (pod-view.ts); until 2026-12-07 each was a list, and a list slower than the
+// interval skipped ticks.
+import type { PodView } from "./pod-view.js";
 import { isReady } from "./timeline.js";
-
-type Pod = KubeObject & { spec?: { schedulingGates?: unknown[]; nodeName?: string } };
 
 /** Columnar so a long soak stays small in the results file; index i of each array is one sample. */
 export interface PodTimeline {
@@ -27,12 +26,7 @@ export interface PodSampler {
   stop(): Promise<PodTimeline>;
 }
 
-export function startPodSampler(
-  client: Client,
-  namespace: string,
-  pcs: string,
-  opts: { testStart: number; intervalMs?: number },
-): PodSampler {
+export function startPodSampler(view: PodView, opts: { testStart: number; intervalMs?: number }): PodSampler {
   const intervalMs = opts.intervalMs ?? 500;
   const out = {
     intervalSeconds: intervalMs / 1000,
@@ -42,35 +36,20 @@ export function startPodSampler(
     ungated: [] as number[],
     bound: [] as number[],
   } satisfies PodTimeline;
-  let inFlight: Promise<void> | undefined;
-  const sample = async () => {
-    try {
-      const { items } = await client.list<Pod>(PodType, {
-        namespace,
-        labelSelector: `app.kubernetes.io/part-of=${pcs}`,
-      });
-      out.seconds.push(Math.round(performance.now() - opts.testStart) / 1000);
-      out.pods.push(items.length);
-      out.ready.push(items.filter(isReady).length);
-      out.ungated.push(items.filter((p) => (p.spec?.schedulingGates?.length ?? 0) === 0).length);
-      out.bound.push(items.filter((p) => !!p.spec?.nodeName).length);
-    } catch {
-      // A failed list is a missing sample, not a failed test: the milestones decide that.
-    }
+  const sample = () => {
+    const items = view.pods();
+    out.seconds.push(Math.round(performance.now() - opts.testStart) / 1000);
+    out.pods.push(items.length);
+    out.ready.push(items.filter(isReady).length);
+    out.ungated.push(items.filter((p) => (p.spec?.schedulingGates?.length ?? 0) === 0).length);
+    out.bound.push(items.filter((p) => !!p.spec?.nodeName).length);
   };
-  const tick = () => {
-    if (inFlight) return;
-    inFlight = sample().finally(() => {
-      inFlight = undefined;
-    });
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
+  sample();
+  const timer = setInterval(sample, intervalMs);
   return {
     stop: async () => {
       clearInterval(timer);
-      await inFlight;
-      await sample();
+      sample();
       return out;
     },
   };

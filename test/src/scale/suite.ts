@@ -6,6 +6,7 @@ import type { ClusterSpec, ControlPlaneMode } from "@grove-ts/simulator";
 import { type RequestCounts, WRITE_VERBS, writesPerPod } from "./counting.js";
 import type { Mode, ScaleEnv } from "./env.js";
 import { awaitInvariants } from "./invariants.js";
+import { watchPods } from "./pod-view.js";
 import { PODS_PER_REPLICA, scaleWorkload } from "./manifests.js";
 import { type PodTimeline, startPodSampler } from "./sampler.js";
 import { conditions, type Phase, type PhaseResult, TimelineTracker, timer } from "./timeline.js";
@@ -328,11 +329,13 @@ export async function runScaleTest(
     ...(opts.progress ? { progress: opts.progress } : {}),
   });
   const initial = def.name === "SoakChurn" ? knobs.soakBase : def.initial;
+  // The bench's own (uncounted) client watches the test's pods for the milestones and the timeline.
+  const view = await watchPods(env.client, NS, def.pcs);
   let finalCheck: ScaleTestResult["finalCheck"] = null;
   const ctx: TestCtx = {
     env,
     knobs,
-    cond: conditions(env.client, NS, def.pcs),
+    cond: conditions(env.client, NS, def.pcs, view),
     create: async () => {
       await env.client.create(
         PodCliqueSetType,
@@ -387,8 +390,7 @@ export async function runScaleTest(
   const phases: ScaleTestResult["phases"] = [];
   let error: string | undefined;
   env.requests.reset();
-  // The bench's own (uncounted) client, as the milestones' polls.
-  const sampler = startPodSampler(env.client, NS, def.pcs, { testStart: tracker.testStart });
+  const sampler = startPodSampler(view, { testStart: tracker.testStart });
   const usage = startUsageSampler(env.processes());
   let cpuBefore: Record<string, number> = {};
   try {
@@ -408,6 +410,7 @@ export async function runScaleTest(
     error = err instanceof Error ? err.message : String(err);
   }
   const timeline = await sampler.stop();
+  await view.stop();
   const processes = usage.stop();
   const fc = finalCheck as ScaleTestResult["finalCheck"];
   if (!error && fc && !fc.passed) error = new InvariantViolation(def.name, fc.violations).message;

@@ -1,8 +1,10 @@
 // A TimelineTracker as Grove's e2e measurement framework has it (grove-behaviour.md §19.1): ordered
 // phases, each runs its action and then polls its milestones in order (100 ms for the scale tests),
-// recording when each held, in seconds from the phase's start.
+// recording when each held, in seconds from the phase's start. The scale suite's pod milestones poll
+// the bench's watch of the test's pods (pod-view.ts), not the API server.
 import { PodCliqueSetType } from "@grove-ts/api";
 import { type Client, type KubeObject, PodType } from "@grove-ts/runtime";
+import { type PodView, partOf } from "./pod-view.js";
 
 export interface Condition {
   name: string;
@@ -120,10 +122,13 @@ export const isReady = (p: KubeObject) =>
     (c) => c.type === "Ready" && c.status === "True",
   );
 
-/** Conditions over the pods of one PodCliqueSet (`app.kubernetes.io/part-of=<pcs>`, as upstream). */
-export function conditions(client: Client, namespace: string, pcs: string) {
-  const pods = async () =>
-    (await client.list(PodType, { namespace, labelSelector: `app.kubernetes.io/part-of=${pcs}` })).items;
+/**
+ * Conditions over the pods of one PodCliqueSet (`app.kubernetes.io/part-of=<pcs>`, as upstream). With
+ * `view` (pod-view.ts) they read the bench's watch of those pods; without, each check lists them.
+ */
+export function conditions(client: Client, namespace: string, pcs: string, view?: PodView) {
+  const pods = async (): Promise<KubeObject[]> =>
+    view ? view.pods() : (await client.list(PodType, { namespace, labelSelector: partOf(pcs) })).items;
   return {
     podsCreated: (name: string, n: number): Condition => ({
       name,
