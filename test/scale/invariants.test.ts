@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type ScaleEnv, startScaleEnv } from "../src/scale/env.js";
 import { awaitInvariants, checkInvariants, type InvariantTarget } from "../src/scale/invariants.js";
 import { PODS_PER_REPLICA, scaleWorkload } from "../src/scale/manifests.js";
-import { watchPods } from "../src/scale/pod-view.js";
+import { partOf, watchPods } from "../src/scale/pod-view.js";
 import { conditions, TimelineTracker } from "../src/scale/timeline.js";
 
 const NS = "default";
@@ -47,7 +47,7 @@ async function converged(
     // The watch ends up with exactly the pods a list returns.
     const names = (pods: KubeObject[]) => pods.map((p) => p.metadata.name).sort();
     const listed = names(
-      (await env.client.list(PodType, { namespace: NS, labelSelector: `app.kubernetes.io/part-of=${pcs}` })).items,
+      (await env.client.list(PodType, { namespace: NS, labelSelector: partOf(pcs) })).items,
     );
     expect(listed).toHaveLength(replicas * PODS_PER_REPLICA);
     await expect.poll(() => names(view.pods())).toEqual(listed);
