@@ -1,6 +1,7 @@
 // The in-process Client: the same semantics as the REST surface (it calls the same ApiServer),
 // without HTTP. Every object crossing this boundary is a deep copy, so callers can never corrupt
-// the store, and watch events arrive asynchronously in commit order, as they would over a socket.
+// the store (watch events: a deep-frozen copy, shared by the watches), and watch events arrive
+// asynchronously in commit order, as they would over a socket.
 import type {
   Client,
   DeleteOptions,
@@ -16,12 +17,30 @@ import type {
   WatchOptions,
   WriteOptions,
 } from "@grove-ts/runtime";
-import { ApiError, type Status } from "@grove-ts/runtime";
+import { ApiError, deepFreeze, type Status } from "@grove-ts/runtime";
 import type { ResourceDef } from "./registry.js";
 import type { ApiServer, EventType, WatchOpts, WriteOpts } from "./server.js";
 import { clone, type Obj } from "./util.js";
 
 const copy = <T>(o: unknown): T => clone(o) as T;
+
+/**
+ * Watch events carry one deep-frozen copy per stored object, shared by every in-process watch that
+ * delivers it (an informer caches frozen objects anyway). A pod change reaches the operator's, the
+ * scheduler's, the kubelets' and the bench's pod informers; a copy per watch, frozen again by each
+ * informer, cost the in-process ScaleTest_10000 ~15% more CPU and ~300 MiB more peak RSS (two runs
+ * each, 2026-12-07). Keyed by the stored object, which the store never changes once committed (a
+ * write stores a new one).
+ */
+const frozenCopies = new WeakMap<Obj, Obj>();
+function frozenCopy(obj: Obj): Obj {
+  let c = frozenCopies.get(obj);
+  if (!c) {
+    c = deepFreeze(clone(obj));
+    frozenCopies.set(obj, c);
+  }
+  return c;
+}
 
 function writeOpts(o: WriteOptions | undefined): WriteOpts {
   const w: WriteOpts = {};
@@ -31,7 +50,7 @@ function writeOpts(o: WriteOptions | undefined): WriteOpts {
 }
 
 export class InProcessClient implements Client {
-  /** Every object handed out is a deep copy of its own (`copy`, `clone` below). */
+  /** Every object handed out is a deep copy of its own (`copy`), or deep-frozen (watch events). */
   readonly freshObjects = true;
   constructor(
     readonly server: ApiServer,
@@ -234,7 +253,7 @@ export class InProcessClient implements Client {
         ? "now"
         : options.resourceVersion;
     stopServer = this.server.watch(def, opts, {
-      event: (t: EventType, obj: Obj) => push(t, clone(obj)),
+      event: (t: EventType, obj: Obj) => push(t, frozenCopy(obj)),
       end: (status?: Status) => {
         if (status) {
           push("ERROR", clone(status));

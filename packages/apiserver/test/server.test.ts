@@ -460,6 +460,36 @@ describe("watch", () => {
     await expect(g.done).rejects.toMatchObject({ code: 410 });
     expect(gone[0]?.type).toBe("ERROR");
   });
+
+  it("hands every watch the same deep-frozen copy of an event, and get and list still mutable copies", async () => {
+    const seen: WatchEvent<Widget>[][] = [[], []];
+    const watches = await Promise.all(
+      seen.map((into) => h.client.watch<Widget>(WidgetType, {}, (e) => into.push(e))),
+    );
+    const created = await h.client.create<Widget>(WidgetType, widget("a", { size: "small" }));
+    await h.client.patch(WidgetType, "a", "default", { type: "merge", body: { spec: { size: "large" } } });
+    await new Promise((r) => setTimeout(r, 10));
+    for (const w of watches) w.stop();
+    const [first, second] = seen as [WatchEvent<Widget>[], WatchEvent<Widget>[]];
+    expect(first.map((e) => e.type)).toEqual(["ADDED", "MODIFIED"]);
+    expect(second).toHaveLength(2);
+    for (const [i, e] of first.entries()) {
+      expect(second[i]?.object).toBe(e.object);
+      expect(Object.isFrozen(e.object)).toBe(true);
+      expect(Object.isFrozen(e.object.spec)).toBe(true);
+      expect(() => {
+        (e.object.metadata as { name: string }).name = "changed";
+      }).toThrow(TypeError);
+    }
+    expect(first[0]?.object.spec).toMatchObject({ size: "small" });
+    expect(first[1]?.object.spec).toMatchObject({ size: "large" });
+    // The store is untouched, and what get, list and writes return is the caller's to change.
+    const got = (await h.client.get<Widget>(WidgetType, "a", "default")) as Widget;
+    got.metadata.name = "mine";
+    for (const o of (await h.client.list<Widget>(WidgetType)).items) o.metadata.name = "mine";
+    created.metadata.name = "mine";
+    expect((await h.client.get<Widget>(WidgetType, "a", "default"))?.metadata.name).toBe("a");
+  });
 });
 
 describe("deletion and garbage collection", () => {

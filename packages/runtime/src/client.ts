@@ -168,8 +168,9 @@ export interface Client {
   ): Promise<WatchHandle>;
   /**
    * True when the items of `list` and the objects of watch events are fresh copies that nothing
-   * else holds (the in-process client copies each, a client over HTTP parses each): an informer
-   * then caches them as they come instead of copying each again. Absent: the informer copies.
+   * else holds, or deep-frozen (the in-process client copies each list item and shares one frozen
+   * copy per watch event among its watches; a client over HTTP parses each): an informer then caches
+   * them as they come instead of copying each again. Absent: the informer copies.
    */
   readonly freshObjects?: boolean;
 }
