@@ -218,11 +218,14 @@ export async function startScaleEnv(o: EnvOptions): Promise<ScaleEnv> {
       const proxy = await startCountingProxy(
         sim.url,
         requests,
-        async (p) => {
-          const type = byPlural.get(p.resource);
-          if (!type || !p.name) return undefined;
-          return (await sim.client.get(type, p.name, p.namespace))?.metadata.resourceVersion;
-        },
+        // On kube, no read before each patch: the proxy compares with its own last write (counting.ts).
+        controlPlane === "kube"
+          ? undefined
+          : async (p) => {
+              const type = byPlural.get(p.resource);
+              if (!type || !p.name) return undefined;
+              return (await sim.client.get(type, p.name, p.namespace))?.metadata.resourceVersion;
+            },
         controlPlane === "kube" ? upstreamTls(sim.kubeconfigPath) : undefined,
       );
       stops.push(() => proxy.close());
