@@ -4,7 +4,7 @@
 //
 // Why: until 2026-12-07 every milestone poll (every 100 ms) and every timeline sample (500 ms) was a
 // full list. On the real control plane at 1,000 pods that was ~13% of kube-apiserver's CPU (list
-// encoding and gzip) and a quarter of the bench process's (JSON parse and gunzip), on the same two
+// encoding and gzip) and a third of the bench process's (JSON parse and gunzip), on the same two
 // cores as the system under test. A watch costs one event per pod change, which the API server
 // encodes once for all its watchers. A milestone now holds when its event reaches the bench rather
 // than at the next poll.
