@@ -4,7 +4,6 @@
 // PodCliqueSet and PodClique status converged with no lastErrors, no duplicate pod names or
 // hostnames, no orphans, counters within bounds. Each violated rule is one line naming the object.
 import {
-  LabelPartOf,
   LabelPodCliqueSetReplicaIndex,
   PodCliqueScalingGroupType,
   PodCliqueSetType,
@@ -12,6 +11,7 @@ import {
   PodGangType,
 } from "@grove-ts/api";
 import { type Client, type KubeObject, PodType } from "@grove-ts/runtime";
+import { partOf } from "./pod-view.js";
 
 export interface InvariantTarget {
   namespace: string;
@@ -35,7 +35,7 @@ const ready = (p: Any) =>
 /** Every violated invariant, one line each; empty when the workload is converged and consistent. */
 export async function checkInvariants(client: Client, t: InvariantTarget): Promise<string[]> {
   const v: string[] = [];
-  const sel = { namespace: t.namespace, labelSelector: `${LabelPartOf}=${t.pcs}` };
+  const sel = { namespace: t.namespace, labelSelector: partOf(t.pcs) };
   const [pcs, pods, pclqs, pcsgs, gangs] = await Promise.all([
     client.get<Any>(PodCliqueSetType, t.pcs, t.namespace),
     client.list<Any>(PodType, sel),

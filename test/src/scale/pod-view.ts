@@ -8,6 +8,7 @@
 // cores as the system under test. A watch costs one event per pod change, which the API server
 // encodes once for all its watchers. A milestone now holds when its event reaches the bench rather
 // than at the next poll.
+import { LabelPartOf } from "@grove-ts/api";
 import { type Client, type KubeObject, PodType, SharedInformer } from "@grove-ts/runtime";
 
 export type ScalePod = KubeObject & {
@@ -21,7 +22,8 @@ export interface PodView {
   stop(): Promise<void>;
 }
 
-export const partOf = (pcs: string) => `app.kubernetes.io/part-of=${pcs}`;
+/** The label selector of every object Grove makes for `pcs`. */
+export const partOf = (pcs: string) => `${LabelPartOf}=${pcs}`;
 
 /** Lists and watches the pods of `pcs`; resolves once the first list is in. */
 export async function watchPods(client: Client, namespace: string, pcs: string): Promise<PodView> {
