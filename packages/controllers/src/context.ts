@@ -66,6 +66,8 @@ export class PodExpectations {
   private readonly creates = new Map<string, Map<string, { hostname: string; at: number }>>();
   private readonly deletes = new Map<string, Map<string, number>>();
   private readonly ungates = new Map<string, Map<string, number>>();
+  /** Since when each PodClique has had pods waiting for their PodGang to list them (listingWait). */
+  private readonly listingSince = new Map<string, number>();
 
   /**
    * @param ttlMs an expectation the cache never confirms (the pod was created and deleted before this
@@ -136,6 +138,25 @@ export class PodExpectations {
     return pending;
   }
 
+  /**
+   * How long `pclqKey` has had pods gated only until their PodGang lists them (`waiting`), in ms
+   * since this process first saw it, by this process's clock (never the pods' creationTimestamp, so
+   * clock skew cannot stretch it); undefined when nothing waits (the clock is then reset).
+   */
+  listingWait(pclqKey: string, waiting: boolean): number | undefined {
+    if (!waiting) {
+      this.listingSince.delete(pclqKey);
+      return undefined;
+    }
+    const now = this.clock();
+    const since = this.listingSince.get(pclqKey);
+    if (since === undefined) {
+      this.listingSince.set(pclqKey, now);
+      return 0;
+    }
+    return now - since;
+  }
+
   /** The delete did not happen after all. */
   cancelDelete(pclqKey: string, podName: string): void {
     this.deletes.get(pclqKey)?.delete(podName);
@@ -158,6 +179,7 @@ export class PodExpectations {
     this.creates.delete(pclqKey);
     this.deletes.delete(pclqKey);
     this.ungates.delete(pclqKey);
+    this.listingSince.delete(pclqKey);
   }
 }
 

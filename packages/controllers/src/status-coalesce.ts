@@ -1,9 +1,13 @@
 // Write economy of status (issue 15): a status is written when it holds, not at each step on the way.
-// Two rules, both applied by finishReconcile (status-write.ts) only when the reconcile had no errors
-// (lastErrors are written at once):
-// - while this process's own pod writes for a PodClique (creates, deletes, scheduling-gate removals)
-//   are not yet in its pod cache, the status computed from that cache is one the object is about to
-//   leave: it is not written; the pod events of those writes requeue the PodClique;
+// Three rules, all applied by finishReconcile (status-write.ts) only when the reconcile had no errors
+// (lastErrors are written at once), and never to a status whose rolling-update progress changed:
+// - always: while this process's own pod writes for a PodClique (creates, deletes, scheduling-gate
+//   removals) are not yet in its pod cache, the status computed from that cache is one the object
+//   is about to leave: it is not written; the pod events of those writes requeue the PodClique;
+// - always: while a PodClique's gated pods wait only for their PodGang to list them (the
+//   PodCliqueSet controller of this process does that next, and the gates then come off), for at
+//   most LISTING_HOLD_MS (pclq/controller.ts) by this process's clock; the PodGang's update requeues
+//   the PodClique;
 // - per object, at most one status write per window (`statusCoalesceMs`; off by default, see the README): the first
 //   change is written at once, later changes within the window are folded into one write at its end
 //   (the reconcile is requeued for then and computes the status anew from the cache).

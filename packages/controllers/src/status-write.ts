@@ -60,8 +60,14 @@ export function withLastErrors<S extends { lastErrors?: LastError[] }>(
 }
 
 export interface FinishOptions {
-  /** This process's own pod writes are not all in the cache yet (status-coalesce.ts): defer. */
+  /**
+   * The status is a step on the way (status-coalesce.ts): this process's own pod writes are not
+   * all in the cache yet, or its pods wait only for their PodGang to list them. Held; the watch
+   * events that end it requeue the object.
+   */
   podsInFlight?: boolean;
+  /** Without a coalescing window, when to look again should no event come (default requeueAfterMs). */
+  recheckAfterMs?: number;
   /** Others wait on this change (scaled gangs on their base gang's scheduledReplicas): no window. */
   urgent?: boolean;
   /** Runs once the status was written (Events about a status transition go out once). */
@@ -90,10 +96,13 @@ export async function finishReconcile(
     (base.status as { updateProgress?: unknown } | undefined)?.updateProgress,
     status.updateProgress,
   );
-  if (changed && coalescer && outcome.errors.length === 0 && !progressChanged) {
-    const window = coalescer.windowMs;
-    if (options.podsInFlight && window > 0) deferMs = window;
-    else if (!options.urgent) deferMs = coalescer.wait(obj.metadata.uid);
+  if (changed && outcome.errors.length === 0 && !progressChanged) {
+    const window = coalescer?.windowMs ?? 0;
+    // A status the object is about to leave is held, window or not. The watch events that end
+    // that state requeue the object; the requeue below only backs them up.
+    if (options.podsInFlight)
+      deferMs = window > 0 ? window : Math.max(1, options.recheckAfterMs ?? requeueAfterMs);
+    else if (coalescer && !options.urgent) deferMs = coalescer.wait(obj.metadata.uid);
   }
   if (changed && deferMs === 0) {
     await patchStatusIfChanged(ctx.client, ctx.statusMemory, type, obj, status);

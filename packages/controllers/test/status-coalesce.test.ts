@@ -1,8 +1,21 @@
 // Status write coalescing (src/status-coalesce.ts, issue 15): a status is written once the cache has
 // caught up with this process's own pod writes, at most once per object per window, never unchanged,
 // and the last status computed is always written in the end.
-import { PodCliqueScalingGroupType, PodCliqueSetType, PodCliqueType } from "@grove-ts/api";
-import { type Client, type KubeObject, StatusMemory } from "@grove-ts/runtime";
+import {
+  PodCliqueScalingGroupType,
+  PodCliqueSetType,
+  PodCliqueType,
+  PodGangType,
+  SchedulingGatePodGangPendingCreation,
+} from "@grove-ts/api";
+import {
+  ApiError,
+  type Client,
+  type KubeObject,
+  type ResourceType,
+  StatusMemory,
+  status,
+} from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
 import { PodExpectations } from "../src/context.js";
 import { INITIAL_SCHEDULE_GRACE_MS } from "../src/gang-termination.js";
@@ -11,7 +24,16 @@ import { computePclqStatus } from "../src/pclq/status.js";
 import { StatusCoalescer } from "../src/status-coalesce.js";
 import { finishReconcile } from "../src/status-write.js";
 import { pcsOf } from "./fixtures.js";
-import { CountingClient, createPcs, harnessPerTest, listPods, NS, runToReady, waitIdle } from "./harness.js";
+import {
+  CountingClient,
+  createPcs,
+  harnessPerTest,
+  listPods,
+  NS,
+  runToReady,
+  waitFor,
+  waitIdle,
+} from "./harness.js";
 
 describe("StatusCoalescer", () => {
   it("lets the first write out at once and the next one only after the window", () => {
@@ -72,6 +94,23 @@ describe("PodExpectations.outstanding", () => {
     now = 2000;
     expect(e.outstanding("ns/q", [], GATE)).toBe(false);
     expect(e.outstanding("ns/other", [], GATE)).toBe(false);
+  });
+});
+
+describe("PodExpectations.listingWait", () => {
+  it("times a wait for the PodGang's listing by this process's clock, and starts again after it ended", () => {
+    let now = 100;
+    const e = new PodExpectations(30_000, () => now);
+    expect(e.listingWait("ns/q", false)).toBeUndefined();
+    expect(e.listingWait("ns/q", true)).toBe(0);
+    now = 1600;
+    expect(e.listingWait("ns/q", true)).toBe(1500);
+    expect(e.listingWait("ns/other", true)).toBe(0);
+    expect(e.listingWait("ns/q", false)).toBeUndefined();
+    expect(e.listingWait("ns/q", true)).toBe(0);
+    now = 5000;
+    e.forget("ns/q");
+    expect(e.listingWait("ns/q", true)).toBe(0);
   });
 });
 
@@ -176,6 +215,36 @@ describe("finishReconcile with coalescing", () => {
     expect(bodies).toEqual([{ replicas: 1, lastErrors: [{ code: "X" }] }]);
   });
 
+  it("without a window still holds a status the pods are about to leave, and looks again later", async () => {
+    const obj = make();
+    const { client, bodies } = statusOnlyClient(obj);
+    for (const statusCoalescer of [undefined, new StatusCoalescer(0)]) {
+      const ctx = {
+        client,
+        statusMemory: new StatusMemory(),
+        ...(statusCoalescer ? { statusCoalescer } : {}),
+      };
+      const inFlight = { podsInFlight: true };
+      expect(await finishReconcile(ctx, PodCliqueType, obj, { replicas: 2 }, ok, 5000, inFlight)).toEqual({
+        requeueAfter: 5000,
+      });
+      expect(
+        await finishReconcile(ctx, PodCliqueType, obj, { replicas: 2 }, ok, 5000, {
+          ...inFlight,
+          recheckAfterMs: 1200,
+        }),
+      ).toEqual({ requeueAfter: 1200 });
+      expect(bodies).toEqual([]);
+    }
+    // A rolling update's progress is never held.
+    const ctx = { client, statusMemory: new StatusMemory(), statusCoalescer: new StatusCoalescer(0) };
+    const progress = { replicas: 2, updateProgress: { updateStartedAt: "2026-12-07T22:00:00Z" } };
+    expect(
+      await finishReconcile(ctx, PodCliqueType, obj, progress, ok, 5000, { podsInFlight: true }),
+    ).toBeUndefined();
+    expect(bodies).toEqual([progress]);
+  });
+
   it("writes a change others wait on (urgent) within the window", async () => {
     const obj = make();
     const { client, bodies } = statusOnlyClient(obj);
@@ -269,6 +338,49 @@ describe("status writes of a workload driven to Ready", () => {
     const plain = await run(t.h.client, counting, 0);
     console.log(`status writes without coalescing: ${plain} for ${PODS} pods`);
     expect(plain).toBeGreaterThan(0);
+  });
+});
+
+describe("a PodClique whose pods its PodGang never lists", () => {
+  const t = harnessPerTest();
+
+  it("gets its status all the same once the listing hold is over", async () => {
+    const { h } = t;
+    // The gang's creates are refused: its pods are never listed, and stay gated.
+    const refused: string[] = [];
+    const client = new Proxy(h.client, {
+      get: (target, prop, recv) => {
+        const v = Reflect.get(target, prop, recv);
+        if (typeof v !== "function") return v;
+        if (prop !== "create") return v.bind(target);
+        return async (type: ResourceType, obj: KubeObject, ...rest: unknown[]) => {
+          if (type.kind === PodGangType.kind) {
+            refused.push(obj.metadata.name ?? "");
+            throw new ApiError(status(403, "Forbidden", "podgangs is forbidden: test refuses creates"));
+          }
+          return v.call(target, type, obj, ...rest);
+        };
+      },
+    });
+    await t.start(client);
+    await createPcs(h.client, pcsOf("unlisted", [{ name: "w", replicas: 2 }]));
+    const pclq = await waitFor(
+      "the PodClique's status with its two gated pods",
+      async () => {
+        const q = await h.client.get<KubeObject & { status?: Record<string, unknown> }>(
+          PodCliqueType,
+          "unlisted-0-w",
+          NS,
+        );
+        return q?.status?.replicas === 2 && q.status.scheduleGatedReplicas === 2 ? q : undefined;
+      },
+      20_000,
+    );
+    expect(pclq.status?.scheduledReplicas).toBe(0);
+    expect(refused).toContain("unlisted-0");
+    expect(await h.client.get(PodGangType, "unlisted-0", NS)).toBeUndefined();
+    const gates = (await listPods(h.client)).map((p) => p.spec?.schedulingGates?.map((g) => g.name));
+    expect(gates).toEqual([[SchedulingGatePodGangPendingCreation], [SchedulingGatePodGangPendingCreation]]);
   });
 });
 

@@ -67,6 +67,39 @@ export function firstScheduledStatusDue(
   return Number.isFinite(created) && now.getTime() - created >= FIRST_STATUS_DUE_MS;
 }
 
+/**
+ * How long a PodClique's status is held while some of its pods are gated only until their PodGang
+ * lists them, and none is gated for another reason (status-coalesce.ts). The PodCliqueSet controller
+ * of this process lists them next and the gates then come off, so "pods gated" is a step on the
+ * way; a gang that is not listed within this time (say, one of its pods cannot be created) gets
+ * its status written all the same.
+ */
+export const LISTING_HOLD_MS = 3000;
+
+/**
+ * Whether `pods` has a gated pod its PodGang does not list yet, and every gated pod is in that case
+ * (a listed pod still gated waits for its base gang, or for this reconcile's own gate removal, which
+ * the expectations cover).
+ */
+function awaitsListing(ctx: ControllerContext, pclq: PodClique, pods: readonly Pod[]): boolean {
+  const gated = pods.filter((p) => !isTerminating(p) && hasGate(p, SchedulingGatePodGangPendingCreation));
+  if (gated.length === 0) return false;
+  const gangName = pclq.metadata.labels?.[LabelPodGang];
+  const gang = gangName ? ctx.informers.podgang.cache.get(gangName, pclq.metadata.namespace) : undefined;
+  const listed = new Set(
+    gang?.spec.podgroups.find((g) => g.name === pclq.metadata.name)?.podReferences.map((r) => r.name) ?? [],
+  );
+  const unlisted = gated.filter((p) => !listed.has(p.metadata.name ?? ""));
+  return (
+    unlisted.length > 0 &&
+    gated.every(
+      (p) =>
+        !listed.has(p.metadata.name ?? "") ||
+        ctx.podExpectations.ungatePending(keyOf(pclq), p.metadata.name ?? ""),
+    )
+  );
+}
+
 const keyOf = (o: PodClique) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
 
 /** Creates and deletes pods so that non-terminating pods (plus pending creates) equal spec.replicas. */
@@ -243,9 +276,11 @@ export function pclqReconciler(ctx: ControllerContext) {
       ctx.informers.pclq.cache.byIndex(INDEX_BASE_PODGANG, `${pclq.metadata.namespace ?? ""}/${gang}`)
         .length > 0;
     const due = firstScheduledStatusDue(pclq, full.conditions, now);
-    const podsInFlight =
-      !due &&
-      ctx.podExpectations.outstanding(rc.key, podsOf(ctx, pclq), SchedulingGatePodGangPendingCreation);
+    const pods = podsOf(ctx, pclq);
+    const inFlight = ctx.podExpectations.outstanding(rc.key, pods, SchedulingGatePodGangPendingCreation);
+    const waited = ctx.podExpectations.listingWait(rc.key, awaitsListing(ctx, pclq, pods));
+    const listingHeld = waited !== undefined && waited < LISTING_HOLD_MS;
+    const podsInFlight = !due && (inFlight || listingHeld);
     return finishReconcile(
       ctx,
       PodCliqueType,
@@ -255,6 +290,9 @@ export function pclqReconciler(ctx: ControllerContext) {
       ctx.options.requeueAfterMs,
       {
         podsInFlight,
+        ...(podsInFlight && !inFlight && waited !== undefined
+          ? { recheckAfterMs: LISTING_HOLD_MS - waited }
+          : {}),
         urgent: urgent || due,
         onWritten: () => {
           if (wasScheduled > 0 && status.scheduledReplicas === 0)
