@@ -279,7 +279,8 @@ export function pclqReconciler(ctx: ControllerContext) {
     const pods = podsOf(ctx, pclq);
     const inFlight = ctx.podExpectations.outstanding(rc.key, pods, SchedulingGatePodGangPendingCreation);
     const waited = ctx.podExpectations.listingWait(rc.key, awaitsListing(ctx, pclq, pods));
-    const listingHeld = waited !== undefined && waited < LISTING_HOLD_MS;
+    // What scaled gangs wait on (urgent) is not held for a listing; only for this process's own writes.
+    const listingHeld = !urgent && waited !== undefined && waited < LISTING_HOLD_MS;
     const podsInFlight = !due && (inFlight || listingHeld);
     return finishReconcile(
       ctx,
