@@ -6,8 +6,9 @@
 //   is about to leave: it is not written; the pod events of those writes requeue the PodClique;
 // - always: while a PodClique's gated pods wait only for their PodGang to list them (the
 //   PodCliqueSet controller of this process does that next, and the gates then come off), for at
-//   most LISTING_HOLD_MS (pclq/controller.ts) by this process's clock; the PodGang's update requeues
-//   the PodClique;
+//   most LISTING_HOLD_MS (pclq/controller.ts) by this process's clock, and never for a base gang's
+//   scheduledReplicas change (its scaled gangs wait on it); the PodGang's update requeues the
+//   PodClique;
 // - per object, at most one status write per window (`statusCoalesceMs`; off by default, see the README): the first
 //   change is written at once, later changes within the window are folded into one write at its end
 //   (the reconcile is requeued for then and computes the status anew from the cache).
