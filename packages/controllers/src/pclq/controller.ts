@@ -82,21 +82,29 @@ export const LISTING_HOLD_MS = 3000;
  * the expectations cover).
  */
 function awaitsListing(ctx: ControllerContext, pclq: PodClique, pods: readonly Pod[]): boolean {
-  const gated = pods.filter((p) => !isTerminating(p) && hasGate(p, SchedulingGatePodGangPendingCreation));
+  const gated = gatedPods(pods);
   if (gated.length === 0) return false;
   const gangName = pclq.metadata.labels?.[LabelPodGang];
-  const gang = gangName ? ctx.informers.podgang.cache.get(gangName, pclq.metadata.namespace) : undefined;
-  const listed = new Set(
-    gang?.spec.podgroups.find((g) => g.name === pclq.metadata.name)?.podReferences.map((r) => r.name) ?? [],
-  );
-  const unlisted = gated.filter((p) => !listed.has(p.metadata.name ?? ""));
+  const listed = gangName ? listedPods(ctx, pclq, gangName) : new Set<string>();
   return (
-    unlisted.length > 0 &&
+    gated.some((p) => !listed.has(p.metadata.name ?? "")) &&
     gated.every(
       (p) =>
         !listed.has(p.metadata.name ?? "") ||
         ctx.podExpectations.ungatePending(keyOf(pclq), p.metadata.name ?? ""),
     )
+  );
+}
+
+/** Pods still carrying `grove.io/podgang-pending-creation`, terminating ones aside. */
+const gatedPods = (pods: readonly Pod[]): Pod[] =>
+  pods.filter((p) => !isTerminating(p) && hasGate(p, SchedulingGatePodGangPendingCreation));
+
+/** The names of the pods PodGang `gangName` lists in `pclq`'s pod group (none while it is absent). */
+function listedPods(ctx: ControllerContext, pclq: PodClique, gangName: string): Set<string> {
+  const gang = ctx.informers.podgang.cache.get(gangName, pclq.metadata.namespace);
+  return new Set(
+    gang?.spec.podgroups.find((g) => g.name === pclq.metadata.name)?.podReferences.map((r) => r.name) ?? [],
   );
 }
 
@@ -179,14 +187,9 @@ async function removeGates(ctx: ControllerContext, pclq: PodClique): Promise<voi
   const ns = pclq.metadata.namespace;
   const gangName = pclq.metadata.labels?.[LabelPodGang];
   if (!gangName) throw new MissingPodGangLabelError(pclq.metadata.name ?? "");
-  const gated = podsOf(ctx, pclq).filter(
-    (p) => !isTerminating(p) && hasGate(p, SchedulingGatePodGangPendingCreation),
-  );
+  const gated = gatedPods(podsOf(ctx, pclq));
   if (gated.length === 0) return;
-  const gang = ctx.informers.podgang.cache.get(gangName, ns);
-  const listed = new Set(
-    gang?.spec.podgroups.find((g) => g.name === pclq.metadata.name)?.podReferences.map((r) => r.name) ?? [],
-  );
+  const listed = listedPods(ctx, pclq, gangName);
   // A gate this process already removed is not removed again while the cache catches up.
   let candidates = gated.filter(
     (p) =>
@@ -253,9 +256,10 @@ export function pclqReconciler(ctx: ControllerContext) {
       rc.logger,
     );
     const now = ctx.options.now();
+    const pods = podsOf(ctx, pclq);
     const status = computePclqStatus({
       pclq,
-      pods: podsOf(ctx, pclq),
+      pods,
       pcsHash: pcs?.status?.currentGenerationHash,
       specCompleted: outcome.completed,
       ...(update ? { updateProgress: update.progress ?? null } : {}),
@@ -276,7 +280,6 @@ export function pclqReconciler(ctx: ControllerContext) {
       ctx.informers.pclq.cache.byIndex(INDEX_BASE_PODGANG, `${pclq.metadata.namespace ?? ""}/${gang}`)
         .length > 0;
     const due = firstScheduledStatusDue(pclq, full.conditions, now);
-    const pods = podsOf(ctx, pclq);
     const inFlight = ctx.podExpectations.outstanding(rc.key, pods, SchedulingGatePodGangPendingCreation);
     const waited = ctx.podExpectations.listingWait(rc.key, awaitsListing(ctx, pclq, pods));
     // What scaled gangs wait on (urgent) is not held for a listing; only for this process's own writes.
