@@ -1,41 +1,14 @@
 // Which component failed is recorded: a component's sync failure without a code of its own (an API
 // refusal) reaches status.lastErrors as ERR_SYNC_<KIND> (src/component.ts, Grove's GroveError of an
 // operator's Sync), while coded errors keep their codes. The refusals are played by a client wrapper
-// around the real in-process API server that refuses creates of one kind.
+// around the real in-process API server that refuses creates of one kind (harness.ts, refusing).
 import { PodCliqueSetType, PodCliqueType, PodGangType } from "@grove-ts/api";
-import {
-  ApiError,
-  type Client,
-  ReconcileError,
-  RequeueAfterError,
-  type ResourceType,
-  ServiceAccountType,
-  status,
-} from "@grove-ts/runtime";
+import { ReconcileError, RequeueAfterError, ServiceAccountType } from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
 import { type Component, syncGroup } from "../src/component.js";
 import type { PodCliqueSet } from "../src/types.js";
 import { pcsOf } from "./fixtures.js";
-import { createPcs, harnessPerTest, NS, waitFor } from "./harness.js";
-
-const forbidden = (kind: string) =>
-  new ApiError(status(403, "Forbidden", `${kind.toLowerCase()}s is forbidden: test refuses creates`));
-
-/** `inner`, refusing every create of `refused` with 403 Forbidden. */
-function refusing(inner: Client, refused: ResourceType): Client {
-  return new Proxy(inner, {
-    get: (target, prop, recv) => {
-      const v = Reflect.get(target, prop, recv);
-      if (typeof v !== "function") return v;
-      if (prop === "create")
-        return async (type: ResourceType, ...rest: unknown[]) => {
-          if (type.kind === refused.kind) throw forbidden(type.kind);
-          return v.call(target, type, ...rest);
-        };
-      return v.bind(target);
-    },
-  });
-}
+import { createPcs, forbidden, harnessPerTest, NS, refusing, waitFor } from "./harness.js";
 
 describe("status.lastErrors name the failed component", () => {
   const t = harnessPerTest();

@@ -11,12 +11,15 @@ import {
 } from "@grove-ts/api";
 import { type CreateOptions, createApiServer, type InProcessApiServer } from "@grove-ts/apiserver";
 import {
+  ApiError,
   type Client,
   CustomResourceDefinitionType,
   type KubeObject,
   NodeType,
   PodType,
+  type ResourceType,
   SecretType,
+  status,
   type WatchHandle,
 } from "@grove-ts/runtime";
 import { afterEach, beforeEach } from "vitest";
@@ -94,6 +97,32 @@ export const WRITE_METHODS = [
 
 export class CrashedError extends Error {
   readonly code = "ERR_TEST_CRASHED";
+}
+
+/** The 403 Forbidden a `refusing` client answers a create of `kind` with. */
+export const forbidden = (kind: string) =>
+  new ApiError(status(403, "Forbidden", `${kind.toLowerCase()}s is forbidden: test refuses creates`));
+
+/**
+ * `inner`, refusing every create of `refused` with 403 Forbidden (`forbidden`); the names of the
+ * refused objects are pushed to `names` when given.
+ */
+export function refusing(inner: Client, refused: ResourceType, names?: string[]): Client {
+  return new Proxy(inner, {
+    get: (target, prop, recv) => {
+      const v = Reflect.get(target, prop, recv);
+      if (typeof v !== "function") return v;
+      if (prop === "create")
+        return async (type: ResourceType, obj: KubeObject, ...rest: unknown[]) => {
+          if (type.kind === refused.kind) {
+            names?.push(obj.metadata.name ?? "");
+            throw forbidden(type.kind);
+          }
+          return v.call(target, type, obj, ...rest);
+        };
+      return v.bind(target);
+    },
+  });
 }
 
 /** A Client that counts writes per method/kind and, once `crashAfter` writes happened, fails every write. */

@@ -8,14 +8,7 @@ import {
   PodGangType,
   SchedulingGatePodGangPendingCreation,
 } from "@grove-ts/api";
-import {
-  ApiError,
-  type Client,
-  type KubeObject,
-  type ResourceType,
-  StatusMemory,
-  status,
-} from "@grove-ts/runtime";
+import { type Client, type KubeObject, StatusMemory } from "@grove-ts/runtime";
 import { describe, expect, it } from "vitest";
 import { PodExpectations } from "../src/context.js";
 import { INITIAL_SCHEDULE_GRACE_MS } from "../src/gang-termination.js";
@@ -30,6 +23,7 @@ import {
   harnessPerTest,
   listPods,
   NS,
+  refusing,
   runToReady,
   waitFor,
   waitIdle,
@@ -348,20 +342,7 @@ describe("a PodClique whose pods its PodGang never lists", () => {
     const { h } = t;
     // The gang's creates are refused: its pods are never listed, and stay gated.
     const refused: string[] = [];
-    const client = new Proxy(h.client, {
-      get: (target, prop, recv) => {
-        const v = Reflect.get(target, prop, recv);
-        if (typeof v !== "function") return v;
-        if (prop !== "create") return v.bind(target);
-        return async (type: ResourceType, obj: KubeObject, ...rest: unknown[]) => {
-          if (type.kind === PodGangType.kind) {
-            refused.push(obj.metadata.name ?? "");
-            throw new ApiError(status(403, "Forbidden", "podgangs is forbidden: test refuses creates"));
-          }
-          return v.call(target, type, obj, ...rest);
-        };
-      },
-    });
+    const client = refusing(h.client, PodGangType, refused);
     await t.start(client);
     await createPcs(h.client, pcsOf("unlisted", [{ name: "w", replicas: 2 }]));
     const pclq = await waitFor(
